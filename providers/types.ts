@@ -1,0 +1,103 @@
+/**
+ * The contract between the gateway and a provider adapter. Adapters translate the neutral request to their
+ * provider's wire format, send it over the shared transport, and decode the answer back to the neutral
+ * (OpenAI-shaped) response or chunks. They never import Fastify and never retry: routing owns retries.
+ */
+import type { ChatChunk, ChatRequest, ChatResponse, Usage } from '../src/core/types.js';
+
+export type ProviderKind = 'openai' | 'anthropic';
+
+export interface ProviderTimeouts {
+  /** TCP/TLS connect. */
+  connectMs: number;
+  /** From request sent to response headers (and, for streams, to the first event). */
+  firstByteMs: number;
+  /** Longest silence between two body chunks. */
+  idleMs: number;
+  /** Whole attempt, headers to last byte. */
+  totalMs: number;
+}
+
+export interface ProviderConfig {
+  readonly name: string;
+  readonly kind: ProviderKind;
+  /** Base URL including the version path, e.g. `https://api.openai.com/v1`. */
+  readonly baseUrl: string;
+  /** Secret; never logged, never echoed. Empty when the provider is not configured. */
+  readonly apiKey: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly timeouts: ProviderTimeouts;
+  /** Connections kept per upstream origin. */
+  readonly maxConnections: number;
+}
+
+/** One upstream model on one provider. */
+export interface Target {
+  readonly provider: string;
+  readonly upstreamModel: string;
+}
+
+/** Why an upstream attempt failed; decides failover. */
+export type ProviderErrorClass =
+  | 'auth'
+  | 'bad_request'
+  | 'not_found'
+  | 'context_length'
+  | 'rate_limited'
+  | 'overloaded'
+  | 'server'
+  | 'timeout'
+  | 'network'
+  | 'aborted';
+
+/**
+ * A failed upstream attempt. `message` is safe to show to a client (never contains keys or upstream internals
+ * beyond the provider's own user-facing message).
+ */
+export class ProviderError extends Error {
+  constructor(
+    readonly errorClass: ProviderErrorClass,
+    message: string,
+    readonly opts: { status?: number; retryAfterMs?: number; provider?: string; param?: string | null } = {},
+  ) {
+    super(message);
+  }
+
+  get retryable(): boolean {
+    return RETRYABLE.has(this.errorClass);
+  }
+  get status(): number | undefined {
+    return this.opts.status;
+  }
+  get retryAfterMs(): number | undefined {
+    return this.opts.retryAfterMs;
+  }
+}
+
+const RETRYABLE = new Set<ProviderErrorClass>(['rate_limited', 'overloaded', 'server', 'timeout', 'network']);
+
+export interface CompletionResult {
+  response: ChatResponse;
+  usage: Usage;
+}
+
+/**
+ * A live upstream stream. Iterating yields OpenAI-shaped chunks in upstream order; the last chunk may be a
+ * usage-only chunk (`choices: []`). Iteration throws ProviderError on upstream failure (HTTP, error event,
+ * timeout, truncation). `usage()` is the provider-reported usage seen so far (undefined if none yet).
+ * Breaking out of the iteration (or aborting the signal) aborts the upstream request.
+ */
+export interface ChunkStream extends AsyncIterable<ChatChunk> {
+  usage(): Usage | undefined;
+}
+
+/** One adapter instance per configured provider; lives as long as the gateway (holds a connection pool). */
+export interface ProviderAdapter {
+  readonly config: ProviderConfig;
+  /** Non-streaming completion. Rejects with ProviderError. */
+  complete(req: ChatRequest, target: Target, signal: AbortSignal): Promise<CompletionResult>;
+  /** Streaming completion; resolves once the upstream accepted the request (2xx headers). Rejects with ProviderError. */
+  stream(req: ChatRequest, target: Target, signal: AbortSignal): Promise<ChunkStream>;
+  /** Closes pooled connections. */
+  close(): Promise<void>;
+}
