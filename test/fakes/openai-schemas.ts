@@ -4,17 +4,18 @@
  * throws an Error listing ajv's errors (plus the offending value) when the value does not validate.
  */
 import { readFileSync } from 'node:fs';
-import Ajv2020 from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
 
 const DIR = '/work/shared/fixtures/openai';
 
-// ajv and ajv-formats are CommonJS; under NodeNext the default export may arrive wrapped.
-const AjvCtor = ((Ajv2020 as unknown as { default?: unknown }).default ?? Ajv2020) as typeof Ajv2020;
-const withFormats = ((addFormats as unknown as { default?: unknown }).default ?? addFormats) as typeof addFormats;
+// ajv-formats is CommonJS: under NodeNext its default import is the module object, the plugin is `.default`.
+type FormatsPlugin = typeof addFormatsModule.default;
+const addFormats = ((addFormatsModule as unknown as { default?: FormatsPlugin }).default ??
+  addFormatsModule) as unknown as FormatsPlugin;
 
-const ajv = new AjvCtor({ strict: false, strictTypes: false, allErrors: true });
-withFormats(ajv);
+const ajv = new Ajv2020({ strict: false, strictTypes: false, allErrors: true });
+addFormats(ajv);
 
 function compile(name: string) {
   const schema = JSON.parse(readFileSync(`${DIR}/${name}.schema.json`, 'utf8'));
