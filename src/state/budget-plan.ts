@@ -1,0 +1,126 @@
+/**
+ * Turns the caller's scopes × budgets into the period counters one operation touches, and turns counter values
+ * back into the public result shapes. Pure functions shared by both implementations, so they agree exactly.
+ */
+import { periodEnd, periodStart } from './periods.js';
+import type { BudgetDenied, BudgetKind, BudgetRemaining, BudgetStatus, Scope, ScopeBudgets } from './types.js';
+
+/** One period counter of one budget (one scope × period × period start) and the limits that apply to it. */
+export interface CounterPlan {
+  /** Stable counter id: `<scope>|<period>|<periodStart>`. */
+  id: string;
+  scope: Scope;
+  period: ScopeBudgets['budgets'][number]['period'];
+  start: number;
+  resetsAt: number | null;
+  usd?: number;
+  tok?: number;
+  soft?: number;
+}
+
+/** Values of one counter: spent and held (reserved) amounts. */
+export interface CounterValues {
+  sm: number;
+  st: number;
+  rm: number;
+  rt: number;
+}
+
+export function planCounters(scopes: ScopeBudgets[], now: number): CounterPlan[] {
+  const plans: CounterPlan[] = [];
+  const seen = new Set<string>();
+  for (const { scope, budgets } of scopes) {
+    for (const b of budgets) {
+      if (b.usdMicros === undefined && b.tokens === undefined) continue;
+      const start = periodStart(b.period, now);
+      const id = `${scope}|${b.period}|${start}`;
+      // Two budgets with the same period on one scope would share a counter; the stricter limits win.
+      if (seen.has(id)) {
+        const p = plans.find((x) => x.id === id)!;
+        if (b.usdMicros !== undefined) p.usd = Math.min(p.usd ?? Infinity, b.usdMicros);
+        if (b.tokens !== undefined) p.tok = Math.min(p.tok ?? Infinity, b.tokens);
+        continue;
+      }
+      seen.add(id);
+      plans.push({
+        id,
+        scope,
+        period: b.period,
+        start,
+        resetsAt: periodEnd(b.period, now),
+        ...(b.usdMicros !== undefined ? { usd: b.usdMicros } : {}),
+        ...(b.tokens !== undefined ? { tok: b.tokens } : {}),
+        ...(b.softThreshold !== undefined ? { soft: b.softThreshold } : {}),
+      });
+    }
+  }
+  return plans;
+}
+
+/** True when holding `amount` more would exceed `limit` (an exhausted budget also refuses a zero amount). */
+export const exceeds = (used: number, amount: number, limit: number): boolean =>
+  used + amount > limit || (amount === 0 && used >= limit);
+
+/** First limit that `cost`/`tokens` more would exceed, or undefined when all fit. */
+export function findDenial(plans: CounterPlan[], values: CounterValues[], cost: number, tokens: number): BudgetDenied | undefined {
+  for (let i = 0; i < plans.length; i++) {
+    const p = plans[i]!;
+    const v = values[i]!;
+    if (p.usd !== undefined && exceeds(v.sm + v.rm, cost, p.usd)) return denied(p, 'usd', p.usd);
+    if (p.tok !== undefined && exceeds(v.st + v.rt, tokens, p.tok)) return denied(p, 'tokens', p.tok);
+  }
+  return undefined;
+}
+
+const denied = (p: CounterPlan, kind: BudgetKind, limit: number): BudgetDenied => ({
+  ok: false,
+  scope: p.scope,
+  period: p.period,
+  kind,
+  limit,
+  resetsAt: p.resetsAt,
+});
+
+export function remainingOf(plans: CounterPlan[], values: CounterValues[]): BudgetRemaining[] {
+  const out: BudgetRemaining[] = [];
+  plans.forEach((p, i) => {
+    const v = values[i]!;
+    const base = { scope: p.scope, period: p.period, resetsAt: p.resetsAt };
+    if (p.usd !== undefined) out.push({ ...base, kind: 'usd', limit: p.usd, remaining: p.usd - v.sm - v.rm });
+    if (p.tok !== undefined) out.push({ ...base, kind: 'tokens', limit: p.tok, remaining: p.tok - v.st - v.rt });
+  });
+  return out;
+}
+
+export function statusOf(plans: CounterPlan[], values: CounterValues[]): BudgetStatus[] {
+  return plans.map((p, i) => {
+    const v = values[i]!;
+    return {
+      scope: p.scope,
+      period: p.period,
+      ...(p.usd !== undefined ? { usdMicros: p.usd } : {}),
+      ...(p.tok !== undefined ? { tokens: p.tok } : {}),
+      spentMicros: v.sm,
+      spentTokens: v.st,
+      reservedMicros: v.rm,
+      reservedTokens: v.rt,
+      periodStart: p.start,
+      resetsAt: p.resetsAt,
+    };
+  });
+}
+
+/** Which soft thresholds a counter has newly crossed (flags say which were already reported). */
+export function softCrossings(p: CounterPlan, v: CounterValues, reported: { usd: boolean; tok: boolean }): BudgetKind[] {
+  if (p.soft === undefined) return [];
+  const out: BudgetKind[] = [];
+  if (p.usd !== undefined && !reported.usd && v.sm >= p.soft * p.usd) out.push('usd');
+  if (p.tok !== undefined && !reported.tok && v.st >= p.soft * p.tok) out.push('tokens');
+  return out;
+}
+
+/** Team that owns the scopes, when it can be told without a lookup. */
+export function teamOfScopes(scopes: ScopeBudgets[]): string | undefined {
+  for (const s of scopes) if (s.scope.startsWith('team:')) return s.scope.slice(5);
+  return undefined;
+}

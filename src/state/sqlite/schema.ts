@@ -1,0 +1,50 @@
+/** SQLite schema of the StateStore. Versioned by `user_version`; each entry of MIGRATIONS runs once, in order. */
+import type { Database } from 'better-sqlite3';
+
+const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE teams (id TEXT PRIMARY KEY, json TEXT NOT NULL);
+  CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY, team_id TEXT NOT NULL, hash TEXT NOT NULL UNIQUE, json TEXT NOT NULL, last_used_at INTEGER
+  );
+  CREATE INDEX api_keys_team ON api_keys (team_id);
+  -- One row per scope × period × period start: spent and held (reserved) amounts, soft flags per kind.
+  CREATE TABLE budget_counters (
+    id TEXT PRIMARY KEY,
+    sm INTEGER NOT NULL DEFAULT 0, st INTEGER NOT NULL DEFAULT 0,
+    rm INTEGER NOT NULL DEFAULT 0, rt INTEGER NOT NULL DEFAULT 0,
+    soft_usd INTEGER NOT NULL DEFAULT 0, soft_tok INTEGER NOT NULL DEFAULT 0
+  );
+  -- status: a = active (holding), e = expired (hold released), s = settled.
+  CREATE TABLE reservations (
+    request_id TEXT PRIMARY KEY, status TEXT NOT NULL, hm INTEGER NOT NULL, ht INTEGER NOT NULL,
+    lease_ms INTEGER NOT NULL, expires_at INTEGER NOT NULL, plan TEXT NOT NULL, updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX reservations_active ON reservations (status, expires_at);
+  CREATE INDEX reservations_updated ON reservations (updated_at);
+  -- Sliding-window log of allowed requests, plus a running token sum per scope.
+  CREATE TABLE rl_events (id INTEGER PRIMARY KEY AUTOINCREMENT, scope TEXT NOT NULL, at INTEGER NOT NULL, tokens INTEGER NOT NULL);
+  CREATE INDEX rl_events_scope_at ON rl_events (scope, at);
+  CREATE TABLE rl_state (scope TEXT PRIMARY KEY, count INTEGER NOT NULL, tokens INTEGER NOT NULL);
+  CREATE TABLE usage_hourly (
+    hour INTEGER NOT NULL, team_id TEXT NOT NULL, key_id TEXT NOT NULL, model TEXT NOT NULL, provider TEXT NOT NULL,
+    requests INTEGER NOT NULL DEFAULT 0, prompt_tokens INTEGER NOT NULL DEFAULT 0,
+    completion_tokens INTEGER NOT NULL DEFAULT 0, cached_tokens INTEGER NOT NULL DEFAULT 0,
+    cost_micros INTEGER NOT NULL DEFAULT 0, cache_hits INTEGER NOT NULL DEFAULT 0,
+    saved_micros INTEGER NOT NULL DEFAULT 0, errors INTEGER NOT NULL DEFAULT 0, guard_blocks INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (hour, team_id, key_id, model, provider)
+  ) WITHOUT ROWID;
+  CREATE TABLE exact_cache (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires_at INTEGER NOT NULL);
+  CREATE INDEX exact_cache_expiry ON exact_cache (expires_at);
+  `,
+];
+
+export function migrate(db: Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+}

@@ -1,0 +1,71 @@
+/** Teams and keys in SQLite: JSON documents with indexed columns for the lookups the gateway makes. */
+import type { Database } from 'better-sqlite3';
+import type { ApiKey, KeyUpdate, Team } from '../types.js';
+
+export function createSqliteAdmin(db: Database, touchIntervalMs: number) {
+  const s = {
+    upsertTeam: db.prepare('INSERT INTO teams (id, json) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET json = excluded.json'),
+    getTeam: db.prepare<[string], { json: string }>('SELECT json FROM teams WHERE id = ?'),
+    listTeams: db.prepare<[], { json: string }>('SELECT json FROM teams ORDER BY id'),
+    deleteTeam: db.prepare('DELETE FROM teams WHERE id = ?'),
+    deleteTeamKeys: db.prepare('DELETE FROM api_keys WHERE team_id = ?'),
+    insertKey: db.prepare('INSERT INTO api_keys (id, team_id, hash, json, last_used_at) VALUES (?, ?, ?, ?, ?)'),
+    keyByHash: db.prepare<[string], KeyRow>('SELECT json, last_used_at FROM api_keys WHERE hash = ?'),
+    keyById: db.prepare<[string], KeyRow>('SELECT json, last_used_at FROM api_keys WHERE id = ?'),
+    listKeys: db.prepare<[], KeyRow>('SELECT json, last_used_at FROM api_keys ORDER BY id'),
+    listTeamKeys: db.prepare<[string], KeyRow>('SELECT json, last_used_at FROM api_keys WHERE team_id = ? ORDER BY id'),
+    updateKey: db.prepare('UPDATE api_keys SET json = ? WHERE id = ?'),
+    touch: db.prepare('UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?'),
+  };
+  // Last write per key in this process: keeps touchKey from writing on every request.
+  const touched = new Map<string, number>();
+
+  const readKey = (row: KeyRow | undefined): ApiKey | undefined => {
+    if (!row) return undefined;
+    const key = JSON.parse(row.json) as ApiKey;
+    if (row.last_used_at !== null) key.lastUsedAt = row.last_used_at;
+    return key;
+  };
+  const getKey = (id: string) => readKey(s.keyById.get(id));
+
+  return {
+    upsertTeam(team: Team) {
+      s.upsertTeam.run(team.id, JSON.stringify(team));
+    },
+    getTeam(id: string) {
+      const row = s.getTeam.get(id);
+      return row ? (JSON.parse(row.json) as Team) : undefined;
+    },
+    listTeams: () => s.listTeams.all().map((r) => JSON.parse(r.json) as Team),
+    deleteTeam: db.transaction((id: string) => {
+      s.deleteTeamKeys.run(id);
+      return s.deleteTeam.run(id).changes > 0;
+    }),
+    createKey(key: ApiKey) {
+      const { lastUsedAt, ...doc } = key;
+      s.insertKey.run(key.id, key.teamId, key.hash, JSON.stringify(doc), lastUsedAt ?? null);
+    },
+    getKeyByHash: (hash: string) => readKey(s.keyByHash.get(hash)),
+    getKey,
+    listKeys: (teamId?: string) =>
+      (teamId === undefined ? s.listKeys.all() : s.listTeamKeys.all(teamId)).map((r) => readKey(r)!),
+    updateKey: db.transaction((id: string, patch: KeyUpdate | { revokedAt: number }) => {
+      const key = getKey(id);
+      if (!key) return undefined;
+      const { lastUsedAt, ...doc } = { ...key, ...patch };
+      s.updateKey.run(JSON.stringify(doc), id);
+      return { ...doc, ...(lastUsedAt !== undefined ? { lastUsedAt } : {}) } as ApiKey;
+    }),
+    touchKey(id: string, at: number) {
+      const last = touched.get(id);
+      if (last !== undefined && at - last < touchIntervalMs && at >= last) return;
+      touched.set(id, at);
+      s.touch.run(at, id);
+    },
+  };
+}
+
+interface KeyRow {
+  json: string;
+  last_used_at: number | null;
+}

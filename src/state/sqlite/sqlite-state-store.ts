@@ -1,0 +1,99 @@
+/**
+ * The embedded StateStore: one SQLite file (better-sqlite3, WAL), durable across restarts, safe for several
+ * processes on one machine sharing the file. The default backend for a single node.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { StateUnavailableError } from '../errors.js';
+import type { StateStore } from '../state-store.js';
+import { createSqliteAdmin } from './sqlite-admin.js';
+import { createSqliteBudgets } from './sqlite-budgets.js';
+import { createSqliteRateLimiter } from './sqlite-rate-limit.js';
+import { createSqliteUsage } from './sqlite-usage.js';
+import { migrate } from './schema.js';
+
+export interface SqliteStateStoreOptions {
+  /** Database file; `':memory:'` for a throwaway store. Parent directories are created. */
+  path: string;
+  /** How long settled/expired reservations are kept, so late or repeated settles stay exactly-once. Default 24 h. */
+  reservationRetentionMs?: number;
+  /** Minimum time between two `lastUsedAt` writes of one key. Default 30 s. */
+  touchIntervalMs?: number;
+  /** How long a writer waits for another process's lock before failing with StateUnavailableError. Default 2 s. */
+  busyTimeoutMs?: number;
+}
+
+/** SQLite error codes meaning "the storage cannot serve now" rather than "this call is wrong". */
+const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|IOERR|CANTOPEN|FULL|READONLY|CORRUPT|NOTADB|PROTOCOL)/;
+
+function wrap<A extends unknown[], R>(fn: (...a: A) => R): (...a: A) => Promise<R> {
+  return async (...a: A) => {
+    try {
+      return fn(...a);
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      if ((typeof code === 'string' && UNAVAILABLE.test(code)) || (e instanceof TypeError && /database connection is not open/.test(e.message))) {
+        throw new StateUnavailableError(`state database unavailable: ${(e as Error).message}`, { cause: e });
+      }
+      throw e;
+    }
+  };
+}
+
+export async function createSqliteStateStore(opts: SqliteStateStoreOptions): Promise<StateStore> {
+  if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
+  let db: Database.Database;
+  try {
+    db = new Database(opts.path, { timeout: opts.busyTimeoutMs ?? 2000 });
+  } catch (e) {
+    throw new StateUnavailableError(`cannot open state database ${opts.path}: ${(e as Error).message}`, { cause: e });
+  }
+  db.pragma('journal_mode = WAL');
+  // NORMAL in WAL mode: a power loss may lose the last transactions but never corrupts; a process crash loses nothing.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+
+  const admin = createSqliteAdmin(db, opts.touchIntervalMs ?? 30_000);
+  const budgets = createSqliteBudgets(db, opts.reservationRetentionMs ?? 86_400_000);
+  const limiter = createSqliteRateLimiter(db);
+  const usage = createSqliteUsage(db);
+  const revoke = db.transaction((id: string, at: number) => {
+    const key = admin.getKey(id);
+    if (!key) return false;
+    if (key.revokedAt === undefined) admin.updateKey(id, { revokedAt: at });
+    return true;
+  });
+
+  return {
+    kind: 'sqlite',
+    upsertTeam: wrap(admin.upsertTeam),
+    getTeam: wrap(admin.getTeam),
+    listTeams: wrap(admin.listTeams),
+    deleteTeam: wrap((id: string) => admin.deleteTeam.immediate(id)),
+    createKey: wrap(admin.createKey),
+    getKeyByHash: wrap(admin.getKeyByHash),
+    getKey: wrap(admin.getKey),
+    listKeys: wrap(admin.listKeys),
+    updateKey: wrap((id, patch) => admin.updateKey.immediate(id, patch)),
+    revokeKey: wrap((id: string, at?: number) => revoke.immediate(id, at ?? Date.now())),
+    touchKey: wrap(admin.touchKey),
+    reserve: wrap(budgets.reserve),
+    extend: wrap(budgets.extend),
+    settle: wrap(budgets.settle),
+    getBudgetStatus: wrap((scopes, o) => budgets.status(scopes, o?.now ?? Date.now())),
+    rateLimit: wrap(limiter.rateLimit),
+    recordUsage: wrap(usage.recordUsage),
+    queryUsage: wrap(usage.queryUsage),
+    pruneUsage: wrap(usage.pruneUsage),
+    cacheGet: wrap((key: string) => usage.cacheGet(key, Date.now())),
+    cacheSet: wrap((key: string, value: string, ttlMs: number) => usage.cacheSet(key, value, ttlMs, Date.now())),
+    ping: wrap(() => {
+      db.prepare('SELECT 1').get();
+    }),
+    close: async () => {
+      if (db.open) db.close();
+    },
+  };
+}

@@ -1,0 +1,76 @@
+/** Usage ledger (hourly aggregates, queried with SQL GROUP BY) and the exact cache, in SQLite. */
+import type { Database, Statement } from 'better-sqlite3';
+import { DAY_MS, hourOf } from '../periods.js';
+import { USAGE_METRICS, type UsageDimension, type UsageQuery, type UsageRecord, type UsageRow } from '../types.js';
+
+const COLUMN: Record<(typeof USAGE_METRICS)[number], string> = {
+  requests: 'requests',
+  promptTokens: 'prompt_tokens',
+  completionTokens: 'completion_tokens',
+  cachedTokens: 'cached_tokens',
+  costMicros: 'cost_micros',
+  cacheHits: 'cache_hits',
+  savedMicros: 'saved_micros',
+  errors: 'errors',
+  guardBlocks: 'guard_blocks',
+};
+const DIMENSION: Record<UsageDimension, { column: string; field: 'teamId' | 'keyId' | 'model' | 'provider' }> = {
+  team: { column: 'team_id', field: 'teamId' },
+  key: { column: 'key_id', field: 'keyId' },
+  model: { column: 'model', field: 'model' },
+  provider: { column: 'provider', field: 'provider' },
+};
+
+export function createSqliteUsage(db: Database) {
+  const cols = USAGE_METRICS.map((m) => COLUMN[m]);
+  const record = db.prepare(
+    `INSERT INTO usage_hourly (hour, team_id, key_id, model, provider, ${cols.join(', ')})
+     VALUES (?, ?, ?, ?, ?, ${cols.map(() => '?').join(', ')})
+     ON CONFLICT(hour, team_id, key_id, model, provider) DO UPDATE SET
+     ${cols.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`,
+  );
+  const prune = db.prepare('DELETE FROM usage_hourly WHERE hour < ?');
+  const cacheGet = db.prepare<[string, number], { value: string }>('SELECT value FROM exact_cache WHERE key = ? AND expires_at > ?');
+  const cacheSet = db.prepare(
+    'INSERT INTO exact_cache (key, value, expires_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at',
+  );
+  const cachePrune = db.prepare('DELETE FROM exact_cache WHERE expires_at <= ?');
+  // Queries vary by filters and grouping: prepare each distinct SQL text once.
+  const queries = new Map<string, Statement<unknown[]>>();
+  let lastCachePrune = 0;
+
+  return {
+    recordUsage(r: UsageRecord) {
+      record.run(hourOf(r.at), r.teamId, r.keyId, r.model, r.provider, ...USAGE_METRICS.map((m) => r[m]));
+    },
+    queryUsage(q: UsageQuery): UsageRow[] {
+      const dims = [...new Set(q.groupBy ?? [])].map((d) => DIMENSION[d]);
+      const bucket = q.granularity === 'day' ? `(hour - (hour % ${DAY_MS}))` : 'hour';
+      const where = ['hour >= ?', 'hour < ?'];
+      const params: (string | number)[] = [hourOf(q.from), q.to];
+      for (const [d, v] of [['team', q.teamId], ['key', q.keyId], ['model', q.model], ['provider', q.provider]] as const) {
+        if (v === undefined) continue;
+        where.push(`${DIMENSION[d].column} = ?`);
+        params.push(v);
+      }
+      const groupCols = [bucket, ...dims.map((d) => d.column)];
+      const sql = `SELECT ${bucket} AS bucket, ${dims.map((d) => `${d.column} AS ${d.field}`).concat(
+        USAGE_METRICS.map((m) => `sum(${COLUMN[m]}) AS ${m}`),
+      ).join(', ')} FROM usage_hourly WHERE ${where.join(' AND ')} GROUP BY ${groupCols.join(', ')} ORDER BY ${groupCols.join(', ')}`;
+      let stmt = queries.get(sql);
+      if (!stmt) queries.set(sql, (stmt = db.prepare<unknown[]>(sql)));
+      return stmt.all(...params) as UsageRow[];
+    },
+    pruneUsage: (before: number) => prune.run(before).changes,
+    cacheGet(key: string, now: number) {
+      return cacheGet.get(key, now)?.value;
+    },
+    cacheSet(key: string, value: string, ttlMs: number, now: number) {
+      cacheSet.run(key, value, now + ttlMs);
+      if (now - lastCachePrune > 60_000) {
+        lastCachePrune = now;
+        cachePrune.run(now);
+      }
+    },
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * The StateStore: everything the gateway shares between requests and replicas — teams, keys, budgets (by
+ * reservation), rate limits, the usage ledger and the exact-match cache. Two implementations pass one contract
+ * suite (`test/state/state-store.contract.ts`): SQLite (embedded default) and Redis (scale-out).
+ */
+import type {
+  ApiKey,
+  BudgetStatus,
+  ExtendInput,
+  KeyUpdate,
+  RateLimitInput,
+  RateLimitResult,
+  ReserveInput,
+  ReserveResult,
+  ScopeBudgets,
+  SettleInput,
+  SettleResult,
+  Team,
+  UsageQuery,
+  UsageRecord,
+  UsageRow,
+} from './types.js';
+
+export * from './types.js';
+export { StateUnavailableError, UnknownReservationError } from './errors.js';
+
+/**
+ * Shared gateway state. Lifetime: one instance per process, opened by a `create*StateStore()` factory, closed by
+ * `close()`. Every method is async and safe to call concurrently; budget and rate-limit operations are atomic
+ * across all processes sharing the backend. When the backend cannot be reached a method rejects quickly (well
+ * under a second) with `StateUnavailableError` — it never hangs — and later calls succeed again once the
+ * backend is back, without a restart. Other errors (bugs, invalid input) are rethrown as they are.
+ */
+export interface StateStore {
+  /** `'sqlite'` or `'redis'`, for logs and metrics. */
+  readonly kind: string;
+
+  // ── teams and keys (admin data; changes are visible to every replica at the next call) ──
+  /** Creates or replaces a team (by id). */
+  upsertTeam(team: Team): Promise<void>;
+  getTeam(id: string): Promise<Team | undefined>;
+  listTeams(): Promise<Team[]>;
+  /** Deletes the team and all its keys. Returns false when it did not exist. */
+  deleteTeam(id: string): Promise<boolean>;
+  /** Stores a new key record; rejects when the id or hash already exists. */
+  createKey(key: ApiKey): Promise<void>;
+  /** The hot path of authentication: one indexed read. Returns revoked/expired keys too (the caller decides). */
+  getKeyByHash(hash: string): Promise<ApiKey | undefined>;
+  getKey(id: string): Promise<ApiKey | undefined>;
+  listKeys(teamId?: string): Promise<ApiKey[]>;
+  /** Returns the updated key, or undefined when it does not exist. */
+  updateKey(id: string, patch: KeyUpdate): Promise<ApiKey | undefined>;
+  /** Sets `revokedAt` (idempotent: the first revocation time is kept). Returns false when the key does not exist. */
+  revokeKey(id: string, at?: number): Promise<boolean>;
+  /** Records use; writes at most once per `touchIntervalMs` per key and process, so it is cheap per request. */
+  touchKey(id: string, at: number): Promise<void>;
+
+  // ── budgets ──
+  /** Holds `costMicros`/`tokens` on every budget of every scope, all or nothing. Idempotent by requestId. */
+  reserve(input: ReserveInput): Promise<ReserveResult>;
+  /** Holds more on the same budgets and renews the lease. Throws `UnknownReservationError` if not active. */
+  extend(input: ExtendInput): Promise<ReserveResult>;
+  /** Releases the hold and records the actual spend — exactly once per requestId. */
+  settle(input: SettleInput): Promise<SettleResult>;
+  getBudgetStatus(scopes: ScopeBudgets[], opts?: { teamId?: string; now?: number }): Promise<BudgetStatus[]>;
+
+  // ── rate limits ──
+  /** Sliding-window log over the trailing 60 s: allowed requests are recorded, denied ones are not. */
+  rateLimit(input: RateLimitInput): Promise<RateLimitResult>;
+
+  // ── usage ledger ──
+  /** Adds to the hour × team × key × model × provider aggregate. */
+  recordUsage(record: UsageRecord): Promise<void>;
+  /** Rows sorted by bucket then by the grouped dimensions. */
+  queryUsage(query: UsageQuery): Promise<UsageRow[]>;
+  /** Deletes aggregates of hours strictly before `before`. Returns the number of rows removed. */
+  pruneUsage(before: number): Promise<number>;
+
+  // ── exact cache ──
+  cacheGet(key: string): Promise<string | undefined>;
+  cacheSet(key: string, value: string, ttlMs: number): Promise<void>;
+
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
