@@ -1,0 +1,128 @@
+/**
+ * Qdrant VectorStore (@qdrant/js-client-rest) for many gateway replicas sharing one semantic cache.
+ * - One collection, created at `init` with the embedder's dimension and cosine distance.
+ * - Namespace = keyword payload field `ns` (indexed) that every search must match; TTL = integer payload field
+ *   `expiresAt` (epoch ms, indexed) that searches exclude once past, and a periodic delete-by-filter reclaims.
+ * - Point ids must be unsigned ints or UUIDs in Qdrant, so (ns, id) is hashed to a stable UUID; the caller's id
+ *   is kept in the payload.
+ * Size is bounded by Qdrant's own capacity, not by this client (no eviction here).
+ */
+import { createHash } from 'node:crypto';
+import { QdrantClient } from '@qdrant/js-client-rest';
+import type { VectorHit, VectorStore } from './vector-store.js';
+
+export interface QdrantVectorStoreOptions {
+  url: string;
+  apiKey?: string;
+  collection: string;
+  /** How often expired points are deleted (default 10 min; 0 = never). */
+  sweepIntervalMs?: number;
+}
+
+interface StoredPayload {
+  ns: string;
+  id: string;
+  expiresAt?: number;
+  data: Record<string, unknown>;
+}
+
+/** Stable UUID (RFC 4122 layout, version nibble 5) from (ns, id); length-prefixed so no two pairs collide by concatenation. */
+export function pointId(ns: string, id: string): string {
+  const h = createHash('sha256').update(`${ns.length}:${ns}`).update(id).digest('hex');
+  const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export function createQdrantVectorStore(opts: QdrantVectorStoreOptions): VectorStore {
+  const client = new QdrantClient({ url: opts.url, apiKey: opts.apiKey, checkCompatibility: false });
+  const collection = opts.collection;
+  let dimension = 0;
+  let sweeper: NodeJS.Timeout | undefined;
+  let closed = false;
+
+  const ready = () => {
+    if (closed) throw new Error('vector store is closed');
+    if (!dimension) throw new Error('vector store used before init()');
+  };
+  const check = (v: Float32Array) => {
+    if (v.length !== dimension) throw new Error(`vector has ${v.length} dimensions, the store ${dimension}`);
+  };
+  const sweep = () =>
+    client.delete(collection, { wait: false, filter: { must: [{ key: 'expiresAt', range: { lte: Date.now() } }] } });
+
+  return {
+    async init(dim) {
+      if (!Number.isInteger(dim) || dim <= 0) throw new Error(`invalid dimension ${dim}`);
+      const { exists } = await client.collectionExists(collection);
+      if (!exists) {
+        await client.createCollection(collection, { vectors: { size: dim, distance: 'Cosine' } });
+      } else {
+        const info = await client.getCollection(collection);
+        const vectors = info.config.params.vectors as { size?: number } | undefined;
+        if (vectors?.size !== undefined && vectors.size !== dim) {
+          throw new Error(`Qdrant collection ${collection} holds ${vectors.size}-dimension vectors, the embedder makes ${dim}: use another collection`);
+        }
+      }
+      // Idempotent: creating an existing payload index is accepted by Qdrant.
+      await client.createPayloadIndex(collection, { field_name: 'ns', field_schema: 'keyword', wait: true });
+      await client.createPayloadIndex(collection, { field_name: 'expiresAt', field_schema: 'integer', wait: true });
+      dimension = dim;
+      const every = opts.sweepIntervalMs ?? 600_000;
+      if (every > 0) {
+        sweeper = setInterval(() => void sweep().catch(() => undefined), every);
+        sweeper.unref();
+      }
+    },
+
+    async upsert(ns, id, vector, payload, ttlMs) {
+      ready();
+      check(vector);
+      const p: StoredPayload = { ns, id, data: payload };
+      if (ttlMs && ttlMs > 0) p.expiresAt = Date.now() + ttlMs;
+      await client.upsert(collection, {
+        wait: true,
+        points: [{ id: pointId(ns, id), vector: Array.from(vector), payload: p as unknown as Record<string, unknown> }],
+      });
+    },
+
+    async search(ns, vector, { k, minScore }) {
+      ready();
+      check(vector);
+      if (k <= 0) return [];
+      const res = await client.query(collection, {
+        query: Array.from(vector),
+        limit: k,
+        score_threshold: minScore,
+        with_payload: true,
+        filter: {
+          must: [{ key: 'ns', match: { value: ns } }],
+          // Points without expiresAt never match a range, so they are never excluded here.
+          must_not: [{ key: 'expiresAt', range: { lte: Date.now() } }],
+        },
+      });
+      const hits: VectorHit[] = [];
+      for (const pt of res.points) {
+        const p = pt.payload as unknown as StoredPayload | undefined;
+        // Belt and braces: the filter already guarantees this; a wrong-namespace hit must never be served.
+        if (!p || p.ns !== ns) continue;
+        hits.push({ id: p.id, score: pt.score, payload: p.data ?? {} });
+      }
+      return hits;
+    },
+
+    async delete(ns, id) {
+      ready();
+      await client.delete(collection, { wait: true, points: [pointId(ns, id)] });
+    },
+
+    async size() {
+      ready();
+      return (await client.count(collection, { exact: true })).count;
+    },
+
+    async close() {
+      closed = true;
+      if (sweeper) clearInterval(sweeper);
+    },
+  };
+}

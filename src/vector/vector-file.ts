@@ -1,0 +1,79 @@
+/**
+ * Durable storage behind the embedded vector store: one SQLite file (better-sqlite3, WAL) under the data dir.
+ * Every mutation is written through as one small statement, so a crash loses nothing acknowledged; the ANN
+ * graphs are rebuilt from these rows at start (see embedded-vector-store.ts for why that is acceptable).
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface StoredRow {
+  ns: string;
+  id: string;
+  seq: number;
+  expiresAt: number;
+  payload: Record<string, unknown>;
+  vector: Float32Array;
+}
+
+/** Row-level persistence. Synchronous (better-sqlite3); each call is one short statement. Owned by one store. */
+export interface VectorFile {
+  /** Returns the stored rows in ascending `seq` (least recently used first); clears them if `dimension` changed. */
+  load(dimension: number): StoredRow[];
+  put(row: StoredRow): void;
+  touch(ns: string, id: string, seq: number): void;
+  remove(ns: string, id: string): void;
+  close(): void;
+}
+
+export function openVectorFile(dir: string): VectorFile {
+  mkdirSync(dir, { recursive: true });
+  const db = new Database(join(dir, 'vectors.sqlite'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS entries (ns TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,
+      expires_at INTEGER NOT NULL, payload TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (ns, id));`);
+  const putStmt = db.prepare(
+    'INSERT OR REPLACE INTO entries (ns, id, seq, expires_at, payload, vector) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  const touchStmt = db.prepare('UPDATE entries SET seq = ? WHERE ns = ? AND id = ?');
+  const removeStmt = db.prepare('DELETE FROM entries WHERE ns = ? AND id = ?');
+
+  return {
+    load(dimension) {
+      const row = db.prepare("SELECT value FROM meta WHERE key = 'dimension'").get() as { value: string } | undefined;
+      if (row && Number(row.value) !== dimension) db.exec('DELETE FROM entries'); // another model: vectors unusable
+      db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('dimension', ?)").run(String(dimension));
+      const rows = db.prepare('SELECT ns, id, seq, expires_at, payload, vector FROM entries ORDER BY seq').all() as {
+        ns: string;
+        id: string;
+        seq: number;
+        expires_at: number;
+        payload: string;
+        vector: Buffer;
+      }[];
+      return rows.map((r) => ({
+        ns: r.ns,
+        id: r.id,
+        seq: r.seq,
+        expiresAt: r.expires_at,
+        payload: JSON.parse(r.payload) as Record<string, unknown>,
+        // Copy: the Buffer may not be 4-byte aligned for a Float32Array view.
+        vector: new Float32Array(new Uint8Array(r.vector).buffer),
+      }));
+    },
+    put(r) {
+      putStmt.run(r.ns, r.id, r.seq, r.expiresAt, JSON.stringify(r.payload), Buffer.from(r.vector.buffer, r.vector.byteOffset, r.vector.byteLength));
+    },
+    touch(ns, id, seq) {
+      touchStmt.run(seq, ns, id);
+    },
+    remove(ns, id) {
+      removeStmt.run(ns, id);
+    },
+    close() {
+      db.close();
+    },
+  };
+}

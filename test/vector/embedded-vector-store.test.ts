@@ -1,0 +1,108 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createEmbeddedVectorStore } from '../../src/vector/vector-store.js';
+import { DIM, vec, vectorStoreContract } from './vector-store.contract.js';
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'vectors-'));
+  dirs.push(d);
+  return d;
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+vectorStoreContract('embedded', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vectors-contract-'));
+  return { store: createEmbeddedVectorStore({ dir }), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+});
+
+// The same contract with the HNSW path forced (every namespace above 4 entries is a graph).
+vectorStoreContract('embedded (HNSW)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vectors-contract-'));
+  return {
+    store: createEmbeddedVectorStore({ dir, hnsw: { flatMax: 4 } }),
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+});
+
+describe('embedded vector store', () => {
+  it('survives a restart: entries, payloads and deletions are reloaded from the data dir', async () => {
+    const dir = tempDir();
+    const a = createEmbeddedVectorStore({ dir });
+    await a.init(DIM);
+    await a.upsert('team-a', 'one', vec(1), { answer: 'first' });
+    await a.upsert('team-a', 'two', vec(2), { answer: 'second' });
+    await a.upsert('team-a', 'short-lived', vec(3), {}, 100);
+    await a.delete('team-a', 'two');
+    await a.close();
+    await new Promise((r) => setTimeout(r, 150));
+
+    const b = createEmbeddedVectorStore({ dir });
+    await b.init(DIM);
+    expect(await b.size()).toBe(1);
+    const hits = await b.search('team-a', vec(1), { k: 5 });
+    expect(hits.map((h) => [h.id, h.payload])).toEqual([['one', { answer: 'first' }]]);
+    await b.close();
+  });
+
+  it('drops stored vectors when the dimension changes (another embedding model)', async () => {
+    const dir = tempDir();
+    const a = createEmbeddedVectorStore({ dir });
+    await a.init(DIM);
+    await a.upsert('ns', 'x', vec(1), {});
+    await a.close();
+    const b = createEmbeddedVectorStore({ dir });
+    await b.init(DIM * 2);
+    expect(await b.size()).toBe(0);
+    await b.close();
+  });
+
+  it('stays within maxEntries by evicting the least recently used entries', async () => {
+    const dir = tempDir();
+    const s = createEmbeddedVectorStore({ dir, maxEntries: 5 });
+    await s.init(DIM);
+    for (let i = 0; i < 5; i++) await s.upsert('ns', `e${i}`, vec(i), {});
+    // A hit on e0 makes it recently used, so e1 and e2 are the oldest now.
+    expect((await s.search('ns', vec(0), { k: 1 }))[0]!.id).toBe('e0');
+    await s.upsert('other', 'n1', vec(100), {});
+    await s.upsert('other', 'n2', vec(101), {});
+    expect(await s.size()).toBe(5);
+    const left = (await s.search('ns', vec(0), { k: 10 })).map((h) => h.id).sort();
+    expect(left).toEqual(['e0', 'e3', 'e4']);
+    await s.close();
+
+    // The bound and the order hold across a restart too.
+    const again = createEmbeddedVectorStore({ dir, maxEntries: 5 });
+    await again.init(DIM);
+    expect(await again.size()).toBe(5);
+    await again.close();
+  });
+
+  it('keeps high recall and strict namespaces once a namespace is an HNSW graph', async () => {
+    const dir = tempDir();
+    const s = createEmbeddedVectorStore({ dir, hnsw: { flatMax: 64 } });
+    await s.init(DIM);
+    const n = 600;
+    for (let i = 0; i < n; i++) {
+      await s.upsert('big', `big-${i}`, vec(i), {});
+      await s.upsert('twin', `twin-${i}`, vec(i), {}); // identical vectors in a neighbouring namespace
+    }
+    let found = 0;
+    for (let i = 0; i < n; i += 3) {
+      const hits = await s.search('big', vec(i), { k: 5 });
+      expect(hits.every((h) => h.id.startsWith('big-'))).toBe(true);
+      if (hits[0]?.id === `big-${i}`) found++;
+    }
+    expect(found / Math.ceil(n / 3)).toBeGreaterThanOrEqual(0.98);
+    // Deleting most of a namespace demotes it to the exact scan and keeps answering correctly.
+    for (let i = 0; i < n - 10; i++) await s.delete('big', `big-${i}`);
+    const hits = await s.search('big', vec(n - 1), { k: 20 });
+    expect(hits).toHaveLength(10);
+    expect(hits[0]!.id).toBe(`big-${n - 1}`);
+    await s.close();
+  });
+});
