@@ -1,0 +1,72 @@
+import type { ChatResponse } from '../../src/core/types.js';
+import { ProviderError, type CompletionResult } from '../types.js';
+import { fromAnthropicUsage, toOpenAIUsage } from './usage.js';
+import type { AnthropicMessage, AnthropicStopReason } from './wire.js';
+
+type FinishReason = ChatResponse['choices'][number]['finish_reason'];
+
+/**
+ * Anthropic has no system fingerprint; the OpenAI schema types it as a string (null breaks strict clients),
+ * so translated answers carry this constant.
+ */
+export const ANTHROPIC_FINGERPRINT = 'fp_anthropic';
+
+/** stop_reason → finish_reason. pause_turn (server tools paused a long turn) ends this answer: 'stop'. */
+export function toFinishReason(reason: AnthropicStopReason | string | null | undefined): FinishReason {
+  switch (reason) {
+    case 'max_tokens':
+    case 'model_context_window_exceeded':
+      return 'length';
+    case 'tool_use':
+      return 'tool_calls';
+    case 'refusal':
+      return 'content_filter';
+    default: // end_turn, stop_sequence, pause_turn, and anything new
+      return 'stop';
+  }
+}
+
+/** Decodes a 2xx Messages body into an OpenAI `chat.completion`. */
+export function fromAnthropicResponse(provider: string, text: string): CompletionResult {
+  let msg: AnthropicMessage;
+  try {
+    msg = JSON.parse(text) as AnthropicMessage;
+  } catch {
+    throw new ProviderError('server', 'The upstream provider sent an invalid response.', { provider });
+  }
+  if (!msg || !Array.isArray(msg.content)) {
+    throw new ProviderError('server', 'The upstream provider sent an invalid response.', { provider });
+  }
+  const texts: string[] = [];
+  const toolCalls: NonNullable<ChatResponse['choices'][number]['message']['tool_calls']> = [];
+  for (const block of msg.content) {
+    if (block.type === 'text') texts.push(block.text);
+    else if (block.type === 'tool_use') {
+      toolCalls.push({ id: block.id, type: 'function', function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) } });
+    }
+    // thinking / server-tool blocks have no OpenAI chat equivalent and are left out.
+  }
+  const usage = fromAnthropicUsage(msg.usage ?? {});
+  const response: ChatResponse = {
+    id: `chatcmpl-${msg.id}`,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model: msg.model,
+    system_fingerprint: ANTHROPIC_FINGERPRINT,
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: 'assistant',
+          content: texts.length > 0 ? texts.join('') : null,
+          refusal: null,
+          ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+        },
+        logprobs: null,
+        finish_reason: toFinishReason(msg.stop_reason),
+      },
+    ],
+    usage: toOpenAIUsage(usage),
+  };
+  return { response, usage };
+}

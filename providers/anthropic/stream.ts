@@ -1,0 +1,115 @@
+import { readSse } from '../sse.js';
+import { toProviderError, type UpstreamResponse } from '../transport.js';
+import { ProviderError, type ChunkStream } from '../types.js';
+import type { ChatChunk, Usage } from '../../src/core/types.js';
+import { anthropicStreamError } from './errors.js';
+import { ANTHROPIC_FINGERPRINT, toFinishReason } from './response.js';
+import { fromAnthropicUsage, mergeDeltaUsage, toOpenAIUsage, type AnthropicUsageLike } from './usage.js';
+import type { AnthropicErrorBody, AnthropicStreamEvent } from './wire.js';
+
+type Delta = ChatChunk['choices'][number]['delta'];
+
+/**
+ * Turns Anthropic stream events into OpenAI chunks, one event at a time. Stateful (block index → tool index,
+ * usage so far); one decoder per stream. `push` returns the chunks an event produces (often none) and throws
+ * ProviderError on an `error` event; `finished` is true once `message_stop` arrived.
+ */
+export interface AnthropicChunkDecoder {
+  push(event: { event?: string; data: string }): ChatChunk[];
+  readonly finished: boolean;
+  usage(): Usage | undefined;
+}
+
+export function createAnthropicChunkDecoder(provider: string): AnthropicChunkDecoder {
+  let id = 'chatcmpl-anthropic';
+  let model = '';
+  const created = Math.floor(Date.now() / 1000);
+  let usage: AnthropicUsageLike | undefined;
+  let finished = false;
+  const toolIndex = new Map<number, number>(); // content block index → OpenAI tool_calls index
+
+  const chunk = (delta: Delta, finish: ChatChunk['choices'][number]['finish_reason'] = null): ChatChunk => ({
+    id,
+    object: 'chat.completion.chunk',
+    created,
+    model,
+    system_fingerprint: ANTHROPIC_FINGERPRINT,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+  });
+
+  return {
+    get finished() {
+      return finished;
+    },
+    usage: () => (usage ? fromAnthropicUsage(usage) : undefined),
+    push(raw) {
+      let event: AnthropicStreamEvent | { type: 'error'; error?: AnthropicErrorBody['error'] } | { type: 'ping' };
+      try {
+        event = JSON.parse(raw.data);
+      } catch {
+        throw new ProviderError('server', 'The upstream provider sent an invalid stream event.', { provider });
+      }
+      switch (event.type) {
+        case 'message_start':
+          id = `chatcmpl-${event.message.id}`;
+          model = event.message.model;
+          usage = event.message.usage ?? {};
+          return [chunk({ role: 'assistant', content: '' })];
+        case 'content_block_start': {
+          const block = event.content_block;
+          if (block.type === 'text' && block.text) return [chunk({ content: block.text })];
+          if (block.type !== 'tool_use') return [];
+          const index = toolIndex.size;
+          toolIndex.set(event.index, index);
+          const input = block.input && Object.keys(block.input).length > 0 ? JSON.stringify(block.input) : '';
+          return [chunk({ tool_calls: [{ index, id: block.id, type: 'function', function: { name: block.name, arguments: input } }] })];
+        }
+        case 'content_block_delta': {
+          const d = event.delta;
+          if (d.type === 'text_delta') return d.text ? [chunk({ content: d.text })] : [];
+          if (d.type === 'input_json_delta') {
+            const index = toolIndex.get(event.index);
+            if (index === undefined || !d.partial_json) return [];
+            return [chunk({ tool_calls: [{ index, function: { arguments: d.partial_json } }] })];
+          }
+          return []; // thinking, signature and citation deltas have no chat-completions equivalent
+        }
+        case 'message_delta':
+          usage = mergeDeltaUsage(usage ?? {}, event.usage);
+          return event.delta.stop_reason ? [chunk({}, toFinishReason(event.delta.stop_reason))] : [];
+        case 'message_stop': {
+          finished = true;
+          const final = fromAnthropicUsage(usage ?? {});
+          return [{ ...chunk({}), choices: [], usage: toOpenAIUsage(final) }];
+        }
+        case 'error':
+          throw anthropicStreamError(provider, event as AnthropicErrorBody);
+        default:
+          return []; // ping, content_block_stop, and event types added after this adapter was written
+      }
+    },
+  };
+}
+
+/**
+ * Decodes an Anthropic SSE body into OpenAI chunks. A stream that ends without `message_stop` is a truncation
+ * and fails with ProviderError('network'), so the client gets an error frame, never a clean end on a cut answer.
+ */
+export function anthropicChunkStream(provider: string, res: UpstreamResponse, signal: AbortSignal): ChunkStream {
+  const decoder = createAnthropicChunkDecoder(provider);
+  async function* iterate(): AsyncGenerator<ChatChunk> {
+    try {
+      for await (const event of readSse(res.body)) {
+        yield* decoder.push(event);
+        if (decoder.finished) break;
+      }
+    } catch (err) {
+      throw toProviderError(err, { timedOut: res.timedOut(), clientAborted: signal.aborted, provider });
+    } finally {
+      res.done();
+      if (!decoder.finished) res.body.destroy();
+    }
+    if (!decoder.finished) throw new ProviderError('network', 'The upstream stream ended before it was complete.', { provider });
+  }
+  return { [Symbol.asyncIterator]: iterate, usage: () => decoder.usage() };
+}
