@@ -1,0 +1,32 @@
+/**
+ * Adapter for OpenAI and every OpenAI-compatible server (vLLM, Ollama, LM Studio, Azure-style proxies…),
+ * chosen by base URL.
+ */
+import { createTransport, readBody } from '../transport.js';
+import type { ProviderAdapter, ProviderConfig } from '../types.js';
+import { openAIHttpError } from './errors.js';
+import { toOpenAIBody } from './request.js';
+import { fromOpenAIResponse } from './response.js';
+import { openAIChunkStream } from './stream.js';
+
+export function createOpenAIAdapter(config: ProviderConfig): ProviderAdapter {
+  const transport = createTransport(config);
+  const auth: Record<string, string> = config.apiKey ? { authorization: `Bearer ${config.apiKey}` } : {};
+  const streamHeaders = { ...auth, accept: 'text/event-stream' };
+
+  return {
+    config,
+    async complete(req, target, signal) {
+      const res = await transport.post('chat/completions', toOpenAIBody(req, target), auth, signal);
+      const text = await readBody(res, signal, config.name);
+      if (res.status >= 300) throw openAIHttpError(config.name, res, text);
+      return fromOpenAIResponse(config.name, text);
+    },
+    async stream(req, target, signal) {
+      const res = await transport.post('chat/completions', toOpenAIBody(req, target), streamHeaders, signal);
+      if (res.status >= 300) throw openAIHttpError(config.name, res, await readBody(res, signal, config.name));
+      return openAIChunkStream(config.name, res, signal);
+    },
+    close: () => transport.close(),
+  };
+}

@@ -1,0 +1,26 @@
+/**
+ * Server-sent events decoding for upstream streams (eventsource-parser does the line protocol; we add UTF-8
+ * decoding that is safe across chunk boundaries and the end-of-input flush some servers need: a last event
+ * without its trailing blank line still counts).
+ */
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+
+export type SseEvent = EventSourceMessage;
+
+/** Yields events as soon as their terminating blank line arrives. Errors of `body` propagate unchanged. */
+export async function* readSse(body: AsyncIterable<Uint8Array | string>): AsyncGenerator<SseEvent> {
+  const decoder = new TextDecoder();
+  let queue: SseEvent[] = [];
+  const parser = createParser({ onEvent: (event) => queue.push(event) });
+  for await (const chunk of body) {
+    parser.feed(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+    if (queue.length > 0) {
+      const ready = queue;
+      queue = [];
+      yield* ready;
+    }
+  }
+  parser.feed(decoder.decode());
+  parser.reset({ consume: true });
+  yield* queue;
+}

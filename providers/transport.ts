@@ -1,0 +1,116 @@
+/**
+ * The one HTTP transport every adapter shares: an undici Pool per provider origin with keep-alive.
+ *
+ * Decision (measured in bench/adapters.ts): the official SDKs send through `fetch`, which costs several times
+ * the CPU of undici's `request` per call and buffers nothing we need; we keep the SDKs' wire *types* and do the
+ * transport ourselves. This also gives us the four timeouts routing needs (connect, first byte, idle, total),
+ * which the SDKs collapse into one.
+ */
+import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
+import { ProviderError, type ProviderConfig } from './types.js';
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Dispatcher.ResponseData['body'];
+  /** Stops the total-time timer; call when the body is fully consumed or abandoned. */
+  done(): void;
+  /** True once the total-time timer fired (the body then fails with an abort). */
+  timedOut(): boolean;
+}
+
+/** Sends requests to one provider. Lives as long as the adapter; `close()` ends pooled connections. */
+export interface Transport {
+  post(path: string, body: string, headers: Record<string, string>, signal: AbortSignal): Promise<UpstreamResponse>;
+  close(): Promise<void>;
+}
+
+export function createTransport(config: ProviderConfig): Transport {
+  const base = new URL(config.baseUrl.endsWith('/') ? config.baseUrl : `${config.baseUrl}/`);
+  const { connectMs, firstByteMs, idleMs, totalMs } = config.timeouts;
+  const pool = new Pool(base.origin, {
+    connections: config.maxConnections,
+    connect: { timeout: connectMs },
+    headersTimeout: firstByteMs,
+    bodyTimeout: idleMs,
+    keepAliveTimeout: 30_000,
+    pipelining: 1,
+  });
+  const basePath = base.pathname;
+
+  return {
+    async post(path, body, headers, signal) {
+      // One controller joins the caller's signal (client abort, router deadline) and the total timeout.
+      const ctl = new AbortController();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        ctl.abort();
+      }, totalMs);
+      const onAbort = () => ctl.abort();
+      if (signal.aborted) ctl.abort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+      };
+      try {
+        const res = await pool.request({
+          method: 'POST',
+          path: basePath + path,
+          body,
+          headers: { 'content-type': 'application/json', accept: 'application/json', ...config.headers, ...headers },
+          signal: ctl.signal,
+        });
+        return { status: res.statusCode, headers: res.headers, body: res.body, done, timedOut: () => timedOut };
+      } catch (err) {
+        done();
+        throw toProviderError(err, { timedOut, clientAborted: signal.aborted, provider: config.name });
+      }
+    },
+    close: () => pool.close(),
+  };
+}
+
+/** Maps transport failures (undici errors, aborts) to the provider error classes routing understands. */
+export function toProviderError(
+  err: unknown,
+  ctx: { timedOut?: boolean; clientAborted?: boolean; provider?: string },
+): ProviderError {
+  if (err instanceof ProviderError) return err;
+  const provider = ctx.provider;
+  if (ctx.clientAborted) return new ProviderError('aborted', 'request aborted by client', { provider });
+  if (ctx.timedOut) return new ProviderError('timeout', 'upstream did not finish in time', { provider });
+  if (err instanceof undiciErrors.ConnectTimeoutError)
+    return new ProviderError('timeout', 'upstream connect timed out', { provider });
+  if (err instanceof undiciErrors.HeadersTimeoutError)
+    return new ProviderError('timeout', 'upstream sent no response in time', { provider });
+  if (err instanceof undiciErrors.BodyTimeoutError)
+    return new ProviderError('timeout', 'upstream stalled while sending the response', { provider });
+  if (err instanceof undiciErrors.RequestAbortedError || (err as Error)?.name === 'AbortError')
+    return new ProviderError('timeout', 'upstream attempt aborted', { provider });
+  return new ProviderError('network', 'could not reach the upstream provider', { provider });
+}
+
+/** Reads a whole body as text, mapping mid-body failures to ProviderError. */
+export async function readBody(res: UpstreamResponse, signal: AbortSignal, provider: string): Promise<string> {
+  try {
+    return await res.body.text();
+  } catch (err) {
+    throw toProviderError(err, { timedOut: res.timedOut(), clientAborted: signal.aborted, provider });
+  } finally {
+    res.done();
+  }
+}
+
+/** Parses `retry-after` (seconds or HTTP date) and `retry-after-ms` into milliseconds. */
+export function retryAfterMs(headers: UpstreamResponse['headers']): number | undefined {
+  const ms = headers['retry-after-ms'];
+  if (typeof ms === 'string' && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));
+  const ra = headers['retry-after'];
+  if (typeof ra !== 'string') return undefined;
+  const secs = Number(ra);
+  if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
+  const at = Date.parse(ra);
+  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
+}

@@ -1,0 +1,82 @@
+/**
+ * Applies the config's teams and keys to the StateStore at start. Decision: for ids the config declares, the
+ * config wins at every start (it is the declarative source); teams and keys created through the admin API
+ * and not named in the config are never touched. Prints a first-run key for team `default` when it has none.
+ */
+import type { Logger } from 'pino';
+import type { BudgetConfig, GatewayConfig } from './config/schema.js';
+import type { Budget, StateStore } from './state/state-store.js';
+import { displayPrefix, generateKey, hashKey } from './auth/keys.js';
+import { parseUsdMicros } from './usage/money.js';
+
+export function toBudget(b: BudgetConfig): Budget {
+  return {
+    period: b.period,
+    usdMicros: b.usd !== undefined ? parseUsdMicros(b.usd) : undefined,
+    tokens: b.tokens,
+    softThreshold: b.softThreshold,
+    webhookUrl: b.webhookUrl,
+  };
+}
+
+export interface BootstrapResult {
+  /** The secret of a key created at this start (printed once, never stored). */
+  createdKey?: string;
+}
+
+export async function applyConfig(config: GatewayConfig, store: StateStore, logger: Logger): Promise<BootstrapResult> {
+  const now = Date.now();
+  for (const [id, t] of Object.entries(config.teams)) {
+    const existing = await store.getTeam(id);
+    await store.upsertTeam({
+      id,
+      name: t.name ?? id,
+      allowedModels: t.allowedModels,
+      budgets: t.budgets.map(toBudget),
+      rateLimits: t.rateLimits,
+      policy: t.policy,
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+    });
+  }
+  for (const k of config.keys) {
+    const secret = k.key;
+    const hash = k.sha256 ?? (secret ? hashKey(secret) : undefined);
+    if (!hash) continue; // `${GATEWAY_API_KEY:-}` unset: no key from config
+    const record = {
+      name: k.name ?? k.id,
+      budgets: k.budgets.map(toBudget),
+      rateLimits: k.rateLimits,
+      expiresAt: k.expiresAt ? Date.parse(k.expiresAt) : undefined,
+    };
+    const existing = await store.getKeyByHash(hash);
+    if (existing) {
+      await store.updateKey(existing.id, record);
+      continue;
+    }
+    // The secret changed: revoke the key that had this id and store the new one under an id derived from it.
+    const previous = await store.getKey(k.id);
+    if (previous) await store.revokeKey(k.id, now);
+    const id = previous ? `${k.id}.${hash.slice(0, 8)}` : k.id;
+    await store.createKey({ id, teamId: k.team, prefix: secret ? displayPrefix(secret) : 'gw-…', hash, createdAt: now, ...record });
+  }
+  return ensureDefaultKey(config, store, logger, now);
+}
+
+async function ensureDefaultKey(config: GatewayConfig, store: StateStore, logger: Logger, now: number): Promise<BootstrapResult> {
+  if (!config.teams.default) return {};
+  const keys = await store.listKeys('default');
+  if (keys.some((k) => k.revokedAt === undefined)) return {};
+  const secret = generateKey();
+  await store.createKey({
+    id: `default-${now.toString(36)}`,
+    teamId: 'default',
+    name: 'first-run key',
+    prefix: displayPrefix(secret),
+    hash: hashKey(secret),
+    createdAt: now,
+    budgets: [],
+  });
+  logger.info({ team: 'default' }, 'created a first-run gateway key for team default (shown once on stdout)');
+  return { createdKey: secret };
+}

@@ -1,0 +1,145 @@
+/**
+ * The gateway configuration, validated at start (zod). Every field has a default where a sensible one exists,
+ * so the smallest config is a provider and a model. `config/example.yaml` documents each field.
+ */
+import { z } from 'zod';
+
+const decimal = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?$/, 'a decimal number')]);
+
+const timeouts = z
+  .object({
+    connectMs: z.number().int().positive().default(5_000),
+    firstByteMs: z.number().int().positive().default(60_000),
+    idleMs: z.number().int().positive().default(60_000),
+    totalMs: z.number().int().positive().default(600_000),
+  })
+  .strict();
+
+const provider = z
+  .object({
+    kind: z.enum(['openai', 'anthropic']),
+    baseUrl: z.url({ protocol: /^https?$/ }),
+    apiKey: z.string().default(''),
+    headers: z.record(z.string(), z.string()).default({}),
+    timeouts: timeouts.default(timeouts.parse({})),
+    maxConnections: z.number().int().positive().default(128),
+    /** Anthropic only: max_tokens sent when the request gives none (the Messages API requires one). */
+    defaultMaxTokens: z.number().int().positive().default(4096),
+  })
+  .strict();
+
+export const capability = z.enum(['tools', 'vision', 'json', 'streaming']);
+
+const price = z
+  .object({
+    input: decimal,
+    output: decimal,
+    cachedInput: decimal.optional(),
+    cacheWrite: decimal.optional(),
+  })
+  .strict();
+
+const model = z
+  .object({
+    provider: z.string(),
+    upstream: z.string(),
+    price: price,
+    contextWindow: z.number().int().positive(),
+    maxOutputTokens: z.number().int().positive().optional(),
+    capabilities: z.array(capability).default(['tools', 'vision', 'json', 'streaming']),
+  })
+  .strict();
+
+const budget = z
+  .object({
+    period: z.enum(['daily', 'weekly', 'monthly', 'lifetime']),
+    usd: decimal.optional(),
+    tokens: z.number().int().positive().optional(),
+    softThreshold: z.number().gt(0).lt(1).optional(),
+    webhookUrl: z.url().optional(),
+  })
+  .strict()
+  .refine((b) => b.usd !== undefined || b.tokens !== undefined, 'a budget needs `usd` or `tokens`');
+
+const rateLimits = z
+  .object({ rpm: z.number().int().positive().optional(), tpm: z.number().int().positive().optional() })
+  .strict();
+
+const team = z
+  .object({
+    name: z.string().optional(),
+    /**
+     * Model names this team may use: `*` for all, a public name, `provider/model`, or `provider/*` (which
+     * also lets `provider/<any upstream id>` names pass straight to that provider).
+     */
+    allowedModels: z.array(z.string()).default(['*']),
+    budgets: z.array(budget).default([]),
+    rateLimits: rateLimits.optional(),
+    policy: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+const key = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, `_`, `.`, `-`'),
+    team: z.string(),
+    name: z.string().optional(),
+    /** The secret itself (use an `${ENV}` reference), hashed at load. Empty means "skip this key". */
+    key: z.string().optional(),
+    /** Or the sha256 hex of the secret, so the config never holds it. */
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex characters').optional(),
+    budgets: z.array(budget).default([]),
+    rateLimits: rateLimits.optional(),
+    expiresAt: z.iso.datetime().optional(),
+  })
+  .strict()
+  .refine((k) => k.key !== undefined || k.sha256 !== undefined, 'a key needs `key` or `sha256`');
+
+export const configSchema = z
+  .object({
+    server: z
+      .object({
+        host: z.string().default('0.0.0.0'),
+        port: z.coerce.number().int().min(0).max(65535).default(8080),
+        bodyLimitBytes: z.number().int().positive().default(16 * 1024 * 1024),
+        /** Token for /admin and the all-teams dashboard view; empty disables the admin API. */
+        adminToken: z.string().default(''),
+        logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        /** Default cap on output tokens reserved against budgets when a request gives no max. */
+        defaultMaxOutputTokens: z.number().int().positive().default(4096),
+      })
+      .strict()
+      .default(() => ({}) as never),
+    state: z
+      .object({
+        kind: z.enum(['sqlite', 'redis']).default('sqlite'),
+        dataDir: z.string().default('./data'),
+        redisUrl: z.string().optional(),
+        /** When the state store is unreachable: refuse requests (503) or serve them unmetered with a warning. */
+        failMode: z.enum(['closed', 'open']).default('closed'),
+        usageRetentionDays: z.number().int().positive().default(400),
+      })
+      .strict()
+      .default(() => ({}) as never),
+    providers: z.record(z.string(), provider),
+    models: z.record(z.string(), model).default({}),
+    teams: z.record(z.string(), team).default({}),
+    keys: z.array(key).default([]),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    for (const [name, m] of Object.entries(cfg.models)) {
+      if (!cfg.providers[m.provider])
+        ctx.addIssue({ code: 'custom', path: ['models', name, 'provider'], message: `unknown provider "${m.provider}"` });
+    }
+    cfg.keys.forEach((k, i) => {
+      if (!cfg.teams[k.team]) ctx.addIssue({ code: 'custom', path: ['keys', i, 'team'], message: `unknown team "${k.team}"` });
+    });
+  });
+
+export type GatewayConfig = z.output<typeof configSchema>;
+export type ModelConfig = z.output<typeof model>;
+export type TeamConfig = z.output<typeof team>;
+export type KeyConfig = z.output<typeof key>;
+export type BudgetConfig = z.output<typeof budget>;
+export type ProviderEntry = z.output<typeof provider>;

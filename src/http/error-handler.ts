@@ -1,0 +1,36 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { GatewayError, type ErrorCode } from '../core/errors.js';
+
+/** Fastify's own errors (body parsing, limits, unknown routes) in OpenAI's envelope. */
+export function installErrorHandlers(app: FastifyInstance, log: (err: unknown) => void): void {
+  app.setErrorHandler((err: FastifyError, _request, reply) => {
+    const gw = err instanceof GatewayError ? err : fromFastifyError(err);
+    if (gw.status >= 500) log(err);
+    reply.code(gw.status).headers(gw.headers).send(gw.toEnvelope());
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const gw = new GatewayError('not_found', `Unknown request URL: ${request.method} ${request.url.split('?')[0].slice(0, 200)}.`);
+    reply.code(404).send(gw.toEnvelope());
+  });
+}
+
+const FASTIFY_CODES: Record<string, [ErrorCode, string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: ['request_too_large', 'The request body is too large.'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['unsupported_media_type', 'The request body must be JSON (content-type: application/json).'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['invalid_request', 'The content-length header does not match the body.'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: ['invalid_json', 'The request body is empty; expected a JSON object.'],
+  FST_ERR_CTP_INVALID_JSON_BODY: ['invalid_json', 'The request body is not valid JSON.'],
+};
+
+function fromFastifyError(err: FastifyError): GatewayError {
+  const known = err.code ? FASTIFY_CODES[err.code] : undefined;
+  if (known) return new GatewayError(known[0], known[1]);
+  if (err instanceof SyntaxError || (err.statusCode === 400 && /JSON/i.test(err.message))) {
+    return new GatewayError('invalid_json', 'The request body is not valid JSON.');
+  }
+  if (err.validation) return new GatewayError('invalid_request', err.message);
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+    return new GatewayError('invalid_request', 'The request could not be processed.', { status: err.statusCode });
+  }
+  return new GatewayError('internal_error', 'The gateway failed to process the request.');
+}

@@ -1,0 +1,68 @@
+import type { ServerResponse } from 'node:http';
+import type { ErrorEnvelope } from '../core/errors.js';
+import type { ResponseSink } from '../pipeline/response-sink.js';
+
+/**
+ * ResponseSink over a raw Node response (the route hijacks Fastify's reply so SSE frames go straight to the
+ * socket, unbuffered). The abort signal fires when the client closes the connection before we finished.
+ */
+export function createNodeSink(res: ServerResponse): ResponseSink {
+  const abort = new AbortController();
+  const headers: Record<string, string | number> = {};
+  let streaming = false;
+  let closed = false;
+  res.on('close', () => {
+    closed = true;
+    if (!res.writableFinished) abort.abort();
+  });
+
+  const waitDrain = () =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        res.off('drain', done);
+        res.off('close', done);
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    });
+
+  return {
+    setHeader(name, value) {
+      headers[name] = value;
+    },
+    sendJson(status, body) {
+      if (closed) return;
+      const payload = JSON.stringify(body);
+      headers['content-type'] = 'application/json; charset=utf-8';
+      headers['content-length'] = Buffer.byteLength(payload);
+      res.writeHead(status, headers);
+      res.end(payload);
+    },
+    startStream() {
+      streaming = true;
+      headers['content-type'] = 'text/event-stream; charset=utf-8';
+      headers['cache-control'] = 'no-cache';
+      headers['x-accel-buffering'] = 'no';
+      res.writeHead(200, headers);
+      res.flushHeaders();
+    },
+    async writeEvent(json) {
+      if (closed) return;
+      if (!res.write(`data: ${json}\n\n`)) await waitDrain();
+    },
+    endStream() {
+      if (!closed) res.end('data: [DONE]\n\n');
+    },
+    endWithError(envelope: ErrorEnvelope) {
+      if (!closed) res.end(`data: ${JSON.stringify(envelope)}\n\n`);
+    },
+    get streaming() {
+      return streaming;
+    },
+    get closed() {
+      return closed;
+    },
+    signal: abort.signal,
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * The chat completion pipeline (design.md stages 2–9), independent of HTTP: the route authenticates, then hands
+ * the body and a ResponseSink here. Every path ends in `finish()`, which settles usage exactly once.
+ */
+import { isGatewayError } from '../core/errors.js';
+import { normaliseChatRequest } from '../core/normalise.js';
+import type { ChatRequest, ChatResponse, Usage } from '../core/types.js';
+import { toGatewayError } from '../routing/provider-errors.js';
+import type { OpenedStream } from '../routing/executor.js';
+import { createCompletionCounter } from '../tokens/completion-counter.js';
+import type { Runtime } from '../runtime.js';
+import type { RequestContext } from './context.js';
+import type { ResponseSink } from './response-sink.js';
+
+export async function runChat(rt: Runtime, ctx: RequestContext, body: unknown, sink: ResponseSink): Promise<void> {
+  try {
+    const req = normaliseChatRequest(body);
+    ctx.stream = req.stream;
+    ctx.model = rt.catalog.resolve(req.model, ctx.principal!.team, ctx.principal!.key);
+    if (req.stream) await streamChat(rt, ctx, req, sink);
+    else await completeChat(rt, ctx, req, sink);
+  } catch (err) {
+    failBeforeAnswer(rt, ctx, err, sink);
+  }
+}
+
+async function completeChat(rt: Runtime, ctx: RequestContext, req: ChatRequest, sink: ResponseSink): Promise<void> {
+  const started = performance.now();
+  try {
+    const result = await rt.executor.complete(req, ctx.model!, sink.signal, ctx.attempts);
+    ctx.upstreamMs += performance.now() - started;
+    ctx.target = result.target;
+    ctx.usage = result.usage;
+    setTargetHeaders(ctx, sink);
+    respondJson(ctx, sink, result.response);
+  } catch (err) {
+    ctx.upstreamMs += performance.now() - started;
+    throw err;
+  }
+}
+
+function respondJson(ctx: RequestContext, sink: ResponseSink, response: ChatResponse): void {
+  ctx.status = 200;
+  setServerTiming(ctx, sink, performance.now());
+  ctx.ttfbMs = performance.now() - ctx.startedAt;
+  sink.sendJson(200, response);
+}
+
+async function streamChat(rt: Runtime, ctx: RequestContext, req: ChatRequest, sink: ResponseSink): Promise<void> {
+  const started = performance.now();
+  let opened: OpenedStream;
+  try {
+    opened = await rt.executor.openStream(req, ctx.model!, sink.signal, ctx.attempts);
+  } finally {
+    ctx.upstreamMs += performance.now() - started;
+  }
+  ctx.target = opened.target;
+  setTargetHeaders(ctx, sink);
+  setServerTiming(ctx, sink, performance.now());
+  sink.startStream();
+  ctx.status = 200;
+  ctx.ttfbMs = performance.now() - ctx.startedAt;
+  await relayStream(ctx, req, opened, sink);
+}
+
+/**
+ * Writes upstream chunks to the client as they arrive. Counts streamed text so an aborted stream still has a
+ * usage estimate; hides the usage chunk (always requested upstream) from clients that did not ask for it.
+ * After the first byte, an upstream failure becomes a final error frame and never `[DONE]`.
+ */
+async function relayStream(ctx: RequestContext, req: ChatRequest, opened: OpenedStream, sink: ResponseSink) {
+  const counter = createCompletionCounter(opened.target.upstreamModel);
+  let next = opened.first;
+  try {
+    while (!next.done) {
+      const chunk = next.value;
+      for (const choice of chunk.choices) {
+        const d = choice.delta;
+        if (d?.content) counter.add(d.content, choice.index);
+        if (d?.refusal) counter.add(d.refusal, choice.index);
+        if (d?.tool_calls) for (const tc of d.tool_calls) counter.add((tc.function?.name ?? '') + (tc.function?.arguments ?? ''), `t${choice.index}.${tc.index}`);
+      }
+      const usageOnly = chunk.choices.length === 0 && chunk.usage;
+      if (!usageOnly || req.includeUsage) await sink.writeEvent(JSON.stringify(chunk));
+      if (sink.closed) break;
+      next = await opened.iterator.next();
+    }
+    if (sink.closed) {
+      await opened.iterator.return?.();
+      markClientAbort(ctx);
+    } else sink.endStream();
+  } catch (err) {
+    if (sink.closed) markClientAbort(ctx);
+    else {
+      const gwErr = toGatewayError(err);
+      ctx.errorCode = gwErr.code;
+      ctx.status = gwErr.status;
+      sink.endWithError(gwErr.toEnvelope());
+    }
+  } finally {
+    ctx.usage = opened.stream.usage() ?? estimatedUsage(ctx, counter.tokens());
+  }
+}
+
+function estimatedUsage(ctx: RequestContext, completionTokens: number): Usage {
+  return {
+    promptTokens: ctx.promptEstimate ?? 0,
+    completionTokens,
+    cachedTokens: 0,
+    cacheWriteTokens: 0,
+    estimated: true,
+  };
+}
+
+function markClientAbort(ctx: RequestContext) {
+  ctx.status = 499;
+  ctx.errorCode = 'client_closed_request';
+}
+
+function failBeforeAnswer(rt: Runtime, ctx: RequestContext, err: unknown, sink: ResponseSink) {
+  if (sink.closed) return markClientAbort(ctx);
+  const gwErr = toGatewayError(err);
+  if (!isGatewayError(err) && gwErr.code === 'internal_error') rt.logger.error({ err, requestId: ctx.id }, 'chat pipeline failed');
+  ctx.status = gwErr.status;
+  ctx.errorCode = gwErr.code;
+  for (const [k, v] of Object.entries(gwErr.headers)) sink.setHeader(k, v);
+  if (ctx.target) setTargetHeaders(ctx, sink);
+  sink.sendJson(gwErr.status, gwErr.toEnvelope());
+}
+
+function setTargetHeaders(ctx: RequestContext, sink: ResponseSink) {
+  sink.setHeader('x-gateway-provider', ctx.target!.provider);
+  sink.setHeader('x-gateway-model', ctx.target!.upstreamModel);
+  sink.setHeader('x-gateway-attempts', ctx.attempts.length);
+}
+
+/** `server-timing: gateway;dur=<ms>` — time spent in the gateway itself, excluding upstream waits. */
+function setServerTiming(ctx: RequestContext, sink: ResponseSink, now: number) {
+  const overhead = Math.max(0, now - ctx.startedAt - ctx.upstreamMs);
+  sink.setHeader('server-timing', `gateway;dur=${overhead.toFixed(2)}, upstream;dur=${ctx.upstreamMs.toFixed(2)}`);
+}

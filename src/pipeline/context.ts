@@ -1,0 +1,51 @@
+import type { Principal } from '../auth/authenticate.js';
+import type { Usage } from '../core/types.js';
+import type { ResolvedModel, ResolvedTarget } from '../routing/catalog.js';
+import type { AttemptRecord } from '../routing/executor.js';
+
+export type CacheStatus = 'hit' | 'miss' | 'bypass';
+
+/**
+ * Everything one request accumulates on its way through the pipeline; read at the end for settlement, the
+ * log line and metrics. Owned by one request; never shared.
+ */
+export interface RequestContext {
+  readonly id: string;
+  /** performance.now() at arrival, for latencies. */
+  readonly startedAt: number;
+  /** Date.now() at arrival, for the ledger. */
+  readonly startedAtMs: number;
+  principal?: Principal;
+  model?: ResolvedModel;
+  target?: ResolvedTarget;
+  stream: boolean;
+  readonly attempts: AttemptRecord[];
+  /** Estimated prompt tokens (tiktoken), computed once at admission. */
+  promptEstimate?: number;
+  usage?: Usage;
+  costMicros?: number;
+  status: number;
+  errorCode?: string;
+  /** ms from arrival to the first byte of the answer written to the client. */
+  ttfbMs?: number;
+  /** ms spent waiting on upstreams (for the gateway-overhead figure). */
+  upstreamMs: number;
+  cache?: CacheStatus;
+  guardBlocks: number;
+  /** Guard and cache notes for the log line (never prompt text or matched values). */
+  readonly notes: Record<string, unknown>;
+}
+
+export function createRequestContext(id: string): RequestContext {
+  return {
+    id,
+    startedAt: performance.now(),
+    startedAtMs: Date.now(),
+    stream: false,
+    attempts: [],
+    status: 0,
+    upstreamMs: 0,
+    guardBlocks: 0,
+    notes: {},
+  };
+}

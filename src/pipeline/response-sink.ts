@@ -1,0 +1,24 @@
+import type { ErrorEnvelope } from '../core/errors.js';
+
+/**
+ * Where the pipeline writes its answer, independent of HTTP. One per request.
+ * Headers can be set until `sendJson` or `startStream`; after `startStream`, errors can only be reported as a
+ * final error frame (`endWithError`), never as a status code.
+ */
+export interface ResponseSink {
+  setHeader(name: string, value: string | number): void;
+  sendJson(status: number, body: unknown): void;
+  /** Sends 200 + SSE headers. */
+  startStream(): void;
+  /** Writes one `data: <json>\n\n` frame, flushed at once. Resolves when the client can take more (backpressure). */
+  writeEvent(json: string): Promise<void>;
+  /** Writes `data: [DONE]` and ends. */
+  endStream(): void;
+  /** Writes a final `data: {"error":…}` frame and ends, without `[DONE]`. */
+  endWithError(envelope: ErrorEnvelope): void;
+  readonly streaming: boolean;
+  /** True once the client went away. */
+  readonly closed: boolean;
+  /** Aborted when the client disconnects before the answer is complete. */
+  readonly signal: AbortSignal;
+}

@@ -1,0 +1,29 @@
+import { GatewayError } from '../core/errors.js';
+import { ProviderError } from '../../providers/types.js';
+
+/** The client-facing error for a provider failure that failover could not absorb. */
+export function toGatewayError(err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  if (!(err instanceof ProviderError)) return new GatewayError('internal_error', 'The gateway failed to process the request.');
+  const retryAfter = err.retryAfterMs !== undefined ? { 'retry-after': String(Math.ceil(err.retryAfterMs / 1000)) } : undefined;
+  switch (err.errorClass) {
+    case 'bad_request':
+      return new GatewayError('invalid_request', err.message, { param: err.opts.param ?? null });
+    case 'context_length':
+      return new GatewayError('context_length_exceeded', err.message, { param: 'messages' });
+    case 'not_found':
+      return new GatewayError('model_not_found', err.message, { param: 'model' });
+    case 'auth':
+      return new GatewayError('upstream_auth_failed', err.message);
+    case 'rate_limited':
+      return new GatewayError('rate_limit_exceeded', err.message, { headers: retryAfter });
+    case 'overloaded':
+      return new GatewayError('upstream_unavailable', err.message, { headers: retryAfter });
+    case 'timeout':
+      return new GatewayError('upstream_timeout', err.message);
+    case 'aborted':
+    case 'network':
+    case 'server':
+      return new GatewayError('upstream_error', err.message);
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The gateway's long-lived parts, built once from a config: store, adapters, catalog, auth, executor, logger.
+ * `createRuntime` opens connections; `close()` releases them. Routes and the pipeline only read from it.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { GatewayConfig } from './config/schema.js';
+import { createAuthenticator, type Authenticator } from './auth/authenticate.js';
+import { createModelCatalog, type ModelCatalog } from './routing/catalog.js';
+import { createExecutor, type Executor } from './routing/executor.js';
+import { createAdapter } from '../providers/index.js';
+import type { ProviderAdapter } from '../providers/types.js';
+import type { StateStore } from './state/state-store.js';
+import { createSqliteStateStore } from './state/sqlite/sqlite-state-store.js';
+import { createRedisStateStore } from './state/redis/redis-state-store.js';
+
+export interface Runtime {
+  readonly config: GatewayConfig;
+  readonly logger: Logger;
+  readonly store: StateStore;
+  readonly catalog: ModelCatalog;
+  readonly auth: Authenticator;
+  readonly adapters: ReadonlyMap<string, ProviderAdapter>;
+  readonly executor: Executor;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  config: GatewayConfig;
+  logger: Logger;
+  /** Supply a store (tests, benchmarks); otherwise one is opened from `config.state`. */
+  store?: StateStore;
+}
+
+export async function createRuntime({ config, logger, store: given }: RuntimeOptions): Promise<Runtime> {
+  const store = given ?? (await openStore(config));
+  const adapters = new Map<string, ProviderAdapter>();
+  for (const [name, p] of Object.entries(config.providers)) adapters.set(name, createAdapter({ name, ...p }));
+  const catalog = createModelCatalog(config);
+  return {
+    config,
+    logger,
+    store,
+    catalog,
+    auth: createAuthenticator(store),
+    adapters,
+    executor: createExecutor(adapters),
+    async close() {
+      await Promise.allSettled([...adapters.values()].map((a) => a.close()));
+      if (!given) await store.close();
+    },
+  };
+}
+
+async function openStore(config: GatewayConfig): Promise<StateStore> {
+  const { state } = config;
+  if (state.kind === 'redis') {
+    if (!state.redisUrl) throw new Error('state.redisUrl is required when state.kind is redis');
+    return createRedisStateStore({ url: state.redisUrl });
+  }
+  mkdirSync(state.dataDir, { recursive: true });
+  return createSqliteStateStore({ path: join(state.dataDir, 'gateway.sqlite') });
+}
