@@ -1,0 +1,67 @@
+/**
+ * Provider embedder: the `/embeddings` endpoint of an OpenAI-kind provider, over undici. Vectors are
+ * re-normalised here because not every OpenAI-compatible server returns unit vectors.
+ */
+import { request } from 'undici';
+import { l2normalise, type Embedder } from './embedder.js';
+
+export interface ProviderEmbedderOptions {
+  /** e.g. `https://api.openai.com/v1` (the `/embeddings` path is appended). */
+  baseUrl: string;
+  apiKey: string;
+  model: string;
+  /** Known output width; skips the start-up probe call. Responses of another width are rejected. */
+  dimension?: number;
+  /** Per-call timeout (default 10 s). */
+  timeoutMs?: number;
+  /** Max inputs per HTTP call (default 256). */
+  batchSize?: number;
+}
+
+interface EmbeddingsResponse {
+  data?: { index: number; embedding: number[] }[];
+}
+
+export async function createProviderEmbedder(opts: ProviderEmbedderOptions): Promise<Embedder> {
+  const url = `${opts.baseUrl.replace(/\/+$/, '')}/embeddings`;
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const batchSize = Math.max(1, opts.batchSize ?? 256);
+  let closed = false;
+
+  const call = async (input: string[]): Promise<Float32Array[]> => {
+    const res = await request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.apiKey}` },
+      body: JSON.stringify({ model: opts.model, input, encoding_format: 'float' }),
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    const text = await res.body.text();
+    // The status and a short excerpt only: the body may echo input, and never the key.
+    if (res.statusCode !== 200) throw new Error(`embeddings endpoint answered ${res.statusCode}: ${text.slice(0, 200)}`);
+    const body = JSON.parse(text) as EmbeddingsResponse;
+    if (!Array.isArray(body.data) || body.data.length !== input.length) {
+      throw new Error(`embeddings endpoint returned ${body.data?.length ?? 'no'} vectors for ${input.length} inputs`);
+    }
+    return [...body.data].sort((a, b) => a.index - b.index).map((d) => l2normalise(Float32Array.from(d.embedding)));
+  };
+
+  const dimension = opts.dimension ?? (await call(['probe']))[0]!.length;
+
+  return {
+    id: `provider:${opts.model}`,
+    dimension,
+    async embed(texts: string[]): Promise<Float32Array[]> {
+      if (closed) throw new Error('embedder is closed');
+      const out: Float32Array[] = [];
+      for (let i = 0; i < texts.length; i += batchSize) out.push(...(await call(texts.slice(i, i + batchSize))));
+      for (const v of out) {
+        if (v.length !== dimension) throw new Error(`embedding has ${v.length} dimensions, expected ${dimension}`);
+      }
+      return out;
+    },
+    async close(): Promise<void> {
+      closed = true;
+    },
+  };
+}
