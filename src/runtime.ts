@@ -12,8 +12,6 @@ import { createExecutor, type Executor } from './routing/executor.js';
 import { createAdapter } from '../providers/index.js';
 import type { ProviderAdapter } from '../providers/types.js';
 import type { StateStore } from './state/state-store.js';
-import { createSqliteStateStore } from './state/sqlite/sqlite-state-store.js';
-import { createRedisStateStore } from './state/redis/redis-state-store.js';
 
 export interface Runtime {
   readonly config: GatewayConfig;
@@ -57,8 +55,13 @@ async function openStore(config: GatewayConfig): Promise<StateStore> {
   const { state } = config;
   if (state.kind === 'redis') {
     if (!state.redisUrl) throw new Error('state.redisUrl is required when state.kind is redis');
+    // Loaded on demand so single-node installs never load ioredis.
+    const { createRedisStateStore } = await import('./state/redis/redis-state-store.js');
     return createRedisStateStore({ url: state.redisUrl });
   }
+  const { createSqliteStateStore } = await import('./state/sqlite/sqlite-state-store.js');
+  // `:memory:` keeps everything in the process (tests, throwaway runs).
+  if (state.dataDir === ':memory:') return createSqliteStateStore({ path: ':memory:' });
   mkdirSync(state.dataDir, { recursive: true });
   return createSqliteStateStore({ path: join(state.dataDir, 'gateway.sqlite') });
 }

@@ -17,14 +17,13 @@ export async function createApp(rt: Runtime): Promise<FastifyInstance> {
   const app = Fastify({
     logger: false,
     bodyLimit: rt.config.server.bodyLimitBytes,
-    disableRequestLogging: true,
     // Behind a trusted load balancer a client-chosen id is useful for tracing; anything odd gets a fresh one.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : `req_${randomUUID().replace(/-/g, '')}`;
     },
     requestTimeout: 0,
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
   });
   installErrorHandlers(app, (err) => rt.logger.error({ err }, 'request failed'));
