@@ -1,0 +1,55 @@
+/**
+ * Scoring with a decoded model: hashed features + signals → logistic probability.
+ */
+import { dotFeatures, normalizeText } from './features.js';
+import type { InjectionModel } from './model-format.js';
+import { SIGNALS, detectSignals } from './signals.js';
+
+/** Result of scoring one text. */
+export interface InjectionScore {
+  /** Probability-like score in [0, 1]; compare against the threshold. */
+  score: number;
+  /** Names of the structural signals that fired (explanations for logs; never the matched text). */
+  signals: string[];
+}
+
+/**
+ * Scores texts for prompt injection. Synchronous and pure (same text → same result); safe to share across
+ * requests because scoring never awaits. Never throws on any string input.
+ */
+export interface InjectionDetector {
+  score(text: string): InjectionScore;
+}
+
+// Texts longer than this are scored window by window (max over windows), so an injection buried in a long
+// pasted document is not diluted by the L2 normalisation of the whole text.
+const WINDOW = 2048;
+const STRIDE = 1536;
+
+const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
+const PRIOR = new Map(SIGNALS.map((s) => [s.name, s.prior]));
+
+export function createDetectorFromModel(model: InjectionModel): InjectionDetector {
+  const textLogit = (norm: string): number => dotFeatures(norm, model.weights);
+
+  return {
+    score(text: string): InjectionScore {
+      const raw = typeof text === 'string' ? text : String(text ?? '');
+      const norm = normalizeText(raw);
+      const signals = detectSignals(raw, norm);
+      let z = model.bias;
+      for (const s of signals) z += (model.signalWeights[s] ?? 0) + (PRIOR.get(s) ?? 0);
+      if (norm.length <= WINDOW + (WINDOW - STRIDE)) {
+        z += textLogit(norm);
+      } else {
+        let best = -Infinity;
+        for (let start = 0; start < norm.length; start += STRIDE) {
+          best = Math.max(best, textLogit(norm.slice(start, start + WINDOW)));
+          if (start + WINDOW >= norm.length) break;
+        }
+        z += best;
+      }
+      return { score: sigmoid(z), signals };
+    },
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Structural signals of prompt injection: hand-written detectors for patterns that generalise beyond the
+ * training vocabulary (override phrases in several languages, role-play set-ups, system-prompt reveal requests,
+ * fake chat-role delimiters, encoded payloads, invisible characters).
+ *
+ * Each signal is both a feature of the classifier (its weight is learned when the training data contains it)
+ * and an explanation returned to the caller. Signals the training set barely covers (fake role markers, base64,
+ * invisible characters) also carry a fixed `prior` logit so they count even though the data cannot teach them.
+ */
+
+/** One structural signal: a pure test over the raw and the normalised text. */
+export interface SignalDef {
+  readonly name: string;
+  /** Fixed logit added when the signal fires, on top of the learned weight (0 for data-covered signals). */
+  readonly prior: number;
+  test(raw: string, norm: string): boolean;
+}
+
+// Verbs and objects of "ignore the previous instructions" in English, German, French, Spanish, Italian,
+// Portuguese, Dutch, Russian and Serbo-Croatian. Matched on the normalised (lower-cased, NFKC) text.
+const OVERRIDE_VERBS =
+  'ignore|ignoriere|ignorieren|ignorez|ignora|ignorar|negeer|disregard|forget|vergiss|vergessen|oubliez|oublie|' +
+  'olvida|olvide|olvidar|dimentica|esqueça|esqueca|vergeet|drop|skip|abandon|override|bypass|zaboravi|забудь|забудьте|игнорируй|игнорируйте';
+const OVERRIDE_OBJECTS =
+  'instructions?|instruktionen|instruktion|anweisungen|anweisung|befehle|aufgaben|aufträge|auftrag|angaben|informationen|' +
+  'instrucciones|istruzioni|instruções|instrucoes|instructies|instrukcije|инструкции|prompts?|rules|regeln|directions|' +
+  'guidelines|tasks|assignments|orders|context|everything|alles|tout|todo|tutto|tudo|alles|all|sve|всё|все';
+const OVERRIDE_RE = new RegExp(
+  `(?:^|[^\\p{L}])(?:${OVERRIDE_VERBS})(?:[^\\p{L}]+\\p{L}+){0,4}?[^\\p{L}]+(?:${OVERRIDE_OBJECTS})(?:$|[^\\p{L}])`,
+  'u',
+);
+const NEW_TASK_RE =
+  /\b(?:new (?:task|instructions?)|further tasks|now new tasks|from now on|neue (?:aufgabe|anweisungen|aufgaben)|nun folgen|ab jetzt|von nun an|abweichend zu vorherigen|(?:previous|preceding|prior|above|bisherigen|vorherigen|obigen) (?:instructions?|anweisungen|informationen|ausführungen)|your instructions are now|change your instructions)\b/u;
+
+const ROLE_PLAY_RE =
+  /\b(?:you are now|now you are|act as|acting as|pretend (?:you|to be)|imagine you are|role-?play(?:ing)?|stay (?:fully )?in (?:their|your) roles?|dan mode|developer mode|jailbreak|du bist jetzt|jetzt bist du|nun bist du|stell dir vor|fungieren|fungiere|in deiner rolle|spiel(?:e|st)? die rolle|tu es maintenant|ahora eres)\b/u;
+
+const PROMPT_REVEAL_RE =
+  /\b(?:(?:show|print|reveal|output|repeat|display|spell|tell me|what (?:are|were|is)|give me|list)\b[^.?!]{0,40}\b(?:system prompt|your (?:initial |original |system )?(?:prompt|instructions|rules)|prompt[- _]?texts?|the (?:full |whole |initial )?prompt)|(?:written|said|stated) (?:at the beginning|above|before)|beginning of this prompt|(?:zeige|gib|verrate)[^.?!]{0,40}(?:prompt|anweisungen))/u;
+
+const OUTPUT_FORCING_RE =
+  /\b(?:just (?:say|output|print|write)|only (?:say|output|reply|answer)|say (?:that|yes)|answer with|repeat after me|print ['"]|output ['"]|(?:sage|schreibe|schreib) (?:nur|mir nur)|haha pwned|i have been pwned)\b/u;
+
+const IGNORE_CONTEXT_RE =
+  /\b(?:not (?:by|from|according to) the (?:articles?|documents?|context)|(?:ignore|disregard)\w* (?:all )?(?:the )?(?:provided )?(?:documents?|articles?|context)|disregarding the (?:articles?|documents?|context)|despite what you'?ve been told|do not look in the documents)\b/u;
+
+// Fake chat-role delimiters: markdown headers or tags that pretend a new system/assistant turn starts.
+const FAKE_ROLE_RE =
+  /(?:^|\n)\s*(?:#{2,}\s*|\[\s*)?(?:system|assistant|developer|human|ai|user)\s*(?:\]\s*)?:|<\/?\s*(?:system|user|assistant|developer|im_start|im_end|s)\s*>|<\|(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id)\|>|\[\/?(?:inst|sys)\]|<<\/?sys>>/iu;
+
+// Tag characters and bidi overrides never occur in ordinary prompts; zero-width characters do (translation
+// artefacts, Khmer/Thai word separators), so they count only when hidden inside a Latin word ("ig\u200Bnore").
+const INVISIBLE_RE = /[\u{E0000}-\u{E007F}]|[\u202A-\u202E\u2066-\u2069]|[A-Za-z][\u200B-\u200D\u2060-\u2064\uFEFF]+[A-Za-z]/u;
+// Pasted "documents" or "context" that carry the attacker's statement (indirect injection in RAG style).
+const FAKE_CONTEXT_RE = /(?:^|\s)\$?(?:documents?|context|kontext|artikel|article|instruction|additional instruction)\s*(?:[:{"\u201c\u201e]|- )/u;
+const SPACED_LETTERS_RE = /(?:^|\s)(?:\p{L} ){6,}\p{L}(?:\s|$)/u;
+const ESCAPED_NEWLINES_RE = /(?:\\\s?n\s*){4,}|\n{6,}/;
+
+/** Whether the text holds a base64 run of 40+ characters that decodes to text. */
+function hasTextBase64(raw: string): boolean {
+  // A linear scan for long base64-alphabet runs first: the regex alone re-scans inside every word.
+  let runStart = 0;
+  for (let i = 0; i <= raw.length; i++) {
+    const c = i < raw.length ? raw.charCodeAt(i) : 32;
+    const inAlphabet =
+      (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47 || c === 61;
+    if (inAlphabet) continue;
+    if (i - runStart >= 40 && isTextBase64(raw.slice(runStart, i).replace(/=+$/, ''))) return true;
+    runStart = i + 1;
+  }
+  return false;
+}
+
+/** A run counts only when it decodes to mostly printable text (hashes, keys and ids do not). */
+function isTextBase64(run: string): boolean {
+  // Hex digests and long alphanumerics without mixed case are ids, not encoded text.
+  if (run.length < 40 || run.includes('=') || !/[a-z]/.test(run) || !/[A-Z]/.test(run)) return false;
+  const bytes = Buffer.from(run.slice(0, 400), 'base64');
+  let printable = 0;
+  for (const b of bytes) if ((b >= 32 && b < 127) || b === 10 || b === 13 || b === 9) printable++;
+  return bytes.length > 0 && printable / bytes.length > 0.9;
+}
+
+export const SIGNALS: readonly SignalDef[] = [
+  { name: 'override_instructions', prior: 0, test: (_r, n) => OVERRIDE_RE.test(n) },
+  { name: 'new_instructions', prior: 0, test: (_r, n) => NEW_TASK_RE.test(n) },
+  { name: 'role_play', prior: 0, test: (_r, n) => ROLE_PLAY_RE.test(n) },
+  { name: 'prompt_reveal', prior: 0, test: (_r, n) => PROMPT_REVEAL_RE.test(n) },
+  { name: 'output_forcing', prior: 0, test: (_r, n) => OUTPUT_FORCING_RE.test(n) },
+  { name: 'ignore_context', prior: 0, test: (_r, n) => IGNORE_CONTEXT_RE.test(n) },
+  { name: 'fake_context', prior: 0, test: (_r, n) => FAKE_CONTEXT_RE.test(n) },
+  { name: 'fake_role_marker', prior: 2.5, test: (r) => FAKE_ROLE_RE.test(r) },
+  { name: 'base64_payload', prior: 1.5, test: (r) => r.length >= 40 && hasTextBase64(r) },
+  { name: 'invisible_characters', prior: 3, test: (r) => INVISIBLE_RE.test(r) },
+  { name: 'spaced_letters', prior: 1, test: (r) => SPACED_LETTERS_RE.test(r) },
+  { name: 'escaped_newlines', prior: 1, test: (r) => ESCAPED_NEWLINES_RE.test(r) },
+];
+
+/** Names of the signals that fire on a text, in SIGNALS order. Pure. */
+export function detectSignals(raw: string, norm: string): string[] {
+  const out: string[] = [];
+  for (const s of SIGNALS) if (s.test(raw, norm)) out.push(s.name);
+  return out;
+}
