@@ -23,9 +23,9 @@ export interface FakeBehaviour {
   chunkDelayMs?: number;
   /** Delay before response headers. */
   firstByteDelayMs?: number;
-  /** Never finish: before sending headers, or after the first SSE event. */
+  /** Never finish: before sending headers, or after the first SSE event (half the body for JSON answers). */
   hang?: 'before-headers' | 'mid-stream';
-  /** Destroy the socket after N SSE events (a connection reset mid-stream). */
+  /** Destroy the socket after N SSE events (a connection reset mid-stream); JSON answers: reset, no response. */
   resetAfterEvents?: number;
   /** Write the SSE body one byte at a time. */
   splitBytes?: boolean;
@@ -142,8 +142,12 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     else answer = defaultAnswer(path, req.method ?? 'GET', body);
 
     if ('json' in answer) {
+      // A JSON answer has no events: a reset drops the connection without any response, a mid-stream hang
+      // sends the headers and half the body.
+      if (b.resetAfterEvents !== undefined) return void res.socket?.destroy();
       const text = JSON.stringify(answer.json);
       res.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...b.headers });
+      if (b.hang === 'mid-stream') return void res.write(text.slice(0, text.length >> 1));
       res.end(text);
       return;
     }
