@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisStateStore, StateUnavailableError, type StateStore } from '../../src/state/index.js';
+import { redisServerAvailable, startRedisServer, type RedisServer } from './redis-server.js';
+import { runStateStoreContract } from './state-store.contract.js';
+
+const available = redisServerAvailable();
+if (!available.ok) console.warn(`[redis-store.test] skipped: ${available.reason}`);
+
+describe.skipIf(!available.ok)('redis', () => {
+  let server: RedisServer;
+  beforeAll(async () => {
+    server = await startRedisServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  runStateStoreContract('redis', {
+    open: () => createRedisStateStore({ url: server.url, keyPrefix: 'contract:' }),
+  });
+
+  describe('two stores on one Redis (two replicas)', () => {
+    it('share one budget and one rate limit', async () => {
+      const a = await createRedisStateStore({ url: server.url, keyPrefix: 'replicas:' });
+      const b = await createRedisStateStore({ url: server.url, keyPrefix: 'replicas:' });
+      try {
+        const scopes = [{ scope: 'team:shared' as const, budgets: [{ period: 'daily' as const, usdMicros: 100 }] }];
+        const now = Date.UTC(2024, 0, 1, 12);
+        const results = await Promise.all(
+          Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).reserve({ requestId: `r${i}`, scopes, costMicros: 10, tokens: 0, leaseMs: 10_000, now })),
+        );
+        expect(results.filter((r) => r.ok)).toHaveLength(10);
+        // The other replica settles a reservation (teamId given: it never saw it); then the owner cannot settle again.
+        const i = results.findIndex((r) => r.ok);
+        const [owner, other] = i % 2 ? [a, b] : [b, a];
+        expect((await other.settle({ requestId: `r${i}`, teamId: 'shared', costMicros: 10, tokens: 0, now })).settled).toBe(true);
+        expect((await owner.settle({ requestId: `r${i}`, costMicros: 10, tokens: 0, now })).settled).toBe(false);
+        const [status] = await a.getBudgetStatus(scopes, { now });
+        expect(status).toMatchObject({ spentMicros: 10, reservedMicros: 90 });
+        const limits = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).rateLimit({ scope: 'key:shared', rpm: 7, tokens: 1, now })),
+        );
+        expect(limits.filter((r) => r.allowed)).toHaveLength(7);
+        // An admin change on one replica is seen by the other at the next call.
+        await a.upsertTeam({ id: 'shared', name: 'S', allowedModels: ['*'], budgets: [], policy: {}, createdAt: now, updatedAt: now });
+        await a.createKey({ id: 'k-shared', teamId: 'shared', name: 'k', prefix: 'sk', hash: 'h-shared', createdAt: now, budgets: [] });
+        expect(await b.getKeyByHash('h-shared')).toMatchObject({ id: 'k-shared' });
+        await b.revokeKey('k-shared', now + 1);
+        expect((await a.getKeyByHash('h-shared'))?.revokedAt).toBe(now + 1);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+  });
+
+  describe('Redis going away', () => {
+    let store: StateStore;
+    afterAll(async () => {
+      await store?.close();
+    });
+
+    it('fails fast with StateUnavailableError while down and recovers when Redis is back', async () => {
+      store = await createRedisStateStore({ url: server.url, keyPrefix: 'outage:' });
+      await store.upsertTeam({ id: 'o', name: 'O', allowedModels: ['*'], budgets: [], policy: {}, createdAt: 1, updatedAt: 1 });
+      await server.stop();
+      const calls: (() => Promise<unknown>)[] = [
+        () => store.getKeyByHash('x'),
+        () => store.reserve({ requestId: 'o1', teamId: 'o', scopes: [{ scope: 'team:o', budgets: [{ period: 'daily', usdMicros: 10 }] }], costMicros: 1, tokens: 0, leaseMs: 1000 }),
+        () => store.rateLimit({ scope: 'key:o', rpm: 5, tokens: 0 }),
+        () => store.ping(),
+      ];
+      for (const call of calls) {
+        const t0 = performance.now();
+        const err = await call().then(() => undefined, (e: unknown) => e);
+        expect(err).toBeInstanceOf(StateUnavailableError);
+        expect(performance.now() - t0).toBeLessThan(1000);
+      }
+      await server.start();
+      const deadline = Date.now() + 5_000;
+      let ok = false;
+      while (!ok && Date.now() < deadline) {
+        ok = await store.ping().then(() => true, () => false);
+        if (!ok) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(ok).toBe(true);
+      // The restarted server is empty (no persistence) and lost its script cache: scripts reload transparently.
+      expect((await store.rateLimit({ scope: 'key:o', rpm: 5, tokens: 0 })).allowed).toBe(true);
+      expect(await store.getTeam('o')).toBeUndefined();
+    });
+  });
+});
