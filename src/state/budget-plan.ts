@@ -124,3 +124,12 @@ export function teamOfScopes(scopes: ScopeBudgets[]): string | undefined {
   for (const s of scopes) if (s.scope.startsWith('team:')) return s.scope.slice(5);
   return undefined;
 }
+
+/** Amounts are integers (micro-dollars, tokens): a float would drift and Lua's HINCRBY would reject it. */
+export function assertAmounts(op: string, amounts: Record<string, number | undefined>): void {
+  for (const [name, v] of Object.entries(amounts)) {
+    if (v !== undefined && !(Number.isSafeInteger(v) && v >= 0)) {
+      throw new TypeError(`${op}: ${name} must be a non-negative integer, got ${v}`);
+    }
+  }
+}

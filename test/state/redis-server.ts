@@ -12,6 +12,9 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Starts again on the same port (empty: no persistence). */
   start(): Promise<void>;
+  /** Freezes the process (SIGSTOP): connections stay open but nothing answers — the "hang" case. */
+  pause(): void;
+  resume(): void;
 }
 
 export function redisServerAvailable(): { ok: true } | { ok: false; reason: string } {
@@ -70,5 +73,12 @@ export async function startRedisServer(): Promise<RedisServer> {
     });
 
   await start();
-  return { port, url: `redis://127.0.0.1:${port}`, stop, start };
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    stop,
+    start,
+    pause: () => child?.kill('SIGSTOP'),
+    resume: () => child?.kill('SIGCONT'),
+  };
 }

@@ -60,6 +60,22 @@ describe.skipIf(!available.ok)('redis', () => {
       await store?.close();
     });
 
+    it('times out instead of hanging when Redis stops answering', async () => {
+      store = await createRedisStateStore({ url: server.url, keyPrefix: 'hang:' });
+      await store.ping();
+      server.pause();
+      try {
+        const t0 = performance.now();
+        const err = await store.getKeyByHash('x').then(() => undefined, (e: unknown) => e);
+        expect(err).toBeInstanceOf(StateUnavailableError);
+        expect(performance.now() - t0).toBeLessThan(1000);
+      } finally {
+        server.resume();
+      }
+      await expect(store.ping()).resolves.toBeUndefined();
+      await store.close();
+    });
+
     it('fails fast with StateUnavailableError while down and recovers when Redis is back', async () => {
       store = await createRedisStateStore({ url: server.url, keyPrefix: 'outage:' });
       await store.upsertTeam({ id: 'o', name: 'O', allowedModels: ['*'], budgets: [], policy: {}, createdAt: 1, updatedAt: 1 });

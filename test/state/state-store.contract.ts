@@ -192,6 +192,14 @@ export function runStateStoreContract(name: string, harness: ContractHarness): v
         expect((await store.getBudgetStatus(scopes, { teamId: t, now: T0 + 19_000 }))[0]).toMatchObject({ reservedMicros: 0 });
       });
 
+      it('rejects fractional or negative amounts instead of drifting', async () => {
+        const t = uid();
+        const scopes = [teamScope(t, [{ period: 'daily', usdMicros: 100 }])];
+        await expect(store.reserve({ requestId: `f-${t}`, teamId: t, scopes, costMicros: 0.5, tokens: 1, leaseMs: 1000, now: T0 })).rejects.toThrow(TypeError);
+        await expect(store.reserve({ requestId: `f-${t}`, teamId: t, scopes, costMicros: 1, tokens: -1, leaseMs: 1000, now: T0 })).rejects.toThrow(TypeError);
+        await expect(store.rateLimit({ scope: `key:${t}`, tpm: 10, tokens: 1.5, now: T0 })).rejects.toThrow(TypeError);
+      });
+
       it('reports a soft threshold crossing once per period per budget', async () => {
         const t = uid();
         const scopes = [teamScope(t, [{ period: 'daily', usdMicros: 1000, tokens: 100, softThreshold: 0.8 }])];

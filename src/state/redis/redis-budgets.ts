@@ -1,5 +1,5 @@
 /** Budget reservations on Redis: plans are computed here, every check-and-update runs in one Lua script. */
-import { planCounters, remainingOf, statusOf, teamOfScopes, type CounterPlan, type CounterValues } from '../budget-plan.js';
+import { assertAmounts, planCounters, remainingOf, statusOf, teamOfScopes, type CounterPlan, type CounterValues } from '../budget-plan.js';
 import { UnknownReservationError } from '../errors.js';
 import type {
   BudgetDenied,
@@ -74,6 +74,7 @@ export function createRedisBudgets(
 
   return {
     async reserve(input: ReserveInput): Promise<ReserveResult> {
+      assertAmounts('reserve', { costMicros: input.costMicros, tokens: input.tokens, leaseMs: input.leaseMs });
       const now = input.now ?? Date.now();
       const team = await resolveTeam(input.scopes, input.teamId);
       const plans = plansFor(team, input.scopes, now);
@@ -82,10 +83,15 @@ export function createRedisBudgets(
         [k.reservationPrefix(team), now, JSON.stringify(plans), input.costMicros, input.tokens, input.leaseMs, retentionMs, input.requestId],
       )) as unknown[];
       const result = decode(r, plans);
-      if (result.ok) teamOfRequest.set(input.requestId, team);
+      if (result.ok) {
+        // Bounded: entries of requests that were never settled (lease expired) must not grow without limit.
+        if (teamOfRequest.size >= 100_000) teamOfRequest.delete(teamOfRequest.keys().next().value!);
+        teamOfRequest.set(input.requestId, team);
+      }
       return result;
     },
     async extend(input: ExtendInput): Promise<ReserveResult> {
+      assertAmounts('extend', { costMicros: input.costMicros, tokens: input.tokens, leaseMs: input.leaseMs });
       const now = input.now ?? Date.now();
       const team = teamOf(input.requestId, input.teamId);
       const r = (await scripts.extend.run(
@@ -96,6 +102,7 @@ export function createRedisBudgets(
       return decode(r, []);
     },
     async settle(input: SettleInput): Promise<SettleResult> {
+      assertAmounts('settle', { costMicros: input.costMicros, tokens: input.tokens });
       const now = input.now ?? Date.now();
       const team = input.teamId ?? teamOfRequest.get(input.requestId);
       if (team === undefined) return { settled: false, crossedSoft: [] };

@@ -25,14 +25,19 @@ export function connectionOptions(commandTimeoutMs: number): RedisOptions {
 /** Server replies that mean "not serving right now" rather than "this command is wrong". */
 const TRANSIENT_REPLY = /^(LOADING|BUSY|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY|NOREPLICAS|MISCONF)/;
 
+/** ioredis client-side failures: not connected, connection lost, timed out, cluster unreachable. */
+const CONNECTION =
+  /Stream isn't writeable|Connection is closed|Command timed out|max retries per request|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|None of startup nodes|Failed to refresh slots|Cluster isn't ready/i;
+const CONNECTION_NAMES = new Set(['MaxRetriesPerRequestError', 'ClusterAllFailedError']);
+
+/** Maps backend failures to StateUnavailableError; everything else (bugs, invalid input) passes through. */
 export function toStateError(e: unknown): unknown {
-  if (e instanceof StateUnavailableError) return e;
-  const err = e as Error;
-  const isReply = err?.name === 'ReplyError';
-  if (!isReply || TRANSIENT_REPLY.test(err.message)) {
-    return new StateUnavailableError(`redis unavailable: ${err?.message ?? String(e)}`, { cause: e });
-  }
-  return e;
+  if (e instanceof StateUnavailableError || !(e instanceof Error)) return e;
+  const transient =
+    e.name === 'ReplyError'
+      ? TRANSIENT_REPLY.test(e.message)
+      : CONNECTION_NAMES.has(e.name) || CONNECTION.test(e.message) || CONNECTION.test(String((e as { code?: unknown }).code ?? ''));
+  return transient ? new StateUnavailableError(`redis unavailable: ${e.message}`, { cause: e }) : e;
 }
 
 /** Wraps an async function so that backend failures surface as StateUnavailableError. */

@@ -3,6 +3,7 @@
  * replica. Atomic operations are Lua scripts; the key layout (redis-keys.ts) is Redis Cluster compatible.
  * Unreachable Redis → StateUnavailableError within `commandTimeoutMs`; the client reconnects by itself.
  */
+import { assertAmounts } from '../budget-plan.js';
 import type { StateStore } from '../state-store.js';
 import { rateResult, RATE_WINDOW_MS } from '../rate-window.js';
 import type { RateLimitInput } from '../types.js';
@@ -64,6 +65,7 @@ export async function createRedisStateStore(opts: RedisStateStoreOptions): Promi
     settle: guarded(budgets.settle),
     getBudgetStatus: guarded(budgets.status),
     rateLimit: guarded(async (i: RateLimitInput) => {
+      assertAmounts('rateLimit', { tokens: i.tokens, rpm: i.rpm, tpm: i.tpm });
       const now = i.now ?? Date.now();
       const res = (await rateScript.run([k.rateLog(i.scope), k.rateState(i.scope)], [now, RATE_WINDOW_MS, i.rpm ?? -1, i.tpm ?? -1, i.tokens])) as number[];
       const [allowed, count, sum, reset, retry] = res.map(Number) as [number, number, number, number, number];

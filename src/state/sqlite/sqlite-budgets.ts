@@ -5,6 +5,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import {
+  assertAmounts,
   findDenial,
   planCounters,
   remainingOf,
@@ -137,9 +138,18 @@ export function createSqliteBudgets(db: Database, retentionMs: number) {
   });
 
   return {
-    reserve: (i: ReserveInput) => reserve.immediate(i),
-    extend: (i: ExtendInput) => extend.immediate(i),
-    settle: (i: SettleInput) => settle.immediate(i),
+    reserve: (i: ReserveInput) => {
+      assertAmounts('reserve', { costMicros: i.costMicros, tokens: i.tokens, leaseMs: i.leaseMs });
+      return reserve.immediate(i);
+    },
+    extend: (i: ExtendInput) => {
+      assertAmounts('extend', { costMicros: i.costMicros, tokens: i.tokens, leaseMs: i.leaseMs });
+      return extend.immediate(i);
+    },
+    settle: (i: SettleInput) => {
+      assertAmounts('settle', { costMicros: i.costMicros, tokens: i.tokens });
+      return settle.immediate(i);
+    },
     status: (scopes: ScopeBudgets[], now: number) => status.immediate(scopes, now),
   };
 }

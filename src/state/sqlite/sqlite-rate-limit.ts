@@ -4,6 +4,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import { RATE_WINDOW_MS, rateResult } from '../rate-window.js';
+import { assertAmounts } from '../budget-plan.js';
 import type { RateLimitInput, RateLimitResult } from '../types.js';
 
 export function createSqliteRateLimiter(db: Database) {
@@ -62,5 +63,10 @@ export function createSqliteRateLimiter(db: Database) {
     return RATE_WINDOW_MS;
   };
 
-  return { rateLimit: (i: RateLimitInput) => check.immediate(i) };
+  return {
+    rateLimit: (i: RateLimitInput) => {
+      assertAmounts('rateLimit', { tokens: i.tokens, rpm: i.rpm, tpm: i.tpm });
+      return check.immediate(i);
+    },
+  };
 }
