@@ -20,7 +20,8 @@ export async function* readSse(body: AsyncIterable<Uint8Array | string>): AsyncG
       yield* ready;
     }
   }
-  parser.feed(decoder.decode());
-  parser.reset({ consume: true });
+  // End of input terminates the last event: eventsource-parser's reset({consume}) parses a pending line but
+  // never dispatches it, so a final event without its blank line (or without any newline) would be lost.
+  parser.feed(`${decoder.decode()}\n\n`);
   yield* queue;
 }
