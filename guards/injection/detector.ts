@@ -3,7 +3,7 @@
  */
 import { dotFeatures, normalizeText } from './features.js';
 import type { InjectionModel } from './model-format.js';
-import { SIGNALS, detectSignals } from './signals.js';
+import { SIGNALS, decodeBase64Runs, decodeTagCharacters, detectSignals } from './signals.js';
 
 /** Result of scoring one text. */
 export interface InjectionScore {
@@ -32,22 +32,38 @@ const PRIOR = new Map(SIGNALS.map((s) => [s.name, s.prior]));
 export function createDetectorFromModel(model: InjectionModel): InjectionDetector {
   const textLogit = (norm: string): number => dotFeatures(norm, model.weights);
 
+  /** Logit of one text (windowed when long) plus its own signals. */
+  const logitOf = (raw: string, norm: string, signals: readonly string[]): number => {
+    let z = model.bias;
+    for (const s of signals) z += (model.signalWeights[s] ?? 0) + (PRIOR.get(s) ?? 0);
+    if (norm.length <= WINDOW + (WINDOW - STRIDE)) return z + textLogit(norm);
+    let best = -Infinity;
+    for (let start = 0; start < norm.length; start += STRIDE) {
+      best = Math.max(best, textLogit(norm.slice(start, start + WINDOW)));
+      if (start + WINDOW >= norm.length) break;
+    }
+    return z + best;
+  };
+
   return {
     score(text: string): InjectionScore {
       const raw = typeof text === 'string' ? text : String(text ?? '');
       const norm = normalizeText(raw);
       const signals = detectSignals(raw, norm);
-      let z = model.bias;
-      for (const s of signals) z += (model.signalWeights[s] ?? 0) + (PRIOR.get(s) ?? 0);
-      if (norm.length <= WINDOW + (WINDOW - STRIDE)) {
-        z += textLogit(norm);
-      } else {
-        let best = -Infinity;
-        for (let start = 0; start < norm.length; start += STRIDE) {
-          best = Math.max(best, textLogit(norm.slice(start, start + WINDOW)));
-          if (start + WINDOW >= norm.length) break;
+      let z = logitOf(raw, norm, signals);
+      // Text smuggled in tag characters or base64 is scored on its own too (the carrier's prior added): the
+      // classifier cannot read it in its encoded form.
+      if (signals.length > 0) {
+        const hidden: [string, string][] = [];
+        if (signals.includes('invisible_characters')) hidden.push([decodeTagCharacters(raw), 'invisible_characters']);
+        if (signals.includes('base64_payload')) for (const t of decodeBase64Runs(raw)) hidden.push([t, 'base64_payload']);
+        for (const [h, carrier] of hidden) {
+          if (!h.trim()) continue;
+          const hn = normalizeText(h);
+          const hs = detectSignals(h, hn);
+          z = Math.max(z, logitOf(h, hn, hs) + (PRIOR.get(carrier) ?? 0));
+          for (const s of hs) if (!signals.includes(s)) signals.push(s);
         }
-        z += best;
       }
       return { score: sigmoid(z), signals };
     },

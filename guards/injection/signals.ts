@@ -24,9 +24,13 @@ const OVERRIDE_VERBS =
 const OVERRIDE_OBJECTS =
   'instructions?|instruktionen|instruktion|anweisungen|anweisung|befehle|aufgaben|aufträge|auftrag|angaben|informationen|' +
   'instrucciones|istruzioni|instruções|instrucoes|instructies|instrukcije|инструкции|prompts?|rules|regeln|directions|' +
-  'guidelines|tasks|assignments|orders|context|everything|alles|tout|todo|tutto|tudo|alles|all|sve|всё|все';
+  'guidelines|tasks|assignments|orders|context|programming|restrictions';
+// "forget everything" counts only when nothing concrete follows ("ignore all files" is a normal git question).
+const EVERYTHING = 'everything|alles|tout|todo|tutto|tudo|sve|всё|все|all|the above|above|the previous|previous|prior';
+const EVERYTHING_END =
+  '$|[.,;:!?\\-–"]|\\s+(?:above|before|previous|prior|earlier|that|we|you|i|and|what|que|lo|gesagte|davor|bisher|vorher|zuvor|oben|ce|che|was)(?:$|[^\\p{L}])';
 const OVERRIDE_RE = new RegExp(
-  `(?:^|[^\\p{L}])(?:${OVERRIDE_VERBS})(?:[^\\p{L}]+\\p{L}+){0,4}?[^\\p{L}]+(?:${OVERRIDE_OBJECTS})(?:$|[^\\p{L}])`,
+  `(?:^|[^\\p{L}])(?:${OVERRIDE_VERBS})(?:(?:[^\\p{L}]+\\p{L}+){0,4}?[^\\p{L}]+(?:${OVERRIDE_OBJECTS})(?:$|[^\\p{L}])|[^\\p{L}]+(?:${EVERYTHING})(?:${EVERYTHING_END}))`,
   'u',
 );
 const NEW_TASK_RE =
@@ -56,8 +60,9 @@ const FAKE_CONTEXT_RE = /(?:^|\s)\$?(?:documents?|context|kontext|artikel|articl
 const SPACED_LETTERS_RE = /(?:^|\s)(?:\p{L} ){6,}\p{L}(?:\s|$)/u;
 const ESCAPED_NEWLINES_RE = /(?:\\\s?n\s*){4,}|\n{6,}/;
 
-/** Whether the text holds a base64 run of 40+ characters that decodes to text. */
-function hasTextBase64(raw: string): boolean {
+/** Decoded texts of the base64 runs (40+ characters) that decode to printable text. Pure. */
+export function decodeBase64Runs(raw: string): string[] {
+  const out: string[] = [];
   // A linear scan for long base64-alphabet runs first: the regex alone re-scans inside every word.
   let runStart = 0;
   for (let i = 0; i <= raw.length; i++) {
@@ -65,20 +70,23 @@ function hasTextBase64(raw: string): boolean {
     const inAlphabet =
       (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47 || c === 61;
     if (inAlphabet) continue;
-    if (i - runStart >= 40 && isTextBase64(raw.slice(runStart, i).replace(/=+$/, ''))) return true;
+    if (i - runStart >= 40) {
+      const decoded = decodeTextBase64(raw.slice(runStart, i).replace(/=+$/, ''));
+      if (decoded !== undefined) out.push(decoded);
+    }
     runStart = i + 1;
   }
-  return false;
+  return out;
 }
 
 /** A run counts only when it decodes to mostly printable text (hashes, keys and ids do not). */
-function isTextBase64(run: string): boolean {
+function decodeTextBase64(run: string): string | undefined {
   // Hex digests and long alphanumerics without mixed case are ids, not encoded text.
-  if (run.length < 40 || run.includes('=') || !/[a-z]/.test(run) || !/[A-Z]/.test(run)) return false;
+  if (run.length < 40 || run.includes('=') || !/[a-z]/.test(run) || !/[A-Z]/.test(run)) return undefined;
   const bytes = Buffer.from(run.slice(0, 400), 'base64');
   let printable = 0;
   for (const b of bytes) if ((b >= 32 && b < 127) || b === 10 || b === 13 || b === 9) printable++;
-  return bytes.length > 0 && printable / bytes.length > 0.9;
+  return bytes.length > 0 && printable / bytes.length > 0.9 ? bytes.toString('latin1') : undefined;
 }
 
 export const SIGNALS: readonly SignalDef[] = [
@@ -89,12 +97,22 @@ export const SIGNALS: readonly SignalDef[] = [
   { name: 'output_forcing', prior: 0, test: (_r, n) => OUTPUT_FORCING_RE.test(n) },
   { name: 'ignore_context', prior: 0, test: (_r, n) => IGNORE_CONTEXT_RE.test(n) },
   { name: 'fake_context', prior: 0, test: (_r, n) => FAKE_CONTEXT_RE.test(n) },
-  { name: 'fake_role_marker', prior: 2.5, test: (r) => FAKE_ROLE_RE.test(r) },
-  { name: 'base64_payload', prior: 1.5, test: (r) => r.length >= 40 && hasTextBase64(r) },
+  { name: 'fake_role_marker', prior: 3, test: (r) => FAKE_ROLE_RE.test(r) },
+  { name: 'base64_payload', prior: 2, test: (r) => r.length >= 40 && decodeBase64Runs(r).length > 0 },
   { name: 'invisible_characters', prior: 3, test: (r) => INVISIBLE_RE.test(r) },
   { name: 'spaced_letters', prior: 1, test: (r) => SPACED_LETTERS_RE.test(r) },
   { name: 'escaped_newlines', prior: 1, test: (r) => ESCAPED_NEWLINES_RE.test(r) },
 ];
+
+/** Text hidden in Unicode tag characters (U+E0020..U+E007E mirror ASCII), or '' when there is none. Pure. */
+export function decodeTagCharacters(raw: string): string {
+  let out = '';
+  for (const ch of raw) {
+    const cp = ch.codePointAt(0)!;
+    if (cp >= 0xe0020 && cp <= 0xe007e) out += String.fromCharCode(cp - 0xe0000);
+  }
+  return out;
+}
 
 /** Names of the signals that fire on a text, in SIGNALS order. Pure. */
 export function detectSignals(raw: string, norm: string): string[] {
