@@ -94,7 +94,14 @@ function errorAnswer(path: string, status: number): FakeAnswer {
   return openAIError(status, `Fake upstream error ${status}`, code);
 }
 
-export async function startFakeUpstream(): Promise<FakeUpstream> {
+/** Options of one fake. */
+export interface FakeUpstreamOptions {
+  /** Record requests in `requests` (default true). The benchmark turns it off to keep memory flat. */
+  record?: boolean;
+}
+
+export async function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise<FakeUpstream> {
+  const record = opts.record ?? true;
   const queue: FakeBehaviour[] = [];
   let fallback: FakeBehaviour | null = null;
   const requests: FakeRequest[] = [];
@@ -129,7 +136,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
         resolve(aborted ? 'aborted' : 'finished');
       }),
     );
-    requests.push({ path, method: req.method ?? 'GET', headers: req.headers, body, closed, get clientAborted() { return aborted; } });
+    if (record) requests.push({ path, method: req.method ?? 'GET', headers: req.headers, body, closed, get clientAborted() { return aborted; } });
     const b: FakeBehaviour = queue.shift() ?? fallback ?? {};
 
     if (b.firstByteDelayMs) await sleep(b.firstByteDelayMs);
