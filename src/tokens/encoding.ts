@@ -45,10 +45,79 @@ export function getEncoder(name: EncodingName): Tiktoken {
 }
 
 /**
+ * Runs longer than this, inside which the pre-tokenizer cannot split (letters, punctuation, whitespace), are
+ * counted in `RUN_CHUNK_CHARS` slices. Why: tiktoken's BPE is quadratic in the length of one pre-token piece —
+ * measured here, 40 KB of letters without a space takes 2 s and 160 KB takes 43 s — so one hostile prompt
+ * could stall the event loop. Text without such runs (all natural text, code, JSON, base64) is counted exactly;
+ * a sliced run may count a few tokens more than the API would (merges cannot cross a slice), never fewer in
+ * practice, which is the safe side for a budget reservation.
+ */
+export const MAX_RUN_CHARS = 512;
+const RUN_CHUNK_CHARS = 256;
+
+const RE_LETTER = /[\p{L}\p{M}]/u;
+const RE_SPACE = /\s/u;
+const RE_NUMBER = /\p{N}/u;
+
+/** 0 = breaks runs (numbers), 1 = letter/mark, 2 = punctuation/symbol, 3 = whitespace. */
+function runClass(c: number, s: string, i: number): number {
+  if (c < 128) {
+    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) return 1;
+    if (c >= 48 && c <= 57) return 0;
+    if (c === 32 || (c >= 9 && c <= 13)) return 3;
+    return 2;
+  }
+  if (c >= 0xdc00 && c <= 0xdfff) return -1; // low surrogate: same class as its high half
+  const ch = String.fromCodePoint(s.codePointAt(i)!);
+  if (RE_LETTER.test(ch)) return 1;
+  if (RE_SPACE.test(ch)) return 3;
+  if (RE_NUMBER.test(ch)) return 0;
+  return 2;
+}
+
+/** Start/end index pairs of runs longer than MAX_RUN_CHARS; empty for ordinary text. One pass, O(n). */
+function longRuns(s: string): number[] {
+  const out: number[] = [];
+  let cls = 0;
+  let start = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const k = i < s.length ? runClass(s.charCodeAt(i), s, i) : 0;
+    if (k === -1) continue;
+    if (k !== cls) {
+      if (cls !== 0 && i - start > MAX_RUN_CHARS) out.push(start, i);
+      cls = k;
+      start = i;
+    }
+  }
+  return out;
+}
+
+function encodeLen(enc: Tiktoken, text: string): number {
+  return text.length === 0 ? 0 : enc.encode_ordinary(text).length;
+}
+
+/**
  * Token count of plain text. Special-token strings such as `<|endoftext|>` in user text are counted as ordinary
- * text (as the API treats them), never as control tokens and never as an error.
+ * text (as the API treats them), never as control tokens and never as an error. Exact unless the text holds a
+ * run longer than MAX_RUN_CHARS (see above).
  */
 export function countTextTokens(text: string, encoding: EncodingName): number {
   if (text.length === 0) return 0;
-  return getEncoder(encoding).encode_ordinary(text).length;
+  const enc = getEncoder(encoding);
+  const runs = text.length > MAX_RUN_CHARS ? longRuns(text) : [];
+  if (runs.length === 0) return encodeLen(enc, text);
+  let n = 0;
+  let pos = 0;
+  for (let r = 0; r < runs.length; r += 2) {
+    n += encodeLen(enc, text.slice(pos, runs[r]));
+    for (let i = runs[r]; i < runs[r + 1]; ) {
+      let j = Math.min(runs[r + 1], i + RUN_CHUNK_CHARS);
+      const c = text.charCodeAt(j);
+      if (j < runs[r + 1] && c >= 0xdc00 && c <= 0xdfff) j++; // keep surrogate pairs whole
+      n += encodeLen(enc, text.slice(i, j));
+      i = j;
+    }
+    pos = runs[r + 1];
+  }
+  return n + encodeLen(enc, text.slice(pos));
 }

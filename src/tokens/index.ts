@@ -6,6 +6,7 @@ export {
   TOKENS_PER_NAME,
   countMessageTokens,
   countPromptTokens,
+  countResponseFormatTokens,
   countToolTokens,
 } from './prompt-tokens.js';
 export { countFunctionTokens, functionsOfTools, type FunctionLike } from './tool-tokens.js';
@@ -18,7 +19,7 @@ export {
   imageTokens,
   type ImageDimensions,
 } from './image-tokens.js';
-export { MAX_TAIL_CHARS, createCompletionCounter, type CompletionCounter } from './completion-counter.js';
+export { MAX_TAIL_CHARS, TOOL_CALL_OVERHEAD_TOKENS, createCompletionCounter, type CompletionCounter } from './completion-counter.js';
 export { createTextCountCache, type TextCountCache } from './text-count-cache.js';
 export {
   promptUsageFromAnthropic,
