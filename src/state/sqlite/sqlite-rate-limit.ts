@@ -18,7 +18,7 @@ export function createSqliteRateLimiter(db: Database) {
       'INSERT INTO rl_state (scope, count, tokens) VALUES (?, ?, ?) ON CONFLICT(scope) DO UPDATE SET count = excluded.count, tokens = excluded.tokens',
     ),
     insert: db.prepare('INSERT INTO rl_events (scope, at, tokens) VALUES (?, ?, ?)'),
-    newest: db.prepare<[string], { at: number | null }>('SELECT max(at) AS at FROM rl_events WHERE scope = ?'),
+    newest: db.prepare<[string], { at: number }>('SELECT at FROM rl_events WHERE scope = ? ORDER BY at DESC LIMIT 1'),
     nth: db.prepare<[string, number], { at: number }>('SELECT at FROM rl_events WHERE scope = ? ORDER BY at, id LIMIT 1 OFFSET ?'),
     oldest: db.prepare<[string], { at: number; tokens: number }>('SELECT at, tokens FROM rl_events WHERE scope = ? ORDER BY at, id'),
   };
@@ -47,8 +47,8 @@ export function createSqliteRateLimiter(db: Database) {
       if (!okTok) retry = Math.max(retry, tokenRetry(scope, sum, tokens, tpm!, now));
     }
     s.setState.run(scope, count, sum);
-    const newest = s.newest.get(scope)!.at;
-    const resetMs = newest === null ? 0 : newest + RATE_WINDOW_MS - now;
+    const newest = s.newest.get(scope)?.at;
+    const resetMs = newest === undefined ? 0 : newest + RATE_WINDOW_MS - now;
     return rateResult(allowed, rpm, tpm, count, sum, resetMs, retry);
   });
 
