@@ -1,0 +1,66 @@
+import type { PiiCategory, PiiDetector, PiiFinding } from './types.js';
+import { PII_CATEGORIES } from './types.js';
+import { scanFeatures, type Recognizer } from './recognizer.js';
+import { RECOGNIZERS } from './recognizers/index.js';
+
+/** Options for createPiiDetector. */
+export interface PiiDetectorOptions {
+  /** Categories to look for (default: every pattern category). NER-only categories are ignored here. */
+  categories?: readonly PiiCategory[];
+}
+
+interface Candidate extends PiiFinding {
+  priority: number;
+}
+
+/** Keeps the best candidate where several overlap: higher priority, then longer, then earlier. */
+export function resolveOverlaps<T extends PiiFinding>(cands: T[], priorityOf: (c: T) => number): T[] {
+  if (cands.length <= 1) return cands;
+  const ranked = [...cands].sort(
+    (a, b) => priorityOf(b) - priorityOf(a) || b.end - b.start - (a.end - a.start) || a.start - b.start,
+  );
+  const kept: T[] = [];
+  for (const c of ranked) {
+    if (!kept.some((k) => c.start < k.end && k.start < c.end)) kept.push(c);
+  }
+  return kept.sort((a, b) => a.start - b.start);
+}
+
+function run(r: Recognizer, text: string, out: Candidate[]): void {
+  const re = r.pattern;
+  re.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) !== null) {
+    if (m[0].length === 0) {
+      re.lastIndex++;
+      continue;
+    }
+    const verdict = r.accept ? r.accept(m, text) : true;
+    if (!verdict) continue;
+    const span = verdict === true ? { start: m.index, end: m.index + m[0].length } : verdict;
+    if (span.end > span.start) out.push({ category: r.category, start: span.start, end: span.end, priority: r.priority });
+  }
+}
+
+/**
+ * Creates the in-process pattern detector. The returned detector is stateless apart from the compiled regexes
+ * (each call resets `lastIndex` before use, and calls are synchronous), so one instance serves every request.
+ */
+export function createPiiDetector(opts: PiiDetectorOptions = {}): PiiDetector {
+  const wanted = new Set<PiiCategory>(opts.categories ?? PII_CATEGORIES);
+  const recognizers = RECOGNIZERS.filter((r) => wanted.has(r.category));
+  const categories = [...new Set(recognizers.map((r) => r.category))];
+  return {
+    categories,
+    detect(text: string): PiiFinding[] {
+      if (text.length < 3) return [];
+      const features = scanFeatures(text);
+      const cands: Candidate[] = [];
+      for (const r of recognizers) {
+        if (r.prefilter && !r.prefilter(text, features)) continue;
+        run(r, text, cands);
+      }
+      return resolveOverlaps(cands, (c) => c.priority).map(({ category, start, end }) => ({ category, start, end }));
+    },
+  };
+}

@@ -1,0 +1,106 @@
+// E-mail, phone, network identifiers and credentials embedded in URLs.
+import { isIPv6 } from 'node:net';
+import { contextWords, digitsOf, hasContext, type Recognizer } from '../recognizer.js';
+
+const PHONE_CONTEXT = contextWords([
+  'phone', 'telephone', 'tel', 'mobile', 'mob', 'cell', 'cellphone', 'fax', 'desk', 'office', 'home', 'work',
+  'call', 'calling', 'called', 'dial', 'ring', 'text', 'sms', 'message', 'messages', 'whatsapp', 'signal',
+  'contact', 'reach', 'hotline', 'landline', 'answering', 'tlf', 'telefon', 'telefono', 'teléfono', 'téléphone',
+  'portable', 'handy', 'ph', 'cel', 'celular',
+]);
+
+const NANP = /^(?:\+?1[ .\-]?)?(?:\([2-9]\d{2}\) ?|[2-9]\d{2}[ .\-])[2-9]\d{2}[ .\-]\d{4}$/;
+const DATE_LIKE = /^(?:\d{4}[\-./]\d{1,2}[\-./]\d{1,2}|\d{1,2}[\-./]\d{1,2}[\-./]\d{2,4})$/;
+const DOTTED_QUAD = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+const EXTENSION = /\s?(?:x|ext\.?|#)\s?\d{1,6}$/i;
+
+export const email: Recognizer = {
+  category: 'email',
+  priority: 80,
+  // Lookbehind pins the start to the beginning of a local-part run, keeping the scan linear on long tokens.
+  pattern:
+    /(?<![A-Za-z0-9._%+\-])[A-Za-z0-9_%+\-](?:[A-Za-z0-9._%+\-]{0,63})@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![A-Za-z0-9\-]|@)/g,
+  prefilter: (_t, f) => f.hasAt,
+  // scp-style remotes (git@github.com:org/repo.git) are account paths, not mailboxes.
+  accept: (m, text) => !(text[m.index + m[0].length] === ':' && /\S/.test(text[m.index + m[0].length + 1] ?? ' ')),
+};
+
+export const phone: Recognizer = {
+  category: 'phone',
+  priority: 50,
+  pattern:
+    /(?<![\w+.\-\/])(?:\+\d{1,3}(?:[ .\-]?\(\d{1,4}\))?[ .\-]?|\(\d{1,5}\)[ .\-]?)?\d{1,12}(?:[ .\-]\d{1,12}){0,6}(?:\s?(?:x|ext\.?)\s?\d{1,6})?(?!\w|-\d|[.\/]\d)/g,
+  prefilter: (_t, f) => f.digits >= 7,
+  accept(m, text) {
+    const raw = m[0];
+    const body = raw.replace(EXTENSION, '');
+    const n = digitsOf(body).length;
+    if (n < 7 || n > 15) return false;
+    if (DATE_LIKE.test(body) || DOTTED_QUAD.test(body)) return false;
+    const strong =
+      NANP.test(body) || (body.startsWith('+') && n >= 8) || (/^\(\d{2,5}\)/.test(body) && n >= 8);
+    if (strong && /[ .\-()]/.test(body.slice(1))) return true;
+    return hasContext(text, m.index, m.index + raw.length, PHONE_CONTEXT, 40, 16);
+  },
+};
+
+const URL_PLACEHOLDER_PASSWORD = /^(?:password|pass|passwd|pwd|secret|x+|\*+|<[^>]*>|\$\{[^}]*\}|\{\{.*\}\}|%[sd]|\.\.\.)$/i;
+
+export const urlCredentials: Recognizer = {
+  category: 'url_credentials',
+  priority: 95,
+  pattern: /(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{1,15}:\/\/[^\s:\/?#@\[\]"'<>]{1,128}:[^\s\/?#@\[\]"'<>]{1,256}@(?=[A-Za-z0-9\[])/g,
+  prefilter: (t, f) => f.hasAt && t.includes('://'),
+  accept(m) {
+    const raw = m[0];
+    const userStart = raw.indexOf('://') + 3;
+    const cred = raw.slice(userStart, -1);
+    const password = cred.slice(cred.indexOf(':') + 1);
+    if (URL_PLACEHOLDER_PASSWORD.test(password)) return false;
+    // Only the user-info is sensitive; keeping scheme and host makes the redacted text still useful.
+    return { start: m.index + userStart, end: m.index + raw.length - 1 };
+  },
+};
+
+const VERSION_BEFORE = /(?:\bv|\bver|\bversions?|\brelease|\bbuild|\bfirmware|\brev|\bsdk|\bnode|\bpython|\bchrome|\bos)\.?\s*:?\s*$/i;
+
+export const ipv4: Recognizer = {
+  category: 'ipv4',
+  priority: 65,
+  pattern:
+    /(?<![\w.\-])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w\-]|\.\d)/g,
+  prefilter: (t, f) => f.digits >= 4 && t.includes('.'),
+  accept(m, text) {
+    // The unspecified and broadcast addresses identify nobody.
+    if (m[0] === '0.0.0.0' || m[0] === '255.255.255.255') return false;
+    // "version 1.2.3.4" and friends are version strings, not addresses.
+    return !VERSION_BEFORE.test(text.slice(Math.max(0, m.index - 16), m.index));
+  },
+};
+
+export const ipv6: Recognizer = {
+  category: 'ipv6',
+  priority: 70,
+  pattern: /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?:%[A-Za-z0-9_.]{1,15})?(?![\w:])/g,
+  prefilter: (_t, f) => f.hasColon,
+  accept(m) {
+    const addr = m[0].replace(/%.*$/, '');
+    // Bare "::" (C++ scopes, empty tables) and anything with fewer than two groups is not worth a finding.
+    if ((addr.match(/[0-9A-Fa-f]+/g) ?? []).length < 2) return false;
+    return isIPv6(addr);
+  },
+};
+
+export const macAddress: Recognizer = {
+  category: 'mac_address',
+  priority: 70,
+  pattern:
+    /(?<![0-9A-Fa-f:\-.])(?:[0-9A-Fa-f]{2}([:\-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![0-9A-Fa-f:\-.]?[0-9A-Za-z])/g,
+  prefilter: (t, f) => f.hasColon || t.includes('-') || t.includes('.'),
+  accept(m) {
+    const hex = m[0].replace(/[:\-.]/g, '');
+    // All-zero / all-F and purely numeric dashed groups (dates, ids) are not addresses.
+    if (/^(?:0+|f+)$/i.test(hex)) return false;
+    return !(m[1] === '-' && /^\d+$/.test(hex));
+  },
+};
