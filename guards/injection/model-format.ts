@@ -45,16 +45,12 @@ const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
 
 /** Serialises a model; deterministic (same model → byte-identical JSON). */
 export function encodeModel(m: InjectionModel): InjectionModelFile {
-  const idx: number[] = [];
   let maxAbs = 0;
-  for (let i = 0; i < m.weights.length; i++) {
-    const w = m.weights[i];
-    if (w !== 0) {
-      idx.push(i);
-      if (Math.abs(w) > maxAbs) maxAbs = Math.abs(w);
-    }
-  }
+  for (const w of m.weights) if (Math.abs(w) > maxAbs) maxAbs = Math.abs(w);
   const scale = maxAbs > 0 ? maxAbs / 32767 : 1;
+  // Buckets whose weight quantises to 0 are left out: they would decode to 0 anyway.
+  const idx: number[] = [];
+  for (let i = 0; i < m.weights.length; i++) if (Math.round(m.weights[i] / scale) !== 0) idx.push(i);
   const deltas: number[] = [];
   const q = Buffer.alloc(idx.length * 2);
   let prev = 0;

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { createPromptGuard, PROMPT_DENIED_MESSAGE } from '../../guards/prompt-guard/index.js';
+
+const user = (text: string) => ({ role: 'user', text });
+
+describe('prompt guard rules', () => {
+  it('denies a user message matching a deny pattern and reports the rule index', () => {
+    const g = createPromptGuard({ deny: ['\\bproject\\s+falcon\\b', 'internal[- ]only'] });
+    expect(g.check([user('Tell me about Project  Falcon')])).toEqual({ ok: false, reason: 'deny', rule: 0 });
+    expect(g.check([user('this is INTERNAL-ONLY material')])).toEqual({ ok: false, reason: 'deny', rule: 1 });
+    expect(g.check([user('What is the weather in Paris?')])).toEqual({ ok: true });
+  });
+
+  it('lets deny win over allow', () => {
+    const g = createPromptGuard({ allow: ['invoice'], deny: ['delete'] });
+    expect(g.check([user('summarise this invoice')])).toEqual({ ok: true });
+    expect(g.check([user('delete this invoice')])).toEqual({ ok: false, reason: 'deny', rule: 0 });
+  });
+
+  it('requires every checked message to match an allow pattern when an allow list exists', () => {
+    const g = createPromptGuard({ allow: ['^translate\\b', '^summari[sz]e\\b'] });
+    expect(g.check([user('Translate this to German'), user('Summarize the text')])).toEqual({ ok: true });
+    expect(g.check([user('Translate this'), user('write me a poem')])).toEqual({ ok: false, reason: 'not_allowed' });
+    // An empty allow list means "no allow list".
+    expect(createPromptGuard({ allow: [] }).check([user('anything')])).toEqual({ ok: true });
+  });
+
+  it('checks only user messages by default, and the configured roles otherwise', () => {
+    const messages = [{ role: 'system', text: 'You handle secret projects.' }, user('hello')];
+    expect(createPromptGuard({ deny: ['secret'] }).check(messages)).toEqual({ ok: true });
+    expect(createPromptGuard({ deny: ['secret'], roles: ['system', 'user'] }).check(messages)).toEqual({
+      ok: false,
+      reason: 'deny',
+      rule: 0,
+    });
+    expect(createPromptGuard({ deny: ['rm -rf'], roles: ['tool'] }).check([{ role: 'tool', text: 'ran rm -rf /' }]).ok).toBe(false);
+  });
+
+  it('bounds the total length of the checked messages', () => {
+    const g = createPromptGuard({ maxPromptChars: 10 });
+    expect(g.check([user('12345'), user('67890')])).toEqual({ ok: true });
+    expect(g.check([user('12345'), user('678901')])).toEqual({ ok: false, reason: 'too_long' });
+    // Unchecked roles do not count.
+    expect(g.check([{ role: 'system', text: 'x'.repeat(100) }, user('short')])).toEqual({ ok: true });
+  });
+
+  it('matches case-insensitively and Unicode-aware by default, and honours explicit flags', () => {
+    expect(createPromptGuard({ deny: ['straße'] }).check([user('STRASSE')]).ok).toBe(true);
+    expect(createPromptGuard({ deny: ['STRAßE'] }).check([user('straße')]).ok).toBe(false);
+    expect(createPromptGuard({ deny: ['Secret'], flags: 'u' }).check([user('secret')]).ok).toBe(true);
+  });
+
+  it('is stateless across calls (no lastIndex carry-over)', () => {
+    const g = createPromptGuard({ deny: ['foo'] });
+    for (let i = 0; i < 3; i++) expect(g.check([user('foo')]).ok).toBe(false);
+  });
+
+  it('never exposes the rule text in the client message', () => {
+    expect(PROMPT_DENIED_MESSAGE).not.toMatch(/deny|allow|rule|pattern/i);
+  });
+});
+
+describe('prompt guard policy validation', () => {
+  it('throws at creation naming an invalid pattern', () => {
+    expect(() => createPromptGuard({ deny: ['ok', 'bad(['] })).toThrow(/deny\[1\] "bad\(\[".*invalid regular expression/);
+    expect(() => createPromptGuard({ allow: [''] })).toThrow(/allow\[0\]/);
+  });
+
+  it('rejects patterns prone to catastrophic backtracking', () => {
+    expect(() => createPromptGuard({ deny: ['(a+)+$'] })).toThrow(/deny\[0\] "\(a\+\)\+\$".*unsafe/);
+    expect(() => createPromptGuard({ allow: ['(\\w+\\s?)*$'] })).toThrow(/allow\[0\].*unsafe/);
+  });
+
+  it('rejects stateful or invalid flags and a bad length limit', () => {
+    expect(() => createPromptGuard({ deny: ['x'], flags: 'gi' })).toThrow(/flags/);
+    expect(() => createPromptGuard({ deny: ['x'], flags: 'q' })).toThrow(/flags/);
+    expect(() => createPromptGuard({ maxPromptChars: 0 })).toThrow(/maxPromptChars/);
+  });
+
+  it('stays fast on a hostile 100 KB prompt', () => {
+    const g = createPromptGuard({ deny: ['ignore (all )?previous instructions', '\\b\\d{3}-\\d{2}-\\d{4}\\b'], allow: ['[a-z]'] });
+    const hostile = `${'a'.repeat(50_000)}!${' '.repeat(50_000)}`;
+    const t0 = performance.now();
+    expect(g.check([user(hostile)]).ok).toBe(true);
+    expect(performance.now() - t0).toBeLessThan(200);
+  });
+});
