@@ -1,14 +1,19 @@
 /**
  * Embedded VectorStore: per-namespace indexes (exact scan when small, HNSW when large — see namespace-index.ts),
  * one global LRU order for the size bound, TTL checked at search time, every mutation written through to
- * SQLite under the data dir and the indexes rebuilt from it at `init`.
+ * SQLite under the data dir (`vectors.sqlite`).
  *
- * Why rebuild instead of saving the HNSW graphs: the rows are the single source of truth, so a crash can never
- * leave a graph and its label map out of step; rebuild time is measured in bench/vector.ts.
+ * At `init` the rows are the source of truth. A clean `close()` also snapshots each HNSW graph (`graphs/*.hnsw`)
+ * and marks the snapshots valid; the next `init` resumes those graphs instead of rebuilding them (a rebuild at
+ * 100k entries takes minutes on a small machine; see bench/vector.ts). Any mutation after start marks them
+ * stale, so after a crash the graphs are rebuilt from the rows and can never disagree with them.
  */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { VectorHit, VectorStore } from './vector-store.js';
 import { createNamespaceIndex, DEFAULT_HNSW, type HnswParams, type IndexedEntry, type NamespaceIndex } from './namespace-index.js';
-import { openVectorFile, type VectorFile } from './vector-file.js';
+import { openVectorFile, type StoredRow, type VectorFile } from './vector-file.js';
 
 export interface EmbeddedVectorStoreOptions {
   /** Directory for `vectors.sqlite` (created if missing). */
@@ -59,6 +64,29 @@ export function createEmbeddedVectorStore(opts: EmbeddedVectorStoreOptions): Vec
     lru.set(key, stored);
     return stored;
   };
+  const graphPath = (ns: string) => join(opts.dir, 'graphs', `${createHash('sha256').update(ns).digest('hex')}.hnsw`);
+  /** Resumes saved graphs for namespaces that had one; returns the namespaces restored (others are rebuilt). */
+  const restoreGraphs = (rows: StoredRow[]): Set<string> => {
+    const byNs = new Map<string, StoredRow[]>();
+    for (const r of rows) {
+      const list = byNs.get(r.ns);
+      if (list) list.push(r);
+      else byNs.set(r.ns, [r]);
+    }
+    const done = new Set<string>();
+    for (const [ns, list] of byNs) {
+      const path = graphPath(ns);
+      if (list.length <= params.flatMax || !existsSync(path) || list.some((r) => r.label < 0)) continue;
+      try {
+        const entries = list.map((r) => ({ ns, id: r.id, vector: unit(r.vector), payload: r.payload, expiresAt: r.expiresAt, label: r.label }));
+        namespaces.set(ns, createNamespaceIndex(dimension, params, { path, entries }));
+        done.add(ns);
+      } catch {
+        // A snapshot that does not match its rows is ignored: the namespace is rebuilt from the rows.
+      }
+    }
+    return done;
+  };
   const drop = (ns: string, id: string) => {
     const idx = namespaces.get(ns);
     if (!idx?.remove(id)) return;
@@ -72,16 +100,25 @@ export function createEmbeddedVectorStore(opts: EmbeddedVectorStoreOptions): Vec
       if (file) throw new Error('vector store already initialised');
       if (!Number.isInteger(dim) || dim <= 0) throw new Error(`invalid dimension ${dim}`);
       dimension = dim;
-      file = openVectorFile(opts.dir);
-      const now = Date.now();
-      const rows = file.load(dim);
-      // Rows come least-recently-used first; if the bound shrank since last run, the oldest go first.
-      const skip = Math.max(0, rows.length - maxEntries);
-      rows.forEach((r, i) => {
-        if (i < skip || (r.expiresAt && r.expiresAt <= now)) file!.remove(r.ns, r.id);
-        else insert({ ns: r.ns, id: r.id, vector: r.vector, payload: r.payload, expiresAt: r.expiresAt });
-      });
+      const f = (file = openVectorFile(opts.dir));
+      const rows = f.load(dim); // least recently used first
+      const restored = f.graphsClean() ? restoreGraphs(rows) : new Set<string>();
+      // From here on the snapshots are stale until the next clean close() rewrites them.
+      f.setGraphsClean(false);
+      for (const r of rows) {
+        if (restored.has(r.ns)) {
+          const e = namespaces.get(r.ns)!.entries.get(r.id)!;
+          lru.set(keyOf(r.ns, r.id), e);
+        } else insert({ ns: r.ns, id: r.id, vector: r.vector, payload: r.payload, expiresAt: r.expiresAt });
+      }
       seq = rows.length ? rows[rows.length - 1]!.seq : 0;
+      // Expired entries, and the oldest ones if the bound shrank since the last run, go now.
+      const now = Date.now();
+      for (const r of rows) if (r.expiresAt && r.expiresAt <= now) drop(r.ns, r.id);
+      for (const e of lru.values()) {
+        if (lru.size <= maxEntries) break;
+        drop(e.ns, e.id);
+      }
     },
 
     async upsert(ns, id, vector, payload, ttlMs) {
@@ -142,7 +179,24 @@ export function createEmbeddedVectorStore(opts: EmbeddedVectorStoreOptions): Vec
     async close() {
       if (closed) return;
       closed = true;
-      file?.close();
+      if (file) {
+        // Snapshot the HNSW graphs so the next start resumes them instead of rebuilding (minutes at 100k+).
+        const dirGraphs = join(opts.dir, 'graphs');
+        mkdirSync(dirGraphs, { recursive: true });
+        const keep = new Set<string>();
+        const labels: { ns: string; id: string; label: number }[] = [];
+        for (const [ns, idx] of namespaces) {
+          if (!idx.approximate) continue;
+          const path = graphPath(ns);
+          idx.saveGraph(path);
+          keep.add(basename(path));
+          for (const e of idx.entries.values()) labels.push({ ns, id: e.id, label: e.label });
+        }
+        for (const name of readdirSync(dirGraphs)) if (!keep.has(name)) rmSync(join(dirGraphs, name), { force: true });
+        file.saveLabels(labels);
+        file.setGraphsClean(true);
+        file.close();
+      }
       namespaces.clear();
       lru.clear();
     },

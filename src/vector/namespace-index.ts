@@ -39,6 +39,14 @@ export interface NamespaceIndex {
   search(query: Float32Array, k: number): ScoredEntry[];
   /** True when the namespace is served by an HNSW graph (for tests and metrics). */
   readonly approximate: boolean;
+  /** Writes the HNSW graph to `path` (no-op returning false for an exact-scan namespace). */
+  saveGraph(path: string): boolean;
+}
+
+/** A saved graph plus the entries (with the labels they had in it) to resume from instead of rebuilding. */
+export interface GraphSnapshot {
+  path: string;
+  entries: IndexedEntry[];
 }
 
 export interface HnswParams {
@@ -49,7 +57,7 @@ export interface HnswParams {
   efSearch: number;
 }
 
-export const DEFAULT_HNSW: HnswParams = { flatMax: 1024, m: 16, efConstruction: 100, efSearch: 64 };
+export const DEFAULT_HNSW: HnswParams = { flatMax: 1024, m: 16, efConstruction: 64, efSearch: 64 };
 
 export function dot(a: Float32Array, b: Float32Array): number {
   let s = 0;
@@ -57,12 +65,43 @@ export function dot(a: Float32Array, b: Float32Array): number {
   return s;
 }
 
-export function createNamespaceIndex(dimension: number, params: HnswParams = DEFAULT_HNSW): NamespaceIndex {
+/**
+ * Creates an index, empty or resumed from a snapshot. Resuming throws if the graph file does not hold exactly the
+ * given labels (the caller then rebuilds from its rows).
+ */
+export function createNamespaceIndex(dimension: number, params: HnswParams = DEFAULT_HNSW, snapshot?: GraphSnapshot): NamespaceIndex {
   const entries = new Map<string, IndexedEntry>();
   const byLabel = new Map<number, IndexedEntry>();
   let nextLabel = 0;
   let graph: Hnsw | undefined;
   let deletedSlots = 0;
+
+  if (snapshot) {
+    const g = new HierarchicalNSW('cosine', dimension);
+    g.readIndexSync(snapshot.path, true);
+    const ids = g.getIdsList(); // every label in the graph, including marked-deleted ones
+    const inGraph = new Set(ids);
+    if (g.getNumDimensions() !== dimension || !snapshot.entries.every((e) => inGraph.has(e.label))) {
+      throw new Error(`graph snapshot ${snapshot.path} does not match its rows`);
+    }
+    for (const e of snapshot.entries) {
+      entries.set(e.id, e);
+      byLabel.set(e.label, e);
+      nextLabel = Math.max(nextLabel, e.label + 1);
+    }
+    // Labels without a row are dead slots: make sure they are marked deleted (most already are).
+    for (const label of ids) {
+      if (byLabel.has(label)) continue;
+      nextLabel = Math.max(nextLabel, label + 1);
+      try {
+        g.markDelete(label);
+      } catch {
+        // already marked deleted
+      }
+    }
+    deletedSlots = ids.length - snapshot.entries.length;
+    graph = g;
+  }
 
   const graphAdd = (g: Hnsw, e: IndexedEntry) => {
     if (deletedSlots === 0 && g.getCurrentCount() >= g.getMaxElements()) g.resizeIndex(g.getMaxElements() * 2);
@@ -82,6 +121,11 @@ export function createNamespaceIndex(dimension: number, params: HnswParams = DEF
     entries,
     get approximate() {
       return graph !== undefined;
+    },
+    saveGraph(path) {
+      if (!graph) return false;
+      graph.writeIndexSync(path);
+      return true;
     },
     put(input) {
       const old = entries.get(input.id);

@@ -1,7 +1,7 @@
 /**
  * Durable storage behind the embedded vector store: one SQLite file (better-sqlite3, WAL) under the data dir.
- * Every mutation is written through as one small statement, so a crash loses nothing acknowledged; the ANN
- * graphs are rebuilt from these rows at start (see embedded-vector-store.ts for why that is acceptable).
+ * Every mutation is written through as one small statement, so a crash loses nothing acknowledged. The rows
+ * are the source of truth; HNSW graph snapshots are only trusted when a clean shutdown marked them so.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -10,6 +10,8 @@ import { join } from 'node:path';
 export interface StoredRow {
   ns: string;
   id: string;
+  /** The entry's label in its namespace's HNSW graph snapshot (-1: none). Meaningful only while graphs are clean. */
+  label: number;
   seq: number;
   expiresAt: number;
   payload: Record<string, unknown>;
@@ -20,9 +22,14 @@ export interface StoredRow {
 export interface VectorFile {
   /** Returns the stored rows in ascending `seq` (least recently used first); clears them if `dimension` changed. */
   load(dimension: number): StoredRow[];
-  put(row: StoredRow): void;
+  put(row: Omit<StoredRow, 'label'>): void;
   touch(ns: string, id: string, seq: number): void;
   remove(ns: string, id: string): void;
+  /** True when the graph snapshots under `<dir>/graphs/` match the rows (written by a clean shutdown). */
+  graphsClean(): boolean;
+  setGraphsClean(clean: boolean): void;
+  /** Records graph labels, in one transaction, just before the graphs are snapshotted. */
+  saveLabels(rows: { ns: string; id: string; label: number }[]): void;
   close(): void;
 }
 
@@ -33,21 +40,31 @@ export function openVectorFile(dir: string): VectorFile {
   db.pragma('synchronous = NORMAL');
   db.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE TABLE IF NOT EXISTS entries (ns TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,
-      expires_at INTEGER NOT NULL, payload TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (ns, id));`);
+      label INTEGER NOT NULL DEFAULT -1, expires_at INTEGER NOT NULL, payload TEXT NOT NULL, vector BLOB NOT NULL,
+      PRIMARY KEY (ns, id));`);
   const putStmt = db.prepare(
     'INSERT OR REPLACE INTO entries (ns, id, seq, expires_at, payload, vector) VALUES (?, ?, ?, ?, ?, ?)',
   );
   const touchStmt = db.prepare('UPDATE entries SET seq = ? WHERE ns = ? AND id = ?');
   const removeStmt = db.prepare('DELETE FROM entries WHERE ns = ? AND id = ?');
+  const labelStmt = db.prepare('UPDATE entries SET label = ? WHERE ns = ? AND id = ?');
+  const setMeta = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
+  const saveLabels = db.transaction((rows: { ns: string; id: string; label: number }[]) => {
+    for (const r of rows) labelStmt.run(r.label, r.ns, r.id);
+  });
 
   return {
     load(dimension) {
       const row = db.prepare("SELECT value FROM meta WHERE key = 'dimension'").get() as { value: string } | undefined;
-      if (row && Number(row.value) !== dimension) db.exec('DELETE FROM entries'); // another model: vectors unusable
+      if (row && Number(row.value) !== dimension) {
+        db.exec('DELETE FROM entries'); // another model: vectors unusable
+        setMeta.run('graphs_clean', '0');
+      }
       db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('dimension', ?)").run(String(dimension));
-      const rows = db.prepare('SELECT ns, id, seq, expires_at, payload, vector FROM entries ORDER BY seq').all() as {
+      const rows = db.prepare('SELECT ns, id, label, seq, expires_at, payload, vector FROM entries ORDER BY seq').all() as {
         ns: string;
         id: string;
+        label: number;
         seq: number;
         expires_at: number;
         payload: string;
@@ -56,6 +73,7 @@ export function openVectorFile(dir: string): VectorFile {
       return rows.map((r) => ({
         ns: r.ns,
         id: r.id,
+        label: r.label,
         seq: r.seq,
         expiresAt: r.expires_at,
         payload: JSON.parse(r.payload) as Record<string, unknown>,
@@ -71,6 +89,16 @@ export function openVectorFile(dir: string): VectorFile {
     },
     remove(ns, id) {
       removeStmt.run(ns, id);
+    },
+    graphsClean() {
+      const row = db.prepare("SELECT value FROM meta WHERE key = 'graphs_clean'").get() as { value: string } | undefined;
+      return row?.value === '1';
+    },
+    setGraphsClean(clean) {
+      setMeta.run('graphs_clean', clean ? '1' : '0');
+    },
+    saveLabels(rows) {
+      saveLabels(rows);
     },
     close() {
       db.close();

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -104,5 +104,36 @@ describe('embedded vector store', () => {
     expect(hits).toHaveLength(10);
     expect(hits[0]!.id).toBe(`big-${n - 1}`);
     await s.close();
+  });
+
+  it('resumes HNSW graphs after a clean restart and rebuilds them after a crash, answering the same', async () => {
+    const dir = tempDir();
+    const opts = { dir, hnsw: { flatMax: 16 } };
+    const a = createEmbeddedVectorStore(opts);
+    await a.init(DIM);
+    for (let i = 0; i < 100; i++) await a.upsert('big', `b${i}`, vec(i), { i });
+    await a.delete('big', 'b5');
+    await a.upsert('small', 's1', vec(1), {});
+    await a.close();
+    expect(readdirSync(join(dir, 'graphs'))).toHaveLength(1); // only 'big' is a graph
+
+    const b = createEmbeddedVectorStore(opts); // resumes the snapshot
+    await b.init(DIM);
+    expect(await b.size()).toBe(100);
+    expect((await b.search('big', vec(42), { k: 1 }))[0]).toMatchObject({ id: 'b42', payload: { i: 42 } });
+    expect((await b.search('big', vec(5), { k: 3 })).map((h) => h.id)).not.toContain('b5');
+    await b.upsert('big', 'b5', vec(5), { back: true }); // reuses a deleted slot in the resumed graph
+    await b.upsert('big', 'b100', vec(100), {});
+    await b.delete('big', 'b7');
+    // No close(): as after a crash, the snapshot is stale and the next start must rebuild from the rows.
+    const c = createEmbeddedVectorStore(opts);
+    await c.init(DIM);
+    expect(await c.size()).toBe(101);
+    expect((await c.search('big', vec(5), { k: 1 }))[0]).toMatchObject({ id: 'b5', payload: { back: true } });
+    expect((await c.search('big', vec(100), { k: 1 }))[0]!.id).toBe('b100');
+    expect((await c.search('big', vec(7), { k: 3 })).map((h) => h.id)).not.toContain('b7');
+    await c.close();
+    await b.close();
+    expect(existsSync(join(dir, 'vectors.sqlite'))).toBe(true);
   });
 });
