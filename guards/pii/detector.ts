@@ -26,7 +26,40 @@ export function resolveOverlaps<T extends PiiFinding>(cands: T[], priorityOf: (c
   return kept.sort((a, b) => a.start - b.start);
 }
 
+const stickyCache = new WeakMap<Recognizer, RegExp>();
+
+function sticky(r: Recognizer): RegExp {
+  let re = stickyCache.get(r);
+  if (!re) {
+    re = new RegExp(r.pattern.source, r.pattern.flags.replace('g', '') + 'y');
+    stickyCache.set(r, re);
+  }
+  return re;
+}
+
+function keep(r: Recognizer, m: RegExpExecArray, text: string, out: Candidate[]): void {
+  const verdict = r.accept ? r.accept(m, text) : true;
+  if (!verdict) return;
+  const span = verdict === true ? { start: m.index, end: m.index + m[0].length } : verdict;
+  if (span.end > span.start) out.push({ category: r.category, start: span.start, end: span.end, priority: r.priority });
+}
+
+function runAnchored(r: Recognizer, text: string, out: Candidate[]): void {
+  const { literal, startOf } = r.anchor!;
+  const re = sticky(r);
+  let covered = 0; // anchors inside the last match belong to it
+  for (let at = text.indexOf(literal); at >= 0; at = text.indexOf(literal, at + literal.length)) {
+    if (at < covered) continue;
+    re.lastIndex = startOf(text, at);
+    const m = re.exec(text);
+    if (!m || m.index + m[0].length <= at) continue;
+    covered = m.index + m[0].length;
+    keep(r, m, text, out);
+  }
+}
+
 function run(r: Recognizer, text: string, out: Candidate[]): void {
+  if (r.anchor) return runAnchored(r, text, out);
   const re = r.pattern;
   re.lastIndex = 0;
   let m: RegExpExecArray | null;
@@ -35,10 +68,7 @@ function run(r: Recognizer, text: string, out: Candidate[]): void {
       re.lastIndex++;
       continue;
     }
-    const verdict = r.accept ? r.accept(m, text) : true;
-    if (!verdict) continue;
-    const span = verdict === true ? { start: m.index, end: m.index + m[0].length } : verdict;
-    if (span.end > span.start) out.push({ category: r.category, start: span.start, end: span.end, priority: r.priority });
+    keep(r, m, text, out);
   }
 }
 

@@ -1,6 +1,6 @@
 // E-mail, phone, network identifiers and credentials embedded in URLs.
 import { isIPv6 } from 'node:net';
-import { contextWords, digitsOf, hasContext, type Recognizer } from '../recognizer.js';
+import { contextWords, digitsOf, hasContext, runStart, type Recognizer } from '../recognizer.js';
 
 const PHONE_CONTEXT = contextWords([
   'phone', 'telephone', 'tel', 'mobile', 'mob', 'cell', 'cellphone', 'fax', 'desk', 'office', 'home', 'work',
@@ -21,6 +21,7 @@ export const email: Recognizer = {
   pattern:
     /(?<![A-Za-z0-9._%+\-])[A-Za-z0-9_%+\-](?:[A-Za-z0-9._%+\-]{0,63})@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![A-Za-z0-9\-]|@)/g,
   prefilter: (_t, f) => f.hasAt,
+  anchor: { literal: '@', startOf: (t, at) => runStart(t, at, /[A-Za-z0-9._%+\-]/, 64) },
   // scp-style remotes (git@github.com:org/repo.git) are account paths, not mailboxes.
   accept: (m, text) => !(text[m.index + m[0].length] === ':' && /\S/.test(text[m.index + m[0].length + 1] ?? ' ')),
 };
@@ -29,7 +30,7 @@ export const phone: Recognizer = {
   category: 'phone',
   priority: 50,
   pattern:
-    /(?<![\w+.\-\/])(?:\+\d{1,3}(?:[ .\-]?\(\d{1,4}\))?[ .\-]?|\(\d{1,5}\)[ .\-]?)?\d{1,12}(?:[ .\-]\d{1,12}){0,6}(?:\s?(?:x|ext\.?)\s?\d{1,6})?(?!\w|-\d|[.\/]\d)/g,
+    /(?=[+(\d])(?<![\w+.\-\/])(?=[+(]?\d[\d ()+.\-]{5})(?:\+\d{1,3}(?:[ .\-]?\(\d{1,4}\))?[ .\-]?|\(\d{1,5}\)[ .\-]?)?\d{1,12}(?:[ .\-]\d{1,12}){0,6}(?:\s?(?:x|ext\.?)\s?\d{1,6})?(?!\w|-\d|[.\/]\d)/g,
   prefilter: (_t, f) => f.digits >= 7,
   accept(m, text) {
     const raw = m[0];
@@ -51,6 +52,7 @@ export const urlCredentials: Recognizer = {
   priority: 95,
   pattern: /(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{1,15}:\/\/[^\s:\/?#@\[\]"'<>]{1,128}:[^\s\/?#@\[\]"'<>]{1,256}@(?=[A-Za-z0-9\[])/g,
   prefilter: (t, f) => f.hasAt && t.includes('://'),
+  anchor: { literal: '://', startOf: (t, at) => runStart(t, at, /[A-Za-z0-9+.\-]/, 16) },
   accept(m) {
     const raw = m[0];
     const userStart = raw.indexOf('://') + 3;
@@ -68,7 +70,7 @@ export const ipv4: Recognizer = {
   category: 'ipv4',
   priority: 65,
   pattern:
-    /(?<![\w.\-])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w\-]|\.\d)/g,
+    /\b(?<![\w.\-])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w\-]|\.\d)/g,
   prefilter: (t, f) => f.digits >= 4 && t.includes('.'),
   accept(m, text) {
     // The unspecified and broadcast addresses identify nobody.
@@ -83,6 +85,7 @@ export const ipv6: Recognizer = {
   priority: 70,
   pattern: /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?:%[A-Za-z0-9_.]{1,15})?(?![\w:])/g,
   prefilter: (_t, f) => f.hasColon,
+  anchor: { literal: ':', startOf: (t, at) => runStart(t, at, /[0-9A-Fa-f:]/, 40) },
   accept(m) {
     const addr = m[0].replace(/%.*$/, '');
     // Bare "::" (C++ scopes, empty tables) and anything with fewer than two groups is not worth a finding.
@@ -95,7 +98,7 @@ export const macAddress: Recognizer = {
   category: 'mac_address',
   priority: 70,
   pattern:
-    /(?<![0-9A-Fa-f:\-.])(?:[0-9A-Fa-f]{2}([:\-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![0-9A-Fa-f:\-.]?[0-9A-Za-z])/g,
+    /\b(?<![0-9A-Fa-f:\-.])(?:[0-9A-Fa-f]{2}([:\-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![0-9A-Fa-f:\-.]?[0-9A-Za-z])/g,
   prefilter: (t, f) => f.hasColon || t.includes('-') || t.includes('.'),
   accept(m) {
     const hex = m[0].replace(/[:\-.]/g, '');

@@ -30,7 +30,7 @@ function cardOk(d: string): boolean {
 export const creditCard: Recognizer = {
   category: 'credit_card',
   priority: 80,
-  pattern: /(?<![\w+\-.,\/])\d(?:[ \-]?\d){11,18}(?!\d|[\-.,]\d)/g,
+  pattern: /\b(?<![\w+\-.,\/])\d(?:[ \-]?\d){11,18}(?!\d|[\-.,]\d)/g,
   prefilter: (_t, f) => f.longestDigitGroup >= 12,
   accept(m, text) {
     const raw = m[0];
@@ -54,7 +54,7 @@ export const creditCard: Recognizer = {
 export const iban: Recognizer = {
   category: 'iban',
   priority: 80,
-  pattern: /(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ \-]?[A-Za-z0-9]{4}){2,7}(?:[ \-]?[A-Za-z0-9]{1,3})?(?![A-Za-z0-9])/g,
+  pattern: /\b(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ \-]?[A-Za-z0-9]{4}){2,7}(?:[ \-]?[A-Za-z0-9]{1,3})?(?![A-Za-z0-9])/g,
   prefilter: (_t, f) => f.digits >= 6,
   accept(m) {
     const raw = m[0];
@@ -82,7 +82,7 @@ const BANK_CONTEXT = contextWords(['swift', 'bic', 'bank', 'wire', 'transfer', '
 export const swiftBic: Recognizer = {
   category: 'swift_bic',
   priority: 60,
-  pattern: /(?<![A-Za-z0-9])[A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?(?![A-Za-z0-9])/g,
+  pattern: /\b(?<![A-Za-z0-9])[A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?(?![A-Za-z0-9])/g,
   accept(m, text) {
     return BIC_COUNTRIES.has(m[0].slice(4, 6)) && hasContext(text, m.index, m.index + m[0].length, BANK_CONTEXT, 48, 24);
   },
@@ -93,7 +93,7 @@ const ROUTING_CONTEXT = contextWords(['routing', 'aba', 'rtn', 'transit', 'routi
 export const usBankRouting: Recognizer = {
   category: 'us_bank_routing',
   priority: 72,
-  pattern: /(?<![\w\-.])\d{9}(?![\w\-]|\.\d)/g,
+  pattern: /\b(?<![\w\-.])\d{9}(?![\w\-]|\.\d)/g,
   prefilter: (_t, f) => f.longestDigitGroup >= 9,
   accept: (m, text) => abaValid(m[0]) && !allSame(m[0]) && hasContext(text, m.index, m.index + 9, ROUTING_CONTEXT),
 };
@@ -101,14 +101,14 @@ export const usBankRouting: Recognizer = {
 export const btcAddress: Recognizer = {
   category: 'btc_address',
   priority: 80,
-  pattern: /(?<![A-Za-z0-9])(?:[13][1-9A-HJ-NP-Za-km-z]{25,34}|(?:bc1|BC1)[02-9ac-hj-np-zAC-HJ-NP-Z]{11,71})(?![A-Za-z0-9])/g,
+  pattern: /\b(?<![A-Za-z0-9])(?:[13][1-9A-HJ-NP-Za-km-z]{25,34}|(?:bc1|BC1)[02-9ac-hj-np-zAC-HJ-NP-Z]{11,71})(?![A-Za-z0-9])/g,
   accept: (m) => (m[0][0] === '1' || m[0][0] === '3' ? btcBase58Valid(m[0]) : btcBech32Valid(m[0])),
 };
 
 export const ethAddress: Recognizer = {
   category: 'eth_address',
   priority: 80,
-  pattern: /(?<![A-Za-z0-9])0x[0-9a-fA-F]{40}(?![0-9A-Za-z])/g,
+  pattern: /\b(?<![A-Za-z0-9])0x[0-9a-fA-F]{40}(?![0-9A-Za-z])/g,
   prefilter: (t) => t.includes('0x'),
   accept: (m) => ethAddressValid(m[0]),
 };

@@ -12,7 +12,7 @@ const ITIN_CONTEXT = contextWords(['itin', 'taxpayer', 'tax id', 'tin', 'individ
 export const usSsn: Recognizer = {
   category: 'us_ssn',
   priority: 75,
-  pattern: /(?<![\w\-.])\d{3}([\- ]?)\d{2}\1\d{4}(?![\w\-]|\.\d)/g,
+  pattern: /\b(?<![\w\-.])\d{3}([\- ]?)\d{2}\1\d{4}(?![\w\-]|\.\d)/g,
   prefilter: (_t, f) => f.longestDigitGroup >= 9,
   accept(m, text) {
     if (!ssnValid(digitsOf(m[0]))) return false;
@@ -24,7 +24,7 @@ export const usSsn: Recognizer = {
 export const usItin: Recognizer = {
   category: 'us_itin',
   priority: 75,
-  pattern: /(?<![\w\-.])9\d{2}([\- ]?)[5-9]\d\1\d{4}(?![\w\-]|\.\d)/g,
+  pattern: /\b(?<![\w\-.])9\d{2}([\- ]?)[5-9]\d\1\d{4}(?![\w\-]|\.\d)/g,
   prefilter: (_t, f) => f.longestDigitGroup >= 9,
   accept(m, text) {
     if (!itinValid(digitsOf(m[0]))) return false;
@@ -37,7 +37,7 @@ const PASSPORT_CONTEXT = contextWords(['passport', 'passport no', 'passport numb
 export const usPassport: Recognizer = {
   category: 'us_passport',
   priority: 60,
-  pattern: /(?<![\w\-])[A-Z]?\d{8,9}(?![\w\-])/g,
+  pattern: /\b(?<![\w\-])[A-Z]?\d{8,9}(?![\w\-])/g,
   prefilter: (_t, f) => f.longestDigitGroup >= 8,
   accept: (m, text) => !allSame(digitsOf(m[0])) && hasContext(text, m.index, m.index + m[0].length, PASSPORT_CONTEXT, 48, 0),
 };
@@ -50,7 +50,7 @@ const DL_CONTEXT = contextWords([
 export const usDriverLicense: Recognizer = {
   category: 'us_driver_license',
   priority: 58,
-  pattern: /(?<![\w\-])[A-Z]{0,2}\d[\d\-]{3,15}\d(?![\w\-])/g,
+  pattern: /\b(?<![\w\-])[A-Z]{0,2}\d[\d\-]{3,15}\d(?![\w\-])/g,
   prefilter: (_t, f) => f.digits >= 5,
   accept(m, text) {
     const d = digitsOf(m[0]);
@@ -63,7 +63,7 @@ const NINO_BAD_PREFIX = new Set(['BG', 'GB', 'KN', 'NK', 'NT', 'TN', 'ZZ']);
 export const ukNino: Recognizer = {
   category: 'uk_nino',
   priority: 75,
-  pattern: /(?<![\w\-])[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![\w\-])/g,
+  pattern: /\b(?<![\w\-])[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![\w\-])/g,
   prefilter: (_t, f) => f.digits >= 6,
   accept: (m) => !NINO_BAD_PREFIX.has(m[0].slice(0, 2)),
 };
@@ -73,7 +73,7 @@ const NHS_CONTEXT = contextWords(['nhs', 'national health', 'health service', 'n
 export const ukNhs: Recognizer = {
   category: 'uk_nhs',
   priority: 72,
-  pattern: /(?<![\w\-.])\d{3}([ \-]?)\d{3}\1\d{4}(?![\w\-]|\.\d)/g,
+  pattern: /\b(?<![\w\-.])\d{3}([ \-]?)\d{3}\1\d{4}(?![\w\-]|\.\d)/g,
   prefilter: (_t, f) => f.longestDigitGroup >= 10,
   accept: (m, text) => {
     const d = digitsOf(m[0]);
@@ -86,7 +86,7 @@ const SIN_CONTEXT = contextWords(['sin', 'social insurance', 'assurance sociale'
 export const caSin: Recognizer = {
   category: 'ca_sin',
   priority: 72,
-  pattern: /(?<![\w\-.])[1-79]\d{2}([ \-]?)\d{3}\1\d{3}(?![\w\-]|\.\d)/g,
+  pattern: /\b(?<![\w\-.])[0-79]\d{2}([ \-]?)\d{3}\1\d{3}(?![\w\-]|\.\d)/g,
   prefilter: (_t, f) => f.longestDigitGroup >= 9,
   accept: (m, text) => luhnValid(digitsOf(m[0])) && hasContext(text, m.index, m.index + m[0].length, SIN_CONTEXT),
 };
@@ -96,7 +96,7 @@ const AADHAAR_CONTEXT = contextWords(['aadhaar', 'aadhar', 'adhaar', 'uidai', 'u
 export const inAadhaar: Recognizer = {
   category: 'in_aadhaar',
   priority: 72,
-  pattern: /(?<![\w\-.])[2-9]\d{3}([ \-]?)\d{4}\1\d{4}(?![\w\-]|\.\d)/g,
+  pattern: /\b(?<![\w\-.])[2-9]\d{3}([ \-]?)\d{4}\1\d{4}(?![\w\-]|\.\d)/g,
   prefilter: (_t, f) => f.longestDigitGroup >= 12,
   accept: (m, text) => {
     const d = digitsOf(m[0]);
@@ -108,7 +108,7 @@ export const inPan: Recognizer = {
   category: 'in_pan',
   priority: 75,
   // 4th letter is the holder type (P person, C company, H HUF, F firm, A AOP, T trust, B BOI, L local, J juridical, G govt).
-  pattern: /(?<![\w\-])[A-Z]{3}[ABCFGHJLPT][A-Z]\d{4}[A-Z](?![\w\-])/g,
+  pattern: /\b(?<![\w\-])[A-Z]{3}[ABCFGHJLPT][A-Z]\d{4}[A-Z](?![\w\-])/g,
   prefilter: (_t, f) => f.digits >= 4,
 };
 
@@ -118,7 +118,7 @@ const CNPJ_CONTEXT = contextWords(['cnpj', 'cadastro nacional']);
 export const brCpf: Recognizer = {
   category: 'br_cpf',
   priority: 78,
-  pattern: /(?<![\w\-.\/])\d{3}(\.?)\d{3}\1\d{3}-?\d{2}(?![\w\-\/]|\.\d)/g,
+  pattern: /\b(?<![\w\-.\/])\d{3}(\.?)\d{3}\1\d{3}-?\d{2}(?![\w\-\/]|\.\d)/g,
   prefilter: (_t, f) => f.longestDigitGroup >= 11,
   accept(m, text) {
     if (!cpfValid(digitsOf(m[0]))) return false;
@@ -129,7 +129,7 @@ export const brCpf: Recognizer = {
 export const brCnpj: Recognizer = {
   category: 'br_cnpj',
   priority: 78,
-  pattern: /(?<![\w\-.\/])\d{2}(\.?)\d{3}\1\d{3}\/?\d{4}-?\d{2}(?![\w\-\/]|\.\d)/g,
+  pattern: /\b(?<![\w\-.\/])\d{2}(\.?)\d{3}\1\d{3}\/?\d{4}-?\d{2}(?![\w\-\/]|\.\d)/g,
   prefilter: (_t, f) => f.longestDigitGroup >= 14 || f.digits >= 14,
   accept(m, text) {
     if (!cnpjValid(digitsOf(m[0]))) return false;
@@ -140,7 +140,7 @@ export const brCnpj: Recognizer = {
 export const esDni: Recognizer = {
   category: 'es_dni',
   priority: 75,
-  pattern: /(?<![\w\-])\d{8}-?[A-Z](?![\w\-])/g,
+  pattern: /\b(?<![\w\-])\d{8}-?[A-Z](?![\w\-])/g,
   prefilter: (_t, f) => f.longestDigitGroup >= 8,
   accept: (m) => dniValid(m[0].replace('-', '')),
 };
@@ -148,7 +148,7 @@ export const esDni: Recognizer = {
 export const esNie: Recognizer = {
   category: 'es_nie',
   priority: 75,
-  pattern: /(?<![\w\-])[XYZ]-?\d{7}-?[A-Z](?![\w\-])/g,
+  pattern: /\b(?<![\w\-])[XYZ]-?\d{7}-?[A-Z](?![\w\-])/g,
   prefilter: (_t, f) => f.longestDigitGroup >= 7,
   accept: (m) => nieValid(m[0].replace(/-/g, '')),
 };
@@ -157,7 +157,7 @@ export const itFiscalCode: Recognizer = {
   category: 'it_fiscal_code',
   priority: 75,
   // Digits may be replaced by LMNPQRSTUV ("omocodia") when two people would otherwise share a code.
-  pattern: /(?<![\w\-])[A-Za-z]{6}[0-9LMNPQRSTUVlmnpqrstuv]{2}[ABCDEHLMPRSTabcdehlmprst][0-9LMNPQRSTUVlmnpqrstuv]{2}[A-Za-z][0-9LMNPQRSTUVlmnpqrstuv]{3}[A-Za-z](?![\w\-])/g,
+  pattern: /\b(?<![\w\-])[A-Za-z]{6}[0-9LMNPQRSTUVlmnpqrstuv]{2}[ABCDEHLMPRSTabcdehlmprst][0-9LMNPQRSTUVlmnpqrstuv]{2}[A-Za-z][0-9LMNPQRSTUVlmnpqrstuv]{3}[A-Za-z](?![\w\-])/g,
   prefilter: (_t, f) => f.digits >= 2,
   accept: (m) => codiceFiscaleValid(m[0].toUpperCase()),
 };

@@ -43,7 +43,7 @@ export const dateOfBirth: Recognizer = {
   category: 'date_of_birth',
   priority: 66,
   pattern: new RegExp(
-    `(?<![\\w\\/.\\-])(?:\\d{4}[\\/.\\-]\\d{1,2}[\\/.\\-]\\d{1,2}|\\d{1,2}[\\/.\\-]\\d{1,2}[\\/.\\-](?:\\d{4}|\\d{2})|\\d{1,2}(?:st|nd|rd|th)?\\s(?:of\\s)?${MONTH},?\\s\\d{4}|${MONTH}\\s\\d{1,2}(?:st|nd|rd|th)?,?\\s\\d{4})(?![\\w\\/\\-]|\\.\\d)`,
+    `\\b(?<![\\w\\/.\\-])(?:\\d{4}[\\/.\\-]\\d{1,2}[\\/.\\-]\\d{1,2}|\\d{1,2}[\\/.\\-]\\d{1,2}[\\/.\\-](?:\\d{4}|\\d{2})|\\d{1,2}(?:st|nd|rd|th)?\\s(?:of\\s)?${MONTH},?\\s\\d{4}|${MONTH}\\s\\d{1,2}(?:st|nd|rd|th)?,?\\s\\d{4})(?![\\w\\/\\-]|\\.\\d)`,
     'gi',
   ),
   prefilter: (_t, f) => f.digits >= 4 && /birth|born|dob|d\.o\.b|geb|naci|nasc|naiss|nat[oa]\b|n[ée]e? le/.test(f.lower()),

@@ -5,7 +5,7 @@ import { contextWords, hasContext, type Recognizer } from '../recognizer.js';
 export const awsAccessKey: Recognizer = {
   category: 'aws_access_key',
   priority: 95,
-  pattern: /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA|ASCA)[A-Z0-9]{16}(?![A-Za-z0-9])/g,
+  pattern: /\b(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA|ASCA)[A-Z0-9]{16}(?![A-Za-z0-9])/g,
 };
 
 const AWS_SECRET_CONTEXT = contextWords(['aws', 'secret', 'secret access key', 'secret_access_key', 'secretaccesskey', 'aws_secret']);
@@ -26,42 +26,42 @@ export const awsSecretKey: Recognizer = {
 export const githubToken: Recognizer = {
   category: 'github_token',
   priority: 95,
-  pattern: /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,255})(?![A-Za-z0-9_])/g,
+  pattern: /\b(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,255})(?![A-Za-z0-9_])/g,
   prefilter: (t) => t.includes('gh') || t.includes('github_pat_'),
 };
 
 export const slackToken: Recognizer = {
   category: 'slack_token',
   priority: 95,
-  pattern: /(?<![A-Za-z0-9\-])(?:xox[abposre]-[0-9A-Za-z\-]{10,250}|xapp-[0-9A-Za-z\-]{10,250}|https:\/\/hooks\.slack\.com\/services\/[A-Za-z0-9\/_\-]{20,200})(?![A-Za-z0-9\-])/g,
+  pattern: /\b(?<![A-Za-z0-9\-])(?:xox[abposre]-[0-9A-Za-z\-]{10,250}|xapp-[0-9A-Za-z\-]{10,250}|https:\/\/hooks\.slack\.com\/services\/[A-Za-z0-9\/_\-]{20,200})(?![A-Za-z0-9\-])/g,
   prefilter: (t) => t.includes('xox') || t.includes('xapp-') || t.includes('hooks.slack.com'),
 };
 
 export const stripeKey: Recognizer = {
   category: 'stripe_key',
   priority: 95,
-  pattern: /(?<![A-Za-z0-9_])(?:(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{10,247}|whsec_[0-9A-Za-z]{20,100})(?![A-Za-z0-9_])/g,
+  pattern: /\b(?<![A-Za-z0-9_])(?:(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{10,247}|whsec_[0-9A-Za-z]{20,100})(?![A-Za-z0-9_])/g,
   prefilter: (t) => t.includes('_live_') || t.includes('_test_') || t.includes('whsec_'),
 };
 
 export const googleApiKey: Recognizer = {
   category: 'google_api_key',
   priority: 95,
-  pattern: /(?<![A-Za-z0-9_\-])AIza[0-9A-Za-z_\-]{35}(?![A-Za-z0-9_\-])/g,
+  pattern: /\b(?<![A-Za-z0-9_\-])AIza[0-9A-Za-z_\-]{35}(?![A-Za-z0-9_\-])/g,
   prefilter: (t) => t.includes('AIza'),
 };
 
 export const anthropicKey: Recognizer = {
   category: 'anthropic_key',
   priority: 96,
-  pattern: /(?<![A-Za-z0-9_\-])sk-ant-[a-z]{2,8}\d{2}-[A-Za-z0-9_\-]{20,250}(?![A-Za-z0-9_\-])/g,
+  pattern: /\b(?<![A-Za-z0-9_\-])sk-ant-[a-z]{2,8}\d{2}-[A-Za-z0-9_\-]{20,250}(?![A-Za-z0-9_\-])/g,
   prefilter: (t) => t.includes('sk-ant-'),
 };
 
 export const openaiKey: Recognizer = {
   category: 'openai_key',
   priority: 95,
-  pattern: /(?<![A-Za-z0-9_\-])sk-(?!ant-)[A-Za-z0-9_\-]{20,250}(?![A-Za-z0-9_\-])/g,
+  pattern: /\b(?<![A-Za-z0-9_\-])sk-(?!ant-)[A-Za-z0-9_\-]{20,250}(?![A-Za-z0-9_\-])/g,
   prefilter: (t) => t.includes('sk-'),
   // Keys are random: insist on mixed case and digits so hyphenated words ("sk-learn-…") are not keys.
   accept: (m) => /[A-Z]/.test(m[0]) && /[a-z]/.test(m[0].slice(3)) && /\d/.test(m[0]),
@@ -78,7 +78,7 @@ function base64UrlJson(s: string): unknown {
 export const jwt: Recognizer = {
   category: 'jwt',
   priority: 95,
-  pattern: /(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{4,4096}\.eyJ[A-Za-z0-9_\-]{2,16384}\.[A-Za-z0-9_\-]{0,4096}(?![A-Za-z0-9_\-])/g,
+  pattern: /\b(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{4,4096}\.eyJ[A-Za-z0-9_\-]{2,16384}\.[A-Za-z0-9_\-]{0,4096}(?![A-Za-z0-9_\-])/g,
   prefilter: (t) => t.includes('eyJ'),
   accept(m) {
     const header = base64UrlJson(m[0].slice(0, m[0].indexOf('.')));
@@ -107,7 +107,7 @@ export const password: Recognizer = {
   category: 'password',
   priority: 88,
   pattern:
-    /(?<![A-Za-z0-9_])(?:password|passwd|passphrase|passcode|pass|pwd|pw|passwort|kennwort|contraseña|senha|mot de passe)\\?["']?\s{0,3}(:=|=>|[:=]|\bis\b|\bwas\b|\bes\b|\bist\b|\best\b)\s{0,3}\\?["']?([^\s"'`,;\\]{3,128})/gi,
+    /\b(?<![A-Za-z0-9_])(?:password|passwd|passphrase|passcode|pass|pwd|pw|passwort|kennwort|contraseña|senha|mot de passe)\\?["']?\s{0,3}(:=|=>|[:=]|\bis\b|\bwas\b|\bes\b|\bist\b|\best\b)\s{0,3}\\?["']?([^\s"'`,;\\]{3,128})/gi,
   prefilter: (_t, f) => /pass|pwd|pw|kennwort|contrase|senha/.test(f.lower()),
   accept(m) {
     let value = m[2];
