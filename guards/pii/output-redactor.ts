@@ -45,6 +45,13 @@ export function tailStart(s: string): number {
     if (!joinsSpacedValue(s.slice(w, j - 1))) break;
     j = w;
   }
+  // An unfinished PEM armor line ("-----BEGIN RSA PRIV") is the start of a key that is not recognisable yet.
+  const armor = s.lastIndexOf('-----');
+  if (armor >= 0 && armor < j) {
+    const lineStart = s.lastIndexOf('\n', armor) + 1;
+    const line = s.slice(lineStart);
+    if (line.startsWith('-----') && !/^-----[A-Z0-9 ]+-----/.test(line)) j = lineStart;
+  }
   return j;
 }
 
@@ -102,10 +109,13 @@ export function createOutputRedactor(
       const findings = detector.detect(text);
       const base = ctx.length;
       for (const f of findings) {
-        // A value running across the cut is held whole (bounded by maxEntity).
-        if (f.start - base < cut && f.end - base > cut && f.start >= base) {
-          cut = Math.max(f.start - base, pending.length - maxEntity);
-        }
+        if (f.start < base) continue;
+        // A value running across the cut is held whole, and so is a PEM block whose END line has not arrived
+        // (both bounded by maxEntity).
+        const open =
+          (f.start - base < cut && f.end - base > cut) ||
+          (f.category === 'private_key' && !text.slice(f.start, f.end).includes('-----END'));
+        if (open && f.start - base < cut) cut = Math.max(f.start - base, pending.length - maxEntity);
       }
       if (cut <= 0) return '';
       return emit(cut, findings, text);
