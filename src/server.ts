@@ -45,7 +45,10 @@ export async function startGateway(
     runtime,
     createdKey,
     async close() {
+      // Stop accepting, let running requests finish up to the grace deadline, then cut what is left.
+      const force = setTimeout(() => app.server.closeAllConnections(), config.server.shutdownGraceMs);
       await app.close();
+      clearTimeout(force);
       await runtime.close();
     },
   };

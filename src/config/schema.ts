@@ -105,6 +105,8 @@ export const configSchema = z
         /** Token for /admin and the all-teams dashboard view; empty disables the admin API. */
         adminToken: z.string().default(''),
         logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        /** On shutdown, how long running requests (streams) may take to finish before connections are cut. */
+        shutdownGraceMs: z.number().int().nonnegative().default(15_000),
         /** Default cap on output tokens reserved against budgets when a request gives no max. */
         defaultMaxOutputTokens: z.number().int().positive().default(4096),
       })

@@ -24,7 +24,7 @@ export interface TestGateway extends RunningGateway {
 export function baseConfig(upstream: FakeUpstream, overrides: Record<string, any> = {}): Record<string, any> {
   const timeouts = { connectMs: 2000, firstByteMs: 5000, idleMs: 5000, totalMs: 20000 };
   return {
-    server: { host: '127.0.0.1', port: 0, logLevel: 'info', ...overrides.server },
+    server: { host: '127.0.0.1', port: 0, logLevel: 'info', shutdownGraceMs: 300, ...overrides.server },
     state: { kind: 'sqlite', dataDir: ':memory:', ...overrides.state },
     providers: {
       openai: { kind: 'openai', baseUrl: upstream.openaiBaseUrl, apiKey: 'sk-test-openai-secret', timeouts },

@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
+import { startTestGateway, TEST_KEY, type TestGateway } from '../helpers/test-gateway.js';
+
+let upstream: FakeUpstream;
+let gw: TestGateway;
+
+beforeAll(async () => {
+  upstream = await startFakeUpstream();
+  gw = await startTestGateway(upstream);
+});
+afterAll(async () => {
+  await gw?.close();
+  await upstream?.close();
+});
+
+describe.each(['gpt-4o-mini', 'claude-haiku-4-5'])('streaming through %s', (model) => {
+  it('writes each chunk as it arrives, not at the end', async () => {
+    upstream.enqueue({ chunkDelayMs: 120 });
+    const stream = await gw.client().chat.completions.create({
+      model,
+      messages: [{ role: 'user', content: 'one two three four' }],
+      stream: true,
+    });
+    const arrivals: number[] = [];
+    for await (const chunk of stream) if (chunk.choices[0]?.delta?.content) arrivals.push(performance.now());
+    expect(arrivals.length).toBeGreaterThanOrEqual(4);
+    // Spread out like the upstream's pauses: the first content arrives long before the last.
+    expect(arrivals.at(-1)! - arrivals[0]).toBeGreaterThan(120 * (arrivals.length - 2));
+  });
+
+  it('a client disconnect aborts the upstream request', async () => {
+    upstream.enqueue({ chunkDelayMs: 200 });
+    const ctl = new AbortController();
+    const stream = await gw.client().chat.completions.create(
+      { model, messages: [{ role: 'user', content: 'a long answer please with many words' }], stream: true },
+      { signal: ctl.signal },
+    );
+    const seen = upstream.requests.at(-1)!;
+    for await (const _ of stream) {
+      ctl.abort();
+      break;
+    }
+    await expect(Promise.race([seen.closed, new Promise((r) => setTimeout(() => r('timeout'), 3000))])).resolves.toBe('aborted');
+    await new Promise((r) => setTimeout(r, 50));
+    const line = gw.logs.filter((l) => l.msg === 'chat completion').at(-1)!;
+    expect(line.status).toBe(499);
+    expect(line.tokens.estimated ?? false).toBe(model.startsWith('claude') ? false : true);
+  });
+});
+
+describe('raw SSE framing', () => {
+  it('is data: frames then data: [DONE], with SSE headers', async () => {
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true }),
+    });
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const frames = (await res.text()).split('\n\n').filter(Boolean);
+    expect(frames.at(-1)).toBe('data: [DONE]');
+    for (const f of frames.slice(0, -1)) expect(() => JSON.parse(f.replace(/^data: /, ''))).not.toThrow();
+  });
+});
