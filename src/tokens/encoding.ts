@@ -6,6 +6,7 @@
  * would force a rebuild on the next request).
  */
 import { get_encoding, type Tiktoken } from 'tiktoken';
+import { forEachSegment } from './segments.js';
 
 export type EncodingName = 'o200k_base' | 'cl100k_base';
 
@@ -45,79 +46,150 @@ export function getEncoder(name: EncodingName): Tiktoken {
 }
 
 /**
- * Runs longer than this, inside which the pre-tokenizer cannot split (letters, punctuation, whitespace), are
- * counted in `RUN_CHUNK_CHARS` slices. Why: tiktoken's BPE is quadratic in the length of one pre-token piece —
- * measured here, 40 KB of letters without a space takes 2 s and 160 KB takes 43 s — so one hostile prompt
- * could stall the event loop. Text without such runs (all natural text, code, JSON, base64) is counted exactly;
- * a sliced run may count a few tokens more than the API would (merges cannot cross a slice), never fewer in
- * practice, which is the safe side for a budget reservation.
+ * Segments longer than this with no safe boundary inside (see segments.ts: long runs of letters, punctuation or
+ * whitespace) are counted in `RUN_CHUNK_CHARS` slices. Why: tiktoken's BPE is quadratic in the length of one
+ * pre-token piece — measured here, 40 KB of letters without a space takes 2 s and 160 KB takes 43 s — so one
+ * hostile prompt could stall the event loop. Natural text, code, JSON and base64 never hit this and are counted
+ * exactly; a sliced run may count a few tokens more than the API would (merges cannot cross a slice), which is
+ * the safe side for a budget reservation.
  */
 export const MAX_RUN_CHARS = 512;
 const RUN_CHUNK_CHARS = 256;
 
-const RE_LETTER = /[\p{L}\p{M}]/u;
-const RE_SPACE = /\s/u;
-const RE_NUMBER = /\p{N}/u;
+/**
+ * Segments up to this length are memoised (they are mostly single words with their leading space, which recur
+ * across all traffic), so warm counting is a Map lookup per word instead of a WASM call. The memo is bounded and
+ * simply cleared when full.
+ */
+const SHORT_SEGMENT_CHARS = 48;
+const MAX_MEMO_ENTRIES = 65_536;
+/** Misses encoded one by one (and so learned) per call; further misses are encoded in batches. */
+const LEARN_PER_CALL = 16;
+/** Segments looked up before deciding whether the memo helps this text (needs ≥ 1/3 hits to go on). */
+const PROBE_SEGMENTS = 64;
+/** Consecutive memo hits that end a pending batch of misses. */
+const HIT_STREAK = 4;
 
-/** 0 = breaks runs (numbers), 1 = letter/mark, 2 = punctuation/symbol, 3 = whitespace. */
-function runClass(c: number, s: string, i: number): number {
-  if (c < 128) {
-    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) return 1;
-    if (c >= 48 && c <= 57) return 0;
-    if (c === 32 || (c >= 9 && c <= 13)) return 3;
-    return 2;
-  }
-  if (c >= 0xdc00 && c <= 0xdfff) return -1; // low surrogate: same class as its high half
-  const ch = String.fromCodePoint(s.codePointAt(i)!);
-  if (RE_LETTER.test(ch)) return 1;
-  if (RE_SPACE.test(ch)) return 3;
-  if (RE_NUMBER.test(ch)) return 0;
-  return 2;
-}
-
-/** Start/end index pairs of runs longer than MAX_RUN_CHARS; empty for ordinary text. One pass, O(n). */
-function longRuns(s: string): number[] {
-  const out: number[] = [];
-  let cls = 0;
-  let start = 0;
-  for (let i = 0; i <= s.length; i++) {
-    const k = i < s.length ? runClass(s.charCodeAt(i), s, i) : 0;
-    if (k === -1) continue;
-    if (k !== cls) {
-      if (cls !== 0 && i - start > MAX_RUN_CHARS) out.push(start, i);
-      cls = k;
-      start = i;
-    }
-  }
-  return out;
-}
+const memos = new Map<EncodingName, Map<string, number>>();
 
 function encodeLen(enc: Tiktoken, text: string): number {
   return text.length === 0 ? 0 : enc.encode_ordinary(text).length;
 }
 
+function slicedLen(enc: Tiktoken, text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; ) {
+    let j = Math.min(to, i + RUN_CHUNK_CHARS);
+    const c = text.charCodeAt(j);
+    if (j < to && c >= 0xdc00 && c <= 0xdfff) j++; // keep surrogate pairs whole
+    n += encodeLen(enc, text.slice(i, j));
+    i = j;
+  }
+  return n;
+}
+
 /**
  * Token count of plain text. Special-token strings such as `<|endoftext|>` in user text are counted as ordinary
- * text (as the API treats them), never as control tokens and never as an error. Exact unless the text holds a
- * run longer than MAX_RUN_CHARS (see above).
+ * text (as the API treats them), never as control tokens and never as an error. Exact (the text is cut only at
+ * safe boundaries, where the tokenizer splits anyway) unless a segment exceeds MAX_RUN_CHARS (see above).
  */
 export function countTextTokens(text: string, encoding: EncodingName): number {
   if (text.length === 0) return 0;
   const enc = getEncoder(encoding);
-  const runs = text.length > MAX_RUN_CHARS ? longRuns(text) : [];
-  if (runs.length === 0) return encodeLen(enc, text);
-  let n = 0;
-  let pos = 0;
-  for (let r = 0; r < runs.length; r += 2) {
-    n += encodeLen(enc, text.slice(pos, runs[r]));
-    for (let i = runs[r]; i < runs[r + 1]; ) {
-      let j = Math.min(runs[r + 1], i + RUN_CHUNK_CHARS);
-      const c = text.charCodeAt(j);
-      if (j < runs[r + 1] && c >= 0xdc00 && c <= 0xdfff) j++; // keep surrogate pairs whole
-      n += encodeLen(enc, text.slice(i, j));
-      i = j;
-    }
-    pos = runs[r + 1];
+  let memo = memos.get(encoding);
+  if (!memo) {
+    memo = new Map();
+    memos.set(encoding, memo);
   }
-  return n + encodeLen(enc, text.slice(pos));
+  const m = memo;
+  if (text.length <= SHORT_SEGMENT_CHARS) return memoLen(enc, m, text);
+
+  // Memo hits end a pending batch of misses only after HIT_STREAK consecutive hits: splitting a batch costs a
+  // WASM call, which is worth more than re-encoding a word or two that happens to be known.
+  let n = 0;
+  let learn = LEARN_PER_CALL;
+  let pendStart = -1;
+  let pendEnd = -1;
+  let streakStart = -1;
+  let streakTokens = 0;
+  let streak = 0;
+  const flush = () => {
+    if (pendStart < 0) return;
+    n += streak > 0 ? encodeLen(enc, text.slice(pendStart, streakStart)) + streakTokens : encodeLen(enc, text.slice(pendStart, pendEnd));
+    pendStart = -1;
+    streak = 0;
+    streakTokens = 0;
+  };
+  let seen = 0;
+  let hits = 0;
+  let rest = -1;
+  forEachSegment(text, (a, b) => {
+    // Text the memo barely knows (random identifiers, hashes): stop looking words up and encode the rest at once.
+    if (++seen === PROBE_SEGMENTS && hits * 3 < seen) {
+      rest = a;
+      return false;
+    }
+    const len = b - a;
+    if (len <= SHORT_SEGMENT_CHARS) {
+      const seg = text.slice(a, b);
+      const hit = m.get(seg);
+      if (hit !== undefined) {
+        hits++;
+        if (pendStart < 0) {
+          n += hit;
+          return;
+        }
+        if (streak === 0) streakStart = a;
+        streak++;
+        streakTokens += hit;
+        pendEnd = b;
+        if (streak >= HIT_STREAK) flush();
+        return;
+      }
+      if (learn > 0 && pendStart < 0) {
+        learn--;
+        n += memoLen(enc, m, seg);
+        return;
+      }
+    } else if (len > MAX_RUN_CHARS) {
+      flush();
+      n += slicedLen(enc, text, a, b);
+      return;
+    }
+    // Contiguous misses are encoded together: still exact, since every cut between them is a safe boundary.
+    if (pendStart < 0) pendStart = a;
+    streak = 0;
+    streakTokens = 0;
+    pendEnd = b;
+  });
+  if (rest >= 0) {
+    // `rest` is a segment start, so a safe boundary: a pending batch ending there and the rest are exact apart.
+    if (pendStart >= 0) pendEnd = rest;
+    flush();
+    return n + countRest(enc, text, rest);
+  }
+  flush();
+  return n;
+}
+
+/** The tail of a text from a safe boundary, still slicing over-long runs. */
+function countRest(enc: Tiktoken, text: string, from: number): number {
+  let n = 0;
+  let start = from;
+  forEachSegment(text.slice(from), (a, b) => {
+    if (b - a > MAX_RUN_CHARS) {
+      n += encodeLen(enc, text.slice(start, from + a)) + slicedLen(enc, text, from + a, from + b);
+      start = from + b;
+    }
+  });
+  return n + encodeLen(enc, text.slice(start));
+}
+
+function memoLen(enc: Tiktoken, memo: Map<string, number>, seg: string): number {
+  const hit = memo.get(seg);
+  if (hit !== undefined) return hit;
+  const n = encodeLen(enc, seg);
+  if (memo.size >= MAX_MEMO_ENTRIES) memo.clear();
+  memo.set(seg, n);
+  return n;
 }

@@ -1,6 +1,7 @@
 import { get_encoding } from 'tiktoken';
 import { describe, expect, it } from 'vitest';
-import { MAX_TAIL_CHARS, createCompletionCounter, lastSafeBoundary } from '../../src/tokens/completion-counter.js';
+import { MAX_TAIL_CHARS, createCompletionCounter } from '../../src/tokens/completion-counter.js';
+import { lastSafeBoundary } from '../../src/tokens/segments.js';
 import { MAX_RUN_CHARS, countTextTokens } from '../../src/tokens/encoding.js';
 
 const o200k = get_encoding('o200k_base');
