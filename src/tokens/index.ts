@@ -1,5 +1,6 @@
 /** Token counting: encodings per model, prompt estimates, streamed-output counting, provider usage → Usage. */
-export { DEFAULT_ENCODING, countTextTokens, encodingForModel, getEncoder, type EncodingName } from './encoding.js';
+export { DEFAULT_ENCODING, MAX_RUN_CHARS, countTextTokens, encodingForModel, getEncoder, type EncodingName } from './encoding.js';
+export { forEachSegment, lastSafeBoundary } from './segments.js';
 export {
   REPLY_PRIMING_TOKENS,
   TOKENS_PER_MESSAGE,

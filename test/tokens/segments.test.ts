@@ -66,7 +66,9 @@ describe('segment-wise counting equals whole-string encoding', () => {
   it('segments tile the string exactly', () => {
     const s = 'Hello, world! 123abc\n  foo/bar 😀 e\u0301';
     const parts: string[] = [];
-    forEachSegment(s, (a, b) => parts.push(s.slice(a, b)));
+    forEachSegment(s, (a, b) => {
+      parts.push(s.slice(a, b));
+    });
     expect(parts.join('')).toBe(s);
     expect(parts.length).toBeGreaterThan(5);
   });
