@@ -13,6 +13,8 @@ export interface WorkerInit {
   allowRemote: boolean;
   quantized: boolean;
   cacheDir?: string;
+  /** ONNX Runtime intra-op threads. */
+  threads: number;
 }
 
 export type WorkerRequest = { type: 'embed'; id: number; texts: string[] };
@@ -39,7 +41,10 @@ async function load(init: WorkerInit): Promise<Extractor> {
   env.allowRemoteModels = init.allowRemote;
   if (init.modelDir) env.localModelPath = init.modelDir.endsWith('/') ? init.modelDir : `${init.modelDir}/`;
   if (init.cacheDir) env.cacheDir = init.cacheDir;
-  const pipe = await pipeline('feature-extraction', init.model, { dtype: init.quantized ? 'q8' : 'fp32' });
+  const pipe = await pipeline('feature-extraction', init.model, {
+    dtype: init.quantized ? 'q8' : 'fp32',
+    session_options: { intraOpNumThreads: init.threads, interOpNumThreads: 1 },
+  });
   return pipe as unknown as Extractor;
 }
 

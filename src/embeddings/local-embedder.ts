@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -24,6 +25,11 @@ export interface LocalEmbedderOptions {
   batchSize?: number;
   /** Where downloaded models are cached when `allowRemote` (default: transformers.js's own cache dir). */
   cacheDir?: string;
+  /**
+   * ONNX Runtime threads for inference (default: cores − 1, at least 1), so the event loop keeps a core even
+   * during a burst of embeddings.
+   */
+  threads?: number;
   /** Give up loading after this long (default 120 s): a hub that never answers must not hang start-up. */
   loadTimeoutMs?: number;
 }
@@ -59,6 +65,7 @@ export async function createLocalEmbedder(opts: LocalEmbedderOptions = {}): Prom
     allowRemote: opts.allowRemote ?? false,
     quantized: opts.quantized ?? true,
     cacheDir: opts.cacheDir,
+    threads: Math.max(1, opts.threads ?? availableParallelism() - 1),
   };
   const batchSize = Math.max(1, opts.batchSize ?? 32);
   const worker = spawnWorker(init);
