@@ -7,16 +7,16 @@ import type { Logger } from 'pino';
 import type { BudgetConfig, GatewayConfig } from './config/schema.js';
 import type { Budget, StateStore } from './state/state-store.js';
 import { displayPrefix, generateKey, hashKey } from './auth/keys.js';
-import { parseUsdMicros } from './usage/money.js';
+import { parseUsdToMicros } from './usage/pricing.js';
 
 export function toBudget(b: BudgetConfig): Budget {
-  return {
-    period: b.period,
-    usdMicros: b.usd !== undefined ? parseUsdMicros(b.usd) : undefined,
-    tokens: b.tokens,
-    softThreshold: b.softThreshold,
-    webhookUrl: b.webhookUrl,
-  };
+  // Absent limits stay absent (not `undefined` values): stores serialise budgets as JSON.
+  const budget: Budget = { period: b.period };
+  if (b.usd !== undefined) budget.usdMicros = parseUsdToMicros(b.usd);
+  if (b.tokens !== undefined) budget.tokens = b.tokens;
+  if (b.softThreshold !== undefined) budget.softThreshold = b.softThreshold;
+  if (b.webhookUrl !== undefined) budget.webhookUrl = b.webhookUrl;
+  return budget;
 }
 
 export interface BootstrapResult {

@@ -21,6 +21,8 @@ export interface Runtime {
   readonly auth: Authenticator;
   readonly adapters: ReadonlyMap<string, ProviderAdapter>;
   readonly executor: Executor;
+  /** Prometheus metrics; absent when disabled. */
+  readonly metrics?: { recordRequest(ctx: import('./pipeline/context.js').RequestContext): void };
   close(): Promise<void>;
 }
 

@@ -3,7 +3,6 @@ import { runChat } from '../pipeline/chat.js';
 import { createRequestContext } from '../pipeline/context.js';
 import type { Runtime } from '../runtime.js';
 import { createNodeSink } from './node-sink.js';
-import { logChatRequest } from './request-log.js';
 
 /** POST /v1/chat/completions: hijacks the reply so SSE frames go straight to the socket, unbuffered. */
 export function registerChatRoute(app: FastifyInstance, rt: Runtime): void {
@@ -13,10 +12,6 @@ export function registerChatRoute(app: FastifyInstance, rt: Runtime): void {
     reply.hijack();
     const sink = createNodeSink(reply.raw);
     sink.setHeader('x-request-id', ctx.id);
-    try {
-      await runChat(rt, ctx, request.body, sink);
-    } finally {
-      logChatRequest(rt.logger, ctx);
-    }
+    await runChat(rt, ctx, request.body, sink);
   });
 }

@@ -4,23 +4,31 @@
  */
 import { isGatewayError } from '../core/errors.js';
 import { normaliseChatRequest } from '../core/normalise.js';
-import type { ChatRequest, ChatResponse, Usage } from '../core/types.js';
+import type { ChatRequest, ChatResponse } from '../core/types.js';
 import { toGatewayError } from '../routing/provider-errors.js';
 import type { OpenedStream } from '../routing/executor.js';
 import { createCompletionCounter } from '../tokens/completion-counter.js';
+import { resolveUsage } from '../tokens/usage-extract.js';
 import type { Runtime } from '../runtime.js';
+import { admit, type Admission } from './admission.js';
 import type { RequestContext } from './context.js';
+import { finishChat } from './finish.js';
 import type { ResponseSink } from './response-sink.js';
 
+/** Runs one chat request to the end: answer written, usage settled, ledger and log updated. Never throws. */
 export async function runChat(rt: Runtime, ctx: RequestContext, body: unknown, sink: ResponseSink): Promise<void> {
+  let admission: Admission | undefined;
   try {
     const req = normaliseChatRequest(body);
     ctx.stream = req.stream;
     ctx.model = rt.catalog.resolve(req.model, ctx.principal!.team, ctx.principal!.key);
-    if (req.stream) await streamChat(rt, ctx, req, sink);
+    admission = await admit(rt, ctx, req, sink);
+    if (req.stream) await streamChat(rt, ctx, req, sink, admission);
     else await completeChat(rt, ctx, req, sink);
   } catch (err) {
     failBeforeAnswer(rt, ctx, err, sink);
+  } finally {
+    await finishChat(rt, ctx, admission);
   }
 }
 
@@ -46,7 +54,7 @@ function respondJson(ctx: RequestContext, sink: ResponseSink, response: ChatResp
   sink.sendJson(200, response);
 }
 
-async function streamChat(rt: Runtime, ctx: RequestContext, req: ChatRequest, sink: ResponseSink): Promise<void> {
+async function streamChat(rt: Runtime, ctx: RequestContext, req: ChatRequest, sink: ResponseSink, admission: Admission): Promise<void> {
   const started = performance.now();
   let opened: OpenedStream;
   try {
@@ -60,35 +68,43 @@ async function streamChat(rt: Runtime, ctx: RequestContext, req: ChatRequest, si
   sink.startStream();
   ctx.status = 200;
   ctx.ttfbMs = performance.now() - ctx.startedAt;
-  await relayStream(ctx, req, opened, sink);
+  await relayStream(ctx, req, opened, sink, admission);
 }
 
 /**
- * Writes upstream chunks to the client as they arrive. Counts streamed text so an aborted stream still has a
- * usage estimate; hides the usage chunk (always requested upstream) from clients that did not ask for it.
+ * Writes upstream chunks to the client as they arrive. Meters streamed output against the budget hold (extending
+ * it, or ending the stream with `budget_exceeded` when a budget refuses), counts it so an aborted stream still has
+ * a usage figure, and hides the usage chunk (always requested upstream) from clients that did not ask for it.
  * After the first byte, an upstream failure becomes a final error frame and never `[DONE]`.
  */
-async function relayStream(ctx: RequestContext, req: ChatRequest, opened: OpenedStream, sink: ResponseSink) {
+async function relayStream(ctx: RequestContext, req: ChatRequest, opened: OpenedStream, sink: ResponseSink, admission: Admission) {
   const counter = createCompletionCounter(opened.target.upstreamModel);
   let next = opened.first;
+  let completed = false;
   try {
     while (!next.done) {
       const chunk = next.value;
       for (const choice of chunk.choices) {
         const d = choice.delta;
-        if (d?.content) counter.add(d.content, choice.index);
-        if (d?.refusal) counter.add(d.refusal, choice.index);
-        if (d?.tool_calls) for (const tc of d.tool_calls) counter.add((tc.function?.name ?? '') + (tc.function?.arguments ?? ''), `t${choice.index}.${tc.index}`);
+        if (d?.content) counter.add(d.content, `${choice.index}:c`);
+        if (d?.refusal) counter.add(d.refusal, `${choice.index}:r`);
+        if (d?.tool_calls) {
+          for (const tc of d.tool_calls) {
+            if (tc.id) counter.toolCall();
+            counter.add((tc.function?.name ?? '') + (tc.function?.arguments ?? ''), `${choice.index}:t${tc.index}`);
+          }
+        }
       }
+      const over = counter.tokens() - admission.heldOutputTokens;
+      if (over > 0) await admission.extendOrThrow(over);
       const usageOnly = chunk.choices.length === 0 && chunk.usage;
       if (!usageOnly || req.includeUsage) await sink.writeEvent(JSON.stringify(chunk));
       if (sink.closed) break;
       next = await opened.iterator.next();
     }
-    if (sink.closed) {
-      await opened.iterator.return?.();
-      markClientAbort(ctx);
-    } else sink.endStream();
+    completed = next.done === true;
+    if (sink.closed) markClientAbort(ctx);
+    else sink.endStream();
   } catch (err) {
     if (sink.closed) markClientAbort(ctx);
     else {
@@ -98,18 +114,16 @@ async function relayStream(ctx: RequestContext, req: ChatRequest, opened: Opened
       sink.endWithError(gwErr.toEnvelope());
     }
   } finally {
-    ctx.usage = opened.stream.usage() ?? estimatedUsage(ctx, counter.tokens());
+    if (!completed) await opened.iterator.return?.().catch(() => undefined);
+    const reported = opened.stream.usage();
+    // A stream that did not finish has at most the provider's prompt figures; its output is what we counted.
+    ctx.usage = resolveUsage({
+      reported: completed ? reported : undefined,
+      reportedPrompt: completed ? undefined : reported,
+      estimatedPromptTokens: ctx.promptEstimate ?? 0,
+      countedCompletionTokens: counter.tokens(),
+    });
   }
-}
-
-function estimatedUsage(ctx: RequestContext, completionTokens: number): Usage {
-  return {
-    promptTokens: ctx.promptEstimate ?? 0,
-    completionTokens,
-    cachedTokens: 0,
-    cacheWriteTokens: 0,
-    estimated: true,
-  };
 }
 
 function markClientAbort(ctx: RequestContext) {

@@ -31,6 +31,8 @@ export interface RequestContext {
   /** ms spent waiting on upstreams (for the gateway-overhead figure). */
   upstreamMs: number;
   cache?: CacheStatus;
+  /** Cost a cache hit saved, micro-dollars. */
+  savedMicros?: number;
   guardBlocks: number;
   /** Guard and cache notes for the log line (never prompt text or matched values). */
   readonly notes: Record<string, unknown>;

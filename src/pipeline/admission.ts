@@ -1,0 +1,223 @@
+/**
+ * Stage 3: rate limits and budget reservation, before any provider is called.
+ *
+ * The worst case (estimated prompt + max output tokens, at the model's price) is reserved atomically across the
+ * team's and the key's budgets; streams extend the hold when output outgrows it; `settle` returns the unused
+ * part exactly once (idempotent by request id), on success, error and client abort alike.
+ */
+import type { ChatRequest, Usage } from '../core/types.js';
+import { GatewayError } from '../core/errors.js';
+import type { ResolvedTarget } from '../routing/catalog.js';
+import type { Runtime } from '../runtime.js';
+import type { BudgetDenied, BudgetRemaining, RateLimitResult, Scope, ScopeBudgets } from '../state/state-store.js';
+import { StateUnavailableError } from '../state/errors.js';
+import { countPromptTokens } from '../tokens/prompt-tokens.js';
+import { costMicros, microsToUsd, parsePrice, worstCaseCostMicros, type ParsedPrice } from '../usage/pricing.js';
+import type { RequestContext } from './context.js';
+import type { ResponseSink } from './response-sink.js';
+
+/** The admitted request's hold on its budgets. One per request; `settle` may be called any number of times. */
+export interface Admission {
+  /** Output tokens the hold currently covers. */
+  readonly heldOutputTokens: number;
+  /** Grows the hold by at least `tokens` output tokens; throws 429 `budget_exceeded` when a budget refuses. */
+  extendOrThrow(tokens: number): Promise<void>;
+  /** Records the actual usage and releases the rest of the hold; only the first call counts. */
+  settle(usage: Usage): Promise<void>;
+}
+
+/** Output tokens added per extension while a stream outgrows its hold. */
+const EXTENSION_TOKENS = 1024;
+
+const prices = new WeakMap<object, ParsedPrice>();
+/** The parsed price of a target (parsed once per model entry); undefined for unlisted `provider/model` names. */
+export function priceOf(target: ResolvedTarget): ParsedPrice | undefined {
+  const info = target.info;
+  if (!info) return undefined;
+  let p = prices.get(info);
+  if (!p) {
+    p = parsePrice({
+      inputPerMTok: info.price.input,
+      outputPerMTok: info.price.output,
+      cachedInputPerMTok: info.price.cachedInput,
+      cacheWritePerMTok: info.price.cacheWrite,
+    });
+    prices.set(info, p);
+  }
+  return p;
+}
+
+export async function admit(rt: Runtime, ctx: RequestContext, req: ChatRequest, sink: ResponseSink): Promise<Admission> {
+  const { key, team } = ctx.principal!;
+  const target = ctx.model!.targets[0];
+  const prompt = countPromptTokens(req, target.upstreamModel);
+  ctx.promptEstimate = prompt;
+  const outputCap = req.maxOutputTokens ?? Math.min(target.info?.maxOutputTokens ?? Infinity, rt.config.server.defaultMaxOutputTokens);
+  const heldOutput = outputCap * req.n;
+
+  try {
+    await checkRateLimits(rt, ctx, req, prompt, sink);
+  } catch (err) {
+    if (err instanceof StateUnavailableError) return failOpenOr(rt, ctx, err);
+    throw err;
+  }
+
+  const scopes: ScopeBudgets[] = [];
+  if (team.budgets.length) scopes.push({ scope: `team:${team.id}`, budgets: team.budgets });
+  if (key.budgets.length) scopes.push({ scope: `key:${key.id}`, budgets: key.budgets });
+  const price = priceOf(target);
+  const settleOnly = (usage: Usage) => settleUsage(rt, ctx, usage, price, false);
+  if (scopes.length === 0) return { heldOutputTokens: Infinity, extendOrThrow: async () => undefined, settle: once(settleOnly) };
+
+  const leaseMs = rt.adapters.get(target.provider)!.config.timeouts.totalMs + 60_000;
+  let held = heldOutput;
+  try {
+    const result = await rt.store.reserve({
+      requestId: ctx.id,
+      teamId: team.id,
+      scopes,
+      costMicros: price ? worstCaseCostMicros(prompt, heldOutput, price) : 0,
+      tokens: prompt + heldOutput,
+      leaseMs,
+    });
+    if (!result.ok) throw budgetExceeded(result);
+    setBudgetHeaders(sink, result.remaining);
+  } catch (err) {
+    if (err instanceof StateUnavailableError) return failOpenOr(rt, ctx, err);
+    throw err;
+  }
+  return {
+    get heldOutputTokens() {
+      return held;
+    },
+    async extendOrThrow(tokens) {
+      const more = Math.max(tokens, EXTENSION_TOKENS);
+      let result;
+      try {
+        result = await rt.store.extend({ requestId: ctx.id, teamId: team.id, costMicros: price ? worstCaseCostMicros(0, more, price) : 0, tokens: more, leaseMs });
+      } catch (err) {
+        if (err instanceof StateUnavailableError && rt.config.state.failMode === 'open') {
+          held = Infinity;
+          return;
+        }
+        throw err instanceof StateUnavailableError ? unavailable() : err;
+      }
+      if (!result.ok) throw budgetExceeded(result);
+      held += more;
+    },
+    settle: once((usage) => settleUsage(rt, ctx, usage, price, true)),
+  };
+}
+
+async function checkRateLimits(rt: Runtime, ctx: RequestContext, req: ChatRequest, prompt: number, sink: ResponseSink) {
+  const { key, team } = ctx.principal!;
+  // OpenAI counts a request against TPM by its prompt plus the max output it asks for.
+  const tokens = prompt + (req.maxOutputTokens ?? 0) * req.n;
+  const checks: [Scope, typeof key.rateLimits][] = [
+    [`key:${key.id}`, key.rateLimits],
+    [`team:${team.id}`, team.rateLimits],
+  ];
+  let shown = false;
+  for (const [scope, limits] of checks) {
+    if (!limits || (limits.rpm === undefined && limits.tpm === undefined)) continue;
+    const r = await rt.store.rateLimit({ scope, rpm: limits.rpm, tpm: limits.tpm, tokens });
+    // The narrowest scope's figures go in the headers (the key's when it has limits), as OpenAI shows one set.
+    if (!shown || !r.allowed) setRateLimitHeaders(sink, r);
+    shown = true;
+    if (!r.allowed) {
+      const retryAfter = Math.max(1, Math.ceil(r.retryAfterMs / 1000));
+      const kind = r.requests && r.requests.remaining <= 0 ? 'requests' : 'tokens';
+      throw new GatewayError(
+        'rate_limit_exceeded',
+        `Rate limit reached for ${scope.startsWith('key:') ? 'this key' : 'your team'} on ${kind} per minute. Please try again in ${retryAfter}s.`,
+        { headers: { 'retry-after': String(retryAfter) } },
+      );
+    }
+  }
+}
+
+function setRateLimitHeaders(sink: ResponseSink, r: RateLimitResult) {
+  for (const [kind, w] of [['requests', r.requests], ['tokens', r.tokens]] as const) {
+    if (!w) continue;
+    sink.setHeader(`x-ratelimit-limit-${kind}`, w.limit);
+    sink.setHeader(`x-ratelimit-remaining-${kind}`, Math.max(0, w.remaining));
+    sink.setHeader(`x-ratelimit-reset-${kind}`, formatDuration(w.resetMs));
+  }
+}
+
+/** OpenAI's reset format: `1s`, `6m0s`, `250ms`. */
+function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.ceil(ms))}ms`;
+  const s = Math.ceil(ms / 1000);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${s % 60}s`;
+}
+
+function setBudgetHeaders(sink: ResponseSink, remaining: BudgetRemaining[]) {
+  const tightest = (kind: 'usd' | 'tokens') =>
+    remaining.filter((r) => r.kind === kind).sort((a, b) => a.remaining - b.remaining)[0];
+  const usd = tightest('usd');
+  const tokens = tightest('tokens');
+  if (usd) sink.setHeader('x-gateway-budget-remaining-usd', microsToUsd(Math.max(0, usd.remaining)));
+  if (tokens) sink.setHeader('x-gateway-budget-remaining-tokens', Math.max(0, tokens.remaining));
+  const reset = [usd, tokens].filter((r) => r?.resetsAt).map((r) => r!.resetsAt!).sort()[0];
+  if (reset) sink.setHeader('x-gateway-budget-reset', new Date(reset).toISOString());
+}
+
+export function budgetExceeded(d: Pick<BudgetDenied, 'scope' | 'period' | 'kind' | 'limit' | 'resetsAt'>): GatewayError {
+  const [kindOfScope, id] = d.scope.split(':');
+  const limit = d.kind === 'usd' ? `$${microsToUsd(d.limit)}` : `${d.limit} tokens`;
+  const when = d.resetsAt ? `it resets at ${new Date(d.resetsAt).toISOString()}` : 'it does not reset (lifetime budget)';
+  return new GatewayError(
+    'budget_exceeded',
+    `Budget exceeded: the ${d.period} ${d.kind === 'usd' ? 'USD' : 'token'} budget of ${kindOfScope} '${id}' (${limit}) is used up; ${when}.`,
+    { headers: { 'x-should-retry': 'false' } },
+  );
+}
+
+/** Records the actual cost. `reserved` says whether a hold exists to settle (else only the cost is computed). */
+async function settleUsage(rt: Runtime, ctx: RequestContext, usage: Usage, price: ParsedPrice | undefined, reserved: boolean) {
+  ctx.costMicros = price ? costMicros(usage, price) : 0;
+  if (!reserved) return;
+  const result = await rt.store.settle({
+    requestId: ctx.id,
+    teamId: ctx.principal!.team.id,
+    costMicros: ctx.costMicros,
+    tokens: usage.promptTokens + usage.completionTokens,
+  });
+  for (const crossed of result.crossedSoft) notifySoftThreshold(rt, ctx, crossed);
+}
+
+function notifySoftThreshold(rt: Runtime, ctx: RequestContext, crossed: { scope: Scope; period: string; kind: string }) {
+  const { team, key } = ctx.principal!;
+  const budgets = crossed.scope.startsWith('team:') ? team.budgets : key.budgets;
+  const budget = budgets.find((b) => b.period === crossed.period);
+  rt.logger.warn({ ...crossed, team: team.id }, 'budget soft threshold crossed');
+  if (budget?.webhookUrl) {
+    fetch(budget.webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ event: 'budget.soft_threshold', ...crossed, team: team.id, threshold: budget.softThreshold, at: new Date().toISOString() }),
+      signal: AbortSignal.timeout(5000),
+    }).catch((err) => rt.logger.warn({ err: (err as Error).message, scope: crossed.scope }, 'budget webhook failed'));
+  }
+}
+
+let lastFailOpenWarning = 0;
+function failOpenOr(rt: Runtime, ctx: RequestContext, err: StateUnavailableError): Admission {
+  if (rt.config.state.failMode === 'closed') throw unavailable();
+  if (Date.now() - lastFailOpenWarning > 10_000) {
+    lastFailOpenWarning = Date.now();
+    rt.logger.warn({ err: err.message }, 'state store unavailable: serving requests unmetered (failMode: open)');
+  }
+  ctx.notes.unmetered = true;
+  const price = priceOf(ctx.model!.targets[0]);
+  return { heldOutputTokens: Infinity, extendOrThrow: async () => undefined, settle: once((u) => settleUsage(rt, ctx, u, price, false)) };
+}
+
+const unavailable = () =>
+  new GatewayError('state_unavailable', 'The gateway cannot check budgets and rate limits right now. Please retry.');
+
+function once(fn: (usage: Usage) => Promise<void>): (usage: Usage) => Promise<void> {
+  let done: Promise<void> | undefined;
+  return (usage) => (done ??= fn(usage));
+}

@@ -1,0 +1,41 @@
+/**
+ * Stage 9: after the answer is written (or failed), settle the budget hold, add the request to the usage ledger,
+ * and write the log line. Runs once per request, off the client's critical path, and never throws.
+ */
+import { emptyUsage } from '../core/types.js';
+import { logChatRequest } from '../http/request-log.js';
+import type { Runtime } from '../runtime.js';
+import type { Admission } from './admission.js';
+import type { RequestContext } from './context.js';
+
+export async function finishChat(rt: Runtime, ctx: RequestContext, admission: Admission | undefined): Promise<void> {
+  const usage = ctx.usage ?? emptyUsage();
+  try {
+    await admission?.settle(usage);
+  } catch (err) {
+    // The lease frees the hold if settlement cannot reach the store; the ledger below still tries.
+    rt.logger.error({ err: (err as Error).message, reqId: ctx.id }, 'budget settlement failed');
+  }
+  if (ctx.principal) {
+    rt.store
+      .recordUsage({
+        at: ctx.startedAtMs,
+        teamId: ctx.principal.team.id,
+        keyId: ctx.principal.key.id,
+        model: ctx.model?.name ?? '(unknown)',
+        provider: ctx.target?.provider ?? '(none)',
+        requests: 1,
+        promptTokens: usage.promptTokens,
+        completionTokens: usage.completionTokens,
+        cachedTokens: usage.cachedTokens,
+        costMicros: ctx.costMicros ?? 0,
+        cacheHits: ctx.cache === 'hit' ? 1 : 0,
+        savedMicros: ctx.savedMicros ?? 0,
+        errors: ctx.status >= 400 && ctx.status !== 499 && ctx.guardBlocks === 0 ? 1 : 0,
+        guardBlocks: ctx.guardBlocks,
+      })
+      .catch((err) => rt.logger.error({ err: (err as Error).message, reqId: ctx.id }, 'usage ledger write failed'));
+  }
+  rt.metrics?.recordRequest(ctx);
+  logChatRequest(rt.logger, ctx);
+}

@@ -1,0 +1,149 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import OpenAI from 'openai';
+import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
+import { startTestGateway, TEST_KEY, type TestGateway } from '../helpers/test-gateway.js';
+
+let upstream: FakeUpstream | undefined;
+let gw: TestGateway | undefined;
+afterEach(async () => {
+  await gw?.close();
+  await upstream?.close();
+  gw = upstream = undefined;
+});
+
+async function start(overrides: Record<string, any>) {
+  upstream = await startFakeUpstream();
+  gw = await startTestGateway(upstream, overrides);
+  return { upstream, gw };
+}
+
+const ask = (content = 'hello there') => ({ model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content }] });
+
+async function ledger(g: TestGateway) {
+  await new Promise((r) => setTimeout(r, 50)); // ledger writes happen after the response
+  const rows = await g.runtime.store.queryUsage({ from: 0, to: Date.now() + 3_600_000, granularity: 'day' });
+  return rows.reduce(
+    (a, r: any) => ({ requests: a.requests + r.requests, prompt: a.prompt + r.promptTokens, completion: a.completion + r.completionTokens, cost: a.cost + r.costMicros }),
+    { requests: 0, prompt: 0, completion: 0, cost: 0 },
+  );
+}
+
+describe('budgets', () => {
+  it('refuses with 429 insufficient_quota / budget_exceeded, x-should-retry: false, naming the budget and its reset; the SDK does not retry', async () => {
+    const { gw, upstream } = await start({ teams: { default: { allowedModels: ['*'], budgets: [{ period: 'monthly', tokens: 300 }] } } });
+    const client = gw.client({ maxRetries: 2 });
+    let refused: unknown;
+    for (let i = 0; i < 40 && !refused; i++) {
+      await client.chat.completions.create({ ...ask(), max_tokens: 40 }).catch((e) => (refused = e));
+    }
+    expect(refused).toBeInstanceOf(OpenAI.RateLimitError);
+    const err = refused as InstanceType<typeof OpenAI.RateLimitError>;
+    expect(err.headers.get('x-should-retry')).toBe('false');
+    expect(err.error).toMatchObject({ type: 'insufficient_quota', code: 'budget_exceeded' });
+    expect(err.message).toMatch(/monthly token budget of team 'default'.*resets at \d{4}-\d{2}-01T00:00:00/);
+    const served = upstream.requests.length;
+    await expect(client.chat.completions.create({ ...ask(), max_tokens: 40 })).rejects.toThrow(/Budget exceeded/);
+    expect(upstream.requests.length).toBe(served); // no retries reached the upstream, nothing served over budget
+    const spent = await ledger(gw);
+    expect(spent.prompt + spent.completion).toBeLessThanOrEqual(300);
+  });
+
+  it('carries remaining-budget headers', async () => {
+    const { gw } = await start({ keys: [{ id: 'test', team: 'default', key: TEST_KEY, budgets: [{ period: 'daily', usd: '1.00' }] }] });
+    const { response } = await gw.client().chat.completions.create(ask()).withResponse();
+    expect(Number(response.headers.get('x-gateway-budget-remaining-usd'))).toBeLessThan(1);
+    expect(response.headers.get('x-gateway-budget-reset')).toMatch(/T00:00:00.000Z$/);
+  });
+
+  it('holds exactly under 60 concurrent requests', async () => {
+    const { gw } = await start({ teams: { default: { allowedModels: ['*'], budgets: [{ period: 'daily', tokens: 600 }] } } });
+    const client = gw.client();
+    const results = await Promise.allSettled(Array.from({ length: 60 }, (_, i) => client.chat.completions.create({ ...ask(`question ${i}`), max_tokens: 30 })));
+    const ok = results.filter((r) => r.status === 'fulfilled').length;
+    expect(ok).toBeGreaterThan(0);
+    expect(ok).toBeLessThan(60);
+    const spent = await ledger(gw);
+    expect(spent.prompt + spent.completion).toBeLessThanOrEqual(600);
+    const status = await gw.runtime.store.getBudgetStatus([{ scope: 'team:default', budgets: [{ period: 'daily', tokens: 600 }] }], { teamId: 'default' });
+    expect(status[0].reservedTokens).toBe(0); // every hold settled
+  });
+
+  it('ends a stream that outgrows its hold with a budget_exceeded frame when the budget refuses to extend', async () => {
+    const { gw } = await start({
+      server: { defaultMaxOutputTokens: 4 },
+      teams: { default: { allowedModels: ['*'], budgets: [{ period: 'daily', tokens: 400 }] } },
+    });
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...ask('please write many many words in this long answer so it runs past its hold'), stream: true }),
+    });
+    const frames = (await res.text()).trim().split('\n\n');
+    expect(frames.some((f) => f.includes('"content"'))).toBe(true);
+    expect(frames.at(-1)).not.toBe('data: [DONE]');
+    expect(JSON.parse(frames.at(-1)!.slice(6)).error.code).toBe('budget_exceeded');
+  });
+
+  it('settles a client-aborted stream: the hold is released and the counted output is charged', async () => {
+    const budgets = [{ period: 'daily' as const, tokens: 100_000 }];
+    const { gw, upstream } = await start({ teams: { default: { allowedModels: ['*'], budgets } } });
+    upstream.enqueue({ chunkDelayMs: 100 });
+    const ctl = new AbortController();
+    const stream = await gw.client().chat.completions.create({ ...ask('one two three four five six'), stream: true }, { signal: ctl.signal });
+    for await (const _ of stream) {
+      ctl.abort();
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    const [status] = await gw.runtime.store.getBudgetStatus([{ scope: 'team:default', budgets }], { teamId: 'default' });
+    expect(status.reservedTokens).toBe(0);
+    expect(status.spentTokens).toBeGreaterThan(0);
+    const line = gw.logs.filter((l) => l.msg === 'chat completion').at(-1)!;
+    expect(line).toMatchObject({ status: 499, tokens: { estimated: true } });
+  });
+});
+
+describe('rate limits', () => {
+  it('allows rpm requests per minute per key, then 429 rate_limit_exceeded with retry-after and x-ratelimit headers', async () => {
+    const { gw } = await start({ keys: [{ id: 'test', team: 'default', key: TEST_KEY, rateLimits: { rpm: 3, tpm: 100_000 } }] });
+    const client = gw.client();
+    const first = await client.chat.completions.create(ask()).withResponse();
+    expect(first.response.headers.get('x-ratelimit-limit-requests')).toBe('3');
+    expect(first.response.headers.get('x-ratelimit-remaining-requests')).toBe('2');
+    expect(first.response.headers.get('x-ratelimit-limit-tokens')).toBe('100000');
+    expect(first.response.headers.get('x-ratelimit-reset-requests')).toMatch(/^\d+(ms|s|m\d+s)$/);
+    await client.chat.completions.create(ask());
+    await client.chat.completions.create(ask());
+    const err = await client.chat.completions.create(ask()).catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(err.error.code).toBe('rate_limit_exceeded');
+    expect(Number(err.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(err.headers.get('x-ratelimit-remaining-requests')).toBe('0');
+  });
+});
+
+describe('usage recorded equals the provider figures', () => {
+  const dir = '/work/shared/fixtures/sse';
+  const cases = [
+    ...readdirSync(`${dir}/openai`).filter((f) => f.endsWith('.sse')).map((f) => ['gpt-4o-mini', `${dir}/openai/${f}`]),
+    ...readdirSync(`${dir}/anthropic`).filter((f) => f.endsWith('.sse') && !f.includes('error')).map((f) => ['claude-haiku-4-5', `${dir}/anthropic/${f}`]),
+  ];
+  it.each(cases)('%s replaying %s', async (model, file) => {
+    const { gw, upstream } = await start({});
+    const raw = readFileSync(file, 'utf8');
+    upstream.enqueue({ sse: raw });
+    const stream = await gw.client().chat.completions.create({ model, messages: [{ role: 'user', content: 'replay' }], stream: true, stream_options: { include_usage: true } });
+    let usage: any;
+    for await (const c of stream) if (c.usage) usage = c.usage;
+    const spent = await ledger(gw);
+    expect(spent.requests).toBe(1);
+    expect({ prompt: spent.prompt, completion: spent.completion }).toEqual({ prompt: usage.prompt_tokens, completion: usage.completion_tokens });
+    if (model.startsWith('gpt')) {
+      const last = raw.split('\n').filter((l) => l.startsWith('data: {')).map((l) => JSON.parse(l.slice(6))).at(-1);
+      expect(spent.prompt).toBe(last.usage.prompt_tokens);
+      expect(spent.completion).toBe(last.usage.completion_tokens);
+    }
+    expect(spent.cost).toBeGreaterThan(0);
+  });
+});
