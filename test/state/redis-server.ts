@@ -38,13 +38,15 @@ const freePort = () =>
     });
   });
 
-export async function startRedisServer(): Promise<RedisServer> {
+/** `dir` keeps data across stop/start (append-only file, fsync always), for restart-recovery tests. */
+export async function startRedisServer(opts: { dir?: string } = {}): Promise<RedisServer> {
   const port = await freePort();
   let child: ChildProcess | undefined;
 
   const start = () =>
     new Promise<void>((resolve, reject) => {
-      const c = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      const persistence = opts.dir ? ['--dir', opts.dir, '--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+      const c = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       child = c;
