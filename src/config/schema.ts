@@ -65,6 +65,17 @@ const rateLimits = z
   .object({ rpm: z.number().int().positive().optional(), tpm: z.number().int().positive().optional() })
   .strict();
 
+/** `/admin` and `/metrics`: on the API port by default; `port` moves them to their own listener, `enabled: false` → 404. */
+const sideListener = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** When set, the routes are served only on this port (0 = any free port; tests). */
+    port: z.coerce.number().int().min(0).max(65535).optional(),
+    /** Bind address of the separate listener; default `server.host`. Use 127.0.0.1 to keep it local. */
+    host: z.string().optional(),
+  })
+  .strict();
+
 const team = z
   .object({
     name: z.string().optional(),
@@ -109,6 +120,10 @@ export const configSchema = z
         shutdownGraceMs: z.number().int().nonnegative().default(15_000),
         /** Default cap on output tokens reserved against budgets when a request gives no max. */
         defaultMaxOutputTokens: z.number().int().positive().default(4096),
+        admin: sideListener.default(() => ({ enabled: true })),
+        metrics: sideListener.default(() => ({ enabled: true })),
+        /** The spend dashboard (/dashboard) on the API port. */
+        dashboard: z.object({ enabled: z.boolean().default(true) }).strict().default(() => ({ enabled: true })),
       })
       .strict()
       .default(() => ({}) as never),
@@ -144,4 +159,5 @@ export type ModelConfig = z.output<typeof model>;
 export type TeamConfig = z.output<typeof team>;
 export type KeyConfig = z.output<typeof key>;
 export type BudgetConfig = z.output<typeof budget>;
+export type SideListenerConfig = z.output<typeof sideListener>;
 export type ProviderEntry = z.output<typeof provider>;

@@ -10,6 +10,8 @@ import { registerChatRoute } from './chat-route.js';
 import { registerModelRoutes } from './models-route.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { authHook } from './auth-hook.js';
+import { mountOperatorRoutes } from '../admin/operator-listeners.js';
+import { registerDashboard } from '../dashboard/dashboard-routes.js';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
@@ -37,5 +39,8 @@ export async function createApp(rt: Runtime): Promise<FastifyInstance> {
     registerModelRoutes(v1, rt);
   }, { prefix: '/v1' });
   registerHealthRoutes(app, rt);
+  // /admin and /metrics: here, on their own port, or off (server.admin / server.metrics).
+  await mountOperatorRoutes(app, rt);
+  if (rt.config.server.dashboard.enabled) await registerDashboard(app, rt);
   return app;
 }

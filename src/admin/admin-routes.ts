@@ -1,0 +1,32 @@
+/**
+ * The admin API under /admin. Every change goes straight to the StateStore, so it applies on every replica at
+ * the next request (authentication and policy read the store per request). Disabled (404) when
+ * `server.adminToken` is empty or `server.admin.enabled` is false.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Runtime } from '../runtime.js';
+import { adminAuthHook } from './admin-auth.js';
+import { buildOpenApi } from './openapi.js';
+import { createRouteTable } from './route-table.js';
+import { registerKeyRoutes } from './key-routes.js';
+import { registerTeamRoutes } from './team-routes.js';
+import { registerUsageRoutes } from './usage-routes.js';
+
+export const ADMIN_PREFIX = '/admin';
+
+export async function registerAdminRoutes(app: FastifyInstance, rt: Runtime): Promise<void> {
+  const token = rt.config.server.adminToken;
+  if (!token || !rt.config.server.admin.enabled) return;
+  await app.register(
+    async (admin) => {
+      admin.addHook('onRequest', adminAuthHook(token));
+      const routes = createRouteTable(admin);
+      registerTeamRoutes(routes, rt.store);
+      registerKeyRoutes(routes, rt.store);
+      registerUsageRoutes(routes, rt.store);
+      let doc: Record<string, unknown> | undefined;
+      admin.get('/openapi.json', async () => (doc ??= buildOpenApi(routes.docs, ADMIN_PREFIX, '1')));
+    },
+    { prefix: ADMIN_PREFIX },
+  );
+}

@@ -1,0 +1,108 @@
+/** /admin/keys: create (the secret is returned once), list, get, update, revoke, rotate, budget status. */
+import { randomBytes } from 'node:crypto';
+import { displayPrefix, generateKey, hashKey } from '../auth/keys.js';
+import { GatewayError } from '../core/errors.js';
+import type { ApiKey, KeyUpdate, StateStore } from '../state/state-store.js';
+import { presentBudgetStatus, presentKey, toStoredBudget } from './present.js';
+import type { RouteTable } from './route-table.js';
+import { keyCreate, keyListQuery, keyPatch, keyRotate, parseTime } from './schemas.js';
+import { requireTeam } from './team-routes.js';
+
+const newKeyId = () => `key_${randomBytes(8).toString('hex')}`;
+
+async function requireKey(store: StateStore, id: string): Promise<ApiKey> {
+  const key = await store.getKey(id);
+  if (!key) throw new GatewayError('not_found', `No key with id '${id}'.`, { param: 'id' });
+  return key;
+}
+
+/** Revokes now, also when a rotation grace period had scheduled a later revocation. */
+async function revokeNow(store: StateStore, key: ApiKey, now: number): Promise<void> {
+  if (key.revokedAt === undefined) await store.revokeKey(key.id, now);
+  // `revokeKey` keeps the first revocation time; a pending (future) one is brought forward explicitly.
+  else if (key.revokedAt > now) await store.updateKey(key.id, { revokedAt: now } as KeyUpdate);
+}
+
+export function registerKeyRoutes(routes: RouteTable, store: StateStore): void {
+  const tag = 'keys';
+  routes.add({ method: 'GET', url: '/keys', summary: 'List keys (secrets are never shown)', tag, query: keyListQuery }, async ({ query }) => {
+    const now = Date.now();
+    const keys = await store.listKeys(query.team);
+    const shown = query.includeRevoked === 'false' ? keys.filter((k) => k.revokedAt === undefined || k.revokedAt > now) : keys;
+    return { object: 'list', data: shown.map((k) => presentKey(k, now)) };
+  });
+
+  routes.add({ method: 'POST', url: '/keys', summary: 'Create a key; the response carries the secret, shown this once', tag, body: keyCreate, status: 201 }, async ({ body }) => {
+    await requireTeam(store, body.team);
+    const id = body.id ?? newKeyId();
+    if (await store.getKey(id)) throw new GatewayError('already_exists', `A key with id '${id}' already exists.`, { param: 'id' });
+    const secret = generateKey();
+    const now = Date.now();
+    const key: ApiKey = {
+      id,
+      teamId: body.team,
+      name: body.name ?? id,
+      prefix: displayPrefix(secret),
+      hash: hashKey(secret),
+      createdAt: now,
+      expiresAt: body.expiresAt !== undefined ? parseTime(body.expiresAt) : undefined,
+      budgets: body.budgets.map(toStoredBudget),
+      rateLimits: body.rateLimits,
+      allowedModels: body.allowedModels,
+    };
+    await store.createKey(key);
+    return { ...presentKey(key, now), secret };
+  });
+
+  routes.add({ method: 'GET', url: '/keys/:id', summary: 'Get a key', tag }, async ({ params }) => presentKey(await requireKey(store, params.id)));
+
+  routes.add({ method: 'PATCH', url: '/keys/:id', summary: "Update a key's name, expiry, budgets, rate limits, models", tag, body: keyPatch }, async ({ params, body }) => {
+    await requireKey(store, params.id);
+    const patch: KeyUpdate = {};
+    if (body.name !== undefined) patch.name = body.name;
+    if (body.expiresAt !== undefined) patch.expiresAt = body.expiresAt === null ? undefined : parseTime(body.expiresAt);
+    if (body.budgets !== undefined) patch.budgets = body.budgets.map(toStoredBudget);
+    if (body.rateLimits !== undefined) patch.rateLimits = body.rateLimits ?? undefined;
+    if (body.allowedModels !== undefined) patch.allowedModels = body.allowedModels ?? undefined;
+    const updated = await store.updateKey(params.id, patch);
+    if (!updated) throw new GatewayError('not_found', `No key with id '${params.id}'.`, { param: 'id' });
+    return presentKey(updated);
+  });
+
+  const revoke = async ({ params }: { params: Record<string, string> }) => {
+    const key = await requireKey(store, params.id);
+    const now = Date.now();
+    await revokeNow(store, key, now);
+    return presentKey(await requireKey(store, params.id), now);
+  };
+  routes.add({ method: 'POST', url: '/keys/:id/revoke', summary: 'Revoke a key now (idempotent)', tag }, revoke);
+  routes.add({ method: 'DELETE', url: '/keys/:id', summary: 'Revoke a key now (keys are kept for the audit trail)', tag }, revoke);
+
+  routes.add({ method: 'POST', url: '/keys/:id/rotate', summary: 'New secret under a new id; the old key is revoked (after graceSeconds)', tag, body: keyRotate, status: 201 }, async ({ params, body }) => {
+    const old = await requireKey(store, params.id);
+    const now = Date.now();
+    if (old.revokedAt !== undefined && old.revokedAt <= now) throw new GatewayError('invalid_request', `Key '${old.id}' is revoked; create a new key instead.`, { param: 'id' });
+    const secret = generateKey();
+    const key: ApiKey = {
+      id: newKeyId(),
+      teamId: old.teamId,
+      name: old.name,
+      prefix: displayPrefix(secret),
+      hash: hashKey(secret),
+      createdAt: now,
+      expiresAt: old.expiresAt,
+      budgets: old.budgets,
+      rateLimits: old.rateLimits,
+      allowedModels: old.allowedModels,
+    };
+    await store.createKey(key);
+    await store.revokeKey(old.id, now + body.graceSeconds * 1000);
+    return { ...presentKey(key, now), secret, replaces: old.id, oldKeyRevokedAt: new Date(now + body.graceSeconds * 1000).toISOString() };
+  });
+
+  routes.add({ method: 'GET', url: '/keys/:id/budget-status', summary: "The key's own budgets: spent, held, remaining, reset time", tag }, async ({ params }) => {
+    const key = await requireKey(store, params.id);
+    const status = await store.getBudgetStatus([{ scope: `key:${key.id}`, budgets: key.budgets }], { teamId: key.teamId });
+    return { object: 'list', data: status.map(presentBudgetStatus) };
+  });
+}

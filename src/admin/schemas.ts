@@ -1,0 +1,111 @@
+/**
+ * Input shapes of the admin API (zod). The same schemas validate requests and generate the OpenAPI document,
+ * so the two never drift. Money is given in USD (decimal string or number) and stored as micro-dollars.
+ */
+import { z } from 'zod';
+import { teamPolicySchema } from '../config/policy.js';
+
+export const ID = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, '1-64 letters, digits, `_`, `.`, `-`');
+const decimal = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?$/, 'a decimal number')]);
+const isoOrMs = z.union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()]);
+
+export const budgetInput = z
+  .object({
+    period: z.enum(['daily', 'weekly', 'monthly', 'lifetime']),
+    usd: decimal.optional().describe('Hard limit in USD for the period'),
+    tokens: z.number().int().positive().optional().describe('Hard limit in tokens (prompt + completion)'),
+    softThreshold: z.number().gt(0).lt(1).optional().describe('Fraction of a limit that triggers one notification'),
+    webhookUrl: z.url().optional(),
+  })
+  .strict()
+  .refine((b) => b.usd !== undefined || b.tokens !== undefined, 'a budget needs `usd` or `tokens`');
+
+export const rateLimitsInput = z
+  .object({ rpm: z.number().int().positive().optional(), tpm: z.number().int().positive().optional() })
+  .strict();
+
+/**
+ * Guard and cache policy of a team: the same schema the pipeline resolves policies with (`src/config/policy.ts`),
+ * so the admin API cannot store a policy the gateway would ignore. `guards` and `cache` sections are checked
+ * field by field; other top-level fields are kept as they are (for extensions).
+ */
+export const policyInput = teamPolicySchema;
+
+export const teamCreate = z
+  .object({
+    id: ID,
+    name: z.string().min(1).max(200).optional(),
+    allowedModels: z.array(z.string().min(1)).default(['*']).describe("Model names; '*' = all, 'provider/*' = a provider"),
+    budgets: z.array(budgetInput).default([]),
+    rateLimits: rateLimitsInput.optional(),
+    policy: policyInput.default({}),
+  })
+  .strict();
+
+export const teamPatch = z
+  .object({
+    name: z.string().min(1).max(200).optional(),
+    allowedModels: z.array(z.string().min(1)).optional(),
+    budgets: z.array(budgetInput).optional(),
+    rateLimits: rateLimitsInput.nullable().optional().describe('null removes the limits'),
+    policy: policyInput.optional(),
+  })
+  .strict();
+
+export const keyCreate = z
+  .object({
+    team: ID,
+    id: ID.optional().describe('Default: a random id'),
+    name: z.string().min(1).max(200).optional(),
+    expiresAt: isoOrMs.optional().describe('ISO 8601 or epoch ms'),
+    budgets: z.array(budgetInput).default([]),
+    rateLimits: rateLimitsInput.optional(),
+    allowedModels: z.array(z.string().min(1)).optional().describe("Narrows the team's list"),
+  })
+  .strict();
+
+export const keyPatch = z
+  .object({
+    name: z.string().min(1).max(200).optional(),
+    expiresAt: isoOrMs.nullable().optional().describe('null removes the expiry'),
+    budgets: z.array(budgetInput).optional(),
+    rateLimits: rateLimitsInput.nullable().optional(),
+    allowedModels: z.array(z.string().min(1)).nullable().optional(),
+  })
+  .strict();
+
+export const keyRotate = z
+  .object({
+    graceSeconds: z.number().int().min(0).max(30 * 86400).default(0).describe('The old secret keeps working this long'),
+  })
+  .strict();
+
+export const usageQueryInput = z
+  .object({
+    from: isoOrMsString().describe('Inclusive start (ISO 8601 or epoch ms); default 7 days ago'),
+    to: isoOrMsString().describe('Exclusive end; default now'),
+    granularity: z.enum(['hour', 'day']).default('day'),
+    team: ID.optional(),
+    key: ID.optional(),
+    model: z.string().max(200).optional(),
+    provider: z.string().max(100).optional(),
+    groupBy: z
+      .string()
+      .regex(/^((team|key|model|provider)(,(team|key|model|provider))*)?$/, 'comma-separated: team, key, model, provider')
+      .optional()
+      .describe('e.g. team,model'),
+    format: z.enum(['json', 'csv']).default('json'),
+  })
+  .strict();
+
+export const keyListQuery = z.object({ team: ID.optional(), includeRevoked: z.enum(['true', 'false']).optional() }).strict();
+
+/** A query-string time: ISO 8601 or epoch ms digits; optional. */
+function isoOrMsString() {
+  return z
+    .string()
+    .refine((s) => /^\d+$/.test(s) || !Number.isNaN(Date.parse(s)), 'an ISO 8601 time or epoch milliseconds')
+    .optional();
+}
+
+export const parseTime = (s: string | number): number => (typeof s === 'number' ? s : /^\d+$/.test(s) ? Number(s) : Date.parse(s));

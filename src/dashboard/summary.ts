@@ -1,0 +1,140 @@
+/**
+ * The dashboard's figures for one team (or all teams), built from the usage ledger, the budget counters and
+ * this process's latency histogram. Read-only; a handful of store queries per call (never on the hot path).
+ */
+import { presentBudgetStatus } from '../admin/present.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { LatencySummary } from '../metrics/latency-reader.js';
+import type { ApiKey, StateStore, Team, UsageRow } from '../state/state-store.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+export interface SummaryOptions {
+  /** Undefined = all teams (admin). */
+  teamId?: string;
+  days: number;
+  now?: number;
+}
+
+interface Totals {
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  costMicros: number;
+  cacheHits: number;
+  savedMicros: number;
+  errors: number;
+  guardBlocks: number;
+}
+
+const zero = (): Totals => ({ requests: 0, promptTokens: 0, completionTokens: 0, costMicros: 0, cacheHits: 0, savedMicros: 0, errors: 0, guardBlocks: 0 });
+function add(t: Totals, r: UsageRow) {
+  for (const k of Object.keys(t) as (keyof Totals)[]) t[k] += r[k];
+}
+
+/** Series aligned on `buckets`: name → values (one per bucket, 0 where nothing was recorded). */
+type Series = Record<string, number[]>;
+
+export async function buildSummary(store: StateStore, metrics: Metrics, opts: SummaryOptions) {
+  const now = opts.now ?? Date.now();
+  const granularity = opts.days <= 7 ? 'hour' : 'day';
+  const step = granularity === 'hour' ? HOUR : DAY;
+  const to = Math.floor(now / step) * step + step;
+  const from = to - Math.ceil((opts.days * DAY) / step) * step;
+  const buckets: number[] = [];
+  for (let b = from; b < to; b += step) buckets.push(b);
+  const index = new Map(buckets.map((b, i) => [b, i]));
+
+  const [rows, keyRows, teams, keys, latency] = await Promise.all([
+    store.queryUsage({ from, to, granularity, teamId: opts.teamId, groupBy: ['team', 'model'] }),
+    store.queryUsage({ from, to, granularity: 'day', teamId: opts.teamId, groupBy: ['team', 'key'] }),
+    opts.teamId ? store.getTeam(opts.teamId).then((t) => (t ? [t] : [])) : store.listTeams(),
+    store.listKeys(opts.teamId),
+    metrics.latency(opts.teamId),
+  ]);
+
+  const totals = zero();
+  const spendByTeam: Series = {};
+  const spendByModel: Series = {};
+  const tokensByModel: Series = {};
+  const byModel = new Map<string, Totals>();
+  const series = (s: Series, name: string) => (s[name] ??= new Array(buckets.length).fill(0));
+  for (const r of rows) {
+    add(totals, r);
+    const i = index.get(r.bucket);
+    if (i === undefined) continue;
+    series(spendByTeam, r.teamId!)[i] += r.costMicros;
+    series(spendByModel, r.model!)[i] += r.costMicros;
+    series(tokensByModel, r.model!)[i] += r.promptTokens + r.completionTokens;
+    const m = byModel.get(r.model!) ?? zero();
+    add(m, r);
+    byModel.set(r.model!, m);
+  }
+
+  return {
+    team: opts.teamId ?? null,
+    from: new Date(from).toISOString(),
+    to: new Date(to).toISOString(),
+    granularity,
+    buckets,
+    totals: { ...totals, totalTokens: totals.promptTokens + totals.completionTokens },
+    rates: {
+      cacheHitRate: totals.requests ? totals.cacheHits / totals.requests : null,
+      errorRate: totals.requests ? totals.errors / totals.requests : null,
+    },
+    charts: { spendByTeam, spendByModel, tokensByModel },
+    models: [...byModel.entries()]
+      .map(([model, t]) => ({ model, ...t, totalTokens: t.promptTokens + t.completionTokens }))
+      .sort((a, b) => b.costMicros - a.costMicros),
+    topKeys: topKeys(keyRows, keys),
+    budgets: await budgetRows(store, teams, keys, now),
+    latency: latencyBlock(latency),
+  };
+}
+
+function topKeys(rows: UsageRow[], keys: ApiKey[]) {
+  const byId = new Map(keys.map((k) => [k.id, k]));
+  const sums = new Map<string, Totals & { teamId: string }>();
+  for (const r of rows) {
+    const t = sums.get(r.keyId!) ?? { ...zero(), teamId: r.teamId! };
+    add(t, r);
+    sums.set(r.keyId!, t);
+  }
+  return [...sums.entries()]
+    .sort((a, b) => b[1].costMicros - a[1].costMicros || b[1].requests - a[1].requests)
+    .slice(0, 10)
+    .map(([id, t]) => ({
+      id,
+      name: byId.get(id)?.name ?? id,
+      prefix: byId.get(id)?.prefix ?? '',
+      team: t.teamId,
+      requests: t.requests,
+      totalTokens: t.promptTokens + t.completionTokens,
+      costMicros: t.costMicros,
+    }));
+}
+
+/** Every budget of the teams in view and of their keys that have their own. */
+async function budgetRows(store: StateStore, teams: Team[], keys: ApiKey[], now: number) {
+  const out: (ReturnType<typeof presentBudgetStatus> & { team: string; name: string })[] = [];
+  const live = keys.filter((k) => k.budgets.length > 0 && (k.revokedAt === undefined || k.revokedAt > now));
+  await Promise.all(
+    teams.map(async (team) => {
+      const scopes = [
+        ...(team.budgets.length ? [{ scope: `team:${team.id}` as const, budgets: team.budgets }] : []),
+        ...live.filter((k) => k.teamId === team.id).map((k) => ({ scope: `key:${k.id}` as const, budgets: k.budgets })),
+      ];
+      if (!scopes.length) return;
+      const names = new Map<string, string>([[`team:${team.id}`, team.name], ...live.map((k) => [`key:${k.id}`, k.name] as [string, string])]);
+      for (const s of await store.getBudgetStatus(scopes, { teamId: team.id, now })) {
+        out.push({ ...presentBudgetStatus(s), team: team.id, name: names.get(s.scope) ?? s.scope });
+      }
+    }),
+  );
+  return out.sort((a, b) => a.team.localeCompare(b.team) || a.scope.localeCompare(b.scope) || a.period.localeCompare(b.period));
+}
+
+function latencyBlock(l: LatencySummary) {
+  return { source: 'metrics histogram of this gateway process since start', ...l };
+}

@@ -1,0 +1,215 @@
+/**
+ * Prometheus metrics (prom-client) with a small API the pipeline calls. Each `createMetrics()` owns its own
+ * Registry, so several gateways in one process (tests, benchmarks) never share or clash on series.
+ *
+ * Cardinality: labels are status codes, team ids, public model names, provider names, guard names, error classes
+ * — never key ids, user ids or request text. Model and team label values are capped (see `bounded-labels.ts`)
+ * because `provider/<anything>` model names come from clients.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RequestContext } from '../pipeline/context.js';
+import type { BudgetKind, BudgetPeriod, Scope } from '../state/types.js';
+import { createBoundedLabel } from './bounded-labels.js';
+import { createLatencyReader, type LatencySummary } from './latency-reader.js';
+
+export type BreakerState = 'closed' | 'open' | 'half_open';
+export type CacheResult = 'hit' | 'miss' | 'bypass';
+
+/**
+ * The gateway's metrics. Lifetime: one per gateway process (or per test gateway). Every `record*`/`set*` method
+ * is synchronous, cheap (cached label children, no allocation beyond a map lookup key) and never throws.
+ */
+export interface Metrics {
+  /** The registry (default process metrics included), e.g. to add a collector. */
+  readonly registry: Registry;
+  /** Content-Type of `render()` (Prometheus text exposition 0.0.4). */
+  readonly contentType: string;
+  /**
+   * Called once per chat request when it ends (success, error, abort): request count by status/team/model/
+   * provider, latency (total, gateway overhead, time to first token), tokens and cost, the cache result and
+   * upstream errors by class (one per failed attempt in `ctx.attempts`).
+   */
+  recordRequest(ctx: RequestContext, now?: number): void;
+  /** A guard took an action (`block`, `redact`, `pseudonymise`, `allow`, ...). */
+  recordGuard(guard: string, action: string): void;
+  /**
+   * One cache lookup: its latency by result and, on a hit, the cost saved. Results are *counted* by
+   * `recordRequest` from `ctx.cache`, not here, so a request is never counted twice.
+   */
+  recordCache(result: CacheResult, savedMicros?: number, lookupMs?: number): void;
+  /** Remaining budget after an operation. Only `team:` scopes are exported (key ids are never labels). */
+  setBudgetRemaining(scope: Scope, period: BudgetPeriod, kind: BudgetKind, remaining: number): void;
+  /** Circuit breaker state per provider and upstream model (0 closed, 1 half-open, 2 open). */
+  setBreakerState(provider: string, model: string, state: BreakerState): void;
+  /** Latency percentiles of this process since start, from the request histogram (optionally one team). */
+  latency(teamId?: string): Promise<LatencySummary>;
+  /** The text exposition for `GET /metrics`. */
+  render(): Promise<string>;
+}
+
+const LATENCY_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 40, 80, 160];
+const OVERHEAD_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
+const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
+
+interface RequestChildren {
+  requests: Counter.Internal;
+  latency: Histogram.Internal<string>;
+  prompt: Counter.Internal;
+  completion: Counter.Internal;
+  cached: Counter.Internal;
+  cost: Counter.Internal;
+}
+
+export function createMetrics(opts: { prefix?: string; defaultMetrics?: boolean } = {}): Metrics {
+  const p = opts.prefix ?? 'gateway_';
+  const registry = new Registry();
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: p });
+  const registers = [registry];
+
+  const requests = new Counter({
+    name: `${p}requests_total`,
+    help: 'Chat completion requests by HTTP status (499 = client closed), team, model and provider.',
+    labelNames: ['status', 'team', 'model', 'provider'] as const,
+    registers,
+  });
+  const duration = new Histogram({
+    name: `${p}request_duration_seconds`,
+    help: 'Total time from arrival to the end of the response (streams: the last byte).',
+    labelNames: ['team', 'model', 'provider'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
+  const overhead = new Histogram({
+    name: `${p}overhead_seconds`,
+    help: 'Time spent in the gateway itself before the first byte: (time to first byte or total) minus upstream wait.',
+    labelNames: ['stream'] as const,
+    buckets: OVERHEAD_BUCKETS,
+    registers,
+  });
+  const ttft = new Histogram({
+    name: `${p}time_to_first_token_seconds`,
+    help: 'Streaming requests: time from arrival to the first chunk written to the client.',
+    labelNames: ['model', 'provider'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
+  const tokens = new Counter({
+    name: `${p}tokens_total`,
+    help: 'Tokens by team, model, provider and type (prompt, completion, cached = prompt tokens read from the provider cache).',
+    labelNames: ['team', 'model', 'provider', 'type'] as const,
+    registers,
+  });
+  const cost = new Counter({
+    name: `${p}cost_usd_total`,
+    help: 'Cost in USD charged to budgets, by team, model and provider.',
+    labelNames: ['team', 'model', 'provider'] as const,
+    registers,
+  });
+  const cacheResults = new Counter({
+    name: `${p}cache_requests_total`,
+    help: 'Requests by cache result (hit, miss, bypass).',
+    labelNames: ['result'] as const,
+    registers,
+  });
+  const cacheLookup = new Histogram({
+    name: `${p}cache_lookup_seconds`,
+    help: 'Cache lookup time (exact + semantic) by result.',
+    labelNames: ['result'] as const,
+    buckets: OVERHEAD_BUCKETS,
+    registers,
+  });
+  const cacheSaved = new Counter({ name: `${p}cache_saved_usd_total`, help: 'Cost avoided by cache hits, USD.', registers });
+  const guards = new Counter({
+    name: `${p}guard_actions_total`,
+    help: 'Guard actions by guard and action (block counts requests refused).',
+    labelNames: ['guard', 'action'] as const,
+    registers,
+  });
+  const budgetRemaining = new Gauge({
+    name: `${p}budget_remaining`,
+    help: 'Remaining team budget after the last operation on it (kind usd: USD; kind tokens: tokens).',
+    labelNames: ['team', 'period', 'kind'] as const,
+    registers,
+  });
+  const upstreamErrors = new Counter({
+    name: `${p}upstream_errors_total`,
+    help: 'Failed upstream attempts by provider and error class (failovers included).',
+    labelNames: ['provider', 'class'] as const,
+    registers,
+  });
+  const breaker = new Gauge({
+    name: `${p}circuit_breaker_state`,
+    help: 'Circuit breaker state per provider and upstream model: 0 closed, 1 half-open, 2 open.',
+    labelNames: ['provider', 'model'] as const,
+    registers,
+  });
+
+  const teamLabel = createBoundedLabel(500);
+  const modelLabel = createBoundedLabel(200);
+  const providerLabel = createBoundedLabel(50);
+  const children = new Map<string, RequestChildren>();
+  const latencyReader = createLatencyReader(duration);
+
+  function requestChildren(status: number, team: string, model: string, provider: string): RequestChildren {
+    const k = `${status}\u0000${team}\u0000${model}\u0000${provider}`;
+    let c = children.get(k);
+    if (!c) {
+      const labels = { team, model, provider };
+      c = {
+        requests: requests.labels({ status: String(status), ...labels }),
+        latency: duration.labels(labels),
+        prompt: tokens.labels({ ...labels, type: 'prompt' }),
+        completion: tokens.labels({ ...labels, type: 'completion' }),
+        cached: tokens.labels({ ...labels, type: 'cached' }),
+        cost: cost.labels(labels),
+      };
+      children.set(k, c);
+    }
+    return c;
+  }
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    recordRequest(ctx, now = performance.now()) {
+      try {
+        const team = teamLabel(ctx.principal?.team.id ?? '');
+        const model = modelLabel(ctx.model?.name ?? '');
+        const provider = providerLabel(ctx.target?.provider ?? ctx.attempts[ctx.attempts.length - 1]?.provider ?? '');
+        const c = requestChildren(ctx.status || 500, team, model, provider);
+        const totalMs = Math.max(0, now - ctx.startedAt);
+        c.requests.inc();
+        c.latency.observe(totalMs / 1000);
+        overhead.labels(ctx.stream ? 'true' : 'false').observe(Math.max(0, (ctx.ttfbMs ?? totalMs) - ctx.upstreamMs) / 1000);
+        if (ctx.stream && ctx.ttfbMs !== undefined && ctx.status === 200) ttft.labels(model, provider).observe(ctx.ttfbMs / 1000);
+        const u = ctx.usage;
+        if (u) {
+          if (u.promptTokens > 0) c.prompt.inc(u.promptTokens);
+          if (u.completionTokens > 0) c.completion.inc(u.completionTokens);
+          if (u.cachedTokens > 0) c.cached.inc(u.cachedTokens);
+        }
+        if (ctx.costMicros && ctx.costMicros > 0) c.cost.inc(ctx.costMicros / 1e6);
+        if (ctx.cache) cacheResults.labels(ctx.cache).inc();
+        for (const a of ctx.attempts) if (!a.ok) upstreamErrors.labels(providerLabel(a.provider), a.errorClass ?? 'unknown').inc();
+      } catch {
+        // Metrics must never break a request.
+      }
+    },
+    recordGuard(guard, action) {
+      guards.labels(guard, action).inc();
+    },
+    recordCache(result, savedMicros, lookupMs) {
+      if (lookupMs !== undefined) cacheLookup.labels(result).observe(lookupMs / 1000);
+      if (result === 'hit' && savedMicros && savedMicros > 0) cacheSaved.inc(savedMicros / 1e6);
+    },
+    setBudgetRemaining(scope, period, kind, remaining) {
+      if (!scope.startsWith('team:')) return;
+      budgetRemaining.labels(teamLabel(scope.slice(5)), period, kind).set(kind === 'usd' ? remaining / 1e6 : remaining);
+    },
+    setBreakerState(provider, model, state) {
+      breaker.labels(providerLabel(provider), modelLabel(model)).set(BREAKER_VALUE[state]);
+    },
+    latency: (teamId) => latencyReader.summary(teamId),
+    render: () => registry.metrics(),
+  };
+}
