@@ -12,6 +12,10 @@ import { createExecutor, type Executor } from './routing/executor.js';
 import { createAdapter } from '../providers/index.js';
 import type { ProviderAdapter } from '../providers/types.js';
 import type { StateStore } from './state/state-store.js';
+import { createGuardRegistry, type GuardRegistry } from './pipeline/team-guards.js';
+import type { RequestContext } from './pipeline/context.js';
+import type { ChatRequest } from './core/types.js';
+import type { EffectivePolicy } from './config/policy.js';
 
 export interface Runtime {
   readonly config: GatewayConfig;
@@ -21,9 +25,22 @@ export interface Runtime {
   readonly auth: Authenticator;
   readonly adapters: ReadonlyMap<string, ProviderAdapter>;
   readonly executor: Executor;
+  readonly guards: GuardRegistry;
+  /** Embedding-based features (semantic cache, deny topics, semantic routes); absent when no embedder is available. */
+  readonly semantic?: SemanticServices;
   /** Prometheus metrics; absent when disabled. */
-  readonly metrics?: { recordRequest(ctx: import('./pipeline/context.js').RequestContext): void };
+  readonly metrics?: PipelineMetrics;
   close(): Promise<void>;
+}
+
+/** What the pipeline reports to metrics (implemented by src/metrics). */
+export interface PipelineMetrics {
+  recordRequest(ctx: RequestContext): void;
+  recordGuard(guard: string, action: string): void;
+}
+
+export interface SemanticServices {
+  topics?: { match(req: ChatRequest, policy: EffectivePolicy): Promise<{ name: string; similarity: number } | undefined> };
 }
 
 export interface RuntimeOptions {
@@ -46,6 +63,7 @@ export async function createRuntime({ config, logger, store: given }: RuntimeOpt
     auth: createAuthenticator(store),
     adapters,
     executor: createExecutor(adapters),
+    guards: createGuardRegistry(config),
     async close() {
       await Promise.allSettled([...adapters.values()].map((a) => a.close()));
       if (!given) await store.close();

@@ -3,6 +3,8 @@
  * so the smallest config is a provider and a model. `config/example.yaml` documents each field.
  */
 import { z } from 'zod';
+import { routeConfigIssues, routesSchema, routingSchema } from '../routing/route-schema.js';
+import { cachePolicySchema, guardPolicySchema, teamPolicySchema } from './policy.js';
 
 const decimal = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?$/, 'a decimal number')]);
 
@@ -86,7 +88,8 @@ const team = z
     allowedModels: z.array(z.string()).default(['*']),
     budgets: z.array(budget).default([]),
     rateLimits: rateLimits.optional(),
-    policy: z.record(z.string(), z.unknown()).default({}),
+    /** Per-team overrides of the gateway-wide `guards` and `cache` sections. */
+    policy: teamPolicySchema.default({}),
   })
   .strict();
 
@@ -140,6 +143,14 @@ export const configSchema = z
       .default(() => ({}) as never),
     providers: z.record(z.string(), provider),
     models: z.record(z.string(), model).default({}),
+    /** Public model names → targets + strategy (see docs/routing.md); shadow `models` entries of the same name. */
+    routes: routesSchema.default({}),
+    /** Failover: retry policy and circuit breakers (see docs/routing.md). */
+    routing: routingSchema.default(() => routingSchema.parse({})),
+    /** Gateway-wide guard policy; teams override it in `policy.guards`. */
+    guards: guardPolicySchema.default({}),
+    /** Gateway-wide cache policy; teams override it in `policy.cache`. */
+    cache: cachePolicySchema.default({}),
     teams: z.record(z.string(), team).default({}),
     keys: z.array(key).default([]),
   })
@@ -149,6 +160,7 @@ export const configSchema = z
       if (!cfg.providers[m.provider])
         ctx.addIssue({ code: 'custom', path: ['models', name, 'provider'], message: `unknown provider "${m.provider}"` });
     }
+    for (const issue of routeConfigIssues(cfg)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
     cfg.keys.forEach((k, i) => {
       if (!cfg.teams[k.team]) ctx.addIssue({ code: 'custom', path: ['keys', i, 'team'], message: `unknown team "${k.team}"` });
     });

@@ -13,6 +13,8 @@ import type { Runtime } from '../runtime.js';
 import { admit, type Admission } from './admission.js';
 import type { RequestContext } from './context.js';
 import { finishChat } from './finish.js';
+import { applyInputGuards } from './input-guards.js';
+import { createChunkTransformer, needsOutputTransform, transformResponse, type OutputPlan } from './output-transform.js';
 import type { ResponseSink } from './response-sink.js';
 
 /** Runs one chat request to the end: answer written, usage settled, ledger and log updated. Never throws. */
@@ -23,8 +25,11 @@ export async function runChat(rt: Runtime, ctx: RequestContext, body: unknown, s
     ctx.stream = req.stream;
     ctx.model = rt.catalog.resolve(req.model, ctx.principal!.team, ctx.principal!.key);
     admission = await admit(rt, ctx, req, sink);
-    if (req.stream) await streamChat(rt, ctx, req, sink, admission);
-    else await completeChat(rt, ctx, req, sink);
+    const teamGuards = rt.guards.forTeam(ctx.principal!.team);
+    const guarded = await applyInputGuards(rt, ctx, req, teamGuards, sink);
+    const plan: OutputPlan = { pii: guarded.pii, redact: guarded.outputRedaction ? teamGuards.pii : undefined };
+    if (req.stream) await streamChat(rt, ctx, guarded.req, sink, admission, plan);
+    else await completeChat(rt, ctx, guarded.req, sink, plan);
   } catch (err) {
     failBeforeAnswer(rt, ctx, err, sink);
   } finally {
@@ -32,7 +37,7 @@ export async function runChat(rt: Runtime, ctx: RequestContext, body: unknown, s
   }
 }
 
-async function completeChat(rt: Runtime, ctx: RequestContext, req: ChatRequest, sink: ResponseSink): Promise<void> {
+async function completeChat(rt: Runtime, ctx: RequestContext, req: ChatRequest, sink: ResponseSink, plan: OutputPlan): Promise<void> {
   const started = performance.now();
   try {
     const result = await rt.executor.complete(req, ctx.model!, sink.signal, ctx.attempts);
@@ -40,6 +45,7 @@ async function completeChat(rt: Runtime, ctx: RequestContext, req: ChatRequest, 
     ctx.target = result.target;
     ctx.usage = result.usage;
     setTargetHeaders(ctx, sink);
+    if (needsOutputTransform(plan)) transformResponse(plan, result.response);
     respondJson(ctx, sink, result.response);
   } catch (err) {
     ctx.upstreamMs += performance.now() - started;
@@ -54,7 +60,7 @@ function respondJson(ctx: RequestContext, sink: ResponseSink, response: ChatResp
   sink.sendJson(200, response);
 }
 
-async function streamChat(rt: Runtime, ctx: RequestContext, req: ChatRequest, sink: ResponseSink, admission: Admission): Promise<void> {
+async function streamChat(rt: Runtime, ctx: RequestContext, req: ChatRequest, sink: ResponseSink, admission: Admission, plan: OutputPlan): Promise<void> {
   const started = performance.now();
   let opened: OpenedStream;
   try {
@@ -68,7 +74,7 @@ async function streamChat(rt: Runtime, ctx: RequestContext, req: ChatRequest, si
   sink.startStream();
   ctx.status = 200;
   ctx.ttfbMs = performance.now() - ctx.startedAt;
-  await relayStream(ctx, req, opened, sink, admission);
+  await relayStream(ctx, req, opened, sink, admission, plan);
 }
 
 /**
@@ -77,8 +83,9 @@ async function streamChat(rt: Runtime, ctx: RequestContext, req: ChatRequest, si
  * a usage figure, and hides the usage chunk (always requested upstream) from clients that did not ask for it.
  * After the first byte, an upstream failure becomes a final error frame and never `[DONE]`.
  */
-async function relayStream(ctx: RequestContext, req: ChatRequest, opened: OpenedStream, sink: ResponseSink, admission: Admission) {
+async function relayStream(ctx: RequestContext, req: ChatRequest, opened: OpenedStream, sink: ResponseSink, admission: Admission, plan: OutputPlan) {
   const counter = createCompletionCounter(opened.target.upstreamModel);
+  const transformer = needsOutputTransform(plan) ? createChunkTransformer(plan) : undefined;
   let next = opened.first;
   let completed = false;
   try {
@@ -97,6 +104,7 @@ async function relayStream(ctx: RequestContext, req: ChatRequest, opened: Opened
       }
       const over = counter.tokens() - admission.heldOutputTokens;
       if (over > 0) await admission.extendOrThrow(over);
+      transformer?.apply(chunk);
       const usageOnly = chunk.choices.length === 0 && chunk.usage;
       if (!usageOnly || req.includeUsage) await sink.writeEvent(JSON.stringify(chunk));
       if (sink.closed) break;

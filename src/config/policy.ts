@@ -1,0 +1,126 @@
+/**
+ * Guard and cache policy: set gateway-wide in the config (`guards:`, `cache:`) and overridden per team in
+ * `team.policy` (config or admin API). Each section merges field by field over the gateway-wide one, so a
+ * team sets only what differs. `resolvePolicy` gives the effective policy with every default filled in.
+ */
+import { z } from 'zod';
+import { PII_CATEGORIES } from '../../guards/pii/index.js';
+
+const role = z.enum(['system', 'developer', 'user', 'assistant', 'tool']);
+const piiAction = z.enum(['redact', 'mask', 'pseudonymise', 'block', 'allow']);
+
+export const guardPolicySchema = z
+  .object({
+    pii: z
+      .object({
+        enabled: z.boolean(),
+        /** Action for categories not listed in `actions`. */
+        defaultAction: piiAction,
+        actions: z.partialRecord(z.enum(PII_CATEGORIES as unknown as [string, ...string[]]), piiAction),
+        maskKeep: z.number().int().nonnegative(),
+        /** Which message roles are scanned. */
+        roles: z.array(role),
+        /** Scan the arguments of earlier assistant tool calls, and tool results (role `tool`). */
+        toolArguments: z.boolean(),
+        toolResults: z.boolean(),
+        /** Redact PII the model writes (streamed with a bounded hold-back). */
+        output: z.boolean(),
+      })
+      .partial()
+      .strict(),
+    prompt: z
+      .object({
+        allow: z.array(z.string().max(1000)),
+        deny: z.array(z.string().max(1000)),
+        roles: z.array(role),
+        maxPromptChars: z.number().int().positive(),
+      })
+      .partial()
+      .strict(),
+    injection: z
+      .object({
+        enabled: z.boolean(),
+        /** `block`: 400 prompt_injection_detected. `flag`: serve, with `x-gateway-injection-score` and a log line. */
+        action: z.enum(['block', 'flag']),
+        threshold: z.number().min(0).max(1),
+        roles: z.array(role),
+      })
+      .partial()
+      .strict(),
+    topics: z
+      .object({
+        enabled: z.boolean(),
+        /** Cosine similarity at or above which a prompt is on a denied topic. */
+        threshold: z.number().min(0).max(1),
+        deny: z.array(z.object({ name: z.string(), examples: z.array(z.string()).min(1) }).strict()),
+      })
+      .partial()
+      .strict(),
+  })
+  .partial()
+  .strict();
+
+export const cachePolicySchema = z
+  .object({
+    /** `on` serves hits; `shadow` computes would-be semantic hits and logs them without serving; `off`. */
+    mode: z.enum(['on', 'shadow', 'off']),
+    /** Semantic layer (embeddings); the exact layer always runs when the cache is on. */
+    semantic: z.boolean(),
+    ttlSeconds: z.number().int().positive(),
+    similarityThreshold: z.number().min(0).max(1),
+    /** Requests with a higher temperature are not cached (their answers are meant to vary). */
+    maxTemperature: z.number().min(0).max(2),
+    /** Cache answers that contain tool calls. */
+    cacheToolCalls: z.boolean(),
+    /** Cache namespace: the team by default; teams with the same `scope` share entries. */
+    scope: z.string().min(1),
+  })
+  .partial()
+  .strict();
+
+export const teamPolicySchema = z.object({ guards: guardPolicySchema, cache: cachePolicySchema }).partial().loose();
+
+export type GuardPolicyInput = z.infer<typeof guardPolicySchema>;
+export type CachePolicyInput = z.infer<typeof cachePolicySchema>;
+
+export const GUARD_DEFAULTS = {
+  pii: { enabled: false, defaultAction: 'pseudonymise', actions: {}, maskKeep: 4, roles: ['system', 'developer', 'user'], toolArguments: true, toolResults: true, output: false },
+  prompt: { allow: [], deny: [], roles: ['user'], maxPromptChars: 0 },
+  injection: { enabled: false, action: 'block', threshold: 0.35, roles: ['user'] },
+  topics: { enabled: false, threshold: 0.8, deny: [] },
+} as const;
+
+export const CACHE_DEFAULTS = {
+  mode: 'off',
+  semantic: true,
+  ttlSeconds: 3600,
+  similarityThreshold: 0.9,
+  maxTemperature: 1,
+  cacheToolCalls: false,
+  scope: '',
+} as const;
+
+type Filled<T> = { [K in keyof T]-?: NonNullable<T[K]> };
+export type EffectiveGuards = { [K in keyof typeof GUARD_DEFAULTS]: Filled<NonNullable<GuardPolicyInput[K]>> };
+export type EffectiveCache = Filled<CachePolicyInput>;
+export interface EffectivePolicy {
+  guards: EffectiveGuards;
+  cache: EffectiveCache;
+}
+
+/** Defaults ← gateway-wide config ← team policy, merged per section. Pure. */
+export function resolvePolicy(
+  global: { guards?: GuardPolicyInput; cache?: CachePolicyInput },
+  team: Record<string, unknown>,
+): EffectivePolicy {
+  const parsed = teamPolicySchema.safeParse(team);
+  const t = parsed.success ? parsed.data : {};
+  const guards = {} as Record<string, unknown>;
+  for (const section of Object.keys(GUARD_DEFAULTS) as (keyof typeof GUARD_DEFAULTS)[]) {
+    guards[section] = { ...GUARD_DEFAULTS[section], ...global.guards?.[section], ...t.guards?.[section] };
+  }
+  return {
+    guards: guards as EffectiveGuards,
+    cache: { ...CACHE_DEFAULTS, ...global.cache, ...t.cache } as EffectiveCache,
+  };
+}

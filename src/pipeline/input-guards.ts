@@ -1,0 +1,106 @@
+/**
+ * Stage 4: input guards, in order — prompt guard (cheapest, regex), injection detector, PII (rewrites the
+ * request), semantic deny topics. Each decision is audited (guard, counts, action, latency; never matched text)
+ * into the request's log line and metrics. Returns the request to send and what the answer needs on the way back.
+ */
+import { blockedMessage, createPiiSession, summariseFindings, type PiiSession } from '../../guards/pii/index.js';
+import { PROMPT_DENIED_MESSAGE } from '../../guards/prompt-guard/index.js';
+import { GatewayError } from '../core/errors.js';
+import { withMessages } from '../core/normalise.js';
+import type { ChatMessage, ChatRequest } from '../core/types.js';
+import type { Runtime } from '../runtime.js';
+import type { RequestContext } from './context.js';
+import { mapMessageText, mapToolArguments, messageText } from './message-text.js';
+import type { ResponseSink } from './response-sink.js';
+import type { TeamGuards } from './team-guards.js';
+
+export interface GuardedRequest {
+  req: ChatRequest;
+  /** Set when pseudonyms must be restored in the answer. */
+  pii?: PiiSession;
+  /** Redact PII the model writes. */
+  outputRedaction: boolean;
+}
+
+export async function applyInputGuards(
+  rt: Runtime,
+  ctx: RequestContext,
+  req: ChatRequest,
+  guards: TeamGuards,
+  sink: ResponseSink,
+): Promise<GuardedRequest> {
+  const g = guards.policy.guards;
+  const outputRedaction = g.pii.enabled && g.pii.output;
+  if (!guards.anyInput) return { req, outputRedaction };
+
+  if (guards.prompt) {
+    const t0 = performance.now();
+    const result = guards.prompt.check(req.messages.map((m) => ({ role: m.role, text: messageText(m) })));
+    audit(rt, ctx, 'prompt', result.ok ? 'allow' : 'block', t0, result.ok ? {} : { reason: result.reason, rule: result.rule });
+    if (!result.ok) throw block(ctx, 'prompt_denied', PROMPT_DENIED_MESSAGE);
+  }
+
+  if (guards.injection) {
+    const t0 = performance.now();
+    let best = { score: 0, signals: [] as string[] };
+    for (const m of req.messages) {
+      if (!(g.injection.roles as string[]).includes(m.role)) continue;
+      const s = guards.injection.score(messageText(m));
+      if (s.score > best.score) best = s;
+    }
+    const hit = best.score >= g.injection.threshold;
+    const action = hit ? g.injection.action : 'allow';
+    audit(rt, ctx, 'injection', action, t0, { score: round(best.score), signals: hit ? best.signals : undefined });
+    if (hit && action === 'block') throw block(ctx, 'prompt_injection_detected', 'The request was rejected because it looks like a prompt injection.');
+    if (hit) sink.setHeader('x-gateway-injection-score', round(best.score));
+  }
+
+  let pii: PiiSession | undefined;
+  if (guards.pii) {
+    const t0 = performance.now();
+    pii = createPiiSession(guards.pii.detector, guards.pii.policy);
+    const findings: { category: string; action: string }[] = [];
+    const blocked = new Set<string>();
+    const apply = (text: string) => {
+      const r = pii!.apply(text);
+      findings.push(...r.findings);
+      for (const c of r.blocked) blocked.add(c);
+      return r.text;
+    };
+    const messages = req.messages.map((m) => scanMessage(m, g.pii, apply));
+    const summary = summariseFindings(findings as never);
+    audit(rt, ctx, 'pii', blocked.size ? 'block' : findings.length ? 'transform' : 'allow', t0, findings.length ? { ...summary } : {});
+    if (blocked.size) throw block(ctx, 'pii_detected', blockedMessage([...blocked] as never));
+    if (messages.some((m, i) => m !== req.messages[i])) req = withMessages(req, messages);
+    if (pii.placeholderCount === 0) pii = undefined;
+  }
+
+  if (rt.semantic?.topics && g.topics.enabled && g.topics.deny.length) {
+    const t0 = performance.now();
+    const topic = await rt.semantic.topics.match(req, guards.policy);
+    audit(rt, ctx, 'topics', topic ? 'block' : 'allow', t0, topic ? { topic: topic.name, similarity: round(topic.similarity) } : {});
+    if (topic) throw block(ctx, 'topic_denied', 'The request was rejected because its topic is not allowed.');
+  }
+
+  return { req, pii, outputRedaction };
+}
+
+function scanMessage(m: ChatMessage, scope: TeamGuards['policy']['guards']['pii'], apply: (text: string) => string): ChatMessage {
+  if (m.role === 'tool') return scope.toolResults ? mapMessageText(m, apply) : m;
+  let out = (scope.roles as string[]).includes(m.role) ? mapMessageText(m, apply) : m;
+  if (scope.toolArguments) out = mapToolArguments(out, apply);
+  return out;
+}
+
+function audit(rt: Runtime, ctx: RequestContext, guard: string, action: string, t0: number, detail: Record<string, unknown>) {
+  const entry = { guard, action, ms: round(performance.now() - t0), ...detail };
+  ((ctx.notes.guards as unknown[]) ??= []).push(entry);
+  rt.metrics?.recordGuard(guard, action);
+}
+
+function block(ctx: RequestContext, code: 'prompt_denied' | 'prompt_injection_detected' | 'pii_detected' | 'topic_denied', message: string) {
+  ctx.guardBlocks++;
+  return new GatewayError(code, message);
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000;

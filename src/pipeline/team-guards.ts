@@ -1,0 +1,54 @@
+/**
+ * The guards of one team, compiled from its effective policy once and reused until the team changes
+ * (`updatedAt`). Detectors that cost memory (PII recognizers, the injection model) are shared by all teams.
+ */
+import { createPiiDetector, type PiiDetector, type PiiPolicy } from '../../guards/pii/index.js';
+import { createInjectionDetector, type InjectionDetector } from '../../guards/injection/index.js';
+import { createPromptGuard, type PromptGuard } from '../../guards/prompt-guard/index.js';
+import type { GatewayConfig } from '../config/schema.js';
+import { resolvePolicy, type EffectivePolicy } from '../config/policy.js';
+import type { Team } from '../state/state-store.js';
+
+export interface TeamGuards {
+  readonly policy: EffectivePolicy;
+  readonly prompt?: PromptGuard;
+  readonly pii?: { detector: PiiDetector; policy: PiiPolicy };
+  readonly injection?: InjectionDetector;
+  /** True when any input guard is on (lets the pipeline skip the stage entirely). */
+  readonly anyInput: boolean;
+}
+
+/** Per-process cache of compiled team guards. Lifetime: the runtime's. */
+export interface GuardRegistry {
+  forTeam(team: Team): TeamGuards;
+}
+
+export function createGuardRegistry(config: GatewayConfig): GuardRegistry {
+  let piiDetector: PiiDetector | undefined;
+  let injection: InjectionDetector | undefined;
+  const cache = new Map<string, { updatedAt: number; guards: TeamGuards }>();
+
+  function compile(team: Team): TeamGuards {
+    const policy = resolvePolicy(config, team.policy);
+    const g = policy.guards;
+    const prompt =
+      g.prompt.allow.length || g.prompt.deny.length || g.prompt.maxPromptChars
+        ? createPromptGuard({ allow: g.prompt.allow, deny: g.prompt.deny, roles: g.prompt.roles, maxPromptChars: g.prompt.maxPromptChars || undefined })
+        : undefined;
+    const pii = g.pii.enabled
+      ? { detector: (piiDetector ??= createPiiDetector()), policy: { defaultAction: g.pii.defaultAction, actions: g.pii.actions, maskKeep: g.pii.maskKeep } as PiiPolicy }
+      : undefined;
+    const inj = g.injection.enabled ? (injection ??= createInjectionDetector()) : undefined;
+    return { policy, prompt, pii, injection: inj, anyInput: Boolean(prompt || pii || inj || (g.topics.enabled && g.topics.deny.length)) };
+  }
+
+  return {
+    forTeam(team) {
+      const hit = cache.get(team.id);
+      if (hit && hit.updatedAt === team.updatedAt) return hit.guards;
+      const guards = compile(team);
+      cache.set(team.id, { updatedAt: team.updatedAt, guards });
+      return guards;
+    },
+  };
+}
