@@ -1,72 +1,185 @@
+/**
+ * The model catalog: public model names (routes, model-table entries, `provider/model` pass-through) → the
+ * targets that may serve a request, in the order to try them. Owns the shared target health (breakers,
+ * latency averages) that the executor reports into.
+ */
 import type { GatewayConfig, ModelConfig } from '../config/schema.js';
+import type { ChatRequest } from '../core/types.js';
 import { GatewayError } from '../core/errors.js';
+import type { Embedder } from '../embeddings/embedder.js';
 import type { ApiKey, Team } from '../state/state-store.js';
+import { estimatePromptTokens, requestNeeds, type RequestNeeds } from './request-needs.js';
+import { createRoutePlan, singleTargetPlan, type RoutePlan, type RoutingDecision } from './route-plan.js';
+import { retrySchema, routeConfigIssues, routingSchema, type RetryPolicy, type TargetRef } from './route-schema.js';
+import type { SemanticLogger } from './semantic-rules.js';
+import type { ResolvedTarget } from './strategies.js';
+import { createTargetHealth, type BreakerStateEntry, type TargetHealth } from './target-health.js';
 
-/** One upstream model on one provider, with what the gateway knows about it. */
-export interface ResolvedTarget {
-  readonly provider: string;
-  readonly upstreamModel: string;
-  /** Model table entry (price, context window, capabilities); undefined for unlisted `provider/model` names. */
-  readonly info?: ModelConfig;
-}
+export type { ResolvedTarget } from './strategies.js';
+export type { RoutingDecision } from './route-plan.js';
+export type { BreakerStateEntry } from './target-health.js';
 
-/** A public model name resolved to the targets that may serve it, in the route's preference order. */
+/**
+ * A public model name resolved for one request. Created per request by `resolve` (cheap: a few fields);
+ * `plan()` orders the targets for this request (strategy, capabilities, health) and never rejects.
+ */
 export interface ResolvedModel {
   readonly name: string;
+  /** Every target the route may use, in config order (e.g. for a worst-case price). */
   readonly targets: readonly ResolvedTarget[];
+  readonly retry: RetryPolicy;
+  /** Where a context-length rejection is retried, if the route names one. */
+  readonly contextFallback?: ResolvedTarget;
+  readonly health: TargetHealth;
+  /** Filled by `plan()`: which route variant, strategy and semantic rule decided. */
+  readonly decision: RoutingDecision;
+  plan(req: ChatRequest): Promise<ResolvedTarget[]>;
+}
+
+/** Request facts route conditions and strategies may use; all optional. */
+export interface ResolveOptions {
+  /** The normalised request: its `metadata` feeds conditions; prompt size is estimated from it when needed. */
+  request?: ChatRequest;
+  /** Incoming HTTP headers (lower-case names, as Node gives them). */
+  headers?: Readonly<Record<string, string | string[] | undefined>>;
+  /** Overrides `request.body.metadata`. */
+  metadata?: Readonly<Record<string, unknown>>;
+  /** The prompt estimate the pipeline already made (saves counting again). */
+  promptTokens?: number;
 }
 
 /**
- * The models a team may call. Pure and immutable: built once per config; `resolve` is a map lookup.
- * Throws 404 `model_not_found` for unknown names and 403 `model_not_allowed` for names the team may not use.
+ * The models a team may call and how each is routed. Built once per config; `resolve` is a map lookup plus the
+ * route's conditions. Throws 404 `model_not_found` for unknown names (or when no route variant matches) and
+ * 403 `model_not_allowed` for names the team may not use.
  */
 export interface ModelCatalog {
-  resolve(name: string, team: Team, key?: ApiKey): ResolvedModel;
+  resolve(name: string, team: Team, key?: ApiKey, opts?: ResolveOptions): ResolvedModel;
   /** Public model names the team may use (for GET /v1/models). */
   list(team: Team, key?: ApiKey): { id: string; ownedBy: string }[];
   /** Price and limits of an upstream model, if the model table lists it. */
   info(provider: string, upstreamModel: string): ModelConfig | undefined;
+  /** Circuit breaker state of every target seen (configured or used), for metrics and `/readyz`. */
+  breakerStates(): BreakerStateEntry[];
+  /** Resolves once semantic routes have embedded their rule examples (requests wait for it by themselves). */
+  ready(): Promise<void>;
 }
 
-export function createModelCatalog(config: GatewayConfig): ModelCatalog {
-  const byName = new Map<string, ResolvedModel>();
-  const byUpstream = new Map<string, ModelConfig>();
-  for (const [name, m] of Object.entries(config.models)) {
-    byName.set(name, { name, targets: [{ provider: m.provider, upstreamModel: m.upstream, info: m }] });
-    byUpstream.set(`${m.provider}/${m.upstream}`, m);
-  }
+export interface CatalogDeps {
+  /** For `semantic` routes; null/undefined → they always use their default targets. */
+  embedder?: Embedder | null;
+  logger?: SemanticLogger;
+  /** Injected for tests: weighted/latency draws, breaker clock. */
+  random?: () => number;
+  now?: () => number;
+}
 
-  // A key's own list, when present, narrows its team's.
+export function createModelCatalog(config: GatewayConfig, deps: CatalogDeps = {}): ModelCatalog {
+  // Parsed again so hand-built configs (tests, benchmarks) without the sections still get the defaults.
+  const cfg = { routes: config.routes ?? {}, routing: routingSchema.parse(config.routing ?? {}) };
+  const routing = cfg.routing;
+  const issues = routeConfigIssues({ providers: config.providers, models: config.models, routes: cfg.routes, routing });
+  if (issues.length) throw new Error(`invalid routes: ${issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const retry: RetryPolicy = routing.retry ?? retrySchema.parse({});
+  const health = createTargetHealth(routing, deps.now);
+  const random = deps.random ?? Math.random;
+
+  const byUpstream = new Map<string, ModelConfig>();
+  for (const m of Object.values(config.models)) byUpstream.set(`${m.provider}/${m.upstream}`, m);
+  const resolveTarget = (ref: TargetRef): ResolvedTarget => {
+    const r = typeof ref === 'string' ? { model: ref, provider: undefined, weight: 1 } : ref;
+    if (r.provider !== undefined) {
+      return { provider: r.provider, upstreamModel: r.model, info: byUpstream.get(`${r.provider}/${r.model}`), weight: r.weight };
+    }
+    const m = config.models[r.model];
+    if (m) return { provider: m.provider, upstreamModel: m.upstream, info: m, weight: r.weight };
+    const slash = r.model.indexOf('/');
+    const provider = r.model.slice(0, slash);
+    const upstreamModel = r.model.slice(slash + 1);
+    return { provider, upstreamModel, info: byUpstream.get(r.model), weight: r.weight };
+  };
+
+  /** Public name → its variants, first match wins. Routes shadow model-table entries of the same name. */
+  const byName = new Map<string, RoutePlan[]>();
+  for (const name of Object.keys(config.models)) {
+    byName.set(name, [singleTargetPlan(name, resolveTarget(name), retry)]);
+  }
+  for (const [name, value] of Object.entries(cfg.routes ?? {})) {
+    const specs = Array.isArray(value) ? value : [value];
+    const plans = specs.map((s, i) =>
+      createRoutePlan(Array.isArray(value) ? `${name}[${i}]` : name, s, { resolveTarget, health, retry, embedder: deps.embedder, random, logger: deps.logger }),
+    );
+    // A model-table entry of the same name serves requests no variant matched.
+    const table = byName.get(name);
+    byName.set(name, table ? [...plans, ...table] : plans);
+  }
+  // Register every configured target so breaker states list them before their first request.
+  for (const plans of byName.values()) for (const p of plans) for (const t of [...p.targets, ...(p.contextFallback ? [p.contextFallback] : [])]) health.state(t);
+
   const matches = (patterns: string[], name: string, provider: string) =>
     patterns.some((p) => p === '*' || p === name || p === `${provider}/*`);
+  // A key's own list, when present, narrows its team's.
   const allowed = (team: Team, key: ApiKey | undefined, name: string, provider: string) =>
     matches(team.allowedModels, name, provider) && (!key?.allowedModels || matches(key.allowedModels, name, provider));
 
-  return {
-    resolve(name, team, key) {
-      const listed = byName.get(name);
-      if (listed) {
-        if (!allowed(team, key, name, listed.targets[0].provider)) throw notAllowed(name);
-        return listed;
+  function perRequest(name: string, plan: RoutePlan, opts: ResolveOptions | undefined, tokens: () => number): ResolvedModel {
+    let needs: RequestNeeds | undefined;
+    const decision: RoutingDecision = { route: plan.id, strategy: plan.strategy };
+    return {
+      name,
+      targets: plan.targets,
+      retry: plan.retry,
+      contextFallback: plan.contextFallback,
+      health,
+      decision,
+      plan(req) {
+        const needsOf = () => (needs ??= requestNeeds(req, opts?.promptTokens ?? tokens()));
+        return plan.order(req, needsOf, decision);
+      },
+    };
+  }
+
+  const catalog: ModelCatalog = {
+    resolve(name, team, key, opts) {
+      let tokens: number | undefined;
+      const promptTokens = (firstTarget: ResolvedTarget) => () =>
+        (tokens ??= opts?.promptTokens ?? (opts?.request ? estimatePromptTokens(opts.request, firstTarget.upstreamModel) : 0));
+      const plans = byName.get(name);
+      if (plans) {
+        if (!allowed(team, key, name, plans[0]!.targets[0]!.provider)) throw notAllowed(name);
+        const first = plans[0]!.targets[0]!;
+        const input = {
+          team: team.id,
+          headers: opts?.headers,
+          metadata: opts?.metadata ?? (opts?.request?.body.metadata as Record<string, unknown> | undefined),
+          promptTokens: promptTokens(first),
+        };
+        const plan = plans.length === 1 && !plans[0]!.conditional ? plans[0] : plans.find((p) => p.when(input));
+        if (!plan) throw new GatewayError('model_not_found', `No route of the model '${name}' applies to this request.`, { param: 'model' });
+        return perRequest(name, plan, opts, promptTokens(plan.targets[0]!));
       }
       const slash = name.indexOf('/');
       const provider = slash > 0 ? name.slice(0, slash) : '';
       const upstreamModel = name.slice(slash + 1);
       if (!provider || !config.providers[provider] || !upstreamModel) {
-        throw new GatewayError('model_not_found', `The model '${name}' does not exist or you do not have access to it.`, {
-          param: 'model',
-        });
+        throw new GatewayError('model_not_found', `The model '${name}' does not exist or you do not have access to it.`, { param: 'model' });
       }
       if (!allowed(team, key, name, provider)) throw notAllowed(name);
-      return { name, targets: [{ provider, upstreamModel, info: byUpstream.get(name) }] };
+      const target: ResolvedTarget = { provider, upstreamModel, info: byUpstream.get(name) };
+      return perRequest(name, singleTargetPlan(name, target, retry), opts, promptTokens(target));
     },
     list(team, key) {
-      return [...byName.values()]
-        .filter((m) => allowed(team, key, m.name, m.targets[0].provider))
-        .map((m) => ({ id: m.name, ownedBy: m.targets[0].provider }));
+      return [...byName.entries()]
+        .filter(([name, plans]) => allowed(team, key, name, plans[0]!.targets[0]!.provider))
+        .map(([name, plans]) => ({ id: name, ownedBy: plans[0]!.targets[0]!.provider }));
     },
     info: (provider, upstreamModel) => byUpstream.get(`${provider}/${upstreamModel}`),
+    breakerStates: () => health.breakerStates(),
+    ready: async () => {
+      await Promise.all([...byName.values()].flat().map((p) => p.ready));
+    },
   };
+  return catalog;
 }
 
 const notAllowed = (name: string) =>

@@ -1,6 +1,14 @@
+/**
+ * The attempt loop: tries a request's targets in the order its route chose, failing over on retryable errors,
+ * retrying with backoff, skipping targets whose circuit breaker is open, and reporting every outcome to the
+ * shared target health.
+ */
 import type { ChatChunk, ChatRequest } from '../core/types.js';
 import { ProviderError, type ChunkStream, type CompletionResult, type ProviderAdapter } from '../../providers/types.js';
+import { backoffMs, sleep } from './backoff.js';
 import type { ResolvedModel, ResolvedTarget } from './catalog.js';
+import type { BreakerPermit } from './circuit-breaker.js';
+import { readToCommit } from './stream-commit.js';
 
 /** One upstream attempt, for headers and the log line. */
 export interface AttemptRecord {
@@ -9,10 +17,15 @@ export interface AttemptRecord {
   ok: boolean;
   errorClass?: string;
   status?: number;
+  /** Duration of the attempt (to the first content chunk for streams). */
   ms: number;
+  /** Backoff / retry-after wait before this attempt, when there was one. */
+  waitMs?: number;
+  /** The attempt was a half-open circuit breaker probe. */
+  probe?: boolean;
 }
 
-/** A stream that produced its first chunk: from here on, no failover (bytes may reach the client). */
+/** A stream that produced its first content chunk: from here on, no failover (bytes may reach the client). */
 export interface OpenedStream {
   target: ResolvedTarget;
   stream: ChunkStream;
@@ -21,65 +34,135 @@ export interface OpenedStream {
 }
 
 /**
- * Runs a request against a resolved model's targets, in order, failing over on retryable errors until one
- * succeeds. Streams count as succeeded once their first chunk arrived (nothing has reached the client before).
- * Each attempt translates from the original neutral request. Throws the last ProviderError when all fail.
+ * Runs a request against a resolved model's targets until one succeeds. Streams count as succeeded once their
+ * first chunk with content arrived (content-free leading chunks are held back, so nothing has reached the
+ * client before). Each attempt translates from the original neutral request. Failover and retry on
+ * connection errors, timeouts, 429, 5xx and overloaded; a context-length rejection goes to the route's
+ * `contextFallback`; other client errors are thrown at once. Rejects with the last ProviderError when all
+ * attempts fail, or ProviderError('overloaded') with `retryAfterMs` when every target's breaker is open.
+ * Appends one AttemptRecord per attempt to `attempts`. Stateless itself; lives as long as the adapters.
  */
 export interface Executor {
   complete(req: ChatRequest, model: ResolvedModel, signal: AbortSignal, attempts: AttemptRecord[]): Promise<CompletionResult & { target: ResolvedTarget }>;
   openStream(req: ChatRequest, model: ResolvedModel, signal: AbortSignal, attempts: AttemptRecord[]): Promise<OpenedStream>;
 }
 
-export function createExecutor(adapters: ReadonlyMap<string, ProviderAdapter>): Executor {
+export interface ExecutorOptions {
+  /** Jitter source (tests). */
+  random?: () => number;
+}
+
+const sameTarget = (a: ResolvedTarget, b: ResolvedTarget) => a.provider === b.provider && a.upstreamModel === b.upstreamModel;
+
+export function createExecutor(adapters: ReadonlyMap<string, ProviderAdapter>, opts: ExecutorOptions = {}): Executor {
+  const random = opts.random ?? Math.random;
+
   async function run<T>(
+    req: ChatRequest,
     model: ResolvedModel,
     signal: AbortSignal,
     attempts: AttemptRecord[],
-    attempt: (adapter: ProviderAdapter, target: ResolvedTarget) => Promise<T>,
+    attempt: (adapter: ProviderAdapter, target: ResolvedTarget, permit: BreakerPermit) => Promise<T>,
   ): Promise<T> {
+    const { retry: policy, health } = model;
+    let pending = await model.plan(req);
+    /** When each failed target may be tried again (failure time + retry-after, if it sent one). */
+    const retryAt = new Map<ResolvedTarget, { at: number; retryAfterMs: number }>();
+    const skippedOpen: ResolvedTarget[] = [];
     let lastError: unknown;
-    for (const target of model.targets) {
-      const adapter = adapters.get(target.provider);
-      if (!adapter) continue;
-      const started = performance.now();
-      try {
-        const result = await attempt(adapter, target);
-        attempts.push({ provider: target.provider, model: target.upstreamModel, ok: true, ms: performance.now() - started });
-        return result;
-      } catch (err) {
-        const pe = err instanceof ProviderError ? err : undefined;
-        attempts.push({
-          provider: target.provider,
-          model: target.upstreamModel,
-          ok: false,
-          errorClass: pe?.errorClass ?? 'internal',
-          status: pe?.status,
-          ms: performance.now() - started,
-        });
-        lastError = err;
-        if (!pe?.retryable || signal.aborted) throw err;
+    let count = 0;
+    let usedFallback = false;
+
+    for (let round = 0; round <= policy.retries && pending.length > 0; round++) {
+      const failed: ResolvedTarget[] = [];
+      for (let i = 0; i < pending.length && count < policy.maxAttempts; i++) {
+        const target = pending[i]!;
+        const adapter = adapters.get(target.provider);
+        if (!adapter) continue;
+        let waitMs: number | undefined;
+        const prev = retryAt.get(target);
+        if (round > 0 && prev) {
+          const delay = Math.max(backoffMs(policy, round, random), prev.retryAfterMs);
+          waitMs = Math.max(0, Math.round(prev.at + delay - performance.now()));
+          await sleep(waitMs, signal);
+        }
+        const permit = health.acquire(target);
+        if (!permit) {
+          if (!skippedOpen.includes(target)) skippedOpen.push(target);
+          continue;
+        }
+        count++;
+        const started = performance.now();
+        try {
+          const result = await attempt(adapter, target, permit);
+          attempts.push({ provider: target.provider, model: target.upstreamModel, ok: true, ms: performance.now() - started, waitMs, probe: permit === 'probe' || undefined });
+          return result;
+        } catch (err) {
+          const pe = err instanceof ProviderError ? err : undefined;
+          attempts.push({
+            provider: target.provider,
+            model: target.upstreamModel,
+            ok: false,
+            errorClass: pe?.errorClass ?? 'internal',
+            status: pe?.status,
+            ms: performance.now() - started,
+            waitMs,
+            probe: permit === 'probe' || undefined,
+          });
+          lastError = err;
+          if (!pe || pe.errorClass === 'aborted' || signal.aborted) {
+            health.release(target, permit);
+            throw err;
+          }
+          if (!pe.retryable) {
+            health.success(target, permit); // it answered: the request was at fault, not the target
+            const fallback = model.contextFallback;
+            if (pe.errorClass === 'context_length' && fallback && !usedFallback && !sameTarget(fallback, target)) {
+              usedFallback = true;
+              pending = [fallback];
+              i = -1;
+              continue;
+            }
+            throw err;
+          }
+          health.failure(target, permit);
+          if (pe.retryAfterMs !== undefined) health.coolDown(target, pe.retryAfterMs);
+          // A target that asks for a longer pause than we may wait is not retried within this request.
+          if (pe.retryAfterMs === undefined || pe.retryAfterMs <= policy.maxRetryAfterMs) {
+            failed.push(target);
+            retryAt.set(target, { at: performance.now(), retryAfterMs: pe.retryAfterMs ?? 0 });
+          }
+        }
       }
+      pending = failed;
     }
-    throw lastError ?? new ProviderError('network', 'No provider is configured for this model.');
+    if (skippedOpen.length) model.decision.skippedOpen = skippedOpen.map((t) => `${t.provider}/${t.upstreamModel}`);
+    if (lastError !== undefined) throw lastError;
+    if (skippedOpen.length) {
+      const retryAfterMs = Math.min(...skippedOpen.map((t) => health.msUntilHalfOpen(t)));
+      throw new ProviderError('overloaded', 'All upstream targets for this model are temporarily unavailable.', { retryAfterMs: Math.max(1000, retryAfterMs) });
+    }
+    throw new ProviderError('network', 'No provider is configured for this model.');
   }
 
   return {
     complete: (req, model, signal, attempts) =>
-      run(model, signal, attempts, async (adapter, target) => ({
-        ...(await adapter.complete(req, { provider: target.provider, upstreamModel: target.upstreamModel }, signal)),
-        target,
-      })),
+      run(req, model, signal, attempts, async (adapter, target, permit) => {
+        const started = performance.now();
+        const result = await adapter.complete(req, target, signal);
+        model.health.success(target, permit, performance.now() - started, false);
+        return { ...result, target };
+      }),
     openStream: (req, model, signal, attempts) =>
-      run(model, signal, attempts, async (adapter, target) => {
-        const stream = await adapter.stream(req, { provider: target.provider, upstreamModel: target.upstreamModel }, signal);
-        const iterator = stream[Symbol.asyncIterator]();
-        try {
-          const first = await iterator.next();
-          return { target, stream, iterator, first };
-        } catch (err) {
-          await iterator.return?.();
-          throw err;
-        }
+      run(req, model, signal, attempts, async (adapter, target, permit) => {
+        const started = performance.now();
+        const stream = await adapter.stream(req, target, signal);
+        const { first, iterator } = await readToCommit(stream[Symbol.asyncIterator](), (err) => {
+          // After commit: no failover, but the breaker should know the target broke mid-answer.
+          if (err.retryable && !signal.aborted) model.health.failure(target, 'closed');
+        });
+        model.health.success(target, permit, performance.now() - started, true);
+        return { target, stream, iterator, first };
       }),
   };
 }
