@@ -8,8 +8,8 @@ const created = new WeakMap<object, Metrics>();
  * remembered for that runtime (so the pipeline, /metrics and the dashboard always see the same registry).
  */
 export function metricsFor(rt: Runtime): Metrics {
-  const own = (rt as Runtime & { metrics?: Metrics }).metrics;
-  if (own) return own;
+  const own = rt.metrics as Partial<Metrics> | undefined;
+  if (own && typeof own.render === 'function' && typeof own.latency === 'function') return own as Metrics;
   let m = created.get(rt);
   if (!m) created.set(rt, (m = createMetrics()));
   return m;
