@@ -60,7 +60,7 @@ export async function createRuntime({ config, logger, store: given }: RuntimeOpt
     logger,
     store,
     catalog,
-    auth: createAuthenticator(store),
+    auth: createAuthenticator(store, { failOpen: config.state.failMode === 'open' }),
     adapters,
     executor: createExecutor(adapters),
     guards: createGuardRegistry(config),

@@ -1,6 +1,7 @@
 import { GatewayError } from '../core/errors.js';
 import type { ApiKey, StateStore, Team } from '../state/state-store.js';
 import { hashKey, sameHash } from './keys.js';
+import { StateUnavailableError } from '../state/errors.js';
 
 /** Who is calling: the key and its team, as stored. */
 export interface Principal {
@@ -16,20 +17,46 @@ export interface Authenticator {
   authenticate(headers: Record<string, string | string[] | undefined>, now?: number): Promise<Principal>;
 }
 
-export function createAuthenticator(store: StateStore): Authenticator {
+/**
+ * With `failOpen`, a key verified in the last `LAST_KNOWN_GOOD_MS` is still accepted while the store is
+ * unreachable (fail-open serves known callers unmetered; it never admits an unknown key).
+ */
+const LAST_KNOWN_GOOD_MS = 10 * 60_000;
+const LAST_KNOWN_GOOD_MAX = 10_000;
+
+export function createAuthenticator(store: StateStore, opts: { failOpen?: boolean } = {}): Authenticator {
+  const lastKnownGood = new Map<string, { principal: Principal; at: number }>();
+
+  async function lookup(hash: string, now: number): Promise<Principal | undefined> {
+    const key = await store.getKeyByHash(hash);
+    if (!key || !sameHash(key.hash, hash)) return undefined;
+    const team = await store.getTeam(key.teamId);
+    return team ? { key, team } : undefined;
+  }
+
   return {
     async authenticate(headers, now = Date.now()) {
       const secret = extractKey(headers);
       if (!secret) throw invalid('You did not provide an API key. Send it as "Authorization: Bearer <key>".');
       const hash = hashKey(secret);
-      const key = await store.getKeyByHash(hash);
-      if (!key || !sameHash(key.hash, hash)) throw invalid('Incorrect API key provided.');
+      let principal: Principal | undefined;
+      try {
+        principal = await lookup(hash, now);
+      } catch (err) {
+        const known = opts.failOpen ? lastKnownGood.get(hash) : undefined;
+        if (!(err instanceof StateUnavailableError) || !known || now - known.at > LAST_KNOWN_GOOD_MS) throw err;
+        principal = known.principal;
+      }
+      if (!principal) throw invalid('Incorrect API key provided.');
+      const { key } = principal;
       if (key.revokedAt !== undefined && key.revokedAt <= now) throw invalid('This API key has been revoked.');
       if (key.expiresAt !== undefined && key.expiresAt <= now) throw invalid('This API key has expired.');
-      const team = await store.getTeam(key.teamId);
-      if (!team) throw invalid('Incorrect API key provided.');
+      if (opts.failOpen) {
+        if (lastKnownGood.size >= LAST_KNOWN_GOOD_MAX) lastKnownGood.delete(lastKnownGood.keys().next().value!);
+        lastKnownGood.set(hash, { principal, at: now });
+      }
       void store.touchKey(key.id, now).catch(() => undefined);
-      return { key, team };
+      return principal;
     },
   };
 }

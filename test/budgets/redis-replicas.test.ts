@@ -80,15 +80,16 @@ describe.skipIf(!available.ok)('two gateway replicas on one Redis', () => {
   });
 
   it('Redis stopped: fail-closed answers 503 fast, fail-open serves; both recover when Redis returns', async () => {
+    expect((await chat(b)).status).toBe(200); // b has now verified this key
     await redis.stop();
     const t0 = performance.now();
     const closed = await chat(a);
     expect(closed.status).toBe(503);
     expect((await closed.json()).error.code).toBe('state_unavailable');
     expect(performance.now() - t0).toBeLessThan(3000);
-    // Fail-open still needs the key: authentication cannot be skipped, so it refuses with 503 too, never a hang.
-    const open = await chat(b);
-    expect([200, 503]).toContain(open.status);
+    // Fail-open serves keys it verified recently (last known good), unmetered; an unknown key is still refused.
+    expect((await chat(b)).status).toBe(200);
+    expect((await chat(b, 'gw-never-seen-key-0123456789abcdefghijklmnop')).status).toBe(503);
     await redis.start();
     await new Promise((r) => setTimeout(r, 1500));
     expect((await chat(a)).status).toBe(200);
