@@ -28,9 +28,10 @@ interface Totals {
   guardBlocks: number;
 }
 
+const FIELDS = ['requests', 'promptTokens', 'completionTokens', 'costMicros', 'cacheHits', 'savedMicros', 'errors', 'guardBlocks'] as const;
 const zero = (): Totals => ({ requests: 0, promptTokens: 0, completionTokens: 0, costMicros: 0, cacheHits: 0, savedMicros: 0, errors: 0, guardBlocks: 0 });
 function add(t: Totals, r: UsageRow) {
-  for (const k of Object.keys(t) as (keyof Totals)[]) t[k] += r[k];
+  for (const k of FIELDS) t[k] += r[k];
 }
 
 /** Series aligned on `buckets`: name → values (one per bucket, 0 where nothing was recorded). */

@@ -19,7 +19,7 @@ export function drawChart(container, buckets, series, { unit = '', scale = 1 } =
     return;
   }
   const data = [buckets.map((b) => b / 1000), ...names.map((n) => series[n].map((v) => v / scale))];
-  const fmt = (v) => (v == null ? '–' : unit === '$' ? '$' + v.toFixed(v < 1 ? 4 : 2) : Math.round(v).toLocaleString('en-US'));
+  const fmt = (v) => (v == null ? '–' : unit === '$' ? '$' + v.toFixed(v !== 0 && Math.abs(v) < 0.1 ? 4 : 2) : Math.round(v).toLocaleString('en-US'));
   const opts = {
     width: Math.max(260, container.clientWidth),
     height: 220,
@@ -27,7 +27,7 @@ export function drawChart(container, buckets, series, { unit = '', scale = 1 } =
       {},
       ...names.map((n, i) => ({ label: n, stroke: PALETTE[i % PALETTE.length], fill: PALETTE[i % PALETTE.length] + '22', width: 2, value: (_u, v) => fmt(v), points: { show: buckets.length <= 48 } })),
     ],
-    axes: [{}, { values: (_u, ticks) => ticks.map(fmt), size: 60 }],
+    axes: [{}, { values: (_u, ticks) => ticks.map(fmt), size: 70 }],
     legend: { live: true },
     cursor: { drag: { x: false, y: false } },
   };
