@@ -122,7 +122,8 @@ export function createModelCatalog(config: GatewayConfig, deps: CatalogDeps = {}
   const allowed = (team: Team, key: ApiKey | undefined, name: string, provider: string) =>
     matches(team.allowedModels, name, provider) && (!key?.allowedModels || matches(key.allowedModels, name, provider));
 
-  function perRequest(name: string, plan: RoutePlan, opts: ResolveOptions | undefined, tokens: () => number): ResolvedModel {
+  /** `knownTokens`: a prompt estimate conditions already made; otherwise counted from the request when needed. */
+  function perRequest(name: string, plan: RoutePlan, knownTokens: number | undefined): ResolvedModel {
     let needs: RequestNeeds | undefined;
     const decision: RoutingDecision = { route: plan.id, strategy: plan.strategy };
     return {
@@ -133,7 +134,7 @@ export function createModelCatalog(config: GatewayConfig, deps: CatalogDeps = {}
       health,
       decision,
       plan(req) {
-        const needsOf = () => (needs ??= requestNeeds(req, opts?.promptTokens ?? tokens()));
+        const needsOf = () => (needs ??= requestNeeds(req, knownTokens ?? estimatePromptTokens(req, plan.targets[0]!.upstreamModel)));
         return plan.order(req, needsOf, decision);
       },
     };
@@ -141,22 +142,21 @@ export function createModelCatalog(config: GatewayConfig, deps: CatalogDeps = {}
 
   const catalog: ModelCatalog = {
     resolve(name, team, key, opts) {
-      let tokens: number | undefined;
-      const promptTokens = (firstTarget: ResolvedTarget) => () =>
-        (tokens ??= opts?.promptTokens ?? (opts?.request ? estimatePromptTokens(opts.request, firstTarget.upstreamModel) : 0));
       const plans = byName.get(name);
       if (plans) {
         if (!allowed(team, key, name, plans[0]!.targets[0]!.provider)) throw notAllowed(name);
-        const first = plans[0]!.targets[0]!;
+        let tokens = opts?.promptTokens;
+        const request = opts?.request;
         const input = {
           team: team.id,
           headers: opts?.headers,
-          metadata: opts?.metadata ?? (opts?.request?.body.metadata as Record<string, unknown> | undefined),
-          promptTokens: promptTokens(first),
+          metadata: opts?.metadata ?? (request?.body.metadata as Record<string, unknown> | undefined),
+          // Counted only if a condition asks; without the request, prompt-size conditions see 0.
+          promptTokens: () => tokens ?? (request ? (tokens = estimatePromptTokens(request, plans[0]!.targets[0]!.upstreamModel)) : 0),
         };
         const plan = plans.length === 1 && !plans[0]!.conditional ? plans[0] : plans.find((p) => p.when(input));
         if (!plan) throw new GatewayError('model_not_found', `No route of the model '${name}' applies to this request.`, { param: 'model' });
-        return perRequest(name, plan, opts, promptTokens(plan.targets[0]!));
+        return perRequest(name, plan, tokens);
       }
       const slash = name.indexOf('/');
       const provider = slash > 0 ? name.slice(0, slash) : '';
@@ -166,7 +166,7 @@ export function createModelCatalog(config: GatewayConfig, deps: CatalogDeps = {}
       }
       if (!allowed(team, key, name, provider)) throw notAllowed(name);
       const target: ResolvedTarget = { provider, upstreamModel, info: byUpstream.get(name) };
-      return perRequest(name, singleTargetPlan(name, target, retry), opts, promptTokens(target));
+      return perRequest(name, singleTargetPlan(name, target, retry), opts?.promptTokens);
     },
     list(team, key) {
       return [...byName.entries()]
