@@ -16,6 +16,8 @@ import { createGuardRegistry, type GuardRegistry } from './pipeline/team-guards.
 import type { RequestContext } from './pipeline/context.js';
 import type { ChatRequest } from './core/types.js';
 import type { EffectivePolicy } from './config/policy.js';
+import { createResponseCache, type ResponseCache } from './cache/response-cache.js';
+import { createSemanticBackend, type SemanticBackend } from './semantic.js';
 
 export interface Runtime {
   readonly config: GatewayConfig;
@@ -28,6 +30,10 @@ export interface Runtime {
   readonly guards: GuardRegistry;
   /** Embedding-based features (semantic cache, deny topics, semantic routes); absent when no embedder is available. */
   readonly semantic?: SemanticServices;
+  /** Response cache (exact + semantic); absent only in stripped-down runtimes. */
+  readonly cache?: ResponseCache;
+  /** Embedder and vector store (the embedder may still be loading, or absent). */
+  readonly vectors: SemanticBackend;
   /** Prometheus metrics; absent when disabled. */
   readonly metrics?: PipelineMetrics;
   close(): Promise<void>;
@@ -37,6 +43,7 @@ export interface Runtime {
 export interface PipelineMetrics {
   recordRequest(ctx: RequestContext): void;
   recordGuard(guard: string, action: string): void;
+  recordCache?(result: 'hit' | 'miss' | 'bypass', savedMicros?: number, lookupMs?: number): void;
 }
 
 export interface SemanticServices {
@@ -55,6 +62,7 @@ export async function createRuntime({ config, logger, store: given }: RuntimeOpt
   const adapters = new Map<string, ProviderAdapter>();
   for (const [name, p] of Object.entries(config.providers)) adapters.set(name, createAdapter({ name, ...p }));
   const catalog = createModelCatalog(config);
+  const vectors = createSemanticBackend(config, logger);
   return {
     config,
     logger,
@@ -64,8 +72,11 @@ export async function createRuntime({ config, logger, store: given }: RuntimeOpt
     adapters,
     executor: createExecutor(adapters),
     guards: createGuardRegistry(config),
+    vectors,
+    cache: createResponseCache({ store, vectors: vectors.vectors, embedder: vectors.embedder }),
     async close() {
       await Promise.allSettled([...adapters.values()].map((a) => a.close()));
+      await vectors.close();
       if (!given) await store.close();
     },
   };

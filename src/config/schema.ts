@@ -147,6 +147,33 @@ export const configSchema = z
     routes: routesSchema.default({}),
     /** Failover: retry policy and circuit breakers (see docs/routing.md). */
     routing: routingSchema.default(() => routingSchema.parse({})),
+    /** Embeddings for the semantic cache, deny topics and semantic routes. `off` turns those features off. */
+    embeddings: z
+      .discriminatedUnion('kind', [
+        z.object({ kind: z.literal('off') }).strict(),
+        z
+          .object({
+            kind: z.literal('local'),
+            model: z.string().default('Xenova/all-MiniLM-L6-v2'),
+            modelDir: z.string().default('./models'),
+            allowRemote: z.boolean().default(false),
+            quantized: z.boolean().default(true),
+          })
+          .strict(),
+        z.object({ kind: z.literal('provider'), provider: z.string(), model: z.string(), dimension: z.number().int().positive().optional() }).strict(),
+      ])
+      .default({ kind: 'off' }),
+    vectorStore: z
+      .object({
+        kind: z.enum(['embedded', 'qdrant']).default('embedded'),
+        /** Embedded: bound on entries (least recently used evicted). */
+        maxEntries: z.number().int().positive().default(100_000),
+        url: z.string().optional(),
+        apiKey: z.string().optional(),
+        collection: z.string().default('gateway_cache'),
+      })
+      .strict()
+      .default(() => ({}) as never),
     /** Gateway-wide guard policy; teams override it in `policy.guards`. */
     guards: guardPolicySchema.default({}),
     /** Gateway-wide cache policy; teams override it in `policy.cache`. */
@@ -161,6 +188,12 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['models', name, 'provider'], message: `unknown provider "${m.provider}"` });
     }
     for (const issue of routeConfigIssues(cfg)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    if (cfg.embeddings.kind === 'provider' && cfg.providers[cfg.embeddings.provider]?.kind !== 'openai') {
+      ctx.addIssue({ code: 'custom', path: ['embeddings', 'provider'], message: 'must name a provider of kind openai' });
+    }
+    if (cfg.vectorStore.kind === 'qdrant' && !cfg.vectorStore.url) {
+      ctx.addIssue({ code: 'custom', path: ['vectorStore', 'url'], message: 'required when kind is qdrant' });
+    }
     cfg.keys.forEach((k, i) => {
       if (!cfg.teams[k.team]) ctx.addIssue({ code: 'custom', path: ['keys', i, 'team'], message: `unknown team "${k.team}"` });
     });

@@ -12,6 +12,6 @@ export function registerChatRoute(app: FastifyInstance, rt: Runtime): void {
     reply.hijack();
     const sink = createNodeSink(reply.raw);
     sink.setHeader('x-request-id', ctx.id);
-    await runChat(rt, ctx, request.body, sink);
+    await runChat(rt, ctx, request.body, request.headers, sink);
   });
 }

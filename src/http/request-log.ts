@@ -21,7 +21,6 @@ export function logChatRequest(logger: Logger, ctx: RequestContext): void {
       attempts: ctx.attempts.length > 1 || ctx.attempts.some((a) => !a.ok) ? ctx.attempts : ctx.attempts.length,
       tokens: u ? { prompt: u.promptTokens, completion: u.completionTokens, cached: u.cachedTokens, estimated: u.estimated || undefined } : undefined,
       costMicros: ctx.costMicros,
-      cache: ctx.cache,
       ...ctx.notes,
     },
     'chat completion',

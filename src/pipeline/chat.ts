@@ -14,11 +14,19 @@ import { admit, type Admission } from './admission.js';
 import type { RequestContext } from './context.js';
 import { finishChat } from './finish.js';
 import { applyInputGuards } from './input-guards.js';
+import { lookupCache, serveCached, writeCache, type CacheState } from './cache-stage.js';
+import { createStreamAssembler } from '../cache/stream-assembler.js';
 import { createChunkTransformer, needsOutputTransform, transformResponse, type OutputPlan } from './output-transform.js';
 import type { ResponseSink } from './response-sink.js';
 
 /** Runs one chat request to the end: answer written, usage settled, ledger and log updated. Never throws. */
-export async function runChat(rt: Runtime, ctx: RequestContext, body: unknown, sink: ResponseSink): Promise<void> {
+export async function runChat(
+  rt: Runtime,
+  ctx: RequestContext,
+  body: unknown,
+  headers: Record<string, string | string[] | undefined>,
+  sink: ResponseSink,
+): Promise<void> {
   let admission: Admission | undefined;
   try {
     const req = normaliseChatRequest(body);
@@ -28,8 +36,11 @@ export async function runChat(rt: Runtime, ctx: RequestContext, body: unknown, s
     const teamGuards = rt.guards.forTeam(ctx.principal!.team);
     const guarded = await applyInputGuards(rt, ctx, req, teamGuards, sink);
     const plan: OutputPlan = { pii: guarded.pii, redact: guarded.outputRedaction ? teamGuards.pii : undefined };
-    if (req.stream) await streamChat(rt, ctx, guarded.req, sink, admission, plan);
-    else await completeChat(rt, ctx, guarded.req, sink, plan);
+    const cache = await lookupCache(rt, ctx, guarded.req, teamGuards.policy.cache, headers, sink);
+    const answer: Answer = { rt, ctx, req: guarded.req, sink, admission, plan, cache };
+    if (cache?.result.status === 'hit') await serveCached(ctx, guarded.req, cache.result.response, plan, sink);
+    else if (req.stream) await streamChat(answer);
+    else await completeChat(answer);
   } catch (err) {
     failBeforeAnswer(rt, ctx, err, sink);
   } finally {
@@ -37,7 +48,18 @@ export async function runChat(rt: Runtime, ctx: RequestContext, body: unknown, s
   }
 }
 
-async function completeChat(rt: Runtime, ctx: RequestContext, req: ChatRequest, sink: ResponseSink, plan: OutputPlan): Promise<void> {
+/** What answering one admitted, guarded request needs. */
+interface Answer {
+  rt: Runtime;
+  ctx: RequestContext;
+  req: ChatRequest;
+  sink: ResponseSink;
+  admission: Admission;
+  plan: OutputPlan;
+  cache?: CacheState;
+}
+
+async function completeChat({ rt, ctx, req, sink, plan, cache }: Answer): Promise<void> {
   const started = performance.now();
   try {
     const result = await rt.executor.complete(req, ctx.model!, sink.signal, ctx.attempts);
@@ -45,8 +67,11 @@ async function completeChat(rt: Runtime, ctx: RequestContext, req: ChatRequest, 
     ctx.target = result.target;
     ctx.usage = result.usage;
     setTargetHeaders(ctx, sink);
+    // The cache keeps the provider's answer (with this request's placeholders), not the restored one.
+    const raw = cache && needsOutputTransform(plan) ? structuredClone(result.response) : result.response;
     if (needsOutputTransform(plan)) transformResponse(plan, result.response);
     respondJson(ctx, sink, result.response);
+    writeCache(rt, ctx, cache, raw);
   } catch (err) {
     ctx.upstreamMs += performance.now() - started;
     throw err;
@@ -60,7 +85,8 @@ function respondJson(ctx: RequestContext, sink: ResponseSink, response: ChatResp
   sink.sendJson(200, response);
 }
 
-async function streamChat(rt: Runtime, ctx: RequestContext, req: ChatRequest, sink: ResponseSink, admission: Admission, plan: OutputPlan): Promise<void> {
+async function streamChat(answer: Answer): Promise<void> {
+  const { rt, ctx, req, sink } = answer;
   const started = performance.now();
   let opened: OpenedStream;
   try {
@@ -74,7 +100,7 @@ async function streamChat(rt: Runtime, ctx: RequestContext, req: ChatRequest, si
   sink.startStream();
   ctx.status = 200;
   ctx.ttfbMs = performance.now() - ctx.startedAt;
-  await relayStream(ctx, req, opened, sink, admission, plan);
+  await relayStream(answer, opened);
 }
 
 /**
@@ -83,9 +109,10 @@ async function streamChat(rt: Runtime, ctx: RequestContext, req: ChatRequest, si
  * a usage figure, and hides the usage chunk (always requested upstream) from clients that did not ask for it.
  * After the first byte, an upstream failure becomes a final error frame and never `[DONE]`.
  */
-async function relayStream(ctx: RequestContext, req: ChatRequest, opened: OpenedStream, sink: ResponseSink, admission: Admission, plan: OutputPlan) {
+async function relayStream({ rt, ctx, req, sink, admission, plan, cache }: Answer, opened: OpenedStream) {
   const counter = createCompletionCounter(opened.target.upstreamModel);
   const transformer = needsOutputTransform(plan) ? createChunkTransformer(plan) : undefined;
+  const assembler = cache ? createStreamAssembler() : undefined;
   let next = opened.first;
   let completed = false;
   try {
@@ -104,6 +131,7 @@ async function relayStream(ctx: RequestContext, req: ChatRequest, opened: Opened
       }
       const over = counter.tokens() - admission.heldOutputTokens;
       if (over > 0) await admission.extendOrThrow(over);
+      assembler?.add(chunk);
       transformer?.apply(chunk);
       const usageOnly = chunk.choices.length === 0 && chunk.usage;
       if (!usageOnly || req.includeUsage) await sink.writeEvent(JSON.stringify(chunk));
@@ -112,7 +140,11 @@ async function relayStream(ctx: RequestContext, req: ChatRequest, opened: Opened
     }
     completed = next.done === true;
     if (sink.closed) markClientAbort(ctx);
-    else sink.endStream();
+    else {
+      sink.endStream();
+      const whole = completed ? assembler?.result() : undefined;
+      if (whole) writeCache(rt, ctx, cache, whole);
+    }
   } catch (err) {
     if (sink.closed) markClientAbort(ctx);
     else {

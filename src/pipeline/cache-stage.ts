@@ -1,0 +1,89 @@
+/**
+ * Stage 5 in the pipeline: looks the request up in the response cache, serves a hit (JSON or replayed SSE,
+ * whichever the client asked for), and after a miss stores the answer. Hits are not charged: the ledger gets
+ * the cost they saved instead.
+ */
+import type { EffectiveCache } from '../config/policy.js';
+import type { CacheResult } from '../cache/response-cache.js';
+import { replayChunks } from '../cache/replay.js';
+import type { ChatRequest, ChatResponse } from '../core/types.js';
+import { usageFromOpenAI } from '../tokens/usage-extract.js';
+import { costMicros } from '../usage/pricing.js';
+import type { Runtime } from '../runtime.js';
+import { priceOf } from './admission.js';
+import type { RequestContext } from './context.js';
+import { createChunkTransformer, needsOutputTransform, transformResponse, type OutputPlan } from './output-transform.js';
+import type { ResponseSink } from './response-sink.js';
+
+export interface CacheState {
+  policy: EffectiveCache;
+  result: CacheResult;
+}
+
+export async function lookupCache(
+  rt: Runtime,
+  ctx: RequestContext,
+  req: ChatRequest,
+  policy: EffectiveCache,
+  headers: Record<string, string | string[] | undefined>,
+  sink: ResponseSink,
+): Promise<CacheState | undefined> {
+  if (policy.mode === 'off' || !rt.cache) return undefined;
+  const t0 = performance.now();
+  const scope = policy.scope || `team:${ctx.principal!.team.id}`;
+  let result: CacheResult;
+  try {
+    result = await rt.cache.lookup(req, policy, scope, ctx.model!.name, headers);
+  } catch (err) {
+    rt.logger.warn({ err: (err as Error).message, reqId: ctx.id }, 'cache lookup failed; serving from the provider');
+    result = { status: 'bypass', reason: 'error', write: false };
+  }
+  const lookupMs = performance.now() - t0;
+  ctx.cache = result.status;
+  sink.setHeader('x-gateway-cache', result.status);
+  if (result.status === 'hit') {
+    if (result.layer === 'semantic') sink.setHeader('x-gateway-cache-similarity', result.similarity!.toFixed(4));
+    const usage = result.response.usage ? usageFromOpenAI(result.response.usage) : undefined;
+    const price = priceOf(ctx.model!.targets[0]);
+    ctx.savedMicros = usage && price ? costMicros(usage, price) : 0;
+  }
+  ctx.notes.cache = {
+    status: result.status,
+    ...(result.status === 'hit' ? { layer: result.layer, similarity: result.similarity } : {}),
+    ...(result.status === 'bypass' ? { reason: result.reason } : {}),
+    ...(result.status === 'miss' && result.shadow ? { shadow: result.shadow } : {}),
+    ms: Math.round(lookupMs * 100) / 100,
+  };
+  rt.metrics?.recordCache?.(result.status, ctx.savedMicros, lookupMs);
+  return { policy, result };
+}
+
+/** Answers from a cache hit: fresh id and timestamp, this request's pseudonyms restored. */
+export async function serveCached(ctx: RequestContext, req: ChatRequest, cached: ChatResponse, plan: OutputPlan, sink: ResponseSink): Promise<void> {
+  const id = `chatcmpl-${ctx.id}`;
+  const created = Math.floor(Date.now() / 1000);
+  ctx.status = 200;
+  ctx.ttfbMs = performance.now() - ctx.startedAt;
+  sink.setHeader('server-timing', `gateway;dur=${ctx.ttfbMs.toFixed(2)}, upstream;dur=0`);
+  if (!req.stream) {
+    if (needsOutputTransform(plan)) transformResponse(plan, cached);
+    sink.sendJson(200, { ...cached, id, created });
+    return;
+  }
+  const transformer = needsOutputTransform(plan) ? createChunkTransformer(plan) : undefined;
+  sink.startStream();
+  for (const chunk of replayChunks(cached, id, created)) {
+    if (chunk.choices.length === 0 && !req.includeUsage) continue;
+    transformer?.apply(chunk);
+    await sink.writeEvent(JSON.stringify(chunk));
+  }
+  sink.endStream();
+}
+
+/** Stores a fresh answer after a miss; in the background, failures only logged. */
+export function writeCache(rt: Runtime, ctx: RequestContext, state: CacheState | undefined, response: ChatResponse): void {
+  if (!state || state.result.status === 'hit' || !rt.cache) return;
+  rt.cache.write(state.result, response, state.policy).catch((err) =>
+    rt.logger.warn({ err: (err as Error).message, reqId: ctx.id }, 'cache write failed'),
+  );
+}

@@ -1,0 +1,63 @@
+/**
+ * The embedding-backed parts of the runtime: embedder (loaded in the background so start-up never waits for a
+ * model), vector store, and the response cache on top. Until the embedder is ready — or forever when none is
+ * reachable, after one warning — the semantic layer is simply skipped; the exact cache works regardless.
+ */
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { GatewayConfig } from './config/schema.js';
+import { createEmbedderOrNull, type Embedder, type EmbeddingsConfig } from './embeddings/embedder.js';
+import { createEmbeddedVectorStore } from './vector/embedded-vector-store.js';
+import { createQdrantVectorStore } from './vector/qdrant-vector-store.js';
+import type { VectorStore } from './vector/vector-store.js';
+
+export interface SemanticBackend {
+  /** The embedder once loaded and its vector store initialised; null before that or when unavailable. */
+  embedder(): Embedder | null;
+  readonly vectors: VectorStore;
+  /** Resolves when loading finished (ready or given up). */
+  readonly ready: Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createSemanticBackend(config: GatewayConfig, logger: Logger): SemanticBackend {
+  const vs = config.vectorStore;
+  const vectors =
+    vs.kind === 'qdrant'
+      ? createQdrantVectorStore({ url: vs.url!, apiKey: vs.apiKey, collection: vs.collection })
+      : createEmbeddedVectorStore({ dir: vectorDir(config.state.dataDir), maxEntries: vs.maxEntries });
+  let embedder: Embedder | null = null;
+  const ready = createEmbedderOrNull(embeddingsConfig(config), logger)
+    .then(async (e) => {
+      if (!e) return;
+      await vectors.init(e.dimension);
+      embedder = e;
+    })
+    .catch((err) => logger.warn({ err: (err as Error).message }, 'semantic features disabled: vector store failed to start'));
+  return {
+    embedder: () => embedder,
+    vectors,
+    ready,
+    async close() {
+      await ready;
+      await embedder?.close();
+      await vectors.close();
+    },
+  };
+}
+
+function embeddingsConfig(config: GatewayConfig): EmbeddingsConfig {
+  const e = config.embeddings;
+  if (e.kind !== 'provider') return e;
+  const p = config.providers[e.provider];
+  return { kind: 'provider', baseUrl: p.baseUrl, apiKey: p.apiKey, model: e.model, dimension: e.dimension };
+}
+
+function vectorDir(dataDir: string): string {
+  if (dataDir === ':memory:') return mkdtempSync(join(tmpdir(), 'gateway-vectors-'));
+  const dir = join(dataDir, 'vectors');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
