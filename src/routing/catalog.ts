@@ -6,12 +6,11 @@
 import type { GatewayConfig, ModelConfig } from '../config/schema.js';
 import type { ChatRequest } from '../core/types.js';
 import { GatewayError } from '../core/errors.js';
-import type { Embedder } from '../embeddings/embedder.js';
 import type { ApiKey, Team } from '../state/state-store.js';
 import { estimatePromptTokens, requestNeeds, type RequestNeeds } from './request-needs.js';
 import { createRoutePlan, singleTargetPlan, type RoutePlan, type RoutingDecision } from './route-plan.js';
 import { retrySchema, routeConfigIssues, routingSchema, type RetryPolicy, type TargetRef } from './route-schema.js';
-import type { SemanticLogger } from './semantic-rules.js';
+import type { EmbedderSource, SemanticLogger } from './semantic-rules.js';
 import type { ResolvedTarget } from './strategies.js';
 import { createTargetHealth, type BreakerStateEntry, type TargetHealth } from './target-health.js';
 
@@ -66,8 +65,11 @@ export interface ModelCatalog {
 }
 
 export interface CatalogDeps {
-  /** For `semantic` routes; null/undefined → they always use their default targets. */
-  embedder?: Embedder | null;
+  /**
+   * For `semantic` routes: the embedder or a promise of it (e.g. `backend.ready.then(() => backend.embedder())`).
+   * Until it resolves, and forever if it is null, semantic routes use their default targets.
+   */
+  embedder?: EmbedderSource;
   logger?: SemanticLogger;
   /** Injected for tests: weighted/latency draws, breaker clock. */
   random?: () => number;

@@ -3,12 +3,11 @@
  * `order` is called once per request.
  */
 import type { ChatRequest } from '../core/types.js';
-import type { Embedder } from '../embeddings/embedder.js';
 import { compileCondition, type ConditionFn } from './route-conditions.js';
 import type { RetryPolicy, RouteSpec, StrategyName } from './route-schema.js';
 import type { RequestNeeds } from './request-needs.js';
 import { routingText } from './request-needs.js';
-import { createSemanticRules, type SemanticLogger, type SemanticRules } from './semantic-rules.js';
+import { createSemanticRules, type EmbedderSource, type SemanticLogger, type SemanticRules } from './semantic-rules.js';
 import { capableFirst, healthyFirst, orderByCost, orderByLatency, orderWeighted, type ResolvedTarget } from './strategies.js';
 import type { TargetHealth } from './target-health.js';
 
@@ -45,7 +44,7 @@ export interface PlanDeps {
   resolveTarget(ref: RouteSpec['targets'][number]): ResolvedTarget;
   health: TargetHealth;
   retry: RetryPolicy;
-  embedder?: Embedder | null;
+  embedder?: EmbedderSource;
   random: () => number;
   logger?: SemanticLogger;
 }

@@ -11,18 +11,22 @@ export interface SemanticMatch {
   /** Best similarity seen (for the log line); NaN when nothing was compared. */
   similarity: number;
   /** Why no rule was picked, when none was. */
-  reason?: 'below_threshold' | 'no_embedder' | 'embed_failed' | 'empty_prompt';
+  reason?: 'below_threshold' | 'no_embedder' | 'not_ready' | 'embed_failed' | 'empty_prompt';
 }
 
 /**
- * Matches prompts against rules. Lifetime: the catalog's. `match` never rejects: any embedding failure means
- * "no rule" (the default targets serve), as the design asks of every semantic feature.
+ * Matches prompts against rules. Lifetime: the catalog's. `match` never rejects and never waits for start-up:
+ * until the embedder is loaded and the examples embedded, or after any embedding failure, it answers "no rule"
+ * (the default targets serve), as the design asks of every semantic feature.
  */
 export interface SemanticRules {
-  /** Resolves once the examples are embedded (or failed to be); `match` awaits it by itself. */
+  /** Resolves once the examples are embedded (or that failed, or there is no embedder). */
   readonly ready: Promise<void>;
   match(text: string): Promise<SemanticMatch>;
 }
+
+/** The embedder, or a promise of it (it may load in the background); null/undefined = none. */
+export type EmbedderSource = Embedder | null | undefined | Promise<Embedder | null>;
 
 export interface SemanticLogger {
   warn(obj: Record<string, unknown>, msg: string): void;
@@ -32,24 +36,28 @@ export function createSemanticRules(
   routeName: string,
   rules: readonly { name: string; examples: readonly string[] }[],
   threshold: number,
-  embedder: Embedder | null | undefined,
+  embedderSource: EmbedderSource,
   logger?: SemanticLogger,
 ): SemanticRules {
-  /** Example vectors, flattened, with the rule each belongs to. */
+  /** Example vectors, flattened, with the rule each belongs to; set once embedded. */
   let vectors: Float32Array[] = [];
   let owners: number[] = [];
-  let failed = !embedder;
+  let embedder: Embedder | null = null;
+  let state: 'loading' | 'ready' | 'off' | 'failed' = 'loading';
 
   const ready = (async () => {
-    if (!embedder) return;
+    const e = await Promise.resolve(embedderSource).catch(() => null);
+    if (!e) return void (state = 'off');
     const texts: string[] = [];
     const who: number[] = [];
     rules.forEach((r, i) => r.examples.forEach((e) => (texts.push(e), who.push(i))));
     try {
-      vectors = await embedder.embed(texts);
+      vectors = await e.embed(texts);
       owners = who;
+      embedder = e;
+      state = 'ready';
     } catch (err) {
-      failed = true;
+      state = 'failed';
       logger?.warn({ route: routeName, reason: (err as Error).message }, 'semantic route: could not embed rule examples; default targets will serve');
     }
   })();
@@ -57,8 +65,10 @@ export function createSemanticRules(
   return {
     ready,
     async match(text) {
-      await ready;
-      if (failed || !embedder) return { rule: -1, similarity: NaN, reason: failed && embedder ? 'embed_failed' : 'no_embedder' };
+      if (state !== 'ready' || !embedder) {
+        const reason = state === 'loading' ? 'not_ready' : state === 'failed' ? 'embed_failed' : 'no_embedder';
+        return { rule: -1, similarity: NaN, reason };
+      }
       if (!text.trim()) return { rule: -1, similarity: NaN, reason: 'empty_prompt' };
       let q: Float32Array;
       try {

@@ -45,6 +45,7 @@ describe('semantic strategy', () => {
   it('the threshold decides between a weak match and the default', async () => {
     const strict = { assistant: { ...routes.assistant, threshold: 0.95 } };
     const catalog = createModelCatalog(testConfig({ routes: strict }), { embedder: wordEmbedder() });
+    await catalog.ready();
     const m = catalog.resolve('assistant', team());
     expect((await m.plan(ask('please write a python function that sorts a list')))[0]!.upstreamModel).toBe('gpt-4o-mini');
     expect(m.decision.rule).toBe('default');
@@ -58,10 +59,22 @@ describe('semantic strategy', () => {
     const warnings: unknown[] = [];
     const broken = { ...wordEmbedder(), embed: async () => Promise.reject(new Error('model gone')) };
     const failing = createModelCatalog(testConfig({ routes }), { embedder: broken, logger: { warn: (o) => warnings.push(o) } });
+    await failing.ready();
     const m = failing.resolve('assistant', team());
     expect((await m.plan(ask('write a python function')))[0]!.upstreamModel).toBe('gpt-4o-mini');
     expect(warnings).toHaveLength(1);
   });
+});
+
+it('an embedder still loading: default targets until it is ready, then rules apply', async () => {
+  let resolve!: (e: ReturnType<typeof wordEmbedder>) => void;
+  const loading = new Promise<ReturnType<typeof wordEmbedder>>((r) => (resolve = r));
+  const catalog = createModelCatalog(testConfig({ routes }), { embedder: loading });
+  const first = async () => (await catalog.resolve('assistant', team()).plan(ask('write a python function')))[0]!.upstreamModel;
+  expect(await first()).toBe('gpt-4o-mini');
+  resolve(wordEmbedder());
+  await catalog.ready();
+  expect(await first()).toBe('gpt-4.1');
 });
 
 describe('semantic route end to end (real adapters, fake upstream)', () => {
@@ -79,6 +92,7 @@ describe('semantic route end to end (real adapters, fake upstream)', () => {
     const config = testConfig({ routes }, upstream);
     for (const [name, p] of Object.entries(config.providers)) adapters.set(name, createAdapter({ name, ...p }));
     const catalog = createModelCatalog(config, { embedder: wordEmbedder() });
+    await catalog.ready();
     const executor = createExecutor(adapters);
     const signal = new AbortController().signal;
 
