@@ -13,7 +13,7 @@ import { createAdapter } from '../providers/index.js';
 import type { ProviderAdapter } from '../providers/types.js';
 import type { StateStore } from './state/state-store.js';
 import { createGuardRegistry, type GuardRegistry } from './pipeline/team-guards.js';
-import type { RequestContext } from './pipeline/context.js';
+import { createMetrics, type Metrics } from './metrics/index.js';
 import type { ChatRequest } from './core/types.js';
 import type { EffectivePolicy } from './config/policy.js';
 import { createResponseCache, type ResponseCache } from './cache/response-cache.js';
@@ -35,16 +35,10 @@ export interface Runtime {
   /** Embedder and vector store (the embedder may still be loading, or absent). */
   readonly vectors: SemanticBackend;
   /** Prometheus metrics; absent when disabled. */
-  readonly metrics?: PipelineMetrics;
+  readonly metrics?: Metrics;
   close(): Promise<void>;
 }
 
-/** What the pipeline reports to metrics (implemented by src/metrics). */
-export interface PipelineMetrics {
-  recordRequest(ctx: RequestContext): void;
-  recordGuard(guard: string, action: string): void;
-  recordCache?(result: 'hit' | 'miss' | 'bypass', savedMicros?: number, lookupMs?: number): void;
-}
 
 export interface SemanticServices {
   topics?: { match(req: ChatRequest, policy: EffectivePolicy): Promise<{ name: string; similarity: number } | undefined> };
@@ -72,6 +66,7 @@ export async function createRuntime({ config, logger, store: given }: RuntimeOpt
     adapters,
     executor: createExecutor(adapters),
     guards: createGuardRegistry(config),
+    metrics: config.server.metrics.enabled ? createMetrics() : undefined,
     vectors,
     cache: createResponseCache({ store, vectors: vectors.vectors, embedder: vectors.embedder }),
     async close() {

@@ -20,7 +20,7 @@ async function requireKey(store: StateStore, id: string): Promise<ApiKey> {
 async function revokeNow(store: StateStore, key: ApiKey, now: number): Promise<void> {
   if (key.revokedAt === undefined) await store.revokeKey(key.id, now);
   // `revokeKey` keeps the first revocation time; a pending (future) one is brought forward explicitly.
-  else if (key.revokedAt > now) await store.updateKey(key.id, { revokedAt: now } as KeyUpdate);
+  else if (key.revokedAt > now) await store.updateKey(key.id, { revokedAt: now });
 }
 
 export function registerKeyRoutes(routes: RouteTable, store: StateStore): void {

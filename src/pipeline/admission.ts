@@ -82,6 +82,7 @@ export async function admit(rt: Runtime, ctx: RequestContext, req: ChatRequest, 
     });
     if (!result.ok) throw budgetExceeded(result);
     setBudgetHeaders(sink, result.remaining);
+    for (const r of result.remaining) rt.metrics?.setBudgetRemaining(r.scope, r.period, r.kind, r.remaining);
   } catch (err) {
     if (err instanceof StateUnavailableError) return failOpenOr(rt, ctx, err);
     throw err;

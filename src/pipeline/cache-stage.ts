@@ -54,7 +54,7 @@ export async function lookupCache(
     ...(result.status === 'miss' && result.shadow ? { shadow: result.shadow } : {}),
     ms: Math.round(lookupMs * 100) / 100,
   };
-  rt.metrics?.recordCache?.(result.status, ctx.savedMicros, lookupMs);
+  rt.metrics?.recordCache(result.status, ctx.savedMicros, lookupMs);
   return { policy, result };
 }
 

@@ -58,7 +58,8 @@ export interface ApiKey {
 }
 
 /** Fields `updateKey` may change (identity, team and hash are immutable; rotation = new key + revoke). */
-export type KeyUpdate = Partial<Pick<ApiKey, 'name' | 'expiresAt' | 'budgets' | 'rateLimits' | 'allowedModels'>>;
+/** `revokedAt` may be set directly to bring a pending (grace-period) revocation forward. */
+export type KeyUpdate = Partial<Pick<ApiKey, 'name' | 'expiresAt' | 'revokedAt' | 'budgets' | 'rateLimits' | 'allowedModels'>>;
 
 /** `team:<id>` or `key:<id>`. */
 export type Scope = `team:${string}` | `key:${string}`;
