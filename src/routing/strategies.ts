@@ -46,7 +46,7 @@ export function orderWeighted(targets: readonly ResolvedTarget[], random: () => 
   return keyed.map((x) => x.t);
 }
 
-/** Estimated USD micro-cost of the request on `t` (list prices per 1M tokens); Infinity when unpriced. */
+/** Relative cost of the request on `t` (tokens × list USD per 1M tokens); Infinity when unpriced. */
 export function estimatedCost(t: ResolvedTarget, needs: RequestNeeds): number {
   if (!t.info) return Infinity;
   return needs.promptTokens * Number(t.info.price.input) + needs.expectedOutputTokens * Number(t.info.price.output);
