@@ -14,8 +14,7 @@ import type { ProviderAdapter } from '../providers/types.js';
 import type { StateStore } from './state/state-store.js';
 import { createGuardRegistry, type GuardRegistry } from './pipeline/team-guards.js';
 import { createMetrics, type Metrics } from './metrics/index.js';
-import type { ChatRequest } from './core/types.js';
-import type { EffectivePolicy } from './config/policy.js';
+import { createTopicMatcher, type TopicMatcher } from '../guards/semantic-topics/index.js';
 import { createResponseCache, type ResponseCache } from './cache/response-cache.js';
 import { createSemanticBackend, type SemanticBackend } from './semantic.js';
 
@@ -28,8 +27,7 @@ export interface Runtime {
   readonly adapters: ReadonlyMap<string, ProviderAdapter>;
   readonly executor: Executor;
   readonly guards: GuardRegistry;
-  /** Embedding-based features (semantic cache, deny topics, semantic routes); absent when no embedder is available. */
-  readonly semantic?: SemanticServices;
+  readonly topics: TopicMatcher;
   /** Response cache (exact + semantic); absent only in stripped-down runtimes. */
   readonly cache?: ResponseCache;
   /** Embedder and vector store (the embedder may still be loading, or absent). */
@@ -39,10 +37,6 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-
-export interface SemanticServices {
-  topics?: { match(req: ChatRequest, policy: EffectivePolicy): Promise<{ name: string; similarity: number } | undefined> };
-}
 
 export interface RuntimeOptions {
   config: GatewayConfig;
@@ -68,6 +62,7 @@ export async function createRuntime({ config, logger, store: given }: RuntimeOpt
     guards: createGuardRegistry(config),
     metrics: config.server.metrics.enabled ? createMetrics() : undefined,
     vectors,
+    topics: createTopicMatcher(vectors.embedder),
     cache: createResponseCache({ store, vectors: vectors.vectors, embedder: vectors.embedder }),
     async close() {
       await Promise.allSettled([...adapters.values()].map((a) => a.close()));

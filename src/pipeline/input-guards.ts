@@ -75,9 +75,10 @@ export async function applyInputGuards(
     if (pii.placeholderCount === 0) pii = undefined;
   }
 
-  if (rt.semantic?.topics && g.topics.enabled && g.topics.deny.length) {
+  if (g.topics.enabled && g.topics.deny.length) {
     const t0 = performance.now();
-    const topic = await rt.semantic.topics.match(req, guards.policy);
+    const lastUser = [...req.messages].reverse().find((m) => m.role === 'user');
+    const topic = lastUser ? await rt.topics.match(messageText(lastUser), g.topics.deny, g.topics.threshold) : undefined;
     audit(rt, ctx, 'topics', topic ? 'block' : 'allow', t0, topic ? { topic: topic.name, similarity: round(topic.similarity) } : {});
     if (topic) throw block(ctx, 'topic_denied', 'The request was rejected because its topic is not allowed.');
   }
