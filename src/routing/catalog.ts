@@ -9,7 +9,7 @@ import { GatewayError } from '../core/errors.js';
 import type { ApiKey, Team } from '../state/state-store.js';
 import { estimatePromptTokens, requestNeeds, type RequestNeeds } from './request-needs.js';
 import { createRoutePlan, singleTargetPlan, type RoutePlan, type RoutingDecision } from './route-plan.js';
-import { retrySchema, routeConfigIssues, routingSchema, type RetryPolicy, type TargetRef } from './route-schema.js';
+import { routeConfigIssues, routingSchema, type RetryPolicy, type TargetRef } from './route-schema.js';
 import type { EmbedderSource, SemanticLogger } from './semantic-rules.js';
 import type { ResolvedTarget } from './strategies.js';
 import { createTargetHealth, type BreakerStateEntry, type TargetHealth } from './target-health.js';
@@ -78,11 +78,11 @@ export interface CatalogDeps {
 
 export function createModelCatalog(config: GatewayConfig, deps: CatalogDeps = {}): ModelCatalog {
   // Parsed again so hand-built configs (tests, benchmarks) without the sections still get the defaults.
-  const cfg = { routes: config.routes ?? {}, routing: routingSchema.parse(config.routing ?? {}) };
-  const routing = cfg.routing;
-  const issues = routeConfigIssues({ providers: config.providers, models: config.models, routes: cfg.routes, routing });
+  const routes = config.routes ?? {};
+  const routing = routingSchema.parse(config.routing ?? {});
+  const issues = routeConfigIssues({ providers: config.providers, models: config.models, routes, routing });
   if (issues.length) throw new Error(`invalid routes: ${issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  const retry: RetryPolicy = routing.retry ?? retrySchema.parse({});
+  const retry: RetryPolicy = routing.retry;
   const health = createTargetHealth(routing, deps.now);
   const random = deps.random ?? Math.random;
 
@@ -106,7 +106,7 @@ export function createModelCatalog(config: GatewayConfig, deps: CatalogDeps = {}
   for (const name of Object.keys(config.models)) {
     byName.set(name, [singleTargetPlan(name, resolveTarget(name), retry)]);
   }
-  for (const [name, value] of Object.entries(cfg.routes ?? {})) {
+  for (const [name, value] of Object.entries(routes)) {
     const specs = Array.isArray(value) ? value : [value];
     const plans = specs.map((s, i) =>
       createRoutePlan(Array.isArray(value) ? `${name}[${i}]` : name, s, { resolveTarget, health, retry, embedder: deps.embedder, random, logger: deps.logger }),

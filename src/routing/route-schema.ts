@@ -37,8 +37,12 @@ export const conditionSchema = z
 
 export const retrySchema = z
   .object({
-    /** Extra passes over the targets that failed with a retryable error (0 = failover only, no retry). */
-    retries: z.number().int().min(0).max(10).default(1),
+    /**
+     * Extra passes over the targets that failed with a retryable error. Default 0 = fail over to the other
+     * targets only: the official SDKs already retry 429/5xx themselves (honouring retry-after), and retries at
+     * both layers multiply.
+     */
+    retries: z.number().int().min(0).max(10).default(0),
     /** Hard cap on upstream attempts per request, failovers and retries together. */
     maxAttempts: z.number().int().min(1).max(20).default(4),
     /** Backoff before retry pass n: uniform random in [0, min(maxBackoffMs, backoffMs * 2^(n-1))] ("full jitter"). */
