@@ -47,6 +47,7 @@ async function main(): Promise<void> {
       },
     );
   };
+  process.on('SIGHUP', () => void gw.reloader.reload('SIGHUP'));
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
 }

@@ -1,6 +1,10 @@
 /**
  * The gateway's long-lived parts, built once from a config: store, adapters, catalog, auth, executor, logger.
  * `createRuntime` opens connections; `close()` releases them. Routes and the pipeline only read from it.
+ *
+ * The config-derived parts (config, catalog, adapters, executor, guards) form a *generation* that `reload`
+ * replaces atomically; a request pins the generation it started with (`pin()`), so a reload never changes a
+ * request mid-flight. Old adapters are closed after a drain delay, when no pinned request can still start a call.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,7 +38,32 @@ export interface Runtime {
   readonly vectors: SemanticBackend;
   /** Prometheus metrics; absent when disabled. */
   readonly metrics?: Metrics;
+  /** A view fixed on the current generation, for one request. */
+  pin(): Runtime;
+  /** Swaps in a new config's generation. Throws (and changes nothing) when the new config cannot be built. */
+  reload(next: GatewayConfig): void;
   close(): Promise<void>;
+}
+
+/** The parts of the runtime a config reload replaces. */
+interface Generation {
+  config: GatewayConfig;
+  catalog: ModelCatalog;
+  adapters: ReadonlyMap<string, ProviderAdapter>;
+  executor: Executor;
+  guards: GuardRegistry;
+}
+
+/** Settings a reload cannot apply to a running process (listeners and stores are opened once). */
+const RESTART_ONLY = ['state', 'embeddings', 'vectorStore'] as const;
+const ADAPTER_DRAIN_MS = 60_000;
+
+function buildGeneration(config: GatewayConfig, logger: Logger, vectors: SemanticBackend): Generation {
+  const adapters = new Map<string, ProviderAdapter>();
+  for (const [name, p] of Object.entries(config.providers)) adapters.set(name, createAdapter({ name, ...p }));
+  // Semantic routes serve their default targets until the embedder is ready, so start-up never waits for it.
+  const catalog = createModelCatalog(config, { embedder: vectors.ready.then(() => vectors.embedder()), logger });
+  return { config, catalog, adapters, executor: createExecutor(adapters), guards: createGuardRegistry(config) };
 }
 
 
@@ -47,29 +76,62 @@ export interface RuntimeOptions {
 
 export async function createRuntime({ config, logger, store: given }: RuntimeOptions): Promise<Runtime> {
   const store = given ?? (await openStore(config));
-  const adapters = new Map<string, ProviderAdapter>();
-  for (const [name, p] of Object.entries(config.providers)) adapters.set(name, createAdapter({ name, ...p }));
-  const catalog = createModelCatalog(config);
   const vectors = createSemanticBackend(config, logger);
-  return {
-    config,
+  let gen = buildGeneration(config, logger, vectors);
+  const retired = new Set<NodeJS.Timeout>();
+  const shared = {
     logger,
     store,
-    catalog,
     auth: createAuthenticator(store, { failOpen: config.state.failMode === 'open' }),
-    adapters,
-    executor: createExecutor(adapters),
-    guards: createGuardRegistry(config),
     metrics: config.server.metrics.enabled ? createMetrics() : undefined,
     vectors,
     topics: createTopicMatcher(vectors.embedder),
     cache: createResponseCache({ store, vectors: vectors.vectors, embedder: vectors.embedder }),
+  };
+  const closeAdapters = (g: Generation) => Promise.allSettled([...g.adapters.values()].map((a) => a.close()));
+
+  const runtime: Runtime = {
+    ...shared,
+    get config() {
+      return gen.config;
+    },
+    get catalog() {
+      return gen.catalog;
+    },
+    get adapters() {
+      return gen.adapters;
+    },
+    get executor() {
+      return gen.executor;
+    },
+    get guards() {
+      return gen.guards;
+    },
+    pin() {
+      const pinned: Runtime = { ...runtime, ...gen, pin: () => pinned };
+      return pinned;
+    },
+    reload(next) {
+      for (const key of RESTART_ONLY) {
+        if (JSON.stringify(next[key]) !== JSON.stringify(gen.config[key])) logger.warn({ section: key }, `config section "${key}" changed: it takes effect at the next restart`);
+      }
+      const old = gen;
+      gen = buildGeneration({ ...next, state: old.config.state, embeddings: old.config.embeddings, vectorStore: old.config.vectorStore }, logger, vectors);
+      const timer = setTimeout(() => {
+        retired.delete(timer);
+        void closeAdapters(old);
+      }, ADAPTER_DRAIN_MS);
+      timer.unref();
+      retired.add(timer);
+    },
     async close() {
-      await Promise.allSettled([...adapters.values()].map((a) => a.close()));
+      await closeAdapters(gen);
+      for (const t of retired) clearTimeout(t);
       await vectors.close();
       if (!given) await store.close();
     },
   };
+  return runtime;
 }
 
 async function openStore(config: GatewayConfig): Promise<StateStore> {

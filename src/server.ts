@@ -9,12 +9,15 @@ import { createRuntime, type Runtime } from './runtime.js';
 import { applyConfig } from './bootstrap.js';
 import { warmRequestSchema } from './core/request-schema.js';
 import type { StateStore } from './state/state-store.js';
+import { createReloader, type Reloader } from './reload.js';
 
 export interface RunningGateway {
   url: string;
   port: number;
   runtime: Runtime;
   createdKey?: string;
+  /** Reloads the config file (also done on file change, and by the CLI on SIGHUP). */
+  reloader: Reloader;
   close(): Promise<void>;
 }
 
@@ -22,7 +25,7 @@ export async function startGateway(
   config: GatewayConfig,
   logger: Logger,
   configFile = '(inline)',
-  opts: { store?: StateStore } = {},
+  opts: { store?: StateStore; watchConfig?: boolean } = {},
 ): Promise<RunningGateway> {
   const runtime = await createRuntime({ config, logger, store: opts.store });
   const { createdKey } = await applyConfig(config, runtime.store, logger);
@@ -39,12 +42,15 @@ export async function startGateway(
     const vars = unconfigured.map((n) => `${n.toUpperCase()}_API_KEY`).join(', ');
     logger.warn({ providers: unconfigured }, `providers without an API key: ${unconfigured.join(', ')}; set ${vars} (and *_BASE_URL for another endpoint) to use them`);
   }
+  const reloader = createReloader(configFile, runtime, logger, { watch: opts.watchConfig ?? true });
   return {
     url,
     port,
     runtime,
     createdKey,
+    reloader,
     async close() {
+      reloader.close();
       // Stop accepting, let running requests finish up to the grace deadline, then cut what is left.
       const force = setTimeout(() => app.server.closeAllConnections(), config.server.shutdownGraceMs);
       await app.close();

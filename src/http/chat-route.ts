@@ -12,6 +12,7 @@ export function registerChatRoute(app: FastifyInstance, rt: Runtime): void {
     reply.hijack();
     const sink = createNodeSink(reply.raw);
     sink.setHeader('x-request-id', ctx.id);
-    await runChat(rt, ctx, request.body, request.headers, sink);
+    // Pinned: a config reload during this request does not change the config it runs with.
+    await runChat(rt.pin(), ctx, request.body, request.headers, sink);
   });
 }

@@ -17,6 +17,10 @@ export function registerHealthRoutes(app: FastifyInstance, rt: Runtime): void {
     checks.providers = Object.fromEntries(
       [...rt.adapters.values()].map((a) => [a.config.name, { kind: a.config.kind, configured: a.config.apiKey !== '' }]),
     );
+    const breakers = rt.catalog.breakerStates();
+    checks.breakers = breakers;
+    // Not ready when every target of every provider is open: this replica could serve nothing.
+    if (breakers.length && breakers.every((b) => b.state === 'open')) ready = false;
     reply.code(ready ? 200 : 503);
     return { status: ready ? 'ready' : 'not_ready', checks };
   });

@@ -21,6 +21,7 @@ export function logChatRequest(logger: Logger, ctx: RequestContext): void {
       attempts: ctx.attempts.length > 1 || ctx.attempts.some((a) => !a.ok) ? ctx.attempts : ctx.attempts.length,
       tokens: u ? { prompt: u.promptTokens, completion: u.completionTokens, cached: u.cachedTokens, estimated: u.estimated || undefined } : undefined,
       costMicros: ctx.costMicros,
+      route: ctx.model?.decision,
       ...ctx.notes,
     },
     'chat completion',

@@ -29,6 +29,17 @@ export interface Admission {
 /** Output tokens added per extension while a stream outgrows its hold. */
 const EXTENSION_TOKENS = 1024;
 
+/** The worst case is reserved at the dearest target the route may fail over to. */
+function priciestTarget(targets: readonly ResolvedTarget[]): ResolvedTarget {
+  let best = targets[0];
+  for (const t of targets) {
+    const p = priceOf(t);
+    const b = priceOf(best);
+    if (p && (!b || p.outputMicrosPerMTok + p.inputMicrosPerMTok > b.outputMicrosPerMTok + b.inputMicrosPerMTok)) best = t;
+  }
+  return best;
+}
+
 const prices = new WeakMap<object, ParsedPrice>();
 /** The parsed price of a target (parsed once per model entry); undefined for unlisted `provider/model` names. */
 export function priceOf(target: ResolvedTarget): ParsedPrice | undefined {
@@ -47,11 +58,20 @@ export function priceOf(target: ResolvedTarget): ParsedPrice | undefined {
   return p;
 }
 
+/**
+ * Prompt tokens by tiktoken, counted once per request (routing conditions and the reservation both use it).
+ * The encoding follows the requested model name; targets of one route share a tokenizer family closely enough
+ * for an estimate that provider-reported usage replaces at settlement.
+ */
+export function estimatePromptTokens(ctx: RequestContext, req: ChatRequest): number {
+  ctx.promptEstimate ??= countPromptTokens(req, req.model.slice(req.model.indexOf('/') + 1));
+  return ctx.promptEstimate;
+}
+
 export async function admit(rt: Runtime, ctx: RequestContext, req: ChatRequest, sink: ResponseSink): Promise<Admission> {
   const { key, team } = ctx.principal!;
-  const target = ctx.model!.targets[0];
-  const prompt = countPromptTokens(req, target.upstreamModel);
-  ctx.promptEstimate = prompt;
+  const target = priciestTarget(ctx.model!.targets);
+  const prompt = estimatePromptTokens(ctx, req);
   const outputCap = req.maxOutputTokens ?? Math.min(target.info?.maxOutputTokens ?? Infinity, rt.config.server.defaultMaxOutputTokens);
   const heldOutput = outputCap * req.n;
 
@@ -176,7 +196,9 @@ export function budgetExceeded(d: Pick<BudgetDenied, 'scope' | 'period' | 'kind'
 }
 
 /** Records the actual cost. `reserved` says whether a hold exists to settle (else only the cost is computed). */
-async function settleUsage(rt: Runtime, ctx: RequestContext, usage: Usage, price: ParsedPrice | undefined, reserved: boolean) {
+async function settleUsage(rt: Runtime, ctx: RequestContext, usage: Usage, reservedPrice: ParsedPrice | undefined, reserved: boolean) {
+  // Billed at the price of the target that actually served (failover may have moved the request).
+  const price = ctx.target ? priceOf(ctx.target) : reservedPrice;
   ctx.costMicros = price ? costMicros(usage, price) : 0;
   if (!reserved) return;
   const result = await rt.store.settle({

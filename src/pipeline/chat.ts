@@ -10,7 +10,7 @@ import type { OpenedStream } from '../routing/executor.js';
 import { createCompletionCounter } from '../tokens/completion-counter.js';
 import { resolveUsage } from '../tokens/usage-extract.js';
 import type { Runtime } from '../runtime.js';
-import { admit, type Admission } from './admission.js';
+import { admit, estimatePromptTokens, type Admission } from './admission.js';
 import type { RequestContext } from './context.js';
 import { finishChat } from './finish.js';
 import { applyInputGuards } from './input-guards.js';
@@ -31,7 +31,12 @@ export async function runChat(
   try {
     const req = normaliseChatRequest(body);
     ctx.stream = req.stream;
-    ctx.model = rt.catalog.resolve(req.model, ctx.principal!.team, ctx.principal!.key);
+    ctx.model = rt.catalog.resolve(req.model, ctx.principal!.team, ctx.principal!.key, {
+      request: req,
+      headers,
+      metadata: req.body.metadata ?? undefined,
+      promptTokens: estimatePromptTokens(ctx, req),
+    });
     admission = await admit(rt, ctx, req, sink);
     const teamGuards = rt.guards.forTeam(ctx.principal!.team);
     const guarded = await applyInputGuards(rt, ctx, req, teamGuards, sink);

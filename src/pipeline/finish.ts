@@ -37,5 +37,9 @@ export async function finishChat(rt: Runtime, ctx: RequestContext, admission: Ad
       .catch((err) => rt.logger.error({ err: (err as Error).message, reqId: ctx.id }, 'usage ledger write failed'));
   }
   rt.metrics?.recordRequest(ctx);
+  // Breakers change state only on failures and half-open probes: refresh their gauges then, not per request.
+  if (rt.metrics && ctx.attempts.some((a) => !a.ok || a.probe)) {
+    for (const b of rt.catalog.breakerStates()) rt.metrics.setBreakerState(b.provider, b.model, b.state);
+  }
   logChatRequest(rt.logger, ctx);
 }

@@ -57,7 +57,7 @@ export interface HnswParams {
   efSearch: number;
 }
 
-export const DEFAULT_HNSW: HnswParams = { flatMax: 1024, m: 16, efConstruction: 64, efSearch: 128 };
+export const DEFAULT_HNSW: HnswParams = { flatMax: 1024, m: 16, efConstruction: 64, efSearch: 96 };
 
 export function dot(a: Float32Array, b: Float32Array): number {
   let s = 0;
