@@ -8,7 +8,7 @@
  *     (ties within 0.001 → the stronger regularisation);
  *  2. default threshold = the F1-maximising threshold on the pooled out-of-fold scores, rounded to 0.01;
  *  3. train on all rows and write the model with the CV figures in its `meta`;
- *  4. print the markdown report used in docs/guards-injection.md.
+ *  4. print the markdown report used in docs/guards.md.
  * `--check` trains again and fails unless the result is byte-identical to the existing model file.
  */
 import { createHash } from 'node:crypto';

@@ -13,7 +13,7 @@ export type { InjectionDetector, InjectionScore };
 
 /**
  * Threshold chosen by 5-fold cross-validation (F1-maximising on out-of-fold scores; see
- * docs/guards-injection.md). A test keeps it equal to the shipped model's `threshold`.
+ * docs/guards.md). A test keeps it equal to the shipped model's `threshold`.
  */
 export const DEFAULT_INJECTION_THRESHOLD = 0.35;
 

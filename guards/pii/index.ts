@@ -1,4 +1,4 @@
-// Public API of the PII guard: pure, synchronous, in-process. See README.md and docs/guards-pii.md.
+// Public API of the PII guard: pure, synchronous, in-process. See README.md and docs/guards.md.
 export { PII_CATEGORIES } from './types.js';
 export type { PiiAction, PiiCategory, PiiDetector, PiiFinding, PiiPolicy, StreamTransform } from './types.js';
 export { createPiiDetector, type PiiDetectorOptions } from './detector.js';

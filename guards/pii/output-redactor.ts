@@ -2,7 +2,7 @@ import type { PiiAction, PiiDetector, PiiFinding, PiiPolicy, StreamTransform } f
 import { actionFor } from './actions.js';
 import { maskValue, redactionMarker } from './placeholders.js';
 
-/** Tunables for the output redactor; the defaults are what docs/guards-pii.md documents. */
+/** Tunables for the output redactor; the defaults are what docs/guards.md documents. */
 export interface OutputRedactorOptions {
   /**
    * Most characters held back in the normal case (default 256): longer than any bounded structured value

@@ -28,7 +28,7 @@ describe('shipped injection model', () => {
   });
 
   it('separates the labelled rows at no worse than the cross-validated rates', () => {
-    // CV (docs/guards-injection.md): precision ≈ 0.97, recall ≈ 0.92. The model has seen these rows, so the
+    // CV (docs/guards.md): precision ≈ 0.97, recall ≈ 0.92. The model has seen these rows, so the
     // floors sit at the CV figures minus a margin; an untrained or broken model falls far below them.
     let tp = 0;
     let fp = 0;

@@ -3,7 +3,7 @@ import { evaluate, loadRecords } from '../../guards/pii/eval/presidio-eval.js';
 
 const DATASET = new URL('../../../shared/datasets/pii/presidio-synth-dev.json', import.meta.url).pathname;
 
-// Floors sit below today's figures (docs/guards-pii.md) so a regression in a recognizer fails the build.
+// Floors sit below today's figures (docs/guards.md) so a regression in a recognizer fails the build.
 const FLOORS: Record<string, { recall: number; precision: number }> = {
   CREDIT_CARD: { recall: 0.95, precision: 0.95 },
   EMAIL_ADDRESS: { recall: 0.95, precision: 0.95 },
