@@ -64,32 +64,62 @@ async function storeFigures(n: number, namespaces: number) {
 
 async function embedBurst() {
   const m = benchModel();
-  const texts = readFileSync('/work/shared/datasets/paraphrase/sts2016-question-question.jsonl', 'utf8')
+  const questions = readFileSync('/work/shared/datasets/paraphrase/sts2016-question-question.jsonl', 'utf8')
     .split('\n')
     .filter(Boolean)
     .flatMap((l) => {
       const o = JSON.parse(l) as { text_a: string; text_b: string };
       return [o.text_a, o.text_b];
     });
+  // Repeated (with a suffix, so no two texts are equal) until the burst lasts long enough to measure.
+  const rounds = Number(process.env.BENCH_EMBED_ROUNDS ?? 10);
+  const texts = Array.from({ length: rounds }, (_, r) => questions.map((q) => `${q} (${r})`)).flat();
   const e = await createLocalEmbedder({ model: m.model, modelDir: m.modelDir });
   await e.embed(['warm up']);
-  // Baseline: the same loop idle for a second, so machine noise (shared cores) is not blamed on the embedder.
-  const idle = monitorEventLoopDelay({ resolution: 1 });
-  idle.enable();
-  await new Promise((r) => setTimeout(r, 1000));
-  idle.disable();
-  const h = monitorEventLoopDelay({ resolution: 1 });
-  h.enable();
-  const t0 = performance.now();
-  // Every text is its own concurrent request, as from concurrent gateway requests.
-  await Promise.all(texts.map((t) => e.embed([t])));
-  const wall = performance.now() - t0;
-  h.disable();
+  const idleMs = Number(process.env.BENCH_IDLE_MS ?? 700);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const burstMax: number[] = [];
+  const idleMax: number[] = [];
+  const elu: number[] = [];
+  let wall = 0;
+  // Alternate idle and burst windows, 3 of each, and report medians: the 2 cores are shared with other jobs,
+  // so a single window mostly measures who else ran then. The idle windows are the machine-noise baseline.
+  for (let round = 0; round < 3; round++) {
+    const idle = monitorEventLoopDelay({ resolution: 1 });
+    idle.enable();
+    await new Promise((r) => setTimeout(r, idleMs));
+    idle.disable();
+    idleMax.push(idle.max / 1e6);
+
+    const h = monitorEventLoopDelay({ resolution: 1 });
+    h.enable();
+    const u0 = performance.eventLoopUtilization();
+    const t0 = performance.now();
+    // Every text is its own concurrent request, arriving 20 per event-loop turn as from concurrent HTTP requests.
+    const pending: Promise<Float32Array[]>[] = [];
+    for (let i = 0; i < texts.length; i += 20) {
+      for (const t of texts.slice(i, i + 20)) pending.push(e.embed([t]));
+      await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all(pending);
+    wall += performance.now() - t0;
+    elu.push(performance.eventLoopUtilization(u0).utilization);
+    h.disable();
+    burstMax.push(h.max / 1e6);
+  }
   await e.close();
-  return { model: m.label, n: texts.length, idleMax: idle.max / 1e6, perSec: texts.length / (wall / 1000), maxDelay: h.max / 1e6, p99Delay: h.percentile(99) / 1e6 };
+  return {
+    model: m.label,
+    n: texts.length,
+    perSec: (3 * texts.length) / (wall / 1000),
+    wallMs: wall / 3,
+    maxDelay: median(burstMax),
+    idleMax: median(idleMax),
+    elu: median(elu),
+  };
 }
 
-export async function run(): Promise<{ title: string; markdown: string }> {
+async function run(): Promise<{ title: string; markdown: string }> {
   const n = Number(process.env.BENCH_VECTOR_N ?? 100_000);
   const big = await storeFigures(n, 1);
   const spread = await storeFigures(n, 1000);
@@ -97,16 +127,17 @@ export async function run(): Promise<{ title: string; markdown: string }> {
   const markdown = [
     '| figure | value | target |',
     '|---|---|---|',
-    `| lookup p50 / p99, ${n} × ${DIM} in one namespace (HNSW) | ${ms(big.p50)} / ${ms(big.p99)} ms | p99 ≤ 2 ms |`,
+    `| lookup p50 / p99, ${n} × ${DIM} in one namespace (HNSW), wall time | ${ms(big.p50)} / ${ms(big.p99)} ms | p99 ≤ 2 ms |`,
     `| recall@1 (HNSW, noisy copies of stored vectors) | ${(big.recall * 100).toFixed(1)} % | |`,
     `| insertion, one namespace (HNSW + SQLite write) | ${ms(big.insertMs)} ms/entry | |`,
     `| reload at start after a clean shutdown (graph snapshot resumed), one namespace | ${(big.reloadMs / 1000).toFixed(1)} s | |`,
-    `| lookup p50 / p99, ${n} × ${DIM} over 1000 namespaces (exact scan) | ${ms(spread.p50)} / ${ms(spread.p99)} ms | p99 ≤ 2 ms |`,
+    `| lookup p50 / p99, ${n} × ${DIM} over 1000 namespaces (exact scan), wall time | ${ms(spread.p50)} / ${ms(spread.p99)} ms | p99 ≤ 2 ms |`,
     `| insertion, 1000 namespaces | ${ms(spread.insertMs)} ms/entry | |`,
     `| reload at start, 1000 namespaces | ${(spread.reloadMs / 1000).toFixed(1)} s | |`,
-    `| event-loop delay during a burst of ${burst.n} concurrent embeddings: max / p99 | ${burst.maxDelay.toFixed(1)} / ${burst.p99Delay.toFixed(1)} ms | no stall > 5 ms |`,
-    `| same, loop idle for 1 s (machine-noise baseline): max | ${burst.idleMax.toFixed(1)} ms | |`,
-    `| embedding throughput in that burst | ${burst.perSec.toFixed(0)} texts/s | |`,
+    `| longest event-loop stall during a burst of ${burst.n} concurrent embeddings (median of 3) | ${burst.maxDelay.toFixed(1)} ms | no stall > 5 ms |`,
+    `| longest stall with the loop idle (machine-noise baseline, median of 3) | ${burst.idleMax.toFixed(1)} ms | |`,
+    `| event-loop utilisation during the burst (main-thread busy share) | ${(burst.elu * 100).toFixed(1)} % | |`,
+    `| embedding throughput in that burst (${(burst.wallMs / 1000).toFixed(1)} s) | ${burst.perSec.toFixed(0)} texts/s | |`,
     '',
     `Method: random unit vectors, 2000 lookups (k=1) of noisy copies, timed around \`search()\`; embeddings with ${burst.model} in the worker thread, delay from perf_hooks.monitorEventLoopDelay (1 ms resolution). 2 shared cores: provisional.`,
   ].join('\n');

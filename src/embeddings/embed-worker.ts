@@ -5,6 +5,7 @@
  *   { type: 'embed', id, texts } → { type: 'result', id, data: Float32Array (n × dimension, row-major) }
  *                                  or { type: 'error', id, message }
  */
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 
 export interface WorkerInit {
@@ -15,6 +16,8 @@ export interface WorkerInit {
   cacheDir?: string;
   /** ONNX Runtime intra-op threads. */
   threads: number;
+  /** Nice value for the worker thread (0 = same as the event loop, 19 = lowest). */
+  niceness?: number;
 }
 
 export type WorkerRequest = { type: 'embed'; id: number; texts: string[] };
@@ -49,6 +52,14 @@ async function load(init: WorkerInit): Promise<Extractor> {
 }
 
 async function main(): Promise<void> {
+  // Inference runs on this thread (ONNX Runtime's run() is synchronous underneath). On Linux the nice value is
+  // per thread, so this lowers only the worker: when cores are scarce the event loop thread wins the CPU and
+  // keeps answering requests while embeddings wait. Best effort (not every platform allows it).
+  try {
+    setPriority(0, Math.min(19, Math.max(0, (workerData as WorkerInit).niceness ?? 10)));
+  } catch {
+    // not permitted here: run at normal priority
+  }
   let extract: Extractor;
   let dimension: number;
   try {
