@@ -1,0 +1,53 @@
+// Summarises a V8 .cpuprofile (from BENCH_CPU_PROF=<dir> npm run bench): self time by function and by package
+// or source folder, so "what dominates the hot path" is one command away.
+// npx tsx bench/lib/profile-summary.ts <file.cpuprofile> [top=25]
+import { readFileSync } from 'node:fs';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Self time (ms) per function and per area (node_modules package, or repo folder), largest first. Pure. */
+export function summariseProfile(p: Profile): { totalMs: number; functions: [string, number][]; areas: [string, number][] } {
+  const self = new Map<number, number>();
+  p.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000));
+  const fn = new Map<string, number>();
+  const area = new Map<string, number>();
+  let totalMs = 0;
+  for (const n of p.nodes) {
+    const ms = self.get(n.id) ?? 0;
+    if (!ms) continue;
+    totalMs += ms;
+    const { functionName, url, lineNumber } = n.callFrame;
+    const short = url.replace(/^file:\/\//, '').replace(/^.*\/(node_modules\/)/, '$1').replace(/^.*\/(dist|src|guards|providers)\//, '$1/');
+    const key = `${functionName || '(anonymous)'} ${short ? `${short}:${lineNumber + 1}` : ''}`.trim();
+    fn.set(key, (fn.get(key) ?? 0) + ms);
+    const a = !url
+      ? functionName.startsWith('(') ? functionName : '(native)'
+      : url.startsWith('node:')
+        ? url.split('/')[0].replace(/:.*$/, ':') + url.slice(5).split('/')[0]
+        : /node_modules\/((@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? short.split('/').slice(0, 2).join('/');
+    area.set(a, (area.get(a) ?? 0) + ms);
+  }
+  const sorted = (m: Map<string, number>) => [...m].sort((x, y) => y[1] - x[1]);
+  return { totalMs, functions: sorted(fn), areas: sorted(area) };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const [file, topArg] = process.argv.slice(2);
+  if (!file) throw new Error('usage: profile-summary.ts <file.cpuprofile> [top]');
+  const top = Number(topArg ?? 25);
+  const s = summariseProfile(JSON.parse(readFileSync(file, 'utf8')) as Profile);
+  const pct = (ms: number) => `${((100 * ms) / s.totalMs).toFixed(1).padStart(5)}%`;
+  console.log(`total sampled ${s.totalMs.toFixed(0)} ms\n\nby area:`);
+  for (const [k, ms] of s.areas.slice(0, top)) console.log(`${pct(ms)}  ${k}`);
+  console.log('\nby function (self time):');
+  for (const [k, ms] of s.functions.slice(0, top)) console.log(`${pct(ms)}  ${k}`);
+}

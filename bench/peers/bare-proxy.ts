@@ -1,0 +1,27 @@
+/**
+ * The floor for any Node gateway: a pass-through proxy on node:http + undici `request`, streaming both bodies
+ * through, keep-alive pool to the upstream, no parsing. Child-process entry:
+ * `UPSTREAM=http://127.0.0.1:N node --import tsx bench/peers/bare-proxy.ts`; prints `LISTENING <port>`.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pipeline } from 'node:stream';
+import { Pool } from 'undici';
+
+const pool = new Pool(process.env.UPSTREAM ?? 'http://127.0.0.1:1', { connections: 256, keepAliveTimeout: 60_000 });
+const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'host', 'upgrade', 'proxy-connection', 'te', 'trailer']);
+const strip = (h: Record<string, string | string[] | undefined>) => Object.fromEntries(Object.entries(h).filter(([k]) => !HOP.has(k)));
+
+const server = createServer({ keepAlive: true, noDelay: true }, async (req, res) => {
+  try {
+    const up = await pool.request({ method: req.method as 'POST', path: req.url ?? '/', headers: strip(req.headers) as Record<string, string>, body: req });
+    res.writeHead(up.statusCode, strip(up.headers));
+    pipeline(up.body, res, () => {});
+  } catch {
+    if (!res.headersSent) res.writeHead(502);
+    res.end();
+  }
+});
+server.keepAliveTimeout = 120_000;
+server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => console.log(`LISTENING ${(server.address() as AddressInfo).port}`));
+process.on('SIGTERM', () => server.close(() => process.exit(0)));

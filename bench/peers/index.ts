@@ -1,0 +1,141 @@
+/**
+ * The proxies measured side by side, each started as its own child process pinned to CPU 0 in front of the same
+ * upstream. `start` resolves with the running process and how to reach it, or `{ skip }` with a reason when the
+ * peer cannot run here (nginx not installed, Portkey not installed or failing its smoke request).
+ * To add one more peer: add an entry to `PEERS` that spawns it with `spawnPinned(PROXY_CPU, …)`.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, listeningPort, spawnPinned, type PinnedProcess } from '../lib/proc.js';
+import type { Target } from '../lib/load.js';
+import { findNginx, writeNginxConfig } from './nginx.js';
+import { BENCH_KEY, benchConfig, FEATURE_NOTES, type FeatureSet } from './gateway-config.js';
+import { gatewayCli, nodeArgsFor } from '../lib/compile.js';
+
+export const PROXY_CPU = 0;
+export const LOAD_CPU = 1;
+const here = dirname(fileURLToPath(import.meta.url));
+const UPSTREAM_KEY = 'sk-bench-upstream';
+
+/** A started peer: the child to measure (absent for `direct`) and the request target. */
+export interface RunningPeer {
+  proc?: PinnedProcess;
+  target: Target;
+  /** Version or configuration note shown in the report. */
+  note: string;
+}
+
+/** One proxy under test. `start` must not leave a child behind when it rejects or skips. */
+export interface Peer {
+  id: string;
+  name: string;
+  start(upstreamPort: number): Promise<RunningPeer | { skip: string }>;
+}
+
+const path = '/v1/chat/completions';
+const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+
+/** Port printed by a child as `LISTENING <port>`. */
+function printedPort(proc: PinnedProcess): number {
+  for (const line of proc.output().split('\n')) {
+    const port = listeningPort(line);
+    if (port) return port;
+  }
+  throw new Error(`no LISTENING line in: ${proc.output()}`);
+}
+
+/** Spawns a TypeScript entry as plain JS pinned to `cpu`; resolves once it prints `LISTENING`. */
+async function startTsChild(cpu: number, file: string, env: NodeJS.ProcessEnv): Promise<{ proc: PinnedProcess; port: number; how: string }> {
+  const { args, how } = await nodeArgsFor(file);
+  const proc = await spawnPinned(cpu, process.execPath, args, { env, ready: (line) => listeningPort(line) !== undefined });
+  return { proc, port: printedPort(proc), how };
+}
+
+let cli: ReturnType<typeof gatewayCli> | undefined;
+
+function portkeyDir(): string | undefined {
+  try {
+    const req = createRequire(import.meta.url);
+    return dirname(req.resolve('@portkey-ai/gateway/package.json'));
+  } catch {
+    const guess = join(here, '..', '..', 'node_modules', '@portkey-ai', 'gateway');
+    return existsSync(join(guess, 'package.json')) ? guess : undefined;
+  }
+}
+
+function version(dir: string): string {
+  return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version as string;
+}
+
+/** Our gateway as users run it (the CLI → `startGateway`), with a config file written for the run. */
+const gatewayPeer = (features: FeatureSet): Peer => ({
+  id: `gateway-${features}`,
+  name: features === 'off' ? 'gateway, features off' : 'gateway, all on',
+  async start(upstreamPort) {
+    cli ??= gatewayCli();
+    const dir = mkdtempSync(join(tmpdir(), 'bench-gateway-'));
+    const port = await freePort();
+    const config = join(dir, 'gateway.yaml');
+    writeFileSync(config, JSON.stringify(benchConfig(`http://127.0.0.1:${upstreamPort}`, features, join(dir, 'data'), port), null, 2));
+    // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of each gateway child (summarise with bench/lib/profile-summary.ts).
+    const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=gateway-${features}.cpuprofile`] : [];
+    const proc = await spawnPinned(PROXY_CPU, process.execPath, [...prof, ...cli.args, '--config', config], { port });
+    const stop = proc.stop.bind(proc);
+    const cleanup = { ...proc, stop: () => stop().then(() => rmSync(dir, { recursive: true, force: true })) };
+    return { proc: cleanup, note: `${FEATURE_NOTES[features]}; ${cli.how}`, target: { origin: `http://127.0.0.1:${port}`, path, headers: bearer(BENCH_KEY) } };
+  },
+});
+
+export const PEERS: Peer[] = [
+  {
+    id: 'direct',
+    name: 'direct (no proxy)',
+    async start(upstreamPort) {
+      return { note: 'client → upstream', target: { origin: `http://127.0.0.1:${upstreamPort}`, path, headers: bearer(UPSTREAM_KEY) } };
+    },
+  },
+  {
+    id: 'nginx',
+    name: 'nginx',
+    async start(upstreamPort) {
+      const found = findNginx();
+      if ('skip' in found) return found;
+      const port = await freePort();
+      const dir = mkdtempSync(join(tmpdir(), 'bench-nginx-'));
+      const conf = writeNginxConfig(dir, port, upstreamPort);
+      const proc = await spawnPinned(PROXY_CPU, found.bin, ['-c', conf, '-p', dir, '-e', join(dir, 'logs', 'error.log')], { port });
+      return { proc, note: '1 worker, upstream keepalive pool, proxy_buffering off', target: { origin: `http://127.0.0.1:${port}`, path, headers: bearer(UPSTREAM_KEY) } };
+    },
+  },
+  {
+    id: 'bare',
+    name: 'bare Node proxy (undici)',
+    async start(upstreamPort) {
+      const { proc, port, how } = await startTsChild(PROXY_CPU, join(here, 'bare-proxy.ts'), { UPSTREAM: `http://127.0.0.1:${upstreamPort}` });
+      return { proc, note: `node:http + undici request, Node ${process.version}, ${how}`, target: { origin: `http://127.0.0.1:${port}`, path, headers: bearer(UPSTREAM_KEY) } };
+    },
+  },
+  {
+    id: 'portkey',
+    name: 'Portkey gateway',
+    async start(upstreamPort) {
+      const dir = portkeyDir();
+      if (!dir) return { skip: '@portkey-ai/gateway is not installed (npm install -D @portkey-ai/gateway @hono/node-server@1.13.5)' };
+      const port = await freePort();
+      const proc = await spawnPinned(PROXY_CPU, process.execPath, ['build/start-server.js', `--port=${port}`, '--headless'], { cwd: dir, port });
+      const headers = { ...bearer(UPSTREAM_KEY), 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `http://127.0.0.1:${upstreamPort}/v1` };
+      return { proc, note: `@portkey-ai/gateway ${version(dir)}`, target: { origin: `http://127.0.0.1:${port}`, path, headers } };
+    },
+  },
+  gatewayPeer('off'),
+  gatewayPeer('all'),
+];
+
+/** Starts the bench upstream pinned to the load CPU. */
+export async function startUpstream(): Promise<{ proc: PinnedProcess; port: number }> {
+  const { proc, port } = await startTsChild(LOAD_CPU, join(here, '..', 'lib', 'upstream-server.ts'), {});
+  return { proc, port };
+}
