@@ -1,6 +1,6 @@
 /**
- * A real gateway (runtime, pipeline, HTTP app on a free port) whose runtime carries `createMetrics()` — the same
- * wiring `createRuntime` does once metrics are enabled — over a fake upstream.
+ * A real gateway (runtime, pipeline, HTTP app on a free port) over a fake upstream, exposing the runtime's
+ * metrics (created by `createRuntime` when `server.metrics.enabled`).
  */
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
@@ -8,7 +8,7 @@ import { applyConfig } from '../../src/bootstrap.js';
 import { configSchema } from '../../src/config/schema.js';
 import { createApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
-import { createMetrics, type Metrics } from '../../src/metrics/index.js';
+import type { Metrics } from '../../src/metrics/index.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
 import type { FakeUpstream } from '../fakes/fake-upstream.js';
 import { baseConfig } from '../helpers/test-gateway.js';
@@ -24,9 +24,8 @@ export interface MetricsGateway {
 export async function startMetricsGateway(upstream: FakeUpstream, overrides: Record<string, any> = {}): Promise<MetricsGateway> {
   const config = configSchema.parse(baseConfig(upstream, overrides));
   const logger = createLogger('error', new Writable({ write: (_c, _e, cb) => cb() }));
-  const base = await createRuntime({ config, logger });
-  const metrics = createMetrics();
-  const runtime: Runtime = { ...base, metrics };
+  const runtime = await createRuntime({ config, logger });
+  const metrics = runtime.metrics!;
   await applyConfig(config, runtime.store, logger);
   const app = await createApp(runtime);
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -39,7 +38,7 @@ export async function startMetricsGateway(upstream: FakeUpstream, overrides: Rec
     metrics,
     async close() {
       await app.close();
-      await base.close();
+      await runtime.close();
     },
   };
 }
