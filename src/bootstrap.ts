@@ -9,7 +9,8 @@ import type { Budget, StateStore } from './state/state-store.js';
 import { displayPrefix, generateKey, hashKey } from './auth/keys.js';
 import { parseUsdToMicros } from './usage/pricing.js';
 
-export function toBudget(b: BudgetConfig): Budget {
+/** A budget as written in config or sent to the admin API (USD as a decimal) → the stored form (micro-dollars). */
+export function toBudget(b: Pick<BudgetConfig, 'period' | 'usd' | 'tokens' | 'softThreshold' | 'webhookUrl'>): Budget {
   // Absent limits stay absent (not `undefined` values): stores serialise budgets as JSON.
   const budget: Budget = { period: b.period };
   if (b.usd !== undefined) budget.usdMicros = parseUsdToMicros(b.usd);

@@ -3,20 +3,12 @@
  * (`"12.500000"`) next to the integer micro-dollars; times as ISO 8601. Key hashes never leave the gateway.
  */
 import type { ApiKey, Budget, BudgetStatus, Team } from '../state/types.js';
-import { microsToUsd, parseUsdToMicros } from '../usage/pricing.js';
-import type { z } from 'zod';
-import type { budgetInput } from './schemas.js';
+import { microsToUsd } from '../usage/pricing.js';
 
 export const iso = (ms: number | undefined | null): string | null => (ms === undefined || ms === null ? null : new Date(ms).toISOString());
 
-export function toStoredBudget(b: z.output<typeof budgetInput>): Budget {
-  const out: Budget = { period: b.period };
-  if (b.usd !== undefined) out.usdMicros = parseUsdToMicros(b.usd);
-  if (b.tokens !== undefined) out.tokens = b.tokens;
-  if (b.softThreshold !== undefined) out.softThreshold = b.softThreshold;
-  if (b.webhookUrl !== undefined) out.webhookUrl = b.webhookUrl;
-  return out;
-}
+/** Admin input budgets are stored exactly like config budgets. */
+export { toBudget as toStoredBudget } from '../bootstrap.js';
 
 export function presentBudget(b: Budget) {
   return {
