@@ -15,6 +15,7 @@
 import { existsSync, mkdirSync, renameSync, writeFileSync as writeRaw } from 'node:fs';
 import { join, resolve } from 'node:path';
 import onnxProto from 'onnx-proto';
+import { seededRandom as prng } from '../src/util/seeded-random.js';
 
 const { onnx } = onnxProto;
 
@@ -71,17 +72,6 @@ function buildVocab(): Map<string, number> {
   return vocab;
 }
 
-/** mulberry32: tiny seeded PRNG so the weights are identical on every machine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomTable(rows: number, cols: number, seed: number, scale: number): Float32Array {
   const rnd = prng(seed);

@@ -4,18 +4,8 @@
  */
 import { createDetectorFromModel } from './detector.js';
 import { featurize, trainModel, type FeatureMatrix, type LabelledText, type TrainOptions } from './train.js';
+import { seededRandom } from '../../src/util/seeded-random.js';
 
-/** mulberry32: tiny seeded PRNG, enough for shuffling folds reproducibly. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Fold number per row, each class spread evenly over k folds in a seeded random order. */
 export function stratifiedFolds(labels: readonly number[], k: number, seed: number): number[] {

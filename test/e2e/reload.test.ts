@@ -55,7 +55,7 @@ describe('config reload', () => {
   it('refuses an invalid config with a log line and keeps serving the old one', async () => {
     writeFileSync(file, 'providers:\n  openai:\n    kind: nonsense\n');
     expect(await gw.reloader.reload('test')).toBe(false);
-    const refused = logs.find((l) => l.msg.startsWith('config reload refused'));
+    const refused = logs.find((l) => l.msg.startsWith('config reload refused'))!;
     expect(refused.problems.join(' ')).toMatch(/providers\.openai\.kind/);
     const res = await client().chat.completions.create({ model: 'fast', messages: [{ role: 'user', content: 'still here' }] });
     expect(res.choices[0].message.content).toContain('still here');

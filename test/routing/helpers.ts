@@ -7,6 +7,10 @@ import { normaliseChatRequest } from '../../src/core/normalise.js';
 import type { Team } from '../../src/state/state-store.js';
 import { baseConfig } from '../helpers/test-gateway.js';
 import type { FakeUpstream } from '../fakes/fake-upstream.js';
+import { seededRandom } from '../../src/util/seeded-random.js';
+
+/** A seeded PRNG, so distribution tests are reproducible. */
+export const seeded = seededRandom;
 
 const NOWHERE = { openaiBaseUrl: 'http://127.0.0.1:9/v1', anthropicBaseUrl: 'http://127.0.0.1:9' } as FakeUpstream;
 
@@ -49,14 +53,3 @@ export function wordEmbedder(dimension = 256): Embedder & { calls: number } {
   return e;
 }
 
-/** A seeded PRNG (mulberry32), so distribution tests are reproducible. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
