@@ -88,6 +88,7 @@ export async function createRuntime({ config, logger, store: given }: RuntimeOpt
     topics: createTopicMatcher(vectors.embedder),
     cache: createResponseCache({ store, vectors: vectors.vectors, embedder: vectors.embedder }),
   };
+  const pruneTimer = scheduleUsagePrune(store, config, logger);
   const closeAdapters = (g: Generation) => Promise.allSettled([...g.adapters.values()].map((a) => a.close()));
 
   const runtime: Runtime = {
@@ -125,6 +126,7 @@ export async function createRuntime({ config, logger, store: given }: RuntimeOpt
       retired.add(timer);
     },
     async close() {
+      clearInterval(pruneTimer);
       await closeAdapters(gen);
       for (const t of retired) clearTimeout(t);
       await vectors.close();
@@ -132,6 +134,18 @@ export async function createRuntime({ config, logger, store: given }: RuntimeOpt
     },
   };
   return runtime;
+}
+
+/** Usage-ledger retention: prunes hours older than `state.usageRetentionDays`, at start and hourly (idempotent across replicas). */
+function scheduleUsagePrune(store: StateStore, config: GatewayConfig, logger: Logger): NodeJS.Timeout {
+  const prune = () => {
+    const before = Date.now() - config.state.usageRetentionDays * 86_400_000;
+    store.pruneUsage(before).catch((err) => logger.warn({ err: (err as Error).message }, 'usage retention prune failed'));
+  };
+  setImmediate(prune);
+  const timer = setInterval(prune, 3_600_000);
+  timer.unref();
+  return timer;
 }
 
 async function openStore(config: GatewayConfig): Promise<StateStore> {

@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Runtime } from '../runtime.js';
-import { installErrorHandlers } from './error-handler.js';
+import { installErrorHandlers, writeClientError } from './error-handler.js';
+import { GatewayError } from '../core/errors.js';
 import { registerChatRoute } from './chat-route.js';
 import { registerModelRoutes } from './models-route.js';
 import { registerHealthRoutes } from './health-routes.js';
@@ -24,9 +25,18 @@ export async function createApp(rt: Runtime): Promise<FastifyInstance> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : `req_${randomUUID().replace(/-/g, '')}`;
     },
-    requestTimeout: 0,
+    // Bounds receiving a request (a client stalling mid-body); responses, including long streams, are not limited.
+    requestTimeout: 60_000,
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
+    // Errors raised before routing (bad URL escapes, over-long path parameters) in OpenAI's envelope too.
+    frameworkErrors: (err, _request, reply) => {
+      const status = (err as { statusCode?: number }).statusCode ?? 400;
+      const envelope = new GatewayError('invalid_request', 'The request URL is invalid.', { status }).toEnvelope();
+      void (reply as unknown as { code(n: number): { send(b: unknown): void } }).code(status).send(envelope);
+    },
+    // Malformed HTTP (framing, header overflow) never reaches Fastify's handlers: answer on the socket directly.
+    clientErrorHandler: (err, socket) => writeClientError(err, socket),
   });
   installErrorHandlers(app, (err) => rt.logger.error({ err }, 'request failed'));
   app.addHook('onRequest', async (request, reply) => {

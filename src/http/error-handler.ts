@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import type { Duplex } from 'node:stream';
 import { GatewayError, type ErrorCode } from '../core/errors.js';
 
 /** Fastify's own errors (body parsing, limits, unknown routes) in OpenAI's envelope. */
@@ -12,6 +13,21 @@ export function installErrorHandlers(app: FastifyInstance, log: (err: unknown) =
     const gw = new GatewayError('not_found', `Unknown request URL: ${request.method} ${request.url.split('?')[0].slice(0, 200)}.`);
     reply.code(404).send(gw.toEnvelope());
   });
+}
+
+/** Node's HTTP parser errors → a minimal HTTP response carrying the envelope, then the socket is closed. */
+export function writeClientError(err: Error & { code?: string }, socket: Duplex): void {
+  if (!socket.writable) return void socket.destroy();
+  const [status, reason, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'The request headers are too large.']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'The request was not received in time.']
+        : [400, 'Bad Request', 'The request is not valid HTTP.'];
+  const body = JSON.stringify(new GatewayError('invalid_request', message, { status }).toEnvelope());
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }
 
 const FASTIFY_CODES: Record<string, [ErrorCode, string]> = {

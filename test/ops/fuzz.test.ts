@@ -51,13 +51,6 @@ export function envelopeProblem(text: string): string | undefined {
   return undefined;
 }
 
-/**
- * Fastify's own error shape `{"error":"Bad Request","code":"FST_…","message","statusCode"}`, written by its
- * framework-error and client-error handlers that bypass the gateway's error handler. Known gap (see the ops
- * report); the main fuzz test tolerates it only for these causes and the `it.fails` test below tracks it.
- */
-const KNOWN_FRAMEWORK_SHAPE = /^\{"error":"[^"]+",("code":"(FST_ERR_BAD_URL|FST_ERR_MAX_PARAM_LENGTH)",)?"message":"[^"]*","statusCode":(400|414|431)\}$/;
-
 /** Checks one SSE body: error frames are envelopes; a stream that did not fail ends with [DONE]. */
 function sseProblem(text: string): string | undefined {
   const frames = text.split('\n\n').filter(Boolean).map((f) => f.replace(/^data: /, ''));
@@ -94,7 +87,6 @@ describe('fuzz: hostile input to every public route', () => {
     const byKind = new Map<string, Map<number, number>>();
     const failures: string[] = [];
     let clientRefused = 0;
-    let frameworkShaped = 0;
 
     const send = async (c: FuzzCase) => {
       let status: number;
@@ -119,8 +111,7 @@ describe('fuzz: hostile input to every public route', () => {
       if (status >= 500) failures.push(`${c.kind} ${c.method} ${c.path.slice(0, 60)} → ${status} ${text.slice(0, 200)}`);
       if (status >= 400 && c.method !== 'HEAD') {
         const problem = envelopeProblem(text);
-        if (problem && KNOWN_FRAMEWORK_SHAPE.test(text)) frameworkShaped++;
-        else if (problem) failures.push(`${c.kind} ${c.method} ${c.path.slice(0, 60)} → ${status}: ${problem}`);
+        if (problem) failures.push(`${c.kind} ${c.method} ${c.path.slice(0, 60)} → ${status}: ${problem}`);
       }
       if (status === 200 && type.startsWith('text/event-stream')) {
         const problem = sseProblem(text);
@@ -142,7 +133,7 @@ describe('fuzz: hostile input to every public route', () => {
     const seconds = (performance.now() - t0) / 1000;
     const rssAfter = rssBytes(gw.child.pid!);
 
-    console.log(`fuzz seed ${SEED}: ${CASES} requests in ${seconds.toFixed(1)} s (after ${warm} warm-up); undici refused ${clientRefused}; Fastify-shaped errors (known gap) ${frameworkShaped}`);
+    console.log(`fuzz seed ${SEED}: ${CASES} requests in ${seconds.toFixed(1)} s (after ${warm} warm-up); undici refused ${clientRefused}`);
     console.log('by status:', Object.fromEntries([...byStatus].sort()));
     console.log('by kind:', Object.fromEntries([...byKind].sort().map(([k, m]) => [k, Object.fromEntries([...m].sort((a, b) => a[0] - b[0]))])));
     if (rssBefore && rssAfter) console.log(`gateway RSS ${(rssBefore / 2 ** 20).toFixed(0)} MB → ${(rssAfter / 2 ** 20).toFixed(0)} MB`);
@@ -171,12 +162,9 @@ describe('fuzz: hostile input to every public route', () => {
     expect(gw.child.exitCode).toBeNull();
   }, 60_000);
 
-  // KNOWN GAP (see the ops report, "framework errors outside the envelope"): errors raised before routing —
-  // Node's HTTP parser (conflicting content-length, header overflow, bad chunking), a malformed URL escape, an
-  // over-long path parameter — are answered by Fastify's default `clientErrorHandler` / framework-error path as
-  // {"error":"Bad Request","message":"Client Error","statusCode":400}, not OpenAI's envelope. Drop `.fails`
-  // once createApp passes `clientErrorHandler` and `frameworkErrors` that write the envelope.
-  it.fails('errors raised before routing (HTTP framing, bad URL escapes, long params) use the OpenAI envelope too', async () => {
+  // Errors raised before routing (Node's HTTP parser, malformed URL escapes, over-long path parameters) bypass
+  // Fastify's error handler; createApp's clientErrorHandler and frameworkErrors write the envelope for them.
+  it('errors raised before routing (HTTP framing, bad URL escapes, long params) use the OpenAI envelope too', async () => {
     const head = (line: string) => Buffer.from(`${line}\r\nhost: x\r\nauthorization: Bearer ${ADMIN_TOKEN}\r\nconnection: close\r\n\r\n`);
     const extra = [
       { kind: 'bad-url-escape', bytes: head('GET /v1/models/%E0%A4%A HTTP/1.1') },
