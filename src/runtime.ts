@@ -21,6 +21,7 @@ import { createMetrics, type Metrics } from './metrics/index.js';
 import { createTopicMatcher, type TopicMatcher } from '../guards/semantic-topics/index.js';
 import { createResponseCache, type ResponseCache } from './cache/response-cache.js';
 import { createSemanticBackend, type SemanticBackend } from './semantic.js';
+import { createStoreRetryQueue, type StoreRetryQueue } from './pipeline/store-retry.js';
 
 export interface Runtime {
   readonly config: GatewayConfig;
@@ -38,6 +39,10 @@ export interface Runtime {
   readonly vectors: SemanticBackend;
   /** Prometheus metrics; absent when disabled. */
   readonly metrics?: Metrics;
+  /** Accounting writes deferred while the state store is unavailable. */
+  readonly storeRetry: StoreRetryQueue;
+  /** Chat requests still running (settlement included), so shutdown can wait for them. */
+  readonly inflight: Set<Promise<void>>;
   /** A view fixed on the current generation, for one request. */
   pin(): Runtime;
   /** Swaps in a new config's generation. Throws (and changes nothing) when the new config cannot be built. */
@@ -87,6 +92,8 @@ export async function createRuntime({ config, logger, store: given }: RuntimeOpt
     vectors,
     topics: createTopicMatcher(vectors.embedder),
     cache: createResponseCache({ store, vectors: vectors.vectors, embedder: vectors.embedder }),
+    storeRetry: createStoreRetryQueue(logger),
+    inflight: new Set<Promise<void>>(),
   };
   const pruneTimer = scheduleUsagePrune(store, config, logger);
   const closeAdapters = (g: Generation) => Promise.allSettled([...g.adapters.values()].map((a) => a.close()));
@@ -127,6 +134,7 @@ export async function createRuntime({ config, logger, store: given }: RuntimeOpt
     },
     async close() {
       clearInterval(pruneTimer);
+      shared.storeRetry.close();
       await closeAdapters(gen);
       for (const t of retired) clearTimeout(t);
       await vectors.close();

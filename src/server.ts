@@ -11,6 +11,10 @@ import { warmRequestSchema } from './core/request-schema.js';
 import type { StateStore } from './state/state-store.js';
 import { createReloader, type Reloader } from './reload.js';
 
+/** How long shutdown waits for cut requests to settle, and for deferred accounting writes to land. */
+const SETTLE_DRAIN_MS = 5_000;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
 export interface RunningGateway {
   url: string;
   port: number;
@@ -55,6 +59,9 @@ export async function startGateway(
       const force = setTimeout(() => app.server.closeAllConnections(), config.server.shutdownGraceMs);
       await app.close();
       clearTimeout(force);
+      // Requests cut at the deadline still settle and reach the ledger before the store closes.
+      await Promise.race([Promise.allSettled([...runtime.inflight]), sleep(SETTLE_DRAIN_MS)]);
+      await runtime.storeRetry.drain(SETTLE_DRAIN_MS);
       await runtime.close();
     },
   };

@@ -13,6 +13,12 @@ export function registerChatRoute(app: FastifyInstance, rt: Runtime): void {
     const sink = createNodeSink(reply.raw);
     sink.setHeader('x-request-id', ctx.id);
     // Pinned: a config reload during this request does not change the config it runs with.
-    await runChat(rt.pin(), ctx, request.body, request.headers, sink);
+    const running = runChat(rt.pin(), ctx, request.body, request.headers, sink);
+    rt.inflight.add(running);
+    try {
+      await running;
+    } finally {
+      rt.inflight.delete(running);
+    }
   });
 }

@@ -6,7 +6,7 @@ import { GatewayError, type ErrorCode } from '../core/errors.js';
 export function installErrorHandlers(app: FastifyInstance, log: (err: unknown) => void): void {
   app.setErrorHandler((err: FastifyError, _request, reply) => {
     const gw = err instanceof GatewayError ? err : fromFastifyError(err);
-    if (gw.status >= 500) log(err);
+    if (gw.code === 'internal_error') log(err); // expected 5xx (store down, upstream failures) are logged where they arise
     reply.code(gw.status).headers(gw.headers).send(gw.toEnvelope());
   });
   app.setNotFoundHandler((request, reply) => {

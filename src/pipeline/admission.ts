@@ -240,7 +240,12 @@ function failOpenOr(rt: Runtime, ctx: RequestContext, err: StateUnavailableError
 const unavailable = () =>
   new GatewayError('state_unavailable', 'The gateway cannot check budgets and rate limits right now. Please retry.');
 
+/** Runs `fn` until it succeeds once; later calls return that success (a failed attempt may be retried). */
 function once(fn: (usage: Usage) => Promise<void>): (usage: Usage) => Promise<void> {
   let done: Promise<void> | undefined;
-  return (usage) => (done ??= fn(usage));
+  return (usage) =>
+    (done ??= fn(usage).catch((err) => {
+      done = undefined;
+      throw err;
+    }));
 }

@@ -10,31 +10,25 @@ import type { RequestContext } from './context.js';
 
 export async function finishChat(rt: Runtime, ctx: RequestContext, admission: Admission | undefined): Promise<void> {
   const usage = ctx.usage ?? emptyUsage();
-  try {
-    await admission?.settle(usage);
-  } catch (err) {
-    // The lease frees the hold if settlement cannot reach the store; the ledger below still tries.
-    rt.logger.error({ err: (err as Error).message, reqId: ctx.id }, 'budget settlement failed');
-  }
+  if (admission) await rt.storeRetry.run('budget settlement', ctx.id, () => admission.settle(usage));
   if (ctx.principal) {
-    rt.store
-      .recordUsage({
-        at: ctx.startedAtMs,
-        teamId: ctx.principal.team.id,
-        keyId: ctx.principal.key.id,
-        model: ctx.model?.name ?? '(unknown)',
-        provider: ctx.target?.provider ?? '(none)',
-        requests: 1,
-        promptTokens: usage.promptTokens,
-        completionTokens: usage.completionTokens,
-        cachedTokens: usage.cachedTokens,
-        costMicros: ctx.costMicros ?? 0,
-        cacheHits: ctx.cache === 'hit' ? 1 : 0,
-        savedMicros: ctx.savedMicros ?? 0,
-        errors: ctx.status >= 400 && ctx.status !== 499 && ctx.guardBlocks === 0 ? 1 : 0,
-        guardBlocks: ctx.guardBlocks,
-      })
-      .catch((err) => rt.logger.error({ err: (err as Error).message, reqId: ctx.id }, 'usage ledger write failed'));
+    const record = {
+      at: ctx.startedAtMs,
+      teamId: ctx.principal.team.id,
+      keyId: ctx.principal.key.id,
+      model: ctx.model?.name ?? '(unknown)',
+      provider: ctx.target?.provider ?? '(none)',
+      requests: 1,
+      promptTokens: usage.promptTokens,
+      completionTokens: usage.completionTokens,
+      cachedTokens: usage.cachedTokens,
+      costMicros: ctx.costMicros ?? 0,
+      cacheHits: ctx.cache === 'hit' ? 1 : 0,
+      savedMicros: ctx.savedMicros ?? 0,
+      errors: ctx.status >= 400 && ctx.status !== 499 && ctx.guardBlocks === 0 ? 1 : 0,
+      guardBlocks: ctx.guardBlocks,
+    };
+    await rt.storeRetry.run('usage ledger write', ctx.id, () => rt.store.recordUsage(record));
   }
   rt.metrics?.recordRequest(ctx);
   // Breakers change state only on failures and half-open probes: refresh their gauges then, not per request.
