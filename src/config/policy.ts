@@ -25,6 +25,11 @@ export const guardPolicySchema = z
         toolResults: z.boolean(),
         /** Redact PII the model writes (streamed with a bounded hold-back). */
         output: z.boolean(),
+        /**
+         * Directory of a transformers.js token-classification model: adds person names and street addresses
+         * (NER). Empty: off. Costs milliseconds per message on the event loop; see docs/guards.md.
+         */
+        nerModelPath: z.string(),
       })
       .partial()
       .strict(),
@@ -84,7 +89,7 @@ export type GuardPolicyInput = z.infer<typeof guardPolicySchema>;
 export type CachePolicyInput = z.infer<typeof cachePolicySchema>;
 
 export const GUARD_DEFAULTS = {
-  pii: { enabled: false, defaultAction: 'pseudonymise', actions: {}, maskKeep: 4, roles: ['system', 'developer', 'user'], toolArguments: true, toolResults: true, output: false },
+  pii: { enabled: false, defaultAction: 'pseudonymise', actions: {}, maskKeep: 4, roles: ['system', 'developer', 'user'], toolArguments: true, toolResults: true, output: false, nerModelPath: '' },
   prompt: { allow: [], deny: [], roles: ['user'], maxPromptChars: 0 },
   injection: { enabled: false, action: 'block', threshold: 0.35, roles: ['user'] },
   topics: { enabled: false, threshold: 0.8, deny: [] },

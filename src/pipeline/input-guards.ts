@@ -3,7 +3,7 @@
  * request), semantic deny topics. Each decision is audited (guard, counts, action, latency; never matched text)
  * into the request's log line and metrics. Returns the request to send and what the answer needs on the way back.
  */
-import { blockedMessage, createPiiSession, summariseFindings, type PiiSession } from '../../guards/pii/index.js';
+import { blockedMessage, createPiiSession, summariseFindings, type PiiFinding, type PiiSession } from '../../guards/pii/index.js';
 import { PROMPT_DENIED_MESSAGE } from '../../guards/prompt-guard/index.js';
 import { GatewayError } from '../core/errors.js';
 import { withMessages } from '../core/normalise.js';
@@ -61,8 +61,17 @@ export async function applyInputGuards(
     pii = createPiiSession(guards.pii.detector, guards.pii.policy);
     const findings: { category: string; action: string }[] = [];
     const blocked = new Set<string>();
+    // NER (optional) is async: find names and addresses in every text in scope first, then apply synchronously.
+    const ner = new Map<string, PiiFinding[]>();
+    if (guards.pii.ner) {
+      const texts = new Set<string>();
+      for (const m of req.messages) scanMessage(m, g.pii, (t) => (texts.add(t), t));
+      await Promise.all(
+        [...texts].map(async (t) => ner.set(t, await guards.pii!.ner!.detect(t).catch((err) => nerUnavailable(rt, err)))),
+      );
+    }
     const apply = (text: string) => {
-      const r = pii!.apply(text);
+      const r = pii!.apply(text, ner.get(text));
       findings.push(...r.findings);
       for (const c of r.blocked) blocked.add(c);
       return r.text;
@@ -84,6 +93,16 @@ export async function applyInputGuards(
   }
 
   return { req, pii, outputRedaction };
+}
+
+let nerWarnedAt = 0;
+/** A missing or broken NER model must not take traffic down: patterns still run; warn at most once a minute. */
+function nerUnavailable(rt: Runtime, err: unknown): PiiFinding[] {
+  if (Date.now() - nerWarnedAt > 60_000) {
+    nerWarnedAt = Date.now();
+    rt.logger.warn({ err: (err as Error).message }, 'PII NER recognizer unavailable; names and addresses are not detected');
+  }
+  return [];
 }
 
 function scanMessage(m: ChatMessage, scope: TeamGuards['policy']['guards']['pii'], apply: (text: string) => string): ChatMessage {

@@ -2,7 +2,7 @@
  * The guards of one team, compiled from its effective policy once and reused until the team changes
  * (`updatedAt`). Detectors that cost memory (PII recognizers, the injection model) are shared by all teams.
  */
-import { createPiiDetector, type PiiDetector, type PiiPolicy } from '../../guards/pii/index.js';
+import { createNerRecognizer, createPiiDetector, type NerRecognizer, type PiiDetector, type PiiPolicy } from '../../guards/pii/index.js';
 import { createInjectionDetector, type InjectionDetector } from '../../guards/injection/index.js';
 import { createPromptGuard, type PromptGuard } from '../../guards/prompt-guard/index.js';
 import type { GatewayConfig } from '../config/schema.js';
@@ -12,7 +12,7 @@ import type { Team } from '../state/state-store.js';
 export interface TeamGuards {
   readonly policy: EffectivePolicy;
   readonly prompt?: PromptGuard;
-  readonly pii?: { detector: PiiDetector; policy: PiiPolicy };
+  readonly pii?: { detector: PiiDetector; policy: PiiPolicy; ner?: NerRecognizer };
   readonly injection?: InjectionDetector;
   /** True when any input guard is on (lets the pipeline skip the stage entirely). */
   readonly anyInput: boolean;
@@ -26,6 +26,7 @@ export interface GuardRegistry {
 export function createGuardRegistry(config: GatewayConfig): GuardRegistry {
   let piiDetector: PiiDetector | undefined;
   let injection: InjectionDetector | undefined;
+  const ners = new Map<string, NerRecognizer>(); // one model per path, shared by the teams that use it
   const cache = new Map<string, { updatedAt: number; guards: TeamGuards }>();
 
   function compile(team: Team): TeamGuards {
@@ -35,8 +36,13 @@ export function createGuardRegistry(config: GatewayConfig): GuardRegistry {
       g.prompt.allow.length || g.prompt.deny.length || g.prompt.maxPromptChars
         ? createPromptGuard({ allow: g.prompt.allow, deny: g.prompt.deny, roles: g.prompt.roles, maxPromptChars: g.prompt.maxPromptChars || undefined })
         : undefined;
+    let ner: NerRecognizer | undefined;
+    if (g.pii.enabled && g.pii.nerModelPath) {
+      ner = ners.get(g.pii.nerModelPath) ?? createNerRecognizer({ modelPath: g.pii.nerModelPath });
+      ners.set(g.pii.nerModelPath, ner);
+    }
     const pii = g.pii.enabled
-      ? { detector: (piiDetector ??= createPiiDetector()), policy: { defaultAction: g.pii.defaultAction, actions: g.pii.actions, maskKeep: g.pii.maskKeep } as PiiPolicy }
+      ? { detector: (piiDetector ??= createPiiDetector()), policy: { defaultAction: g.pii.defaultAction, actions: g.pii.actions, maskKeep: g.pii.maskKeep } as PiiPolicy, ner }
       : undefined;
     const inj = g.injection.enabled ? (injection ??= createInjectionDetector()) : undefined;
     return { policy, prompt, pii, injection: inj, anyInput: Boolean(prompt || pii || inj || (g.topics.enabled && g.topics.deny.length)) };
