@@ -55,7 +55,8 @@ async function runAreas(quick: boolean, log: (l: string) => void): Promise<strin
     log(`area bench: ${name}`);
     const t0 = performance.now();
     try {
-      const mod = (await import(pathToFileURL(file).href)) as { run: () => Promise<{ title: string; markdown: string }> };
+      const mod = (await import(pathToFileURL(file).href)) as { run?: () => Promise<{ title: string; markdown: string }> };
+      if (typeof mod.run !== 'function') throw new Error(`bench/${name}.ts does not export run()`);
       const r = await mod.run();
       parts.push(`### ${r.title}\n\n${r.markdown}\n\n<sub>bench/${name}.ts, ${((performance.now() - t0) / 1000).toFixed(1)} s</sub>`);
     } catch (e) {
@@ -103,7 +104,7 @@ async function main(): Promise<void> {
     'differences, not absolute times. Each request is a realistic small chat request (system + user message with an',
     'e-mail address, a unique ticket number so the cache never hits). Per proxy: a smoke request (JSON and stream),',
     'a warm-up, then **open-loop** phases at 500 and 1,000 req/s (fixed send schedule, latency from the intended',
-    'send time, so queueing behind a slow proxy is counted), a streaming phase at 500 streams/s (time to first',
+    'send time, so queueing behind a slow proxy is counted), a streaming phase at 200 streams/s (time to first',
     'content chunk = the first chunk carrying the first token), and a **closed-loop** saturation phase (32',
     'connections, back to back). "Added" = the proxy\'s percentile minus the direct call\'s percentile in the same',
     'run. CPU ms/request = utime+stime of the proxy process tree (/proc/<pid>/stat) during the 1,000 req/s phase ÷',

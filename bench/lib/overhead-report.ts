@@ -9,6 +9,7 @@ export interface PhaseFigures {
   ok: number;
   errors: number;
   firstError?: string;
+  cacheHits?: number;
   p50: number;
   p99: number;
   ttfc50: number;
@@ -63,7 +64,7 @@ export function overheadMarkdown(m: { peers: PeerFigures[]; pinned: boolean; qui
     ),
   );
 
-  out.push('\n### Streaming: time to first content chunk (open loop at 500 streams/s, ms)\n');
+  out.push('\n### Streaming: time to first content chunk (open loop at 200 streams/s, ms)\n');
   out.push(
     table(
       ['Proxy', 'TTFC p50', 'TTFC p99', 'added p50', 'added p99', 'whole stream p50', 'whole stream p99'],
@@ -82,7 +83,7 @@ export function overheadMarkdown(m: { peers: PeerFigures[]; pinned: boolean; qui
   out.push('\n### Cost: CPU per request, saturation throughput, memory\n');
   out.push(
     table(
-      ['Proxy', 'CPU ms/req @1000/s', 'CPU ms/stream', '× bare', '× nginx', 'saturation req/s', '× direct', '× bare', '× Portkey', 'proxy CPU at saturation', 'RSS MB', 'peak RSS MB'],
+      ['Proxy', 'CPU ms/req @1000/s', 'CPU ms/stream', '× bare', '× nginx', 'one core ÷ CPU per req', 'saturation req/s', '× direct', '× bare', '× Portkey', 'proxy CPU at saturation', 'RSS MB', 'peak RSS MB'],
       measured.map((p) => {
         const cpu = cpuPerReq(p.fixed?.[1000]);
         const proxied = p !== direct;
@@ -92,6 +93,7 @@ export function overheadMarkdown(m: { peers: PeerFigures[]; pinned: boolean; qui
           proxied ? fmt(cpuPerReq(p.stream), 3) : '—',
           proxied ? ratio(cpu, cpuPerReq(bare?.fixed?.[1000])) : '—',
           proxied ? ratio(cpu, cpuPerReq(nginx?.fixed?.[1000])) : '—',
+          proxied ? fmt(1000 / cpu, 0) : '—',
           fmt(p.sat?.rps, 0),
           ratio(p.sat?.rps, direct?.sat?.rps),
           ratio(p.sat?.rps, bare?.sat?.rps),
@@ -139,6 +141,13 @@ export function overheadMarkdown(m: { peers: PeerFigures[]; pinned: boolean; qui
     [...RATES.map((r) => p.fixed?.[r]), p.stream, p.sat].filter((f) => f?.firstError).map((f) => `- ${p.name}: ${f!.errors} errors, first: \`${f!.firstError!.slice(0, 160)}\``),
   );
   if (failing.length) out.push('\n**Errors during the run:**\n', ...failing);
+  const hits = measured.map((p) => [p.name, [...RATES.map((r) => p.fixed?.[r]), p.stream, p.sat].reduce((n, f) => n + (f?.cacheHits ?? 0), 0)] as const).filter(([, n]) => n > 0);
+  if (hits.length) out.push('\n**Cache hits (the load is meant to miss; these flatter the figures):** ' + hits.map(([n, c]) => `${n}: ${c}`).join(', '));
+  out.push(
+    '',
+    '"one core ÷ CPU per req" is the throughput a whole free core would give at the measured CPU cost: on a shared',
+    'machine it is steadier than the measured saturation, which depends on how much of CPU 0 the proxy got.',
+  );
   const gen = direct?.fixed?.[1000];
   out.push(
     '',

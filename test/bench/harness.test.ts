@@ -5,7 +5,8 @@ import { configSchema } from '../../src/config/schema.js';
 import { resolvePolicy } from '../../src/config/policy.js';
 import { benchConfig } from '../../bench/peers/gateway-config.js';
 import { PEERS, startUpstream } from '../../bench/peers/index.js';
-import { closedLoop, createPool, openLoop } from '../../bench/lib/load.js';
+import { closedLoop, createPool, openLoop, requestBody } from '../../bench/lib/load.js';
+import { createPiiDetector } from '../../guards/pii/index.js';
 import { percentile } from '../../bench/lib/stats.js';
 import { overheadMarkdown, type PeerFigures, type PhaseFigures } from '../../bench/lib/overhead-report.js';
 import { cpuMs, rssMb } from '../../bench/lib/proc.js';
@@ -23,6 +24,21 @@ describe('gateway bench config', () => {
     expect(all.teams.default.budgets.length).toBe(2);
     expect(all.teams.default.rateLimits?.rpm).toBeGreaterThan(1_000_000);
     expect(all.keys[0].budgets.length).toBe(1);
+  });
+});
+
+describe('bench requests', () => {
+  it("stay unique after the PII guard, so the all-on gateway's cache misses every time", () => {
+    const detector = createPiiDetector();
+    const prompts = new Set<string>();
+    for (let i = 0; i < 2000; i++) {
+      const text: string = JSON.parse(requestBody(i % 2 === 0)).messages[1].content;
+      const findings = detector.detect(text);
+      // Only the e-mail address is PII; the ticket reference must survive pseudonymisation.
+      expect(findings.map((f) => f.category)).toEqual(['email']);
+      prompts.add(text);
+    }
+    expect(prompts.size).toBe(2000);
   });
 });
 
