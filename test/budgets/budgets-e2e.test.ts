@@ -1,4 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
@@ -101,6 +103,32 @@ describe('budgets', () => {
     expect(status.spentTokens).toBeGreaterThan(0);
     const line = gw.logs.filter((l) => l.msg === 'chat completion').at(-1)!;
     expect(line).toMatchObject({ status: 499, tokens: { estimated: true } });
+  });
+});
+
+describe('soft threshold', () => {
+  it('logs and calls the webhook once per period when spend crosses it', async () => {
+    const calls: any[] = [];
+    const hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        calls.push(JSON.parse(body));
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    const webhookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/budget`;
+    try {
+      const { gw } = await start({ teams: { default: { allowedModels: ['*'], budgets: [{ period: 'daily', tokens: 1000, softThreshold: 0.1, webhookUrl }] } } });
+      for (let i = 0; i < 12; i++) await gw.client().chat.completions.create({ ...ask(), max_tokens: 10 });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(calls).toHaveLength(1);
+      expect(calls[0]).toMatchObject({ event: 'budget.soft_threshold', scope: 'team:default', period: 'daily', kind: 'tokens', threshold: 0.1 });
+      expect(gw.logs.filter((l) => l.msg === 'budget soft threshold crossed')).toHaveLength(1);
+    } finally {
+      hook.close();
+    }
   });
 });
 
