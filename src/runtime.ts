@@ -22,6 +22,7 @@ import { createTopicMatcher, type TopicMatcher } from '../guards/semantic-topics
 import { createResponseCache, type ResponseCache } from './cache/response-cache.js';
 import { createSemanticBackend, type SemanticBackend } from './semantic.js';
 import { createStoreRetryQueue, type StoreRetryQueue } from './pipeline/store-retry.js';
+import { createUsageBuffer, type UsageBuffer } from './pipeline/usage-buffer.js';
 
 export interface Runtime {
   readonly config: GatewayConfig;
@@ -41,6 +42,8 @@ export interface Runtime {
   readonly metrics?: Metrics;
   /** Accounting writes deferred while the state store is unavailable. */
   readonly storeRetry: StoreRetryQueue;
+  /** Usage ledger write-behind (flushed every `state.ledgerFlushMs`). */
+  readonly usage: UsageBuffer;
   /** Chat requests still running (settlement included), so shutdown can wait for them. */
   readonly inflight: Set<Promise<void>>;
   /** A view fixed on the current generation, for one request. */
@@ -84,6 +87,7 @@ export async function createRuntime({ config, logger, store: given }: RuntimeOpt
   const vectors = createSemanticBackend(config, logger);
   let gen = buildGeneration(config, logger, vectors);
   const retired = new Set<NodeJS.Timeout>();
+  const storeRetry = createStoreRetryQueue(logger);
   const shared = {
     logger,
     store,
@@ -92,7 +96,8 @@ export async function createRuntime({ config, logger, store: given }: RuntimeOpt
     vectors,
     topics: createTopicMatcher(vectors.embedder),
     cache: createResponseCache({ store, vectors: vectors.vectors, embedder: vectors.embedder }),
-    storeRetry: createStoreRetryQueue(logger),
+    storeRetry,
+    usage: createUsageBuffer(store, storeRetry, config.state.ledgerFlushMs),
     inflight: new Set<Promise<void>>(),
   };
   const pruneTimer = scheduleUsagePrune(store, config, logger);
@@ -135,6 +140,7 @@ export async function createRuntime({ config, logger, store: given }: RuntimeOpt
     async close() {
       clearInterval(pruneTimer);
       shared.storeRetry.close();
+      shared.usage.close();
       await closeAdapters(gen);
       for (const t of retired) clearTimeout(t);
       await vectors.close();

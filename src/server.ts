@@ -61,6 +61,7 @@ export async function startGateway(
       clearTimeout(force);
       // Requests cut at the deadline still settle and reach the ledger before the store closes.
       await Promise.race([Promise.allSettled([...runtime.inflight]), sleep(SETTLE_DRAIN_MS)]);
+      await runtime.usage.flush();
       await runtime.storeRetry.drain(SETTLE_DRAIN_MS);
       await runtime.close();
     },

@@ -138,6 +138,11 @@ export const configSchema = z
         /** When the state store is unreachable: refuse requests (503) or serve them unmetered with a warning. */
         failMode: z.enum(['closed', 'open']).default('closed'),
         usageRetentionDays: z.number().int().positive().default(400),
+        /**
+         * Usage-ledger write-behind: requests are summed in memory and written every this many ms (0 = at once).
+         * Budgets always settle per request; a crash loses at most this window of ledger detail.
+         */
+        ledgerFlushMs: z.number().int().nonnegative().default(1000),
       })
       .strict()
       .default(() => ({}) as never),

@@ -71,7 +71,8 @@ export function estimatePromptTokens(ctx: RequestContext, req: ChatRequest): num
 export async function admit(rt: Runtime, ctx: RequestContext, req: ChatRequest, sink: ResponseSink): Promise<Admission> {
   const { key, team } = ctx.principal!;
   const target = priciestTarget(ctx.model!.targets);
-  const prompt = estimatePromptTokens(ctx, req);
+  // Counted only when a limit needs it: tiktoken is the costliest step of a request without budgets.
+  const prompt = () => estimatePromptTokens(ctx, req);
   const outputCap = req.maxOutputTokens ?? Math.min(target.info?.maxOutputTokens ?? Infinity, rt.config.server.defaultMaxOutputTokens);
   const heldOutput = outputCap * req.n;
 
@@ -96,8 +97,8 @@ export async function admit(rt: Runtime, ctx: RequestContext, req: ChatRequest, 
       requestId: ctx.id,
       teamId: team.id,
       scopes,
-      costMicros: price ? worstCaseCostMicros(prompt, heldOutput, price) : 0,
-      tokens: prompt + heldOutput,
+      costMicros: price ? worstCaseCostMicros(prompt(), heldOutput, price) : 0,
+      tokens: prompt() + heldOutput,
       leaseMs,
     });
     if (!result.ok) throw budgetExceeded(result);
@@ -130,10 +131,10 @@ export async function admit(rt: Runtime, ctx: RequestContext, req: ChatRequest, 
   };
 }
 
-async function checkRateLimits(rt: Runtime, ctx: RequestContext, req: ChatRequest, prompt: number, sink: ResponseSink) {
+async function checkRateLimits(rt: Runtime, ctx: RequestContext, req: ChatRequest, prompt: () => number, sink: ResponseSink) {
   const { key, team } = ctx.principal!;
   // OpenAI counts a request against TPM by its prompt plus the max output it asks for.
-  const tokens = prompt + (req.maxOutputTokens ?? 0) * req.n;
+  const tokens = () => prompt() + (req.maxOutputTokens ?? 0) * req.n;
   const checks: [Scope, typeof key.rateLimits][] = [
     [`key:${key.id}`, key.rateLimits],
     [`team:${team.id}`, team.rateLimits],
@@ -141,7 +142,7 @@ async function checkRateLimits(rt: Runtime, ctx: RequestContext, req: ChatReques
   let shown = false;
   for (const [scope, limits] of checks) {
     if (!limits || (limits.rpm === undefined && limits.tpm === undefined)) continue;
-    const r = await rt.store.rateLimit({ scope, rpm: limits.rpm, tpm: limits.tpm, tokens });
+    const r = await rt.store.rateLimit({ scope, rpm: limits.rpm, tpm: limits.tpm, tokens: limits.tpm === undefined ? 0 : tokens() });
     // The narrowest scope's figures go in the headers (the key's when it has limits), as OpenAI shows one set.
     if (!shown || !r.allowed) setRateLimitHeaders(sink, r);
     shown = true;

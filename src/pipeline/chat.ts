@@ -31,11 +31,11 @@ export async function runChat(
   try {
     const req = normaliseChatRequest(body);
     ctx.stream = req.stream;
+    // The catalog counts prompt tokens itself, and only when a route condition or strategy needs them.
     ctx.model = rt.catalog.resolve(req.model, ctx.principal!.team, ctx.principal!.key, {
       request: req,
       headers,
       metadata: req.body.metadata ?? undefined,
-      promptTokens: estimatePromptTokens(ctx, req),
     });
     admission = await admit(rt, ctx, req, sink);
     const teamGuards = rt.guards.forTeam(ctx.principal!.team);
@@ -70,7 +70,10 @@ async function completeChat({ rt, ctx, req, sink, plan, cache }: Answer): Promis
     const result = await rt.executor.complete(req, ctx.model!, sink.signal, ctx.attempts);
     ctx.upstreamMs += performance.now() - started;
     ctx.target = result.target;
-    ctx.usage = result.usage;
+    // Some OpenAI-compatible servers report no usage: then we count (and mark the record estimated).
+    ctx.usage = result.response.usage
+      ? result.usage
+      : resolveUsage({ estimatedPromptTokens: estimatePromptTokens(ctx, req), countedCompletionTokens: countCompletion(result.response) });
     setTargetHeaders(ctx, sink);
     // The cache keeps the provider's answer (with this request's placeholders), not the restored one.
     const raw = cache && needsOutputTransform(plan) ? structuredClone(result.response) : result.response;
@@ -165,10 +168,22 @@ async function relayStream({ rt, ctx, req, sink, admission, plan, cache }: Answe
     ctx.usage = resolveUsage({
       reported: completed ? reported : undefined,
       reportedPrompt: completed ? undefined : reported,
-      estimatedPromptTokens: ctx.promptEstimate ?? 0,
+      estimatedPromptTokens: completed && reported ? 0 : estimatePromptTokens(ctx, req),
       countedCompletionTokens: counter.tokens(),
     });
   }
+}
+
+function countCompletion(response: ChatResponse): number {
+  const counter = createCompletionCounter(response.model);
+  for (const c of response.choices) {
+    if (c.message.content) counter.add(c.message.content, `${c.index}:c`);
+    for (const tc of c.message.tool_calls ?? []) {
+      counter.toolCall();
+      if (tc.type === 'function') counter.add(tc.function.name + tc.function.arguments, `${c.index}:${tc.id}`);
+    }
+  }
+  return counter.tokens();
 }
 
 function markClientAbort(ctx: RequestContext) {

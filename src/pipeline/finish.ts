@@ -28,7 +28,7 @@ export async function finishChat(rt: Runtime, ctx: RequestContext, admission: Ad
       errors: ctx.status >= 400 && ctx.status !== 499 && ctx.guardBlocks === 0 ? 1 : 0,
       guardBlocks: ctx.guardBlocks,
     };
-    await rt.storeRetry.run('usage ledger write', ctx.id, () => rt.store.recordUsage(record));
+    await rt.usage.add(record, ctx.id);
   }
   rt.metrics?.recordRequest(ctx);
   // Breakers change state only on failures and half-open probes: refresh their gauges then, not per request.

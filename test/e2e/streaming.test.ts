@@ -25,8 +25,9 @@ describe.each(['gpt-4o-mini', 'claude-haiku-4-5'])('streaming through %s', (mode
     const arrivals: number[] = [];
     for await (const chunk of stream) if (chunk.choices[0]?.delta?.content) arrivals.push(performance.now());
     expect(arrivals.length).toBeGreaterThanOrEqual(4);
-    // Spread out like the upstream's pauses: the first content arrives long before the last.
-    expect(arrivals.at(-1)! - arrivals[0]).toBeGreaterThan(120 * (arrivals.length - 2));
+    // Spread out like the upstream's pauses (a buffering proxy would deliver them all at once at the end);
+    // 0.7 leaves room for timer jitter on a loaded machine.
+    expect(arrivals.at(-1)! - arrivals[0]).toBeGreaterThan(0.7 * 120 * (arrivals.length - 1));
   });
 
   it('a client disconnect aborts the upstream request', async () => {

@@ -25,7 +25,8 @@ export function baseConfig(upstream: FakeUpstream, overrides: Record<string, any
   const timeouts = { connectMs: 2000, firstByteMs: 5000, idleMs: 5000, totalMs: 20000 };
   return {
     server: { host: '127.0.0.1', port: 0, logLevel: 'info', shutdownGraceMs: 300, ...overrides.server },
-    state: { kind: 'sqlite', dataDir: ':memory:', ...overrides.state },
+    // Ledger writes through at once in tests, so a test can read what a request recorded right after it.
+    state: { kind: 'sqlite', dataDir: ':memory:', ledgerFlushMs: 0, ...overrides.state },
     providers: {
       openai: { kind: 'openai', baseUrl: upstream.openaiBaseUrl, apiKey: 'sk-test-openai-secret', timeouts },
       anthropic: { kind: 'anthropic', baseUrl: upstream.anthropicBaseUrl, apiKey: 'sk-ant-test-secret', timeouts },
