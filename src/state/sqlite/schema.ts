@@ -23,9 +23,6 @@ const MIGRATIONS: string[] = [
   CREATE INDEX reservations_active ON reservations (status, expires_at);
   CREATE INDEX reservations_updated ON reservations (updated_at);
   -- Sliding-window log of allowed requests, plus a running token sum per scope.
-  CREATE TABLE rl_events (id INTEGER PRIMARY KEY AUTOINCREMENT, scope TEXT NOT NULL, at INTEGER NOT NULL, tokens INTEGER NOT NULL);
-  CREATE INDEX rl_events_scope_at ON rl_events (scope, at);
-  CREATE TABLE rl_state (scope TEXT PRIMARY KEY, count INTEGER NOT NULL, tokens INTEGER NOT NULL);
   CREATE TABLE usage_hourly (
     hour INTEGER NOT NULL, team_id TEXT NOT NULL, key_id TEXT NOT NULL, model TEXT NOT NULL, provider TEXT NOT NULL,
     requests INTEGER NOT NULL DEFAULT 0, prompt_tokens INTEGER NOT NULL DEFAULT 0,

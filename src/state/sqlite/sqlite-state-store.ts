@@ -9,7 +9,7 @@ import { StateUnavailableError } from '../errors.js';
 import type { StateStore } from '../state-store.js';
 import { createSqliteAdmin } from './sqlite-admin.js';
 import { createSqliteBudgets } from './sqlite-budgets.js';
-import { createSqliteRateLimiter } from './sqlite-rate-limit.js';
+import { createMemoryRateLimiter } from '../memory-rate-limit.js';
 import { createSqliteUsage } from './sqlite-usage.js';
 import { migrate } from './schema.js';
 
@@ -57,7 +57,7 @@ export async function createSqliteStateStore(opts: SqliteStateStoreOptions): Pro
 
   const admin = createSqliteAdmin(db, opts.touchIntervalMs ?? 30_000);
   const budgets = createSqliteBudgets(db, opts.reservationRetentionMs ?? 86_400_000);
-  const limiter = createSqliteRateLimiter(db);
+  const limiter = createMemoryRateLimiter();
   const usage = createSqliteUsage(db);
   const revoke = db.transaction((id: string, at: number) => {
     const key = admin.getKey(id);
