@@ -10,6 +10,7 @@ import type { StateStore } from '../state-store.js';
 import { createSqliteAdmin } from './sqlite-admin.js';
 import { createSqliteBudgets } from './sqlite-budgets.js';
 import { createMemoryRateLimiter } from '../memory-rate-limit.js';
+import { startCheckpointer } from './checkpointer.js';
 import { createSqliteUsage } from './sqlite-usage.js';
 import { migrate } from './schema.js';
 
@@ -54,6 +55,7 @@ export async function createSqliteStateStore(opts: SqliteStateStoreOptions): Pro
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   migrate(db);
+  const checkpointer = opts.path === ':memory:' ? undefined : startCheckpointer(db, opts.path);
 
   const admin = createSqliteAdmin(db, opts.touchIntervalMs ?? 30_000);
   const budgets = createSqliteBudgets(db, opts.reservationRetentionMs ?? 86_400_000);
@@ -93,6 +95,7 @@ export async function createSqliteStateStore(opts: SqliteStateStoreOptions): Pro
       db.prepare('SELECT 1').get();
     }),
     close: async () => {
+      await checkpointer?.close();
       if (db.open) db.close();
     },
   };
