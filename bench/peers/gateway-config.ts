@@ -3,8 +3,10 @@
  * the bench upstream, `gpt-4o-mini`, one team and key, SQLite state in a fresh temp dir, log level `warn` (the
  * per-request log line is written at `info`, so none is written).
  *
- *   off  auth only (guards, cache, budgets, rate limits at their defaults: off).
- *   all  auth + team and key budgets (USD and tokens) + rate limits (rpm, tpm; high enough never to refuse) +
+ *   off   auth only (guards, cache, budgets, rate limits at their defaults: off).
+ *   core  the performance target's set: auth + team and key budgets + rate limits + PII guard (pseudonymise);
+ *         `core-redis` is the same on a Redis state store (a redis-server started for the run).
+ *   all   auth + team and key budgets (USD and tokens) + rate limits (rpm, tpm; high enough never to refuse) +
  *        PII guard (pseudonymise, default roles) + injection detector (flag) + exact response cache on (semantic
  *        layer off; the load sends a unique prompt per request, so every request is a miss looked up and stored).
  */
@@ -12,11 +14,12 @@
 /** The gateway key the load generator sends as `Authorization: Bearer …`. */
 export const BENCH_KEY = 'gw-bench-key-0123456789abcdefghijklmnopqrstuvwxyz';
 
-export type FeatureSet = 'off' | 'all';
+export type FeatureSet = 'off' | 'core' | 'core-redis' | 'all';
 
 /** The config (plain data, valid YAML when JSON-serialised) for one feature set. Pure. */
-export function benchConfig(upstream: string, features: FeatureSet, dataDir: string, port: number): Record<string, unknown> {
-  const all = features === 'all';
+export function benchConfig(upstream: string, features: FeatureSet, dataDir: string, port: number, redisUrl?: string): Record<string, unknown> {
+  const all = features !== 'off';
+  const everything = features === 'all';
   const budgets = [
     { period: 'monthly', usd: '1000000' },
     { period: 'daily', tokens: 2_000_000_000 },
@@ -24,7 +27,7 @@ export function benchConfig(upstream: string, features: FeatureSet, dataDir: str
   const rateLimits = { rpm: 50_000_000, tpm: 2_000_000_000 };
   return {
     server: { host: '127.0.0.1', port, logLevel: 'warn', shutdownGraceMs: 300 },
-    state: { kind: 'sqlite', dataDir },
+    state: features === 'core-redis' ? { kind: 'redis', redisUrl, dataDir } : { kind: 'sqlite', dataDir },
     providers: {
       openai: {
         kind: 'openai',
@@ -38,7 +41,8 @@ export function benchConfig(upstream: string, features: FeatureSet, dataDir: str
     },
     teams: { default: { allowedModels: ['*'], ...(all ? { budgets, rateLimits } : {}) } },
     keys: [{ id: 'bench', team: 'default', key: BENCH_KEY, ...(all ? { budgets: [budgets[0]], rateLimits } : {}) }],
-    ...(all
+    ...(all ? { guards: { pii: { enabled: true, defaultAction: 'pseudonymise' } } } : {}),
+    ...(everything
       ? {
           guards: { pii: { enabled: true, defaultAction: 'pseudonymise' }, injection: { enabled: true, action: 'flag' } },
           cache: { mode: 'on', semantic: false },
@@ -50,5 +54,7 @@ export function benchConfig(upstream: string, features: FeatureSet, dataDir: str
 /** What each feature set turns on, for the report. */
 export const FEATURE_NOTES: Record<FeatureSet, string> = {
   off: 'auth only',
+  core: 'auth + budgets (team USD + tokens, key USD) + rate limits (rpm + tpm) + PII guard (pseudonymise), SQLite state',
+  'core-redis': 'the same as "targets set" on a Redis state store (local redis-server, loopback)',
   all: 'auth + budgets (team USD + tokens, key USD) + rate limits (rpm + tpm) + PII guard (pseudonymise) + injection detector (flag) + exact cache on, every request a miss (looked up, then stored)',
 };

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import { freePort, listeningPort, spawnPinned, type PinnedProcess } from '../lib/proc.js';
 import type { Target } from '../lib/load.js';
 import { findNginx, writeNginxConfig } from './nginx.js';
@@ -71,20 +72,36 @@ function version(dir: string): string {
 }
 
 /** Our gateway as users run it (the CLI → `startGateway`), with a config file written for the run. */
+const GATEWAY_NAMES: Record<FeatureSet, string> = {
+  off: 'gateway, features off',
+  core: 'gateway, targets set',
+  'core-redis': 'gateway, targets set on Redis',
+  all: 'gateway, all on',
+};
+
 const gatewayPeer = (features: FeatureSet): Peer => ({
   id: `gateway-${features}`,
-  name: features === 'off' ? 'gateway, features off' : 'gateway, all on',
+  name: GATEWAY_NAMES[features],
   async start(upstreamPort) {
     cli ??= gatewayCli();
     const dir = mkdtempSync(join(tmpdir(), 'bench-gateway-'));
     const port = await freePort();
     const config = join(dir, 'gateway.yaml');
-    writeFileSync(config, JSON.stringify(benchConfig(`http://127.0.0.1:${upstreamPort}`, features, join(dir, 'data'), port), null, 2));
+    let redis: PinnedProcess | undefined;
+    let redisUrl: string | undefined;
+    if (features === 'core-redis') {
+      if (spawnSync('redis-server', ['--version']).status !== 0) return { skip: 'redis-server is not installed (apt-get install redis-server)' };
+      const redisPort = await freePort();
+      // Redis shares CPU 1 with the upstream and the load generator: the proxy's core measures the gateway only.
+      redis = await spawnPinned(1, 'redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { port: redisPort });
+      redisUrl = `redis://127.0.0.1:${redisPort}`;
+    }
+    writeFileSync(config, JSON.stringify(benchConfig(`http://127.0.0.1:${upstreamPort}`, features, join(dir, 'data'), port, redisUrl), null, 2));
     // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of each gateway child (summarise with bench/lib/profile-summary.ts).
     const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=gateway-${features}.cpuprofile`] : [];
     const proc = await spawnPinned(PROXY_CPU, process.execPath, [...prof, ...cli.args, '--config', config], { port });
     const stop = proc.stop.bind(proc);
-    const cleanup = { ...proc, stop: () => stop().then(() => rmSync(dir, { recursive: true, force: true })) };
+    const cleanup = { ...proc, stop: () => stop().then(() => redis?.stop()).then(() => rmSync(dir, { recursive: true, force: true })) };
     return { proc: cleanup, note: `${FEATURE_NOTES[features]}; ${cli.how}`, target: { origin: `http://127.0.0.1:${port}`, path, headers: bearer(BENCH_KEY) } };
   },
 });
@@ -131,6 +148,8 @@ export const PEERS: Peer[] = [
     },
   },
   gatewayPeer('off'),
+  gatewayPeer('core'),
+  gatewayPeer('core-redis'),
   gatewayPeer('all'),
 ];
 

@@ -113,7 +113,7 @@ describe('report', () => {
   });
   it('marks a missed target as FAIL and a met one as pass', () => {
     const md = overheadMarkdown({
-      peers: [peer('direct', 0, 10000), peer('bare', 0.2, 5000), peer('portkey', 5, 700), peer('gateway-all', 3, 3500)],
+      peers: [peer('direct', 0, 10000), peer('bare', 0.2, 5000), peer('portkey', 5, 700), peer('gateway-core', 3, 3500)],
       pinned: true,
       quick: true,
       load: [[0, 0, 0], [0, 0, 0]],
