@@ -11,18 +11,15 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createLocalEmbedder } from '../src/embeddings/embedder.js';
 import { createEmbeddedVectorStore } from '../src/vector/vector-store.js';
 import { benchModel } from './bench-model.js';
+import { seededRandom } from '../src/util/seeded-random.js';
 
 const DIM = 384;
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
-}
+/** Seeded uniform values in [-0.5, 0.5). */
+const rng = (seed: number) => {
+  const next = seededRandom(seed);
+  return () => next() - 0.5;
+};
 const randomVec = (r: () => number) => Float32Array.from({ length: DIM }, r);
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const ms = (x: number) => x.toFixed(3);
@@ -119,7 +116,7 @@ async function embedBurst() {
   };
 }
 
-async function run(): Promise<{ title: string; markdown: string }> {
+export async function run(): Promise<{ title: string; markdown: string }> {
   const n = Number(process.env.BENCH_VECTOR_N ?? 100_000);
   const big = await storeFigures(n, 1);
   const spread = await storeFigures(n, 1000);
