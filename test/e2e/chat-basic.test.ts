@@ -1,23 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
+import { describe, expect, it } from 'vitest';
 import { validateChunk, validateResponse } from '../fakes/openai-schemas.js';
-import { startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
+import { useTestGateway } from '../helpers/test-gateway.js';
 
-let upstream: FakeUpstream;
-let gw: TestGateway;
-
-beforeAll(async () => {
-  upstream = await startFakeUpstream();
-  gw = await startTestGateway(upstream);
-});
-afterAll(async () => {
-  await gw?.close();
-  await upstream?.close();
-});
+const env = useTestGateway();
 
 describe.each(['gpt-4o-mini', 'claude-haiku-4-5'])('chat completions through %s', (model) => {
   it('answers a plain request with a schema-valid completion and gateway headers', async () => {
-    const { data, response } = await gw
+    const { data, response } = await env.gw
       .client()
       .chat.completions.create({ model, messages: [{ role: 'user', content: 'Say hi' }] })
       .withResponse();
@@ -31,7 +20,7 @@ describe.each(['gpt-4o-mini', 'claude-haiku-4-5'])('chat completions through %s'
   });
 
   it('streams chunks with the usage chunk when asked', async () => {
-    const stream = await gw.client().chat.completions.create({
+    const stream = await env.gw.client().chat.completions.create({
       model,
       messages: [{ role: 'user', content: 'Stream please' }],
       stream: true,
@@ -49,7 +38,7 @@ describe.each(['gpt-4o-mini', 'claude-haiku-4-5'])('chat completions through %s'
   });
 
   it('hides the usage chunk from clients that did not ask for it', async () => {
-    const stream = await gw.client().chat.completions.create({ model, messages: [{ role: 'user', content: 'x' }], stream: true });
+    const stream = await env.gw.client().chat.completions.create({ model, messages: [{ role: 'user', content: 'x' }], stream: true });
     for await (const chunk of stream) {
       expect(chunk.choices.length).toBeGreaterThan(0);
       expect(chunk.usage ?? null).toBeNull();

@@ -1,21 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type OpenAI from 'openai';
-import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
 import { validateChunk, validateResponse } from '../fakes/openai-schemas.js';
-import { startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
+import { useTestGateway } from '../helpers/test-gateway.js';
 
-let upstream: FakeUpstream;
-let gw: TestGateway;
-
-beforeAll(async () => {
-  upstream = await startFakeUpstream();
-  gw = await startTestGateway(upstream);
-});
-afterAll(async () => {
-  await gw?.close();
-  await upstream?.close();
-});
+const env = useTestGateway();
 
 const tools: OpenAI.Chat.ChatCompletionTool[] = [
   { type: 'function', function: { name: 'get_weather', description: 'Weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } },
@@ -24,7 +13,7 @@ const tools: OpenAI.Chat.ChatCompletionTool[] = [
 
 describe.each(['gpt-4o-mini', 'claude-haiku-4-5'])('%s', (model) => {
   it('returns one tool call, then accepts the tool result turn', async () => {
-    const client = gw.client();
+    const client = env.gw.client();
     const first = await client.chat.completions.create({
       model,
       messages: [{ role: 'user', content: 'Weather in Paris?' }],
@@ -49,14 +38,14 @@ describe.each(['gpt-4o-mini', 'claude-haiku-4-5'])('%s', (model) => {
     validateResponse(second);
     expect(second.choices[0].finish_reason).toBe('stop');
     if (model.startsWith('claude')) {
-      const sent = upstream.requests.at(-1)!.body;
+      const sent = env.upstream.requests.at(-1)!.body;
       expect(sent.system).toContain('You are terse.');
       expect(sent.messages.at(-1).content[0]).toMatchObject({ type: 'tool_result', tool_use_id: call.id });
     }
   });
 
   it('streams parallel tool calls with arguments reassembled from fragments', async () => {
-    const stream = await gw.client().chat.completions.create({
+    const stream = await env.gw.client().chat.completions.create({
       model,
       messages: [{ role: 'user', content: 'Weather and time in Oslo' }],
       tools,
@@ -80,7 +69,7 @@ describe.each(['gpt-4o-mini', 'claude-haiku-4-5'])('%s', (model) => {
   });
 
   it('accepts image input as data URL and https URL', async () => {
-    const res = await gw.client().chat.completions.create({
+    const res = await env.gw.client().chat.completions.create({
       model,
       messages: [
         {
@@ -95,14 +84,14 @@ describe.each(['gpt-4o-mini', 'claude-haiku-4-5'])('%s', (model) => {
     });
     validateResponse(res);
     if (model.startsWith('claude')) {
-      const content = upstream.requests.at(-1)!.body.messages[0].content;
+      const content = env.upstream.requests.at(-1)!.body.messages[0].content;
       expect(content[1]).toMatchObject({ type: 'image', source: { type: 'base64', media_type: 'image/png' } });
       expect(content[2]).toMatchObject({ type: 'image', source: { type: 'url', url: 'https://example.com/cat.jpg' } });
     }
   });
 
   it('passes response_format, stop, seed, temperature and max tokens through', async () => {
-    const res = await gw.client().chat.completions.create({
+    const res = await env.gw.client().chat.completions.create({
       model,
       messages: [{ role: 'developer', content: 'Answer in JSON.' }, { role: 'user', content: 'Give me a city' }],
       response_format: { type: 'json_schema', json_schema: { name: 'city', schema: { type: 'object', properties: { name: { type: 'string' } } } } },
@@ -115,7 +104,7 @@ describe.each(['gpt-4o-mini', 'claude-haiku-4-5'])('%s', (model) => {
       metadata: { purpose: 'test' },
     });
     validateResponse(res);
-    const sent = upstream.requests.at(-1)!.body;
+    const sent = env.upstream.requests.at(-1)!.body;
     if (model.startsWith('gpt')) {
       expect(sent).toMatchObject({ temperature: 0.2, top_p: 0.9, seed: 7, max_completion_tokens: 50, stop: ['END'] });
       expect(sent.response_format.type).toBe('json_schema');
@@ -131,8 +120,8 @@ describe('OpenAI recorded streams replayed through the gateway', () => {
   it.each(['n3_multiple_choices_usage.sse', 'tool_calls_parallel_two_tools_usage.sse', 'refusal_deltas_usage.sse', 'logprobs_content_usage.sse'])(
     '%s: every chunk reaches the client valid and in order',
     async (file) => {
-      upstream.enqueue({ sse: readFileSync(`${dir}/${file}`, 'utf8') });
-      const stream = await gw.client().chat.completions.create({
+      env.upstream.enqueue({ sse: readFileSync(`${dir}/${file}`, 'utf8') });
+      const stream = await env.gw.client().chat.completions.create({
         model: 'gpt-4o-mini',
         messages: [{ role: 'user', content: 'replay' }],
         stream: true,

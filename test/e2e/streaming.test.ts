@@ -1,23 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
-import { startTestGateway, TEST_KEY, type TestGateway } from '../helpers/test-gateway.js';
+import { describe, expect, it } from 'vitest';
+import { TEST_KEY, useTestGateway } from '../helpers/test-gateway.js';
 
-let upstream: FakeUpstream;
-let gw: TestGateway;
-
-beforeAll(async () => {
-  upstream = await startFakeUpstream();
-  gw = await startTestGateway(upstream);
-});
-afterAll(async () => {
-  await gw?.close();
-  await upstream?.close();
-});
+const env = useTestGateway();
 
 describe.each(['gpt-4o-mini', 'claude-haiku-4-5'])('streaming through %s', (model) => {
   it('writes each chunk as it arrives, not at the end', async () => {
-    upstream.enqueue({ chunkDelayMs: 120 });
-    const stream = await gw.client().chat.completions.create({
+    env.upstream.enqueue({ chunkDelayMs: 120 });
+    const stream = await env.gw.client().chat.completions.create({
       model,
       messages: [{ role: 'user', content: 'one two three four' }],
       stream: true,
@@ -31,20 +20,20 @@ describe.each(['gpt-4o-mini', 'claude-haiku-4-5'])('streaming through %s', (mode
   });
 
   it('a client disconnect aborts the upstream request', async () => {
-    upstream.enqueue({ chunkDelayMs: 200 });
+    env.upstream.enqueue({ chunkDelayMs: 200 });
     const ctl = new AbortController();
-    const stream = await gw.client().chat.completions.create(
+    const stream = await env.gw.client().chat.completions.create(
       { model, messages: [{ role: 'user', content: 'a long answer please with many words' }], stream: true },
       { signal: ctl.signal },
     );
-    const seen = upstream.requests.at(-1)!;
+    const seen = env.upstream.requests.at(-1)!;
     for await (const _ of stream) {
       ctl.abort();
       break;
     }
     await expect(Promise.race([seen.closed, new Promise((r) => setTimeout(() => r('timeout'), 3000))])).resolves.toBe('aborted');
     await new Promise((r) => setTimeout(r, 50));
-    const line = gw.logs.filter((l) => l.msg === 'chat completion').at(-1)!;
+    const line = env.gw.logs.filter((l) => l.msg === 'chat completion').at(-1)!;
     expect(line.status).toBe(499);
     // Cut short: the output is what we counted (the prompt is Anthropic's own figure from message_start).
     expect(line.tokens.estimated).toBe(true);
@@ -53,7 +42,7 @@ describe.each(['gpt-4o-mini', 'claude-haiku-4-5'])('streaming through %s', (mode
 
 describe('raw SSE framing', () => {
   it('is data: frames then data: [DONE], with SSE headers', async () => {
-    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    const res = await fetch(`${env.gw.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true }),

@@ -7,7 +7,8 @@ import { Writable } from 'node:stream';
 import { configSchema, type GatewayConfig } from '../../src/config/schema.js';
 import { createLogger } from '../../src/logger.js';
 import { startGateway, type RunningGateway } from '../../src/server.js';
-import type { FakeUpstream } from '../fakes/fake-upstream.js';
+import { afterAll, beforeAll } from 'vitest';
+import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
 import type { StateStore } from '../../src/state/state-store.js';
 
 export const TEST_KEY = 'gw-test-key-0123456789abcdefghijklmnopqrstuvwxyz';
@@ -66,4 +67,21 @@ export async function startTestGateway(
     logs,
     client: ({ apiKey = TEST_KEY, maxRetries = 0 } = {}) => new OpenAI({ apiKey, baseURL: `${gw.url}/v1`, maxRetries }),
   };
+}
+
+/**
+ * One fake upstream and one gateway for a whole test file (started in beforeAll, closed in afterAll).
+ * Read `env.gw` / `env.upstream` inside tests, not at collection time.
+ */
+export function useTestGateway(overrides: Record<string, any> = {}): { readonly gw: TestGateway; readonly upstream: FakeUpstream } {
+  const env = {} as { gw: TestGateway; upstream: FakeUpstream };
+  beforeAll(async () => {
+    env.upstream = await startFakeUpstream();
+    env.gw = await startTestGateway(env.upstream, overrides);
+  });
+  afterAll(async () => {
+    await env.gw?.close();
+    await env.upstream?.close();
+  });
+  return env;
 }
