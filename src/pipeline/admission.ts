@@ -59,9 +59,9 @@ export function priceOf(target: ResolvedTarget): ParsedPrice | undefined {
 }
 
 /**
- * Prompt tokens by tiktoken, counted once per request (routing conditions and the reservation both use it).
- * The encoding follows the requested model name; targets of one route share a tokenizer family closely enough
- * for an estimate that provider-reported usage replaces at settlement.
+ * Prompt tokens by tiktoken, counted at most once per request and only when needed (limits, reservation, or an
+ * aborted stream's usage). The encoding follows the requested model name; provider-reported usage replaces the
+ * estimate at settlement whenever there is one.
  */
 export function estimatePromptTokens(ctx: RequestContext, req: ChatRequest): number {
   ctx.promptEstimate ??= countPromptTokens(req, req.model.slice(req.model.indexOf('/') + 1));

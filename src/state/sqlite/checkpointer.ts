@@ -35,6 +35,7 @@ export function startCheckpointer(db: Database, path: string, intervalMs = 1000)
     close: () =>
       new Promise<void>((resolve) => {
         worker.once('exit', () => resolve());
+        worker.ref(); // keep the process alive until the final checkpoint is written
         worker.postMessage('stop');
       }),
   };
