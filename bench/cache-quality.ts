@@ -9,8 +9,9 @@
 import { readFileSync } from 'node:fs';
 import { createLocalEmbedder } from '../src/embeddings/embedder.js';
 import { benchModel } from './bench-model.js';
+import { fromShared } from '../src/paths.js';
 
-export const DATASET = '/work/shared/datasets/paraphrase/sts2016-question-question.jsonl';
+export const DATASET = fromShared('datasets/paraphrase/sts2016-question-question.jsonl');
 export const THRESHOLDS = [0.8, 0.825, 0.85, 0.875, 0.9, 0.925, 0.95];
 const MAX_FALSE_HIT = 0.02;
 

@@ -12,6 +12,7 @@ import { createLocalEmbedder } from '../src/embeddings/embedder.js';
 import { createEmbeddedVectorStore } from '../src/vector/vector-store.js';
 import { benchModel } from './bench-model.js';
 import { seededRandom } from '../src/util/seeded-random.js';
+import { fromShared } from '../src/paths.js';
 
 const DIM = 384;
 
@@ -61,7 +62,7 @@ async function storeFigures(n: number, namespaces: number) {
 
 async function embedBurst() {
   const m = benchModel();
-  const questions = readFileSync('/work/shared/datasets/paraphrase/sts2016-question-question.jsonl', 'utf8')
+  const questions = readFileSync(fromShared('datasets/paraphrase/sts2016-question-question.jsonl'), 'utf8')
     .split('\n')
     .filter(Boolean)
     .flatMap((l) => {

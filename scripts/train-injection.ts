@@ -20,13 +20,14 @@ import { encodeModel } from '../guards/injection/model-format.js';
 import { detectSignals, SIGNALS } from '../guards/injection/signals.js';
 import { normalizeText } from '../guards/injection/features.js';
 import { DEFAULT_TRAIN_OPTIONS, featurize, trainModel, type LabelledText } from '../guards/injection/train.js';
+import { fromShared } from '../src/paths.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name: string): string | undefined => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
-const dataPath = arg('--data') ?? resolve(repo, '../shared/datasets/prompt-injection/train.jsonl');
+const dataPath = arg('--data') ?? fromShared('datasets/prompt-injection/train.jsonl');
 const outPath = arg('--out') ?? resolve(repo, 'guards/injection/model.json');
 const check = process.argv.includes('--check');
 

@@ -14,3 +14,15 @@ export const packageRoot: string = (() => {
 })();
 
 export const fromRoot = (...parts: string[]): string => join(packageRoot, ...parts);
+
+/**
+ * The project's shared reference data (fixtures, datasets), used by tests, benches and scripts only:
+ * `GATEWAY_SHARED_DIR`, else `../shared` next to the checkout, else `/work/shared`.
+ */
+export const sharedDir: string = (() => {
+  if (process.env.GATEWAY_SHARED_DIR) return process.env.GATEWAY_SHARED_DIR;
+  const sibling = join(packageRoot, '..', 'shared');
+  return existsSync(sibling) ? sibling : '/work/shared';
+})();
+
+export const fromShared = (...parts: string[]): string => join(sharedDir, ...parts);

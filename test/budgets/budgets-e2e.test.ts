@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
 import { startTestGateway, TEST_KEY, type TestGateway } from '../helpers/test-gateway.js';
+import { fromShared } from '../../src/paths.js';
 
 let upstream: FakeUpstream | undefined;
 let gw: TestGateway | undefined;
@@ -152,7 +153,7 @@ describe('rate limits', () => {
 });
 
 describe('usage recorded equals the provider figures', () => {
-  const dir = '/work/shared/fixtures/sse';
+  const dir = fromShared('fixtures/sse');
   const cases = [
     ...readdirSync(`${dir}/openai`).filter((f) => f.endsWith('.sse')).map((f) => ['gpt-4o-mini', `${dir}/openai/${f}`]),
     ...readdirSync(`${dir}/anthropic`).filter((f) => f.endsWith('.sse') && !f.includes('error')).map((f) => ['claude-haiku-4-5', `${dir}/anthropic/${f}`]),

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type OpenAI from 'openai';
 import { validateChunk, validateResponse } from '../fakes/openai-schemas.js';
 import { useTestGateway } from '../helpers/test-gateway.js';
+import { fromShared } from '../../src/paths.js';
 
 const env = useTestGateway();
 
@@ -116,7 +117,7 @@ describe.each(['gpt-4o-mini', 'claude-haiku-4-5'])('%s', (model) => {
 });
 
 describe('OpenAI recorded streams replayed through the gateway', () => {
-  const dir = '/work/shared/fixtures/sse/openai';
+  const dir = fromShared('fixtures/sse/openai');
   it.each(['n3_multiple_choices_usage.sse', 'tool_calls_parallel_two_tools_usage.sse', 'refusal_deltas_usage.sse', 'logprobs_content_usage.sse'])(
     '%s: every chunk reaches the client valid and in order',
     async (file) => {

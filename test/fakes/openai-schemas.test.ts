@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { startFakeUpstream, splitSseEvents } from './fake-upstream.js';
 import { validateChunk, validateResponse } from './openai-schemas.js';
+import { fromShared, sharedDir } from '../../src/paths.js';
 
-const EX = '/work/shared/fixtures/openai/examples';
+const EX = fromShared('fixtures/openai/examples');
 
 describe('openai schema validators', () => {
   it('accept the spec examples and reject a response without refusal', () => {
@@ -16,7 +17,7 @@ describe('openai schema validators', () => {
 
   it('accept every chunk of the recorded OpenAI streams', () => {
     for (const f of ['text_basic_usage', 'tool_calls_parallel_two_tools_usage', 'n3_multiple_choices_usage']) {
-      const events = splitSseEvents(readFileSync(`/work/shared/fixtures/sse/openai/${f}.sse`, 'utf8'));
+      const events = splitSseEvents(readFileSync(`${sharedDir}/fixtures/sse/openai/${f}.sse`, 'utf8'));
       for (const e of events) {
         const data = e.replace(/^data: /, '').trim();
         if (data !== '[DONE]') validateChunk(JSON.parse(data));

@@ -6,8 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import { fromShared } from '../../src/paths.js';
 
-const DIR = '/work/shared/fixtures/openai';
+const DIR = fromShared('fixtures/openai');
 
 // ajv-formats is CommonJS: under NodeNext its default import is the module object, the plugin is `.default`.
 type FormatsPlugin = typeof addFormatsModule.default;

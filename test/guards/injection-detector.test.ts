@@ -1,15 +1,15 @@
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   createInjectionDetector,
   defaultInjectionModelPath,
   DEFAULT_INJECTION_THRESHOLD,
 } from '../../guards/injection/index.js';
+import { fromShared } from '../../src/paths.js';
 
-const DATA = fileURLToPath(new URL('../../../shared/datasets/prompt-injection/train.jsonl', import.meta.url));
+const DATA = fromShared('datasets/prompt-injection/train.jsonl');
 const rows = readFileSync(DATA, 'utf8')
   .split('\n')
   .filter(Boolean)

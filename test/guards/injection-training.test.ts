@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createDetectorFromModel } from '../../guards/injection/detector.js';
 import { auc, metricsAt, stratifiedFolds } from '../../guards/injection/evaluate.js';
 import { decodeModel, encodeModel } from '../../guards/injection/model-format.js';
 import { featurize, trainModel, type LabelledText } from '../../guards/injection/train.js';
 import { defaultInjectionModelPath } from '../../guards/injection/index.js';
+import { fromShared } from '../../src/paths.js';
 
-const DATA = fileURLToPath(new URL('../../../shared/datasets/prompt-injection/train.jsonl', import.meta.url));
+const DATA = fromShared('datasets/prompt-injection/train.jsonl');
 const rows = readFileSync(DATA, 'utf8')
   .split('\n')
   .filter(Boolean)

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { evaluate, loadRecords } from '../../guards/pii/eval/presidio-eval.js';
+import { fromShared } from '../../src/paths.js';
 
-const DATASET = new URL('../../../shared/datasets/pii/presidio-synth-dev.json', import.meta.url).pathname;
+const DATASET = fromShared('datasets/pii/presidio-synth-dev.json');
 
 // Floors sit below today's figures (docs/guards.md) so a regression in a recognizer fails the build.
 const FLOORS: Record<string, { recall: number; precision: number }> = {

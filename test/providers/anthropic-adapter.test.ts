@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { createAnthropicAdapter } from '../../providers/anthropic/index.js';
 import { runAdapterContract } from './adapter.contract.js';
+import { fromShared } from '../../src/paths.js';
 
-const SSE = '/work/shared/fixtures/sse/anthropic';
+const SSE = fromShared('fixtures/sse/anthropic');
 const text = readFileSync(`${SSE}/text_basic_ping.sse`, 'utf8');
 const firstEvents = text.split('\n\n').slice(0, 5).join('\n\n') + '\n\n';
 

@@ -5,8 +5,9 @@ import { ProviderError, type ProviderAdapter } from '../../providers/types.js';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
 import { validateChunk, validateResponse } from '../fakes/openai-schemas.js';
 import { accumulate, chatRequest, drain, providerConfig } from './helpers.js';
+import { fromShared } from '../../src/paths.js';
 
-const SSE = '/work/shared/fixtures/sse/anthropic';
+const SSE = fromShared('fixtures/sse/anthropic');
 const target = { provider: 'anthropic-test', upstreamModel: 'claude-haiku-4-5' };
 const signal = () => new AbortController().signal;
 

@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { createOpenAIAdapter } from '../../providers/openai/index.js';
 import { runAdapterContract } from './adapter.contract.js';
 import { expect } from 'vitest';
+import { fromShared } from '../../src/paths.js';
 
-const SSE = '/work/shared/fixtures/sse/openai';
+const SSE = fromShared('fixtures/sse/openai');
 const text = readFileSync(`${SSE}/text_basic_usage.sse`, 'utf8');
 const firstEvents = text.split('\n\n').slice(0, 4).join('\n\n') + '\n\n';
 

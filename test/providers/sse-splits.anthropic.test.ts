@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { anthropicChunkStream } from '../../providers/anthropic/stream.js';
 import { validateChunk } from '../fakes/openai-schemas.js';
 import { decode, oneBytePieces, splitPositions, type DecoderFactory } from './sse-splits.js';
+import { fromShared } from '../../src/paths.js';
 
-const DIR = '/work/shared/fixtures/sse/anthropic';
+const DIR = fromShared('fixtures/sse/anthropic');
 const files = readdirSync(DIR).filter((f) => f.endsWith('.sse'));
 const factory: DecoderFactory = (res, signal) => anthropicChunkStream('anthropic-test', res, signal);
 

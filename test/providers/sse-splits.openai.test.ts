@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { openAIChunkStream } from '../../providers/openai/stream.js';
 import { validateChunk } from '../fakes/openai-schemas.js';
 import { decode, oneBytePieces, sseEvents, splitPositions, type DecoderFactory } from './sse-splits.js';
+import { fromShared } from '../../src/paths.js';
 
-const DIR = '/work/shared/fixtures/sse/openai';
+const DIR = fromShared('fixtures/sse/openai');
 const files = readdirSync(DIR).filter((f) => f.endsWith('.sse'));
 const factory: DecoderFactory = (res, signal) => openAIChunkStream('openai-test', res, signal);
 

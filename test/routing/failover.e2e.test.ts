@@ -7,8 +7,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
 import { startTestGateway, TEST_KEY, type TestGateway } from '../helpers/test-gateway.js';
+import { fromShared } from '../../src/paths.js';
 
-const OVERLOADED_SSE = readFileSync('/work/shared/fixtures/sse/anthropic/error_overloaded.sse', 'utf8');
+const OVERLOADED_SSE = readFileSync(fromShared('fixtures/sse/anthropic/error_overloaded.sse'), 'utf8');
 
 let upstream: FakeUpstream;
 let gw: TestGateway;

@@ -3,8 +3,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createParser } from 'eventsource-parser';
 import type { ChatRequest, OpenAIChatBody } from '../../src/core/types.js';
+import { fromShared } from '../../src/paths.js';
 
-export const SSE_DIR = '/work/shared/fixtures/sse';
+export const SSE_DIR = fromShared('fixtures/sse');
 
 export interface SseEvent {
   event?: string;

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { PiiCategory, PiiDetector } from '../types.js';
 import { createPiiDetector } from '../detector.js';
+import { fromShared } from '../../../src/paths.js';
 
 /** Gold entity type → the detector categories that count as finding it. */
 export const ENTITY_MAP: Readonly<Record<string, readonly PiiCategory[]>> = {
@@ -59,7 +60,7 @@ export function toMarkdown(scores: EntityScore[]): string {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const path = process.argv[2] ?? new URL('../../../../shared/datasets/pii/presidio-synth-dev.json', import.meta.url).pathname;
+  const path = process.argv[2] ?? fromShared('datasets/pii/presidio-synth-dev.json');
   const records = loadRecords(path);
   const scores = evaluate(records);
   console.log(toMarkdown(scores));
