@@ -4,6 +4,7 @@
  * per-request log line is written at `info`, so none is written).
  *
  *   off   auth only (guards, cache, budgets, rate limits at their defaults: off).
+ *   budgets  auth + team and key budgets + rate limits (issue 3's overhead); `budgets-redis` on Redis.
  *   core  the performance target's set: auth + team and key budgets + rate limits + PII guard (pseudonymise);
  *         `core-redis` is the same on a Redis state store (a redis-server started for the run).
  *   all   auth + team and key budgets (USD and tokens) + rate limits (rpm, tpm; high enough never to refuse) +
@@ -14,7 +15,7 @@
 /** The gateway key the load generator sends as `Authorization: Bearer …`. */
 export const BENCH_KEY = 'gw-bench-key-0123456789abcdefghijklmnopqrstuvwxyz';
 
-export type FeatureSet = 'off' | 'core' | 'core-redis' | 'all';
+export type FeatureSet = 'off' | 'budgets' | 'budgets-redis' | 'core' | 'core-redis' | 'all';
 
 /** The config (plain data, valid YAML when JSON-serialised) for one feature set. Pure. */
 export function benchConfig(upstream: string, features: FeatureSet, dataDir: string, port: number, redisUrl?: string): Record<string, unknown> {
@@ -27,7 +28,7 @@ export function benchConfig(upstream: string, features: FeatureSet, dataDir: str
   const rateLimits = { rpm: 50_000_000, tpm: 2_000_000_000 };
   return {
     server: { host: '127.0.0.1', port, logLevel: 'warn', shutdownGraceMs: 300 },
-    state: features === 'core-redis' ? { kind: 'redis', redisUrl, dataDir } : { kind: 'sqlite', dataDir },
+    state: redisUrl ? { kind: 'redis', redisUrl, dataDir } : { kind: 'sqlite', dataDir },
     providers: {
       openai: {
         kind: 'openai',
@@ -41,7 +42,7 @@ export function benchConfig(upstream: string, features: FeatureSet, dataDir: str
     },
     teams: { default: { allowedModels: ['*'], ...(all ? { budgets, rateLimits } : {}) } },
     keys: [{ id: 'bench', team: 'default', key: BENCH_KEY, ...(all ? { budgets: [budgets[0]], rateLimits } : {}) }],
-    ...(all ? { guards: { pii: { enabled: true, defaultAction: 'pseudonymise' } } } : {}),
+    ...(features === 'core' || features === 'core-redis' ? { guards: { pii: { enabled: true, defaultAction: 'pseudonymise' } } } : {}),
     ...(everything
       ? {
           guards: { pii: { enabled: true, defaultAction: 'pseudonymise' }, injection: { enabled: true, action: 'flag' } },
@@ -54,6 +55,8 @@ export function benchConfig(upstream: string, features: FeatureSet, dataDir: str
 /** What each feature set turns on, for the report. */
 export const FEATURE_NOTES: Record<FeatureSet, string> = {
   off: 'auth only',
+  budgets: 'auth + budgets (team USD + tokens, key USD) + rate limits (rpm + tpm), SQLite state',
+  'budgets-redis': 'the same as "budgets + limits" on a Redis state store (local redis-server, loopback)',
   core: 'auth + budgets (team USD + tokens, key USD) + rate limits (rpm + tpm) + PII guard (pseudonymise), SQLite state',
   'core-redis': 'the same as "targets set" on a Redis state store (local redis-server, loopback)',
   all: 'auth + budgets (team USD + tokens, key USD) + rate limits (rpm + tpm) + PII guard (pseudonymise) + injection detector (flag) + exact cache on, every request a miss (looked up, then stored)',

@@ -74,6 +74,8 @@ function version(dir: string): string {
 /** Our gateway as users run it (the CLI → `startGateway`), with a config file written for the run. */
 const GATEWAY_NAMES: Record<FeatureSet, string> = {
   off: 'gateway, features off',
+  budgets: 'gateway, budgets + limits',
+  'budgets-redis': 'gateway, budgets + limits on Redis',
   core: 'gateway, targets set',
   'core-redis': 'gateway, targets set on Redis',
   all: 'gateway, all on',
@@ -89,7 +91,7 @@ const gatewayPeer = (features: FeatureSet): Peer => ({
     const config = join(dir, 'gateway.yaml');
     let redis: PinnedProcess | undefined;
     let redisUrl: string | undefined;
-    if (features === 'core-redis') {
+    if (features.endsWith('-redis')) {
       if (spawnSync('redis-server', ['--version']).status !== 0) return { skip: 'redis-server is not installed (apt-get install redis-server)' };
       const redisPort = await freePort();
       // Redis shares CPU 1 with the upstream and the load generator: the proxy's core measures the gateway only.
@@ -148,6 +150,8 @@ export const PEERS: Peer[] = [
     },
   },
   gatewayPeer('off'),
+  gatewayPeer('budgets'),
+  gatewayPeer('budgets-redis'),
   gatewayPeer('core'),
   gatewayPeer('core-redis'),
   gatewayPeer('all'),
