@@ -43,6 +43,14 @@ function previousSection(name: string): string | undefined {
   return m?.[1];
 }
 
+/** Text people wrote after the last generated section (the analysis of the figures) survives a re-run. */
+function handWrittenTail(): string {
+  if (!existsSync(DOC)) return '';
+  const text = readFileSync(DOC, 'utf8');
+  const end = text.indexOf('<!-- /bench:areas -->');
+  return end < 0 ? '' : text.slice(end + '<!-- /bench:areas -->'.length).replace(/^\n/, '');
+}
+
 async function runAreas(quick: boolean, log: (l: string) => void): Promise<string> {
   if (quick) {
     // Smaller sizes, still the same code paths (each bench reads these; an explicit env value wins).
@@ -112,7 +120,7 @@ async function main(): Promise<void> {
     'figures are bounded by CPU 1 (upstream + load generator), not by the proxy: read "proxy CPU at saturation".',
   ].join('\n');
 
-  const doc = `${header}\n\n${section('gateway', gateway ?? '_not run yet_')}\n\n${section('areas', areas ?? '_not run yet_')}\n`;
+  const doc = `${header}\n\n${section('gateway', gateway ?? '_not run yet_')}\n\n${section('areas', areas ?? '_not run yet_')}\n${handWrittenTail()}`;
   if (args.write) writeFileSync(DOC, doc);
   console.log(doc);
   if (args.write) log(`wrote ${DOC}`);
