@@ -1,4 +1,5 @@
 import type { Usage } from '../../src/core/types.js';
+import { usageFromAnthropic } from '../../src/tokens/usage-extract.js';
 import type { AnthropicDeltaUsage, AnthropicUsage } from './wire.js';
 
 /** The usage fields we read; `message_start` and non-streaming bodies give them all, `message_delta` some. */
@@ -6,19 +7,9 @@ export type AnthropicUsageLike = Partial<Pick<AnthropicUsage, 'input_tokens' | '
 
 /**
  * Anthropic usage → neutral usage. Anthropic's `input_tokens` excludes cache reads and writes; OpenAI's
- * `prompt_tokens` includes them, so the neutral prompt count is the sum and the cache figures are its subsets.
+ * `prompt_tokens` includes them, so the neutral prompt count is the sum (one conversion: src/tokens).
  */
-export function fromAnthropicUsage(u: AnthropicUsageLike): Usage {
-  const cacheRead = u.cache_read_input_tokens ?? 0;
-  const cacheWrite = u.cache_creation_input_tokens ?? 0;
-  return {
-    promptTokens: (u.input_tokens ?? 0) + cacheRead + cacheWrite,
-    completionTokens: u.output_tokens ?? 0,
-    cachedTokens: cacheRead,
-    cacheWriteTokens: cacheWrite,
-    estimated: false,
-  };
-}
+export const fromAnthropicUsage = (u: AnthropicUsageLike): Usage => usageFromAnthropic(u);
 
 /**
  * Folds a `message_delta` usage into the `message_start` one. Delta figures are cumulative totals, not
