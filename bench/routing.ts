@@ -64,9 +64,9 @@ export async function run(): Promise<{ title: string; markdown: string }> {
 
   const modes = {
     direct: (i: number) => adapters.get('openai')!.complete(reqs[i % reqs.length]!, { provider: 'openai', upstreamModel: 'gpt-4o-mini' }, signal),
-    'model name': (i: number) => executor.complete(reqs[i % reqs.length]!, catalog.resolve('gpt-4o-mini', team, undefined, { promptTokens: 20 }), signal, []),
-    weighted: (i: number) => executor.complete(reqs[i % reqs.length]!, catalog.resolve('weighted', team, undefined, { promptTokens: 20 }), signal, []),
-    semantic: (i: number) => executor.complete(reqs[i % reqs.length]!, catalog.resolve('semantic', team, undefined, { promptTokens: 20 }), signal, []),
+    'model name': (i: number) => executor.complete(reqs[i % reqs.length]!, catalog.resolve('gpt-4o-mini', team, undefined, { promptTokens: () => 20 }), signal, []),
+    weighted: (i: number) => executor.complete(reqs[i % reqs.length]!, catalog.resolve('weighted', team, undefined, { promptTokens: () => 20 }), signal, []),
+    semantic: (i: number) => executor.complete(reqs[i % reqs.length]!, catalog.resolve('semantic', team, undefined, { promptTokens: () => 20 }), signal, []),
   };
   const names = Object.keys(modes) as (keyof typeof modes)[];
   const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
@@ -85,7 +85,7 @@ export async function run(): Promise<{ title: string; markdown: string }> {
     const xs: number[] = [];
     for (let i = 0; i < iters; i++) {
       const t0 = performance.now();
-      await catalog.resolve(name, team, undefined, { promptTokens: 20 }).plan(reqs[i % reqs.length]!);
+      await catalog.resolve(name, team, undefined, { promptTokens: () => 20 }).plan(reqs[i % reqs.length]!);
       xs.push(performance.now() - t0);
     }
     return xs;

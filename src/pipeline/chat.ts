@@ -31,11 +31,12 @@ export async function runChat(
   try {
     const req = normaliseChatRequest(body);
     ctx.stream = req.stream;
-    // The catalog counts prompt tokens itself, and only when a route condition or strategy needs them.
+    // Prompt tokens are counted at most once per request, and only when a route or a limit needs them.
     ctx.model = rt.catalog.resolve(req.model, ctx.principal!.team, ctx.principal!.key, {
       request: req,
       headers,
       metadata: req.body.metadata ?? undefined,
+      promptTokens: () => estimatePromptTokens(ctx, req),
     });
     admission = await admit(rt, ctx, req, sink);
     const teamGuards = rt.guards.forTeam(ctx.principal!.team);

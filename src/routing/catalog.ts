@@ -7,7 +7,8 @@ import type { GatewayConfig, ModelConfig } from '../config/schema.js';
 import type { ChatRequest } from '../core/types.js';
 import { GatewayError } from '../core/errors.js';
 import type { ApiKey, Team } from '../state/state-store.js';
-import { estimatePromptTokens, requestNeeds, type RequestNeeds } from './request-needs.js';
+import { requestNeeds, type RequestNeeds } from './request-needs.js';
+import { countPromptTokens } from '../tokens/prompt-tokens.js';
 import { createRoutePlan, singleTargetPlan, type RoutePlan, type RoutingDecision } from './route-plan.js';
 import { routeConfigIssues, routingSchema, type RetryPolicy, type TargetRef } from './route-schema.js';
 import type { EmbedderSource, SemanticLogger } from './semantic-rules.js';
@@ -43,8 +44,11 @@ export interface ResolveOptions {
   headers?: Readonly<Record<string, string | string[] | undefined>>;
   /** Overrides `request.body.metadata`. */
   metadata?: Readonly<Record<string, unknown>>;
-  /** The prompt estimate the pipeline already made (saves counting again). */
-  promptTokens?: number;
+  /**
+   * The pipeline's prompt-token counter (memoised per request), so routing and admission count at most once;
+   * called only when a condition or strategy needs the figure. Without it the catalog counts from `request`.
+   */
+  promptTokens?: () => number;
 }
 
 /**
@@ -124,8 +128,8 @@ export function createModelCatalog(config: GatewayConfig, deps: CatalogDeps = {}
   const allowed = (team: Team, key: ApiKey | undefined, name: string, provider: string) =>
     matches(team.allowedModels, name, provider) && (!key?.allowedModels || matches(key.allowedModels, name, provider));
 
-  /** `knownTokens`: a prompt estimate conditions already made; otherwise counted from the request when needed. */
-  function perRequest(name: string, plan: RoutePlan, knownTokens: number | undefined): ResolvedModel {
+  /** `promptTokens`: the request's memoised counter, shared by conditions and strategies (else counted in `plan`). */
+  function perRequest(name: string, plan: RoutePlan, promptTokens: (() => number) | undefined): ResolvedModel {
     let needs: RequestNeeds | undefined;
     const decision: RoutingDecision = { route: plan.id, strategy: plan.strategy };
     return {
@@ -136,7 +140,7 @@ export function createModelCatalog(config: GatewayConfig, deps: CatalogDeps = {}
       health,
       decision,
       plan(req) {
-        const needsOf = () => (needs ??= requestNeeds(req, knownTokens ?? estimatePromptTokens(req, plan.targets[0]!.upstreamModel)));
+        const needsOf = () => (needs ??= requestNeeds(req, promptTokens ? promptTokens() : countPromptTokens(req, plan.targets[0]!.upstreamModel)));
         return plan.order(req, needsOf, decision);
       },
     };
@@ -147,18 +151,18 @@ export function createModelCatalog(config: GatewayConfig, deps: CatalogDeps = {}
       const plans = byName.get(name);
       if (plans) {
         if (!allowed(team, key, name, plans[0]!.targets[0]!.provider)) throw notAllowed(name);
-        let tokens = opts?.promptTokens;
         const request = opts?.request;
+        const promptTokens = tokenCounter(opts, plans[0]!.targets[0]!.upstreamModel);
         const input = {
           team: team.id,
           headers: opts?.headers,
           metadata: opts?.metadata ?? (request?.body.metadata as Record<string, unknown> | undefined),
-          // Counted only if a condition asks; without the request, prompt-size conditions see 0.
-          promptTokens: () => tokens ?? (request ? (tokens = estimatePromptTokens(request, plans[0]!.targets[0]!.upstreamModel)) : 0),
+          // Without the request or a counter, prompt-size conditions see 0.
+          promptTokens: promptTokens ?? (() => 0),
         };
         const plan = plans.length === 1 && !plans[0]!.conditional ? plans[0] : plans.find((p) => p.when(input));
         if (!plan) throw new GatewayError('model_not_found', `No route of the model '${name}' applies to this request.`, { param: 'model' });
-        return perRequest(name, plan, tokens);
+        return perRequest(name, plan, promptTokens);
       }
       const slash = name.indexOf('/');
       const provider = slash > 0 ? name.slice(0, slash) : '';
@@ -168,7 +172,7 @@ export function createModelCatalog(config: GatewayConfig, deps: CatalogDeps = {}
       }
       if (!allowed(team, key, name, provider)) throw notAllowed(name);
       const target: ResolvedTarget = { provider, upstreamModel, info: byUpstream.get(name) };
-      return perRequest(name, singleTargetPlan(name, target, retry), opts?.promptTokens);
+      return perRequest(name, singleTargetPlan(name, target, retry), tokenCounter(opts, upstreamModel));
     },
     list(team, key) {
       return [...byName.entries()]
@@ -182,6 +186,15 @@ export function createModelCatalog(config: GatewayConfig, deps: CatalogDeps = {}
     },
   };
   return catalog;
+}
+
+/** The caller's counter, or one counting `opts.request` once; undefined without either. Counted only when asked. */
+function tokenCounter(opts: ResolveOptions | undefined, upstreamModel: string): (() => number) | undefined {
+  if (opts?.promptTokens) return opts.promptTokens;
+  const request = opts?.request;
+  if (!request) return undefined;
+  let tokens: number | undefined;
+  return () => (tokens ??= countPromptTokens(request, upstreamModel));
 }
 
 const notAllowed = (name: string) =>

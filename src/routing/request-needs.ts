@@ -3,7 +3,6 @@
  * embeds. Computed once per request, lazily, from the frozen neutral request.
  */
 import type { ChatRequest } from '../core/types.js';
-import { countPromptTokens } from '../tokens/index.js';
 
 export type Capability = 'tools' | 'vision' | 'json' | 'streaming';
 
@@ -39,11 +38,6 @@ export function requestNeeds(req: ChatRequest, promptTokens: number): RequestNee
 function hasImage(m: ChatRequest['messages'][number]): boolean {
   const c = (m as { content?: unknown }).content;
   return Array.isArray(c) && c.some((p) => (p as { type?: string })?.type === 'image_url');
-}
-
-/** Prompt tokens counted with the target model's encoding (memoised by the tokens module). */
-export function estimatePromptTokens(req: ChatRequest, upstreamModel: string): number {
-  return countPromptTokens(req, upstreamModel);
 }
 
 /** Longest text embedded for semantic routing: the intent is in the first words; embedding cost grows with length. */

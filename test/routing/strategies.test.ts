@@ -40,7 +40,8 @@ describe('weighted', () => {
 
 describe('cost', () => {
   const catalog = createModelCatalog(testConfig({ models, routes: { c: { strategy: 'cost', targets: ['haiku-all', 'mini-tools', 'nano-text'] } } }));
-  const plan = (body: Record<string, unknown>, promptTokens?: number) => catalog.resolve('c', team(), undefined, { promptTokens }).plan(request(body));
+  const plan = (body: Record<string, unknown>, promptTokens?: number) =>
+    catalog.resolve('c', team(), undefined, { promptTokens: promptTokens === undefined ? undefined : () => promptTokens }).plan(request(body));
 
   it('plain text: cheapest first, then by price', async () => {
     expect(ids(await plan({}))).toEqual(['gpt-4.1-nano', 'gpt-4o-mini', 'claude-haiku-4-5']);
@@ -106,7 +107,7 @@ describe('conditions', () => {
     expect(first(team(), { headers: { 'x-priority': 'low' } })).toBe('gpt-4o-mini');
     expect(first(team(), { request: request({ metadata: { tier: 'platinum' } }) })).toBe('gpt-4o');
     expect(first(team(), { metadata: { tier: 'bronze' } })).toBe('gpt-4o-mini');
-    expect(first(team(), { promptTokens: 5000 })).toBe('gpt-4.1-mini');
+    expect(first(team(), { promptTokens: () => 5000 })).toBe('gpt-4.1-mini');
     expect(first(team(), { request: request({ messages: [{ role: 'user', content: 'word '.repeat(2000) }] }) })).toBe('gpt-4.1-mini');
     expect(first(team('research'), { headers: { 'x-priority': 'high' } })).toBe('claude-haiku-4-5');
     expect(catalog.resolve('chat', team()).decision.route).toBe('chat[4]');
