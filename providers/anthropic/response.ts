@@ -1,7 +1,8 @@
 import type { ChatResponse } from '../../src/core/types.js';
-import { ProviderError, type CompletionResult } from '../types.js';
+import type { CompletionResult } from '../types.js';
 import { fromAnthropicUsage, toOpenAIUsage } from './usage.js';
 import type { AnthropicMessage, AnthropicStopReason } from './wire.js';
+import { parseUpstreamJson } from '../upstream-json.js';
 
 type FinishReason = ChatResponse['choices'][number]['finish_reason'];
 
@@ -28,15 +29,7 @@ export function toFinishReason(reason: AnthropicStopReason | string | null | und
 
 /** Decodes a 2xx Messages body into an OpenAI `chat.completion`. */
 export function fromAnthropicResponse(provider: string, text: string): CompletionResult {
-  let msg: AnthropicMessage;
-  try {
-    msg = JSON.parse(text) as AnthropicMessage;
-  } catch {
-    throw new ProviderError('server', 'The upstream provider sent an invalid response.', { provider });
-  }
-  if (!msg || !Array.isArray(msg.content)) {
-    throw new ProviderError('server', 'The upstream provider sent an invalid response.', { provider });
-  }
+  const msg = parseUpstreamJson<AnthropicMessage>(provider, text, 'response', (m) => Array.isArray(m?.content));
   const texts: string[] = [];
   const toolCalls: NonNullable<ChatResponse['choices'][number]['message']['tool_calls']> = [];
   for (const block of msg.content) {

@@ -6,6 +6,7 @@ import { anthropicStreamError } from './errors.js';
 import { ANTHROPIC_FINGERPRINT, toFinishReason } from './response.js';
 import { fromAnthropicUsage, mergeDeltaUsage, toOpenAIUsage, type AnthropicUsageLike } from './usage.js';
 import type { AnthropicErrorBody, AnthropicStreamEvent } from './wire.js';
+import { parseUpstreamJson } from '../upstream-json.js';
 
 type Delta = ChatChunk['choices'][number]['delta'];
 
@@ -43,12 +44,11 @@ export function createAnthropicChunkDecoder(provider: string): AnthropicChunkDec
     },
     usage: () => (usage ? fromAnthropicUsage(usage) : undefined),
     push(raw) {
-      let event: AnthropicStreamEvent | { type: 'error'; error?: AnthropicErrorBody['error'] } | { type: 'ping' };
-      try {
-        event = JSON.parse(raw.data);
-      } catch {
-        throw new ProviderError('server', 'The upstream provider sent an invalid stream event.', { provider });
-      }
+      const event = parseUpstreamJson<AnthropicStreamEvent | { type: 'error'; error?: AnthropicErrorBody['error'] } | { type: 'ping' }>(
+        provider,
+        raw.data,
+        'stream event',
+      );
       switch (event.type) {
         case 'message_start':
           id = `chatcmpl-${event.message.id}`;

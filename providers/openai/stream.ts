@@ -5,6 +5,7 @@ import type { Usage } from '../../src/core/types.js';
 import { openAIStreamError } from './errors.js';
 import { fromOpenAIUsage } from './usage.js';
 import type { OpenAIChunk } from './wire.js';
+import { parseUpstreamJson } from '../upstream-json.js';
 
 /**
  * Decodes an OpenAI SSE body into chunks. A stream that ends without `data: [DONE]` is a truncation and
@@ -20,12 +21,7 @@ export function openAIChunkStream(provider: string, res: UpstreamResponse, signa
           finished = true;
           break;
         }
-        let chunk: OpenAIChunk & { error?: unknown };
-        try {
-          chunk = JSON.parse(event.data);
-        } catch {
-          throw new ProviderError('server', 'The upstream provider sent an invalid stream event.', { provider });
-        }
+        const chunk = parseUpstreamJson<OpenAIChunk & { error?: unknown }>(provider, event.data, 'stream event');
         if (chunk.error) throw openAIStreamError(provider, chunk as never);
         if (chunk.usage) usage = fromOpenAIUsage(chunk.usage);
         yield chunk;
