@@ -3,6 +3,7 @@
  * config wins at every start (it is the declarative source); teams and keys created through the admin API
  * and not named in the config are never touched. Prints a first-run key for team `default` when it has none.
  */
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { BudgetConfig, GatewayConfig } from './config/schema.js';
 import type { Budget, StateStore } from './state/state-store.js';
@@ -59,7 +60,14 @@ export async function applyConfig(config: GatewayConfig, store: StateStore, logg
     const previous = await store.getKey(k.id);
     if (previous) await store.revokeKey(k.id, now);
     const id = previous ? `${k.id}.${hash.slice(0, 8)}` : k.id;
-    await store.createKey({ id, teamId: k.team, prefix: secret ? displayPrefix(secret) : 'gw-…', hash, createdAt: now, ...record });
+    try {
+      await store.createKey({ id, teamId: k.team, prefix: secret ? displayPrefix(secret) : 'gw-…', hash, createdAt: now, ...record });
+    } catch (err) {
+      // Replicas starting together on one Redis race to create the same key: the loser finds the winner's.
+      const created = await store.getKeyByHash(hash);
+      if (!created) throw err;
+      await store.updateKey(created.id, record);
+    }
   }
   return ensureDefaultKey(config, store, logger, now);
 }
@@ -69,8 +77,9 @@ async function ensureDefaultKey(config: GatewayConfig, store: StateStore, logger
   const keys = await store.listKeys('default');
   if (keys.some((k) => k.revokedAt === undefined)) return {};
   const secret = generateKey();
+  // Replicas starting together may each create one; each prints its own, all are valid keys of team default.
   await store.createKey({
-    id: `default-${now.toString(36)}`,
+    id: `default-${now.toString(36)}-${randomUUID().slice(0, 6)}`,
     teamId: 'default',
     name: 'first-run key',
     prefix: displayPrefix(secret),

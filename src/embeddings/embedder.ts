@@ -49,7 +49,7 @@ export async function createEmbedderOrNull(
 ): Promise<Embedder | null> {
   if (!config || config.kind === 'off') return null;
   try {
-    const embedder = config.kind === 'local' ? await createLocalEmbedder(config) : await createProviderEmbedder(config);
+    const embedder = config.kind === 'local' ? await createLocalEmbedder(config, logger) : await createProviderEmbedder(config);
     logger.info?.({ embedder: embedder.id, dimension: embedder.dimension }, 'embedder ready');
     return embedder;
   } catch (err) {

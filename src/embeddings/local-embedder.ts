@@ -2,6 +2,9 @@
  * Local embedder: transformers.js in a worker thread (see embed-worker.ts). Requests from concurrent callers
  * queue up while the worker is busy and go out together as one batch (up to `batchSize` texts), which is both
  * what keeps the event loop free and what makes a burst cheap: one ONNX run per batch instead of per text.
+ * If the worker dies (a native crash in ONNX Runtime, an uncaught exception, out of memory), the calls it held
+ * are rejected at once and a new worker is started with backoff; meanwhile `embed` rejects fast (callers treat
+ * that as "no semantic answer"), so nothing hangs and the gateway does not need restarting.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -9,7 +12,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Embedder } from './embedder.js';
+import type { Embedder, EmbedderLogger } from './embedder.js';
 import type { WorkerInit, WorkerReply } from './embed-worker.js';
 
 export interface LocalEmbedderOptions {
@@ -32,7 +35,19 @@ export interface LocalEmbedderOptions {
   threads?: number;
   /** Give up loading after this long (default 120 s): a hub that never answers must not hang start-up. */
   loadTimeoutMs?: number;
+  /** Delay before restarting a dead worker (default 500 ms), doubled per further crash up to 30 s. */
+  restartDelayMs?: number;
 }
+
+/** A worker that stayed up this long counts as healthy: its next crash restarts after the shortest delay again. */
+const HEALTHY_MS = 60_000;
+const MAX_RESTART_DELAY_MS = 30_000;
+
+/**
+ * Test seam: the current worker thread of a local embedder (null while restarting), so tests can kill it.
+ * A WeakMap keeps it off the `Embedder` interface.
+ */
+export const workerOf = new WeakMap<Embedder, () => Worker | null>();
 
 interface Job {
   texts: string[];
@@ -58,7 +73,7 @@ function spawnWorker(init: WorkerInit): Worker {
   return new Worker(boot, { eval: true, workerData: init });
 }
 
-export async function createLocalEmbedder(opts: LocalEmbedderOptions = {}): Promise<Embedder> {
+export async function createLocalEmbedder(opts: LocalEmbedderOptions = {}, logger?: EmbedderLogger): Promise<Embedder> {
   const init: WorkerInit = {
     model: opts.model ?? 'Xenova/all-MiniLM-L6-v2',
     modelDir: opts.modelDir,
@@ -68,32 +83,41 @@ export async function createLocalEmbedder(opts: LocalEmbedderOptions = {}): Prom
     threads: Math.max(1, opts.threads ?? availableParallelism() - 1),
   };
   const batchSize = Math.max(1, opts.batchSize ?? 32);
-  const worker = spawnWorker(init);
+  const loadTimeoutMs = opts.loadTimeoutMs ?? 120_000;
+  const id = `local:${init.model}:${init.quantized ? 'q8' : 'fp32'}`;
 
-  const dimension = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      void worker.terminate();
-      reject(new Error(`loading ${init.model} timed out after ${opts.loadTimeoutMs ?? 120_000} ms`));
-    }, opts.loadTimeoutMs ?? 120_000);
-    const done = (fn: () => void) => {
-      clearTimeout(timer);
-      worker.off('message', onMessage).off('error', onError).off('exit', onExit);
-      fn();
-    };
-    const onMessage = (m: WorkerReply) => {
-      if (m.type === 'ready') done(() => resolve(m.dimension));
-      else if (m.type === 'fatal') done(() => (void worker.terminate(), reject(new Error(`cannot load ${init.model}: ${m.message}`))));
-    };
-    const onError = (e: Error) => done(() => reject(e));
-    const onExit = (code: number) => done(() => reject(new Error(`embedding worker exited (${code}) while loading`)));
-    worker.on('message', onMessage).on('error', onError).on('exit', onExit);
-  });
-
+  let worker: Worker | null = null; // the current worker, loading or ready
+  let ready = false;
   const queue: Job[] = [];
   let inFlight: { id: number; jobs: Job[] } | null = null;
   let nextId = 1;
   let closed = false;
-  let broken: Error | null = null;
+  let crashes = 0; // consecutive crashes, for the backoff
+  let upSince = 0;
+  let restartTimer: NodeJS.Timeout | undefined;
+
+  /** Spawns a worker and resolves the dimension it produces once the model is loaded. */
+  const start = () =>
+    new Promise<number>((resolve, reject) => {
+      const w = spawnWorker(init);
+      worker = w;
+      const timer = setTimeout(() => {
+        void w.terminate();
+        reject(new Error(`loading ${init.model} timed out after ${loadTimeoutMs} ms`));
+      }, loadTimeoutMs);
+      const done = (fn: () => void) => {
+        clearTimeout(timer);
+        w.off('message', onMessage).off('error', onError).off('exit', onExit);
+        fn();
+      };
+      const onMessage = (m: WorkerReply) => {
+        if (m.type === 'ready') done(() => (attach(w), resolve(m.dimension)));
+        else if (m.type === 'fatal') done(() => (void w.terminate(), reject(new Error(`cannot load ${init.model}: ${m.message}`))));
+      };
+      const onError = (e: Error) => done(() => reject(e));
+      const onExit = (code: number) => done(() => reject(new Error(`embedding worker exited (${code}) while loading`)));
+      w.on('message', onMessage).on('error', onError).on('exit', onExit);
+    });
 
   const failAll = (err: Error) => {
     const jobs = [...(inFlight?.jobs ?? []), ...queue.splice(0)];
@@ -102,8 +126,9 @@ export async function createLocalEmbedder(opts: LocalEmbedderOptions = {}): Prom
   };
 
   const pump = () => {
-    if (inFlight || queue.length === 0 || broken) {
-      if (!inFlight && queue.length === 0) worker.unref(); // an idle embedder must not keep the process alive
+    const w = ready ? worker : null;
+    if (!w || inFlight || queue.length === 0) {
+      if (w && !inFlight) w.unref(); // an idle embedder must not keep the process alive
       return;
     }
     const jobs: Job[] = [];
@@ -114,45 +139,88 @@ export async function createLocalEmbedder(opts: LocalEmbedderOptions = {}): Prom
       count += j.texts.length;
     }
     inFlight = { id: nextId++, jobs };
-    worker.ref();
-    worker.postMessage({ type: 'embed', id: inFlight.id, texts: jobs.flatMap((j) => j.texts) });
+    w.ref();
+    w.postMessage({ type: 'embed', id: inFlight.id, texts: jobs.flatMap((j) => j.texts) });
   };
 
-  worker.on('message', (m: WorkerReply) => {
-    if ((m.type !== 'result' && m.type !== 'error') || !inFlight || m.id !== inFlight.id) return;
-    const { jobs } = inFlight;
-    inFlight = null;
-    if (m.type === 'error') for (const j of jobs) j.reject(new Error(`embedding failed: ${m.message}`));
-    else {
-      let row = 0;
-      for (const j of jobs) {
-        const out: Float32Array[] = [];
-        for (let i = 0; i < j.texts.length; i++, row++) out.push(m.data.slice(row * m.dimension, (row + 1) * m.dimension));
-        j.resolve(out);
+  /** Wires a loaded worker in: its replies feed the callers, its death triggers a restart. */
+  function attach(w: Worker): void {
+    let crash: Error | undefined;
+    w.on('message', (m: WorkerReply) => {
+      if (w !== worker || (m.type !== 'result' && m.type !== 'error') || !inFlight || m.id !== inFlight.id) return;
+      const { jobs } = inFlight;
+      inFlight = null;
+      if (m.type === 'error') for (const j of jobs) j.reject(new Error(`embedding failed: ${m.message}`));
+      else {
+        let row = 0;
+        for (const j of jobs) {
+          const out: Float32Array[] = [];
+          for (let i = 0; i < j.texts.length; i++, row++) out.push(m.data.slice(row * m.dimension, (row + 1) * m.dimension));
+          j.resolve(out);
+        }
       }
-    }
-    pump();
-  });
-  worker.on('error', (e) => {
-    broken = e;
-    failAll(new Error(`embedding worker crashed: ${e.message}`));
-  });
-  worker.on('exit', (code) => {
-    if (!closed) {
-      broken = new Error(`embedding worker exited (${code})`);
-      failAll(broken);
-    }
-  });
-  worker.unref();
+      pump();
+    });
+    // An uncaught exception in the worker comes as 'error' and is always followed by 'exit'.
+    w.on('error', (e) => (crash = e));
+    w.on('exit', (code) => {
+      if (w !== worker) return;
+      worker = null;
+      ready = false;
+      if (closed) return;
+      const reason = crash ? crash.message : `exit code ${code}`;
+      failAll(new Error(`embedding worker died (${reason}); restarting`));
+      if (Date.now() - upSince > HEALTHY_MS) crashes = 0;
+      scheduleRestart(reason, 'embedding worker died; semantic features paused until it is restarted');
+    });
+    w.unref();
+  }
 
-  const id = `local:${init.model}:${init.quantized ? 'q8' : 'fp32'}`;
-  return {
+  function scheduleRestart(reason: string, msg: string): void {
+    const delay = Math.min(MAX_RESTART_DELAY_MS, (opts.restartDelayMs ?? 500) * 2 ** crashes++);
+    // One line per crash (or failed restart), never one per rejected call; the backoff bounds the rate.
+    logger?.warn({ embedder: id, reason, restartInMs: delay }, msg);
+    restartTimer = setTimeout(() => void restart(), delay);
+    restartTimer.unref();
+  }
+
+  async function restart(): Promise<void> {
+    restartTimer = undefined;
+    try {
+      const dim = await start();
+      if (closed) return void worker?.terminate();
+      // Vectors already stored are only comparable with the same model: a changed model on disk stays down.
+      if (dim !== dimension) throw new Error(`model now produces ${dim} dimensions instead of ${dimension}`);
+      ready = true;
+      upSince = Date.now();
+      logger?.info?.({ embedder: id }, 'embedding worker restarted');
+      pump();
+    } catch (err) {
+      worker = null;
+      if (!closed) scheduleRestart((err as Error).message, 'embedding worker failed to restart');
+    }
+  }
+
+  const dimension = await start();
+  ready = true;
+  upSince = Date.now();
+
+  const embedder: Embedder = {
     id,
     dimension,
     embed(texts: string[]): Promise<Float32Array[]> {
       if (closed) return Promise.reject(new Error('embedder is closed'));
-      if (broken) return Promise.reject(broken);
+      if (!ready) return Promise.reject(new Error('embedding worker is restarting after a crash'));
       if (texts.length === 0) return Promise.resolve([]);
+      // The common case (one request, one text) allocates one promise and one job (the caller's array is used as
+      // is): under a burst every pending call is live data the next scavenge copies, so per-call objects show up
+      // as event-loop pauses.
+      if (texts.length <= batchSize) {
+        return new Promise((resolve, reject) => {
+          queue.push({ texts, resolve, reject });
+          pump();
+        });
+      }
       // Split large requests so one caller cannot monopolise a batch slot; the parts still run back to back.
       const parts: Promise<Float32Array[]>[] = [];
       for (let i = 0; i < texts.length; i += batchSize) {
@@ -164,8 +232,11 @@ export async function createLocalEmbedder(opts: LocalEmbedderOptions = {}): Prom
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
+      clearTimeout(restartTimer);
       failAll(new Error('embedder is closed'));
-      await worker.terminate();
+      await worker?.terminate();
     },
   };
+  workerOf.set(embedder, () => (ready ? worker : null));
+  return embedder;
 }

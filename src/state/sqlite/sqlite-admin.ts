@@ -1,4 +1,9 @@
-/** Teams and keys in SQLite: JSON documents with indexed columns for the lookups the gateway makes. */
+/**
+ * Teams and keys in SQLite: JSON documents with indexed columns for the lookups the gateway makes. The two reads
+ * every request makes (key by hash, its team) are served from memory: this process owns the store
+ * (process-lock.ts), so every write passes here and drops what it changes. Unknown hashes are not remembered, so
+ * guessing keys cannot grow the cache.
+ */
 import type { Database } from 'better-sqlite3';
 import type { ApiKey, KeyUpdate, Team } from '../types.js';
 
@@ -19,6 +24,11 @@ export function createSqliteAdmin(db: Database, touchIntervalMs: number) {
   };
   // Last write per key in this process: keeps touchKey from writing on every request.
   const touched = new Map<string, number>();
+  const teams = new Map<string, Team>();
+  const keysByHash = new Map<string, ApiKey>();
+  const forgetKey = (id: string) => {
+    for (const [hash, k] of keysByHash) if (k.id === id) keysByHash.delete(hash);
+  };
 
   const readKey = (row: KeyRow | undefined): ApiKey | undefined => {
     if (!row) return undefined;
@@ -30,14 +40,22 @@ export function createSqliteAdmin(db: Database, touchIntervalMs: number) {
 
   return {
     upsertTeam(team: Team) {
+      teams.delete(team.id);
       s.upsertTeam.run(team.id, JSON.stringify(team));
     },
     getTeam(id: string) {
+      const cached = teams.get(id);
+      if (cached) return cached;
       const row = s.getTeam.get(id);
-      return row ? (JSON.parse(row.json) as Team) : undefined;
+      if (!row) return undefined;
+      const team = JSON.parse(row.json) as Team;
+      teams.set(id, team);
+      return team;
     },
     listTeams: () => s.listTeams.all().map((r) => JSON.parse(r.json) as Team),
     deleteTeam: db.transaction((id: string) => {
+      teams.delete(id);
+      keysByHash.clear();
       s.deleteTeamKeys.run(id);
       return s.deleteTeam.run(id).changes > 0;
     }),
@@ -45,13 +63,20 @@ export function createSqliteAdmin(db: Database, touchIntervalMs: number) {
       const { lastUsedAt, ...doc } = key;
       s.insertKey.run(key.id, key.teamId, key.hash, JSON.stringify(doc), lastUsedAt ?? null);
     },
-    getKeyByHash: (hash: string) => readKey(s.keyByHash.get(hash)),
+    getKeyByHash(hash: string) {
+      const cached = keysByHash.get(hash);
+      if (cached) return cached;
+      const key = readKey(s.keyByHash.get(hash));
+      if (key) keysByHash.set(hash, key);
+      return key;
+    },
     getKey,
     listKeys: (teamId?: string) =>
       (teamId === undefined ? s.listKeys.all() : s.listTeamKeys.all(teamId)).map((r) => readKey(r)!),
     updateKey: db.transaction((id: string, patch: KeyUpdate | { revokedAt: number }) => {
       const key = getKey(id);
       if (!key) return undefined;
+      forgetKey(id);
       const { lastUsedAt, ...doc } = { ...key, ...patch };
       s.updateKey.run(JSON.stringify(doc), id);
       return { ...doc, ...(lastUsedAt !== undefined ? { lastUsedAt } : {}) } as ApiKey;
@@ -61,6 +86,7 @@ export function createSqliteAdmin(db: Database, touchIntervalMs: number) {
       if (last !== undefined && at - last < touchIntervalMs && at >= last) return;
       touched.set(id, at);
       s.touch.run(at, id);
+      forgetKey(id); // its lastUsedAt changed
     },
   };
 }

@@ -1,6 +1,7 @@
 /**
- * The embedded StateStore: one SQLite file (better-sqlite3, WAL), durable across restarts, safe for several
- * processes on one machine sharing the file. The default backend for a single node.
+ * The embedded StateStore: one SQLite file (better-sqlite3, WAL), durable across restarts, owned by one gateway
+ * process (process-lock.ts): budgets and rate limits are decided in that process's memory and written behind.
+ * The default backend for a single node; several replicas share a Redis store.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -13,6 +14,7 @@ import { createMemoryRateLimiter } from '../memory-rate-limit.js';
 import { startCheckpointer } from './checkpointer.js';
 import { createSqliteUsage } from './sqlite-usage.js';
 import { migrate } from './schema.js';
+import { acquireProcessLock } from './process-lock.js';
 
 export interface SqliteStateStoreOptions {
   /** Database file; `':memory:'` for a throwaway store. Parent directories are created. */
@@ -21,7 +23,7 @@ export interface SqliteStateStoreOptions {
   reservationRetentionMs?: number;
   /** Minimum time between two `lastUsedAt` writes of one key. Default 30 s. */
   touchIntervalMs?: number;
-  /** How long a writer waits for another process's lock before failing with StateUnavailableError. Default 2 s. */
+  /** How long a write waits for SQLite's lock (held briefly by the checkpointer) before failing with StateUnavailableError. Default 2 s. */
   busyTimeoutMs?: number;
 }
 
@@ -43,11 +45,14 @@ function wrap<A extends unknown[], R>(fn: (...a: A) => R): (...a: A) => Promise<
 }
 
 export async function createSqliteStateStore(opts: SqliteStateStoreOptions): Promise<StateStore> {
-  if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
+  const onDisk = opts.path !== ':memory:';
+  if (onDisk) mkdirSync(dirname(opts.path), { recursive: true });
+  const lock = onDisk ? acquireProcessLock(opts.path) : undefined;
   let db: Database.Database;
   try {
     db = new Database(opts.path, { timeout: opts.busyTimeoutMs ?? 2000 });
   } catch (e) {
+    lock?.release();
     throw new StateUnavailableError(`cannot open state database ${opts.path}: ${(e as Error).message}`, { cause: e });
   }
   db.pragma('journal_mode = WAL');
@@ -55,7 +60,7 @@ export async function createSqliteStateStore(opts: SqliteStateStoreOptions): Pro
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   migrate(db);
-  const checkpointer = opts.path === ':memory:' ? undefined : startCheckpointer(db, opts.path);
+  const checkpointer = onDisk ? startCheckpointer(db, opts.path) : undefined;
 
   const admin = createSqliteAdmin(db, opts.touchIntervalMs ?? 30_000);
   const budgets = createSqliteBudgets(db, opts.reservationRetentionMs ?? 86_400_000);
@@ -95,8 +100,13 @@ export async function createSqliteStateStore(opts: SqliteStateStoreOptions): Pro
       db.prepare('SELECT 1').get();
     }),
     close: async () => {
-      await checkpointer?.close();
-      if (db.open) db.close();
+      try {
+        if (db.open) budgets.flush();
+      } finally {
+        await checkpointer?.close();
+        if (db.open) db.close();
+        lock?.release();
+      }
     },
   };
 }
