@@ -13,5 +13,6 @@ runStateStoreContract('sqlite', {
     await store.close();
     return createSqliteStateStore({ path });
   },
+  holdsEndWithProcess: true,
   cleanup: async () => rmSync(dir, { recursive: true, force: true }),
 });

@@ -34,6 +34,12 @@ const MIGRATIONS: string[] = [
   CREATE TABLE exact_cache (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires_at INTEGER NOT NULL);
   CREATE INDEX exact_cache_expiry ON exact_cache (expires_at);
   `,
+  // Holds live in the owning process's memory (sqlite-budgets.ts): reservation rows and held amounts go.
+  `
+  DROP TABLE reservations;
+  ALTER TABLE budget_counters DROP COLUMN rm;
+  ALTER TABLE budget_counters DROP COLUMN rt;
+  `,
 ];
 
 export function migrate(db: Database): void {

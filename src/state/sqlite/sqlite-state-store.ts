@@ -19,7 +19,7 @@ import { acquireProcessLock } from './process-lock.js';
 export interface SqliteStateStoreOptions {
   /** Database file; `':memory:'` for a throwaway store. Parent directories are created. */
   path: string;
-  /** How long settled/expired reservations are kept, so late or repeated settles stay exactly-once. Default 24 h. */
+  /** How long settled/expired reservations are remembered, so late or repeated settles stay exactly-once (settled ones: at most the last 100k). Default 24 h. */
   reservationRetentionMs?: number;
   /** Minimum time between two `lastUsedAt` writes of one key. Default 30 s. */
   touchIntervalMs?: number;
