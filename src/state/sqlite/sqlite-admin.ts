@@ -26,9 +26,7 @@ export function createSqliteAdmin(db: Database, touchIntervalMs: number) {
   const touched = new Map<string, number>();
   const teams = new Map<string, Team>();
   const keysByHash = new Map<string, ApiKey>();
-  const forgetKey = (id: string) => {
-    for (const [hash, k] of keysByHash) if (k.id === id) keysByHash.delete(hash);
-  };
+  const hashById = new Map<string, string>();
 
   const readKey = (row: KeyRow | undefined): ApiKey | undefined => {
     if (!row) return undefined;
@@ -56,6 +54,7 @@ export function createSqliteAdmin(db: Database, touchIntervalMs: number) {
     deleteTeam: db.transaction((id: string) => {
       teams.delete(id);
       keysByHash.clear();
+      hashById.clear();
       s.deleteTeamKeys.run(id);
       return s.deleteTeam.run(id).changes > 0;
     }),
@@ -67,7 +66,10 @@ export function createSqliteAdmin(db: Database, touchIntervalMs: number) {
       const cached = keysByHash.get(hash);
       if (cached) return cached;
       const key = readKey(s.keyByHash.get(hash));
-      if (key) keysByHash.set(hash, key);
+      if (key) {
+        keysByHash.set(hash, key);
+        hashById.set(key.id, hash);
+      }
       return key;
     },
     getKey,
@@ -76,7 +78,7 @@ export function createSqliteAdmin(db: Database, touchIntervalMs: number) {
     updateKey: db.transaction((id: string, patch: KeyUpdate | { revokedAt: number }) => {
       const key = getKey(id);
       if (!key) return undefined;
-      forgetKey(id);
+      keysByHash.delete(key.hash);
       const { lastUsedAt, ...doc } = { ...key, ...patch };
       s.updateKey.run(JSON.stringify(doc), id);
       return { ...doc, ...(lastUsedAt !== undefined ? { lastUsedAt } : {}) } as ApiKey;
@@ -86,7 +88,8 @@ export function createSqliteAdmin(db: Database, touchIntervalMs: number) {
       if (last !== undefined && at - last < touchIntervalMs && at >= last) return;
       touched.set(id, at);
       s.touch.run(at, id);
-      forgetKey(id); // its lastUsedAt changed
+      const cached = keysByHash.get(hashById.get(id) ?? '');
+      if (cached) cached.lastUsedAt = Math.max(cached.lastUsedAt ?? 0, at);
     },
   };
 }
