@@ -1,0 +1,91 @@
+/**
+ * The local embedder survives the death of its worker thread: calls it held are rejected at once (never left
+ * hanging), one warning is logged per crash, a new worker is started with backoff, and embeds work again.
+ * Real worker + transformers.js on the tiny generated model (nothing downloads).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLocalEmbedder, type Embedder } from '../../src/embeddings/embedder.js';
+import { workerOf } from '../../src/embeddings/local-embedder.js';
+import { makeTinyModel } from '../../scripts/make-tiny-model.js';
+
+const tiny = makeTinyModel('test/.tmp/models');
+
+function recordingLogger() {
+  const lines: { level: 'warn' | 'info'; obj: Record<string, unknown>; msg: string }[] = [];
+  return {
+    lines,
+    warn: (obj: Record<string, unknown>, msg: string) => void lines.push({ level: 'warn', obj, msg }),
+    info: (obj: Record<string, unknown>, msg: string) => void lines.push({ level: 'info', obj, msg }),
+  };
+}
+
+async function until(ok: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('local embedder worker restart', () => {
+  let e: Embedder | undefined;
+  afterEach(async () => {
+    await e?.close();
+    e = undefined;
+  });
+
+  it('rejects the calls a killed worker held, restarts it, and embeds again', async () => {
+    const log = recordingLogger();
+    e = await createLocalEmbedder({ model: tiny.model, modelDir: tiny.modelDir, batchSize: 8, restartDelayMs: 50 }, log);
+    const [before] = await e.embed(['How do I fix my desk?']);
+
+    // 40 calls: the first batch is in the worker, the rest queued behind it, when the worker is killed.
+    const pending = Array.from({ length: 40 }, (_, i) => e!.embed([`question ${i}`]));
+    const settled = Promise.allSettled(pending);
+    await workerOf.get(e)!()!.terminate();
+    const results = await settled;
+    expect(results.every((r) => r.status === 'rejected')).toBe(true);
+    expect(String((results[0] as PromiseRejectedResult).reason)).toMatch(/embedding worker died \(exit code 1\); restarting/);
+
+    // While it restarts, calls fail fast instead of waiting.
+    await expect(e.embed(['too early'])).rejects.toThrow(/restarting/);
+
+    await until(() => workerOf.get(e!)!() !== null);
+    const [after] = await e.embed(['How do I fix my desk?']);
+    expect(Array.from(after!)).toEqual(Array.from(before!));
+    expect(await e.embed(Array.from({ length: 20 }, (_, i) => `again ${i}`))).toHaveLength(20);
+
+    // One warning for the crash (not one per rejected call), one line when it is back.
+    expect(log.lines.map((l) => `${l.level}: ${l.msg}`)).toEqual([
+      'warn: embedding worker died; semantic features paused until it is restarted',
+      'info: embedding worker restarted',
+    ]);
+    expect(log.lines[0]!.obj).toMatchObject({ embedder: e.id, reason: 'exit code 1', restartInMs: 50 });
+  });
+
+  it('recovers from an uncaught exception in the worker, with a longer delay for a repeated crash', async () => {
+    const log = recordingLogger();
+    e = await createLocalEmbedder({ model: tiny.model, modelDir: tiny.modelDir, restartDelayMs: 50 }, log);
+    for (const expectedDelay of [50, 100]) {
+      // A malformed message makes the worker's message handler throw: a real crash, 'error' then 'exit'.
+      workerOf.get(e)!()!.postMessage(null);
+      await until(() => workerOf.get(e!)!() === null);
+      await until(() => workerOf.get(e!)!() !== null);
+      expect((await e.embed(['hello']))[0]).toHaveLength(tiny.dimension);
+      const warn = log.lines.filter((l) => l.level === 'warn').at(-1)!;
+      expect(warn.obj.reason).toMatch(/null/);
+      expect(warn.obj.restartInMs).toBe(expectedDelay);
+    }
+  });
+
+  it('does not restart after close', async () => {
+    const log = recordingLogger();
+    const own = await createLocalEmbedder({ model: tiny.model, modelDir: tiny.modelDir, restartDelayMs: 50 }, log);
+    const w = workerOf.get(own)!()!;
+    await own.close();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(log.lines).toEqual([]);
+    expect(w.threadId).toBe(-1); // terminated
+    await expect(own.embed(['x'])).rejects.toThrow(/closed/);
+  });
+});
