@@ -96,7 +96,9 @@ async function main(): Promise<void> {
     '',
     provisional
       ? `> **Provisional** (${[args.quick ? 'quick run: short phases' : '', machine.busy ? `machine shared during the run, load average ${machine.load}` : ''].filter(Boolean).join('; ')}). Re-run \`npm run bench\` on a quiet machine for figures to quote.`
-      : '> Figures from one full run on a quiet machine.',
+      : `> Figures from one ${args.only ? `run of the ${args.only} section` : 'full run'} on a quiet machine.`,
+    // With --only, the other section's figures (and its machine and load) are those of an earlier run.
+    ...(args.only ? ['', `> Only the ${args.only} section was re-run; the ${args.only === 'areas' ? 'gateway' : 'areas'} section is kept from an earlier run.`] : []),
     ...(args.note ? ['', `> ${args.note}`] : []),
     '',
     `Command: \`${command}\` — ${started.toISOString()}, ${((performance.now() - t0) / 1000).toFixed(0)} s.`,
