@@ -9,8 +9,8 @@
  * - **Holds** are the in-flight requests of this process and live only in memory: when the process ends, so do
  *   its requests (a graceful shutdown settles them first), so a restart starts with nothing held instead of
  *   blocking budgets with the holds of dead requests until their leases run out.
- * - **Exactly once**: settled and expired reservations are remembered for `retentionMs` (at most MAX_SETTLED
- *   settled ones), so a repeated settle is a no-op and a late settle of an expired hold still counts once.
+ * - **Exactly once**: a settle removes the reservation, so a repeat is a no-op; expired reservations are kept for
+ *   `retentionMs`, so a late settle of an expired hold still counts once.
  *
  * Why: two SQLite transactions per request (reserve + settle) cost ~150 µs of CPU, more than the rest of the
  * budget logic; written behind, one short transaction serves a whole turn. The Redis store keeps everything in
@@ -48,8 +48,12 @@ interface Reservation {
   plans: CounterPlan[];
 }
 
-/** Settled request ids remembered for idempotency, at most (oldest forgotten first). */
-const MAX_SETTLED = 100_000;
+/**
+ * Settled request ids remembered, at most (oldest forgotten first). A repeated settle needs none of them (the
+ * reservation is gone, so it is a no-op anyway); they keep a late repeated `reserve` of a finished request from
+ * holding again, which only a confused caller does within seconds. Bounded, so memory stays flat under load.
+ */
+const MAX_SETTLED = 10_000;
 /** Counters with no hold and unused this long are dropped from memory (SQLite keeps them). */
 const IDLE_COUNTER_MS = 10 * 60_000;
 const RETRY_FLUSH_MS = 250;
