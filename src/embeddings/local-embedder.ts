@@ -191,8 +191,7 @@ export async function createLocalEmbedder(opts: LocalEmbedderOptions = {}, logge
       if (closed) return void worker?.terminate();
       // Vectors already stored are only comparable with the same model: a changed model on disk stays down.
       if (dim !== dimension) throw new Error(`model now produces ${dim} dimensions instead of ${dimension}`);
-      ready = true;
-      upSince = Date.now();
+      markUp();
       logger?.info?.({ embedder: id }, 'embedding worker restarted');
       pump();
     } catch (err) {
@@ -201,9 +200,12 @@ export async function createLocalEmbedder(opts: LocalEmbedderOptions = {}, logge
     }
   }
 
+  function markUp(): void {
+    ready = true;
+    upSince = Date.now();
+  }
   const dimension = await start();
-  ready = true;
-  upSince = Date.now();
+  markUp();
 
   const embedder: Embedder = {
     id,
