@@ -101,7 +101,9 @@ const gatewayPeer = (features: FeatureSet): Peer => ({
     writeFileSync(config, JSON.stringify(benchConfig(`http://127.0.0.1:${upstreamPort}`, features, join(dir, 'data'), port, redisUrl), null, 2));
     // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of each gateway child (summarise with bench/lib/profile-summary.ts).
     const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=gateway-${features}.cpuprofile`] : [];
-    const proc = await spawnPinned(PROXY_CPU, process.execPath, [...prof, ...cli.args, '--config', config], { port });
+    // BENCH_GATEWAY_NODE_FLAGS: extra node flags for the gateway children only (A/B runs of runtime tuning).
+    const flags = process.env.BENCH_GATEWAY_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+    const proc = await spawnPinned(PROXY_CPU, process.execPath, [...flags, ...prof, ...cli.args, '--config', config], { port });
     const stop = proc.stop.bind(proc);
     const cleanup = { ...proc, stop: () => stop().then(() => redis?.stop()).then(() => rmSync(dir, { recursive: true, force: true })) };
     return { proc: cleanup, note: `${FEATURE_NOTES[features]}; ${cli.how}`, target: { origin: `http://127.0.0.1:${port}`, path, headers: bearer(BENCH_KEY) } };

@@ -54,6 +54,7 @@ const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, o
 interface RequestChildren {
   requests: Counter.Internal;
   latency: Histogram.Internal<string>;
+  ttft: Histogram.Internal<string>;
   prompt: Counter.Internal;
   completion: Counter.Internal;
   cached: Counter.Internal;
@@ -125,11 +126,17 @@ export function createMetrics(opts: { prefix?: string; defaultMetrics?: boolean 
     labelNames: ['guard', 'action'] as const,
     registers,
   });
-  const budgetRemaining = new Gauge({
+  // Set on every admitted request, read only when scraped: the latest values wait in a Map and are copied into
+  // the gauge at collection (a labelled gauge set hashes and sorts its labels, costly per request).
+  const latestRemaining = new Map<string, { team: string; period: BudgetPeriod; kind: BudgetKind; value: number }>();
+  new Gauge({
     name: `${p}budget_remaining`,
     help: 'Remaining team budget after the last operation on it (kind usd: USD; kind tokens: tokens).',
     labelNames: ['team', 'period', 'kind'] as const,
     registers,
+    collect() {
+      for (const r of latestRemaining.values()) this.labels(r.team, r.period, r.kind).set(r.value);
+    },
   });
   const upstreamErrors = new Counter({
     name: `${p}upstream_errors_total`,
@@ -144,6 +151,8 @@ export function createMetrics(opts: { prefix?: string; defaultMetrics?: boolean 
     registers,
   });
 
+  const overheadStream = overhead.labels('true');
+  const overheadJson = overhead.labels('false');
   const teamLabel = createBoundedLabel(500);
   const modelLabel = createBoundedLabel(200);
   const providerLabel = createBoundedLabel(50);
@@ -158,6 +167,7 @@ export function createMetrics(opts: { prefix?: string; defaultMetrics?: boolean 
       c = {
         requests: requests.labels({ status: String(status), ...labels }),
         latency: duration.labels(labels),
+        ttft: ttft.labels(model, provider),
         prompt: tokens.labels({ ...labels, type: 'prompt' }),
         completion: tokens.labels({ ...labels, type: 'completion' }),
         cached: tokens.labels({ ...labels, type: 'cached' }),
@@ -180,8 +190,8 @@ export function createMetrics(opts: { prefix?: string; defaultMetrics?: boolean 
         const totalMs = Math.max(0, now - ctx.startedAt);
         c.requests.inc();
         c.latency.observe(totalMs / 1000);
-        overhead.labels(ctx.stream ? 'true' : 'false').observe(Math.max(0, (ctx.ttfbMs ?? totalMs) - ctx.upstreamMs) / 1000);
-        if (ctx.stream && ctx.ttfbMs !== undefined && ctx.status === 200) ttft.labels(model, provider).observe(ctx.ttfbMs / 1000);
+        (ctx.stream ? overheadStream : overheadJson).observe(Math.max(0, (ctx.ttfbMs ?? totalMs) - ctx.upstreamMs) / 1000);
+        if (ctx.stream && ctx.ttfbMs !== undefined && ctx.status === 200) c.ttft.observe(ctx.ttfbMs / 1000);
         const u = ctx.usage;
         if (u) {
           if (u.promptTokens > 0) c.prompt.inc(u.promptTokens);
@@ -204,7 +214,12 @@ export function createMetrics(opts: { prefix?: string; defaultMetrics?: boolean 
     },
     setBudgetRemaining(scope, period, kind, remaining) {
       if (!scope.startsWith('team:')) return;
-      budgetRemaining.labels(teamLabel(scope.slice(5)), period, kind).set(kind === 'usd' ? remaining / 1e6 : remaining);
+      const team = teamLabel(scope.slice(5));
+      const k = `${team}\u0000${period}\u0000${kind}`;
+      const value = kind === 'usd' ? remaining / 1e6 : remaining;
+      const latest = latestRemaining.get(k);
+      if (latest) latest.value = value;
+      else latestRemaining.set(k, { team, period, kind, value });
     },
     setBreakerState(provider, model, state) {
       breaker.labels(providerLabel(provider), modelLabel(model)).set(BREAKER_VALUE[state]);

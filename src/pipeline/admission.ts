@@ -175,14 +175,18 @@ function formatDuration(ms: number): string {
 }
 
 function setBudgetHeaders(sink: ResponseSink, remaining: BudgetRemaining[]) {
-  const tightest = (kind: 'usd' | 'tokens') =>
-    remaining.filter((r) => r.kind === kind).sort((a, b) => a.remaining - b.remaining)[0];
-  const usd = tightest('usd');
-  const tokens = tightest('tokens');
+  // The tightest USD and token budgets (one pass: this runs on every admitted request).
+  let usd: BudgetRemaining | undefined;
+  let tokens: BudgetRemaining | undefined;
+  for (const r of remaining) {
+    if (r.kind === 'usd') {
+      if (!usd || r.remaining < usd.remaining) usd = r;
+    } else if (!tokens || r.remaining < tokens.remaining) tokens = r;
+  }
   if (usd) sink.setHeader('x-gateway-budget-remaining-usd', microsToUsd(Math.max(0, usd.remaining)));
   if (tokens) sink.setHeader('x-gateway-budget-remaining-tokens', Math.max(0, tokens.remaining));
-  const reset = [usd, tokens].filter((r) => r?.resetsAt).map((r) => r!.resetsAt!).sort()[0];
-  if (reset) sink.setHeader('x-gateway-budget-reset', new Date(reset).toISOString());
+  const reset = Math.min(usd?.resetsAt ?? Infinity, tokens?.resetsAt ?? Infinity);
+  if (reset !== Infinity) sink.setHeader('x-gateway-budget-reset', new Date(reset).toISOString());
 }
 
 export function budgetExceeded(d: Pick<BudgetDenied, 'scope' | 'period' | 'kind' | 'limit' | 'resetsAt'>): GatewayError {

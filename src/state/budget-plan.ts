@@ -26,35 +26,72 @@ export interface CounterValues {
   rt: number;
 }
 
-export function planCounters(scopes: ScopeBudgets[], now: number): CounterPlan[] {
+/**
+ * The counters `scopes` touch at `now`. Plans are read-only and shared: each scope's are computed once per period
+ * and reused while `now` stays inside it (budgets arrays come from the config, so their identity is stable), as
+ * this runs on every admitted request.
+ */
+export function planCounters(scopes: ScopeBudgets[], now: number): readonly CounterPlan[] {
+  if (scopes.length === 1) return scopePlans(scopes[0]!, now);
   const plans: CounterPlan[] = [];
-  const seen = new Set<string>();
-  for (const { scope, budgets } of scopes) {
-    for (const b of budgets) {
-      if (b.usdMicros === undefined && b.tokens === undefined) continue;
-      const start = periodStart(b.period, now);
-      const id = `${scope}|${b.period}|${start}`;
-      // Two budgets with the same period on one scope would share a counter; the stricter limits win.
-      if (seen.has(id)) {
-        const p = plans.find((x) => x.id === id)!;
-        if (b.usdMicros !== undefined) p.usd = Math.min(p.usd ?? Infinity, b.usdMicros);
-        if (b.tokens !== undefined) p.tok = Math.min(p.tok ?? Infinity, b.tokens);
-        continue;
-      }
-      seen.add(id);
-      plans.push({
-        id,
-        scope,
-        period: b.period,
-        start,
-        resetsAt: periodEnd(b.period, now),
-        ...(b.usdMicros !== undefined ? { usd: b.usdMicros } : {}),
-        ...(b.tokens !== undefined ? { tok: b.tokens } : {}),
-        ...(b.softThreshold !== undefined ? { soft: b.softThreshold } : {}),
-      });
+  for (const s of scopes) {
+    for (const p of scopePlans(s, now)) {
+      // The same scope listed twice shares its counters; the stricter limits win.
+      const i = plans.findIndex((x) => x.id === p.id);
+      if (i < 0) plans.push(p);
+      else plans[i] = stricter(plans[i]!, p);
     }
   }
   return plans;
+}
+
+interface CachedPlans {
+  from: number;
+  until: number;
+  plans: readonly CounterPlan[];
+}
+const cache = new WeakMap<ScopeBudgets['budgets'], Map<Scope, CachedPlans>>();
+
+function scopePlans({ scope, budgets }: ScopeBudgets, now: number): readonly CounterPlan[] {
+  let byScope = cache.get(budgets);
+  if (!byScope) cache.set(budgets, (byScope = new Map()));
+  let c = byScope.get(scope);
+  if (!c || now < c.from || now >= c.until) {
+    const plans = buildScopePlans(scope, budgets, now);
+    c = { from: Math.max(0, ...plans.map((p) => p.start)), until: Math.min(Infinity, ...plans.map((p) => p.resetsAt ?? Infinity)), plans };
+    byScope.set(scope, c);
+  }
+  return c.plans;
+}
+
+function buildScopePlans(scope: Scope, budgets: ScopeBudgets['budgets'], now: number): CounterPlan[] {
+  const plans: CounterPlan[] = [];
+  for (const b of budgets) {
+    if (b.usdMicros === undefined && b.tokens === undefined) continue;
+    const start = periodStart(b.period, now);
+    const plan: CounterPlan = {
+      id: `${scope}|${b.period}|${start}`,
+      scope,
+      period: b.period,
+      start,
+      resetsAt: periodEnd(b.period, now),
+      ...(b.usdMicros !== undefined ? { usd: b.usdMicros } : {}),
+      ...(b.tokens !== undefined ? { tok: b.tokens } : {}),
+      ...(b.softThreshold !== undefined ? { soft: b.softThreshold } : {}),
+    };
+    // Two budgets with the same period on one scope share a counter; the stricter limits win.
+    const i = plans.findIndex((x) => x.id === plan.id);
+    if (i < 0) plans.push(plan);
+    else plans[i] = stricter(plans[i]!, plan);
+  }
+  return plans;
+}
+
+/** One counter's plan with the lower of both limits (the first plan's soft threshold). */
+function stricter(a: CounterPlan, b: CounterPlan): CounterPlan {
+  const usd = Math.min(a.usd ?? Infinity, b.usd ?? Infinity);
+  const tok = Math.min(a.tok ?? Infinity, b.tok ?? Infinity);
+  return { ...a, ...(usd !== Infinity ? { usd } : {}), ...(tok !== Infinity ? { tok } : {}) };
 }
 
 /** True when holding `amount` more would exceed `limit` (an exhausted budget also refuses a zero amount). */
@@ -62,7 +99,7 @@ export const exceeds = (used: number, amount: number, limit: number): boolean =>
   used + amount > limit || (amount === 0 && used >= limit);
 
 /** First limit that `cost`/`tokens` more would exceed, or undefined when all fit. */
-export function findDenial(plans: CounterPlan[], values: CounterValues[], cost: number, tokens: number): BudgetDenied | undefined {
+export function findDenial(plans: readonly CounterPlan[], values: CounterValues[], cost: number, tokens: number): BudgetDenied | undefined {
   for (let i = 0; i < plans.length; i++) {
     const p = plans[i]!;
     const v = values[i]!;
@@ -81,7 +118,7 @@ const denied = (p: CounterPlan, kind: BudgetKind, limit: number): BudgetDenied =
   resetsAt: p.resetsAt,
 });
 
-export function remainingOf(plans: CounterPlan[], values: CounterValues[]): BudgetRemaining[] {
+export function remainingOf(plans: readonly CounterPlan[], values: CounterValues[]): BudgetRemaining[] {
   const out: BudgetRemaining[] = [];
   plans.forEach((p, i) => {
     const v = values[i]!;
@@ -92,7 +129,7 @@ export function remainingOf(plans: CounterPlan[], values: CounterValues[]): Budg
   return out;
 }
 
-export function statusOf(plans: CounterPlan[], values: CounterValues[]): BudgetStatus[] {
+export function statusOf(plans: readonly CounterPlan[], values: CounterValues[]): BudgetStatus[] {
   return plans.map((p, i) => {
     const v = values[i]!;
     return {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fromRoot } from '../../src/paths.js';
 import { createSqliteStateStore, StateUnavailableError } from '../../src/state/index.js';
+import { WRITE_BEHIND_MS } from '../../src/state/sqlite/sqlite-budgets.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gw-own-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,7 +42,7 @@ describe('embedded store ownership', () => {
       }
       // One still held when the process dies.
       await store.reserve({ requestId: 'held', teamId: 't', scopes, costMicros: 500, tokens: 50, leaseMs: 600000 });
-      setImmediate(() => process.stdout.write('ready\\n'));
+      setTimeout(() => process.stdout.write('ready\\n'), ${WRITE_BEHIND_MS * 5}); // spend is written behind
       setInterval(() => {}, 1000);
     `;
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: fromRoot(), stdio: ['ignore', 'pipe', 'inherit'] });

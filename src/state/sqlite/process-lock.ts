@@ -15,6 +15,13 @@ export interface ProcessLock {
   release(): void;
 }
 
+/**
+ * Open lock connections. better-sqlite3 closes a connection that is garbage-collected, which would drop the lock
+ * of a store its owner no longer references while that store's timers still write; held here, a lock lasts until
+ * `release()` or the end of the process.
+ */
+const held = new Set<Database.Database>();
+
 export function acquireProcessLock(dbPath: string): ProcessLock {
   const lockPath = `${dbPath}.lock`;
   let db: Database.Database | undefined;
@@ -38,5 +45,12 @@ export function acquireProcessLock(dbPath: string): ProcessLock {
     }
     throw new StateUnavailableError(`cannot lock the state database ${dbPath}: ${(err as Error).message}`, { cause: err });
   }
-  return { release: () => db!.close() };
+  const lockDb = db;
+  held.add(lockDb);
+  return {
+    release: () => {
+      held.delete(lockDb);
+      lockDb.close();
+    },
+  };
 }
