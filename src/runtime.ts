@@ -103,6 +103,8 @@ export async function createRuntime({ config, logger, store: given }: RuntimeOpt
   const pruneTimer = scheduleUsagePrune(store, config, logger);
   const closeAdapters = (g: Generation) => Promise.allSettled([...g.adapters.values()].map((a) => a.close()));
 
+  let pinned: Runtime | undefined;
+  let pinnedGen: Generation | undefined;
   const runtime: Runtime = {
     ...shared,
     get config() {
@@ -121,7 +123,12 @@ export async function createRuntime({ config, logger, store: given }: RuntimeOpt
       return gen.guards;
     },
     pin() {
-      const pinned: Runtime = { ...runtime, ...gen, pin: () => pinned };
+      // One pinned view per generation, shared by its requests (it is read-only).
+      if (!pinned || pinnedGen !== gen) {
+        const view: Runtime = { ...runtime, ...gen, pin: () => view };
+        pinned = view;
+        pinnedGen = gen;
+      }
       return pinned;
     },
     reload(next) {

@@ -3,6 +3,7 @@ import type { RequestContext } from '../pipeline/context.js';
 
 /** The one log line per chat request: who, what, how it went. Never prompt/completion text or secrets. */
 export function logChatRequest(logger: Logger, ctx: RequestContext): void {
+  if (!logger.isLevelEnabled('info')) return;
   const u = ctx.usage;
   logger.info(
     {

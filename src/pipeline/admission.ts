@@ -186,7 +186,14 @@ function setBudgetHeaders(sink: ResponseSink, remaining: BudgetRemaining[]) {
   if (usd) sink.setHeader('x-gateway-budget-remaining-usd', microsToUsd(Math.max(0, usd.remaining)));
   if (tokens) sink.setHeader('x-gateway-budget-remaining-tokens', Math.max(0, tokens.remaining));
   const reset = Math.min(usd?.resetsAt ?? Infinity, tokens?.resetsAt ?? Infinity);
-  if (reset !== Infinity) sink.setHeader('x-gateway-budget-reset', new Date(reset).toISOString());
+  if (reset !== Infinity) sink.setHeader('x-gateway-budget-reset', isoOf(reset));
+}
+
+// Budgets reset at period boundaries: almost every request formats the same instant.
+let lastIso: [number, string] = [NaN, ''];
+function isoOf(ms: number): string {
+  if (lastIso[0] !== ms) lastIso = [ms, new Date(ms).toISOString()];
+  return lastIso[1];
 }
 
 export function budgetExceeded(d: Pick<BudgetDenied, 'scope' | 'period' | 'kind' | 'limit' | 'resetsAt'>): GatewayError {

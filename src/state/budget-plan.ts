@@ -120,12 +120,13 @@ const denied = (p: CounterPlan, kind: BudgetKind, limit: number): BudgetDenied =
 
 export function remainingOf(plans: readonly CounterPlan[], values: CounterValues[]): BudgetRemaining[] {
   const out: BudgetRemaining[] = [];
-  plans.forEach((p, i) => {
+  for (let i = 0; i < plans.length; i++) {
+    const p = plans[i]!;
     const v = values[i]!;
-    const base = { scope: p.scope, period: p.period, resetsAt: p.resetsAt };
-    if (p.usd !== undefined) out.push({ ...base, kind: 'usd', limit: p.usd, remaining: p.usd - v.sm - v.rm });
-    if (p.tok !== undefined) out.push({ ...base, kind: 'tokens', limit: p.tok, remaining: p.tok - v.st - v.rt });
-  });
+    const { scope, period, resetsAt } = p;
+    if (p.usd !== undefined) out.push({ scope, period, resetsAt, kind: 'usd', limit: p.usd, remaining: p.usd - v.sm - v.rm });
+    if (p.tok !== undefined) out.push({ scope, period, resetsAt, kind: 'tokens', limit: p.tok, remaining: p.tok - v.st - v.rt });
+  }
   return out;
 }
 
@@ -164,7 +165,8 @@ export function teamOfScopes(scopes: ScopeBudgets[]): string | undefined {
 
 /** Amounts are integers (micro-dollars, tokens): a float would drift and Lua's HINCRBY would reject it. */
 export function assertAmounts(op: string, amounts: Record<string, number | undefined>): void {
-  for (const [name, v] of Object.entries(amounts)) {
+  for (const name in amounts) {
+    const v = amounts[name];
     if (v !== undefined && !(Number.isSafeInteger(v) && v >= 0)) {
       throw new TypeError(`${op}: ${name} must be a non-negative integer, got ${v}`);
     }
