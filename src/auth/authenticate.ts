@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { GatewayError } from '../core/errors.js';
 import type { ApiKey, StateStore, Team } from '../state/state-store.js';
 import { hashKey, sameHash } from './keys.js';
@@ -25,7 +26,7 @@ const LAST_KNOWN_GOOD_MS = 10 * 60_000;
 const LAST_KNOWN_GOOD_MAX = 10_000;
 
 export function createAuthenticator(store: StateStore, opts: { failOpen?: boolean } = {}): Authenticator {
-  const lastKnownGood = new Map<string, { principal: Principal; at: number }>();
+  const lastKnownGood = new LRUCache<string, { principal: Principal; at: number }>({ max: LAST_KNOWN_GOOD_MAX });
 
   async function lookup(hash: string, now: number): Promise<Principal | undefined> {
     const key = await store.getKeyByHash(hash);
@@ -52,7 +53,6 @@ export function createAuthenticator(store: StateStore, opts: { failOpen?: boolea
       if (key.revokedAt !== undefined && key.revokedAt <= now) throw invalid('This API key has been revoked.');
       if (key.expiresAt !== undefined && key.expiresAt <= now) throw invalid('This API key has expired.');
       if (opts.failOpen) {
-        if (lastKnownGood.size >= LAST_KNOWN_GOOD_MAX) lastKnownGood.delete(lastKnownGood.keys().next().value!);
         lastKnownGood.set(hash, { principal, at: now });
       }
       void store.touchKey(key.id, now).catch(() => undefined);

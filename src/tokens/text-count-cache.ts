@@ -6,6 +6,7 @@
  * string up in a Map hashes it (a fast linear scan in V8), which is far cheaper than encoding it again.
  * Short strings are not memoised: encoding them is cheaper than the bookkeeping.
  */
+import { LRUCache } from 'lru-cache';
 import { countTextTokens, type EncodingName } from './encoding.js';
 
 /** Strings shorter than this are always encoded directly. */
@@ -20,49 +21,27 @@ export interface TextCountCache {
 }
 
 export function createTextCountCache(maxChars = 4_000_000): TextCountCache {
-  // One Map per encoding; Map iteration order is insertion order, so re-inserting on a hit gives LRU for free.
-  const maps = new Map<EncodingName, Map<string, number>>();
-  let heldChars = 0;
-
-  function evict(): void {
-    while (heldChars > maxChars) {
-      let evicted = false;
-      for (const m of maps.values()) {
-        const oldest = m.keys().next();
-        if (!oldest.done) {
-          heldChars -= oldest.value.length;
-          m.delete(oldest.value);
-          evicted = true;
-          if (heldChars <= maxChars) return;
-        }
-      }
-      if (!evicted) return;
-    }
-  }
+  // lru-cache, not a Map re-inserted on hits: evicting a Map's oldest entry walks the holes its earlier deletions
+  // left, which cost ~5 µs per request once the cache was full of one-off prompts.
+  const caches = new Map<EncodingName, LRUCache<string, number>>();
 
   return {
     count(text, encoding) {
       if (text.length < MIN_MEMO_CHARS || text.length > maxChars) return countTextTokens(text, encoding);
-      let m = maps.get(encoding);
-      if (!m) {
-        m = new Map();
-        maps.set(encoding, m);
+      let c = caches.get(encoding);
+      if (!c) {
+        c = new LRUCache<string, number>({ maxSize: maxChars, sizeCalculation: (_n, key) => key.length });
+        caches.set(encoding, c);
       }
-      const hit = m.get(text);
-      if (hit !== undefined) {
-        m.delete(text);
-        m.set(text, hit);
-        return hit;
-      }
+      const hit = c.get(text);
+      if (hit !== undefined) return hit;
       const n = countTextTokens(text, encoding);
-      m.set(text, n);
-      heldChars += text.length;
-      evict();
+      c.set(text, n);
       return n;
     },
     size() {
       let n = 0;
-      for (const m of maps.values()) n += m.size;
+      for (const c of caches.values()) n += c.size;
       return n;
     },
   };

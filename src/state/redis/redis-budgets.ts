@@ -1,4 +1,5 @@
 /** Budget reservations on Redis: plans are computed here, every check-and-update runs in one Lua script. */
+import { LRUCache } from 'lru-cache';
 import { assertAmounts, planCounters, remainingOf, statusOf, teamOfScopes, type CounterPlan, type CounterValues } from '../budget-plan.js';
 import { UnknownReservationError } from '../errors.js';
 import type {
@@ -33,7 +34,7 @@ export function createRedisBudgets(
     status: createScript(client, STATUS),
   };
   // requestId → team, for extend/settle calls that do not name the team (the reserving process settles).
-  const teamOfRequest = new Map<string, string>();
+  const teamOfRequest = new LRUCache<string, string>({ max: 100_000 });
 
   const resolveTeam = async (scopes: ScopeBudgets[], teamId?: string): Promise<string> => {
     const t = teamId ?? teamOfScopes(scopes);
@@ -85,7 +86,6 @@ export function createRedisBudgets(
       const result = decode(r, plans);
       if (result.ok) {
         // Bounded: entries of requests that were never settled (lease expired) must not grow without limit.
-        if (teamOfRequest.size >= 100_000) teamOfRequest.delete(teamOfRequest.keys().next().value!);
         teamOfRequest.set(input.requestId, team);
       }
       return result;

@@ -19,6 +19,7 @@
  * Redis (several replicas); both pass one contract suite (test/state/state-store.contract.ts).
  */
 import type { Database } from 'better-sqlite3';
+import { LRUCache } from 'lru-cache';
 import {
   assertAmounts,
   findDenial,
@@ -76,8 +77,8 @@ export function createSqliteBudgets(db: Database, retentionMs: number) {
   const counters = new Map<string, Counter>();
   /** Active and expired reservations. */
   const reservations = new Map<string, Reservation>();
-  /** Settled request id → when (insertion order = time order). */
-  const settled = new Map<string, number>();
+  /** Settled request id → when. lru-cache: a Map trimmed from its front walks ever more holes on each trim. */
+  const settled = new LRUCache<string, number>({ max: MAX_SETTLED });
   let nextExpiry = Infinity;
 
   const counterOf = (id: string, now: number): Counter => {
@@ -139,12 +140,8 @@ export function createSqliteBudgets(db: Database, retentionMs: number) {
     if (failing) flush();
   };
 
-  /** Releases holds whose lease ran out (O(reservations), only once the earliest lease may have run out) and forgets old ids. */
+  /** Releases holds whose lease ran out (O(reservations), only once the earliest lease may have run out). */
   const sweep = (now: number) => {
-    for (const [id, at] of settled) {
-      if (settled.size <= MAX_SETTLED && at > now - retentionMs) break;
-      settled.delete(id);
-    }
     if (now < nextExpiry) return;
     nextExpiry = Infinity;
     for (const r of reservations.values()) {
@@ -170,7 +167,8 @@ export function createSqliteBudgets(db: Database, retentionMs: number) {
     const existing = reservations.get(input.requestId);
     if (existing) return { ok: true, remaining: remainingOf(existing.plans, values(existing.plans, now)) };
     const plans = planCounters(input.scopes, now);
-    if (settled.has(input.requestId)) return { ok: true, remaining: remainingOf(plans, values(plans, now)) };
+    const settledAt = settled.get(input.requestId);
+    if (settledAt !== undefined && settledAt > now - retentionMs) return { ok: true, remaining: remainingOf(plans, values(plans, now)) };
     const denial = findDenial(plans, values(plans, now), input.costMicros, input.tokens);
     if (denial) return denial;
     hold(plans, input.costMicros, input.tokens, now);
