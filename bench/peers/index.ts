@@ -51,7 +51,8 @@ function printedPort(proc: PinnedProcess): number {
 /** Spawns a TypeScript entry as plain JS pinned to `cpu`; resolves once it prints `LISTENING`. */
 async function startTsChild(cpu: number, file: string, env: NodeJS.ProcessEnv): Promise<{ proc: PinnedProcess; port: number; how: string }> {
   const { args, how } = await nodeArgsFor(file);
-  const proc = await spawnPinned(cpu, process.execPath, args, { env, ready: (line) => listeningPort(line) !== undefined });
+  const flags = process.env.BENCH_BARE_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const proc = await spawnPinned(cpu, process.execPath, [...flags, ...args], { env, ready: (line) => listeningPort(line) !== undefined });
   return { proc, port: printedPort(proc), how };
 }
 
