@@ -46,13 +46,17 @@ describe('embedded store ownership', () => {
       setInterval(() => {}, 1000);
     `;
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: fromRoot(), stdio: ['ignore', 'pipe', 'inherit'] });
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
-      child.once('exit', (code) => reject(new Error(`child exited ${code}`)));
-    });
-    await expect(createSqliteStateStore({ path })).rejects.toThrow(/in use by another gateway process/);
-    child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
+    const exited = new Promise((r) => child.once('exit', r));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+        child.once('exit', (code) => reject(new Error(`child exited ${code}`)));
+      });
+      await expect(createSqliteStateStore({ path })).rejects.toThrow(/in use by another gateway process/);
+    } finally {
+      child.kill('SIGKILL'); // also when an assertion failed: never leave the child behind
+      await exited;
+    }
 
     const store = await createSqliteStateStore({ path });
     try {
