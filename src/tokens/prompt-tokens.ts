@@ -14,7 +14,7 @@
  * Hot path: repeated long strings (system prompts, resent history) are served from a bounded memo.
  */
 import type { ChatRequest } from '../core/types.js';
-import { encodingForModel, type EncodingName } from './encoding.js';
+import { countTextTokens, encodingForModel, type EncodingName } from './encoding.js';
 import { imageSizeFromUrl, imageTokens } from './image-tokens.js';
 import { createTextCountCache, type TextCountCache } from './text-count-cache.js';
 import { countFunctionTokens, functionsOfTools, type FunctionLike } from './tool-tokens.js';
@@ -58,9 +58,14 @@ export function countMessageTokens(
   encoding: EncodingName,
   cache: TextCountCache = sharedCache,
 ): number {
-  const count = (s: string) => cache.count(s, encoding);
+  const memoised = (s: string) => cache.count(s, encoding);
+  // The newest message is almost always new: memoising it would fill the cache with one-off text that lives long
+  // enough to burden the garbage collector. Next turn, when the client resends it as history, it is memoised.
+  const direct = (s: string) => countTextTokens(s, encoding);
   let n = 0;
-  for (const message of messages) {
+  for (let i = 0; i < messages.length; i++) {
+    const message = messages[i];
+    const count = i === messages.length - 1 ? direct : memoised;
     n += TOKENS_PER_MESSAGE;
     if (!isRecord(message)) continue;
     for (const key in message) {
