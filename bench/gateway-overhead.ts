@@ -3,8 +3,8 @@
 // latency at fixed rates, streamed time to first chunk, closed-loop saturation, CPU ms per request and RSS of
 // the proxy process (pinned to CPU 0; upstream and this load generator on CPU 1).
 // Run alone: npx tsx bench/gateway-overhead.ts [--quick] [--peers direct,bare,gateway-all]
-import { closedLoop, createPool, openLoop, type PhaseResult } from './lib/load.js';
-import { cpuMs, canPin, pinSelf, rssMb } from './lib/proc.js';
+import { closedLoop, createPool, openLoop, type PhaseResult, type Target } from './lib/load.js';
+import { cpuMs, canPin, pinSelf, rssMb, type PinnedProcess } from './lib/proc.js';
 import { percentile } from './lib/stats.js';
 import { LOAD_CPU, PEERS, startUpstream, type Peer } from './peers/index.js';
 import { overheadMarkdown, type PeerFigures, type PhaseFigures } from './lib/overhead-report.js';
@@ -25,7 +25,9 @@ export const STREAM_RATE = 200;
 const SAT_CONNECTIONS = 32;
 
 function durations(quick: boolean) {
-  return quick ? { warmMs: 1000, rateMs: 3000, streamMs: 2000, satMs: 2000 } : { warmMs: 3000, rateMs: 10_000, streamMs: 8000, satMs: 5000 };
+  return quick
+    ? { warmMs: 1000, rateMs: 3000, streamMs: 2000, satMs: 2000, satRounds: 1 }
+    : { warmMs: 3000, rateMs: 10_000, streamMs: 8000, satMs: 4000, satRounds: 3 };
 }
 
 function phaseFigures(r: PhaseResult, cpu?: number): PhaseFigures {
@@ -45,23 +47,32 @@ function phaseFigures(r: PhaseResult, cpu?: number): PhaseFigures {
   };
 }
 
-async function measurePeer(peer: Peer, upstreamPort: number, quick: boolean, log: (l: string) => void): Promise<PeerFigures> {
+/** A peer after its latency phases: still running, waiting for the saturation rounds. */
+interface Measured {
+  figures: PeerFigures;
+  target?: Target;
+  proc?: PinnedProcess;
+}
+
+/** Starts a peer and runs its latency phases; it stays up for the saturation rounds (`stop()` it after). */
+async function measureLatency(peer: Peer, upstreamPort: number, quick: boolean, log: (l: string) => void): Promise<Measured> {
   const d = durations(quick);
   let running;
   try {
     running = await peer.start(upstreamPort);
   } catch (e) {
-    return { id: peer.id, name: peer.name, note: '', skip: `failed to start: ${(e as Error).message.slice(0, 300)}` };
+    return { figures: { id: peer.id, name: peer.name, note: '', skip: `failed to start: ${(e as Error).message.slice(0, 300)}` } };
   }
-  if ('skip' in running) return { id: peer.id, name: peer.name, note: '', skip: running.skip };
+  if ('skip' in running) return { figures: { id: peer.id, name: peer.name, note: '', skip: running.skip } };
   const { proc, target, note } = running;
   const pool = createPool(target, 256);
   const cpuNow = () => (proc ? cpuMs(proc.pid) : NaN);
+  let ok = false;
   try {
     // Smoke: both kinds of request must succeed before anything is measured.
     for (const stream of [false, true]) {
       const smoke = await openLoop(pool, target, { rate: 20, durationMs: 250, stream });
-      if (smoke.errors) return { id: peer.id, name: peer.name, note, skip: `smoke request failed (${stream ? 'stream' : 'JSON'}): ${smoke.firstError}` };
+      if (smoke.errors) return { figures: { id: peer.id, name: peer.name, note, skip: `smoke request failed (${stream ? 'stream' : 'JSON'}): ${smoke.firstError}` } };
     }
     log(`  ${peer.name}: warm-up`);
     await openLoop(pool, target, { rate: 500, durationMs: d.warmMs, stream: false });
@@ -75,17 +86,40 @@ async function measurePeer(peer: Peer, upstreamPort: number, quick: boolean, log
       fixed[rate] = phaseFigures(r, cpuNow() - c0);
     }
     log(`  ${peer.name}: streams at ${STREAM_RATE} req/s, ${d.streamMs / 1000} s`);
-    let c0 = cpuNow();
+    const c0 = cpuNow();
     const stream = phaseFigures(await openLoop(pool, target, { rate: STREAM_RATE, durationMs: d.streamMs, stream: true }), cpuNow() - c0);
-    await pool.close();
-    log(`  ${peer.name}: saturation, ${SAT_CONNECTIONS} connections, ${d.satMs / 1000} s`);
-    c0 = cpuNow();
-    const sat = phaseFigures(await closedLoop(target, { connections: SAT_CONNECTIONS, durationMs: d.satMs, stream: false }), cpuNow() - c0);
-    const mem = proc ? rssMb(proc.pid) : undefined;
-    return { id: peer.id, name: peer.name, note, fixed, stream, sat, rssMb: mem?.rss, peakRssMb: mem?.peak };
+    ok = true;
+    return { figures: { id: peer.id, name: peer.name, note, fixed, stream }, target, proc };
   } finally {
     await pool.close().catch(() => {});
-    await proc?.stop();
+    if (!ok) await proc?.stop();
+  }
+}
+
+/**
+ * Saturation in interleaved rounds: every peer once per round, in turn, and each peer's median round counts.
+ * Why: the ratios between peers are the figures that matter, and on a shared VM the speed of the machine drifts
+ * over the minutes one peer after another takes; interleaving exposes every peer to the same drift.
+ */
+async function measureSaturation(measured: Measured[], quick: boolean, log: (l: string) => void): Promise<void> {
+  const { satMs, satRounds } = durations(quick);
+  const rounds = new Map<Measured, PhaseFigures[]>();
+  for (let round = 1; round <= satRounds; round++) {
+    log(`saturation round ${round}/${satRounds}: ${SAT_CONNECTIONS} connections, ${satMs / 1000} s per peer`);
+    for (const m of measured) {
+      if (!m.target) continue;
+      const cpuNow = () => (m.proc ? cpuMs(m.proc.pid) : NaN);
+      const c0 = cpuNow();
+      const r = phaseFigures(await closedLoop(m.target, { connections: SAT_CONNECTIONS, durationMs: satMs, stream: false }), cpuNow() - c0);
+      rounds.set(m, [...(rounds.get(m) ?? []), r]);
+    }
+  }
+  for (const [m, rs] of rounds) {
+    const sorted = [...rs].sort((a, b) => a.rps - b.rps);
+    m.figures.sat = { ...sorted[Math.floor(sorted.length / 2)]!, errors: rs.reduce((n, r) => n + r.errors, 0), firstError: rs.find((r) => r.firstError)?.firstError };
+    const mem = m.proc ? rssMb(m.proc.pid) : undefined;
+    m.figures.rssMb = mem?.rss;
+    m.figures.peakRssMb = mem?.peak;
   }
 }
 
@@ -97,19 +131,22 @@ export async function measureOverhead(opts: OverheadOptions = {}): Promise<{ pee
   const load0 = loadavg();
   pinSelf(String(LOAD_CPU));
   const upstream = await startUpstream();
-  const peers: PeerFigures[] = [];
+  const measured: Measured[] = [];
   try {
+    // Latency phases one peer at a time; the others wait idle (pinned to the same core, they use no CPU).
     for (const peer of PEERS.filter((p) => !opts.peers || opts.peers.includes(p.id))) {
       log(`${peer.name}`);
-      const figures = await measurePeer(peer, upstream.port, quick, log);
-      if (figures.skip) log(`  skipped: ${figures.skip}`);
-      peers.push(figures);
+      const m = await measureLatency(peer, upstream.port, quick, log);
+      if (m.figures.skip) log(`  skipped: ${m.figures.skip}`);
+      measured.push(m);
     }
+    await measureSaturation(measured, quick, log);
   } finally {
+    await Promise.all(measured.map((m) => m.proc?.stop()));
     await upstream.proc.stop();
     pinSelf('0-1');
   }
-  return { peers, pinned: canPin(), quick, load: [load0, loadavg()] };
+  return { peers: measured.map((m) => m.figures), pinned: canPin(), quick, load: [load0, loadavg()] };
 }
 
 export async function run(opts: OverheadOptions = {}): Promise<{ title: string; markdown: string }> {
