@@ -1,7 +1,8 @@
 /**
  * Keeps accounting writes that the state store could not take (Redis restarting, SQLite locked) and retries
  * them with backoff until they land, so usage finished during an outage still reaches the budget and the ledger.
- * Settlement is idempotent by request id; a ledger write is retried only after it failed to reach the store.
+ * Settlement is idempotent by request id and a ledger write by its write id, so a retry of a write that did land
+ * (its reply was lost) counts once.
  * Bounded: past `max` pending writes the oldest is dropped with an error log (the budget hold then expires by
  * its lease). Lives as long as the runtime; `drain` is called on shutdown.
  */

@@ -181,6 +181,11 @@ export interface RateLimitResult {
 
 export interface UsageRecord {
   at: number;
+  /**
+   * Identifies this write so that a repeat is recorded once: a write whose reply was lost (the store died after
+   * applying it) is retried, and must not count twice. Recognised for `USAGE_WRITE_RETENTION_MS` after the write.
+   */
+  writeId?: string;
   teamId: string;
   keyId: string;
   model: string;
@@ -195,6 +200,9 @@ export interface UsageRecord {
   errors: number;
   guardBlocks: number;
 }
+
+/** How long after a write a repeat of its `writeId` is still recognised. */
+export const USAGE_WRITE_RETENTION_MS = 24 * 3_600_000;
 
 export const USAGE_METRICS = [
   'requests',

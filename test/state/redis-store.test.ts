@@ -76,6 +76,24 @@ describe.skipIf(!available.ok)('redis', () => {
       await store.close();
     });
 
+    it('a ledger write that timed out but landed is not counted again by its retry', async () => {
+      store = await createRedisStateStore({ url: server.url, keyPrefix: 'lost-reply:', commandTimeoutMs: 200 });
+      const rec = { at: Date.UTC(2024, 0, 1), teamId: 't', keyId: 'k', model: 'm', provider: 'p', requests: 1, promptTokens: 4, completionTokens: 1, cachedTokens: 0, costMicros: 9, cacheHits: 0, savedMicros: 0, errors: 0, guardBlocks: 0, writeId: 'w1' };
+      await store.ping();
+      server.pause();
+      try {
+        // Redis has the command in its socket buffer; the caller gives up before the reply.
+        await expect(store.recordUsage(rec)).rejects.toBeInstanceOf(StateUnavailableError);
+      } finally {
+        server.resume();
+      }
+      await store.ping();
+      await store.recordUsage(rec); // the retry queue's second attempt
+      const rows = await store.queryUsage({ from: rec.at, to: rec.at + 3_600_000, granularity: 'hour', teamId: 't' });
+      expect(rows.map((r) => [r.requests, r.promptTokens, r.costMicros])).toEqual([[1, 4, 9]]);
+      await store.close();
+    });
+
     it('fails fast with StateUnavailableError while down and recovers when Redis is back', async () => {
       store = await createRedisStateStore({ url: server.url, keyPrefix: 'outage:' });
       await store.upsertTeam({ id: 'o', name: 'O', allowedModels: ['*'], budgets: [], policy: {}, createdAt: 1, updatedAt: 1 });

@@ -282,6 +282,16 @@ export function runStateStoreContract(name: string, harness: ContractHarness): v
         const after = await store.queryUsage({ from: h, to: Date.UTC(2024, 2, 15), granularity: 'day', teamId: t });
         expect(after.map((r) => r.requests)).toEqual([2, 1]);
       });
+      it('records a repeated write id once (a retry of a write whose reply was lost)', async () => {
+        const t = `w-${uid()}`;
+        const rec = { at: T0, teamId: t, keyId: 'k', model: 'm', provider: 'p', requests: 1, promptTokens: 3, completionTokens: 2, cachedTokens: 0, costMicros: 50, cacheHits: 0, savedMicros: 0, errors: 0, guardBlocks: 0 };
+        await store.recordUsage({ ...rec, writeId: `a-${t}` });
+        await store.recordUsage({ ...rec, writeId: `a-${t}` });
+        await store.recordUsage({ ...rec, writeId: `b-${t}` });
+        await store.recordUsage(rec);
+        const [row] = await store.queryUsage({ from: T0, to: T0 + 3_600_000, granularity: 'hour', teamId: t });
+        expect([row.requests, row.promptTokens, row.costMicros]).toEqual([3, 9, 150]);
+      });
     });
 
     describe('exact cache', () => {

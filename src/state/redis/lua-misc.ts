@@ -86,9 +86,16 @@ if tonumber(ARGV[2]) > cur then redis.call('HSET', k, 'lu', ARGV[2]) end
 return 1
 `;
 
-/** KEYS: hour row hash, hour index set. ARGV: index member, then field/increment pairs. */
+/**
+ * KEYS: hour row hash, hour index set, hour write-id set. ARGV: index member, write id ('' = none), how long the
+ * write-id set lives after its last write (ms), then field/increment pairs. Returns 0 when the write id was recorded before (nothing added).
+ */
 export const RECORD_USAGE = `
+if ARGV[2] ~= '' then
+  if redis.call('SADD', KEYS[3], ARGV[2]) == 0 then return 0 end
+  redis.call('PEXPIRE', KEYS[3], ARGV[3])
+end
 redis.call('SADD', KEYS[2], ARGV[1])
-for i = 2, #ARGV, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
+for i = 4, #ARGV, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
 return 1
 `;

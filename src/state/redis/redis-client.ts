@@ -16,6 +16,9 @@ export function connectionOptions(commandTimeoutMs: number): RedisOptions {
     maxRetriesPerRequest: 1,
     connectTimeout: Math.max(commandTimeoutMs, 1000),
     enableAutoPipelining: true,
+    // A command the caller was told failed (timed out, connection lost) must not run later behind its back: the
+    // caller retries it itself (idempotently), or has already answered 503. ioredis would resend it on reconnect.
+    autoResendUnfulfilledCommands: false,
     retryStrategy: (times) => Math.min(50 * times, 1000),
     // Keep re-connecting after READONLY (failover) instead of failing forever.
     reconnectOnError: (err) => /READONLY/.test(err.message),

@@ -3,7 +3,7 @@
  *   {admin}        teams, keys (small, rarely written; reads are single-key)
  *   {t:<team>}     every budget counter of a team and of its keys, its reservations and lease set
  *   {rl:<scope>}   one rate-limit window
- *   {u:<hour>}     one hour of usage aggregates and its index
+ *   {u:<hour>}     one hour of usage aggregates, its index and the write ids it has seen
  * Ids are URI-encoded so a `{` or `}` in an id cannot break the tag.
  */
 const enc = encodeURIComponent;
@@ -27,6 +27,7 @@ export function redisKeys(prefix: string) {
     rateState: (scope: string) => `${prefix}{rl:${enc(scope)}}:st`,
     usageRow: (hour: number, dims: string) => `${prefix}{u:${hour}}:r:${dims}`,
     usageIndex: (hour: number) => `${prefix}{u:${hour}}:idx`,
+    usageWrites: (hour: number) => `${prefix}{u:${hour}}:w`,
     usageHours: `${prefix}usage:hours`,
     cache: (key: string) => `${prefix}cache:${key}`,
   };

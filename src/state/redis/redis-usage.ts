@@ -4,7 +4,7 @@
  * range and aggregate in process — admin/dashboard traffic, never on the request path.
  */
 import { hourOf } from '../periods.js';
-import { USAGE_METRICS, type UsageQuery, type UsageRecord, type UsageRow } from '../types.js';
+import { USAGE_METRICS, USAGE_WRITE_RETENTION_MS, type UsageQuery, type UsageRecord, type UsageRow } from '../types.js';
 import { aggregateUsage, matchesFilters, type HourlyRow } from '../usage-aggregate.js';
 import { RECORD_USAGE } from './lua-misc.js';
 import { createScript, type RedisLike } from './redis-client.js';
@@ -32,10 +32,13 @@ export function createRedisUsage(client: RedisLike, k: RedisKeys) {
     async recordUsage(r: UsageRecord) {
       const hour = hourOf(r.at);
       const dims = JSON.stringify([r.teamId, r.keyId, r.model, r.provider]);
-      const args: (string | number)[] = [dims];
+      const args: (string | number)[] = [dims, r.writeId ?? '', USAGE_WRITE_RETENTION_MS];
       for (const m of USAGE_METRICS) if (r[m]) args.push(m, r[m]);
       // Two slots ({u:hour} and the hours set): two commands, sent in one auto-pipelined batch.
-      await Promise.all([record.run([k.usageRow(hour, dims), k.usageIndex(hour)], args), client.zadd(k.usageHours, hour, String(hour))]);
+      await Promise.all([
+        record.run([k.usageRow(hour, dims), k.usageIndex(hour), k.usageWrites(hour)], args),
+        client.zadd(k.usageHours, hour, String(hour)),
+      ]);
     },
     async queryUsage(q: UsageQuery): Promise<UsageRow[]> {
       const hours = (await client.zrangebyscore(k.usageHours, hourOf(q.from), `(${q.to}`)).map(Number);
@@ -48,7 +51,7 @@ export function createRedisUsage(client: RedisLike, k: RedisKeys) {
       for (const hour of hours) {
         const members = await client.smembers(k.usageIndex(hour));
         if (members.length) await client.del(...members.map((m) => k.usageRow(hour, m)));
-        await client.del(k.usageIndex(hour));
+        await client.del(k.usageIndex(hour), k.usageWrites(hour));
         await client.zrem(k.usageHours, String(hour));
         removed += members.length;
       }

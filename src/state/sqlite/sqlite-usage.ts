@@ -1,7 +1,8 @@
 /** Usage ledger (hourly aggregates, queried with SQL GROUP BY) and the exact cache, in SQLite. */
 import type { Database, Statement } from 'better-sqlite3';
+import { LRUCache } from 'lru-cache';
 import { DAY_MS, hourOf } from '../periods.js';
-import { USAGE_METRICS, type UsageDimension, type UsageQuery, type UsageRecord, type UsageRow } from '../types.js';
+import { USAGE_METRICS, USAGE_WRITE_RETENTION_MS, type UsageDimension, type UsageQuery, type UsageRecord, type UsageRow } from '../types.js';
 
 const COLUMN: Record<(typeof USAGE_METRICS)[number], string> = {
   requests: 'requests',
@@ -38,10 +39,15 @@ export function createSqliteUsage(db: Database) {
   // Queries vary by filters and grouping: prepare each distinct SQL text once.
   const queries = new Map<string, Statement<unknown[]>>();
   let lastCachePrune = 0;
+  // Write ids seen, for recording a repeat once. Memory is enough: this process owns the database and is the only
+  // one that retries its writes; a SQLite write either commits or throws, so repeats come within the retry backoff.
+  const written = new LRUCache<string, true>({ max: 100_000, ttl: USAGE_WRITE_RETENTION_MS });
 
   return {
     recordUsage(r: UsageRecord) {
+      if (r.writeId !== undefined && written.has(r.writeId)) return;
       record.run(hourOf(r.at), r.teamId, r.keyId, r.model, r.provider, ...USAGE_METRICS.map((m) => r[m]));
+      if (r.writeId !== undefined) written.set(r.writeId, true);
     },
     queryUsage(q: UsageQuery): UsageRow[] {
       const dims = [...new Set(q.groupBy ?? [])].map((d) => DIMENSION[d]);
