@@ -94,7 +94,7 @@ export async function admit(rt: Runtime, ctx: RequestContext, req: ChatRequest, 
   let held = heldOutput;
   try {
     const result = await rt.store.reserve({
-      requestId: ctx.id,
+      requestId: ctx.accountingId,
       teamId: team.id,
       scopes,
       costMicros: price ? worstCaseCostMicros(prompt(), heldOutput, price) : 0,
@@ -116,7 +116,7 @@ export async function admit(rt: Runtime, ctx: RequestContext, req: ChatRequest, 
       const more = Math.max(tokens, EXTENSION_TOKENS);
       let result;
       try {
-        result = await rt.store.extend({ requestId: ctx.id, teamId: team.id, costMicros: price ? worstCaseCostMicros(0, more, price) : 0, tokens: more, leaseMs });
+        result = await rt.store.extend({ requestId: ctx.accountingId, teamId: team.id, costMicros: price ? worstCaseCostMicros(0, more, price) : 0, tokens: more, leaseMs });
       } catch (err) {
         if (err instanceof StateUnavailableError && rt.config.state.failMode === 'open') {
           held = Infinity;
@@ -214,7 +214,7 @@ async function settleUsage(rt: Runtime, ctx: RequestContext, usage: Usage, reser
   ctx.costMicros = price ? costMicros(usage, price) : 0;
   if (!reserved) return;
   const result = await rt.store.settle({
-    requestId: ctx.id,
+    requestId: ctx.accountingId,
     teamId: ctx.principal!.team.id,
     costMicros: ctx.costMicros,
     tokens: usage.promptTokens + usage.completionTokens,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/authenticate.js';
 import type { Usage } from '../core/types.js';
 import type { ResolvedModel, ResolvedTarget } from '../routing/catalog.js';
@@ -10,7 +11,13 @@ export type CacheStatus = 'hit' | 'miss' | 'bypass';
  * log line and metrics. Owned by one request; never shared.
  */
 export interface RequestContext {
+  /** The request id of logs and `x-request-id`; a client may choose it, so it is never an accounting key. */
   readonly id: string;
+  /**
+   * What the budget reservation is held and settled under: generated here, unique per request. Were it `id`, a
+   * client repeating one x-request-id would find its reservation settled already and be served unmetered.
+   */
+  readonly accountingId: string;
   /** performance.now() at arrival, for latencies. */
   readonly startedAt: number;
   /** Date.now() at arrival, for the ledger. */
@@ -41,6 +48,7 @@ export interface RequestContext {
 export function createRequestContext(id: string): RequestContext {
   return {
     id,
+    accountingId: randomUUID(),
     startedAt: performance.now(),
     startedAtMs: Date.now(),
     stream: false,

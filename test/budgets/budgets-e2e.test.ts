@@ -72,6 +72,21 @@ describe('budgets', () => {
     expect(status[0].reservedTokens).toBe(0); // every hold settled
   });
 
+  it('charges every request also when a client repeats one x-request-id (the id is for tracing, not for accounting)', async () => {
+    const budgets = [{ period: 'daily' as const, tokens: 10_000 }];
+    const { gw } = await start({ teams: { default: { allowedModels: ['*'], budgets } } });
+    const client = gw.client();
+    for (let i = 0; i < 3; i++) {
+      const { response } = await client.chat.completions.create({ ...ask(`repeat ${i}`), max_tokens: 20 }, { headers: { 'x-request-id': 'same-id' } }).withResponse();
+      expect(response.headers.get('x-request-id')).toBe('same-id');
+    }
+    const spent = await ledger(gw);
+    expect(spent.requests).toBe(3);
+    const [status] = await gw.runtime.store.getBudgetStatus([{ scope: 'team:default', budgets }], { teamId: 'default' });
+    expect(status.spentTokens).toBe(spent.prompt + spent.completion);
+    expect(status.reservedTokens).toBe(0);
+  });
+
   it('ends a stream that outgrows its hold with a budget_exceeded frame when the budget refuses to extend', async () => {
     const { gw } = await start({
       server: { defaultMaxOutputTokens: 4 },
