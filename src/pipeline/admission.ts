@@ -105,8 +105,12 @@ export async function admit(rt: Runtime, ctx: RequestContext, req: ChatRequest, 
     setBudgetHeaders(sink, result.remaining);
     for (const r of result.remaining) rt.metrics?.setBudgetRemaining(r.scope, r.period, r.kind, r.remaining);
   } catch (err) {
-    if (err instanceof StateUnavailableError) return failOpenOr(rt, ctx, err);
-    throw err;
+    if (!(err instanceof StateUnavailableError)) throw err;
+    // The reserve may have landed with only its reply lost (Redis died after applying it, or answered after the
+    // timeout). This request will not settle it, so release it — a no-op when it never landed — rather than
+    // leave the hold until its lease runs out.
+    void rt.storeRetry.run('budget release', ctx.id, () => rt.store.settle({ requestId: ctx.accountingId, teamId: team.id, costMicros: 0, tokens: 0 }));
+    return failOpenOr(rt, ctx, err);
   }
   return {
     get heldOutputTokens() {

@@ -6,6 +6,7 @@ import OpenAI from 'openai';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
 import { startTestGateway, TEST_KEY, type TestGateway } from '../helpers/test-gateway.js';
 import { fromShared } from '../../src/paths.js';
+import { StateUnavailableError } from '../../src/state/errors.js';
 
 let upstream: FakeUpstream | undefined;
 let gw: TestGateway | undefined;
@@ -85,6 +86,28 @@ describe('budgets', () => {
     const [status] = await gw.runtime.store.getBudgetStatus([{ scope: 'team:default', budgets }], { teamId: 'default' });
     expect(status.spentTokens).toBe(spent.prompt + spent.completion);
     expect(status.reservedTokens).toBe(0);
+  });
+
+  it('releases a hold whose reserve landed though its reply was lost (the request was refused 503)', async () => {
+    const budgets = [{ period: 'daily' as const, tokens: 10_000 }];
+    const { gw, upstream } = await start({ teams: { default: { allowedModels: ['*'], budgets } } });
+    const store = gw.runtime.store;
+    const reserve = store.reserve;
+    // The reserve is applied, then the store fails to answer: what a Redis killed after the write looks like.
+    store.reserve = async (input) => {
+      await reserve(input);
+      throw new StateUnavailableError('redis unavailable: Connection is closed.');
+    };
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify(ask()),
+    });
+    expect(res.status).toBe(503);
+    expect(upstream.requests).toHaveLength(0);
+    await new Promise((r) => setTimeout(r, 50));
+    const [status] = await store.getBudgetStatus([{ scope: 'team:default', budgets }], { teamId: 'default' });
+    expect(status).toMatchObject({ reservedTokens: 0, spentTokens: 0 });
   });
 
   it('ends a stream that outgrows its hold with a budget_exceeded frame when the budget refuses to extend', async () => {
