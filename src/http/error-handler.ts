@@ -1,18 +1,31 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { GatewayError, type ErrorCode } from '../core/errors.js';
 
 /** Fastify's own errors (body parsing, limits, unknown routes) in OpenAI's envelope. */
 export function installErrorHandlers(app: FastifyInstance, log: (err: unknown) => void): void {
-  app.setErrorHandler((err: FastifyError, _request, reply) => {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
     const gw = err instanceof GatewayError ? err : fromFastifyError(err);
     if (gw.code === 'internal_error') log(err); // expected 5xx (store down, upstream failures) are logged where they arise
+    if (reply.getHeader('connection') === 'close' && drainable(request.raw, request.server.initialConfig.bodyLimit)) {
+      // Fastify closes the connection after a body it refused, but the client is still sending that body: closing
+      // on unread data resets the connection, and the client sees EPIPE instead of this answer (nginx's "lingering
+      // close" problem). Keeping it open lets Node read and discard the rest, then reuse the connection.
+      reply.removeHeader('connection');
+    }
     reply.code(gw.status).headers(gw.headers).send(gw.toEnvelope());
   });
   app.setNotFoundHandler((request, reply) => {
     const gw = new GatewayError('not_found', `Unknown request URL: ${request.method} ${request.url.split('?')[0].slice(0, 200)}.`);
     reply.code(404).send(gw.toEnvelope());
   });
+}
+
+/** A refused body worth reading to its end: declared, and at most 8× the limit (a larger one is hostile: close). */
+function drainable(req: IncomingMessage, bodyLimit = 1024 * 1024): boolean {
+  const declared = Number(req.headers['content-length']);
+  return !req.complete && Number.isFinite(declared) && declared <= 8 * bodyLimit;
 }
 
 /** Node's HTTP parser errors → a minimal HTTP response carrying the envelope, then the socket is closed. */
