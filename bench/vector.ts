@@ -1,7 +1,7 @@
 /**
  * Semantic-cache speed: embedded vector store lookup latency at 100k × 384 (one big namespace = HNSW, and
  * spread over 1000 namespaces = exact scans), insertion cost, reload time, recall@1, and event-loop stalls
- * while the local embedder (worker thread) serves a burst of concurrent callers.
+ * while the local embedder (its worker process) serves a burst of concurrent callers.
  * Run alone: `npx tsx bench/vector.ts` (BENCH_VECTOR_N=20000 for a quicker run; BENCH_EMBED_ONLY=1 for the
  * embedder part only).
  */
@@ -204,7 +204,7 @@ export async function run(): Promise<{ title: string; markdown: string }> {
     `| embedding throughput in that burst (${(burst.wallMs / 1000).toFixed(1)} s) | ${burst.perSec.toFixed(0)} texts/s | |`,
     `| overload: all ${burst.n} prompts requested at once — longest stall (median of 5) / longest GC pause in the 5 | ${burst.overloadStall} / ${burst.overloadGc} | |`,
     '',
-    `Method: random unit vectors, 2000 lookups (k=1) of noisy copies, timed around \`search()\`; embeddings with ${burst.model} in the worker thread. Stall = perf_hooks.monitorEventLoopDelay (1 ms resolution) max minus its 1 ms sampling interval, the same probe in idle, burst and overload windows (5 of each, alternated). 2 shared cores: provisional.`,
+    `Method: random unit vectors, 2000 lookups (k=1) of noisy copies, timed around \`search()\`; embeddings with ${burst.model} in the worker process. Stall = perf_hooks.monitorEventLoopDelay (1 ms resolution) max minus its 1 ms sampling interval, the same probe in idle, burst and overload windows (5 of each, alternated). 2 shared cores: provisional.`,
   ].join('\n');
   return { title: 'Semantic cache: vector store and embedder speed', markdown };
 }

@@ -1,12 +1,15 @@
 /**
- * Worker thread that owns the transformers.js feature-extraction pipeline. Tokenisation, ONNX inference and
- * pooling all run here so the gateway's event loop never waits on them. Protocol (see local-embedder.ts):
- *   workerData: WorkerInit → posts { type: 'ready', dimension } or { type: 'fatal', message }
+ * Child process that owns the transformers.js feature-extraction pipeline. Tokenisation, ONNX inference and
+ * pooling all run here so the gateway's event loop never waits on them, and so nothing that happens here — a
+ * native crash in ONNX Runtime, running out of memory, being killed — can take the gateway down with it (a worker
+ * thread cannot promise that: a thread torn down while an ONNX run is pending aborts the whole process).
+ * Protocol over the IPC channel (advanced serialisation, so typed arrays travel as such; see local-embedder.ts):
+ *   argv[2]: WorkerInit as JSON → sends { type: 'ready', dimension } or { type: 'fatal', message }
  *   { type: 'embed', id, texts } → { type: 'result', id, data: Float32Array (n × dimension, row-major) }
  *                                  or { type: 'error', id, message }
+ *   { type: 'close' } → finishes the run in progress, then exits 0. A lost parent (IPC disconnect) exits too.
  */
 import { setPriority } from 'node:os';
-import { parentPort, workerData } from 'node:worker_threads';
 
 export interface WorkerInit {
   model: string;
@@ -16,11 +19,11 @@ export interface WorkerInit {
   cacheDir?: string;
   /** ONNX Runtime intra-op threads. */
   threads: number;
-  /** Nice value for the worker thread (0 = same as the event loop, 19 = lowest). */
+  /** Nice value for the embedding process (0 = same as the gateway, 19 = lowest). */
   niceness?: number;
 }
 
-export type WorkerRequest = { type: 'embed'; id: number; texts: string[] };
+export type WorkerRequest = { type: 'embed'; id: number; texts: string[] } | { type: 'close' };
 export type WorkerReply =
   | { type: 'ready'; dimension: number }
   | { type: 'fatal'; message: string }
@@ -32,9 +35,9 @@ type Extractor = (
   opts: { pooling: 'mean'; normalize: boolean },
 ) => Promise<{ data: Float32Array; dims: number[] }>;
 
-const port = parentPort;
-if (!port) throw new Error('embed-worker must run in a worker thread');
-const post = (msg: WorkerReply, transfer?: ArrayBuffer[]) => port.postMessage(msg, transfer ?? []);
+if (!process.send) throw new Error('embed-worker must run as a child process with an IPC channel');
+const post = (msg: WorkerReply) => void process.send!(msg);
+const init = JSON.parse(process.argv[2] ?? '{}') as WorkerInit;
 
 async function load(init: WorkerInit): Promise<Extractor> {
   const { pipeline, env, LogLevel } = await import('@huggingface/transformers');
@@ -52,18 +55,34 @@ async function load(init: WorkerInit): Promise<Extractor> {
 }
 
 async function main(): Promise<void> {
-  // Inference runs on this thread (ONNX Runtime's run() is synchronous underneath). On Linux the nice value is
-  // per thread, so this lowers only the worker: when cores are scarce the event loop thread wins the CPU and
-  // keeps answering requests while embeddings wait. Best effort (not every platform allows it).
+  // When cores are scarce the gateway wins the CPU and keeps answering requests while embeddings wait.
+  // Best effort (not every platform allows it).
   try {
-    setPriority(0, Math.min(19, Math.max(0, (workerData as WorkerInit).niceness ?? 10)));
+    setPriority(0, Math.min(19, Math.max(0, init.niceness ?? 10)));
   } catch {
     // not permitted here: run at normal priority
   }
+  let running = 0;
+  let closing = false;
+  const exitWhenIdle = () => {
+    if (closing && running === 0) process.exit(0);
+  };
+  // An orphan must not outlive the gateway that started it.
+  process.on('disconnect', () => process.exit(0));
+  let ready: ((m: WorkerRequest) => void) | undefined;
+  process.on('message', (msg: WorkerRequest) => {
+    if (msg.type === 'close') {
+      closing = true;
+      return exitWhenIdle();
+    }
+    if (ready) ready(msg);
+  });
+
   let extract: Extractor;
   let dimension: number;
+  running++;
   try {
-    extract = await load(workerData as WorkerInit);
+    extract = await load(init);
     // A probe tells the real output width (config.json hidden_size may not match a pooled/projected output).
     const probe = await extract(['probe'], { pooling: 'mean', normalize: true });
     dimension = probe.dims[probe.dims.length - 1] ?? 0;
@@ -71,19 +90,24 @@ async function main(): Promise<void> {
   } catch (err) {
     post({ type: 'fatal', message: err instanceof Error ? err.message : String(err) });
     return;
+  } finally {
+    running--;
   }
+  if (closing) return exitWhenIdle();
   post({ type: 'ready', dimension });
-  port!.on('message', (msg: WorkerRequest) => {
-    if (msg.type !== 'embed') return;
-    extract(msg.texts, { pooling: 'mean', normalize: true }).then(
-      (out) => {
-        // Copy into a buffer we own so it can be transferred (the tensor may view a shared/pooled buffer).
-        const data = new Float32Array(out.data);
-        post({ type: 'result', id: msg.id, data, dimension }, [data.buffer as ArrayBuffer]);
-      },
-      (err: unknown) => post({ type: 'error', id: msg.id, message: err instanceof Error ? err.message : String(err) }),
-    );
-  });
+  ready = (msg) => {
+    if (msg.type !== 'embed' || closing) return;
+    running++;
+    extract(msg.texts, { pooling: 'mean', normalize: true })
+      .then(
+        (out) => post({ type: 'result', id: msg.id, data: new Float32Array(out.data), dimension }),
+        (err: unknown) => post({ type: 'error', id: msg.id, message: err instanceof Error ? err.message : String(err) }),
+      )
+      .finally(() => {
+        running--;
+        exitWhenIdle();
+      });
+  };
 }
 
 void main();

@@ -1,17 +1,20 @@
 /**
- * Local embedder: transformers.js in a worker thread (see embed-worker.ts). Requests from concurrent callers
- * queue up while the worker is busy and go out together as one batch (up to `batchSize` texts), which is both
- * what keeps the event loop free and what makes a burst cheap: one ONNX run per batch instead of per text.
- * If the worker dies (a native crash in ONNX Runtime, an uncaught exception, out of memory), the calls it held
- * are rejected at once and a new worker is started with backoff; meanwhile `embed` rejects fast (callers treat
- * that as "no semantic answer"), so nothing hangs and the gateway does not need restarting.
+ * Local embedder: transformers.js in a child process, "the worker" (see embed-worker.ts). Requests from
+ * concurrent callers queue up while the worker is busy and go out together as one batch (up to `batchSize`
+ * texts), which is both what keeps the event loop free and what makes a burst cheap: one ONNX run per batch
+ * instead of per text. If the worker dies (a native crash in ONNX Runtime, an uncaught exception, out of memory,
+ * killed), the calls it held are rejected at once and a new worker is started with backoff; meanwhile `embed`
+ * rejects fast (callers treat that as "no semantic answer"), so nothing hangs and the gateway does not need
+ * restarting. A process rather than a worker thread: tearing a thread down while an ONNX run is pending aborts
+ * the whole gateway (`terminate called after throwing an instance of 'Napi::Error'`, seen in this test suite).
  */
+import { fork, type ChildProcess, type ForkOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import type { Embedder, EmbedderLogger } from './embedder.js';
 import type { WorkerInit, WorkerReply } from './embed-worker.js';
 
@@ -42,12 +45,16 @@ export interface LocalEmbedderOptions {
 /** A worker that stayed up this long counts as healthy: its next crash restarts after the shortest delay again. */
 const HEALTHY_MS = 60_000;
 const MAX_RESTART_DELAY_MS = 30_000;
+/** How long `close` lets the worker finish its run before killing it. */
+const CLOSE_GRACE_MS = 5_000;
+/** The end of a dying worker's stderr kept for the crash reason. */
+const STDERR_TAIL = 2_000;
 
 /**
- * Test seam: the current worker thread of a local embedder (null while restarting), so tests can kill it.
+ * Test seam: the current worker process of a local embedder (null while restarting), so tests can kill it.
  * A WeakMap keeps it off the `Embedder` interface.
  */
-export const workerOf = new WeakMap<Embedder, () => Worker | null>();
+export const workerOf = new WeakMap<Embedder, () => ChildProcess | null>();
 
 interface Job {
   texts: string[];
@@ -56,21 +63,39 @@ interface Job {
 }
 
 /**
- * The worker ships as `.js` in dist/ and as `.ts` under tsx/vitest. For the latter, a tiny eval'd bootstrap
- * registers tsx's loader inside the worker first (Node 20 does not apply `--import` from a worker's execArgv
- * to module loading), then imports the TypeScript source.
+ * The worker ships as `.js` in dist/ and as `.ts` under tsx/vitest; for the latter the child loads tsx first.
+ * Its stderr is kept (the tail) so that a crash is logged with its cause.
  */
-function spawnWorker(init: WorkerInit): Worker {
+function spawnWorker(init: WorkerInit): ChildProcess & { stderrTail: () => string } {
   const js = new URL('./embed-worker.js', import.meta.url);
-  // Inherit the parent's flags except --input-type, which Node rejects for a worker started from a file.
-  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
-  if (existsSync(fileURLToPath(js))) return new Worker(js, { workerData: init, execArgv });
-  const ts = new URL('./embed-worker.ts', import.meta.url).href;
-  // The ESM build of `tsx/esm/api` (require.resolve would give the CJS one, whose register() fails here).
-  const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
-  const tsxApi = pathToFileURL(join(tsxDir, 'dist/esm/api/index.mjs')).href;
-  const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(ts)}); })`;
-  return new Worker(boot, { eval: true, workerData: init });
+  const args = [JSON.stringify(init)];
+  const options: ForkOptions = { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] };
+  let child: ChildProcess;
+  if (existsSync(fileURLToPath(js))) child = fork(fileURLToPath(js), args, { ...options, execArgv: [] });
+  else {
+    const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
+    const loader = pathToFileURL(join(tsxDir, 'dist/loader.mjs')).href;
+    child = fork(fileURLToPath(new URL('./embed-worker.ts', import.meta.url)), args, { ...options, execArgv: ['--import', loader] });
+  }
+  let tail = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (tail = (tail + d).slice(-STDERR_TAIL)));
+  // Neither the process nor its stderr keeps the gateway's event loop alive; the IPC channel does while a batch
+  // is out (`holdLoop`).
+  (child.stderr as Socket).unref();
+  child.unref();
+  return Object.assign(child, { stderrTail: () => tail });
+}
+
+/** The last error line a dead worker printed (e.g. "TypeError: …"), else its exit code or signal. */
+function crashReason(w: ReturnType<typeof spawnWorker>, code: number | null, signal: NodeJS.Signals | null): string {
+  const line = w.stderrTail().split('\n').find((l) => /^\w*Error\b/.test(l.trim()));
+  return line?.trim() ?? (signal ? `signal ${signal}` : `exit code ${code}`);
+}
+
+/** Whether the IPC channel keeps the event loop alive (an idle embedder must not keep the process up). */
+function holdLoop(w: ChildProcess, hold: boolean): void {
+  if (hold) w.channel?.ref();
+  else w.channel?.unref();
 }
 
 export async function createLocalEmbedder(opts: LocalEmbedderOptions = {}, logger?: EmbedderLogger): Promise<Embedder> {
@@ -86,7 +111,8 @@ export async function createLocalEmbedder(opts: LocalEmbedderOptions = {}, logge
   const loadTimeoutMs = opts.loadTimeoutMs ?? 120_000;
   const id = `local:${init.model}:${init.quantized ? 'q8' : 'fp32'}`;
 
-  let worker: Worker | null = null; // the current worker, loading or ready
+  type WorkerProcess = ReturnType<typeof spawnWorker>;
+  let worker: WorkerProcess | null = null; // the current worker, loading or ready
   let ready = false;
   const queue: Job[] = [];
   let inFlight: { id: number; jobs: Job[] } | null = null;
@@ -102,7 +128,7 @@ export async function createLocalEmbedder(opts: LocalEmbedderOptions = {}, logge
       const w = spawnWorker(init);
       worker = w;
       const timer = setTimeout(() => {
-        void w.terminate();
+        w.kill('SIGKILL');
         reject(new Error(`loading ${init.model} timed out after ${loadTimeoutMs} ms`));
       }, loadTimeoutMs);
       const done = (fn: () => void) => {
@@ -112,10 +138,11 @@ export async function createLocalEmbedder(opts: LocalEmbedderOptions = {}, logge
       };
       const onMessage = (m: WorkerReply) => {
         if (m.type === 'ready') done(() => (attach(w), resolve(m.dimension)));
-        else if (m.type === 'fatal') done(() => (void w.terminate(), reject(new Error(`cannot load ${init.model}: ${m.message}`))));
+        else if (m.type === 'fatal') done(() => (w.kill('SIGKILL'), reject(new Error(`cannot load ${init.model}: ${m.message}`))));
       };
-      const onError = (e: Error) => done(() => reject(e));
-      const onExit = (code: number) => done(() => reject(new Error(`embedding worker exited (${code}) while loading`)));
+      const onError = (e: Error) => done(() => (w.kill('SIGKILL'), reject(e)));
+      const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
+        done(() => reject(new Error(`embedding worker exited (${crashReason(w, code, signal)}) while loading`)));
       w.on('message', onMessage).on('error', onError).on('exit', onExit);
     });
 
@@ -128,7 +155,7 @@ export async function createLocalEmbedder(opts: LocalEmbedderOptions = {}, logge
   const pump = () => {
     const w = ready ? worker : null;
     if (!w || inFlight || queue.length === 0) {
-      if (w && !inFlight) w.unref(); // an idle embedder must not keep the process alive
+      if (w && !inFlight) holdLoop(w, false);
       return;
     }
     const jobs: Job[] = [];
@@ -139,13 +166,13 @@ export async function createLocalEmbedder(opts: LocalEmbedderOptions = {}, logge
       count += j.texts.length;
     }
     inFlight = { id: nextId++, jobs };
-    w.ref();
-    w.postMessage({ type: 'embed', id: inFlight.id, texts: jobs.flatMap((j) => j.texts) });
+    holdLoop(w, true);
+    // A send to a worker that just died fails here; its 'exit' rejects the batch.
+    w.send({ type: 'embed', id: inFlight.id, texts: jobs.flatMap((j) => j.texts) }, () => undefined);
   };
 
   /** Wires a loaded worker in: its replies feed the callers, its death triggers a restart. */
-  function attach(w: Worker): void {
-    let crash: Error | undefined;
+  function attach(w: WorkerProcess): void {
     w.on('message', (m: WorkerReply) => {
       if (w !== worker || (m.type !== 'result' && m.type !== 'error') || !inFlight || m.id !== inFlight.id) return;
       const { jobs } = inFlight;
@@ -161,19 +188,19 @@ export async function createLocalEmbedder(opts: LocalEmbedderOptions = {}, logge
       }
       pump();
     });
-    // An uncaught exception in the worker comes as 'error' and is always followed by 'exit'.
-    w.on('error', (e) => (crash = e));
-    w.on('exit', (code) => {
+    // 'error' here means a failed send or kill: the process is dying or dead, and 'exit' follows.
+    w.on('error', () => undefined);
+    w.on('exit', (code, signal) => {
       if (w !== worker) return;
       worker = null;
       ready = false;
       if (closed) return;
-      const reason = crash ? crash.message : `exit code ${code}`;
+      const reason = crashReason(w, code, signal);
       failAll(new Error(`embedding worker died (${reason}); restarting`));
       if (Date.now() - upSince > HEALTHY_MS) crashes = 0;
       scheduleRestart(reason, 'embedding worker died; semantic features paused until it is restarted');
     });
-    w.unref();
+    holdLoop(w, false);
   }
 
   function scheduleRestart(reason: string, msg: string): void {
@@ -188,7 +215,7 @@ export async function createLocalEmbedder(opts: LocalEmbedderOptions = {}, logge
     restartTimer = undefined;
     try {
       const dim = await start();
-      if (closed) return void worker?.terminate();
+      if (closed) return void (worker && stop(worker));
       // Vectors already stored are only comparable with the same model: a changed model on disk stays down.
       if (dim !== dimension) throw new Error(`model now produces ${dim} dimensions instead of ${dimension}`);
       markUp();
@@ -198,6 +225,16 @@ export async function createLocalEmbedder(opts: LocalEmbedderOptions = {}, logge
       worker = null;
       if (!closed) scheduleRestart((err as Error).message, 'embedding worker failed to restart');
     }
+  }
+
+  /** Lets the worker finish its run and exit; kills it if it has not within the grace period. */
+  function stop(w: WorkerProcess): Promise<void> {
+    if (w.exitCode !== null || w.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      const kill = setTimeout(() => w.kill('SIGKILL'), CLOSE_GRACE_MS);
+      w.once('exit', () => (clearTimeout(kill), resolve()));
+      w.send({ type: 'close' }, (err) => err && w.kill('SIGKILL'));
+    });
   }
 
   function markUp(): void {
@@ -236,7 +273,7 @@ export async function createLocalEmbedder(opts: LocalEmbedderOptions = {}, logge
       closed = true;
       clearTimeout(restartTimer);
       failAll(new Error('embedder is closed'));
-      await worker?.terminate();
+      if (worker) await stop(worker);
     },
   };
   workerOf.set(embedder, () => (ready ? worker : null));

@@ -1,5 +1,5 @@
 /**
- * The local embedder survives the death of its worker thread: calls it held are rejected at once (never left
+ * The local embedder survives the death of its worker process: calls it held are rejected at once (never left
  * hanging), one warning is logged per crash, a new worker is started with backoff, and embeds work again.
  * Real worker + transformers.js on the tiny generated model (nothing downloads).
  */
@@ -42,10 +42,14 @@ describe('local embedder worker restart', () => {
     // 40 calls: the first batch is in the worker, the rest queued behind it, when the worker is killed.
     const pending = Array.from({ length: 40 }, (_, i) => e!.embed([`question ${i}`]));
     const settled = Promise.allSettled(pending);
-    await workerOf.get(e)!()!.terminate();
+    workerOf.get(e)!()!.kill('SIGKILL');
     const results = await settled;
-    expect(results.every((r) => r.status === 'rejected')).toBe(true);
-    expect(String((results[0] as PromiseRejectedResult).reason)).toMatch(/embedding worker died \(exit code 1\); restarting/);
+    // Every call settles. The batch in the worker may still have been answered before it died (a correct answer);
+    // every call still waiting is rejected with the reason.
+    const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(rejected.length).toBeGreaterThanOrEqual(40 - 8);
+    for (const r of rejected) expect(String(r.reason)).toMatch(/embedding worker died \(signal SIGKILL\); restarting/);
+    for (const r of results) if (r.status === 'fulfilled') expect(r.value[0]).toHaveLength(before!.length);
 
     // While it restarts, calls fail fast instead of waiting.
     await expect(e.embed(['too early'])).rejects.toThrow(/restarting/);
@@ -60,20 +64,20 @@ describe('local embedder worker restart', () => {
       'warn: embedding worker died; semantic features paused until it is restarted',
       'info: embedding worker restarted',
     ]);
-    expect(log.lines[0]!.obj).toMatchObject({ embedder: e.id, reason: 'exit code 1', restartInMs: 50 });
+    expect(log.lines[0]!.obj).toMatchObject({ embedder: e.id, reason: 'signal SIGKILL', restartInMs: 50 });
   });
 
   it('recovers from an uncaught exception in the worker, with a longer delay for a repeated crash', async () => {
     const log = recordingLogger();
     e = await createLocalEmbedder({ model: tiny.model, modelDir: tiny.modelDir, restartDelayMs: 50 }, log);
     for (const expectedDelay of [50, 100]) {
-      // A malformed message makes the worker's message handler throw: a real crash, 'error' then 'exit'.
-      workerOf.get(e)!()!.postMessage(null);
+      // A malformed message makes the worker's message handler throw: a real crash; its error is the reason.
+      workerOf.get(e)!()!.send(null as never);
       await until(() => workerOf.get(e!)!() === null);
       await until(() => workerOf.get(e!)!() !== null);
       expect((await e.embed(['hello']))[0]).toHaveLength(tiny.dimension);
       const warn = log.lines.filter((l) => l.level === 'warn').at(-1)!;
-      expect(warn.obj.reason).toMatch(/null/);
+      expect(warn.obj.reason).toMatch(/^TypeError: .*null/);
       expect(warn.obj.restartInMs).toBe(expectedDelay);
     }
   });
@@ -85,7 +89,7 @@ describe('local embedder worker restart', () => {
     await own.close();
     await new Promise((r) => setTimeout(r, 200));
     expect(log.lines).toEqual([]);
-    expect(w.threadId).toBe(-1); // terminated
+    expect(w.exitCode).toBe(0); // asked to exit, not killed
     await expect(own.embed(['x'])).rejects.toThrow(/closed/);
   });
 });
