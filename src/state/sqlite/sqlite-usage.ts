@@ -1,6 +1,5 @@
 /** Usage ledger (hourly aggregates, queried with SQL GROUP BY) and the exact cache, in SQLite. */
 import type { Database, Statement } from 'better-sqlite3';
-import { LRUCache } from 'lru-cache';
 import { DAY_MS, hourOf } from '../periods.js';
 import { USAGE_METRICS, USAGE_WRITE_RETENTION_MS, type UsageDimension, type UsageQuery, type UsageRecord, type UsageRow } from '../types.js';
 
@@ -31,6 +30,13 @@ export function createSqliteUsage(db: Database) {
      ${cols.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`,
   );
   const prune = db.prepare('DELETE FROM usage_hourly WHERE hour < ?');
+  const claimWrite = db.prepare('INSERT OR IGNORE INTO usage_writes (write_id, at) VALUES (?, ?)');
+  const pruneWrites = db.prepare('DELETE FROM usage_writes WHERE at < ?');
+  // A write with an id counts only if the id is new, in the same transaction as the increment.
+  const recordOnce = db.transaction((r: UsageRecord, now: number) => {
+    if (r.writeId !== undefined && claimWrite.run(r.writeId, now).changes === 0) return;
+    record.run(hourOf(r.at), r.teamId, r.keyId, r.model, r.provider, ...USAGE_METRICS.map((m) => r[m]));
+  });
   const cacheGet = db.prepare<[string, number], { value: string }>('SELECT value FROM exact_cache WHERE key = ? AND expires_at > ?');
   const cacheSet = db.prepare(
     'INSERT INTO exact_cache (key, value, expires_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at',
@@ -39,15 +45,15 @@ export function createSqliteUsage(db: Database) {
   // Queries vary by filters and grouping: prepare each distinct SQL text once.
   const queries = new Map<string, Statement<unknown[]>>();
   let lastCachePrune = 0;
-  // Write ids seen, for recording a repeat once. Memory is enough: this process owns the database and is the only
-  // one that retries its writes; a SQLite write either commits or throws, so repeats come within the retry backoff.
-  const written = new LRUCache<string, true>({ max: 100_000, ttl: USAGE_WRITE_RETENTION_MS });
+  let lastWritesPrune = 0;
 
   return {
-    recordUsage(r: UsageRecord) {
-      if (r.writeId !== undefined && written.has(r.writeId)) return;
-      record.run(hourOf(r.at), r.teamId, r.keyId, r.model, r.provider, ...USAGE_METRICS.map((m) => r[m]));
-      if (r.writeId !== undefined) written.set(r.writeId, true);
+    recordUsage(r: UsageRecord, now = Date.now()) {
+      recordOnce(r, now);
+      if (now - lastWritesPrune > 60_000) {
+        lastWritesPrune = now;
+        pruneWrites.run(now - USAGE_WRITE_RETENTION_MS);
+      }
     },
     queryUsage(q: UsageQuery): UsageRow[] {
       const dims = [...new Set(q.groupBy ?? [])].map((d) => DIMENSION[d]);
