@@ -201,8 +201,11 @@ export interface UsageRecord {
   guardBlocks: number;
 }
 
-/** How long after a write a repeat of its `writeId` is still recognised. */
-export const USAGE_WRITE_RETENTION_MS = 24 * 3_600_000;
+/**
+ * How long after a write a repeat of its `writeId` is still recognised: longer than a store outage the retry queue
+ * rides out with its writes (past that it has dropped them anyway), short because Redis holds every id that long.
+ */
+export const USAGE_WRITE_RETENTION_MS = 3_600_000;
 
 export const USAGE_METRICS = [
   'requests',

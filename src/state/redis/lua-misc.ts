@@ -88,7 +88,8 @@ return 1
 
 /**
  * KEYS: hour row hash, hour index set, hour write-id set. ARGV: index member, write id ('' = none), how long the
- * write-id set lives after its last write (ms), then field/increment pairs. Returns 0 when the write id was recorded before (nothing added).
+ * write-id set lives after its last write (ms), then field/increment pairs.
+ * Returns 0 when the write id was recorded before (nothing added), else 1.
  */
 export const RECORD_USAGE = `
 if ARGV[2] ~= '' then

@@ -40,7 +40,7 @@ const MIGRATIONS: string[] = [
   ALTER TABLE budget_counters DROP COLUMN rm;
   ALTER TABLE budget_counters DROP COLUMN rt;
   `,
-  // Ledger write ids, so a repeated write is recorded once (types.ts UsageRecord.writeId); kept 24 h.
+  // Ledger write ids, so a repeated write is recorded once (types.ts UsageRecord.writeId); kept 1 h.
   `
   CREATE TABLE usage_writes (write_id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
   CREATE INDEX usage_writes_at ON usage_writes (at);
