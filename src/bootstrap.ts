@@ -56,8 +56,13 @@ export async function applyConfig(config: GatewayConfig, store: StateStore, logg
       await store.updateKey(existing.id, record);
       continue;
     }
-    // The secret changed: revoke the key that had this id and store the new one under an id derived from it.
     const previous = await store.getKey(k.id);
+    if (previous?.hash === hash) {
+      // A replica starting beside this one created it between our two reads: it is this very key, keep it.
+      await store.updateKey(previous.id, record);
+      continue;
+    }
+    // The secret changed: revoke the key that had this id and store the new one under an id derived from it.
     if (previous) await store.revokeKey(k.id, now);
     const id = previous ? `${k.id}.${hash.slice(0, 8)}` : k.id;
     try {

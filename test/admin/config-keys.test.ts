@@ -1,0 +1,52 @@
+/**
+ * Keys and teams from the config file are written to the state store at start (and on reload) by applyConfig.
+ * Several replicas apply the same file to one Redis at the same time, so every interleaving of their reads and
+ * writes must leave the configured key working.
+ */
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { hashKey } from '../../src/auth/keys.js';
+import { applyConfig } from '../../src/bootstrap.js';
+import { configSchema } from '../../src/config/schema.js';
+import { createSqliteStateStore, type StateStore } from '../../src/state/index.js';
+
+const SECRET = 'gw-config-key-0123456789abcdefghijklmnopqrstuv';
+const config = (secret: string) =>
+  configSchema.parse({
+    providers: { openai: { kind: 'openai', baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'sk-x' } },
+    teams: { default: { allowedModels: ['*'] } },
+    keys: [{ id: 'svc', team: 'default', key: secret }],
+  });
+const logger = pino({ level: 'silent' });
+
+let store: StateStore | undefined;
+afterEach(async () => {
+  await store?.close();
+  store = undefined;
+});
+
+describe('keys from the config file', () => {
+  it('a replica that read "no such key" just before another created it keeps that key (does not revoke it)', async () => {
+    store = await createSqliteStateStore({ path: ':memory:' });
+    await applyConfig(config(SECRET), store, logger); // the replica that won the race
+    // The other replica's read by hash happened before that create: it sees nothing, then finds the id taken.
+    const getKeyByHash = store.getKeyByHash;
+    let stale = true;
+    store.getKeyByHash = async (hash) => (stale ? ((stale = false), undefined) : getKeyByHash(hash));
+    await applyConfig(config(SECRET), store, logger);
+    store.getKeyByHash = getKeyByHash;
+    const key = await store.getKeyByHash(hashKey(SECRET));
+    expect(key).toMatchObject({ id: 'svc' });
+    expect(key?.revokedAt).toBeUndefined();
+  });
+
+  it('a changed secret revokes the old key and serves the new one', async () => {
+    store = await createSqliteStateStore({ path: ':memory:' });
+    await applyConfig(config(SECRET), store, logger);
+    await applyConfig(config(`${SECRET}-new`), store, logger);
+    expect((await store.getKeyByHash(hashKey(SECRET)))?.revokedAt).toBeDefined();
+    const next = await store.getKeyByHash(hashKey(`${SECRET}-new`));
+    expect(next?.revokedAt).toBeUndefined();
+    expect(next?.id).toMatch(/^svc\./);
+  });
+});
