@@ -108,8 +108,11 @@ export async function admit(rt: Runtime, ctx: RequestContext, req: ChatRequest, 
     if (!(err instanceof StateUnavailableError)) throw err;
     // The reserve may have landed with only its reply lost (Redis died after applying it, or answered after the
     // timeout). This request will not settle it, so release it — a no-op when it never landed — rather than
-    // leave the hold until its lease runs out.
-    void rt.storeRetry.run('budget release', ctx.id, () => rt.store.settle({ requestId: ctx.accountingId, teamId: team.id, costMicros: 0, tokens: 0 }));
+    // leave the hold until its lease runs out. Only then: during an outage most calls are never sent, and their
+    // releases would crowd settlements out of the bounded retry queue.
+    if (err.mayHaveApplied) {
+      void rt.storeRetry.run('budget release', ctx.id, () => rt.store.settle({ requestId: ctx.accountingId, teamId: team.id, costMicros: 0, tokens: 0 }));
+    }
     return failOpenOr(rt, ctx, err);
   }
   return {

@@ -96,7 +96,7 @@ describe('budgets', () => {
     // The reserve is applied, then the store fails to answer: what a Redis killed after the write looks like.
     store.reserve = async (input) => {
       await reserve(input);
-      throw new StateUnavailableError('redis unavailable: Connection is closed.');
+      throw new StateUnavailableError('redis unavailable: Command timed out', { mayHaveApplied: true });
     };
     const res = await fetch(`${gw.url}/v1/chat/completions`, {
       method: 'POST',

@@ -83,7 +83,9 @@ describe.skipIf(!available.ok)('redis', () => {
       server.pause();
       try {
         // Redis has the command in its socket buffer; the caller gives up before the reply.
-        await expect(store.recordUsage(rec)).rejects.toBeInstanceOf(StateUnavailableError);
+        const err = await store.recordUsage(rec).then(() => undefined, (e: unknown) => e);
+        expect(err).toBeInstanceOf(StateUnavailableError);
+        expect((err as StateUnavailableError).mayHaveApplied).toBe(true); // the caller cannot tell: retry idempotently
       } finally {
         server.resume();
       }
@@ -108,6 +110,7 @@ describe.skipIf(!available.ok)('redis', () => {
         const t0 = performance.now();
         const err = await call().then(() => undefined, (e: unknown) => e);
         expect(err).toBeInstanceOf(StateUnavailableError);
+        expect((err as StateUnavailableError).mayHaveApplied).toBe(false); // nothing was sent: nothing to undo
         expect(performance.now() - t0).toBeLessThan(1000);
       }
       await server.start();

@@ -32,6 +32,8 @@ const TRANSIENT_REPLY = /^(LOADING|BUSY|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY
 const CONNECTION =
   /Stream isn't writeable|Connection is closed|Command timed out|max retries per request|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|None of startup nodes|Failed to refresh slots|Cluster isn't ready/i;
 const CONNECTION_NAMES = new Set(['MaxRetriesPerRequestError', 'ClusterAllFailedError']);
+/** Of those, the ones where the command never left this process (no connection to send it on). */
+const NOT_SENT = /Stream isn't writeable|ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|None of startup nodes|Cluster isn't ready/i;
 
 /** Maps backend failures to StateUnavailableError; everything else (bugs, invalid input) passes through. */
 export function toStateError(e: unknown): unknown {
@@ -40,7 +42,9 @@ export function toStateError(e: unknown): unknown {
     e.name === 'ReplyError'
       ? TRANSIENT_REPLY.test(e.message)
       : CONNECTION_NAMES.has(e.name) || CONNECTION.test(e.message) || CONNECTION.test(String((e as { code?: unknown }).code ?? ''));
-  return transient ? new StateUnavailableError(`redis unavailable: ${e.message}`, { cause: e }) : e;
+  if (!transient) return e;
+  const unsent = e.name === 'ReplyError' || NOT_SENT.test(e.message) || NOT_SENT.test(String((e as { code?: unknown }).code ?? ''));
+  return new StateUnavailableError(`redis unavailable: ${e.message}`, { cause: e, mayHaveApplied: !unsent });
 }
 
 /** Wraps an async function so that backend failures surface as StateUnavailableError. */
