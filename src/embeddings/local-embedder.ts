@@ -62,11 +62,13 @@ interface Job {
   reject: (e: Error) => void;
 }
 
+type WorkerProcess = ChildProcess & { stderrTail: () => string };
+
 /**
  * The worker ships as `.js` in dist/ and as `.ts` under tsx/vitest; for the latter the child loads tsx first.
  * Its stderr is kept (the tail) so that a crash is logged with its cause.
  */
-function spawnWorker(init: WorkerInit): ChildProcess & { stderrTail: () => string } {
+function spawnWorker(init: WorkerInit): WorkerProcess {
   const js = new URL('./embed-worker.js', import.meta.url);
   const args = [JSON.stringify(init)];
   const options: ForkOptions = { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] };
@@ -87,7 +89,7 @@ function spawnWorker(init: WorkerInit): ChildProcess & { stderrTail: () => strin
 }
 
 /** The last error line a dead worker printed (e.g. "TypeError: …"), else its exit code or signal. */
-function crashReason(w: ReturnType<typeof spawnWorker>, code: number | null, signal: NodeJS.Signals | null): string {
+function crashReason(w: WorkerProcess, code: number | null, signal: NodeJS.Signals | null): string {
   const line = w.stderrTail().split('\n').find((l) => /^\w*Error\b/.test(l.trim()));
   return line?.trim() ?? (signal ? `signal ${signal}` : `exit code ${code}`);
 }
@@ -111,7 +113,6 @@ export async function createLocalEmbedder(opts: LocalEmbedderOptions = {}, logge
   const loadTimeoutMs = opts.loadTimeoutMs ?? 120_000;
   const id = `local:${init.model}:${init.quantized ? 'q8' : 'fp32'}`;
 
-  type WorkerProcess = ReturnType<typeof spawnWorker>;
   let worker: WorkerProcess | null = null; // the current worker, loading or ready
   let ready = false;
   const queue: Job[] = [];

@@ -38,12 +38,11 @@ const NOT_SENT = /Stream isn't writeable|ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|Non
 /** Maps backend failures to StateUnavailableError; everything else (bugs, invalid input) passes through. */
 export function toStateError(e: unknown): unknown {
   if (e instanceof StateUnavailableError || !(e instanceof Error)) return e;
+  const code = String((e as { code?: unknown }).code ?? '');
   const transient =
-    e.name === 'ReplyError'
-      ? TRANSIENT_REPLY.test(e.message)
-      : CONNECTION_NAMES.has(e.name) || CONNECTION.test(e.message) || CONNECTION.test(String((e as { code?: unknown }).code ?? ''));
+    e.name === 'ReplyError' ? TRANSIENT_REPLY.test(e.message) : CONNECTION_NAMES.has(e.name) || CONNECTION.test(e.message) || CONNECTION.test(code);
   if (!transient) return e;
-  const unsent = e.name === 'ReplyError' || NOT_SENT.test(e.message) || NOT_SENT.test(String((e as { code?: unknown }).code ?? ''));
+  const unsent = e.name === 'ReplyError' || NOT_SENT.test(e.message) || NOT_SENT.test(code);
   return new StateUnavailableError(`redis unavailable: ${e.message}`, { cause: e, mayHaveApplied: !unsent });
 }
 

@@ -44,16 +44,15 @@ export function createSqliteUsage(db: Database) {
   const cachePrune = db.prepare('DELETE FROM exact_cache WHERE expires_at <= ?');
   // Queries vary by filters and grouping: prepare each distinct SQL text once.
   const queries = new Map<string, Statement<unknown[]>>();
-  let lastCachePrune = 0;
-  let lastWritesPrune = 0;
+  // Expired rows are deleted on the write path, at most once a minute each.
+  const pruneCache = oncePerMinute((now) => cachePrune.run(now));
+  const pruneWriteIds = oncePerMinute((now) => pruneWrites.run(now - USAGE_WRITE_RETENTION_MS));
 
   return {
-    recordUsage(r: UsageRecord, now = Date.now()) {
+    recordUsage(r: UsageRecord) {
+      const now = Date.now();
       recordOnce(r, now);
-      if (now - lastWritesPrune > 60_000) {
-        lastWritesPrune = now;
-        pruneWrites.run(now - USAGE_WRITE_RETENTION_MS);
-      }
+      pruneWriteIds(now);
     },
     queryUsage(q: UsageQuery): UsageRow[] {
       const dims = [...new Set(q.groupBy ?? [])].map((d) => DIMENSION[d]);
@@ -79,10 +78,17 @@ export function createSqliteUsage(db: Database) {
     },
     cacheSet(key: string, value: string, ttlMs: number, now: number) {
       cacheSet.run(key, value, now + ttlMs);
-      if (now - lastCachePrune > 60_000) {
-        lastCachePrune = now;
-        cachePrune.run(now);
-      }
+      pruneCache(now);
     },
+  };
+}
+
+/** Runs `fn` when at least a minute has passed since it last ran. */
+function oncePerMinute(fn: (now: number) => unknown): (now: number) => void {
+  let last = 0;
+  return (now) => {
+    if (now - last <= 60_000) return;
+    last = now;
+    fn(now);
   };
 }
