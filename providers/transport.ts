@@ -6,6 +6,7 @@
  * the throughput; we keep the SDKs' wire *types* and do the transport ourselves. This also gives us the four timeouts routing needs (connect, first byte, idle, total),
  * which the SDKs collapse into one.
  */
+import { EventEmitter } from 'node:events';
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import { ProviderError, type ProviderConfig } from './types.js';
 
@@ -40,8 +41,8 @@ export function createTransport(config: ProviderConfig): Transport {
 
   return {
     async post(path, body, headers, signal) {
-      // One controller joins the caller's signal (client abort, router deadline) and the total timeout.
-      const ctl = new AbortController();
+      // One abort joins the caller's signal (client abort, router deadline) and the total timeout.
+      const ctl = new CallAbort();
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
@@ -60,7 +61,7 @@ export function createTransport(config: ProviderConfig): Transport {
           path: basePath + path,
           body,
           headers: { 'content-type': 'application/json', accept: 'application/json', ...config.headers, ...headers },
-          signal: ctl.signal,
+          signal: ctl,
         });
         return { status: res.statusCode, headers: res.headers, body: res.body, done, timedOut: () => timedOut };
       } catch (err) {
@@ -70,6 +71,23 @@ export function createTransport(config: ProviderConfig): Transport {
     },
     close: () => pool.close(),
   };
+}
+
+/**
+ * Aborts one upstream call. An EventEmitter with `aborted`, which undici accepts as a request's signal, instead
+ * of an AbortController: creating a controller and its signal costs several µs (the largest single item of
+ * Node's own code in a profile of the gateway at saturation), and every request makes one.
+ */
+class CallAbort extends EventEmitter {
+  aborted = false;
+  reason: Error | undefined;
+
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = new undiciErrors.RequestAbortedError();
+    this.emit('abort');
+  }
 }
 
 /** Maps transport failures (undici errors, aborts) to the provider error classes routing understands. */
