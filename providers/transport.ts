@@ -16,6 +16,12 @@ export interface UpstreamResponse {
   body: Dispatcher.ResponseData['body'];
   /** Stops the total-time timer; call when the body is fully consumed or abandoned. */
   done(): void;
+  /**
+   * Ends a streamed body read with `readSse`: after a complete answer the rest of the body (at most the end of
+   * the chunked encoding) is read in the background so the connection goes back to the pool; otherwise the body
+   * is destroyed, which closes the connection.
+   */
+  release(complete: boolean): void;
   /** True once the total-time timer fired (the body then fails with an abort). */
   timedOut(): boolean;
 }
@@ -25,6 +31,9 @@ export interface Transport {
   post(path: string, body: string, headers: Record<string, string>, signal: AbortSignal): Promise<UpstreamResponse>;
   close(): Promise<void>;
 }
+
+/** What may follow a complete streamed answer before its body ends; more means the upstream misbehaves. */
+const DRAIN_LIMIT_BYTES = 64 * 1024;
 
 export function createTransport(config: ProviderConfig): Transport {
   const base = new URL(config.baseUrl.endsWith('/') ? config.baseUrl : `${config.baseUrl}/`);
@@ -63,7 +72,12 @@ export function createTransport(config: ProviderConfig): Transport {
           headers: { 'content-type': 'application/json', accept: 'application/json', ...config.headers, ...headers },
           signal: ctl,
         });
-        return { status: res.statusCode, headers: res.headers, body: res.body, done, timedOut: () => timedOut };
+        const release = (complete: boolean) => {
+          done();
+          if (complete) res.body.dump({ limit: DRAIN_LIMIT_BYTES }).catch(() => undefined);
+          else res.body.destroy();
+        };
+        return { status: res.statusCode, headers: res.headers, body: res.body, done, release, timedOut: () => timedOut };
       } catch (err) {
         done();
         throw toProviderError(err, { timedOut, clientAborted: signal.aborted, provider: config.name });

@@ -106,8 +106,7 @@ export function anthropicChunkStream(provider: string, res: UpstreamResponse, si
     } catch (err) {
       throw toProviderError(err, { timedOut: res.timedOut(), clientAborted: signal.aborted, provider });
     } finally {
-      res.done();
-      if (!decoder.finished) res.body.destroy();
+      res.release(decoder.finished);
     }
     if (!decoder.finished) throw new ProviderError('network', 'The upstream stream ended before it was complete.', { provider });
   }

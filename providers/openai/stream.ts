@@ -29,8 +29,7 @@ export function openAIChunkStream(provider: string, res: UpstreamResponse, signa
     } catch (err) {
       throw toProviderError(err, { timedOut: res.timedOut(), clientAborted: signal.aborted, provider });
     } finally {
-      res.done();
-      if (!finished) res.body.destroy();
+      res.release(finished);
     }
     if (!finished) throw new ProviderError('network', 'The upstream stream ended before it was complete.', { provider });
   }

@@ -44,8 +44,8 @@ export function createNodeSink(res: ServerResponse): ResponseSink {
       headers['content-type'] = 'text/event-stream; charset=utf-8';
       headers['cache-control'] = 'no-cache';
       headers['x-accel-buffering'] = 'no';
+      // Not flushed on their own: the first frame follows at once and carries them, one write instead of two.
       res.writeHead(200, headers);
-      res.flushHeaders();
     },
     async writeEvent(json) {
       if (closed) return;

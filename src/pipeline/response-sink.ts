@@ -8,7 +8,7 @@ import type { ErrorEnvelope } from '../core/errors.js';
 export interface ResponseSink {
   setHeader(name: string, value: string | number): void;
   sendJson(status: number, body: unknown): void;
-  /** Sends 200 + SSE headers. */
+  /** Sets 200 + SSE headers; they are sent with the first frame (which callers write right after). */
   startStream(): void;
   /** Writes one `data: <json>\n\n` frame, flushed at once. Resolves when the client can take more (backpressure). */
   writeEvent(json: string): Promise<void>;

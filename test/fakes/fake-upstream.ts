@@ -21,6 +21,8 @@ export interface FakeBehaviour {
   sse?: string;
   /** Pause between SSE events. */
   chunkDelayMs?: number;
+  /** Pause between the last SSE event and the end of the body (the end of the chunked encoding comes apart). */
+  endDelayMs?: number;
   /** Delay before response headers. */
   firstByteDelayMs?: number;
   /** Never finish: before sending headers, or after the first SSE event (half the body for JSON answers). */
@@ -52,6 +54,8 @@ export interface FakeUpstream {
   /** `url`: the base URL the Anthropic SDK and adapter use (they append `/v1/messages`). */
   anthropicBaseUrl: string;
   requests: FakeRequest[];
+  /** TCP connections accepted so far (a client that reuses its connections keeps this low). */
+  readonly connectionCount: number;
   /** The next requests get these behaviours, in order (then the default again). */
   enqueue(...b: FakeBehaviour[]): void;
   /** Behaviour for every request with nothing queued; `null` restores realistic answers. */
@@ -106,6 +110,7 @@ export async function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise
   let fallback: FakeBehaviour | null = null;
   const requests: FakeRequest[] = [];
   const sockets = new Set<Socket>();
+  let connectionCount = 0;
 
   const server = createServer({ keepAlive: true }, (req, res) => {
     const chunks: Buffer[] = [];
@@ -114,6 +119,7 @@ export async function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise
   });
   server.keepAliveTimeout = 60_000;
   server.on('connection', (s) => {
+    connectionCount++;
     s.setNoDelay(true);
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -163,7 +169,7 @@ export async function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise
   }
 
   async function writeEvents(res: ServerResponse, events: string[], b: FakeBehaviour): Promise<void> {
-    const slow = Boolean(b.chunkDelayMs || b.splitBytes || b.hang || b.resetAfterEvents !== undefined);
+    const slow = Boolean(b.chunkDelayMs || b.endDelayMs || b.splitBytes || b.hang || b.resetAfterEvents !== undefined);
     if (!slow) {
       res.end(events.join(''));
       return;
@@ -191,6 +197,7 @@ export async function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise
       res.socket?.destroy();
       return;
     }
+    if (b.endDelayMs) await sleep(b.endDelayMs);
     res.end();
   }
 
@@ -201,6 +208,9 @@ export async function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise
     openaiBaseUrl: `${url}/v1`,
     anthropicBaseUrl: url,
     requests,
+    get connectionCount() {
+      return connectionCount;
+    },
     enqueue: (...b) => void queue.push(...b),
     setDefault: (b) => void (fallback = b),
     reset: () => {

@@ -70,6 +70,7 @@ export function memoryResponse(pieces: Uint8Array[]): UpstreamResponse {
     headers: { 'content-type': 'text/event-stream' },
     body: Readable.from(pieces, { objectMode: false }) as unknown as UpstreamResponse['body'],
     done: () => {},
+    release: () => {},
     timedOut: () => false,
   };
 }
