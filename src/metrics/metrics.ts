@@ -17,7 +17,8 @@ export type CacheResult = 'hit' | 'miss' | 'bypass';
 
 /**
  * The gateway's metrics. Lifetime: one per gateway process (or per test gateway). Every `record*`/`set*` method
- * is synchronous, cheap (cached label children, no allocation beyond a map lookup key) and never throws.
+ * is synchronous, cheap (cached label children; per-request counts added to the counters when collected, no
+ * allocation beyond a map lookup key) and never throws.
  */
 export interface Metrics {
   /** The registry (default process metrics included), e.g. to add a collector. */
@@ -51,14 +52,21 @@ const LATENCY_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 40, 80,
 const OVERHEAD_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
-interface RequestChildren {
-  requests: Counter.Internal;
+/**
+ * One series of request metrics (status, team, model, provider). Its counts wait here and are added to the
+ * counters when they are collected (scrape, dashboard): a labelled prom-client `inc` hashes and validates its
+ * labels on every call, five or six times a request, where adding to a field costs nothing.
+ */
+interface RequestSeries {
+  labels: { team: string; model: string; provider: string };
+  status: string;
   latency: Histogram.Internal<string>;
   ttft: Histogram.Internal<string>;
-  prompt: Counter.Internal;
-  completion: Counter.Internal;
-  cached: Counter.Internal;
-  cost: Counter.Internal;
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  costMicros: number;
 }
 
 export function createMetrics(opts: { prefix?: string; defaultMetrics?: boolean } = {}): Metrics {
@@ -67,11 +75,18 @@ export function createMetrics(opts: { prefix?: string; defaultMetrics?: boolean 
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: p });
   const registers = [registry];
 
-  const requests = new Counter({
+  const series = new Map<string, RequestSeries>();
+  new Counter({
     name: `${p}requests_total`,
     help: 'Chat completion requests by HTTP status (499 = client closed), team, model and provider.',
     labelNames: ['status', 'team', 'model', 'provider'] as const,
     registers,
+    collect() {
+      for (const s of series.values()) {
+        if (s.requests) this.inc({ status: s.status, ...s.labels }, s.requests);
+        s.requests = 0;
+      }
+    },
   });
   const duration = new Histogram({
     name: `${p}request_duration_seconds`,
@@ -94,17 +109,31 @@ export function createMetrics(opts: { prefix?: string; defaultMetrics?: boolean 
     buckets: LATENCY_BUCKETS,
     registers,
   });
-  const tokens = new Counter({
+  new Counter({
     name: `${p}tokens_total`,
     help: 'Tokens by team, model, provider and type (prompt, completion, cached = prompt tokens read from the provider cache).',
     labelNames: ['team', 'model', 'provider', 'type'] as const,
     registers,
+    collect() {
+      for (const s of series.values()) {
+        if (s.promptTokens) this.inc({ ...s.labels, type: 'prompt' }, s.promptTokens);
+        if (s.completionTokens) this.inc({ ...s.labels, type: 'completion' }, s.completionTokens);
+        if (s.cachedTokens) this.inc({ ...s.labels, type: 'cached' }, s.cachedTokens);
+        s.promptTokens = s.completionTokens = s.cachedTokens = 0;
+      }
+    },
   });
-  const cost = new Counter({
+  new Counter({
     name: `${p}cost_usd_total`,
     help: 'Cost in USD charged to budgets, by team, model and provider.',
     labelNames: ['team', 'model', 'provider'] as const,
     registers,
+    collect() {
+      for (const s of series.values()) {
+        if (s.costMicros) this.inc(s.labels, s.costMicros / 1e6);
+        s.costMicros = 0;
+      }
+    },
   });
   const cacheResults = new Counter({
     name: `${p}cache_requests_total`,
@@ -156,26 +185,18 @@ export function createMetrics(opts: { prefix?: string; defaultMetrics?: boolean 
   const teamLabel = createBoundedLabel(500);
   const modelLabel = createBoundedLabel(200);
   const providerLabel = createBoundedLabel(50);
-  const children = new Map<string, RequestChildren>();
+
   const latencyReader = createLatencyReader(duration);
 
-  function requestChildren(status: number, team: string, model: string, provider: string): RequestChildren {
+  function seriesOf(status: number, team: string, model: string, provider: string): RequestSeries {
     const k = `${status}\u0000${team}\u0000${model}\u0000${provider}`;
-    let c = children.get(k);
-    if (!c) {
+    let s = series.get(k);
+    if (!s) {
       const labels = { team, model, provider };
-      c = {
-        requests: requests.labels({ status: String(status), ...labels }),
-        latency: duration.labels(labels),
-        ttft: ttft.labels(model, provider),
-        prompt: tokens.labels({ ...labels, type: 'prompt' }),
-        completion: tokens.labels({ ...labels, type: 'completion' }),
-        cached: tokens.labels({ ...labels, type: 'cached' }),
-        cost: cost.labels(labels),
-      };
-      children.set(k, c);
+      s = { labels, status: String(status), latency: duration.labels(labels), ttft: ttft.labels(model, provider), requests: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, costMicros: 0 };
+      series.set(k, s);
     }
-    return c;
+    return s;
   }
 
   return {
@@ -186,19 +207,19 @@ export function createMetrics(opts: { prefix?: string; defaultMetrics?: boolean 
         const team = teamLabel(ctx.principal?.team.id ?? '');
         const model = modelLabel(ctx.model?.name ?? '');
         const provider = providerLabel(ctx.target?.provider ?? ctx.attempts[ctx.attempts.length - 1]?.provider ?? '');
-        const c = requestChildren(ctx.status || 500, team, model, provider);
+        const c = seriesOf(ctx.status || 500, team, model, provider);
         const totalMs = Math.max(0, now - ctx.startedAt);
-        c.requests.inc();
+        c.requests++;
         c.latency.observe(totalMs / 1000);
         (ctx.stream ? overheadStream : overheadJson).observe(Math.max(0, (ctx.ttfbMs ?? totalMs) - ctx.upstreamMs) / 1000);
         if (ctx.stream && ctx.ttfbMs !== undefined && ctx.status === 200) c.ttft.observe(ctx.ttfbMs / 1000);
         const u = ctx.usage;
         if (u) {
-          if (u.promptTokens > 0) c.prompt.inc(u.promptTokens);
-          if (u.completionTokens > 0) c.completion.inc(u.completionTokens);
-          if (u.cachedTokens > 0) c.cached.inc(u.cachedTokens);
+          if (u.promptTokens > 0) c.promptTokens += u.promptTokens;
+          if (u.completionTokens > 0) c.completionTokens += u.completionTokens;
+          if (u.cachedTokens > 0) c.cachedTokens += u.cachedTokens;
         }
-        if (ctx.costMicros && ctx.costMicros > 0) c.cost.inc(ctx.costMicros / 1e6);
+        if (ctx.costMicros && ctx.costMicros > 0) c.costMicros += ctx.costMicros;
         if (ctx.cache) cacheResults.labels(ctx.cache).inc();
         for (const a of ctx.attempts) if (!a.ok) upstreamErrors.labels(providerLabel(a.provider), a.errorClass ?? 'unknown').inc();
       } catch {
