@@ -64,7 +64,7 @@ async function measureLatency(peer: Peer, upstreamPort: number, quick: boolean, 
     return { figures: { id: peer.id, name: peer.name, note: '', skip: `failed to start: ${(e as Error).message.slice(0, 300)}` } };
   }
   if ('skip' in running) return { figures: { id: peer.id, name: peer.name, note: '', skip: running.skip } };
-  const { proc, target, note } = running;
+  const { proc, target, note, profile } = running;
   const pool = createPool(target, 256);
   const cpuNow = () => (proc ? cpuMs(proc.pid) : NaN);
   let ok = false;
@@ -81,9 +81,11 @@ async function measureLatency(peer: Peer, upstreamPort: number, quick: boolean, 
     const fixed: Record<number, PhaseFigures> = {};
     for (const rate of RATES) {
       log(`  ${peer.name}: ${rate} req/s open loop, ${d.rateMs / 1000} s`);
+      if (rate === 1000) profile?.start();
       const c0 = cpuNow();
       const r = await openLoop(pool, target, { rate, durationMs: d.rateMs, stream: false });
       fixed[rate] = phaseFigures(r, cpuNow() - c0);
+      if (rate === 1000) await profile?.stop();
     }
     log(`  ${peer.name}: streams at ${STREAM_RATE} req/s, ${d.streamMs / 1000} s`);
     const c0 = cpuNow();

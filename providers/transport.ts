@@ -75,7 +75,9 @@ export function createTransport(config: ProviderConfig): Transport {
         const release = (complete: boolean) => {
           done();
           if (complete) res.body.dump({ limit: DRAIN_LIMIT_BYTES }).catch(() => undefined);
-          else res.body.destroy();
+          // Destroying a body that has not ended emits an abort error; with no reader left, unheard it would be
+          // an uncaught exception.
+          else res.body.on('error', () => undefined).destroy();
         };
         return { status: res.statusCode, headers: res.headers, body: res.body, done, release, timedOut: () => timedOut };
       } catch (err) {

@@ -4,7 +4,7 @@
  * peer cannot run here (nginx not installed, Portkey not installed or failing its smoke request).
  * To add one more peer: add an entry to `PEERS` that spawns it with `spawnPinned(PROXY_CPU, …)`.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -27,6 +27,8 @@ export interface RunningPeer {
   target: Target;
   /** Version or configuration note shown in the report. */
   note: string;
+  /** With BENCH_CPU_PROF: starts a CPU profile of the child; `stop` ends it and writes the file. */
+  profile?: { start(): void; stop(): Promise<void> };
 }
 
 /** One proxy under test. `start` must not leave a child behind when it rejects or skips. */
@@ -100,14 +102,21 @@ const gatewayPeer = (features: FeatureSet): Peer => ({
       redisUrl = `redis://127.0.0.1:${redisPort}`;
     }
     writeFileSync(config, JSON.stringify(benchConfig(`http://127.0.0.1:${upstreamPort}`, features, join(dir, 'data'), port, redisUrl), null, 2));
-    // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of each gateway child (summarise with bench/lib/profile-summary.ts).
-    const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=gateway-${features}.cpuprofile`] : [];
+    // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each gateway child over its 1,000 req/s phase, written to
+    // <dir>/gateway-<features>.cpuprofile (summarise with bench/lib/profile-summary.ts).
+    const profDir = process.env.BENCH_CPU_PROF;
+    const profOut = profDir ? join(profDir, `gateway-${features}.cpuprofile`) : undefined;
+    const prof = profOut ? ['--import', join(here, '..', 'lib', 'profile-window.mjs')] : [];
+    if (profDir) mkdirSync(profDir, { recursive: true });
     // BENCH_GATEWAY_NODE_FLAGS: extra node flags for the gateway children only (A/B runs of runtime tuning).
     const flags = process.env.BENCH_GATEWAY_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
-    const proc = await spawnPinned(PROXY_CPU, process.execPath, [...flags, ...prof, ...cli.args, '--config', config], { port });
+    const proc = await spawnPinned(PROXY_CPU, process.execPath, [...flags, ...prof, ...cli.args, '--config', config], { port, env: profOut ? { BENCH_PROFILE_OUT: profOut } : {} });
     const stop = proc.stop.bind(proc);
     const cleanup = { ...proc, stop: () => stop().then(() => redis?.stop()).then(() => rmSync(dir, { recursive: true, force: true })) };
-    return { proc: cleanup, note: `${FEATURE_NOTES[features]}; ${cli.how}`, target: { origin: `http://127.0.0.1:${port}`, path, headers: bearer(BENCH_KEY) } };
+    const signal = () => process.kill(proc.pid, 'SIGUSR2');
+    // The profile is written from the child's event loop once it stops: give it a moment before it is measured on.
+    const profile = profOut ? { start: signal, stop: () => (signal(), new Promise<void>((r) => setTimeout(r, 500))) } : undefined;
+    return { proc: cleanup, profile, note: `${FEATURE_NOTES[features]}; ${cli.how}`, target: { origin: `http://127.0.0.1:${port}`, path, headers: bearer(BENCH_KEY) } };
   },
 });
 

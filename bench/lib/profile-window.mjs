@@ -1,0 +1,22 @@
+// Preloaded into a gateway child when BENCH_CPU_PROF is set (node --import): the first SIGUSR2 starts a V8 CPU
+// profile, the second writes it to $BENCH_PROFILE_OUT. The bench brackets one measured phase with the two
+// signals. Why not --cpu-prof: it profiles the whole process life, and in a short run start-up (module loading,
+// WASM and schema compilation) outweighs per-request items that matter (it once made tiktoken look 3× its cost).
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+
+const out = process.env.BENCH_PROFILE_OUT;
+const session = new Session();
+session.connect();
+let running = false;
+process.on('SIGUSR2', () => {
+  if (!running) {
+    running = true;
+    session.post('Profiler.enable', () => session.post('Profiler.start'));
+    return;
+  }
+  running = false;
+  session.post('Profiler.stop', (err, result) => {
+    if (!err && out) writeFileSync(out, JSON.stringify(result.profile));
+  });
+});
