@@ -17,8 +17,21 @@ interface Profile {
 
 /** Self time (ms) per function and per area (node_modules package, or repo folder), largest first. Pure. */
 export function summariseProfile(p: Profile): { totalMs: number; busyMs: number; functions: [string, number][]; areas: [string, number][]; inclusive: [string, number][] } {
+  // Samples in the window profiler's own frames (starting the profiler logs every compiled function) are not
+  // the gateway's work: left out.
+  const own = new Set<number>();
+  const mark = (n: ProfileNode | undefined, inside: boolean) => {
+    if (!n) return;
+    const here = inside || n.callFrame.url.endsWith('profile-window.mjs');
+    if (here) own.add(n.id);
+    for (const c of n.children ?? []) mark(byIdAll.get(c), here);
+  };
+  const byIdAll = new Map(p.nodes.map((n) => [n.id, n]));
+  mark(p.nodes[0], false);
   const self = new Map<number, number>();
-  p.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000));
+  p.samples.forEach((id, i) => {
+    if (!own.has(id)) self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000);
+  });
   const fn = new Map<string, number>();
   const area = new Map<string, number>();
   let totalMs = 0;
