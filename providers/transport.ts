@@ -6,8 +6,8 @@
  * the throughput; we keep the SDKs' wire *types* and do the transport ourselves. This also gives us the four timeouts routing needs (connect, first byte, idle, total),
  * which the SDKs collapse into one.
  */
-import { EventEmitter } from 'node:events';
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
+import { Abort, type AbortSignalLike } from './abort.js';
 import { ProviderError, type ProviderConfig } from './types.js';
 
 export interface UpstreamResponse {
@@ -17,9 +17,9 @@ export interface UpstreamResponse {
   /** Stops the total-time timer; call when the body is fully consumed or abandoned. */
   done(): void;
   /**
-   * Ends a streamed body read with `readSse`: after a complete answer the rest of the body (at most the end of
-   * the chunked encoding) is read in the background so the connection goes back to the pool; otherwise the body
-   * is destroyed, which closes the connection.
+   * Ends a streamed body read with `readSse`: after a complete answer the rest of the body (normally just the end
+   * of the chunked encoding; at most 64 KiB within 1 s) is read in the background so the connection goes back to
+   * the pool; otherwise the body is destroyed, which closes the connection.
    */
   release(complete: boolean): void;
   /** True once the total-time timer fired (the body then fails with an abort). */
@@ -28,12 +28,16 @@ export interface UpstreamResponse {
 
 /** Sends requests to one provider. Lives as long as the adapter; `close()` ends pooled connections. */
 export interface Transport {
-  post(path: string, body: string, headers: Record<string, string>, signal: AbortSignal): Promise<UpstreamResponse>;
+  post(path: string, body: string, headers: Record<string, string>, signal: AbortSignalLike): Promise<UpstreamResponse>;
   close(): Promise<void>;
 }
 
-/** What may follow a complete streamed answer before its body ends; more means the upstream misbehaves. */
+/**
+ * What may follow a complete streamed answer before its body ends, and for how long. More means the upstream
+ * misbehaves: the body is then destroyed, and its connection closed rather than held out of the pool.
+ */
 const DRAIN_LIMIT_BYTES = 64 * 1024;
+const DRAIN_TIMEOUT_MS = 1000;
 
 export function createTransport(config: ProviderConfig): Transport {
   const base = new URL(config.baseUrl.endsWith('/') ? config.baseUrl : `${config.baseUrl}/`);
@@ -51,7 +55,7 @@ export function createTransport(config: ProviderConfig): Transport {
   return {
     async post(path, body, headers, signal) {
       // One abort joins the caller's signal (client abort, router deadline) and the total timeout.
-      const ctl = new CallAbort();
+      const ctl = new Abort();
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
@@ -74,7 +78,7 @@ export function createTransport(config: ProviderConfig): Transport {
         });
         const release = (complete: boolean) => {
           done();
-          if (complete) res.body.dump({ limit: DRAIN_LIMIT_BYTES }).catch(() => undefined);
+          if (complete) res.body.dump({ limit: DRAIN_LIMIT_BYTES, signal: AbortSignal.timeout(DRAIN_TIMEOUT_MS) }).catch(() => undefined);
           // Destroying a body that has not ended emits an abort error; with no reader left, unheard it would be
           // an uncaught exception.
           else res.body.on('error', () => undefined).destroy();
@@ -87,23 +91,6 @@ export function createTransport(config: ProviderConfig): Transport {
     },
     close: () => pool.close(),
   };
-}
-
-/**
- * Aborts one upstream call. An EventEmitter with `aborted`, which undici accepts as a request's signal, instead
- * of an AbortController: creating a controller and its signal costs several µs (the largest single item of
- * Node's own code in a profile of the gateway at saturation), and every request makes one.
- */
-class CallAbort extends EventEmitter {
-  aborted = false;
-  reason: Error | undefined;
-
-  abort(): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = new undiciErrors.RequestAbortedError();
-    this.emit('abort');
-  }
 }
 
 /** Maps transport failures (undici errors, aborts) to the provider error classes routing understands. */
@@ -127,7 +114,7 @@ export function toProviderError(
 }
 
 /** Reads a whole body as text, mapping mid-body failures to ProviderError. */
-export async function readBody(res: UpstreamResponse, signal: AbortSignal, provider: string): Promise<string> {
+export async function readBody(res: UpstreamResponse, signal: AbortSignalLike, provider: string): Promise<string> {
   try {
     return await res.body.text();
   } catch (err) {

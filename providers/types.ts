@@ -4,6 +4,7 @@
  * (OpenAI-shaped) response or chunks. They never import Fastify and never retry: routing owns retries.
  */
 import type { ChatChunk, ChatRequest, ChatResponse, Usage } from '../src/core/types.js';
+import type { AbortSignalLike } from './abort.js';
 
 export type ProviderKind = 'openai' | 'anthropic';
 
@@ -95,9 +96,9 @@ export interface ChunkStream extends AsyncIterable<ChatChunk> {
 export interface ProviderAdapter {
   readonly config: ProviderConfig;
   /** Non-streaming completion. Rejects with ProviderError. */
-  complete(req: ChatRequest, target: Target, signal: AbortSignal): Promise<CompletionResult>;
+  complete(req: ChatRequest, target: Target, signal: AbortSignalLike): Promise<CompletionResult>;
   /** Streaming completion; resolves once the upstream accepted the request (2xx headers). Rejects with ProviderError. */
-  stream(req: ChatRequest, target: Target, signal: AbortSignal): Promise<ChunkStream>;
+  stream(req: ChatRequest, target: Target, signal: AbortSignalLike): Promise<ChunkStream>;
   /** Closes pooled connections. */
   close(): Promise<void>;
 }

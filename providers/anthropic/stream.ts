@@ -1,4 +1,5 @@
 import { readSse } from '../sse.js';
+import type { AbortSignalLike } from '../abort.js';
 import { toProviderError, type UpstreamResponse } from '../transport.js';
 import { ProviderError, type ChunkStream } from '../types.js';
 import type { ChatChunk, Usage } from '../../src/core/types.js';
@@ -95,7 +96,7 @@ export function createAnthropicChunkDecoder(provider: string): AnthropicChunkDec
  * Decodes an Anthropic SSE body into OpenAI chunks. A stream that ends without `message_stop` is a truncation
  * and fails with ProviderError('network'), so the client gets an error frame, never a clean end on a cut answer.
  */
-export function anthropicChunkStream(provider: string, res: UpstreamResponse, signal: AbortSignal): ChunkStream {
+export function anthropicChunkStream(provider: string, res: UpstreamResponse, signal: AbortSignalLike): ChunkStream {
   const decoder = createAnthropicChunkDecoder(provider);
   async function* iterate(): AsyncGenerator<ChatChunk> {
     try {

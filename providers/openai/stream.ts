@@ -1,4 +1,5 @@
 import { readSse } from '../sse.js';
+import type { AbortSignalLike } from '../abort.js';
 import { toProviderError, type UpstreamResponse } from '../transport.js';
 import { ProviderError, type ChunkStream } from '../types.js';
 import type { Usage } from '../../src/core/types.js';
@@ -11,7 +12,7 @@ import { parseUpstreamJson } from '../upstream-json.js';
  * Decodes an OpenAI SSE body into chunks. A stream that ends without `data: [DONE]` is a truncation and
  * fails (so the client gets an error frame, never a clean end on a cut answer).
  */
-export function openAIChunkStream(provider: string, res: UpstreamResponse, signal: AbortSignal): ChunkStream {
+export function openAIChunkStream(provider: string, res: UpstreamResponse, signal: AbortSignalLike): ChunkStream {
   let usage: Usage | undefined;
   async function* iterate(): AsyncGenerator<OpenAIChunk> {
     let finished = false;

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { ErrorEnvelope } from '../core/errors.js';
+import { Abort } from '../../providers/abort.js';
 import type { ResponseSink } from '../pipeline/response-sink.js';
 
 /**
@@ -7,7 +8,7 @@ import type { ResponseSink } from '../pipeline/response-sink.js';
  * socket, unbuffered). The abort signal fires when the client closes the connection before we finished.
  */
 export function createNodeSink(res: ServerResponse): ResponseSink {
-  const abort = new AbortController();
+  const abort = new Abort();
   const headers: Record<string, string | number> = {};
   let streaming = false;
   let closed = false;
@@ -63,6 +64,6 @@ export function createNodeSink(res: ServerResponse): ResponseSink {
     get closed() {
       return closed;
     },
-    signal: abort.signal,
+    signal: abort,
   };
 }

@@ -1,4 +1,5 @@
 import type { ErrorEnvelope } from '../core/errors.js';
+import type { AbortSignalLike } from '../../providers/abort.js';
 
 /**
  * Where the pipeline writes its answer, independent of HTTP. One per request.
@@ -20,5 +21,5 @@ export interface ResponseSink {
   /** True once the client went away. */
   readonly closed: boolean;
   /** Aborted when the client disconnects before the answer is complete. */
-  readonly signal: AbortSignal;
+  readonly signal: AbortSignalLike;
 }

@@ -1,5 +1,6 @@
 /** Retry timing: jittered exponential backoff and an abortable sleep. */
 import { ProviderError } from '../../providers/types.js';
+import type { AbortSignalLike } from '../../providers/abort.js';
 import type { RetryPolicy } from './route-schema.js';
 
 /**
@@ -12,7 +13,7 @@ export function backoffMs(policy: RetryPolicy, round: number, random: () => numb
 }
 
 /** Waits `ms`, or rejects with ProviderError('aborted') as soon as `signal` aborts (the client left). */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal: AbortSignalLike): Promise<void> {
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new ProviderError('aborted', 'request aborted by client'));

@@ -5,6 +5,7 @@
  */
 import type { ChatChunk, ChatRequest } from '../core/types.js';
 import { ProviderError, type ChunkStream, type CompletionResult, type ProviderAdapter } from '../../providers/types.js';
+import type { AbortSignalLike } from '../../providers/abort.js';
 import { backoffMs, sleep } from './backoff.js';
 import type { ResolvedModel, ResolvedTarget } from './catalog.js';
 import type { BreakerPermit } from './circuit-breaker.js';
@@ -43,8 +44,8 @@ export interface OpenedStream {
  * Appends one AttemptRecord per attempt to `attempts`. Stateless itself; lives as long as the adapters.
  */
 export interface Executor {
-  complete(req: ChatRequest, model: ResolvedModel, signal: AbortSignal, attempts: AttemptRecord[]): Promise<CompletionResult & { target: ResolvedTarget }>;
-  openStream(req: ChatRequest, model: ResolvedModel, signal: AbortSignal, attempts: AttemptRecord[]): Promise<OpenedStream>;
+  complete(req: ChatRequest, model: ResolvedModel, signal: AbortSignalLike, attempts: AttemptRecord[]): Promise<CompletionResult & { target: ResolvedTarget }>;
+  openStream(req: ChatRequest, model: ResolvedModel, signal: AbortSignalLike, attempts: AttemptRecord[]): Promise<OpenedStream>;
 }
 
 export interface ExecutorOptions {
@@ -60,7 +61,7 @@ export function createExecutor(adapters: ReadonlyMap<string, ProviderAdapter>, o
   async function run<T>(
     req: ChatRequest,
     model: ResolvedModel,
-    signal: AbortSignal,
+    signal: AbortSignalLike,
     attempts: AttemptRecord[],
     attempt: (adapter: ProviderAdapter, target: ResolvedTarget, permit: BreakerPermit) => Promise<T>,
   ): Promise<T> {

@@ -36,6 +36,17 @@ describe.each(['gpt-4o-mini', 'claude-haiku-4-5'])('streaming through %s', (mode
     expect(env.upstream.connectionCount - before).toBeLessThanOrEqual(1);
   });
 
+  it('closes an upstream connection whose body never ends after the last event, without holding up the client', async () => {
+    env.upstream.enqueue({ endDelayMs: 30_000 });
+    const started = performance.now();
+    const stream = await env.gw.client().chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }], stream: true });
+    for await (const _ of stream);
+    expect(performance.now() - started).toBeLessThan(500);
+    const seen = env.upstream.requests.at(-1)!;
+    // Drained for at most 1 s, then given up: the connection is closed instead of held out of the pool.
+    await expect(Promise.race([seen.closed, new Promise((r) => setTimeout(() => r('still open'), 3000))])).resolves.toBe('aborted');
+  });
+
   it('a client disconnect aborts the upstream request', async () => {
     env.upstream.enqueue({ chunkDelayMs: 200 });
     const ctl = new AbortController();

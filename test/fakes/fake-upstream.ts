@@ -197,7 +197,14 @@ export async function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise
       res.socket?.destroy();
       return;
     }
-    if (b.endDelayMs) await sleep(b.endDelayMs);
+    if (b.endDelayMs) {
+      const ms = b.endDelayMs;
+      // Cut short when the client gives up on the body: nothing is left to send then.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        res.once('close', () => (clearTimeout(timer), resolve()));
+      });
+    }
     res.end();
   }
 
