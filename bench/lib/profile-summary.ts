@@ -17,20 +17,20 @@ interface Profile {
 
 /** Self time (ms) per function and per area (node_modules package, or repo folder), largest first. Pure. */
 export function summariseProfile(p: Profile): { totalMs: number; busyMs: number; functions: [string, number][]; areas: [string, number][]; inclusive: [string, number][] } {
-  // Samples in the window profiler's own frames (starting the profiler logs every compiled function) are not
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  // Samples under the window profiler's own frames (starting the profiler logs every compiled function) are not
   // the gateway's work: left out.
-  const own = new Set<number>();
-  const mark = (n: ProfileNode | undefined, inside: boolean) => {
-    if (!n) return;
-    const here = inside || n.callFrame.url.endsWith('profile-window.mjs');
-    if (here) own.add(n.id);
-    for (const c of n.children ?? []) mark(byIdAll.get(c), here);
+  const underProfiler = (id: number) => {
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      if (byId.get(at)!.callFrame.url.endsWith('profile-window.mjs')) return true;
+    }
+    return false;
   };
-  const byIdAll = new Map(p.nodes.map((n) => [n.id, n]));
-  mark(p.nodes[0], false);
   const self = new Map<number, number>();
   p.samples.forEach((id, i) => {
-    if (!own.has(id)) self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000);
+    if (!underProfiler(id)) self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000);
   });
   const fn = new Map<string, number>();
   const area = new Map<string, number>();
@@ -52,9 +52,6 @@ export function summariseProfile(p: Profile): { totalMs: number; busyMs: number;
   }
   const sorted = (m: Map<string, number>) => [...m].sort((x, y) => y[1] - x[1]);
   // Inclusive time of our own functions (a recursive function counts once per stack, at its outermost frame).
-  const byId = new Map(p.nodes.map((n) => [n.id, n]));
-  const parent = new Map<number, number>();
-  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const keyOf = (n: ProfileNode) => {
     const { functionName, url, lineNumber } = n.callFrame;
     if (!/\/(dist\/)?(src|guards|providers)\//.test(url) || url.includes('node_modules')) return undefined;

@@ -185,7 +185,6 @@ export function createMetrics(opts: { prefix?: string; defaultMetrics?: boolean 
   const teamLabel = createBoundedLabel(500);
   const modelLabel = createBoundedLabel(200);
   const providerLabel = createBoundedLabel(50);
-
   const latencyReader = createLatencyReader(duration);
 
   function seriesOf(status: number, team: string, model: string, provider: string): RequestSeries {
@@ -193,7 +192,17 @@ export function createMetrics(opts: { prefix?: string; defaultMetrics?: boolean 
     let s = series.get(k);
     if (!s) {
       const labels = { team, model, provider };
-      s = { labels, status: String(status), latency: duration.labels(labels), ttft: ttft.labels(model, provider), requests: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, costMicros: 0 };
+      s = {
+        labels,
+        status: String(status),
+        latency: duration.labels(labels),
+        ttft: ttft.labels(model, provider),
+        requests: 0,
+        promptTokens: 0,
+        completionTokens: 0,
+        cachedTokens: 0,
+        costMicros: 0,
+      };
       series.set(k, s);
     }
     return s;
