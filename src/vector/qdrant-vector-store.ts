@@ -6,9 +6,11 @@
  * - Point ids must be unsigned ints or UUIDs in Qdrant, so (ns, id) is hashed to a stable UUID; the caller's id
  *   is kept in the payload.
  * Size is bounded by Qdrant's own capacity, not by this client (no eviction here).
+ * The client is imported at `init`: it brings its own copy of undici, ~4 MB of heap that a gateway on the embedded
+ * store would otherwise carry (and mark at every full GC) without ever using it.
  */
 import { createHash } from 'node:crypto';
-import { QdrantClient } from '@qdrant/js-client-rest';
+import type { QdrantClient } from '@qdrant/js-client-rest';
 import type { VectorHit, VectorStore } from './vector-store.js';
 
 export interface QdrantVectorStoreOptions {
@@ -34,62 +36,65 @@ export function pointId(ns: string, id: string): string {
 }
 
 export function createQdrantVectorStore(opts: QdrantVectorStoreOptions): VectorStore {
-  const client = new QdrantClient({ url: opts.url, apiKey: opts.apiKey, checkCompatibility: false });
+  let client: QdrantClient | undefined;
   const collection = opts.collection;
   let dimension = 0;
   let sweeper: NodeJS.Timeout | undefined;
   let closed = false;
 
-  const ready = () => {
+  const ready = (): QdrantClient => {
     if (closed) throw new Error('vector store is closed');
-    if (!dimension) throw new Error('vector store used before init()');
+    if (!dimension || !client) throw new Error('vector store used before init()');
+    return client;
   };
   const check = (v: Float32Array) => {
     if (v.length !== dimension) throw new Error(`vector has ${v.length} dimensions, the store ${dimension}`);
   };
-  const sweep = () =>
-    client.delete(collection, { wait: false, filter: { must: [{ key: 'expiresAt', range: { lte: Date.now() } }] } });
+  const sweep = (c: QdrantClient) =>
+    c.delete(collection, { wait: false, filter: { must: [{ key: 'expiresAt', range: { lte: Date.now() } }] } });
 
   return {
     async init(dim) {
       if (!Number.isInteger(dim) || dim <= 0) throw new Error(`invalid dimension ${dim}`);
-      const { exists } = await client.collectionExists(collection);
+      const { QdrantClient } = await import('@qdrant/js-client-rest');
+      const c = (client ??= new QdrantClient({ url: opts.url, apiKey: opts.apiKey, checkCompatibility: false }));
+      const { exists } = await c.collectionExists(collection);
       if (!exists) {
-        await client.createCollection(collection, { vectors: { size: dim, distance: 'Cosine' } });
+        await c.createCollection(collection, { vectors: { size: dim, distance: 'Cosine' } });
       } else {
-        const info = await client.getCollection(collection);
+        const info = await c.getCollection(collection);
         const vectors = info.config.params.vectors as { size?: number } | undefined;
         if (vectors?.size !== undefined && vectors.size !== dim) {
           throw new Error(`Qdrant collection ${collection} holds ${vectors.size}-dimension vectors, the embedder makes ${dim}: use another collection`);
         }
       }
       // Idempotent: creating an existing payload index is accepted by Qdrant.
-      await client.createPayloadIndex(collection, { field_name: 'ns', field_schema: 'keyword', wait: true });
-      await client.createPayloadIndex(collection, { field_name: 'expiresAt', field_schema: 'integer', wait: true });
+      await c.createPayloadIndex(collection, { field_name: 'ns', field_schema: 'keyword', wait: true });
+      await c.createPayloadIndex(collection, { field_name: 'expiresAt', field_schema: 'integer', wait: true });
       dimension = dim;
       const every = opts.sweepIntervalMs ?? 600_000;
       if (every > 0) {
-        sweeper = setInterval(() => void sweep().catch(() => undefined), every);
+        sweeper = setInterval(() => void sweep(c).catch(() => undefined), every);
         sweeper.unref();
       }
     },
 
     async upsert(ns, id, vector, payload, ttlMs) {
-      ready();
+      const c = ready();
       check(vector);
       const p: StoredPayload = { ns, id, data: payload };
       if (ttlMs && ttlMs > 0) p.expiresAt = Date.now() + ttlMs;
-      await client.upsert(collection, {
+      await c.upsert(collection, {
         wait: true,
         points: [{ id: pointId(ns, id), vector: Array.from(vector), payload: p as unknown as Record<string, unknown> }],
       });
     },
 
     async search(ns, vector, { k, minScore }) {
-      ready();
+      const c = ready();
       check(vector);
       if (k <= 0) return [];
-      const res = await client.query(collection, {
+      const res = await c.query(collection, {
         query: Array.from(vector),
         limit: k,
         score_threshold: minScore,
@@ -111,13 +116,13 @@ export function createQdrantVectorStore(opts: QdrantVectorStoreOptions): VectorS
     },
 
     async delete(ns, id) {
-      ready();
-      await client.delete(collection, { wait: true, points: [pointId(ns, id)] });
+      const c = ready();
+      await c.delete(collection, { wait: true, points: [pointId(ns, id)] });
     },
 
     async size() {
-      ready();
-      return (await client.count(collection, { exact: true })).count;
+      const c = ready();
+      return (await c.count(collection, { exact: true })).count;
     },
 
     async close() {
