@@ -28,7 +28,8 @@ export function createAnthropicChunkDecoder(provider: string): AnthropicChunkDec
   const created = Math.floor(Date.now() / 1000);
   let usage: AnthropicUsageLike | undefined;
   let finished = false;
-  const toolIndex = new Map<number, number>(); // content block index → OpenAI tool_calls index
+  // Content block index → its OpenAI tool_calls index, and whether any argument text was sent for it yet.
+  const tools = new Map<number, { index: number; sent: boolean }>();
 
   const chunk = (delta: Delta, finish: ChatChunk['choices'][number]['finish_reason'] = null): ChatChunk => ({
     id,
@@ -60,18 +61,29 @@ export function createAnthropicChunkDecoder(provider: string): AnthropicChunkDec
           const block = event.content_block;
           if (block.type === 'text' && block.text) return [chunk({ content: block.text })];
           if (block.type !== 'tool_use') return [];
-          const index = toolIndex.size;
-          toolIndex.set(event.index, index);
+          const index = tools.size;
+          // Anthropic announces `input: {}` and streams the arguments as input_json_delta; a non-empty input here
+          // is a complete argument object.
           const input = block.input && Object.keys(block.input).length > 0 ? JSON.stringify(block.input) : '';
+          tools.set(event.index, { index, sent: input !== '' });
           return [chunk({ tool_calls: [{ index, id: block.id, type: 'function', function: { name: block.name, arguments: input } }] })];
+        }
+        case 'content_block_stop': {
+          // A tool without parameters gets no argument text at all (one input_json_delta of ""), but clients
+          // JSON.parse the arguments, as OpenAI and our non-streamed answer give them: "{}".
+          const tool = tools.get(event.index);
+          if (!tool || tool.sent) return [];
+          tool.sent = true;
+          return [chunk({ tool_calls: [{ index: tool.index, function: { arguments: '{}' } }] })];
         }
         case 'content_block_delta': {
           const d = event.delta;
           if (d.type === 'text_delta') return d.text ? [chunk({ content: d.text })] : [];
           if (d.type === 'input_json_delta') {
-            const index = toolIndex.get(event.index);
-            if (index === undefined || !d.partial_json) return [];
-            return [chunk({ tool_calls: [{ index, function: { arguments: d.partial_json } }] })];
+            const tool = tools.get(event.index);
+            if (tool === undefined || !d.partial_json) return [];
+            tool.sent = true;
+            return [chunk({ tool_calls: [{ index: tool.index, function: { arguments: d.partial_json } }] })];
           }
           return []; // thinking, signature and citation deltas have no chat-completions equivalent
         }
@@ -86,7 +98,7 @@ export function createAnthropicChunkDecoder(provider: string): AnthropicChunkDec
         case 'error':
           throw anthropicStreamError(provider, event as AnthropicErrorBody);
         default:
-          return []; // ping, content_block_stop, and event types added after this adapter was written
+          return []; // ping, and event types added after this adapter was written
       }
     },
   };
