@@ -1,8 +1,9 @@
 /**
  * Stage 8 text transforms on the answer: redact PII the model writes (optional), then restore the request's
- * pseudonyms. Streams get one transform chain per channel (each choice's content, each tool call's arguments),
+ * pseudonyms. Streams get one transform chain per channel (each choice's content, its refusal, each tool call's
+ * arguments),
  * holding back only what a placeholder or a PII value split across chunks needs; held text is released with
- * the choice's finish chunk.
+ * the choice's finish chunk. A refusal is model-written text like content: it gets the same treatment.
  */
 import { createOutputRedactor, type PiiSession, type StreamTransform } from '../../guards/pii/index.js';
 import type { ChatChunk, ChatResponse } from '../core/types.js';
@@ -20,6 +21,7 @@ export function transformResponse(plan: OutputPlan, response: ChatResponse): voi
   for (const choice of response.choices) {
     const msg = choice.message;
     if (typeof msg.content === 'string') msg.content = whole(plan, msg.content, false);
+    if (typeof msg.refusal === 'string') msg.refusal = whole(plan, msg.refusal, false);
     for (const tc of msg.tool_calls ?? []) {
       if (tc.type === 'function') tc.function.arguments = whole(plan, tc.function.arguments, true);
     }
@@ -58,6 +60,7 @@ export function createChunkTransformer(plan: OutputPlan): ChunkTransformer {
         if (!d) continue;
         const prefix = `${choice.index}:`;
         if (typeof d.content === 'string' && d.content) d.content = channel(`${prefix}c`, false).push(d.content);
+        if (typeof d.refusal === 'string' && d.refusal) d.refusal = channel(`${prefix}r`, false).push(d.refusal);
         for (const tc of d.tool_calls ?? []) {
           if (tc.function?.arguments) tc.function.arguments = channel(`${prefix}t${tc.index}`, true).push(tc.function.arguments);
         }
@@ -75,6 +78,7 @@ export function createChunkTransformer(plan: OutputPlan): ChunkTransformer {
       if (!rest) continue;
       const kind = key.slice(prefix.length);
       if (kind === 'c') choice.delta.content = (choice.delta.content ?? '') + rest;
+      else if (kind === 'r') choice.delta.refusal = (choice.delta.refusal ?? '') + rest;
       else {
         const index = Number(kind.slice(1));
         const calls = (choice.delta.tool_calls ??= []);

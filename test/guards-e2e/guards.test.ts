@@ -134,6 +134,38 @@ describe('blocking guards', () => {
   });
 });
 
+describe('PII in a refusal', () => {
+  const frame = (delta: object, finish: string | null = null) =>
+    `data: ${JSON.stringify({ id: 'c3', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`;
+  const refusalOf = (delta: unknown) => (delta as { refusal?: string | null } | undefined)?.refusal ?? '';
+
+  it('restores pseudonyms the model repeats in a refusal, streamed and not', async () => {
+    upstream.enqueue({ sse: frame({ role: 'assistant', content: null, refusal: '' }) + frame({ refusal: "I can't email [EM" }) + frame({ refusal: 'AIL_1].' }) + frame({}, 'stop') + 'data: [DONE]\n\n' });
+    const stream = await gw.client().chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `mail ${EMAIL}` }], stream: true });
+    let refusal = '';
+    for await (const c of stream) refusal += refusalOf(c.choices[0]?.delta);
+    expect(refusal).toBe(`I can't email ${EMAIL}.`);
+
+    upstream.enqueue({
+      json: {
+        id: 'c4', object: 'chat.completion', created: 1, model: 'gpt-4o-mini',
+        choices: [{ index: 0, message: { role: 'assistant', content: null, refusal: "I can't email [EMAIL_1]." }, logprobs: null, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 5, completion_tokens: 5, total_tokens: 10 },
+      },
+    });
+    const res = await gw.client().chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `mail ${EMAIL}` }] });
+    expect(res.choices[0].message.refusal).toBe(`I can't email ${EMAIL}.`);
+  });
+
+  it('output scanning redacts PII the model writes in a refusal', async () => {
+    upstream.enqueue({ sse: frame({ role: 'assistant', content: null, refusal: '' }) + frame({ refusal: 'Ask bob.smith@corp.example.org instead.' }) + frame({}, 'stop') + 'data: [DONE]\n\n' });
+    const stream = await gw.client({ apiKey: OTHER_TEAM_KEY }).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'who?' }], stream: true });
+    let refusal = '';
+    for await (const c of stream) refusal += refusalOf(c.choices[0]?.delta);
+    expect(refusal).toBe('Ask [EMAIL] instead.');
+  });
+});
+
 describe('output scanning', () => {
   it('redacts PII the model writes, in the stream', async () => {
     const frame = (content: string, finish: string | null = null) =>
