@@ -64,6 +64,12 @@ export class ProviderError extends Error {
     super(message);
   }
 
+  /**
+   * Usage the provider reported before a stream failed (Anthropic's `message_start` carries the prompt's
+   * figures): an abandoned request is billed with it rather than with our estimate.
+   */
+  usageSoFar?: Usage;
+
   get retryable(): boolean {
     return RETRYABLE.has(this.errorClass);
   }

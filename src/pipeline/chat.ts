@@ -7,6 +7,7 @@ import { normaliseChatRequest } from '../core/normalise.js';
 import type { ChatRequest, ChatResponse } from '../core/types.js';
 import { toGatewayError } from '../routing/provider-errors.js';
 import type { OpenedStream } from '../routing/executor.js';
+import { ProviderError } from '../../providers/types.js';
 import { createCompletionCounter } from '../tokens/completion-counter.js';
 import { resolveUsage } from '../tokens/usage-extract.js';
 import type { Runtime } from '../runtime.js';
@@ -83,6 +84,7 @@ async function completeChat({ rt, ctx, req, sink, plan, cache }: Answer): Promis
     writeCache(rt, ctx, cache, raw);
   } catch (err) {
     ctx.upstreamMs += performance.now() - started;
+    billAbandoned(ctx, req, err);
     throw err;
   }
 }
@@ -100,6 +102,9 @@ async function streamChat(answer: Answer): Promise<void> {
   let opened: OpenedStream;
   try {
     opened = await rt.executor.openStream(req, ctx.model!, sink.signal, ctx.attempts);
+  } catch (err) {
+    billAbandoned(ctx, req, err);
+    throw err;
   } finally {
     ctx.upstreamMs += performance.now() - started;
   }
@@ -185,6 +190,19 @@ function countCompletion(response: ChatResponse): number {
     }
   }
   return counter.tokens();
+}
+
+/**
+ * Usage of a request the client left while a provider was working on it, before any answer reached the client
+ * (a stream still in its content-free preamble, e.g. a reasoning model thinking, or a non-streamed call). The
+ * provider has the prompt and bills it: as it reported it (Anthropic's `message_start`), else as we estimated
+ * it. Output the client never saw is not counted, so this is a lower bound where a provider finishes the answer
+ * anyway. Without it the request would settle at zero.
+ */
+function billAbandoned(ctx: RequestContext, req: ChatRequest, err: unknown) {
+  if (!ctx.attempts.some((a) => a.errorClass === 'aborted')) return;
+  const reported = err instanceof ProviderError ? err.usageSoFar : undefined;
+  ctx.usage = resolveUsage({ reportedPrompt: reported, estimatedPromptTokens: estimatePromptTokens(ctx, req), countedCompletionTokens: 0 });
 }
 
 function markClientAbort(ctx: RequestContext) {

@@ -9,7 +9,7 @@ import type { AbortSignalLike } from '../../providers/abort.js';
 import { backoffMs, sleep } from './backoff.js';
 import type { ResolvedModel, ResolvedTarget } from './catalog.js';
 import type { BreakerPermit } from './circuit-breaker.js';
-import { readToCommit } from './stream-commit.js';
+import { readToCommit, type CommittedStream } from './stream-commit.js';
 
 /** One upstream attempt, for headers and the log line. */
 export interface AttemptRecord {
@@ -158,12 +158,18 @@ export function createExecutor(adapters: ReadonlyMap<string, ProviderAdapter>, o
       run(req, model, signal, attempts, async (adapter, target, permit) => {
         const started = performance.now();
         const stream = await adapter.stream(req, target, signal);
-        const { first, iterator } = await readToCommit(stream[Symbol.asyncIterator](), (err) => {
-          // After commit: no failover, but the breaker should know the target broke mid-answer.
-          if (err.retryable && !signal.aborted) model.health.failure(target, 'closed');
-        });
+        let committed: CommittedStream;
+        try {
+          committed = await readToCommit(stream[Symbol.asyncIterator](), (err) => {
+            // After commit: no failover, but the breaker should know the target broke mid-answer.
+            if (err.retryable && !signal.aborted) model.health.failure(target, 'closed');
+          });
+        } catch (err) {
+          if (err instanceof ProviderError) err.usageSoFar = stream.usage();
+          throw err;
+        }
         model.health.success(target, permit, performance.now() - started, true);
-        return { target, stream, iterator, first };
+        return { target, stream, ...committed };
       }),
   };
 }

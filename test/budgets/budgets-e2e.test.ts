@@ -145,6 +145,68 @@ describe('budgets', () => {
   });
 });
 
+describe('a client that leaves before the answer starts', () => {
+  const budgets = [{ period: 'daily' as const, tokens: 1_000_000 }];
+  const ev = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+  const spentTokens = async (g: TestGateway) => (await g.runtime.store.getBudgetStatus([{ scope: 'team:default', budgets }], { teamId: 'default' }))[0];
+
+  /** A gateway that served one request already: its first loads the tokenizer (~0.3 s), which would race the client's leaving. */
+  async function warmGateway() {
+    const env = await start({ teams: { default: { allowedModels: ['*'], budgets } } });
+    await env.gw.client().chat.completions.create(ask('warm-up'));
+    return env;
+  }
+
+  /** Sends `body`, leaves after `ms`, and returns what the request added to the ledger and the budget. */
+  async function leaveAfter(g: TestGateway, ms: number, body: Record<string, unknown>) {
+    const [ledger0, budget0] = [await ledger(g), await spentTokens(g)];
+    const ctl = new AbortController();
+    setTimeout(() => ctl.abort(), ms);
+    await expect(g.client({ maxRetries: 0 }).chat.completions.create(body as never, { signal: ctl.signal })).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 300));
+    const [ledger1, budget1] = [await ledger(g), await spentTokens(g)];
+    return {
+      prompt: ledger1.prompt - ledger0.prompt,
+      completion: ledger1.completion - ledger0.completion,
+      cost: ledger1.cost - ledger0.cost,
+      budgetSpent: budget1.spentTokens - budget0.spentTokens,
+      reserved: budget1.reservedTokens,
+      line: g.logs.filter((l) => l.msg === 'chat completion').at(-1)!,
+    };
+  }
+
+  it('is billed the prompt Anthropic reported while the model was still thinking', async () => {
+    const { gw, upstream } = await warmGateway();
+    upstream.enqueue({
+      chunkDelayMs: 100,
+      sse: [
+        ev('message_start', { message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-haiku-4-5', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 5000, cache_read_input_tokens: 2000, output_tokens: 1 } } }),
+        ev('content_block_start', { index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } }),
+        ...Array.from({ length: 30 }, () => ev('content_block_delta', { index: 0, delta: { type: 'thinking_delta', thinking: 'let me think. ' } })),
+      ].join(''),
+    });
+    const r = await leaveAfter(gw, 600, { model: 'claude-haiku-4-5', messages: [{ role: 'user', content: 'think hard' }], stream: true });
+    expect(r.line).toMatchObject({ status: 499, code: 'client_closed_request' });
+    expect(r).toMatchObject({ prompt: 7000, completion: 0, budgetSpent: 7000, reserved: 0 });
+    expect(r.cost).toBeGreaterThan(0);
+  });
+
+  it('is billed the estimated prompt when the provider reported nothing yet, streamed or not', async () => {
+    const { gw, upstream } = await warmGateway();
+    const prompt = 'please consider this carefully. '.repeat(100);
+    upstream.enqueue({ firstByteDelayMs: 5000 });
+    const streamed = await leaveAfter(gw, 500, { ...ask(prompt), stream: true });
+    expect(streamed.line).toMatchObject({ status: 499, tokens: { estimated: true } });
+    expect(streamed.prompt).toBeGreaterThan(500);
+    expect(streamed).toMatchObject({ completion: 0, budgetSpent: streamed.prompt, reserved: 0 });
+
+    upstream.enqueue({ firstByteDelayMs: 5000 });
+    const json = await leaveAfter(gw, 500, ask(prompt));
+    expect(json.line).toMatchObject({ status: 499, tokens: { estimated: true } });
+    expect(json).toMatchObject({ prompt: streamed.prompt, completion: 0, budgetSpent: streamed.prompt, reserved: 0 });
+  });
+});
+
 describe('soft threshold', () => {
   it('logs and calls the webhook once per period when spend crosses it', async () => {
     const calls: any[] = [];
