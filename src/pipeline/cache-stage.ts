@@ -33,7 +33,9 @@ export async function lookupCache(
   const scope = policy.scope || `team:${ctx.principal!.team.id}`;
   let result: CacheResult;
   try {
-    result = await rt.cache.lookup(req, policy, scope, ctx.model!.name, headers);
+    // Keyed by the route variant, not the public name: variants chosen by headers, metadata, team or prompt
+    // size send the same model name to different models, whose answers must not stand in for each other.
+    result = await rt.cache.lookup(req, policy, scope, ctx.model!.decision.route, headers);
   } catch (err) {
     rt.logger.warn({ err: (err as Error).message, reqId: ctx.id }, 'cache lookup failed; serving from the provider');
     result = { status: 'bypass', reason: 'error', write: false };

@@ -21,6 +21,8 @@ beforeAll(async () => {
       other: { allowedModels: ['*'] },
       shadow: { allowedModels: ['*'], policy: { cache: { mode: 'shadow' } } },
     },
+    // One public name, two variants: a header sends the request to another model.
+    routes: { chat: [{ when: { headers: { 'x-priority': 'high' } }, targets: ['claude-haiku-4-5'] }, { targets: ['gpt-4o-mini'] }] },
     keys: [
       { id: 'test', team: 'default', key: TEST_KEY },
       { id: 'other', team: 'other', key: OTHER_TEAM_KEY },
@@ -77,6 +79,18 @@ describe('exact layer', () => {
     expect((await call(ask('What is two plus two', { max_tokens: 5 }))).cache).toBe('miss');
     expect((await call(ask('What is two plus two', { tools: [{ type: 'function', function: { name: 'calc', parameters: { type: 'object', properties: {} } } }] }))).cache).toBe('miss');
     expect((await call(ask('What is two plus two'))).cache).toBe('hit');
+  });
+
+  it('never answers one route variant (one model) with another variant\'s answer under the same public name', async () => {
+    const body = { ...ask('Name two noble gases'), model: 'chat' };
+    expect((await call(body)).data.model).toBe('gpt-4o-mini');
+    await settle();
+    const high = await call(body, TEST_KEY, { 'x-priority': 'high' });
+    expect(high.cache).toBe('miss');
+    expect(high.data.model).toMatch(/^claude-haiku-4-5/);
+    await settle();
+    expect((await call(body, TEST_KEY, { 'x-priority': 'high' })).cache).toBe('hit');
+    expect((await call(body)).cache).toBe('hit');
   });
 
   it('respects cache-control no-store / no-cache and the temperature ceiling', async () => {
