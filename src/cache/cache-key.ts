@@ -1,7 +1,7 @@
 /**
- * Cache keys. The namespace hashes everything that changes the answer except the last user turn (scope, route variant,
- * system prompt, earlier turns, tools, tool_choice, response_format, sampling parameters, output limits, stop,
- * seed, n…); the exact key adds the last user turn verbatim; the semantic layer embeds that turn's text and
+ * Cache keys. The namespace hashes everything that changes the answer except the last user turn (scope, route
+ * variant, system prompt, earlier turns, tools, tool_choice, response_format, sampling parameters, output limits,
+ * stop, seed, n…); the exact key adds the last user turn verbatim; the semantic layer embeds that turn's text and
  * searches only inside the namespace. So a paraphrase can hit, but never across teams, system prompts, tools
  * or parameters.
  */
