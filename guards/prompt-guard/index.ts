@@ -46,20 +46,32 @@ export const PROMPT_DENIED_MESSAGE = 'The request was rejected by the prompt pol
 /** Patterns longer than this are refused: a policy is a short list of phrases, not a program. */
 const MAX_PATTERN_LENGTH = 1000;
 
+/**
+ * Compiles one pattern as the guard does with the default flags, or throws why it cannot be used (empty, too
+ * long, invalid, prone to catastrophic backtracking). Config and admin-API validation call it, so a policy the
+ * guard would refuse is refused when it is set, not on every request after.
+ */
+export function compilePattern(p: string, flags = 'iu'): RegExp {
+  if (typeof p !== 'string' || p.length === 0) throw new Error('pattern must be a non-empty string');
+  if (p.length > MAX_PATTERN_LENGTH) throw new Error(`pattern longer than ${MAX_PATTERN_LENGTH} characters`);
+  let re: RegExp;
+  try {
+    re = new RegExp(p, flags);
+  } catch (err) {
+    throw new Error(`invalid regular expression (${(err as Error).message})`);
+  }
+  // safe-regex2 flags nested/ambiguous quantifiers (star height > 1) that can backtrack exponentially.
+  if (!safeRegex(re)) throw new Error('unsafe pattern (nested quantifiers can backtrack catastrophically)');
+  return re;
+}
+
 function compile(kind: 'allow' | 'deny', patterns: string[] | undefined, flags: string): RegExp[] {
   return (patterns ?? []).map((p, i) => {
-    const where = `prompt guard: ${kind}[${i}] ${JSON.stringify(p)}`;
-    if (typeof p !== 'string' || p.length === 0) throw new Error(`${where}: pattern must be a non-empty string`);
-    if (p.length > MAX_PATTERN_LENGTH) throw new Error(`${where}: pattern longer than ${MAX_PATTERN_LENGTH} characters`);
-    let re: RegExp;
     try {
-      re = new RegExp(p, flags);
+      return compilePattern(p, flags);
     } catch (err) {
-      throw new Error(`${where}: invalid regular expression (${(err as Error).message})`);
+      throw new Error(`prompt guard: ${kind}[${i}] ${JSON.stringify(p)}: ${(err as Error).message}`);
     }
-    // safe-regex2 flags nested/ambiguous quantifiers (star height > 1) that can backtrack exponentially.
-    if (!safeRegex(re)) throw new Error(`${where}: unsafe pattern (nested quantifiers can backtrack catastrophically)`);
-    return re;
   });
 }
 

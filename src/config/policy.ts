@@ -5,9 +5,18 @@
  */
 import { z } from 'zod';
 import { PII_CATEGORIES } from '../../guards/pii/index.js';
+import { compilePattern } from '../../guards/prompt-guard/index.js';
 
 const role = z.enum(['system', 'developer', 'user', 'assistant', 'tool']);
 const piiAction = z.enum(['redact', 'mask', 'pseudonymise', 'block', 'allow']);
+/** A prompt-guard pattern the guard can compile: a bad one is refused here (config, reload, admin API). */
+const guardPattern = z.string().superRefine((p, ctx) => {
+  try {
+    compilePattern(p);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+});
 
 export const guardPolicySchema = z
   .object({
@@ -35,8 +44,8 @@ export const guardPolicySchema = z
       .strict(),
     prompt: z
       .object({
-        allow: z.array(z.string().max(1000)),
-        deny: z.array(z.string().max(1000)),
+        allow: z.array(guardPattern),
+        deny: z.array(guardPattern),
         roles: z.array(role),
         maxPromptChars: z.number().int().positive(),
       })

@@ -84,6 +84,13 @@ describe('teams', () => {
     const policy = await admin('PUT', '/teams/default/policy', { guards: { pii: { defaultAction: 'explode' } } });
     expect(policy.status).toBe(400);
     expect(policy.json.error.param).toBe('guards.pii.defaultAction');
+    // A pattern the prompt guard would refuse is refused here, not by every later request of the team.
+    for (const pattern of ['(?i)secret', '[unclosed', '(a+)+$']) {
+      const guard = await admin('PUT', '/teams/default/policy', { guards: { prompt: { deny: [pattern] } } });
+      expect(guard.status).toBe(400);
+      expect(guard.json.error.param).toBe('guards.prompt.deny.0');
+    }
+    expect((await gw.client().chat.completions.create(ask())).choices).toHaveLength(1);
     const unknown = await admin('POST', '/teams', { id: 'b', colour: 'red' });
     expect(unknown.status).toBe(400);
     const notJson = await fetch(`${gw.url}/admin/teams`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: '{' });

@@ -61,6 +61,14 @@ describe('config reload', () => {
     expect(res.choices[0].message.content).toContain('still here');
   });
 
+  it('refuses a prompt-guard pattern the guard cannot compile, naming it, and keeps serving', async () => {
+    write({ models: fastModel, extra: { guards: { prompt: { deny: ['(?i)internal codename'] } } } });
+    expect(await gw.reloader.reload('test')).toBe(false);
+    const refused = logs.filter((l) => l.msg.startsWith('config reload refused')).at(-1)!;
+    expect(refused.problems.join(' ')).toMatch(/guards\.prompt\.deny\.0.*invalid regular expression/);
+    await expect(client().chat.completions.create({ model: 'fast', messages: [{ role: 'user', content: 'the internal codename is x' }] })).resolves.toBeDefined();
+  });
+
   it('reloads by itself when the file changes', async () => {
     write({ models: { ...fastModel, 'fast-2': fastModel.fast } });
     const deadline = Date.now() + 5000;
