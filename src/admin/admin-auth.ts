@@ -16,9 +16,15 @@ export function isAdminToken(header: string | undefined, token: string): boolean
   return timingSafeEqual(digest(m[1]), digest(token));
 }
 
-/** Fastify onRequest hook for /admin: 401 `admin_unauthorized` unless the admin token is presented. */
-export function adminAuthHook(token: string) {
+/**
+ * Fastify onRequest hook for /admin: 401 `admin_unauthorized` unless the admin token is presented. The token is
+ * read per request, so a reload that rotates it takes effect at once (the old one stops working); while it is
+ * empty the admin API answers 404, as if it were not there.
+ */
+export function adminAuthHook(currentToken: () => string) {
   return async (request: FastifyRequest) => {
+    const token = currentToken();
+    if (!token) throw new GatewayError('not_found', `Unknown request URL: ${request.method} ${request.url.split('?')[0].slice(0, 200)}.`);
     if (!isAdminToken(request.headers.authorization, token)) {
       throw new GatewayError('admin_unauthorized', 'The admin API needs "Authorization: Bearer <admin token>". Gateway keys are not accepted.');
     }

@@ -1,7 +1,8 @@
 /**
  * The admin API under /admin. Every change goes straight to the StateStore, so it applies on every replica at
  * the next request (authentication and policy read the store per request). Disabled (404) when
- * `server.adminToken` is empty or `server.admin.enabled` is false.
+ * `server.adminToken` is empty (read per request: a reload sets, rotates or clears it) or `server.admin.enabled`
+ * is false (a listener setting, applied at start).
  */
 import type { FastifyInstance } from 'fastify';
 import type { Runtime } from '../runtime.js';
@@ -15,11 +16,10 @@ import { registerUsageRoutes } from './usage-routes.js';
 export const ADMIN_PREFIX = '/admin';
 
 export async function registerAdminRoutes(app: FastifyInstance, rt: Runtime): Promise<void> {
-  const token = rt.config.server.adminToken;
-  if (!token || !rt.config.server.admin.enabled) return;
+  if (!rt.config.server.admin.enabled) return;
   await app.register(
     async (admin) => {
-      admin.addHook('onRequest', adminAuthHook(token));
+      admin.addHook('onRequest', adminAuthHook(() => rt.config.server.adminToken));
       const routes = createRouteTable(admin);
       registerTeamRoutes(routes, rt.store);
       registerKeyRoutes(routes, rt.store);

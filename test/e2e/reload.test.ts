@@ -69,6 +69,22 @@ describe('config reload', () => {
     await expect(client().chat.completions.create({ model: 'fast', messages: [{ role: 'user', content: 'the internal codename is x' }] })).resolves.toBeDefined();
   });
 
+  it('sets and rotates the admin token: the old one stops working at once', async () => {
+    const teams = (token: string) => fetch(`${gw.url}/admin/teams`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+    const [first, second] = ['admin-token-first-0123456789abcdef', 'admin-token-second-0123456789abcde'];
+    expect(await teams(first)).toBe(404); // no token configured: no admin API
+    write({ models: fastModel, server: { adminToken: first } });
+    expect(await gw.reloader.reload('test')).toBe(true);
+    expect(await teams(first)).toBe(200);
+    write({ models: fastModel, server: { adminToken: second } });
+    expect(await gw.reloader.reload('test')).toBe(true);
+    expect(await teams(first)).toBe(401);
+    expect(await teams(second)).toBe(200);
+    write({ models: fastModel });
+    expect(await gw.reloader.reload('test')).toBe(true);
+    expect(await teams(second)).toBe(404);
+  });
+
   it('reloads by itself when the file changes', async () => {
     write({ models: { ...fastModel, 'fast-2': fastModel.fast } });
     const deadline = Date.now() + 5000;
