@@ -39,6 +39,9 @@ export async function createApp(rt: Runtime): Promise<FastifyInstance> {
     clientErrorHandler: (err, socket) => writeClientError(err, socket),
   });
   installErrorHandlers(app, (err) => rt.logger.error({ err }, 'request failed'));
+  // Every body this API takes is JSON: a text/plain one (a browser fetch without a content-type) gets 415
+  // unsupported_media_type like any other type, not a misleading "must be a JSON object".
+  app.removeContentTypeParser('text/plain');
   // Callback style, not async: this runs for every request and an async hook costs a promise each time.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);

@@ -68,6 +68,17 @@ describe('invalid input', () => {
   it('400 invalid_json for a broken body, 415 for a non-JSON content type', async () => {
     await expectEnvelope(await post('{"model": '), 400, 'invalid_json');
     await expectEnvelope(await post('model=x', { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'unsupported_media_type');
+    // A JSON body labelled text/plain (a browser fetch without a content-type) is still the wrong type.
+    await expectEnvelope(await post(JSON.stringify(chat), { 'content-type': 'text/plain' }), 415, 'unsupported_media_type');
+  });
+  it('400 for a body nested deeper than 100 levels (thousands overflowed serialisation: a 500); 85 are served', async () => {
+    // Written as text: serialising such an object in the test would overflow the same way.
+    const nested = (depth: number) => {
+      const schema = '{"type":"object","properties":{"a":'.repeat(depth) + '{"type":"string"}' + '}}'.repeat(depth);
+      return JSON.stringify({ ...chat, tools: [{ type: 'function', function: { name: 'f', parameters: 'SCHEMA' } }] }).replace('"SCHEMA"', schema);
+    };
+    await expectEnvelope(await post(nested(1500)), 400, 'invalid_request');
+    expect((await post(nested(40))).status).toBe(200); // 85 levels
   });
   it('413 for a body over the limit', async () => {
     const big = JSON.stringify({ ...chat, messages: [{ role: 'user', content: 'x'.repeat(100_000) }] });
