@@ -98,7 +98,7 @@ export type GuardPolicyInput = z.infer<typeof guardPolicySchema>;
 export type CachePolicyInput = z.infer<typeof cachePolicySchema>;
 
 export const GUARD_DEFAULTS = {
-  pii: { enabled: false, defaultAction: 'pseudonymise', actions: {}, maskKeep: 4, roles: ['system', 'developer', 'user'], toolArguments: true, toolResults: true, output: false, nerModelPath: '' },
+  pii: { enabled: false, defaultAction: 'pseudonymise', actions: {}, maskKeep: 4, roles: ['system', 'developer', 'user', 'assistant'], toolArguments: true, toolResults: true, output: false, nerModelPath: '' },
   prompt: { allow: [], deny: [], roles: ['user'], maxPromptChars: 0 },
   injection: { enabled: false, action: 'block', threshold: 0.35, roles: ['user'] },
   topics: { enabled: false, threshold: 0.8, deny: [] },

@@ -75,6 +75,24 @@ describe.each(['gpt-4o-mini', 'claude-haiku-4-5'])('PII pseudonymisation through
   });
 });
 
+describe('PII in a conversation', () => {
+  it('the values restored in an answer are pseudonymised again when the client sends that answer back as history', async () => {
+    const first = await gw.client().chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `Write to ${EMAIL} today` }] });
+    const answer = first.choices[0].message.content!;
+    expect(answer).toContain(EMAIL);
+    await gw.client().chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [
+        { role: 'user', content: `Write to ${EMAIL} today` },
+        { role: 'assistant', content: answer },
+        { role: 'user', content: 'Shorter, please.' },
+      ],
+    });
+    expect(lastSent()).not.toContain(EMAIL);
+    expect(upstream.requests.at(-1)!.body.messages[1].content).toContain('[EMAIL_1]');
+  });
+});
+
 describe('PII placeholders split across chunks', () => {
   it('restores a placeholder cut into three stream chunks', async () => {
     const frame = (content: string, finish: string | null = null) =>
