@@ -14,6 +14,7 @@ const POSITIVES: [PiiCategory, string, string][] = [
   ['phone', 'call +1 (415) 555-2671 now', '+1 (415) 555-2671'],
   ['phone', 'office +44 20 7946 0958', '+44 20 7946 0958'],
   ['phone', 'my mobile: 0612 345 678', '0612 345 678'],
+  ['phone', 'Jane, +14155552671, paid', '+14155552671'],
   ['credit_card', 'card 4111 1111 1111 1111 exp 12/27', '4111 1111 1111 1111'],
   ['credit_card', 'amex 378282246310005.', '378282246310005'],
   ['credit_card', 'pay with 5555-5555-5555-4444', '5555-5555-5555-4444'],
@@ -40,6 +41,7 @@ const POSITIVES: [PiiCategory, string, string][] = [
   ['ipv6', 'host 2001:db8::8a2e:370:7334 up', '2001:db8::8a2e:370:7334'],
   ['mac_address', 'mac 00:1A:2B:3C:4D:5E', '00:1A:2B:3C:4D:5E'],
   ['url_credentials', 'DSN postgres://admin:s3cr3t@db.internal:5432/app', 'admin:s3cr3t'],
+  ['url_credentials', 'REDIS_URL=redis://:S3cr3tPw9@cache:6379/0', ':S3cr3tPw9'],
   ['btc_address', 'send to 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2', '1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2'],
   ['btc_address', 'p2sh 3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy', '3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy'],
   ['btc_address', 'segwit bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq', 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq'],
@@ -48,6 +50,7 @@ const POSITIVES: [PiiCategory, string, string][] = [
   ['eth_address', 'eth 0xde709f2102306220921060314715629080e2fb77', '0xde709f2102306220921060314715629080e2fb77'],
   ['aws_access_key', 'key AKIAIOSFODNN7EXAMPLE', 'AKIAIOSFODNN7EXAMPLE'],
   ['aws_secret_key', 'aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'],
+  ['aws_secret_key', 'export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'],
   ['github_token', 'token ghp_16C7e42F292c6912E7710c838347Ae178B4a end', 'ghp_16C7e42F292c6912E7710c838347Ae178B4a'],
   ['slack_token', 'xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy', 'xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy'],
   ['stripe_key', 'STRIPE=sk_live_4eC39HqLyjWDarjtT1zdp7dc', 'sk_live_4eC39HqLyjWDarjtT1zdp7dc'],
@@ -59,6 +62,10 @@ const POSITIVES: [PiiCategory, string, string][] = [
   ['password', 'login with password=Tr0ub4dor&3 please', 'Tr0ub4dor&3'],
   ['password', '{"user":"bob","password": "hunter2"}', 'hunter2'],
   ['password', 'my password is Hunter22.', 'Hunter22'],
+  ['password', 'DB_PASSWORD=Sup3rS3cret9', 'Sup3rS3cret9'],
+  ['password', 'MYSQL_ROOT_PASSWORD: Sup3rS3cret9', 'Sup3rS3cret9'],
+  ['password', '{"db_password": "Sup3rS3cret9"}', 'Sup3rS3cret9'],
+  ['password', 'PGPASSWORD=Sup3rS3cret9 psql -h db', 'Sup3rS3cret9'],
   ['date_of_birth', 'date of birth: 1985-03-12', '1985-03-12'],
   ['date_of_birth', 'she was born on March 12, 1985 in Rome', 'March 12, 1985'],
 ];
@@ -99,6 +106,7 @@ describe('PII recognizers', () => {
     ['date without birth context', 'the meeting is on 1985-03-12'],
     ['password prose', 'the password is required and must be long'],
     ['password template', 'password=${DB_PASSWORD}'],
+    ['a compiler pass, not a password', 'FIRST_PASS: done, bypass = true'],
     ['JWT with non-JSON header', 'eyJnotjson.eyJzdWIiOiIxIn0.sig'],
   ])('rejects %s', (_name, text) => {
     expect(found(text)).toEqual([]);

@@ -40,7 +40,8 @@ export const phone: Recognizer = {
     if (DATE_LIKE.test(body) || DOTTED_QUAD.test(body)) return false;
     const strong =
       NANP.test(body) || (body.startsWith('+') && n >= 8) || (/^\(\d{2,5}\)/.test(body) && n >= 8);
-    if (strong && /[ .\-()]/.test(body.slice(1))) return true;
+    // A separator, or compact E.164 (+14155552671): both are written as phone numbers, not as other figures.
+    if (strong && (/[ .\-()]/.test(body.slice(1)) || /^\+[1-9]\d{7,14}$/.test(body))) return true;
     return hasContext(text, m.index, m.index + raw.length, PHONE_CONTEXT, 40, 16);
   },
 };
@@ -50,7 +51,8 @@ const URL_PLACEHOLDER_PASSWORD = /^(?:password|pass|passwd|pwd|secret|x+|\*+|<[^
 export const urlCredentials: Recognizer = {
   category: 'url_credentials',
   priority: 95,
-  pattern: /(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{1,15}:\/\/[^\s:\/?#@\[\]"'<>]{1,128}:[^\s\/?#@\[\]"'<>]{1,256}@(?=[A-Za-z0-9\[])/g,
+  // The user part may be empty: redis://:secret@host is how Redis and Celery URLs carry a password.
+  pattern: /(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{1,15}:\/\/[^\s:\/?#@\[\]"'<>]{0,128}:[^\s\/?#@\[\]"'<>]{1,256}@(?=[A-Za-z0-9\[])/g,
   prefilter: (t, f) => f.hasAt && t.includes('://'),
   anchor: { literal: '://', startOf: (t, at) => runStart(t, at, /[A-Za-z0-9+.\-]/, 16) },
   accept(m) {

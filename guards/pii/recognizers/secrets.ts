@@ -13,7 +13,8 @@ const AWS_SECRET_CONTEXT = contextWords(['aws', 'secret', 'secret access key', '
 export const awsSecretKey: Recognizer = {
   category: 'aws_secret_key',
   priority: 85,
-  pattern: /(?<![A-Za-z0-9\/+=])[A-Za-z0-9\/+]{40}(?![A-Za-z0-9\/+=])/g,
+  // `=` may precede (AWS_SECRET_ACCESS_KEY=…, the env-file form); base64 never has it before its end.
+  pattern: /(?<![A-Za-z0-9\/+])[A-Za-z0-9\/+]{40}(?![A-Za-z0-9\/+=])/g,
   prefilter: (_t, f) => /aws|secret/.test(f.lower()),
   accept(m, text) {
     const s = m[0];
@@ -107,7 +108,7 @@ export const password: Recognizer = {
   category: 'password',
   priority: 88,
   pattern:
-    /\b(?<![A-Za-z0-9_])(?:password|passwd|passphrase|passcode|pass|pwd|pw|passwort|kennwort|contraseña|senha|mot de passe)\\?["']?\s{0,3}(:=|=>|[:=]|\bis\b|\bwas\b|\bes\b|\bist\b|\best\b)\s{0,3}\\?["']?([^\s"'`,;\\]{3,128})/gi,
+    /\b(?<![A-Za-z0-9_])(?:(?:[A-Za-z0-9]{1,32}_){1,4}(?:password|passwd|passphrase|passcode|pwd)|pgpassword|password|passwd|passphrase|passcode|pass|pwd|pw|passwort|kennwort|contraseña|senha|mot de passe)\\?["']?\s{0,3}(:=|=>|[:=]|\bis\b|\bwas\b|\bes\b|\bist\b|\best\b)\s{0,3}\\?["']?([^\s"'`,;\\]{3,128})/gi,
   prefilter: (_t, f) => /pass|pwd|pw|kennwort|contrase|senha/.test(f.lower()),
   accept(m) {
     let value = m[2];
