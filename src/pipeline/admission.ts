@@ -147,13 +147,18 @@ async function checkRateLimits(rt: Runtime, ctx: RequestContext, req: ChatReques
     [`team:${team.id}`, team.rateLimits],
   ];
   let shown = false;
+  const recorded: [Scope, string][] = [];
   for (const [scope, limits] of checks) {
     if (!limits || (limits.rpm === undefined && limits.tpm === undefined)) continue;
     const r = await rt.store.rateLimit({ scope, rpm: limits.rpm, tpm: limits.tpm, tokens: limits.tpm === undefined ? 0 : tokens() });
     // The narrowest scope's figures go in the headers (the key's when it has limits), as OpenAI shows one set.
     if (!shown || !r.allowed) setRateLimitHeaders(sink, r);
     shown = true;
+    if (r.entry !== undefined) recorded.push([scope, r.entry]);
     if (!r.allowed) {
+      // The key's window counted this request before the team's refused it: it is not served, so it must not
+      // use up the key's limit either. Best effort: a failed release only ages out with its window.
+      for (const [s, entry] of recorded) void rt.store.rateLimitRelease(s, entry).catch(() => undefined);
       const retryAfter = Math.max(1, Math.ceil(r.retryAfterMs / 1000));
       const kind = r.requests && r.requests.remaining <= 0 ? 'requests' : 'tokens';
       throw new GatewayError(

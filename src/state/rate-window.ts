@@ -12,9 +12,11 @@ export function rateResult(
   tokens: number,
   resetMs: number,
   retryAfterMs: number,
+  entry?: string,
 ): RateLimitResult {
   return {
     allowed,
+    ...(allowed && entry !== undefined ? { entry } : {}),
     ...(rpm !== undefined ? { requests: { limit: rpm, remaining: Math.max(0, rpm - count), resetMs } } : {}),
     ...(tpm !== undefined ? { tokens: { limit: tpm, remaining: Math.max(0, tpm - tokens), resetMs } } : {}),
     retryAfterMs: allowed ? 0 : Math.max(1, retryAfterMs),

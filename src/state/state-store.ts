@@ -12,6 +12,7 @@ import type {
   RateLimitResult,
   ReserveInput,
   ReserveResult,
+  Scope,
   ScopeBudgets,
   SettleInput,
   SettleResult,
@@ -67,6 +68,11 @@ export interface StateStore {
   // ── rate limits ──
   /** Sliding-window log over the trailing 60 s: allowed requests are recorded, denied ones are not. */
   rateLimit(input: RateLimitInput): Promise<RateLimitResult>;
+  /**
+   * Takes back an entry `rateLimit` recorded, for a request another scope then refused (it was never served, so
+   * it must not use up this scope's window). No-op for an entry already gone.
+   */
+  rateLimitRelease(scope: Scope, entry: string): Promise<void>;
 
   // ── usage ledger ──
   /** Adds to the hour × team × key × model × provider aggregate. */

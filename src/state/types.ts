@@ -177,6 +177,8 @@ export interface RateLimitResult {
   tokens?: RateLimitWindow;
   /** 0 when allowed; otherwise the time until this request would fit (`retry-after`). */
   retryAfterMs: number;
+  /** The entry recorded for an allowed request, for `rateLimitRelease`. */
+  entry?: string;
 }
 
 export interface UsageRecord {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
-import { startTestGateway, TEST_KEY, type TestGateway } from '../helpers/test-gateway.js';
+import { OTHER_TEAM_KEY as OTHER_KEY, startTestGateway, TEST_KEY, type TestGateway } from '../helpers/test-gateway.js';
 import { fromShared } from '../../src/paths.js';
 import { StateUnavailableError } from '../../src/state/errors.js';
 
@@ -249,6 +249,26 @@ describe('rate limits', () => {
     expect(err.error.code).toBe('rate_limit_exceeded');
     expect(Number(err.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(err.headers.get('x-ratelimit-remaining-requests')).toBe('0');
+  });
+});
+
+describe('rate limits of a key and its team', () => {
+  it('a request the team limit refuses does not use up the key\'s own limit', async () => {
+    const { gw } = await start({
+      teams: { default: { allowedModels: ['*'], rateLimits: { rpm: 1 } } },
+      keys: [
+        { id: 'limited', team: 'default', key: TEST_KEY, rateLimits: { rpm: 1 } },
+        { id: 'free', team: 'default', key: OTHER_KEY },
+      ],
+    });
+    await gw.client({ apiKey: OTHER_KEY }).chat.completions.create(ask()); // takes the team's one request
+    const err = await gw.client().chat.completions.create(ask()).catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(err.message).toMatch(/your team/);
+    await new Promise((r) => setTimeout(r, 50));
+    // The key's window is still empty: its one request per minute is there for when the team has room again.
+    const key = await gw.runtime.store.rateLimit({ scope: 'key:limited', rpm: 1, tokens: 0 });
+    expect(key).toMatchObject({ allowed: true, requests: { remaining: 0 } });
   });
 });
 

@@ -236,6 +236,20 @@ export function runStateStoreContract(name: string, harness: ContractHarness): v
         expect((await store.rateLimit({ scope, rpm: 5, tokens: 0, now: T0 + 60_001 })).allowed).toBe(false);
       });
 
+      it('releases an entry: its request and tokens leave the window at once; a second release is a no-op', async () => {
+        const scope: Scope = `key:${uid()}`;
+        const first = await store.rateLimit({ scope, rpm: 2, tpm: 100, tokens: 60, now: T0 });
+        expect(first.entry).toEqual(expect.any(String));
+        expect((await store.rateLimit({ scope, rpm: 2, tpm: 100, tokens: 60, now: T0 + 1 })).allowed).toBe(false); // tokens
+        await store.rateLimitRelease(scope, first.entry!);
+        await store.rateLimitRelease(scope, first.entry!);
+        const again = await store.rateLimit({ scope, rpm: 2, tpm: 100, tokens: 60, now: T0 + 2 });
+        expect(again).toMatchObject({ allowed: true, requests: { remaining: 1 }, tokens: { remaining: 40 } });
+        const refused = await store.rateLimit({ scope, rpm: 2, tpm: 100, tokens: 60, now: T0 + 3 });
+        expect(refused.allowed).toBe(false);
+        expect(refused.entry).toBeUndefined();
+      });
+
       it('limits tokens per minute and holds under concurrency', async () => {
         const scope: Scope = `team:${uid()}`;
         const a = await store.rateLimit({ scope, tpm: 100, tokens: 40, now: T0 });

@@ -19,9 +19,11 @@ local count = redis.call('ZCARD', KEYS[1])
 local okReq = rpm < 0 or count + 1 <= rpm
 local okTok = tpm < 0 or sum + tokens <= tpm
 local retry = 0
+local entry = ''
 if okReq and okTok then
   local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
-  redis.call('ZADD', KEYS[1], now, seq .. ':' .. tokens)
+  entry = seq .. ':' .. tokens
+  redis.call('ZADD', KEYS[1], now, entry)
   count = count + 1
   sum = sum + tokens
 else
@@ -48,7 +50,15 @@ redis.call('PEXPIRE', KEYS[2], win)
 local reset = 0
 local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 if newest[2] then reset = tonumber(newest[2]) + win - now end
-return { (okReq and okTok) and 1 or 0, count, sum, reset, retry }
+return { (okReq and okTok) and 1 or 0, count, sum, reset, retry, entry }
+`;
+
+/** KEYS: window log, window state. ARGV: entry (\`seq:tokens\`). Removes it and its tokens, if still there. */
+export const RATE_LIMIT_RELEASE = `
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then
+  redis.call('HINCRBY', KEYS[2], 'tok', -tonumber(string.match(ARGV[1], ':(%d+)$')))
+end
+return 1
 `;
 
 /** KEYS: key-id pointer, key-by-hash, all-keys set, team-keys set. ARGV: id, hash, json. 0 when id or hash exists. */

@@ -6,8 +6,8 @@
 import { assertAmounts } from '../budget-plan.js';
 import type { StateStore } from '../state-store.js';
 import { rateResult, RATE_WINDOW_MS } from '../rate-window.js';
-import type { RateLimitInput } from '../types.js';
-import { RATE_LIMIT } from './lua-misc.js';
+import type { RateLimitInput, Scope } from '../types.js';
+import { RATE_LIMIT, RATE_LIMIT_RELEASE } from './lua-misc.js';
 import { createRedisAdmin } from './redis-admin.js';
 import { createRedisBudgets } from './redis-budgets.js';
 import { connectionOptions, createScript, guarded, Redis, waitReady, type RedisLike } from './redis-client.js';
@@ -45,6 +45,7 @@ export async function createRedisStateStore(opts: RedisStateStoreOptions): Promi
   const budgets = createRedisBudgets(client, k, opts.reservationRetentionMs ?? 86_400_000, keyTeam);
   const usage = createRedisUsage(client, k);
   const rateScript = createScript(client, RATE_LIMIT);
+  const rateReleaseScript = createScript(client, RATE_LIMIT_RELEASE);
   const r = client as Redis;
 
   return {
@@ -67,9 +68,12 @@ export async function createRedisStateStore(opts: RedisStateStoreOptions): Promi
     rateLimit: guarded(async (i: RateLimitInput) => {
       assertAmounts('rateLimit', { tokens: i.tokens, rpm: i.rpm, tpm: i.tpm });
       const now = i.now ?? Date.now();
-      const res = (await rateScript.run([k.rateLog(i.scope), k.rateState(i.scope)], [now, RATE_WINDOW_MS, i.rpm ?? -1, i.tpm ?? -1, i.tokens])) as number[];
-      const [allowed, count, sum, reset, retry] = res.map(Number) as [number, number, number, number, number];
-      return rateResult(allowed === 1, i.rpm, i.tpm, count, sum, reset, retry);
+      const res = (await rateScript.run([k.rateLog(i.scope), k.rateState(i.scope)], [now, RATE_WINDOW_MS, i.rpm ?? -1, i.tpm ?? -1, i.tokens])) as (number | string)[];
+      const [allowed, count, sum, reset, retry] = res.slice(0, 5).map(Number) as [number, number, number, number, number];
+      return rateResult(allowed === 1, i.rpm, i.tpm, count, sum, reset, retry, String(res[5]));
+    }),
+    rateLimitRelease: guarded(async (scope: Scope, entry: string) => {
+      await rateReleaseScript.run([k.rateLog(scope), k.rateState(scope)], [entry]);
     }),
     recordUsage: guarded(usage.recordUsage),
     queryUsage: guarded(usage.queryUsage),

@@ -91,6 +91,7 @@ export async function createSqliteStateStore(opts: SqliteStateStoreOptions): Pro
     settle: wrap(budgets.settle),
     getBudgetStatus: wrap((scopes, o) => budgets.status(scopes, o?.now ?? Date.now())),
     rateLimit: wrap(limiter.rateLimit),
+    rateLimitRelease: wrap(limiter.rateLimitRelease),
     recordUsage: wrap(usage.recordUsage),
     queryUsage: wrap(usage.queryUsage),
     pruneUsage: wrap(usage.pruneUsage),
