@@ -121,7 +121,10 @@ export const configSchema = z
         logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
         /** On shutdown, how long running requests (streams) may take to finish before connections are cut. */
         shutdownGraceMs: z.number().int().nonnegative().default(15_000),
-        /** Default cap on output tokens reserved against budgets when a request gives no max. */
+        /**
+         * Output tokens a stream without a max first holds against budgets (extended as it grows); also the hold
+         * of a non-streamed request to a model entry without `maxOutputTokens`.
+         */
         defaultMaxOutputTokens: z.number().int().positive().default(4096),
         admin: sideListener.default(() => ({ enabled: true })),
         metrics: sideListener.default(() => ({ enabled: true })),

@@ -73,7 +73,12 @@ export async function admit(rt: Runtime, ctx: RequestContext, req: ChatRequest, 
   const target = priciestTarget(ctx.model!.targets);
   // Counted only when a limit needs it: tiktoken is the costliest step of a request without budgets.
   const prompt = () => estimatePromptTokens(ctx, req);
-  const outputCap = req.maxOutputTokens ?? Math.min(target.info?.maxOutputTokens ?? Infinity, rt.config.server.defaultMaxOutputTokens);
+  // Without the client's own cap: a stream is metered as it goes, so it starts with the default hold and extends
+  // it; a non-streamed answer arrives whole, so it holds the model's maximum output. Only a model entry without
+  // `maxOutputTokens` leaves it the default, which a long answer can exceed.
+  const modelMax = target.info?.maxOutputTokens;
+  const outputCap =
+    req.maxOutputTokens ?? (!req.stream && modelMax !== undefined ? modelMax : Math.min(modelMax ?? Infinity, rt.config.server.defaultMaxOutputTokens));
   const heldOutput = outputCap * req.n;
 
   try {

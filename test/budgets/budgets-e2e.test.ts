@@ -73,6 +73,21 @@ describe('budgets', () => {
     expect(status[0].reservedTokens).toBe(0); // every hold settled
   });
 
+  it('holds exactly for non-streamed requests without max_tokens: they hold the model\'s maximum output', async () => {
+    const budgets = [{ period: 'daily' as const, tokens: 1200 }];
+    const { gw } = await start({
+      server: { defaultMaxOutputTokens: 16 }, // a stream's first hold; a whole answer can be far longer
+      models: { 'gpt-4o-mini': { provider: 'openai', upstream: 'gpt-4o-mini', price: { input: '0.15', output: '0.60' }, contextWindow: 128000, maxOutputTokens: 200 } },
+      teams: { default: { allowedModels: ['*'], budgets } },
+    });
+    const words = Array.from({ length: 120 }, () => 'hello').join(' '); // the fake echoes it: ~120 output tokens
+    const results = await Promise.allSettled(Array.from({ length: 8 }, () => gw.client().chat.completions.create(ask(words))));
+    expect(results.filter((r) => r.status === 'fulfilled').length).toBeGreaterThan(0);
+    const [status] = await gw.runtime.store.getBudgetStatus([{ scope: 'team:default', budgets }], { teamId: 'default' });
+    expect(status.spentTokens).toBeLessThanOrEqual(1200);
+    expect(status.reservedTokens).toBe(0);
+  });
+
   it('charges every request also when a client repeats one x-request-id (the id is for tracing, not for accounting)', async () => {
     const budgets = [{ period: 'daily' as const, tokens: 10_000 }];
     const { gw } = await start({ teams: { default: { allowedModels: ['*'], budgets } } });
