@@ -142,6 +142,7 @@ async function relayStream({ rt, ctx, req, sink, admission, plan, cache }: Answe
             counter.add((tc.function?.name ?? '') + (tc.function?.arguments ?? ''), `${choice.index}:t${tc.index}`);
           }
         }
+        if (d?.function_call) counter.add((d.function_call.name ?? '') + (d.function_call.arguments ?? ''), `${choice.index}:f`);
       }
       const over = counter.tokens() - admission.heldOutputTokens;
       if (over > 0) await admission.extendOrThrow(over);

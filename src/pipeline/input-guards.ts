@@ -106,7 +106,8 @@ function nerUnavailable(rt: Runtime, err: unknown): PiiFinding[] {
 }
 
 function scanMessage(m: ChatMessage, scope: TeamGuards['policy']['guards']['pii'], apply: (text: string) => string): ChatMessage {
-  if (m.role === 'tool') return scope.toolResults ? mapMessageText(m, apply) : m;
+  // `function` is the legacy (pre-tools) form of a tool result.
+  if (m.role === 'tool' || m.role === 'function') return scope.toolResults ? mapMessageText(m, apply) : m;
   let out = (scope.roles as string[]).includes(m.role) ? mapMessageText(m, apply) : m;
   if (scope.toolArguments) out = mapToolArguments(out, apply);
   return out;

@@ -32,17 +32,29 @@ export function mapMessageText(m: ChatMessage, fn: (text: string) => string): Ch
   return changed ? ({ ...m, content: parts } as ChatMessage) : m;
 }
 
-/** A copy of an assistant message with each tool call's arguments passed through `fn`. */
+/**
+ * A copy of an assistant message with each tool call's arguments (and a legacy `function_call`'s) passed through
+ * `fn`.
+ */
 export function mapToolArguments(m: ChatMessage, fn: (args: string) => string): ChatMessage {
+  if (m.role !== 'assistant') return m;
   const calls = (m as { tool_calls?: { type?: string; function?: { name: string; arguments: string } }[] }).tool_calls;
-  if (m.role !== 'assistant' || !Array.isArray(calls)) return m;
-  let changed = false;
-  const next = calls.map((tc) => {
-    if (!tc.function || typeof tc.function.arguments !== 'string') return tc;
-    const a = fn(tc.function.arguments);
-    if (a === tc.function.arguments) return tc;
-    changed = true;
-    return { ...tc, function: { ...tc.function, arguments: a } };
-  });
-  return changed ? ({ ...m, tool_calls: next } as ChatMessage) : m;
+  const legacy = (m as { function_call?: { name: string; arguments: string } | null }).function_call;
+  let out: ChatMessage = m;
+  if (Array.isArray(calls)) {
+    let changed = false;
+    const next = calls.map((tc) => {
+      if (!tc.function || typeof tc.function.arguments !== 'string') return tc;
+      const a = fn(tc.function.arguments);
+      if (a === tc.function.arguments) return tc;
+      changed = true;
+      return { ...tc, function: { ...tc.function, arguments: a } };
+    });
+    if (changed) out = { ...out, tool_calls: next } as ChatMessage;
+  }
+  if (legacy && typeof legacy.arguments === 'string') {
+    const a = fn(legacy.arguments);
+    if (a !== legacy.arguments) out = { ...out, function_call: { ...legacy, arguments: a } } as ChatMessage;
+  }
+  return out;
 }

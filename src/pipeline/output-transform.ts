@@ -1,9 +1,8 @@
 /**
  * Stage 8 text transforms on the answer: redact PII the model writes (optional), then restore the request's
  * pseudonyms. Streams get one transform chain per channel (each choice's content, its refusal, each tool call's
- * arguments),
- * holding back only what a placeholder or a PII value split across chunks needs; held text is released with
- * the choice's finish chunk. A refusal is model-written text like content: it gets the same treatment.
+ * arguments, a legacy `function_call`'s arguments), holding back only what a placeholder or a PII value split
+ * across chunks needs; held text is released with the choice's finish chunk. A refusal is model-written text like content: it gets the same treatment.
  */
 import { createOutputRedactor, type PiiSession, type StreamTransform } from '../../guards/pii/index.js';
 import type { ChatChunk, ChatResponse } from '../core/types.js';
@@ -25,6 +24,7 @@ export function transformResponse(plan: OutputPlan, response: ChatResponse): voi
     for (const tc of msg.tool_calls ?? []) {
       if (tc.type === 'function') tc.function.arguments = whole(plan, tc.function.arguments, true);
     }
+    if (msg.function_call) msg.function_call.arguments = whole(plan, msg.function_call.arguments, true);
   }
 }
 
@@ -64,6 +64,7 @@ export function createChunkTransformer(plan: OutputPlan): ChunkTransformer {
         for (const tc of d.tool_calls ?? []) {
           if (tc.function?.arguments) tc.function.arguments = channel(`${prefix}t${tc.index}`, true).push(tc.function.arguments);
         }
+        if (d.function_call?.arguments) d.function_call.arguments = channel(`${prefix}f`, true).push(d.function_call.arguments);
         if (choice.finish_reason) flushChoice(choice, prefix);
       }
     },
@@ -79,6 +80,7 @@ export function createChunkTransformer(plan: OutputPlan): ChunkTransformer {
       const kind = key.slice(prefix.length);
       if (kind === 'c') choice.delta.content = (choice.delta.content ?? '') + rest;
       else if (kind === 'r') choice.delta.refusal = (choice.delta.refusal ?? '') + rest;
+      else if (kind === 'f') choice.delta.function_call = { ...choice.delta.function_call, arguments: (choice.delta.function_call?.arguments ?? '') + rest };
       else {
         const index = Number(kind.slice(1));
         const calls = (choice.delta.tool_calls ??= []);

@@ -93,6 +93,38 @@ describe('PII in a conversation', () => {
   });
 });
 
+describe('PII with the legacy functions API', () => {
+  const functions = [{ name: 'send_mail', parameters: { type: 'object', properties: { to: { type: 'string' } } } }];
+  const frame = (delta: object, finish: string | null = null) =>
+    `data: ${JSON.stringify({ id: 'c5', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`;
+
+  it('a function result is scanned like a tool result; function_call arguments are restored, streamed and not', async () => {
+    upstream.enqueue({
+      json: {
+        id: 'c6', object: 'chat.completion', created: 1, model: 'gpt-4o-mini',
+        choices: [{ index: 0, message: { role: 'assistant', content: null, function_call: { name: 'send_mail', arguments: '{"to":"[EMAIL_1]"}' }, refusal: null }, logprobs: null, finish_reason: 'function_call' }],
+        usage: { prompt_tokens: 5, completion_tokens: 5, total_tokens: 10 },
+      },
+    });
+    const messages = [
+      { role: 'user' as const, content: 'Mail the contact from the lookup.' },
+      { role: 'assistant' as const, content: null, function_call: { name: 'lookup', arguments: '{}' } },
+      { role: 'function' as const, name: 'lookup', content: `{"contact": "${EMAIL}"}` },
+    ];
+    const res = await gw.client().chat.completions.create({ model: 'gpt-4o-mini', messages, functions } as never);
+    expect(lastSent()).not.toContain(EMAIL);
+    expect((res as any).choices[0].message.function_call.arguments).toBe(`{"to":"${EMAIL}"}`);
+
+    upstream.enqueue({
+      sse: frame({ role: 'assistant', content: null, function_call: { name: 'send_mail', arguments: '' } }) + frame({ function_call: { arguments: '{"to":"[EMA' } }) + frame({ function_call: { arguments: 'IL_1]"}' } }) + frame({}, 'function_call') + 'data: [DONE]\n\n',
+    });
+    const stream = await gw.client().chat.completions.create({ model: 'gpt-4o-mini', messages, functions, stream: true } as never);
+    let args = '';
+    for await (const c of stream as any) args += c.choices[0]?.delta?.function_call?.arguments ?? '';
+    expect(args).toBe(`{"to":"${EMAIL}"}`);
+  });
+});
+
 describe('PII placeholders split across chunks', () => {
   it('restores a placeholder cut into three stream chunks', async () => {
     const frame = (content: string, finish: string | null = null) =>
