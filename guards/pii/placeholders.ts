@@ -25,16 +25,15 @@ export function pseudonym(category: PiiCategory, n: number): string {
 }
 
 /**
- * Matches a pseudonym as a model may echo it: exact, different case, or with one space inside the brackets
- * (`[ email_1 ]`). Group 1 is the name and number, upper-cased by the caller to look it up.
+ * Matches a pseudonym as a model may echo it: exact, in another case, with up to two spaces inside the brackets
+ * (`[ email_1 ]`), or with spaces or hyphens for its underscores (`[EMAIL 1]`, `[credit-card-2]`). Group 1 is
+ * the name and number, normalised by `pseudonymKey` to look it up; unknown ones are left as written.
  */
-export const PSEUDONYM_PATTERN = /\[ ?([A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*_\d+) ?\]/g;
+export const PSEUDONYM_PATTERN = /\[ {0,2}([A-Za-z][A-Za-z0-9]*(?:[ _-][A-Za-z0-9]+){0,5}[ _-]\d+) {0,2}\]/g;
 
-/**
- * Normalises what a model wrote inside the brackets (`email_1`, ` EMAIL_1 `) to the session key (`EMAIL_1`).
- */
+/** Normalises what a model wrote inside the brackets (`email 1`, ` Email-1 `) to the session key (`EMAIL_1`). */
 export function pseudonymKey(inner: string): string {
-  return inner.trim().toUpperCase();
+  return inner.trim().toUpperCase().replace(/[ -]/g, '_');
 }
 
 /**

@@ -27,11 +27,11 @@ export function restoreText(text: string, table: PseudonymTable, opts: RestoreOp
 }
 
 /**
- * Longest text a pseudonym can occupy as written by a model: `[`, optional space, key, optional space, `]`.
- * The restorer never holds back more than this minus one character.
+ * Longest text a pseudonym can occupy as written by a model: `[`, up to two spaces, key, up to two spaces, `]`
+ * (see PSEUDONYM_PATTERN). The restorer never holds back more than this minus one character.
  */
 export function maxPseudonymLength(table: PseudonymTable): number {
-  return table.longestKey === 0 ? 0 : table.longestKey + 4;
+  return table.longestKey === 0 ? 0 : table.longestKey + 6;
 }
 
 /** Index from which `buf` must be held back because its tail may still become an issued pseudonym. */
@@ -42,11 +42,14 @@ function holdIndex(buf: string, table: PseudonymTable): number {
   if (open < 0 || buf.length - open >= max) return buf.length;
   const tail = buf.slice(open + 1);
   if (tail.includes(']')) return buf.length;
-  const m = /^ ?([A-Za-z0-9_]*)( ?)$/.exec(tail);
+  const m = /^ {0,2}([A-Za-z0-9 _-]*)$/.exec(tail);
   if (!m) return buf.length;
-  const partial = m[1].toUpperCase();
+  // `[EMAIL ` may still become `[EMAIL 1]` (a prefix of a key, its separator read as `_`), and `[EMAIL_1 ` may
+  // still get its `]` (a whole key followed by spaces).
+  const partial = m[1].toUpperCase().replace(/[ -]/g, '_');
+  const whole = pseudonymKey(m[1]);
   for (const key of table.keys()) {
-    if (m[2] ? key === partial : key.startsWith(partial)) return open;
+    if (key.startsWith(partial) || key === whole) return open;
   }
   return buf.length;
 }

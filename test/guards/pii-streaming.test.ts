@@ -37,15 +37,16 @@ describe('streaming restorer', () => {
   const answer =
     'I wrote to [EMAIL_1] and [email_2], then [ PHONE_1 ]. Card [CREDIT_CARD_1] was refunded. ' +
     'Rotate [AWS_ACCESS_KEY_1] now. Unknown [EMAIL_99], a [link](x), brackets [[EMAIL_13]] and [EMAIL_1' +
-    '0] joined. Trailing [EMAIL_1';
+    '0] joined. Spelt loosely: [EMAIL 2], [credit-card-1], [  PHONE_1  ], [Figure 3]. Trailing [EMAIL_1';
   const expected = session.restore(answer);
-  const longest = '[ AWS_ACCESS_KEY_1 ]'.length;
+  const longest = '[  AWS_ACCESS_KEY_1  ]'.length;
 
   it('restores the whole answer as the non-streaming path does', () => {
     expect(expected).toContain('jane@acme.io and bob@acme.io, then +44 20 7946 0958. Card 4111 1111 1111 1111');
     expect(expected).toContain('Rotate AKIAIOSFODNN7EXAMPLE');
     expect(expected).toContain('Unknown [EMAIL_99]');
     expect(expected).toContain('brackets [u10@x.io] and u7@x.io joined');
+    expect(expected).toContain('Spelt loosely: bob@acme.io, 4111 1111 1111 1111, +44 20 7946 0958, [Figure 3].');
     expect(expected.endsWith('Trailing [EMAIL_1')).toBe(true);
   });
 
