@@ -68,6 +68,11 @@ export function normaliseChatRequest(body: unknown): ChatRequest {
   });
 }
 
+/** A copy of the request with some top-level body fields replaced (not `messages`: use withMessages). */
+export function withBody(req: ChatRequest, fields: Readonly<Record<string, unknown>>): ChatRequest {
+  return Object.freeze({ ...req, body: { ...req.body, ...fields } as OpenAIChatBody });
+}
+
 /** A copy of the request with new messages (guards that rewrite text use this; the original stays frozen). */
 export function withMessages(req: ChatRequest, messages: ChatRequest['messages']): ChatRequest {
   return Object.freeze({ ...req, messages, body: { ...req.body, messages: messages as OpenAIChatBody['messages'] } });

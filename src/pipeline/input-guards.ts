@@ -3,10 +3,11 @@
  * request), semantic deny topics. Each decision is audited (guard, counts, action, latency; never matched text)
  * into the request's log line and metrics. Returns the request to send and what the answer needs on the way back.
  */
-import { blockedMessage, createPiiSession, summariseFindings, type PiiFinding, type PiiSession } from '../../guards/pii/index.js';
+import { createHash } from 'node:crypto';
+import { actionFor, blockedMessage, createPiiSession, summariseFindings, type PiiFinding, type PiiSession } from '../../guards/pii/index.js';
 import { PROMPT_DENIED_MESSAGE } from '../../guards/prompt-guard/index.js';
 import { GatewayError } from '../core/errors.js';
-import { withMessages } from '../core/normalise.js';
+import { withBody, withMessages } from '../core/normalise.js';
 import type { ChatMessage, ChatRequest } from '../core/types.js';
 import type { Runtime } from '../runtime.js';
 import type { RequestContext } from './context.js';
@@ -77,10 +78,12 @@ export async function applyInputGuards(
       return r.text;
     };
     const messages = req.messages.map((m) => scanMessage(m, g.pii, apply));
+    const identifiers = scanEndUserIds(req, guards.pii, findings, blocked);
     const summary = summariseFindings(findings as never);
     audit(rt, ctx, 'pii', blocked.size ? 'block' : findings.length ? 'transform' : 'allow', t0, findings.length ? { ...summary } : {});
     if (blocked.size) throw block(ctx, 'pii_detected', blockedMessage([...blocked] as never));
     if (messages.some((m, i) => m !== req.messages[i])) req = withMessages(req, messages);
+    if (identifiers) req = withBody(req, identifiers);
     if (pii.placeholderCount === 0) pii = undefined;
   }
 
@@ -103,6 +106,38 @@ function nerUnavailable(rt: Runtime, err: unknown): PiiFinding[] {
     rt.logger.warn({ err: (err as Error).message }, 'PII NER recognizer unavailable; names and addresses are not detected');
   }
   return [];
+}
+
+/** Request fields that name the application's end user; the provider keeps them for abuse monitoring. */
+const END_USER_ID_FIELDS = ['user', 'safety_identifier'] as const;
+
+/**
+ * Applications often put the end user's e-mail address or phone number in `user` / `safety_identifier`, which
+ * reach the provider outside the messages. A field with PII in it (unless every finding's action is `allow`) is
+ * replaced as a whole by a SHA-256 digest of its value, not by a placeholder: the field exists to tell end users
+ * apart, so it must stay one stable value per end user, and a `[EMAIL_1]` would lump them all together. Findings
+ * are audited and honour `block` like those in messages. Returns the changed fields, or undefined.
+ */
+function scanEndUserIds(
+  req: ChatRequest,
+  pii: NonNullable<TeamGuards['pii']>,
+  findings: { category: string; action: string }[],
+  blocked: Set<string>,
+): Record<string, string> | undefined {
+  let changed: Record<string, string> | undefined;
+  for (const field of END_USER_ID_FIELDS) {
+    const value = (req.body as Record<string, unknown>)[field];
+    if (typeof value !== 'string' || value.length === 0) continue;
+    let replace = false;
+    for (const f of pii.detector.detect(value)) {
+      const action = actionFor(pii.policy, f.category);
+      findings.push({ category: f.category, action });
+      if (action === 'block') blocked.add(f.category);
+      if (action !== 'allow') replace = true;
+    }
+    if (replace) (changed ??= {})[field] = `sha256:${createHash('sha256').update(value).digest('hex')}`;
+  }
+  return changed;
 }
 
 function scanMessage(m: ChatMessage, scope: TeamGuards['policy']['guards']['pii'], apply: (text: string) => string): ChatMessage {

@@ -93,6 +93,22 @@ describe('PII in a conversation', () => {
   });
 });
 
+describe('PII in end-user identifiers', () => {
+  it.each(['gpt-4o-mini', 'claude-haiku-4-5'])('an e-mail in `user` / `safety_identifier` reaches %s as one stable digest per end user', async (model) => {
+    const send = async (user: string) => {
+      await gw.client().chat.completions.create({ model, user, safety_identifier: user, messages: [{ role: 'user', content: 'Hi' }] } as never);
+      return lastSent();
+    };
+    const first = await send(EMAIL);
+    expect(first).not.toContain(EMAIL);
+    const digest = /sha256:[0-9a-f]{64}/.exec(first)?.[0];
+    expect(digest).toBeDefined();
+    expect(await send(EMAIL)).toContain(digest); // the same end user stays one identifier across requests
+    expect(await send('bob@example.org')).not.toContain(digest); // and is told apart from others
+    expect(await send('user-8412')).toContain('user-8412'); // an opaque id is left as it is
+  });
+});
+
 describe('PII with the legacy functions API', () => {
   const functions = [{ name: 'send_mail', parameters: { type: 'object', properties: { to: { type: 'string' } } } }];
   const frame = (delta: object, finish: string | null = null) =>
