@@ -2,7 +2,8 @@
  * Stage 8 text transforms on the answer: redact PII the model writes (optional), then restore the request's
  * pseudonyms. Streams get one transform chain per channel (each choice's content, its refusal, each tool call's
  * arguments, a legacy `function_call`'s arguments), holding back only what a placeholder or a PII value split
- * across chunks needs; held text is released with the choice's finish chunk. A refusal is model-written text like content: it gets the same treatment.
+ * across chunks needs; held text is released with the choice's finish chunk. A refusal is model-written text
+ * like content: it gets the same treatment.
  */
 import { createOutputRedactor, type PiiSession, type StreamTransform } from '../../guards/pii/index.js';
 import type { ChatChunk, ChatResponse } from '../core/types.js';
