@@ -6,9 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { BudgetConfig, GatewayConfig } from './config/schema.js';
-import type { Budget, StateStore } from './state/state-store.js';
+import type { ApiKey, Budget, StateStore } from './state/state-store.js';
 import { displayPrefix, generateKey, hashKey } from './auth/keys.js';
 import { parseUsdToMicros } from './usage/pricing.js';
+
+type KeyConfig = GatewayConfig['keys'][number];
 
 /** A budget as written in config or sent to the admin API (USD as a decimal) → the stored form (micro-dollars). */
 export function toBudget(b: Pick<BudgetConfig, 'period' | 'usd' | 'tokens' | 'softThreshold' | 'webhookUrl'>): Budget {
@@ -41,40 +43,89 @@ export async function applyConfig(config: GatewayConfig, store: StateStore, logg
       updatedAt: now,
     });
   }
+  const declared = new Set(config.keys.map((k) => k.id));
+  let allKeys: ApiKey[] | undefined;
   for (const k of config.keys) {
-    const secret = k.key;
-    const hash = k.sha256 ?? (secret ? hashKey(secret) : undefined);
+    const hash = k.sha256 ?? (k.key ? hashKey(k.key) : undefined);
     if (!hash) continue; // `${GATEWAY_API_KEY:-}` unset: no key from config
-    const record = {
-      name: k.name ?? k.id,
-      budgets: k.budgets.map(toBudget),
-      rateLimits: k.rateLimits,
-      expiresAt: k.expiresAt ? Date.parse(k.expiresAt) : undefined,
-    };
-    const existing = await store.getKeyByHash(hash);
-    if (existing) {
-      await store.updateKey(existing.id, record);
-      continue;
-    }
-    const previous = await store.getKey(k.id);
-    if (previous?.hash === hash) {
-      // A replica starting beside this one created it between our two reads: it is this very key, keep it.
-      await store.updateKey(previous.id, record);
-      continue;
-    }
-    // The secret changed: revoke the key that had this id and store the new one under an id derived from it.
-    if (previous) await store.revokeKey(k.id, now);
-    const id = previous ? `${k.id}.${hash.slice(0, 8)}` : k.id;
-    try {
-      await store.createKey({ id, teamId: k.team, prefix: secret ? displayPrefix(secret) : 'gw-…', hash, createdAt: now, ...record });
-    } catch (err) {
-      // Replicas starting together on one Redis race to create the same key: the loser finds the winner's.
-      const created = await store.getKeyByHash(hash);
-      if (!created) throw err;
-      await store.updateKey(created.id, record);
+    const current = await applyConfigKey(k, hash, store, logger, now);
+    // Only a file whose secret is live supersedes others: a replica restarting with a stale file (its secret
+    // already replaced and revoked) must not revoke the newer secret.
+    if (current && !(current.revokedAt !== undefined && current.revokedAt <= now)) {
+      allKeys ??= await store.listKeys();
+      await revokeSupersededSecrets(store, k.id, current, allKeys, declared, now);
     }
   }
   return ensureDefaultKey(config, store, logger, now);
+}
+
+/** Stores one config key (created, or updated from the file); returns its record as stored now. */
+async function applyConfigKey(k: KeyConfig, hash: string, store: StateStore, logger: Logger, now: number): Promise<ApiKey | undefined> {
+  const secret = k.key;
+  const record = {
+    name: k.name ?? k.id,
+    budgets: k.budgets.map(toBudget),
+    rateLimits: k.rateLimits,
+    expiresAt: k.expiresAt ? Date.parse(k.expiresAt) : undefined,
+  };
+  const existing = await store.getKeyByHash(hash);
+  if (existing) {
+    // A revocation is never undone by the file (it may have been a leak); say so rather than fail silently.
+    if (existing.revokedAt !== undefined && existing.revokedAt <= now) logger.warn({ keyId: k.id }, 'the secret of this config key was revoked earlier and stays revoked; put a new secret in the config');
+    return store.updateKey(existing.id, record);
+  }
+  const previous = await store.getKey(k.id);
+  if (previous?.hash === hash) {
+    // A replica starting beside this one created it between our two reads: it is this very key, keep it.
+    return store.updateKey(previous.id, record);
+  }
+  // The secret changed: revoke the key that had this id and store the new one under an id derived from it.
+  if (previous) await store.revokeKey(k.id, now);
+  const id = previous ? `${k.id}.${hash.slice(0, 8)}` : k.id;
+  const key: ApiKey = { id, teamId: k.team, prefix: secret ? displayPrefix(secret) : 'gw-…', hash, createdAt: now, ...record };
+  try {
+    await store.createKey(key);
+    return key;
+  } catch (err) {
+    // Replicas starting together on one Redis race to create the same key: the loser finds the winner's.
+    const created = await store.getKeyByHash(hash);
+    if (!created) throw err;
+    return store.updateKey(created.id, record);
+  }
+}
+
+/**
+ * Revokes the earlier secrets of config key `id`: records under `id` itself or under a derived id
+ * (`<id>.<first 8 hex of their hash>`, see `applyConfigKey`) created before `current`. Without this, a secret
+ * changed twice in the file left the middle one working (only the record under `id` was revoked).
+ */
+async function revokeSupersededSecrets(store: StateStore, id: string, current: ApiKey, keys: ApiKey[], declared: Set<string>, now: number): Promise<void> {
+  for (const old of keys) {
+    if (old.hash === current.hash || old.createdAt > current.createdAt || (old.revokedAt !== undefined && old.revokedAt <= now)) continue;
+    const derived = old.id === `${id}.${old.hash.slice(0, 8)}` && !declared.has(old.id);
+    if (old.id !== id && !derived) continue;
+    if (old.revokedAt === undefined) await store.revokeKey(old.id, now);
+    else await store.updateKey(old.id, { revokedAt: now }); // a pending (grace-period) revocation, brought forward
+  }
+}
+
+/**
+ * At a reload: revokes the keys the previous file declared and the new one no longer does (by the secret the old
+ * file named), so deleting a key from the file stops it like a revocation. Only a reload knows what the file
+ * used to say; a key removed while the gateway was stopped is not touched here (revoke it through the admin API).
+ */
+export async function revokeRemovedConfigKeys(previous: GatewayConfig, next: GatewayConfig, store: StateStore, logger: Logger, now = Date.now()): Promise<void> {
+  const hashOf = (k: KeyConfig) => k.sha256 ?? (k.key ? hashKey(k.key) : undefined);
+  const kept = new Set(next.keys.flatMap((k) => [k.id, hashOf(k)]));
+  for (const k of previous.keys) {
+    const hash = hashOf(k);
+    if (!hash || kept.has(k.id) || kept.has(hash)) continue;
+    const key = await store.getKeyByHash(hash);
+    if (!key || (key.revokedAt !== undefined && key.revokedAt <= now)) continue;
+    if (key.revokedAt === undefined) await store.revokeKey(key.id, now);
+    else await store.updateKey(key.id, { revokedAt: now });
+    logger.info({ keyId: key.id }, 'key removed from the config: revoked');
+  }
 }
 
 async function ensureDefaultKey(config: GatewayConfig, store: StateStore, logger: Logger, now: number): Promise<BootstrapResult> {

@@ -5,7 +5,7 @@
  */
 import { unwatchFile, watchFile } from 'node:fs';
 import type { Logger } from 'pino';
-import { applyConfig } from './bootstrap.js';
+import { applyConfig, revokeRemovedConfigKeys } from './bootstrap.js';
 import { ConfigError, loadConfigFile } from './config/load.js';
 import type { Runtime } from './runtime.js';
 
@@ -23,8 +23,13 @@ export function createReloader(file: string, runtime: Runtime, logger: Logger, o
       const next = loadConfigFile(file);
       // Listener settings cannot move under a running server; keep what is live.
       next.server = { ...next.server, host: runtime.config.server.host, port: runtime.config.server.port };
+      const previous = runtime.config;
       await applyConfig(next, runtime.store, logger);
       runtime.reload(next);
+      // After the swap: a config the runtime refuses revokes nothing. The new config is live even if this fails.
+      await revokeRemovedConfigKeys(previous, next, runtime.store, logger).catch((err) =>
+        logger.error({ err: (err as Error).message }, 'could not revoke the keys removed from the config; revoke them through the admin API'),
+      );
       logger.info({ reason, config: file }, 'config reloaded');
       return true;
     } catch (err) {

@@ -19,6 +19,11 @@ export async function registerAdminRoutes(app: FastifyInstance, rt: Runtime): Pr
   if (!rt.config.server.admin.enabled) return;
   await app.register(
     async (admin) => {
+      // Answers carry new secrets, key lists and spend: never kept by a browser or proxy cache (errors too).
+      admin.addHook('onRequest', (_request, reply, done) => {
+        reply.header('cache-control', 'no-store');
+        done();
+      });
       admin.addHook('onRequest', adminAuthHook(() => rt.config.server.adminToken));
       const routes = createRouteTable(admin);
       registerTeamRoutes(routes, rt.store);

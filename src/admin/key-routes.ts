@@ -96,8 +96,12 @@ export function registerKeyRoutes(routes: RouteTable, store: StateStore): void {
       allowedModels: old.allowedModels,
     };
     await store.createKey(key);
-    await store.revokeKey(old.id, now + body.graceSeconds * 1000);
-    return { ...presentKey(key, now), secret, replaces: old.id, oldKeyRevokedAt: new Date(now + body.graceSeconds * 1000).toISOString() };
+    // A key already rotated with a grace period ends at the earlier of the two times: a second rotation with
+    // graceSeconds 0 (the secret leaked) must cut the first grace period short, and a longer one never extends it.
+    const revokeAt = Math.min(now + body.graceSeconds * 1000, old.revokedAt ?? Infinity);
+    if (old.revokedAt === undefined) await store.revokeKey(old.id, revokeAt);
+    else if (revokeAt < old.revokedAt) await store.updateKey(old.id, { revokedAt: revokeAt });
+    return { ...presentKey(key, now), secret, replaces: old.id, oldKeyRevokedAt: new Date(revokeAt).toISOString() };
   });
 
   routes.add({ method: 'GET', url: '/keys/:id/budget-status', summary: "The key's own budgets: spent, held, remaining, reset time", tag }, async ({ params }) => {

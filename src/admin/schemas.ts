@@ -4,10 +4,16 @@
  */
 import { z } from 'zod';
 import { teamPolicySchema } from '../config/policy.js';
+import { parseUsdToMicros } from '../usage/pricing.js';
 
 export const ID = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, '1-64 letters, digits, `_`, `.`, `-`');
-const decimal = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?$/, 'a decimal number')]);
-const isoOrMs = z.union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()]);
+/** USD as a decimal; refused (400) when it is finer than a micro-dollar or too large to count exactly. */
+const decimal = z
+  .union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?$/, 'a decimal number')])
+  .refine(isExactUsd, 'a USD amount with at most 6 decimals and below 9 billion');
+/** The largest time a JavaScript Date holds: later ones cannot be shown (toISOString throws) and would 500. */
+const MAX_TIME_MS = 8_640_000_000_000_000;
+const isoOrMs = z.union([z.iso.datetime({ offset: true }), z.number().int().nonnegative().max(MAX_TIME_MS)]);
 
 export const budgetInput = z
   .object({
@@ -104,8 +110,25 @@ export const keyListQuery = z.object({ team: ID.optional(), includeRevoked: z.en
 function isoOrMsString() {
   return z
     .string()
-    .refine((s) => /^\d+$/.test(s) || !Number.isNaN(Date.parse(s)), 'an ISO 8601 time or epoch milliseconds')
+    .refine((s) => Math.abs(parseTime(s)) <= MAX_TIME_MS, 'an ISO 8601 time or epoch milliseconds')
     .optional();
 }
 
-export const parseTime = (s: string | number): number => (typeof s === 'number' ? s : /^\d+$/.test(s) ? Number(s) : Date.parse(s));
+/**
+ * ISO 8601 or epoch ms → epoch ms. A date-time without a zone is read as UTC (times here are UTC; `Date.parse`
+ * would read it in the server's local zone).
+ */
+export const parseTime = (s: string | number): number => {
+  if (typeof s === 'number') return s;
+  if (/^\d+$/.test(s)) return Number(s);
+  return Date.parse(/T[\d:.]+$/.test(s) ? `${s}Z` : s);
+};
+
+function isExactUsd(v: string | number): boolean {
+  try {
+    parseUsdToMicros(v);
+    return true;
+  } catch {
+    return false;
+  }
+}

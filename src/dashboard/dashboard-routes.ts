@@ -38,8 +38,9 @@ export async function registerDashboard(app: FastifyInstance, rt: Runtime): Prom
         return reply.header('content-type', asset.type).header('cache-control', 'public, max-age=300').send(asset.body);
       });
 
-      d.get('/api/me', async (request) => {
+      d.get('/api/me', async (request, reply) => {
         const viewer = await resolveViewer(request, rt);
+        reply.header('cache-control', 'no-store'); // names the viewer's team(s), like the summary
         if (viewer.role === 'admin') return { role: 'admin', teams: (await rt.store.listTeams()).map((t) => ({ id: t.id, name: t.name })) };
         const team = await rt.store.getTeam(viewer.teamId);
         return { role: 'team', team: viewer.teamId, key: viewer.keyId, teams: [{ id: viewer.teamId, name: team?.name ?? viewer.teamId }] };

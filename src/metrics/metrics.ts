@@ -183,7 +183,14 @@ export function createMetrics(opts: { prefix?: string; defaultMetrics?: boolean 
   const overheadStream = overhead.labels('true');
   const overheadJson = overhead.labels('false');
   const teamLabel = createBoundedLabel(500);
-  const modelLabel = createBoundedLabel(200);
+  // A request's model name without a `/` is a catalog name (an unknown one is refused before the request has a
+  // model), so the config bounds those; only `provider/<anything>` pass-through names come from clients. Capped
+  // apart, invented names cannot push configured models (first used late, or added by a reload) into `other`.
+  const catalogModelLabel = createBoundedLabel(1000);
+  const passThroughModelLabel = createBoundedLabel(200);
+  const modelLabel = (name: string) => (name.includes('/') ? passThroughModelLabel(name) : catalogModelLabel(name));
+  // Breakers are per upstream model, where pass-through names have no `/`: a cap of their own.
+  const breakerModelLabel = createBoundedLabel(200);
   const providerLabel = createBoundedLabel(50);
   const latencyReader = createLatencyReader(duration);
 
@@ -252,7 +259,7 @@ export function createMetrics(opts: { prefix?: string; defaultMetrics?: boolean 
       else latestRemaining.set(k, { team, period, kind, value });
     },
     setBreakerState(provider, model, state) {
-      breaker.labels(providerLabel(provider), modelLabel(model)).set(BREAKER_VALUE[state]);
+      breaker.labels(providerLabel(provider), breakerModelLabel(model)).set(BREAKER_VALUE[state]);
     },
     latency: (teamId) => latencyReader.summary(teamId),
     render: () => registry.metrics(),

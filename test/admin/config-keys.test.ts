@@ -50,3 +50,36 @@ describe('keys from the config file', () => {
     expect(next?.id).toMatch(/^svc\./);
   });
 });
+
+describe('config key secrets changed more than once', () => {
+  it('a secret replaced twice stops working: only the secret the file names now is active', async () => {
+    store = await createSqliteStateStore({ path: ':memory:' });
+    const [a, b, c] = [SECRET, `${SECRET}-b`, `${SECRET}-c`];
+    await applyConfig(config(a), store, logger);
+    await applyConfig(config(b), store, logger);
+    await applyConfig(config(c), store, logger);
+    // B was the file's secret until the last apply: it must be revoked like A, not left working.
+    expect((await store.getKeyByHash(hashKey(a)))?.revokedAt).toBeDefined();
+    expect((await store.getKeyByHash(hashKey(b)))?.revokedAt).toBeDefined();
+    expect((await store.getKeyByHash(hashKey(c)))?.revokedAt).toBeUndefined();
+    const active = (await store.listKeys('default')).filter((k) => k.revokedAt === undefined);
+    expect(active.map((k) => k.hash)).toEqual([hashKey(c)]);
+  });
+
+  it('a replica restarting with a stale file (its secret already replaced) does not revoke the newer secret', async () => {
+    store = await createSqliteStateStore({ path: ':memory:' });
+    await applyConfig(config(SECRET), store, logger);
+    await applyConfig(config(`${SECRET}-b`), store, logger);
+    await applyConfig(config(SECRET), store, logger); // an old pod restarts with the old env
+    expect((await store.getKeyByHash(hashKey(`${SECRET}-b`)))?.revokedAt).toBeUndefined();
+  });
+
+  it('does not revoke an admin-created key whose id merely starts with the config id', async () => {
+    store = await createSqliteStateStore({ path: ':memory:' });
+    await applyConfig(config(SECRET), store, logger);
+    await store.createKey({ id: 'svc.admin', teamId: 'default', name: 'x', prefix: 'gw-x', hash: hashKey('gw-admin-made'), createdAt: Date.now(), budgets: [] });
+    await applyConfig(config(`${SECRET}-b`), store, logger);
+    await applyConfig(config(`${SECRET}-c`), store, logger);
+    expect((await store.getKey('svc.admin'))?.revokedAt).toBeUndefined();
+  });
+});
