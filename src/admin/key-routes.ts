@@ -82,6 +82,10 @@ export function registerKeyRoutes(routes: RouteTable, store: StateStore): void {
     const old = await requireKey(store, params.id);
     const now = Date.now();
     if (old.revokedAt !== undefined && old.revokedAt <= now) throw new GatewayError('invalid_request', `Key '${old.id}' is revoked; create a new key instead.`, { param: 'id' });
+    // The new key copies the expiry: rotating an expired key would hand out a secret that is dead on arrival.
+    if (old.expiresAt !== undefined && old.expiresAt <= now) {
+      throw new GatewayError('invalid_request', `Key '${old.id}' is expired; extend it (PATCH expiresAt) or create a new key.`, { param: 'id' });
+    }
     const secret = generateKey();
     const key: ApiKey = {
       id: newKeyId(),

@@ -58,6 +58,20 @@ describe('rotation', () => {
   });
 });
 
+describe('rotating an expired key', () => {
+  it('is refused (the new secret would copy the expiry and be dead on arrival); extending the expiry first works', async () => {
+    const key = (await admin('POST', '/keys', { team: 'default', expiresAt: Date.now() + 50 })).json;
+    await new Promise((r) => setTimeout(r, 80));
+    const refused = await admin('POST', `/keys/${key.id}/rotate`, { graceSeconds: 0 });
+    expect(refused.status).toBe(400);
+    expect(refused.json.error.message).toMatch(/expired/);
+    await admin('PATCH', `/keys/${key.id}`, { expiresAt: null });
+    const rotated = await admin('POST', `/keys/${key.id}/rotate`, { graceSeconds: 0 });
+    expect(rotated.status).toBe(201);
+    await expect(gw.client({ apiKey: rotated.json.secret }).chat.completions.create(ask)).resolves.toBeDefined();
+  });
+});
+
 describe('out-of-range input is a 400, never a 500', () => {
   it('refuses an expiry beyond what a date can hold, and the key list keeps working', async () => {
     const bad = await admin('POST', '/keys', { team: 'default', id: 'far-future', expiresAt: 9e15 });
