@@ -30,10 +30,15 @@ export function anthropicStreamError(provider: string, payload: AnthropicErrorBo
 // Anthropic says "prompt is too long: N tokens > M maximum", or "input length and `max_tokens` exceed context limit".
 const CONTEXT_LENGTH = /prompt is too long|exceed(?:s|ed)? (?:the )?context (?:limit|window)|context window/i;
 
+// The gateway's own Anthropic account is out of credit or over its spend limit. Anthropic sends these as a 400
+// invalid_request_error, but no change to the request helps: it is the provider account, like billing_error.
+const ACCOUNT_EXHAUSTED = /credit balance is too low|reached your specified API usage limits/i;
+
 function classify(status: number, type: string, message: string): ProviderErrorClass {
   if ((status === 400 || status === 413 || type === 'invalid_request_error') && CONTEXT_LENGTH.test(message)) {
     return 'context_length';
   }
+  if (ACCOUNT_EXHAUSTED.test(message)) return 'auth';
   if (status === 401 || status === 403 || status === 402) return 'auth';
   if (type === 'authentication_error' || type === 'permission_error' || type === 'billing_error') return 'auth';
   if (status === 404 || type === 'not_found_error') return 'not_found';

@@ -23,6 +23,7 @@ const bad = (message: string, param: string) =>
  * - consecutive turns of the same role are merged (Anthropic requires alternation); `tool` messages become
  *   `tool_result` blocks of a user turn, in the order the client sent them, ahead of any user text that follows.
  * - assistant `tool_calls` become `tool_use` blocks (several for parallel calls), arguments parsed back to objects.
+ * - empty and whitespace-only text is left out (Anthropic refuses such text blocks; see hasText).
  */
 export function toAnthropicMessages(messages: readonly ChatMessage[]): { system: string | undefined; messages: AnthropicMessageParam[] } {
   const system: string[] = [];
@@ -40,13 +41,16 @@ export function toAnthropicMessages(messages: readonly ChatMessage[]): { system:
       case 'system':
       case 'developer': {
         const text = textOf(m.content, `${param}.content`);
-        if (text) system.push(text);
+        if (hasText(text)) system.push(text);
         break;
       }
       case 'user':
         push('user', userBlocks(m.content, `${param}.content`));
         break;
       case 'assistant': {
+        // Legacy function calling has no translation here (its answers would need `function_call`, not tool_calls):
+        // refusing it beats dropping the call from the history.
+        if (m.function_call) throw bad('Legacy function_call is not supported by anthropic models; use tool_calls.', `${param}.function_call`);
         const blocks: AnthropicContentBlockParam[] = [];
         if (m.content != null) blocks.push(...textBlocks(m.content, `${param}.content`));
         for (const [k, call] of (m.tool_calls ?? []).entries()) {
@@ -58,7 +62,7 @@ export function toAnthropicMessages(messages: readonly ChatMessage[]): { system:
       }
       case 'tool': {
         const text = textOf(m.content, `${param}.content`);
-        push('user', [{ type: 'tool_result', tool_use_id: m.tool_call_id, ...(text ? { content: text } : {}) }]);
+        push('user', [{ type: 'tool_result', tool_use_id: m.tool_call_id, ...(hasText(text) ? { content: text } : {}) }]);
         break;
       }
       default:
@@ -91,20 +95,28 @@ function textOf(content: unknown, param: string): string {
     .join('\n');
 }
 
-/** Text blocks, skipping empty text (Anthropic rejects empty text blocks). Assistant refusals are kept as text. */
+/**
+ * Whether text may become a text block. Anthropic answers 400 to an empty text block anywhere, and to a
+ * whitespace-only one in a message without other text ("text content blocks must contain non-whitespace text");
+ * OpenAI accepts both, and Claude itself often answers "\n\n" next to a tool call, which clients send back.
+ * Such text carries nothing, so it is left out.
+ */
+const hasText = (text: string | undefined): text is string => typeof text === 'string' && text.trim() !== '';
+
+/** Text blocks, skipping empty and whitespace-only text (see hasText). Assistant refusals are kept as text. */
 function textBlocks(content: unknown, param: string): AnthropicTextBlockParam[] {
-  if (typeof content === 'string') return content ? [{ type: 'text', text: content }] : [];
+  if (typeof content === 'string') return hasText(content) ? [{ type: 'text', text: content }] : [];
   return ((content ?? []) as Part[]).flatMap((p, j): AnthropicTextBlockParam[] => {
-    if (p.type === 'text') return p.text ? [{ type: 'text', text: p.text }] : [];
-    if (p.type === 'refusal') return p.refusal ? [{ type: 'text', text: p.refusal }] : [];
+    if (p.type === 'text') return hasText(p.text) ? [{ type: 'text', text: p.text }] : [];
+    if (p.type === 'refusal') return hasText(p.refusal) ? [{ type: 'text', text: p.refusal }] : [];
     throw bad(`Content parts of type '${p.type}' are not supported here.`, `${param}[${j}]`);
   });
 }
 
 function userBlocks(content: unknown, param: string): AnthropicContentBlockParam[] {
-  if (typeof content === 'string') return content ? [{ type: 'text', text: content }] : [];
+  if (typeof content === 'string') return hasText(content) ? [{ type: 'text', text: content }] : [];
   return ((content ?? []) as Part[]).flatMap((p, j): AnthropicContentBlockParam[] => {
-    if (p.type === 'text') return p.text ? [{ type: 'text', text: p.text }] : [];
+    if (p.type === 'text') return hasText(p.text) ? [{ type: 'text', text: p.text }] : [];
     if (p.type === 'image_url') return [imageBlock(p.image_url?.url ?? '', `${param}[${j}].image_url.url`)];
     if (p.type === 'file' && p.file?.file_data) return [pdfBlock(p.file.file_data, `${param}[${j}].file.file_data`)];
     throw bad(`Content parts of type '${p.type}' are not supported by anthropic models.`, `${param}[${j}]`);

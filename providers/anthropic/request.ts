@@ -10,7 +10,8 @@ export interface AnthropicRequestOptions {
   /**
    * How `response_format: json_schema` is honoured. 'auto' (default): strict schemas go to Anthropic's native
    * structured outputs (`output_config.format`, whose schema rules match OpenAI strict mode), other schemas
-   * become a system instruction. 'instruction': always the instruction (for models without structured outputs).
+   * become a system instruction; strict function tools stay strict. 'instruction': always the instruction, and
+   * tools lose `strict` (for models without structured outputs).
    */
   structuredOutputs?: 'auto' | 'instruction';
   /**
@@ -33,12 +34,23 @@ type Body = Record<string, any>;
 
 /**
  * Neutral request → Anthropic Messages body. Pure; throws ProviderError('bad_request') for what cannot be
- * translated (n > 1, unsupported content). Parameters Anthropic has no equivalent for (seed, logprobs,
- * frequency/presence penalties, logit_bias, OpenAI `metadata`) are dropped.
+ * translated (n > 1, legacy functions, audio output, unsupported content). Parameters Anthropic has no equivalent
+ * for (seed, logprobs, frequency/presence penalties, logit_bias, OpenAI `metadata`) are dropped.
  */
 export function toAnthropicRequest(req: ChatRequest, target: Target, opts: AnthropicRequestOptions = {}): AnthropicWireRequest {
   const body = req.body as Body;
   if (req.n > 1) throw new ProviderError('bad_request', 'n > 1 is not supported by anthropic models', { status: 400, param: 'n' });
+  // Legacy function calling: answering without the functions (what dropping them would do) looks like a model
+  // that chose not to call one. Clients should use tools / tool_choice, which translate.
+  const legacy = Array.isArray(body.functions) && body.functions.length > 0 ? 'functions' : body.function_call != null && body.function_call !== 'none' ? 'function_call' : undefined;
+  if (legacy) {
+    throw new ProviderError('bad_request', `'${legacy}' is not supported by anthropic models; use 'tools' and 'tool_choice'.`, { status: 400, param: legacy });
+  }
+  // Claude answers in text only: a client asking for audio would get none, and find `message.audio` missing.
+  if (Array.isArray(body.modalities) && body.modalities.includes('audio')) {
+    throw new ProviderError('bad_request', 'Audio output is not supported by anthropic models.', { status: 400, param: 'modalities' });
+  }
+  if (body.audio != null) throw new ProviderError('bad_request', 'Audio output is not supported by anthropic models.', { status: 400, param: 'audio' });
   const { system, messages } = toAnthropicMessages(req.messages);
   const out: AnthropicWireRequest = {
     model: target.upstreamModel,
@@ -61,9 +73,11 @@ export function toAnthropicRequest(req: ChatRequest, target: Target, opts: Anthr
     (s): s is string => typeof s === 'string' && s.trim() !== '', // Anthropic rejects whitespace-only sequences
   );
   if (stops.length > 0) out.stop_sequences = stops;
-  if (typeof body.user === 'string' && body.user) out.metadata = { user_id: body.user };
+  // OpenAI's end-user id: `safety_identifier`, or the older `user` it replaces. Anthropic has one such field.
+  const endUser = [body.safety_identifier, body.user].find((u): u is string => typeof u === 'string' && u !== '');
+  if (endUser) out.metadata = { user_id: endUser };
 
-  const tools = toTools(body.tools);
+  const tools = toTools(body.tools, opts.structuredOutputs !== 'instruction');
   if (tools.length > 0) {
     out.tools = tools;
     const choice = toToolChoice(body.tool_choice, body.parallel_tool_calls === false);
@@ -90,7 +104,8 @@ export function toAnthropicBody(req: ChatRequest, target: Target, opts?: Anthrop
   return JSON.stringify(toAnthropicRequest(req, target, opts));
 }
 
-function toTools(tools: unknown): AnthropicTool[] {
+/** `strict` (OpenAI's schema-following guarantee) is kept where native structured outputs are in use. */
+function toTools(tools: unknown, strict: boolean): AnthropicTool[] {
   if (!Array.isArray(tools)) return [];
   return tools.map((t: Body, i): AnthropicTool => {
     if (t?.type !== 'function' || !t.function?.name) {
@@ -101,6 +116,7 @@ function toTools(tools: unknown): AnthropicTool[] {
       name: fn.name,
       ...(fn.description ? { description: fn.description } : {}),
       input_schema: { type: 'object', properties: {}, ...(fn.parameters ?? {}) },
+      ...(strict && fn.strict === true ? { strict: true } : {}),
     };
   });
 }

@@ -27,6 +27,10 @@ const provider = z
     maxConnections: z.number().int().positive().default(128),
     /** Anthropic only: max_tokens sent when the request gives none (the Messages API requires one). */
     defaultMaxTokens: z.number().int().positive().default(4096),
+    /** Anthropic only: strict json_schema / strict tools natively ('auto') or as an instruction (older models). */
+    structuredOutputs: z.enum(['auto', 'instruction']).optional(),
+    /** Anthropic only: forward temperature/top_p ('send'), never ('drop'), or unless the model rejects them ('auto'). */
+    samplingParams: z.enum(['auto', 'send', 'drop']).optional(),
   })
   .strict();
 

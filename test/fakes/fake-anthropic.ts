@@ -39,6 +39,10 @@ function invalid(body: Body): string | null {
     if (m.role !== expected) return `messages.${i}.role: roles must alternate between "user" and "assistant", starting with "user"`;
     const blocks: Body[] = typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content;
     if (!Array.isArray(blocks)) return `messages.${i}.content: Input should be a valid list`;
+    // The real API refuses empty text blocks anywhere, and whitespace-only ones in a message with no other text.
+    const texts = blocks.filter((b) => b.type === 'text').map((b) => String(b.text ?? ''));
+    if (texts.some((t) => t === '')) return 'messages: text content blocks must be non-empty';
+    if (texts.length > 0 && texts.every((t) => t.trim() === '')) return 'messages: text content blocks must contain non-whitespace text';
     for (const b of blocks) {
       if (b.type === 'tool_result' && !pendingToolUse.has(b.tool_use_id)) {
         return `messages.${i}.content: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${b.tool_use_id}`;
