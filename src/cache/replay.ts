@@ -24,8 +24,12 @@ export function replayChunks(response: ChatResponse, id: string, created: number
   return out;
 }
 
-/** Splits text into ~64-character pieces at spaces, so a replay looks like a stream, not one blob. */
+/**
+ * Splits text into ~64-character pieces at spaces, so a replay looks like a stream, not one blob. Counts code
+ * points (`u`), never UTF-16 units: a piece ending inside a surrogate pair would put a lone surrogate in the
+ * JSON, which non-JavaScript clients decode as U+FFFD or reject.
+ */
 function pieces(text: string): string[] {
   if (!text) return [];
-  return text.match(/[\s\S]{1,64}(?=\s|$)|[\s\S]{1,64}/g) ?? [text];
+  return text.match(/[\s\S]{1,64}(?=\s|$)|[\s\S]{1,64}/gu) ?? [text];
 }

@@ -7,7 +7,7 @@ import type { EffectiveCache } from '../config/policy.js';
 import type { ChatRequest, ChatResponse } from '../core/types.js';
 import type { Embedder } from '../embeddings/embedder.js';
 import type { StateStore } from '../state/state-store.js';
-import type { VectorStore } from '../vector/vector-store.js';
+import type { VectorHit, VectorStore } from '../vector/vector-store.js';
 import { cacheKey, type CacheKey } from './cache-key.js';
 
 export type CacheResult =
@@ -57,9 +57,17 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
         return { status: 'miss', key, shadow: { layer: 'exact', similarity: 1 } };
       }
       if (!policy.semantic || !key.queryText) return { status: 'miss', key };
-      const embedded = await embed(key.queryText);
-      if (!embedded) return { status: 'miss', key };
-      const [best] = await deps.vectors!.search(vectorNs(embedded.embedder, key), embedded.vector, { k: 1, minScore: shadow ? 0 : policy.similarityThreshold });
+      let embedded: Awaited<ReturnType<typeof embed>>;
+      let best: VectorHit | undefined;
+      try {
+        embedded = await embed(key.queryText);
+        if (!embedded) return { status: 'miss', key };
+        [best] = await deps.vectors!.search(vectorNs(embedded.embedder, key), embedded.vector, { k: 1, minScore: shadow ? 0 : policy.similarityThreshold });
+      } catch {
+        // The embedder is restarting or the vector store is down: no semantic answer, but still a miss whose
+        // answer the exact layer stores (a thrown lookup would be a bypass that stores nothing).
+        return { status: 'miss', key };
+      }
       if (best && best.score >= policy.similarityThreshold && !shadow) {
         const stored = await deps.store.cacheGet(ENTRY + String(best.payload.key));
         if (stored) return { status: 'hit', response: JSON.parse(stored), layer: 'semantic', similarity: best.score };
@@ -86,9 +94,12 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
   };
 }
 
-/** Never cached: truncated or filtered answers, and answers with tool calls unless the policy allows them. */
+/**
+ * Never cached: empty, truncated or filtered answers (and a streamed one that never said why it finished, whose
+ * finish reason is null), and answers with tool calls unless the policy allows them.
+ */
 function cacheable(response: ChatResponse, policy: EffectiveCache): boolean {
-  return response.choices.every(
+  return response.choices.length > 0 && response.choices.every(
     (c) => (c.finish_reason === 'stop' || (c.finish_reason === 'tool_calls' && policy.cacheToolCalls)) && (policy.cacheToolCalls || !c.message.tool_calls?.length),
   );
 }

@@ -48,7 +48,8 @@ export function createStreamAssembler(): StreamAssembler {
             index,
             message: { role: 'assistant', content: c.content, refusal: c.refusal, ...(c.tools.length ? { tool_calls: c.tools.filter(Boolean) } : {}) },
             logprobs: null,
-            finish_reason: c.finish ?? 'stop',
+            // Kept null when the stream never sent one (cut short): the cache refuses such an answer.
+            finish_reason: c.finish as Choice['finish_reason'],
           })),
         ...(usage ? { usage } : {}),
       } as ChatResponse;

@@ -25,7 +25,7 @@ export type { BreakerStateEntry } from './target-health.js';
  */
 export interface ResolvedModel {
   readonly name: string;
-  /** Every target the route may use, in config order (e.g. for a worst-case price). */
+  /** Every target the route may use, in config order, its `contextFallback` last (e.g. for a worst-case price). */
   readonly targets: readonly ResolvedTarget[];
   readonly retry: RetryPolicy;
   /** Where a context-length rejection is retried, if the route names one. */
@@ -134,7 +134,7 @@ export function createModelCatalog(config: GatewayConfig, deps: CatalogDeps = {}
     const decision: RoutingDecision = { route: plan.id, strategy: plan.strategy };
     return {
       name,
-      targets: plan.targets,
+      targets: withFallback(plan),
       retry: plan.retry,
       contextFallback: plan.contextFallback,
       health,
@@ -186,6 +186,22 @@ export function createModelCatalog(config: GatewayConfig, deps: CatalogDeps = {}
     },
   };
   return catalog;
+}
+
+/**
+ * A plan's targets plus its `contextFallback` (last), once per plan: the fallback may serve the request, so the
+ * budget hold (reserved at the dearest of `targets`) must cover its price too.
+ */
+const allTargets = new WeakMap<RoutePlan, readonly ResolvedTarget[]>();
+function withFallback(plan: RoutePlan): readonly ResolvedTarget[] {
+  const fb = plan.contextFallback;
+  if (!fb) return plan.targets;
+  let all = allTargets.get(plan);
+  if (!all) {
+    all = plan.targets.some((t) => t.provider === fb.provider && t.upstreamModel === fb.upstreamModel) ? plan.targets : [...plan.targets, fb];
+    allTargets.set(plan, all);
+  }
+  return all;
 }
 
 /** The caller's counter, or one counting `opts.request` once; undefined without either. Counted only when asked. */

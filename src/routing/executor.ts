@@ -127,6 +127,7 @@ export function createExecutor(adapters: ReadonlyMap<string, ProviderAdapter>, o
             throw err;
           }
           health.failure(target, permit);
+          if (pe.errorClass === 'timeout') health.timedOut(target, performance.now() - started, req.stream);
           if (pe.retryAfterMs !== undefined) health.coolDown(target, pe.retryAfterMs);
           // A target that asks for a longer pause than we may wait is not retried within this request.
           if (pe.retryAfterMs === undefined || pe.retryAfterMs <= policy.maxRetryAfterMs) {

@@ -33,6 +33,12 @@ export interface TargetHealth {
    */
   success(t: TargetId, permit: BreakerPermit, ttftMs?: number, stream?: boolean): void;
   failure(t: TargetId, permit: BreakerPermit): void;
+  /**
+   * The target timed out after `waitedMs` without a first token: a lower bound of its time to first token, fed
+   * to the average like a sample (without it, a target that starts hanging keeps the fast average it had and
+   * the latency strategy keeps trying it first). Says nothing to the breaker (`failure` does that).
+   */
+  timedOut(t: TargetId, waitedMs: number, stream: boolean): void;
   release(t: TargetId, permit: BreakerPermit): void;
   state(t: TargetId): BreakerState;
   /** ms until an open breaker of `t` half-opens; 0 when it is not open. */
@@ -84,6 +90,11 @@ export function createTargetHealth(routing: RoutingConfig, now: () => number = D
       else e.ttftComplete = ewma(e.ttftComplete, ttftMs);
     },
     failure: (t, permit) => entry(t).breaker.failure(permit),
+    timedOut(t, waitedMs, stream) {
+      const e = entry(t);
+      if (stream) e.ttftStream = ewma(e.ttftStream, waitedMs);
+      else e.ttftComplete = ewma(e.ttftComplete, waitedMs);
+    },
     release: (t, permit) => entry(t).breaker.release(permit),
     state: (t) => entry(t).breaker.state(),
     msUntilHalfOpen: (t) => entry(t).breaker.msUntilHalfOpen(),
