@@ -48,6 +48,8 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
       if (/\bno-store\b/.test(cc)) return { status: 'bypass', reason: 'no-store', write: false };
       const temperature = typeof req.body.temperature === 'number' ? req.body.temperature : 1;
       if (temperature > policy.maxTemperature) return { status: 'bypass', reason: 'temperature', write: false };
+      // Log probabilities describe one sampling, and the stream replay of a stored answer has none to give.
+      if (req.body.logprobs === true) return { status: 'bypass', reason: 'logprobs', write: false };
       if (/\bno-cache\b/.test(cc)) return { status: 'bypass', reason: 'no-cache', key, write: true };
 
       const shadow = policy.mode === 'shadow';

@@ -63,6 +63,17 @@ describe('semantic layer failures', () => {
   });
 });
 
+describe('requests for log probabilities', () => {
+  it('bypass the cache: a stored answer, replayed as a stream, could not give them back', async () => {
+    const c = createResponseCache({ store: memoryStore(), embedder: () => null });
+    const req = request({ messages: [{ role: 'user', content: 'Say hello' }], temperature: 0, logprobs: true, top_logprobs: 2 });
+    const first = await c.lookup(req, policy, 'team:a', 'm', {});
+    expect(first).toMatchObject({ status: 'bypass', reason: 'logprobs', write: false });
+    await c.write(first, answer('Hello.'), policy);
+    expect((await c.lookup(req, policy, 'team:a', 'm', {})).status).toBe('bypass');
+  });
+});
+
 describe('what is never stored', () => {
   const cache = () => createResponseCache({ store: memoryStore(), embedder: () => null });
   const req = request({ messages: [{ role: 'user', content: 'Say hello' }], temperature: 0 });
