@@ -201,7 +201,10 @@ function countCompletion(response: ChatResponse): number {
  * anyway. Without it the request would settle at zero.
  */
 function billAbandoned(ctx: RequestContext, req: ChatRequest, err: unknown) {
-  if (!ctx.attempts.some((a) => a.errorClass === 'aborted')) return;
+  const left = [...ctx.attempts].reverse().find((a) => a.errorClass === 'aborted');
+  if (!left) return;
+  // Priced (and logged) as the target that had the prompt; left unset, settling would price the route's dearest.
+  ctx.target ??= ctx.model!.targets.find((t) => t.provider === left.provider && t.upstreamModel === left.model);
   const reported = err instanceof ProviderError ? err.usageSoFar : undefined;
   ctx.usage = resolveUsage({ reportedPrompt: reported, estimatedPromptTokens: estimatePromptTokens(ctx, req), countedCompletionTokens: 0 });
 }

@@ -222,6 +222,28 @@ describe('a client that leaves before the answer starts', () => {
   });
 });
 
+describe('a client that leaves a multi-target route before the answer starts', () => {
+  it("is billed the prompt at the price of the target it was waiting on, not the route's dearest", async () => {
+    const { gw, upstream } = await start({
+      models: { dear: { provider: 'openai', upstream: 'gpt-dear', price: { input: '1000', output: '1000' }, contextWindow: 128000 } },
+      routes: { pair: { targets: ['gpt-4o-mini', 'dear'] } },
+    });
+    await gw.client().chat.completions.create(ask('warm-up')); // loads the tokenizer
+    const before = await ledger(gw);
+    upstream.enqueue({ firstByteDelayMs: 5000 });
+    const ctl = new AbortController();
+    setTimeout(() => ctl.abort(), 400);
+    await expect(gw.client({ maxRetries: 0 }).chat.completions.create({ ...ask('a prompt of some length'), model: 'pair' }, { signal: ctl.signal })).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 300));
+    const after = await ledger(gw);
+    const prompt = after.prompt - before.prompt;
+    expect(prompt).toBeGreaterThan(0);
+    // gpt-4o-mini costs $0.15 per 1M input tokens: well under a micro-dollar per token; 'dear' would be $1000.
+    expect(after.cost - before.cost).toBeLessThan(prompt);
+    expect(gw.logs.filter((l) => l.msg === 'chat completion').at(-1)).toMatchObject({ status: 499, provider: 'openai' });
+  });
+});
+
 describe('soft threshold', () => {
   it('logs and calls the webhook once per period when spend crosses it', async () => {
     const calls: any[] = [];
