@@ -38,8 +38,9 @@ export interface OpenedStream {
  * Runs a request against a resolved model's targets until one succeeds. Streams count as succeeded once their
  * first chunk with content arrived (content-free leading chunks are held back, so nothing has reached the
  * client before). Each attempt translates from the original neutral request. Failover and retry on
- * connection errors, timeouts, 429, 5xx and overloaded; a context-length rejection goes to the route's
- * `contextFallback`; other client errors are thrown at once. Rejects with the last ProviderError when all
+ * connection errors, timeouts, 429, 5xx and overloaded, and (without retrying that target) on 401/403/404 (the
+ * target's key, account or model); a context-length rejection goes to the route's `contextFallback`; other client
+ * errors are thrown at once. Rejects with the last ProviderError when all
  * attempts fail, or ProviderError('overloaded') with `retryAfterMs` when every target's breaker is open.
  * Appends one AttemptRecord per attempt to `attempts`. Stateless itself; lives as long as the adapters.
  */
@@ -115,7 +116,10 @@ export function createExecutor(adapters: ReadonlyMap<string, ProviderAdapter>, o
             health.release(target, permit);
             throw err;
           }
-          if (!pe.retryable) {
+          // 401/403/404: the target's own provider key, account or upstream model is at fault, not the request.
+          // Another target may serve it; this one would fail the same way again, so it is not retried.
+          const targetFault = pe.errorClass === 'auth' || pe.errorClass === 'not_found';
+          if (!pe.retryable && !targetFault) {
             health.success(target, permit); // it answered: the request was at fault, not the target
             const fallback = model.contextFallback;
             if (pe.errorClass === 'context_length' && fallback && !usedFallback && !sameTarget(fallback, target)) {
@@ -127,6 +131,7 @@ export function createExecutor(adapters: ReadonlyMap<string, ProviderAdapter>, o
             throw err;
           }
           health.failure(target, permit);
+          if (targetFault) continue;
           if (pe.errorClass === 'timeout') health.timedOut(target, performance.now() - started, req.stream);
           if (pe.retryAfterMs !== undefined) health.coolDown(target, pe.retryAfterMs);
           // A target that asks for a longer pause than we may wait is not retried within this request.

@@ -125,6 +125,24 @@ describe.each([
     expect(paths()).toEqual(['openai']);
   });
 
+  it("401/403/404 (the gateway's provider key or its upstream model, not the request) → next target, not retried", async () => {
+    for (const [status, type] of [[401, 'invalid_api_key'], [403, 'permission_denied'], [404, 'model_not_found']] as const) {
+      upstream.reset();
+      upstream.enqueue({ status, json: { error: { message: 'Incorrect API key provided: sk-test…', type: 'invalid_request_error', param: null, code: type } } });
+      const r = await call('chain');
+      expect(served(r.headers)).toEqual({ provider: 'anthropic', attempts: 2 });
+      expect(paths()).toEqual(['openai', 'anthropic']);
+    }
+  });
+
+  it("401 on every target: 502 upstream_auth_failed, each tried once", async () => {
+    upstream.enqueue({ status: 401 }, { status: 401 });
+    const err = await call('chain').catch((e) => e);
+    expect(err.status).toBe(502);
+    expect(err.error?.code ?? err.code).toBe('upstream_auth_failed');
+    expect(paths()).toEqual(['openai', 'anthropic']);
+  });
+
   it('context-length rejection → the configured larger-context target', async () => {
     upstream.enqueue({ status: 400, json: { error: { message: "This model's maximum context length is 128000 tokens.", type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' } } });
     const r = await call('long-context');
