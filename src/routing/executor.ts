@@ -130,8 +130,13 @@ export function createExecutor(adapters: ReadonlyMap<string, ProviderAdapter>, o
             }
             throw err;
           }
+          if (targetFault) {
+            // Not a breaker failure: an open breaker would answer 503 "temporarily unavailable" and hide the
+            // cause (a bad key) that every request on a single-target route should report.
+            health.release(target, permit);
+            continue;
+          }
           health.failure(target, permit);
-          if (targetFault) continue;
           if (pe.errorClass === 'timeout') health.timedOut(target, performance.now() - started, req.stream);
           if (pe.retryAfterMs !== undefined) health.coolDown(target, pe.retryAfterMs);
           // A target that asks for a longer pause than we may wait is not retried within this request.
