@@ -40,7 +40,7 @@ const DRAIN_LIMIT_BYTES = 64 * 1024;
 const DRAIN_TIMEOUT_MS = 1000;
 
 export function createTransport(config: ProviderConfig): Transport {
-  const base = new URL(config.baseUrl.endsWith('/') ? config.baseUrl : `${config.baseUrl}/`);
+  const base = new URL(config.baseUrl);
   const { connectMs, firstByteMs, idleMs, totalMs } = config.timeouts;
   const pool = new Pool(base.origin, {
     connections: config.maxConnections,
@@ -50,7 +50,9 @@ export function createTransport(config: ProviderConfig): Transport {
     keepAliveTimeout: 30_000,
     pipelining: 1,
   });
-  const basePath = base.pathname;
+  const basePath = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
+  // Azure-style base URLs carry the API version as a query (`…/deployments/x?api-version=…`): every request keeps it.
+  const query = base.search;
 
   return {
     async post(path, body, headers, signal) {
@@ -71,7 +73,7 @@ export function createTransport(config: ProviderConfig): Transport {
       try {
         const res = await pool.request({
           method: 'POST',
-          path: basePath + path,
+          path: basePath + path + query,
           body,
           headers: { 'content-type': 'application/json', accept: 'application/json', ...config.headers, ...headers },
           signal: ctl,
