@@ -1,6 +1,7 @@
 import type { ChatResponse } from '../../src/core/types.js';
 import type { CompletionResult } from '../types.js';
-import { fromAnthropicUsage, toOpenAIUsage } from './usage.js';
+import { fromAnthropicUsage } from './usage.js';
+import { usageToOpenAI } from '../../src/tokens/usage-extract.js';
 import type { AnthropicMessage, AnthropicStopReason } from './wire.js';
 import { parseUpstreamJson } from '../upstream-json.js';
 
@@ -59,7 +60,7 @@ export function fromAnthropicResponse(provider: string, text: string): Completio
         finish_reason: toFinishReason(msg.stop_reason),
       },
     ],
-    usage: toOpenAIUsage(usage),
+    usage: usageToOpenAI(usage),
   };
   return { response, usage };
 }

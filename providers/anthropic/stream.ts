@@ -5,7 +5,8 @@ import { ProviderError, type ChunkStream } from '../types.js';
 import type { ChatChunk, Usage } from '../../src/core/types.js';
 import { anthropicStreamError } from './errors.js';
 import { ANTHROPIC_FINGERPRINT, toFinishReason } from './response.js';
-import { fromAnthropicUsage, mergeDeltaUsage, toOpenAIUsage, type AnthropicUsageLike } from './usage.js';
+import { fromAnthropicUsage, mergeDeltaUsage, type AnthropicUsageLike } from './usage.js';
+import { usageToOpenAI } from '../../src/tokens/usage-extract.js';
 import type { AnthropicErrorBody, AnthropicStreamEvent } from './wire.js';
 import { parseUpstreamJson } from '../upstream-json.js';
 
@@ -93,7 +94,7 @@ export function createAnthropicChunkDecoder(provider: string): AnthropicChunkDec
         case 'message_stop': {
           finished = true;
           const final = fromAnthropicUsage(usage ?? {});
-          return [{ ...chunk({}), choices: [], usage: toOpenAIUsage(final) }];
+          return [{ ...chunk({}), choices: [], usage: usageToOpenAI(final) }];
         }
         case 'error':
           throw anthropicStreamError(provider, event as AnthropicErrorBody);

@@ -24,13 +24,3 @@ export function mergeDeltaUsage(start: AnthropicUsageLike, delta: Partial<Anthro
     cache_read_input_tokens: delta.cache_read_input_tokens ?? start.cache_read_input_tokens,
   };
 }
-
-/** Neutral usage → the OpenAI `usage` object clients see. */
-export function toOpenAIUsage(u: Usage) {
-  return {
-    prompt_tokens: u.promptTokens,
-    completion_tokens: u.completionTokens,
-    total_tokens: u.promptTokens + u.completionTokens,
-    prompt_tokens_details: { cached_tokens: u.cachedTokens },
-  };
-}

@@ -4,12 +4,12 @@
  */
 import { isGatewayError } from '../core/errors.js';
 import { normaliseChatRequest } from '../core/normalise.js';
-import type { ChatRequest, ChatResponse } from '../core/types.js';
+import type { ChatChunk, ChatRequest, ChatResponse, Usage } from '../core/types.js';
 import { toGatewayError } from '../routing/provider-errors.js';
 import type { OpenedStream } from '../routing/executor.js';
 import { ProviderError } from '../../providers/types.js';
-import { createCompletionCounter } from '../tokens/completion-counter.js';
-import { resolveUsage } from '../tokens/usage-extract.js';
+import { createCompletionCounter, type CompletionCounter } from '../tokens/completion-counter.js';
+import { resolveUsage, usageToOpenAI } from '../tokens/usage-extract.js';
 import type { Runtime } from '../runtime.js';
 import { admit, estimatePromptTokens, type Admission } from './admission.js';
 import type { RequestContext } from './context.js';
@@ -129,6 +129,8 @@ async function relayStream({ rt, ctx, req, sink, admission, plan, cache }: Answe
   const assembler = cache ? createStreamAssembler() : undefined;
   let next = opened.first;
   let completed = false;
+  let usageSent = false;
+  let last: ChatChunk | undefined;
   try {
     while (!next.done) {
       const chunk = next.value;
@@ -149,13 +151,20 @@ async function relayStream({ rt, ctx, req, sink, admission, plan, cache }: Answe
       assembler?.add(chunk);
       transformer?.apply(chunk);
       const usageOnly = chunk.choices.length === 0 && chunk.usage;
-      if (!usageOnly || req.includeUsage) await sink.writeEvent(JSON.stringify(chunk));
+      if (!usageOnly || req.includeUsage) {
+        await sink.writeEvent(JSON.stringify(chunk));
+        if (chunk.usage) usageSent = true;
+      }
+      last = chunk;
       if (sink.closed) break;
       next = await opened.iterator.next();
     }
     completed = next.done === true;
     if (sink.closed) markClientAbort(ctx);
     else {
+      // A client that asked for usage always gets its chunk, also from a compatible server that ignores
+      // `stream_options` (then with the gateway's own count).
+      if (req.includeUsage && !usageSent && last) await sink.writeEvent(JSON.stringify(usageChunk(last, streamUsage(ctx, req, opened, counter, true))));
       sink.endStream();
       const whole = completed ? assembler?.result() : undefined;
       if (whole) writeCache(rt, ctx, cache, whole);
@@ -170,15 +179,24 @@ async function relayStream({ rt, ctx, req, sink, admission, plan, cache }: Answe
     }
   } finally {
     if (!completed) await opened.iterator.return?.().catch(() => undefined);
-    const reported = opened.stream.usage();
-    // A stream that did not finish has at most the provider's prompt figures; its output is what we counted.
-    ctx.usage = resolveUsage({
-      reported: completed ? reported : undefined,
-      reportedPrompt: completed ? undefined : reported,
-      estimatedPromptTokens: completed && reported ? 0 : estimatePromptTokens(ctx, req),
-      countedCompletionTokens: counter.tokens(),
-    });
+    ctx.usage = streamUsage(ctx, req, opened, counter, completed);
   }
+}
+
+/** A stream's usage: as reported when it finished; else the provider's prompt figures, if any, and what we counted. */
+function streamUsage(ctx: RequestContext, req: ChatRequest, opened: OpenedStream, counter: CompletionCounter, completed: boolean) {
+  const reported = opened.stream.usage();
+  return resolveUsage({
+    reported: completed ? reported : undefined,
+    reportedPrompt: completed ? undefined : reported,
+    estimatedPromptTokens: completed && reported ? 0 : estimatePromptTokens(ctx, req),
+    countedCompletionTokens: counter.tokens(),
+  });
+}
+
+/** The usage-only chunk OpenAI sends last when `stream_options.include_usage` is set. */
+function usageChunk(last: ChatChunk, usage: Usage): ChatChunk {
+  return { id: last.id, object: 'chat.completion.chunk', created: last.created, model: last.model, choices: [], usage: usageToOpenAI(usage) } as ChatChunk;
 }
 
 function countCompletion(response: ChatResponse): number {

@@ -93,3 +93,13 @@ export function resolveUsage(e: UsageEvidence): Usage {
   };
   return { ...prompt, completionTokens: e.countedCompletionTokens, estimated: true };
 }
+
+/** Neutral usage → the OpenAI `usage` object clients see (`prompt_tokens` includes cached tokens). */
+export function usageToOpenAI(u: Usage) {
+  return {
+    prompt_tokens: u.promptTokens,
+    completion_tokens: u.completionTokens,
+    total_tokens: u.promptTokens + u.completionTokens,
+    prompt_tokens_details: { cached_tokens: u.cachedTokens },
+  };
+}

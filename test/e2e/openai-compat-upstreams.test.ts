@@ -106,3 +106,21 @@ describe('stream events that are not chunks', () => {
     expect(got.at(-1)).toMatchObject({ choices: [], usage });
   });
 });
+
+describe('a server that ignores stream_options', () => {
+  it("a client that asked for usage still gets the usage chunk last, with the gateway's own count", async () => {
+    env.upstream.enqueue({ sse: `${chunk({ role: 'assistant', content: 'Hello there, friend.' })}${chunk({}, 'stop')}data: [DONE]\n\n` });
+    const stream = await env.gw.client().chat.completions.create({ ...chat, stream: true, stream_options: { include_usage: true } });
+    const got: OpenAI.Chat.ChatCompletionChunk[] = [];
+    for await (const c of stream) {
+      validateChunk(c);
+      got.push(c);
+    }
+    const last = got.at(-1)!;
+    expect(last.choices).toEqual([]);
+    expect(last.usage).toMatchObject({ completion_tokens: 5 });
+    expect(last.usage!.prompt_tokens).toBeGreaterThan(0);
+    expect(last.usage!.total_tokens).toBe(last.usage!.prompt_tokens + last.usage!.completion_tokens);
+    expect(got.filter((c) => c.usage)).toHaveLength(1);
+  });
+});
