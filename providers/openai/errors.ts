@@ -46,6 +46,8 @@ function classify(status: number, code: string, message: string, type?: string):
   if (status === 401 || status === 403) return 'auth';
   if (status === 404) return 'not_found';
   if (status === 408) return 'timeout';
+  // The gateway's own provider account is out of quota or credit: like a bad key, no retry or wait helps.
+  if (status === 429 && (code === 'insufficient_quota' || type === 'insufficient_quota')) return 'auth';
   if (status === 429) return 'rate_limited';
   if (status === 529 || code === 'overloaded' || type === 'overloaded_error') return 'overloaded';
   if (status >= 500 || type === 'server_error') return 'server';

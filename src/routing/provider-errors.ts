@@ -14,7 +14,8 @@ export function toGatewayError(err: unknown): GatewayError {
     case 'not_found':
       return new GatewayError('model_not_found', err.message, { param: 'model' });
     case 'auth':
-      return new GatewayError('upstream_auth_failed', err.message);
+      // Retrying cannot fix the gateway's provider key or account: tell the SDKs not to (they retry 5xx).
+      return new GatewayError('upstream_auth_failed', err.message, { headers: { 'x-should-retry': 'false' } });
     case 'rate_limited':
       return new GatewayError('rate_limit_exceeded', err.message, { headers: retryAfter });
     case 'overloaded':

@@ -121,6 +121,13 @@ describe('upstream failures', () => {
     await expectEnvelope(await post(JSON.stringify(chat)), 400, 'context_length_exceeded');
   });
 
+  it("the gateway's provider account out of quota (OpenAI 429 insufficient_quota) is 502 upstream_auth_failed, not a rate limit to retry", async () => {
+    upstream.enqueue({ status: 429, json: { error: { message: 'You exceeded your current quota, please check your plan and billing details.', type: 'insufficient_quota', param: null, code: 'insufficient_quota' } } });
+    const res = await post(JSON.stringify(chat));
+    expect(res.headers.get('x-should-retry')).toBe('false'); // the SDKs would retry a 502 twice, in vain
+    await expectEnvelope(res, 502, 'upstream_auth_failed');
+  });
+
   it('429 from upstream keeps retry-after for the client', async () => {
     upstream.enqueue({ status: 429, headers: { 'retry-after': '7' } });
     const res = await post(JSON.stringify(chat));
