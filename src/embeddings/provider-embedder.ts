@@ -23,7 +23,10 @@ interface EmbeddingsResponse {
 }
 
 export async function createProviderEmbedder(opts: ProviderEmbedderOptions): Promise<Embedder> {
-  const url = `${opts.baseUrl.replace(/\/+$/, '')}/embeddings`;
+  // `<base path>/embeddings`, keeping a query the base URL carries (Azure-style `?api-version=…`), as the chat
+  // transport does.
+  const base = new URL(opts.baseUrl);
+  const url = `${base.origin}${base.pathname.replace(/\/+$/, '')}/embeddings${base.search}`;
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const batchSize = Math.max(1, opts.batchSize ?? 256);
   let closed = false;

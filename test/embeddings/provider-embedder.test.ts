@@ -15,7 +15,8 @@ beforeAll(async () => {
     req.on('end', () => {
       const body = JSON.parse(raw) as { model: string; input: string[] };
       seen.push({ auth: req.headers.authorization, body });
-      if (req.url !== '/v1/embeddings' || body.model === 'broken') {
+      const path = req.url!.replace('?api-version=2024-10-21', ''); // an Azure-style base URL's query
+      if (path !== '/v1/embeddings' || body.model === 'broken') {
         res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"message":"boom"}}');
         return;
       }
@@ -41,6 +42,12 @@ describe('provider embedder', () => {
     expect(seen.at(-1)).toMatchObject({ auth: 'Bearer sk-test', body: { model: 'text-embedding-3-small', input: ['', 'abcd'] } });
     await e.close();
     await expect(e.embed(['x'])).rejects.toThrow(/closed/);
+  });
+
+  it('keeps a query in the base URL (Azure-style api-version) on every call', async () => {
+    const e = await createProviderEmbedder({ baseUrl: `${baseUrl}/?api-version=2024-10-21`, apiKey: 'k', model: 'm' });
+    expect(e.dimension).toBe(3);
+    await e.close();
   });
 
   it('rejects vectors of another width than the configured dimension', async () => {
