@@ -136,7 +136,7 @@ export const configSchema = z
         dashboard: z.object({ enabled: z.boolean().default(true) }).strict().default(() => ({ enabled: true })),
       })
       .strict()
-      .default(() => ({}) as never),
+      .prefault({}),
     state: z
       .object({
         kind: z.enum(['sqlite', 'redis']).default('sqlite'),
@@ -152,7 +152,7 @@ export const configSchema = z
         ledgerFlushMs: z.number().int().nonnegative().default(1000),
       })
       .strict()
-      .default(() => ({}) as never),
+      .prefault({}),
     providers: z.record(z.string(), provider),
     models: z.record(z.string(), model).default({}),
     /** Public model names → targets + strategy (see docs/routing.md); shadow `models` entries of the same name. */
@@ -170,6 +170,12 @@ export const configSchema = z
             modelDir: z.string().default('./models'),
             allowRemote: z.boolean().default(false),
             quantized: z.boolean().default(true),
+            /** Embedder tuning (docs/semantic.md); unset keeps the embedder's defaults. */
+            batchSize: z.number().int().positive().optional(),
+            threads: z.number().int().positive().optional(),
+            cacheDir: z.string().optional(),
+            loadTimeoutMs: z.number().int().positive().optional(),
+            restartDelayMs: z.number().int().positive().optional(),
           })
           .strict(),
         z.object({ kind: z.literal('provider'), provider: z.string(), model: z.string(), dimension: z.number().int().positive().optional() }).strict(),
@@ -185,7 +191,7 @@ export const configSchema = z
         collection: z.string().default('gateway_cache'),
       })
       .strict()
-      .default(() => ({}) as never),
+      .prefault({}),
     /** Gateway-wide guard policy; teams override it in `policy.guards`. */
     guards: guardPolicySchema.default({}),
     /** Gateway-wide cache policy; teams override it in `policy.cache`. */

@@ -58,7 +58,7 @@ export async function createEmbedderOrNull(
       config.kind === 'local'
         ? `put the model files under ${config.modelDir ?? '<modelDir>'}/${config.model ?? DEFAULT_LOCAL_MODEL}` +
           (config.allowRemote ? ' (the model hub was not reachable either)' : ' or allow downloading from the model hub (allowRemote)')
-        : `check embeddings.baseUrl (${config.baseUrl}), apiKey and model`;
+        : `check the embeddings provider's baseUrl (${config.baseUrl}), its apiKey and embeddings.model`;
     logger.warn(
       { embedder: config.kind, model: config.model ?? DEFAULT_LOCAL_MODEL, reason },
       `semantic features disabled: no embedding model reachable (${hint})`,

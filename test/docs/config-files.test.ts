@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfigFile, parseConfig } from '../../src/config/load.js';
+import { CACHE_DEFAULTS } from '../../src/config/policy.js';
 import { fromRoot } from '../../src/paths.js';
 
 describe('shipped config files', () => {
@@ -14,6 +15,31 @@ describe('shipped config files', () => {
     const cfg = loadConfigFile(fromRoot('config', 'gateway.yaml'), { PORT: '9999', OPENAI_API_KEY: 'sk-x', OPENAI_BASE_URL: 'http://localhost:1/v1' });
     expect(cfg.server.port).toBe(9999);
     expect(cfg.providers.openai).toMatchObject({ apiKey: 'sk-x', baseUrl: 'http://localhost:1/v1' });
+  });
+
+  it('the smallest config (a provider and a model) gets every section\'s defaults', () => {
+    const cfg = parseConfig('providers:\n  o: { kind: openai, baseUrl: "http://x/v1" }\nmodels:\n  m: { provider: o, upstream: m, price: { input: 1, output: 1 }, contextWindow: 1000 }\n', 'min.yaml', {});
+    expect(cfg.server).toMatchObject({ host: '0.0.0.0', port: 8080, adminToken: '', logLevel: 'info', admin: { enabled: true } });
+    expect(cfg.state).toMatchObject({ kind: 'sqlite', dataDir: './data', failMode: 'closed', ledgerFlushMs: 1000 });
+    expect(cfg.vectorStore).toMatchObject({ kind: 'embedded', maxEntries: 100_000 });
+  });
+
+  it('config/example.yaml shows the schema defaults, except where a comment says otherwise', () => {
+    const ex = loadConfigFile(fromRoot('config', 'example.yaml'), {});
+    const provider = (kind: string) => `{ kind: ${kind}, baseUrl: "http://x" }`;
+    const min = parseConfig(`providers:\n  openai: ${provider('openai')}\n  anthropic: ${provider('anthropic')}\nembeddings: { kind: local }\n`, 'min.yaml', {});
+    expect(ex.server).toEqual(min.server);
+    expect(ex.state).toEqual(min.state);
+    expect(ex.vectorStore).toEqual(min.vectorStore);
+    expect(ex.routing).toEqual(min.routing);
+    expect({ ...ex.embeddings, allowRemote: false, modelDir: './models' }).toEqual(min.embeddings); // allowRemote: true is marked
+    for (const name of ['openai', 'anthropic']) expect({ ...ex.providers[name], baseUrl: 'http://x' }).toEqual(min.providers[name]);
+    expect({ ...CACHE_DEFAULTS, ...ex.cache }).toEqual(CACHE_DEFAULTS);
+  });
+
+  it('takes the local embedder settings docs/semantic.md lists', () => {
+    const text = `providers:\n  o: { kind: openai, baseUrl: "http://x/v1" }\nembeddings:\n  kind: local\n  batchSize: 16\n  threads: 2\n  cacheDir: /tmp/hf\n  loadTimeoutMs: 30000\n  restartDelayMs: 1000\n`;
+    expect(parseConfig(text, 'x.yaml', {}).embeddings).toMatchObject({ kind: 'local', batchSize: 16, threads: 2, cacheDir: '/tmp/hf', loadTimeoutMs: 30000, restartDelayMs: 1000 });
   });
 
   it('names the bad path and the reason', () => {

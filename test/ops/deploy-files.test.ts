@@ -38,7 +38,8 @@ describe('deployment files', () => {
       expect(g.build).toBe('.');
       expect(g.volumes).toContain('./deploy/gateway.compose.yaml:/etc/ai-gateway/gateway.yaml:ro');
       expect(g.environment.GATEWAY_CONFIG).toBe('/etc/ai-gateway/gateway.yaml');
-      for (const v of ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GATEWAY_API_KEY', 'GATEWAY_ADMIN_TOKEN']) expect(g.environment[v]).toMatch(new RegExp(`^\\$\\{${v}`));
+      // Every variable deploy/gateway.compose.yaml and docs/operations.md name must reach the container.
+      for (const v of ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GATEWAY_API_KEY', 'GATEWAY_ADMIN_TOKEN', 'LOG_LEVEL', 'OPENAI_BASE_URL', 'ANTHROPIC_BASE_URL', 'GATEWAY_EMBEDDINGS']) expect(g.environment[v]).toMatch(new RegExp(`^\\$\\{${v}`));
       expect(g.healthcheck.test.join(' ')).toContain('/readyz');
       expect(g.depends_on.redis.condition).toBe('service_healthy');
       expect(g.depends_on.qdrant.condition).toBe('service_healthy');
