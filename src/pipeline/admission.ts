@@ -1,9 +1,9 @@
 /**
  * Stage 3: rate limits and budget reservation, before any provider is called.
  *
- * The worst case (estimated prompt + max output tokens, at the model's price) is reserved atomically across the
- * team's and the key's budgets; streams extend the hold when output outgrows it; `settle` returns the unused
- * part exactly once (idempotent by request id), on success, error and client abort alike.
+ * The worst case (estimated prompt + max output tokens, at the dearest target's price) is reserved atomically
+ * across the team's and the key's budgets; streams extend the hold when output outgrows it; `settle` returns the
+ * unused part exactly once (idempotent by request id), on success, error and client abort alike.
  */
 import type { ChatRequest, Usage } from '../core/types.js';
 import { GatewayError } from '../core/errors.js';
@@ -29,15 +29,35 @@ export interface Admission {
 /** Output tokens added per extension while a stream outgrows its hold. */
 const EXTENSION_TOKENS = 1024;
 
-/** The worst case is reserved at the dearest target the route may fail over to. */
-function priciestTarget(targets: readonly ResolvedTarget[]): ResolvedTarget {
-  let best = targets[0];
+/**
+ * The worst case over every target the route may fail over to: each target's own output cap and price, the
+ * dearest total wins. Which target is dearest depends on the request (a short prompt with a long answer is
+ * dearest where output is dear), so it is computed per request, not by comparing prices. `price` is the highest
+ * output price, for the cost of stream extensions.
+ */
+function worstCase(targets: readonly ResolvedTarget[], req: ChatRequest, prompt: () => number, defaultMaxOutput: number) {
+  let outputTokens = 0;
+  let cost = 0;
+  let price: ParsedPrice | undefined;
+  let unpriced = false;
   for (const t of targets) {
+    // Without the client's own cap: a stream is metered as it goes, so it starts with the default hold and extends
+    // it; a non-streamed answer arrives whole, so it holds the model's maximum output. Only a model entry without
+    // `maxOutputTokens` leaves it the default, which a long answer can exceed.
+    const modelMax = t.info?.maxOutputTokens;
+    const cap = req.maxOutputTokens ?? (!req.stream && modelMax !== undefined ? modelMax : Math.min(modelMax ?? Infinity, defaultMaxOutput));
+    const output = cap * req.n;
+    if (output > outputTokens) outputTokens = output;
     const p = priceOf(t);
-    const b = priceOf(best);
-    if (p && (!b || p.outputMicrosPerMTok + p.inputMicrosPerMTok > b.outputMicrosPerMTok + b.inputMicrosPerMTok)) best = t;
+    if (!p) {
+      unpriced = true;
+      continue;
+    }
+    const c = worstCaseCostMicros(prompt(), output, p);
+    if (c > cost) cost = c;
+    if (!price || p.outputMicrosPerMTok > price.outputMicrosPerMTok) price = p;
   }
-  return best;
+  return { outputTokens, cost, price, unpriced };
 }
 
 const prices = new WeakMap<object, ParsedPrice>();
@@ -70,16 +90,9 @@ export function estimatePromptTokens(ctx: RequestContext, req: ChatRequest): num
 
 export async function admit(rt: Runtime, ctx: RequestContext, req: ChatRequest, sink: ResponseSink): Promise<Admission> {
   const { key, team } = ctx.principal!;
-  const target = priciestTarget(ctx.model!.targets);
+  const targets = ctx.model!.targets;
   // Counted only when a limit needs it: tiktoken is the costliest step of a request without budgets.
   const prompt = () => estimatePromptTokens(ctx, req);
-  // Without the client's own cap: a stream is metered as it goes, so it starts with the default hold and extends
-  // it; a non-streamed answer arrives whole, so it holds the model's maximum output. Only a model entry without
-  // `maxOutputTokens` leaves it the default, which a long answer can exceed.
-  const modelMax = target.info?.maxOutputTokens;
-  const outputCap =
-    req.maxOutputTokens ?? (!req.stream && modelMax !== undefined ? modelMax : Math.min(modelMax ?? Infinity, rt.config.server.defaultMaxOutputTokens));
-  const heldOutput = outputCap * req.n;
 
   try {
     await checkRateLimits(rt, ctx, req, prompt, sink);
@@ -91,19 +104,32 @@ export async function admit(rt: Runtime, ctx: RequestContext, req: ChatRequest, 
   const scopes: ScopeBudgets[] = [];
   if (team.budgets.length) scopes.push({ scope: `team:${team.id}`, budgets: team.budgets });
   if (key.budgets.length) scopes.push({ scope: `key:${key.id}`, budgets: key.budgets });
-  const price = priceOf(target);
-  const settleOnly = (usage: Usage) => settleUsage(rt, ctx, usage, price, false);
-  if (scopes.length === 0) return { heldOutputTokens: Infinity, extendOrThrow: async () => undefined, settle: once(settleOnly) };
+  if (scopes.length === 0) {
+    return { heldOutputTokens: Infinity, extendOrThrow: async () => undefined, settle: once((u) => settleUsage(rt, ctx, u, priceOf(targets[0]!), false)) };
+  }
 
-  const leaseMs = rt.adapters.get(target.provider)!.config.timeouts.totalMs + 60_000;
-  let held = heldOutput;
+  const worst = worstCase(targets, req, prompt, rt.config.server.defaultMaxOutputTokens);
+  if (worst.unpriced && scopes.some((s) => s.budgets.some((b) => b.usdMicros !== undefined))) {
+    // Its cost would be 0: a USD budget would not hold (a pass-through name the model table does not list).
+    throw new GatewayError(
+      'model_not_allowed',
+      `The model '${req.model}' has no price in the gateway's model table, so your USD budget cannot be enforced for it. Ask the platform team to add its price.`,
+      { param: 'model' },
+    );
+  }
+  const price = worst.price;
+  // Long enough for the slowest target's attempt; a longer request (failover, a long stream) renews it.
+  let leaseMs = 0;
+  for (const t of targets) leaseMs = Math.max(leaseMs, rt.adapters.get(t.provider)?.config.timeouts.totalMs ?? 0);
+  leaseMs += 60_000;
+  let held = worst.outputTokens;
   try {
     const result = await rt.store.reserve({
       requestId: ctx.accountingId,
       teamId: team.id,
       scopes,
-      costMicros: price ? worstCaseCostMicros(prompt(), heldOutput, price) : 0,
-      tokens: prompt() + heldOutput,
+      costMicros: worst.cost,
+      tokens: prompt() + held,
       leaseMs,
     });
     if (!result.ok) throw budgetExceeded(result);
@@ -120,6 +146,25 @@ export async function admit(rt: Runtime, ctx: RequestContext, req: ChatRequest, 
     }
     return failOpenOr(rt, ctx, err);
   }
+  // A request can outlive its lease (failover attempts, backoff, a long stream that needs no extension). The
+  // lease only exists to free the hold of a dead owner, so a live one renews it (an extend of nothing, never
+  // refused) at half the lease, until it settles: one store call per half-lease, none for a short request.
+  let renewing = true;
+  let renewal: NodeJS.Timeout | undefined;
+  const scheduleRenewal = () => {
+    renewal = setTimeout(() => {
+      rt.store
+        .extend({ requestId: ctx.accountingId, teamId: team.id, costMicros: 0, tokens: 0, leaseMs })
+        .catch(() => undefined) // unavailable: the next renewal retries; unknown: settled meanwhile
+        .finally(() => renewing && scheduleRenewal());
+    }, leaseMs / 2);
+    renewal.unref();
+  };
+  scheduleRenewal();
+  const stopRenewal = () => {
+    renewing = false;
+    clearTimeout(renewal);
+  };
   return {
     get heldOutputTokens() {
       return held;
@@ -139,7 +184,10 @@ export async function admit(rt: Runtime, ctx: RequestContext, req: ChatRequest, 
       if (!result.ok) throw budgetExceeded(result);
       held += more;
     },
-    settle: once((usage) => settleUsage(rt, ctx, usage, price, true)),
+    settle: once((usage) => {
+      stopRenewal();
+      return settleUsage(rt, ctx, usage, price, true);
+    }),
   };
 }
 

@@ -197,6 +197,17 @@ export function runStateStoreContract(name: string, harness: ContractHarness): v
         expect((await store.getBudgetStatus(scopes, { teamId: t, now: T0 + 19_000 }))[0]).toMatchObject({ reservedMicros: 0 });
       });
 
+      it('extending by nothing renews the lease of a live request, also when its hold fills the budget exactly', async () => {
+        const t = uid();
+        const scopes = [teamScope(t, [{ period: 'daily', usdMicros: 100, tokens: 10 }])];
+        await store.reserve({ requestId: `z-${t}`, teamId: t, scopes, costMicros: 100, tokens: 10, leaseMs: 5_000, now: T0 });
+        // A heartbeat of a request still running: nothing more held, so nothing to refuse.
+        expect(await store.extend({ requestId: `z-${t}`, teamId: t, costMicros: 0, tokens: 0, now: T0 + 4_000 })).toMatchObject({ ok: true });
+        expect((await store.getBudgetStatus(scopes, { teamId: t, now: T0 + 8_000 }))[0]).toMatchObject({ reservedMicros: 100, reservedTokens: 10 });
+        expect((await store.reserve({ requestId: `z2-${t}`, teamId: t, scopes, costMicros: 1, tokens: 0, leaseMs: 5_000, now: T0 + 8_000 })).ok).toBe(false);
+        expect((await store.getBudgetStatus(scopes, { teamId: t, now: T0 + 9_000 }))[0]).toMatchObject({ reservedMicros: 0 });
+      });
+
       it('rejects fractional or negative amounts instead of drifting', async () => {
         const t = uid();
         const scopes = [teamScope(t, [{ period: 'daily', usdMicros: 100 }])];

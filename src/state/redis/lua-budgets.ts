@@ -77,7 +77,10 @@ redis.call('ZADD', KEYS[1], now + lease, ARGV[8])
 return answer(1, ARGV[3], plan)
 `;
 
-/** KEYS: leases, reservation. ARGV: resPrefix, now, cost, tokens, leaseMs (-1 = keep), retentionMs, requestId. */
+/**
+ * KEYS: leases, reservation. ARGV: resPrefix, now, cost, tokens, leaseMs (-1 = keep), retentionMs, requestId.
+ * Adding nothing (a lease renewal) is never refused, also on a budget the hold itself fills.
+ */
 export const EXTEND = `${COMMON}
 local now = tonumber(ARGV[2])
 sweep(KEYS[1], ARGV[1], now)
@@ -87,7 +90,8 @@ local plan = cjson.decode(r[5])
 local cost, tokens = tonumber(ARGV[3]), tonumber(ARGV[4])
 local addM, addT = cost, tokens
 if r[1] == 'e' then addM = addM + tonumber(r[2]); addT = addT + tonumber(r[3]) end
-local d = denial(plan, values(plan), addM, addT)
+local d = nil
+if addM ~= 0 or addT ~= 0 then d = denial(plan, values(plan), addM, addT) end
 if d then return { 0, r[5], d[1], d[2] } end
 hold(plan, addM, addT)
 local lease = tonumber(r[4])

@@ -186,7 +186,9 @@ export function createSqliteBudgets(db: Database, retentionMs: number) {
     // An expired reservation lost its hold: re-acquire all of it, or nothing.
     const addM = input.costMicros + (r.status === 'e' ? r.hm : 0);
     const addT = input.tokens + (r.status === 'e' ? r.ht : 0);
-    const denial = findDenial(r.plans, values(r.plans, now), addM, addT);
+    // Holding nothing more (a live request renewing its lease) cannot exceed anything; an exhausted budget
+    // refuses a zero *reserve*, but must not make a running request lose the hold it has.
+    const denial = addM === 0 && addT === 0 ? undefined : findDenial(r.plans, values(r.plans, now), addM, addT);
     if (denial) return denial;
     hold(r.plans, addM, addT, now);
     r.hm += input.costMicros;
