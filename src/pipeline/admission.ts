@@ -201,17 +201,29 @@ async function checkRateLimits(rt: Runtime, ctx: RequestContext, req: ChatReques
   ];
   let shown = false;
   const recorded: [Scope, string][] = [];
+  // A refused request is not served, so it must not use up the windows that counted it already (the key's,
+  // before the team's refused). Best effort: a failed release only ages out with its window.
+  const releaseRecorded = () => {
+    for (const [s, entry] of recorded) void rt.store.rateLimitRelease(s, entry).catch(() => undefined);
+  };
   for (const [scope, limits] of checks) {
     if (!limits || (limits.rpm === undefined && limits.tpm === undefined)) continue;
+    if (limits.tpm !== undefined && tokens() > limits.tpm) {
+      // It can never fit, however long the client waits: no retry-after, and the SDKs are told not to retry.
+      releaseRecorded();
+      throw new GatewayError(
+        'rate_limit_exceeded',
+        `Request too large for ${scope.startsWith('key:') ? 'this key' : 'your team'}: ${tokens()} tokens (prompt + max output) against a limit of ${limits.tpm} tokens per minute. Shorten the prompt or lower max_tokens.`,
+        { headers: { 'x-should-retry': 'false' } },
+      );
+    }
     const r = await rt.store.rateLimit({ scope, rpm: limits.rpm, tpm: limits.tpm, tokens: limits.tpm === undefined ? 0 : tokens() });
     // The narrowest scope's figures go in the headers (the key's when it has limits), as OpenAI shows one set.
     if (!shown || !r.allowed) setRateLimitHeaders(sink, r);
     shown = true;
     if (r.entry !== undefined) recorded.push([scope, r.entry]);
     if (!r.allowed) {
-      // The key's window counted this request before the team's refused it: it is not served, so it must not
-      // use up the key's limit either. Best effort: a failed release only ages out with its window.
-      for (const [s, entry] of recorded) void rt.store.rateLimitRelease(s, entry).catch(() => undefined);
+      releaseRecorded();
       const retryAfter = Math.max(1, Math.ceil(r.retryAfterMs / 1000));
       const kind = r.requests && r.requests.remaining <= 0 ? 'requests' : 'tokens';
       throw new GatewayError(

@@ -289,6 +289,21 @@ describe('rate limits', () => {
   });
 });
 
+describe('a request larger than the TPM limit', () => {
+  it('is refused as too large, without a retry-after the SDK would wait for in vain, and uses up nothing', async () => {
+    const { gw, upstream } = await start({ keys: [{ id: 'test', team: 'default', key: TEST_KEY, rateLimits: { rpm: 10, tpm: 1000 } }] });
+    const err = await gw.client({ maxRetries: 2 }).chat.completions.create({ ...ask(), max_tokens: 5000 }).catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(err.error.code).toBe('rate_limit_exceeded');
+    expect(err.message).toMatch(/too large.*1000 tokens per minute/i);
+    expect(err.headers.get('x-should-retry')).toBe('false');
+    expect(err.headers.get('retry-after')).toBeNull();
+    expect(upstream.requests).toHaveLength(0);
+    const ok = await gw.client().chat.completions.create({ ...ask(), max_tokens: 50 }).withResponse();
+    expect(ok.response.headers.get('x-ratelimit-remaining-requests')).toBe('9'); // the refused one was not counted
+  });
+});
+
 describe('rate limits of a key and its team', () => {
   it('a request the team limit refuses does not use up the key\'s own limit', async () => {
     const { gw } = await start({
