@@ -64,6 +64,8 @@ interface Generation {
 
 /** Settings a reload cannot apply to a running process (listeners and stores are opened once). */
 const RESTART_ONLY = ['state', 'embeddings', 'vectorStore'] as const;
+/** `server` settings a reload applies; the others belong to the listeners, opened once. */
+const SERVER_RELOADABLE = new Set(['adminToken', 'defaultMaxOutputTokens', 'logLevel', 'host', 'port']);
 const ADAPTER_DRAIN_MS = 60_000;
 
 function buildGeneration(config: GatewayConfig, logger: Logger, vectors: SemanticBackend): Generation {
@@ -133,8 +135,13 @@ export async function createRuntime({ config, logger, store: given }: RuntimeOpt
     },
     reload(next) {
       for (const key of RESTART_ONLY) {
-        if (JSON.stringify(next[key]) !== JSON.stringify(gen.config[key])) logger.warn({ section: key }, `config section "${key}" changed: it takes effect at the next restart`);
+        if (JSON.stringify(next[key]) !== JSON.stringify(gen.config[key])) logger.warn({ setting: key }, `config section "${key}" changed: it takes effect at the next restart`);
       }
+      for (const [key, value] of Object.entries(next.server)) {
+        if (SERVER_RELOADABLE.has(key) || JSON.stringify(value) === JSON.stringify(gen.config.server[key as keyof typeof next.server])) continue;
+        logger.warn({ setting: `server.${key}` }, `config setting "server.${key}" changed: it takes effect at the next restart`);
+      }
+      logger.level = next.server.logLevel;
       const old = gen;
       gen = buildGeneration({ ...next, state: old.config.state, embeddings: old.config.embeddings, vectorStore: old.config.vectorStore }, logger, vectors);
       const timer = setTimeout(() => {

@@ -85,6 +85,21 @@ describe('config reload', () => {
     expect(await teams(second)).toBe(404);
   });
 
+  it('applies a new log level at once, and warns that other listener settings wait for a restart', async () => {
+    write({ models: fastModel, server: { logLevel: 'warn', bodyLimitBytes: 1024 } });
+    expect(await gw.reloader.reload('test')).toBe(true);
+    const warned = logs.filter((l) => l.msg.includes('takes effect at the next restart')).map((l) => l.setting);
+    expect(warned).toContain('server.bodyLimitBytes');
+    expect(warned).not.toContain('server.logLevel');
+    const before = logs.length;
+    await client().chat.completions.create({ model: 'fast', messages: [{ role: 'user', content: 'hi' }] });
+    expect(logs.slice(before).filter((l) => l.msg === 'chat completion')).toHaveLength(0); // info lines are off now
+    write({ models: fastModel });
+    expect(await gw.reloader.reload('test')).toBe(true);
+    await client().chat.completions.create({ model: 'fast', messages: [{ role: 'user', content: 'hi' }] });
+    expect(logs.at(-1)!.msg).toBe('chat completion');
+  });
+
   it('reloads by itself when the file changes', async () => {
     write({ models: { ...fastModel, 'fast-2': fastModel.fast } });
     const deadline = Date.now() + 5000;
