@@ -60,7 +60,8 @@ export function toMarkdown(scores: EntityScore[]): string {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const path = process.argv[2] ?? fromShared('datasets/pii/presidio-synth-dev.json');
+  // Flags (--misses) may come before or after the optional dataset path.
+  const path = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? fromShared('datasets/pii/presidio-synth-dev.json');
   const records = loadRecords(path);
   const scores = evaluate(records);
   console.log(toMarkdown(scores));

@@ -12,6 +12,7 @@ const PHONE_CONTEXT = contextWords([
 const NANP = /^(?:\+?1[ .\-]?)?(?:\([2-9]\d{2}\) ?|[2-9]\d{2}[ .\-])[2-9]\d{2}[ .\-]\d{4}$/;
 const DATE_LIKE = /^(?:\d{4}[\-./]\d{1,2}[\-./]\d{1,2}|\d{1,2}[\-./]\d{1,2}[\-./]\d{2,4})$/;
 const DOTTED_QUAD = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+const SIX_DIGIT = /^\d{2} \d{2} \d{2}$/;
 const EXTENSION = /\s?(?:x|ext\.?|#)\s?\d{1,6}$/i;
 
 export const email: Recognizer = {
@@ -26,16 +27,29 @@ export const email: Recognizer = {
   accept: (m, text) => !(text[m.index + m[0].length] === ':' && /\S/.test(text[m.index + m[0].length + 1] ?? ' ')),
 };
 
+const SIX_LABEL_AFTER = /^[ \-,]{0,2}(?:office|fax|mobile|phone|tel|cell|home|work)(?![a-z])/i;
+
+/**
+ * Six-digit numbers (Greenland, Faroes: "32 14 56") are phones only when labelled right after ("-Office", " fax"),
+ * or with a phone word before and no lower-case word after on the same line ("10 20 30 minutes", "12 34 56 percent" are not).
+ */
+function sixDigitPhone(text: string, start: number, end: number): boolean {
+  const after = text.slice(end, end + 12);
+  if (SIX_LABEL_AFTER.test(after)) return true;
+  return !/^[ \t]*[a-z]/.test(after) && hasContext(text, start, end, PHONE_CONTEXT, 32, 0);
+}
+
 export const phone: Recognizer = {
   category: 'phone',
   priority: 50,
   pattern:
     /(?=[+(\d])(?<![\w+.\-\/])(?=[+(]?\d[\d ()+.\-]{5})(?:\+\d{1,3}(?:[ .\-]?\(\d{1,4}\))?[ .\-]?|\(\d{1,5}\)[ .\-]?)?\d{1,12}(?:[ .\-]\d{1,12}){0,6}(?:\s?(?:x|ext\.?)\s?\d{1,6})?(?!\w|-\d|[.\/]\d)/g,
-  prefilter: (_t, f) => f.digits >= 7,
+  prefilter: (_t, f) => f.digits >= 6,
   accept(m, text) {
     const raw = m[0];
     const body = raw.replace(EXTENSION, '');
     const n = digitsOf(body).length;
+    if (n === 6 && SIX_DIGIT.test(body)) return sixDigitPhone(text, m.index, m.index + raw.length);
     if (n < 7 || n > 15) return false;
     if (DATE_LIKE.test(body) || DOTTED_QUAD.test(body)) return false;
     const strong =

@@ -46,15 +46,63 @@ const DL_CONTEXT = contextWords([
   "driver's license", 'drivers license', 'driver license', "driver's licence", 'driving licence', 'driving license',
   'license number', 'licence number', 'dl', 'dl#', 'dln', 'license no', 'licence no',
 ]);
+// "license number" alone also precedes software and business licence keys, and "DL" is also deep learning: shapes
+// with letters need a driver word.
+const DL_DRIVER_CONTEXT = contextWords([
+  "driver's license", 'drivers license', 'driver license', "driver's licence", 'drivers licence', 'driver licence',
+  'driving licence', 'driving license', 'dl#', 'dln', 'dl no', 'dl number',
+]);
+/** The classic shape: up to two capitals, then digits (dashes allowed between them). */
+const DL_CLASSIC = /^[A-Z]{0,2}\d[\d\-]{3,15}\d$/;
+const DL_DATE = /^(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}-\d{1,2}-\d{2,4})$/;
+/** Letters before and/or after the digits, either case (California a1234567, Maine 1234567a, Missouri 12345678AB, Washington SMITHJD1234*). */
+const DL_LETTERED = /^([A-Za-z]{0,12})(\d(?:-?\d){0,18})([A-Za-z]{0,2})\*?$/;
+/** Letters inside: Iowa 123AB4567, New Hampshire 12ABC34567, Kansas K1L2M. */
+const DL_INNER = /^(?:\d{2,3}[A-Za-z]{2,3}\d{4,5}|[A-Za-z]\d[A-Za-z]\d[A-Za-z])$/;
+
+/** Whether a token mixing letters and digits has one of the US state licence shapes (not 600x800, JPEG2000, 2000s). */
+function dlShapeOk(raw: string): boolean {
+  if (DL_INNER.test(raw)) return true;
+  const m = DL_LETTERED.exec(raw);
+  if (!m) return false;
+  const [, pre, digits, suf] = m;
+  const n = digitsOf(digits).length;
+  // 2000s, 12345th, 100000km: a quantity with an ordinal or unit (the state formats carry 7+ digits before letters).
+  if (suf && suf === suf.toLowerCase() && n < 7) return false;
+  if (n >= 5) return pre.length + n + suf.length >= 6;
+  // Washington: 7-11 letters, then 1-4 digits (older cards: capitals, digits, two check letters, FRANCRF705BA). The
+  // letters must not be a word (Windows10, COVID19): mixed case that is not CamelCase, or capitals on both sides.
+  if (pre.length < 7) return false;
+  if (suf && /^[A-Z]+$/.test(pre + suf)) return true;
+  return /[a-z]/.test(pre) && /[A-Z]/.test(pre.slice(1)) && !/^(?:[A-Z][a-z]+)+$/.test(pre);
+}
+
+/** True when `w` occurs in `lower` at the start of a word ("dl#", not "handle"). */
+function wordStartsWith(lower: string, w: string): boolean {
+  for (let i = lower.indexOf(w); i >= 0; i = lower.indexOf(w, i + 1)) {
+    const c = i === 0 ? 32 : lower.charCodeAt(i - 1);
+    if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57))) return true;
+  }
+  return false;
+}
 
 export const usDriverLicense: Recognizer = {
   category: 'us_driver_license',
   priority: 58,
-  pattern: /\b(?<![\w\-])[A-Z]{0,2}\d[\d\-]{3,15}\d(?![\w\-])/g,
-  prefilter: (_t, f) => f.digits >= 5,
+  // A token of 5-25 letters/digits (single dashes between, Washington's trailing *) with a digit among its first 13
+  // characters; the lookahead keeps the regex from trying every word.
+  pattern: /\b(?<![\w\-*])(?=[A-Za-z]{0,12}\d)[A-Za-z0-9](?:-?[A-Za-z0-9]){4,24}\*?(?![\w\-*])/g,
+  // Every context word contains "licen" or starts with "dl": texts without them skip the regex.
+  prefilter: (_t, f) => f.digits >= 1 && (f.lower().includes('licen') || wordStartsWith(f.lower(), 'dl')),
   accept(m, text) {
-    const d = digitsOf(m[0]);
-    return d.length >= 5 && !allSame(d) && hasContext(text, m.index, m.index + m[0].length, DL_CONTEXT, 48, 0);
+    const raw = m[0];
+    const end = m.index + raw.length;
+    if (DL_DATE.test(raw)) return false;
+    if (DL_CLASSIC.test(raw)) {
+      const d = digitsOf(raw);
+      return d.length >= 5 && !allSame(d) && hasContext(text, m.index, end, DL_CONTEXT, 48, 0);
+    }
+    return dlShapeOk(raw) && hasContext(text, m.index, end, DL_DRIVER_CONTEXT, 48, 0);
   },
 };
 
