@@ -26,6 +26,8 @@ export function toBudget(b: Pick<BudgetConfig, 'period' | 'usd' | 'tokens' | 'so
 export interface BootstrapResult {
   /** The secret of a key created at this start (printed once, never stored). */
   createdKey?: string;
+  /** Its id, so a start that fails before printing it can revoke it (else no key would ever be shown). */
+  createdKeyId?: string;
 }
 
 export async function applyConfig(config: GatewayConfig, store: StateStore, logger: Logger): Promise<BootstrapResult> {
@@ -133,9 +135,10 @@ async function ensureDefaultKey(config: GatewayConfig, store: StateStore, logger
   const keys = await store.listKeys('default');
   if (keys.some((k) => k.revokedAt === undefined)) return {};
   const secret = generateKey();
+  const id = `default-${now.toString(36)}-${randomUUID().slice(0, 6)}`;
   // Replicas starting together may each create one; each prints its own, all are valid keys of team default.
   await store.createKey({
-    id: `default-${now.toString(36)}-${randomUUID().slice(0, 6)}`,
+    id,
     teamId: 'default',
     name: 'first-run key',
     prefix: displayPrefix(secret),
@@ -144,5 +147,5 @@ async function ensureDefaultKey(config: GatewayConfig, store: StateStore, logger
     budgets: [],
   });
   logger.info({ team: 'default' }, 'created a first-run gateway key for team default (shown once on stdout)');
-  return { createdKey: secret };
+  return { createdKey: secret, createdKeyId: id };
 }

@@ -37,10 +37,19 @@ async function main(): Promise<void> {
         `  Use it as the OpenAI SDK api key with baseURL ${gw.url}/v1, or set GATEWAY_API_KEY to choose your own.\n\n`,
     );
   }
-  const stop = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
+  // One shutdown, whatever asks for it. A repeated signal is logged and otherwise ignored: Ctrl-C under
+  // `npm start` delivers SIGINT twice (from the terminal and forwarded by npm), and dying on the second would
+  // drop the running streams' settlement and the unflushed ledger. Shutdown is bounded by the grace anyway; to
+  // stop at once, send SIGKILL.
+  let stopping = false;
+  let exitCode = 0;
+  const stop = (reason: string, code = 0) => {
+    exitCode = Math.max(exitCode, code);
+    if (stopping) return void logger.warn({ reason }, 'shutdown already in progress');
+    stopping = true;
+    logger.info({ signal: reason }, 'shutting down');
     gw.close().then(
-      () => process.exit(0),
+      () => process.exit(exitCode),
       (err) => {
         logger.error({ err }, 'shutdown failed');
         process.exit(1);
@@ -48,11 +57,20 @@ async function main(): Promise<void> {
     );
   };
   process.on('SIGHUP', () => void gw.reloader.reload('SIGHUP'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  // A bug (ours or a library's) that escapes every handler: one fatal JSON line with the error, then the same
+  // graceful shutdown (running streams finish and settle within the grace), exit 1 so the supervisor restarts
+  // a clean process. Dying at once (Node's default) would cut every stream unsettled.
+  process.on('uncaughtException', (err, origin) => {
+    logger.fatal({ err, origin }, `uncaught exception (${origin}); shutting down`);
+    stop('uncaughtException', 1);
+  });
 }
 
 main().catch((err) => {
-  process.stderr.write(`gateway failed to start: ${(err as Error).stack ?? err}\n`);
+  // Operator mistakes (port in use, …) in one line; anything else with its stack.
+  const shown = (err as { operatorError?: boolean }).operatorError ? (err as Error).message : ((err as Error).stack ?? err);
+  process.stderr.write(`gateway failed to start: ${shown}\n`);
   process.exit(1);
 });

@@ -13,6 +13,8 @@ import { createReloader, type Reloader } from './reload.js';
 
 /** How long shutdown waits for cut requests to settle, and for deferred accounting writes to land. */
 const SETTLE_DRAIN_MS = 5_000;
+/** While draining on shutdown, how often connections that became idle are closed. */
+const IDLE_SWEEP_MS = 100;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
 export interface RunningGateway {
@@ -22,6 +24,7 @@ export interface RunningGateway {
   createdKey?: string;
   /** Reloads the config file (also done on file change, and by the CLI on SIGHUP). */
   reloader: Reloader;
+  /** Graceful shutdown (see docs/operations.md). Idempotent: a second call returns the same promise. */
   close(): Promise<void>;
 }
 
@@ -32,10 +35,19 @@ export async function startGateway(
   opts: { store?: StateStore; watchConfig?: boolean } = {},
 ): Promise<RunningGateway> {
   const runtime = await createRuntime({ config, logger, store: opts.store });
-  const { createdKey } = await applyConfig(config, runtime.store, logger);
+  const { createdKey, createdKeyId } = await applyConfig(config, runtime.store, logger);
   warmRequestSchema();
   const app = await createApp(runtime);
-  await app.listen({ host: config.server.host, port: config.server.port });
+  try {
+    await app.listen({ host: config.server.host, port: config.server.port });
+  } catch (err) {
+    // A first-run key created above was never shown: revoke it, so the next start creates and prints another
+    // (otherwise team default would hold a key nobody has, and no new one would ever be printed).
+    if (createdKeyId) await runtime.store.revokeKey(createdKeyId).catch(() => undefined);
+    await app.close().catch(() => undefined);
+    await runtime.close().catch(() => undefined);
+    throw listenError(err, config.server.host, config.server.port);
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
@@ -47,23 +59,49 @@ export async function startGateway(
     logger.warn({ providers: unconfigured }, `providers without an API key: ${unconfigured.join(', ')}; set ${vars} (and *_BASE_URL for another endpoint) to use them`);
   }
   const reloader = createReloader(configFile, runtime, logger, { watch: opts.watchConfig ?? true });
+  let closing: Promise<void> | undefined;
   return {
     url,
     port,
     runtime,
     createdKey,
     reloader,
-    async close() {
-      reloader.close();
-      // Stop accepting, let running requests finish up to the grace deadline, then cut what is left.
-      const force = setTimeout(() => app.server.closeAllConnections(), config.server.shutdownGraceMs);
-      await app.close();
-      clearTimeout(force);
-      // Requests cut at the deadline still settle and reach the ledger before the store closes.
-      await Promise.race([Promise.allSettled([...runtime.inflight]), sleep(SETTLE_DRAIN_MS)]);
-      await runtime.usage.flush();
-      await runtime.storeRetry.drain(SETTLE_DRAIN_MS);
-      await runtime.close();
+    close() {
+      closing ??= shutdown();
+      return closing;
     },
   };
+
+  async function shutdown(): Promise<void> {
+    reloader.close();
+    // Stop accepting, let running requests finish up to the grace deadline, then cut what is left.
+    const force = setTimeout(() => app.server.closeAllConnections(), config.server.shutdownGraceMs);
+    // Node closes the connections idle when closing starts, but not those that become idle later: a client
+    // that keeps its connection alive after its stream (the official SDKs do) would hold shutdown until the
+    // deadline. Sweep them while draining.
+    const sweep = setInterval(() => app.server.closeIdleConnections(), IDLE_SWEEP_MS);
+    await app.close();
+    clearTimeout(force);
+    clearInterval(sweep);
+    // Requests cut at the deadline still settle and reach the ledger before the store closes.
+    await Promise.race([Promise.allSettled([...runtime.inflight]), sleep(SETTLE_DRAIN_MS)]);
+    await runtime.usage.flush();
+    await runtime.storeRetry.drain(SETTLE_DRAIN_MS);
+    await runtime.close();
+  }
+}
+
+/** `listen` failures an operator can fix, in one clear sentence (no stack trace). */
+function listenError(err: unknown, host: string, port: number): Error {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  const where = `port ${port} on ${host}`;
+  const message =
+    code === 'EADDRINUSE'
+      ? `${where} is already in use (another gateway or program); choose another with --port or server.port`
+      : code === 'EACCES'
+        ? `${where} needs privileges this process lacks; use a port above 1023`
+        : code === 'EADDRNOTAVAIL'
+          ? `${host} is not an address of this machine; check --host or server.host`
+          : undefined;
+  return message ? Object.assign(new Error(message), { code, operatorError: true }) : (err as Error);
 }

@@ -126,6 +126,11 @@ export const configSchema = z
         /** On shutdown, how long running requests (streams) may take to finish before connections are cut. */
         shutdownGraceMs: z.number().int().nonnegative().default(15_000),
         /**
+         * A streamed answer silent this long (a model thinking mid-stream) gets an SSE comment line, so load
+         * balancers and proxies with an idle timeout do not cut it; 0 disables.
+         */
+        sseKeepAliveMs: z.number().int().nonnegative().default(15_000),
+        /**
          * Output tokens a stream without a max first holds against budgets (extended as it grows); also the hold
          * of a non-streamed request to a model entry without `maxOutputTokens`.
          */

@@ -11,6 +11,7 @@ import { registerChatRoute } from './chat-route.js';
 import { registerModelRoutes } from './models-route.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { authHook } from './auth-hook.js';
+import { logRefusedRequest } from './request-log.js';
 import { mountOperatorRoutes } from '../admin/operator-listeners.js';
 import { registerDashboard } from '../dashboard/dashboard-routes.js';
 
@@ -50,6 +51,12 @@ export async function createApp(rt: Runtime): Promise<FastifyInstance> {
 
   await app.register(async (v1) => {
     v1.addHook('onRequest', authHook(rt));
+    // Chat requests log their own line when their pipeline finishes; requests the error handler answered
+    // before that (401, 400 invalid_json, 413, 415) get one here.
+    v1.addHook('onResponse', (request, reply, done) => {
+      if (request.errorCode !== undefined) logRefusedRequest(rt.logger, request, reply);
+      done();
+    });
     registerChatRoute(v1, rt);
     registerModelRoutes(v1, rt);
   }, { prefix: '/v1' });

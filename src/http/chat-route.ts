@@ -6,11 +6,12 @@ import { createNodeSink } from './node-sink.js';
 
 /** POST /v1/chat/completions: hijacks the reply so SSE frames go straight to the socket, unbuffered. */
 export function registerChatRoute(app: FastifyInstance, rt: Runtime): void {
+  const sinkOptions = { keepAliveMs: rt.config.server.sseKeepAliveMs };
   app.post('/chat/completions', async (request, reply) => {
     const ctx = createRequestContext(request.id);
     ctx.principal = request.principal;
     reply.hijack();
-    const sink = createNodeSink(reply.raw);
+    const sink = createNodeSink(reply.raw, sinkOptions);
     sink.setHeader('x-request-id', ctx.id);
     // Pinned: a config reload during this request does not change the config it runs with.
     const running = runChat(rt.pin(), ctx, request.body, request.headers, sink);

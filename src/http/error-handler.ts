@@ -3,10 +3,18 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { GatewayError, type ErrorCode } from '../core/errors.js';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The error code this request was answered with, when an error handler answered it. */
+    errorCode?: ErrorCode;
+  }
+}
+
 /** Fastify's own errors (body parsing, limits, unknown routes) in OpenAI's envelope. */
 export function installErrorHandlers(app: FastifyInstance, log: (err: unknown) => void): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const gw = err instanceof GatewayError ? err : fromFastifyError(err);
+    request.errorCode = gw.code; // for the log line
     if (gw.code === 'internal_error') log(err); // expected 5xx (store down, upstream failures) are logged where they arise
     if (reply.getHeader('connection') === 'close' && drainable(request.raw, request.server.initialConfig.bodyLimit)) {
       // Fastify closes the connection after a body it refused, but the client is still sending that body: closing

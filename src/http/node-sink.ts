@@ -7,13 +7,23 @@ import type { ResponseSink } from '../pipeline/response-sink.js';
  * ResponseSink over a raw Node response (the route hijacks Fastify's reply so SSE frames go straight to the
  * socket, unbuffered). The abort signal fires when the client closes the connection before we finished.
  */
-export function createNodeSink(res: ServerResponse): ResponseSink {
+export function createNodeSink(res: ServerResponse, opts: { keepAliveMs?: number } = {}): ResponseSink {
   const abort = new Abort();
   const headers: Record<string, string | number> = {};
   let streaming = false;
   let closed = false;
+  // SSE keep-alive: a stream silent for a whole interval (a model thinking mid-answer, its thinking not relayed)
+  // gets a comment line, which SSE clients ignore, so proxies and load balancers with an idle timeout (often
+  // 60 s) do not cut it. Frames only set a flag; the timer runs once per interval, not per chunk.
+  let keepAlive: NodeJS.Timeout | undefined;
+  let wrote = false;
+  const stopKeepAlive = () => {
+    if (keepAlive) clearInterval(keepAlive);
+    keepAlive = undefined;
+  };
   res.on('close', () => {
     closed = true;
+    stopKeepAlive();
     if (!res.writableFinished) abort.abort();
   });
 
@@ -47,15 +57,25 @@ export function createNodeSink(res: ServerResponse): ResponseSink {
       headers['x-accel-buffering'] = 'no';
       // Not flushed on their own: the first frame follows at once and carries them, one write instead of two.
       res.writeHead(200, headers);
+      if (opts.keepAliveMs) {
+        keepAlive = setInterval(() => {
+          if (!wrote && !closed) res.write(': keep-alive\n\n');
+          wrote = false;
+        }, opts.keepAliveMs);
+        keepAlive.unref();
+      }
     },
     async writeEvent(json) {
       if (closed) return;
+      wrote = true;
       if (!res.write(`data: ${json}\n\n`)) await waitDrain();
     },
     endStream() {
+      stopKeepAlive();
       if (!closed) res.end('data: [DONE]\n\n');
     },
     endWithError(envelope: ErrorEnvelope) {
+      stopKeepAlive();
       if (!closed) res.end(`data: ${JSON.stringify(envelope)}\n\n`);
     },
     get streaming() {

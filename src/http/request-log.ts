@@ -1,3 +1,4 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { RequestContext } from '../pipeline/context.js';
 
@@ -30,3 +31,25 @@ export function logChatRequest(logger: Logger, ctx: RequestContext): void {
 }
 
 const round = (ms: number) => Math.round(ms * 100) / 100;
+
+/**
+ * The log line of an API request refused before the chat pipeline ran (no or unknown key, a body that is not
+ * JSON, too large, the wrong content type): without it an operator asked "why does my app get 401?" finds no
+ * trace. Status, code and timing only; never headers or the body.
+ */
+export function logRefusedRequest(logger: Logger, request: FastifyRequest, reply: FastifyReply): void {
+  if (!logger.isLevelEnabled('info')) return;
+  logger.info(
+    {
+      reqId: request.id,
+      method: request.method,
+      path: request.url.split('?')[0].slice(0, 200),
+      team: request.principal?.team.id,
+      keyId: request.principal?.key.id,
+      status: reply.statusCode,
+      code: request.errorCode,
+      latencyMs: round(reply.elapsedTime),
+    },
+    'request refused',
+  );
+}

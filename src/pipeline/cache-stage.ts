@@ -28,7 +28,11 @@ export async function lookupCache(
   headers: Record<string, string | string[] | undefined>,
   sink: ResponseSink,
 ): Promise<CacheState | undefined> {
-  if (policy.mode === 'off' || !rt.cache) return undefined;
+  if (policy.mode === 'off' || !rt.cache) {
+    // design.md promises the header on every answer: with the cache off, nothing was looked up.
+    sink.setHeader('x-gateway-cache', 'bypass');
+    return undefined;
+  }
   const t0 = performance.now();
   const scope = policy.scope || `team:${ctx.principal!.team.id}`;
   let result: CacheResult;

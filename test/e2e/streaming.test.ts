@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TEST_KEY, useTestGateway } from '../helpers/test-gateway.js';
+import { startTestGateway, TEST_KEY, useTestGateway } from '../helpers/test-gateway.js';
 
 const env = useTestGateway();
 
@@ -80,5 +80,43 @@ describe('raw SSE framing', () => {
     const frames = (await res.text()).split('\n\n').filter(Boolean);
     expect(frames.at(-1)).toBe('data: [DONE]');
     for (const f of frames.slice(0, -1)) expect(() => JSON.parse(f.replace(/^data: /, ''))).not.toThrow();
+  });
+});
+
+describe('SSE keep-alive', () => {
+  // A model thinking mid-answer sends the client nothing for minutes (Anthropic's thinking deltas and pings are
+  // not relayed); a load balancer with a 60 s idle timeout would cut the stream. The gateway fills the silence
+  // with SSE comments, which the SDKs skip.
+  it('fills a silent stretch of a stream with comment lines the SDK ignores, and none while frames flow', async () => {
+    const gw = await startTestGateway(env.upstream, { server: { sseKeepAliveMs: 150 } });
+    try {
+      env.upstream.enqueue({ chunkDelayMs: 400 });
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'one two three' }], stream: true }),
+      });
+      const frames = (await res.text()).split('\n\n').filter(Boolean);
+      expect(frames.filter((f) => f === ': keep-alive').length).toBeGreaterThanOrEqual(3);
+      expect(frames.at(-1)).toBe('data: [DONE]');
+      for (const f of frames) expect(f === ': keep-alive' || f.startsWith('data: ')).toBe(true);
+
+      env.upstream.enqueue({ chunkDelayMs: 400 });
+      const stream = await gw.client().chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'one two three' }], stream: true });
+      let text = '';
+      for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+      expect(text).toBe('Hello from gpt-4o-mini: one two three');
+
+      // Frames more often than the interval: no comment at all.
+      env.upstream.enqueue({ chunkDelayMs: 40 });
+      const busy = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'one two three four five six seven eight' }], stream: true }),
+      });
+      expect(await busy.text()).not.toContain(': keep-alive');
+    } finally {
+      await gw.close();
+    }
   });
 });
