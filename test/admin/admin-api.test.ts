@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
 import { startTestGateway, TEST_KEY, type TestGateway } from '../helpers/test-gateway.js';
+import { adminRequest } from '../helpers/admin-request.js';
 
 const ADMIN = 'admin-token-for-tests-0123456789';
 let upstream: FakeUpstream;
@@ -16,21 +17,7 @@ afterAll(async () => {
   await upstream?.close();
 });
 
-async function admin(method: string, path: string, body?: unknown, token = ADMIN) {
-  const res = await fetch(`${gw.url}/admin${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, json, text, headers: res.headers };
-}
+const admin = (method: string, path: string, body?: unknown, token = ADMIN) => adminRequest(gw.url, token, method, path, body);
 
 const ask = (model = 'gpt-4o-mini') => ({ model, messages: [{ role: 'user' as const, content: 'hello' }] });
 

@@ -13,21 +13,10 @@ import { createPiiDetector } from '../detector.js';
 import { IBAN_LENGTHS } from '../validators/iban.js';
 import { evaluate, toMarkdown, ENTITY_MAP } from './presidio-eval.js';
 import type { PiiDetector } from '../types.js';
+import { seededRandom } from '../../../src/util/seeded-random.js';
 
 interface Span { entity_type: string; start_position: number; end_position: number }
 export interface SynthRecord { full_text: string; spans: Span[]; template: string }
-
-/** mulberry32: small deterministic PRNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rand = () => number;
 const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
@@ -289,7 +278,7 @@ const ENTITY_OF: Record<string, string> = {
 
 /** Generates `n` records from the templates above, deterministically for a given seed. */
 export function generateHeldout(n = 2000, seed = 20240601): SynthRecord[] {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const out: SynthRecord[] = [];
   for (let k = 0; k < n; k++) {
     const template = TEMPLATES[k % TEMPLATES.length];
