@@ -131,6 +131,12 @@ export const configSchema = z
          */
         sseKeepAliveMs: z.number().int().nonnegative().default(15_000),
         /**
+         * A client that takes nothing of a stream for this long (connected, but not reading) is disconnected and
+         * its request settles as a client abort: it would otherwise hold its upstream connection and its budget
+         * hold for as long as it stays connected. 0 disables.
+         */
+        clientStallMs: z.number().int().nonnegative().default(60_000),
+        /**
          * Output tokens a stream without a max first holds against budgets (extended as it grows); also the hold
          * of a non-streamed request to a model entry without `maxOutputTokens`.
          */

@@ -6,7 +6,7 @@ import { createNodeSink } from './node-sink.js';
 
 /** POST /v1/chat/completions: hijacks the reply so SSE frames go straight to the socket, unbuffered. */
 export function registerChatRoute(app: FastifyInstance, rt: Runtime): void {
-  const sinkOptions = { keepAliveMs: rt.config.server.sseKeepAliveMs };
+  const sinkOptions = { keepAliveMs: rt.config.server.sseKeepAliveMs, stallMs: rt.config.server.clientStallMs };
   app.post('/chat/completions', async (request, reply) => {
     const ctx = createRequestContext(request.id);
     ctx.principal = request.principal;

@@ -7,7 +7,7 @@ import type { ResponseSink } from '../pipeline/response-sink.js';
  * ResponseSink over a raw Node response (the route hijacks Fastify's reply so SSE frames go straight to the
  * socket, unbuffered). The abort signal fires when the client closes the connection before we finished.
  */
-export function createNodeSink(res: ServerResponse, opts: { keepAliveMs?: number } = {}): ResponseSink {
+export function createNodeSink(res: ServerResponse, opts: { keepAliveMs?: number; stallMs?: number } = {}): ResponseSink {
   const abort = new Abort();
   const headers: Record<string, string | number> = {};
   let streaming = false;
@@ -29,7 +29,11 @@ export function createNodeSink(res: ServerResponse, opts: { keepAliveMs?: number
 
   const waitDrain = () =>
     new Promise<void>((resolve) => {
+      // A client that stays connected but stops reading: cut it after `stallMs`, so its close aborts the
+      // request like any client abort (the upstream call ends, the budget hold settles).
+      const stall = opts.stallMs ? setTimeout(() => res.destroy(), opts.stallMs) : undefined;
       const done = () => {
+        clearTimeout(stall);
         res.off('drain', done);
         res.off('close', done);
         resolve();

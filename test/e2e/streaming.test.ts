@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startTestGateway, TEST_KEY, useTestGateway } from '../helpers/test-gateway.js';
 
@@ -115,6 +116,37 @@ describe('SSE keep-alive', () => {
         body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'one two three four five six seven eight' }], stream: true }),
       });
       expect(await busy.text()).not.toContain(': keep-alive');
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
+describe('a client that stays connected but stops reading', () => {
+  // Its socket fills and the relay waits for it to drain; without a limit the request, its upstream connection
+  // and its budget hold would stay until the client goes away, however long that takes.
+  it('is disconnected after server.clientStallMs and its request settles as a client abort', async () => {
+    const budgets = [{ period: 'daily' as const, tokens: 100_000_000 }];
+    const gw = await startTestGateway(env.upstream, { server: { clientStallMs: 300 }, teams: { default: { allowedModels: ['*'], budgets } } });
+    try {
+      const word = 'lorem '.repeat(10_000); // 60 KB per chunk, 400 chunks: far more than socket buffers hold
+      const frame = `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content: word }, logprobs: null, finish_reason: null }] })}\n\n`;
+      env.upstream.enqueue({ sse: frame.repeat(400) + 'data: [DONE]\n\n' });
+      const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'write a lot' }], stream: true });
+      const socket = connect(new URL(gw.url).port as unknown as number, '127.0.0.1');
+      socket.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${TEST_KEY}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      socket.pause(); // never reads
+      socket.on('error', () => undefined);
+      const started = performance.now();
+      const logged = () => gw.logs.find((l) => l.msg === 'chat completion');
+      while (!logged() && performance.now() - started < 10_000) await new Promise((r) => setTimeout(r, 50));
+      socket.destroy();
+      expect(logged()).toMatchObject({ status: 499, code: 'client_closed_request' });
+      expect(performance.now() - started).toBeLessThan(5000);
+      await new Promise((r) => setTimeout(r, 200));
+      const [status] = await gw.runtime.store.getBudgetStatus([{ scope: 'team:default', budgets }], { teamId: 'default' });
+      expect(status.reservedTokens).toBe(0);
+      expect(status.spentTokens).toBeGreaterThan(0);
     } finally {
       await gw.close();
     }
