@@ -2,14 +2,24 @@
 # Multi-stage build of the gateway. Build: compile TypeScript, then drop dev dependencies. Runtime: the compiled
 # code, production node_modules and the few data files tsc does not emit, run as the unprivileged `node` user.
 
-FROM node:20-bookworm-slim AS build
+# Both stages must use the same image: the native modules (better-sqlite3, hnswlib-node) are built in the first
+# and run in the second. Debian (glibc), not Alpine (musl): onnxruntime-node ships linux binaries for glibc
+# (>= 2.28) only; tiktoken is WASM and runs on either.
+# Node 20 is what the test suite runs on, but it reached end of life on 2026-04-30 (no more security fixes):
+# build with --build-arg NODE_IMAGE=node:22-bookworm-slim (or 24) once the suite passes on that version.
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 # better-sqlite3 falls back to node-gyp when no prebuilt binary matches; hnswlib-node always compiles.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json .npmrc ./
-RUN npm ci --no-audit --no-fund
+# Exactly the lockfile (npm ci fails if it is out of sync with package.json). onnxruntime-node's install script
+# would otherwise fetch CUDA binaries from NuGet on linux/x64; .npmrc skips it too, but npm 11 warns that it will
+# stop passing unknown .npmrc keys to scripts, and the script reads this variable first.
+RUN ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY providers ./providers
@@ -17,7 +27,7 @@ COPY guards ./guards
 COPY config ./config
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim AS runtime
+FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     GATEWAY_DATA_DIR=/app/data
 WORKDIR /app
@@ -29,7 +39,13 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/config ./config
 COPY --from=build /app/src/dashboard/public ./src/dashboard/public
 COPY --from=build /app/guards/injection/model.json ./guards/injection/model.json
-RUN mkdir -p /app/data /app/models && chown node:node /app/data /app/models
+# /app/data (embedded state) and /app/models (the local embedder's modelDir) belong to `node` (uid 1000), set
+# before VOLUME (later changes to a volume path are discarded); a bind-mounted data dir must be writable by 1000.
+# transformers.js caches hub downloads (config/gateway.yaml has allowRemote: true) in .cache inside its package,
+# which is root's here: point it at /app/models, where the files land in the <model>/<file> layout modelDir reads,
+# so a volume on /app/models keeps them and later starts need no hub.
+RUN mkdir -p /app/data /app/models && chown node:node /app/data /app/models \
+ && ln -s /app/models node_modules/@huggingface/transformers/.cache
 USER node
 EXPOSE 8080
 VOLUME ["/app/data"]
