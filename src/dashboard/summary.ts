@@ -21,6 +21,8 @@ interface Totals {
   requests: number;
   promptTokens: number;
   completionTokens: number;
+  /** Prompt tokens read from the provider's prompt cache (a subset of promptTokens, as in the usage ledger). */
+  cachedTokens: number;
   costMicros: number;
   cacheHits: number;
   savedMicros: number;
@@ -28,14 +30,19 @@ interface Totals {
   guardBlocks: number;
 }
 
-const FIELDS = ['requests', 'promptTokens', 'completionTokens', 'costMicros', 'cacheHits', 'savedMicros', 'errors', 'guardBlocks'] as const;
-const zero = (): Totals => ({ requests: 0, promptTokens: 0, completionTokens: 0, costMicros: 0, cacheHits: 0, savedMicros: 0, errors: 0, guardBlocks: 0 });
+const FIELDS = ['requests', 'promptTokens', 'completionTokens', 'cachedTokens', 'costMicros', 'cacheHits', 'savedMicros', 'errors', 'guardBlocks'] as const;
+const zero = (): Totals => ({ requests: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, costMicros: 0, cacheHits: 0, savedMicros: 0, errors: 0, guardBlocks: 0 });
 function add(t: Totals, r: UsageRow) {
   for (const k of FIELDS) t[k] += r[k];
 }
 
 /** Series aligned on `buckets`: name → values (one per bucket, 0 where nothing was recorded). */
 type Series = Record<string, number[]>;
+
+/** Series drawn per chart; the rest are summed into one `(others)` series (a legend of 500 teams is unreadable). */
+export const MAX_CHART_SERIES = 9;
+/** Not a valid team id (letters, digits, `_ . -`) nor a catalog model name in practice. */
+export const OTHERS_SERIES = '(others)';
 
 export async function buildSummary(store: StateStore, metrics: Metrics, opts: SummaryOptions) {
   const now = opts.now ?? Date.now();
@@ -56,9 +63,11 @@ export async function buildSummary(store: StateStore, metrics: Metrics, opts: Su
   ]);
 
   const totals = zero();
-  const spendByTeam: Series = {};
-  const spendByModel: Series = {};
-  const tokensByModel: Series = {};
+  // Null-prototype: team ids such as `__proto__` or `constructor` are valid, and must be plain keys here (on `{}`
+  // they would hit Object.prototype: the series lost, and the prototype of every object written to).
+  const spendByTeam: Series = Object.create(null);
+  const spendByModel: Series = Object.create(null);
+  const tokensByModel: Series = Object.create(null);
   const byModel = new Map<string, Totals>();
   const series = (s: Series, name: string) => (s[name] ??= new Array(buckets.length).fill(0));
   for (const r of rows) {
@@ -84,7 +93,7 @@ export async function buildSummary(store: StateStore, metrics: Metrics, opts: Su
       cacheHitRate: totals.requests ? totals.cacheHits / totals.requests : null,
       errorRate: totals.requests ? totals.errors / totals.requests : null,
     },
-    charts: { spendByTeam, spendByModel, tokensByModel },
+    charts: { spendByTeam: topSeries(spendByTeam), spendByModel: topSeries(spendByModel), tokensByModel: topSeries(tokensByModel) },
     models: [...byModel.entries()]
       .map(([model, t]) => ({ model, ...t, totalTokens: t.promptTokens + t.completionTokens }))
       .sort((a, b) => b.costMicros - a.costMicros),
@@ -92,6 +101,19 @@ export async function buildSummary(store: StateStore, metrics: Metrics, opts: Su
     budgets: await budgetRows(store, teams, keys, now),
     latency: latencyBlock(latency),
   };
+}
+
+/** The `MAX_CHART_SERIES` largest series by total, the rest summed into `(others)` (totals are kept). */
+function topSeries(s: Series): Series {
+  const ranked = Object.entries(s)
+    .map(([name, values]) => ({ name, values, total: values.reduce((a, b) => a + b, 0) }))
+    .sort((a, b) => b.total - a.total || (a.name < b.name ? -1 : 1));
+  if (ranked.length <= MAX_CHART_SERIES) return s;
+  const out: Series = Object.create(null);
+  for (const r of ranked.slice(0, MAX_CHART_SERIES - 1)) out[r.name] = r.values;
+  const others = (out[OTHERS_SERIES] = new Array<number>(ranked[0].values.length).fill(0));
+  for (const r of ranked.slice(MAX_CHART_SERIES - 1)) r.values.forEach((v, i) => (others[i] += v));
+  return out;
 }
 
 function topKeys(rows: UsageRow[], keys: ApiKey[]) {

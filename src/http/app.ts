@@ -54,7 +54,11 @@ export async function createApp(rt: Runtime): Promise<FastifyInstance> {
     // Chat requests log their own line when their pipeline finishes; requests the error handler answered
     // before that (401, 400 invalid_json, 413, 415) get one here.
     v1.addHook('onResponse', (request, reply, done) => {
-      if (request.errorCode !== undefined) logRefusedRequest(rt.logger, request, reply);
+      if (request.errorCode !== undefined) {
+        logRefusedRequest(rt.logger, request, reply);
+        // The pipeline never ran for it, so it never reached recordRequest: count it here (chat requests only).
+        if (request.routeOptions.url === '/v1/chat/completions') rt.metrics?.recordRefused(reply.statusCode, request.principal?.team.id);
+      }
       done();
     });
     registerChatRoute(v1, rt);

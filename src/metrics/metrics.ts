@@ -31,6 +31,12 @@ export interface Metrics {
    * upstream errors by class (one per failed attempt in `ctx.attempts`).
    */
   recordRequest(ctx: RequestContext, now?: number): void;
+  /**
+   * A chat request the HTTP layer answered before the pipeline ran (401 bad key, 400 invalid_json, 413, 415):
+   * counted in `requests_total` (model and provider `none`; team when the key was valid), with no latency sample.
+   * Called by the /v1 routes' onResponse hook; without it a wave of bad keys or oversized bodies is invisible.
+   */
+  recordRefused(status: number, teamId?: string): void;
   /** A guard took an action (`block`, `redact`, `pseudonymise`, `allow`, ...). */
   recordGuard(guard: string, action: string): void;
   /**
@@ -76,6 +82,8 @@ export function createMetrics(opts: { prefix?: string; defaultMetrics?: boolean 
   const registers = [registry];
 
   const series = new Map<string, RequestSeries>();
+  // Refused before the pipeline: a count only (no histogram children, so latency stays about answered requests).
+  const refused = new Map<string, { status: string; team: string; requests: number }>();
   new Counter({
     name: `${p}requests_total`,
     help: 'Chat completion requests by HTTP status (499 = client closed), team, model and provider.',
@@ -85,6 +93,10 @@ export function createMetrics(opts: { prefix?: string; defaultMetrics?: boolean 
       for (const s of series.values()) {
         if (s.requests) this.inc({ status: s.status, ...s.labels }, s.requests);
         s.requests = 0;
+      }
+      for (const r of refused.values()) {
+        if (r.requests) this.inc({ status: r.status, team: r.team, model: 'none', provider: 'none' }, r.requests);
+        r.requests = 0;
       }
     },
   });
@@ -241,6 +253,13 @@ export function createMetrics(opts: { prefix?: string; defaultMetrics?: boolean 
       } catch {
         // Metrics must never break a request.
       }
+    },
+    recordRefused(status, teamId) {
+      const team = teamLabel(teamId ?? '');
+      const k = `${status}\u0000${team}`;
+      let r = refused.get(k);
+      if (!r) refused.set(k, (r = { status: String(status), team, requests: 0 }));
+      r.requests++;
     },
     recordGuard(guard, action) {
       guards.labels(guard, action).inc();

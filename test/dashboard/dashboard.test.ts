@@ -38,7 +38,7 @@ describe.skipIf(!available && !required)('dashboard in chromium', () => {
     const now = Date.now();
     const rec = (at: number, teamId: string, keyId: string, model: string, provider: string, n: Partial<Record<string, number>>) =>
       store.recordUsage({ at, teamId, keyId, model, provider, requests: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, costMicros: 0, cacheHits: 0, savedMicros: 0, errors: 0, guardBlocks: 0, ...n });
-    await rec(now - 2 * HOUR, 'default', 'test', 'gpt-4o-mini', 'openai', { requests: 10, promptTokens: 1000, completionTokens: 500, costMicros: 1_234_567, cacheHits: 2, savedMicros: 100_000, errors: 1, guardBlocks: 1 });
+    await rec(now - 2 * HOUR, 'default', 'test', 'gpt-4o-mini', 'openai', { requests: 10, promptTokens: 1000, cachedTokens: 300, completionTokens: 500, costMicros: 1_234_567, cacheHits: 2, savedMicros: 100_000, errors: 1, guardBlocks: 1 });
     await rec(now - 26 * HOUR, 'default', 'test', 'claude-haiku-4-5', 'anthropic', { requests: 5, promptTokens: 400, completionTokens: 100, costMicros: 2_000_000, guardBlocks: 2 });
     await rec(now - 3 * HOUR, 'other', 'other', 'gpt-4o-mini', 'openai', { requests: 7, promptTokens: 700, completionTokens: 70, costMicros: 5_000_000 });
     // Budget counters: $3.25 spent on the team's monthly budget.
@@ -84,7 +84,7 @@ describe.skipIf(!available && !required)('dashboard in chromium', () => {
     expect(offline).toEqual([]); // every asset is served by the gateway (no CDN)
     expect(await text(page, '#fig-spend')).toBe('$3.23');
     expect(await text(page, '#fig-tokens')).toBe('2,000');
-    expect(await text(page, '#fig-tokens-split')).toBe('1,400 in · 600 out');
+    expect(await text(page, '#fig-tokens-split')).toBe('1,400 in (300 cached) · 600 out');
     expect(await text(page, '#fig-requests')).toBe('15');
     expect(await text(page, '#fig-cache-rate')).toBe('13.3%');
     expect(await text(page, '#fig-saved')).toBe('$0.10');
@@ -144,6 +144,21 @@ describe.skipIf(!available && !required)('dashboard in chromium', () => {
     await page.waitForFunction(() => document.getElementById('signin-error')!.textContent !== '');
     expect(await text(page, '#signin-error')).toMatch(/not accepted/);
     expect(await page.locator('#board').isHidden()).toBe(true);
+    await page.close();
+  });
+
+  it('labels buckets in UTC, the ledger\'s days, whatever the browser\'s time zone', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, timezoneId: 'America/Los_Angeles' });
+    await signIn(page, ADMIN);
+    await page.selectOption('#days', '30');
+    await page.waitForFunction(() => /by day/.test(document.getElementById('range-note')!.textContent!));
+    expect(await text(page, '#range-note')).toMatch(/^\d{4}-\d\d-\d\d 00:00 – \d{4}-\d\d-\d\d 00:00 UTC, by day/);
+    // Hover the chart: the cursor snaps to a daily bucket, whose time in the legend is midnight (UTC), not 4pm.
+    const box = (await page.locator('#chart-spend-team .u-over').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.9, box.y + box.height / 2);
+    const x = page.locator('#chart-spend-team .u-legend .u-series').first().locator('.u-value');
+    await page.waitForFunction((el) => el!.textContent !== '--', await x.elementHandle());
+    expect(await x.innerText()).toMatch(/12:00\s?am$/i);
     await page.close();
   });
 

@@ -8,12 +8,17 @@ let me = null;
 
 const usd = (micros) => {
   const v = micros / 1e6;
-  const digits = Math.abs(v) >= 0.01 || v === 0 ? 2 : 4;
-  return (v < 0 ? '-$' : '$') + Math.abs(v).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  // Cents from a cent up; below, enough digits that a non-zero spend (a few micro-dollars) never reads $0.0000.
+  const a = Math.abs(v);
+  const digits = a >= 0.01 || v === 0 ? 2 : a >= 0.0001 ? 4 : 6;
+  return (v < 0 ? '-$' : '$') + a.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 };
 const int = (n) => (n == null ? '–' : Math.round(n).toLocaleString('en-US'));
 const pct = (r) => (r == null ? '–' : (r * 100).toFixed(1) + '%');
 const ms = (v) => (v == null ? '–' : v < 1000 ? Math.round(v) + ' ms' : (v / 1000).toFixed(2) + ' s');
+// Buckets are UTC hours and days (the ledger's): the range and the charts are shown in UTC, so a day's bar is
+// that UTC day's, as in /admin/usage, whatever the browser's time zone.
+const utc = (iso) => iso.slice(0, 16).replace('T', ' ');
 const when = (iso) => (iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : 'never');
 
 async function api(path) {
@@ -88,7 +93,8 @@ function render(s) {
   const t = s.totals;
   $('fig-spend').textContent = usd(t.costMicros);
   $('fig-tokens').textContent = int(t.totalTokens);
-  $('fig-tokens-split').textContent = `${int(t.promptTokens)} in · ${int(t.completionTokens)} out`;
+  // Cached prompt tokens are part of "in" (as in the usage ledger), billed at the cached price.
+  $('fig-tokens-split').textContent = `${int(t.promptTokens)} in${t.cachedTokens ? ` (${int(t.cachedTokens)} cached)` : ''} · ${int(t.completionTokens)} out`;
   $('fig-requests').textContent = int(t.requests);
   $('fig-cache-rate').textContent = pct(s.rates.cacheHitRate);
   $('fig-saved').textContent = usd(t.savedMicros);
@@ -143,7 +149,7 @@ function render(s) {
     tr.dataset.model = m.model;
     models.append(tr);
   }
-  $('range-note').textContent = `${new Date(s.from).toLocaleString()} – ${new Date(s.to).toLocaleString()}, by ${s.granularity}. Spend, tokens and rates from the usage ledger (all replicas); latency from ${s.latency.source} (${int(s.latency.count)} requests).`;
+  $('range-note').textContent = `${utc(s.from)} – ${utc(s.to)} UTC, by ${s.granularity} (UTC, like the usage API). Spend, tokens and rates from the usage ledger (all replicas); latency from ${s.latency.source} (${int(s.latency.count)} requests).`;
   document.body.dataset.ready = 'true';
 }
 

@@ -28,6 +28,8 @@ export function drawChart(container, buckets, series, { unit = '', scale = 1 } =
       ...names.map((n, i) => ({ label: n, stroke: PALETTE[i % PALETTE.length], fill: PALETTE[i % PALETTE.length] + '22', width: 2, value: (_u, v) => fmt(v), points: { show: buckets.length <= 48 } })),
     ],
     axes: [{}, { values: (_u, ticks) => ticks.map(fmt), size: 70 }],
+    // Buckets are UTC hours / days: label them in UTC (in local time a day's bucket reads e.g. "Dec 2, 4pm").
+    tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
     legend: { live: true },
     cursor: { drag: { x: false, y: false } },
   };
