@@ -18,9 +18,11 @@ export interface SignalDef {
 
 // Verbs and objects of "ignore the previous instructions" in English, German, French, Spanish, Italian,
 // Portuguese, Dutch, Russian and Serbo-Croatian. Matched on the normalised (lower-cased, NFKC) text.
+// Only verbs that mean "pay no attention to". Everyday technical verbs (override, bypass, drop, skip, abandon) made
+// "How do I override CSS rules?" or "bypass the cache rules in nginx" score 0.95+ while adding no training recall.
 const OVERRIDE_VERBS =
   'ignore|ignoriere|ignorieren|ignorez|ignora|ignorar|negeer|disregard|forget|vergiss|vergessen|oubliez|oublie|' +
-  'olvida|olvide|olvidar|dimentica|esqueça|esqueca|vergeet|drop|skip|abandon|override|bypass|zaboravi|забудь|забудьте|игнорируй|игнорируйте';
+  'olvida|olvide|olvidar|dimentica|esqueça|esqueca|vergeet|zaboravi|забудь|забудьте|игнорируй|игнорируйте';
 const OVERRIDE_OBJECTS =
   'instructions?|instruktionen|instruktion|anweisungen|anweisung|befehle|aufgaben|aufträge|auftrag|angaben|informationen|' +
   'instrucciones|istruzioni|instruções|instrucoes|instructies|instrukcije|инструкции|prompts?|rules|regeln|directions|' +
@@ -29,34 +31,47 @@ const OVERRIDE_OBJECTS =
 const EVERYTHING = 'everything|alles|tout|todo|tutto|tudo|sve|всё|все|all|the above|above|the previous|previous|prior';
 const EVERYTHING_END =
   '$|[.,;:!?\\-–"]|\\s+(?:above|before|previous|prior|earlier|that|we|you|i|and|what|que|lo|gesagte|davor|bisher|vorher|zuvor|oben|ce|che|was)(?:$|[^\\p{L}])';
+// Everyday verbs count only with a possessive or "all/previous" before the object: "drop all your instructions",
+// "bypass your restrictions", not "drop the previous tasks from my todo list" or "override CSS rules".
+const WEAK_OVERRIDE_RE =
+  /(?:^|[^\p{L}])(?:drop|skip|abandon|override|bypass)\s+(?:all\s+)?(?:of\s+)?(?:your|the system'?s?|your previous|your prior|your initial|your original)\s+(?:\p{L}+\s+){0,2}?(?:instructions?|prompts?|rules|guidelines|programming|restrictions|filters?|safety|directives?)(?:$|[^\p{L}])/u;
 const OVERRIDE_RE = new RegExp(
   `(?:^|[^\\p{L}])(?:${OVERRIDE_VERBS})(?:(?:[^\\p{L}]+\\p{L}+){0,4}?[^\\p{L}]+(?:${OVERRIDE_OBJECTS})(?:$|[^\\p{L}])|[^\\p{L}]+(?:${EVERYTHING})(?:${EVERYTHING_END}))`,
   'u',
 );
+// "from now on" / "ab jetzt" alone are ordinary requests ("from now on, answer in British English"); the
+// classifier's bigrams still weigh them, without the near-certain signal weight.
 const NEW_TASK_RE =
-  /\b(?:new (?:task|instructions?)|further tasks|now new tasks|from now on|neue (?:aufgabe|anweisungen|aufgaben)|nun folgen|ab jetzt|von nun an|abweichend zu vorherigen|(?:previous|preceding|prior|above|bisherigen|vorherigen|obigen) (?:instructions?|anweisungen|informationen|ausführungen)|your instructions are now|change your instructions)\b/u;
+  /\b(?:new (?:task|instructions?)|further tasks|now new tasks|neue (?:aufgabe|anweisungen|aufgaben)|nun folgen|abweichend zu vorherigen|(?:previous|preceding|prior|above|bisherigen|vorherigen|obigen) (?:instructions?|anweisungen|informationen|ausführungen)|your instructions are now|change your instructions)\b/u;
 
+// Persona requests ("act as a senior engineer", "pretend to be an interviewer", "role-play a customer") are
+// everyday prompts; only the re-identity and jailbreak set-ups are a signal. The data set's persona rows
+// are still learned through the classifier's n-grams, which negatives can counterweigh.
 const ROLE_PLAY_RE =
-  /\b(?:you are now|now you are|act as|acting as|pretend (?:you|to be)|imagine you are|role-?play(?:ing)?|stay (?:fully )?in (?:their|your) roles?|dan mode|developer mode|jailbreak|du bist jetzt|jetzt bist du|nun bist du|stell dir vor|fungieren|fungiere|in deiner rolle|spiel(?:e|st)? die rolle|tu es maintenant|ahora eres)\b/u;
+  /\b(?:you are now|now you are|pretend you (?:are|can)|stay (?:fully )?in (?:their|your) roles?|dan mode|developer mode|jailbreak|du bist jetzt|jetzt bist du|nun bist du|in deiner rolle|tu es maintenant|ahora eres)\b/u;
 
 const PROMPT_REVEAL_RE =
-  /\b(?:(?:show|print|reveal|output|repeat|display|spell|tell me|what (?:are|were|is)|give me|list)\b[^.?!]{0,40}\b(?:system prompt|your (?:initial |original |system )?(?:prompt|instructions|rules)|prompt[- _]?texts?|the (?:full |whole |initial )?prompt)|(?:written|said|stated) (?:at the beginning|above|before)|beginning of this prompt|(?:zeige|gib|verrate)[^.?!]{0,40}(?:prompt|anweisungen))/u;
+  /\b(?:(?:show|print|reveal|output|repeat|display|spell|tell me|what (?:are|were|is)|give me|list)\b[^.?!]{0,40}\b(?:system prompt|your (?:initial |original |system )?(?:prompt|instructions|rules)|prompt[- _]?texts?|the (?:full |whole |initial |original |hidden |secret )prompt)|(?:written|said|stated) (?:at the beginning|above|before)|beginning of this prompt|(?:zeige|gib|verrate)[^.?!]{0,40}(?:prompt|anweisungen))/u;
 
 const OUTPUT_FORCING_RE =
-  /\b(?:just (?:say|output|print|write)|only (?:say|output|reply|answer)|say (?:that|yes)|answer with|repeat after me|print ['"]|output ['"]|(?:sage|schreibe|schreib) (?:nur|mir nur)|haha pwned|i have been pwned)\b/u;
+  /\b(?:(?<!\b(?:i|you|we|did) )just (?:say|output|print|write)|only (?:say|output|reply|answer)|repeat after me|print ['"]|output ['"]|(?:sage|schreibe|schreib) (?:nur|mir nur)|haha pwned|i have been pwned)\b/u;
 
 const IGNORE_CONTEXT_RE =
   /\b(?:not (?:by|from|according to) the (?:articles?|documents?|context)|(?:ignore|disregard)\w* (?:all )?(?:the )?(?:provided )?(?:documents?|articles?|context)|disregarding the (?:articles?|documents?|context)|despite what you'?ve been told|do not look in the documents)\b/u;
 
 // Fake chat-role delimiters: markdown headers or tags that pretend a new system/assistant turn starts.
+// A bare "user:" / "System:" line is a pasted transcript or a bug report ("System: macOS 14"); only header or
+// bracket forms and the chat-template tokens are.
 const FAKE_ROLE_RE =
-  /(?:^|\n)\s*(?:#{2,}\s*|\[\s*)?(?:system|assistant|developer|human|ai|user)\s*(?:\]\s*)?:|<\/?\s*(?:system|user|assistant|developer|im_start|im_end|s)\s*>|<\|(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id)\|>|\[\/?(?:inst|sys)\]|<<\/?sys>>/iu;
+  /(?:^|\n)\s*(?:#{2,}\s*|\[\s*)(?:system|assistant|developer|human|ai|user)\s*(?:\]\s*)?:|<\/?\s*(?:system|user|assistant|developer|im_start|im_end|s)\s*>|<\|(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id)\|>|\[\/?(?:inst|sys)\]|<<\/?sys>>/iu;
 
 // Tag characters and bidi overrides never occur in ordinary prompts; zero-width characters do (translation
 // artefacts, Khmer/Thai word separators), so they count only when hidden inside a Latin word ("ig\u200Bnore").
 const INVISIBLE_RE = /[\u{E0000}-\u{E007F}]|[\u202A-\u202E\u2066-\u2069]|[A-Za-z][\u200B-\u200D\u2060-\u2064\uFEFF]+[A-Za-z]/u;
 // Pasted "documents" or "context" that carry the attacker's statement (indirect injection in RAG style).
-const FAKE_CONTEXT_RE = /(?:^|\s)\$?(?:documents?|context|kontext|artikel|article|instruction|additional instruction)\s*(?:[:{"\u201c\u201e]|- )/u;
+// "Document:" / "Context:" headings are how every RAG prompt is written; only template-variable style ("$document")
+// or a braced/quoted block right after the label is unusual.
+const FAKE_CONTEXT_RE = /(?:^|\s)(?:\$(?:documents?|context|kontext|artikel|article|instruction)\s*[:{"\u201c\u201e=-]|(?:documents?|context|kontext|artikel|article|instruction|additional instruction)\s*(?::\s*)?[{\u201c\u201e]|additional instruction\s*- )/u;
 const SPACED_LETTERS_RE = /(?:^|\s)(?:\p{L} ){6,}\p{L}(?:\s|$)/u;
 const ESCAPED_NEWLINES_RE = /(?:\\\s?n\s*){4,}|\n{6,}/;
 
@@ -90,7 +105,7 @@ function decodeTextBase64(run: string): string | undefined {
 }
 
 export const SIGNALS: readonly SignalDef[] = [
-  { name: 'override_instructions', prior: 0, test: (_r, n) => OVERRIDE_RE.test(n) },
+  { name: 'override_instructions', prior: 0, test: (_r, n) => OVERRIDE_RE.test(n) || WEAK_OVERRIDE_RE.test(n) },
   { name: 'new_instructions', prior: 0, test: (_r, n) => NEW_TASK_RE.test(n) },
   { name: 'role_play', prior: 0, test: (_r, n) => ROLE_PLAY_RE.test(n) },
   { name: 'prompt_reveal', prior: 0, test: (_r, n) => PROMPT_REVEAL_RE.test(n) },

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { PII_CATEGORIES } from '../../guards/pii/index.js';
 import { compilePattern } from '../../guards/prompt-guard/index.js';
+import { DEFAULT_INJECTION_THRESHOLD } from '../../guards/injection/index.js';
 
 const role = z.enum(['system', 'developer', 'user', 'assistant', 'tool']);
 const piiAction = z.enum(['redact', 'mask', 'pseudonymise', 'block', 'allow']);
@@ -100,7 +101,7 @@ export type CachePolicyInput = z.infer<typeof cachePolicySchema>;
 export const GUARD_DEFAULTS = {
   pii: { enabled: false, defaultAction: 'pseudonymise', actions: {}, maskKeep: 4, roles: ['system', 'developer', 'user', 'assistant'], toolArguments: true, toolResults: true, output: false, nerModelPath: '' },
   prompt: { allow: [], deny: [], roles: ['user'], maxPromptChars: 0 },
-  injection: { enabled: false, action: 'block', threshold: 0.35, roles: ['user'] },
+  injection: { enabled: false, action: 'block', threshold: DEFAULT_INJECTION_THRESHOLD, roles: ['user'] },
   topics: { enabled: false, threshold: 0.8, deny: [] },
 } as const;
 
