@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   upstream_auth_failed: [502, 'api_error'],
   upstream_unavailable: [503, 'api_error'],
   state_unavailable: [503, 'server_error'],
+  shutting_down: [503, 'server_error'],
   upstream_timeout: [504, 'api_error'],
 } as const satisfies Record<string, readonly [number, ErrorType]>;
 

@@ -29,7 +29,8 @@ export async function createApp(rt: Runtime): Promise<FastifyInstance> {
     // Bounds receiving a request (a client stalling mid-body); responses, including long streams, are not limited.
     requestTimeout: 60_000,
     routerOptions: { maxParamLength: 200 },
-    return503OnClosing: true,
+    // Fastify's own 503 while closing is not in OpenAI's envelope: the onRequest hook below answers instead.
+    return503OnClosing: false,
     // Errors raised before routing (bad URL escapes, over-long path parameters) in OpenAI's envelope too.
     frameworkErrors: (err, _request, reply) => {
       const status = (err as { statusCode?: number }).statusCode ?? 400;
@@ -43,9 +44,17 @@ export async function createApp(rt: Runtime): Promise<FastifyInstance> {
   // Every body this API takes is JSON: a text/plain one (a browser fetch without a content-type) gets 415
   // unsupported_media_type like any other type, not a misleading "must be a JSON object".
   app.removeContentTypeParser('text/plain');
+  // Set when close() starts (SIGTERM). A request that still arrives on a busy keep-alive connection is refused,
+  // retryably and with `connection: close`, so the client's retry opens a connection to another replica.
+  let draining = false;
+  app.addHook('preClose', (done) => {
+    draining = true;
+    done();
+  });
   // Callback style, not async: this runs for every request and an async hook costs a promise each time.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    if (draining) return done(new GatewayError('shutting_down', 'This gateway replica is shutting down; retry the request.', { headers: { connection: 'close' } }));
     done();
   });
 

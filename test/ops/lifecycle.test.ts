@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from 'undici';
@@ -17,7 +17,7 @@ import { createSqliteStateStore } from '../../src/state/sqlite/sqlite-state-stor
 import { fromRoot } from '../../src/paths.js';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
 import { startGatewayProcess } from '../helpers/gateway-process.js';
-import { baseConfig, startTestGateway } from '../helpers/test-gateway.js';
+import { baseConfig, startTestGateway, TEST_KEY } from '../helpers/test-gateway.js';
 import { logLines, METERED_KEY, readSse, writeOpsConfig } from './ops-harness.js';
 
 const PROMPT = 'stream back these ten words slowly so that shutdown must wait';
@@ -57,6 +57,36 @@ describe('in-process shutdown', () => {
     expect(chunks).toBeGreaterThan(5); // the running stream was served to its end
     await closing;
     expect(performance.now() - signalledAt).toBeLessThan(3000);
+  }, 20_000);
+
+  it('a request arriving on a busy keep-alive connection during the drain gets 503 in OpenAI’s envelope, with connection: close', async () => {
+    const gw = await startTestGateway(upstream, { server: { shutdownGraceMs: 8000 } });
+    upstream.enqueue({ chunkDelayMs: 40 });
+    const body = JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: PROMPT }] });
+    const head = (len: number) =>
+      `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${TEST_KEY}\r\ncontent-type: application/json\r\ncontent-length: ${len}\r\n\r\n`;
+    const socket = connect(gw.port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (d: Buffer) => (received += d.toString('utf8')));
+    const closed = new Promise<void>((r) => socket.on('close', () => r()));
+    socket.write(head(Buffer.byteLength(body)) + body);
+    // The stream has started: now the replica is told to stop, and the same client sends its next request.
+    while (!received.includes('data: ')) await new Promise((r) => setTimeout(r, 10));
+    const closing = gw.close();
+    await new Promise((r) => setTimeout(r, 50));
+    const next = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+    socket.write(head(Buffer.byteLength(next)) + next);
+    await closed;
+    await closing;
+    // The running stream was served to its end, then the second answer: a retryable 503 in the usual envelope.
+    expect(received.indexOf('data: [DONE]')).toBeGreaterThan(0);
+    const second = received.slice(received.indexOf('data: [DONE]'));
+    expect(second).toMatch(/HTTP\/1\.1 503/);
+    expect(second.toLowerCase()).toContain('connection: close');
+    const answer = second.slice(second.indexOf('HTTP/1.1 503'));
+    const envelope = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+    expect(envelope.error).toMatchObject({ code: 'shutting_down', type: 'server_error' });
+    expect(envelope.error.message).toMatch(/shutting down/);
   }, 20_000);
 
   it('a port in use: a clear error, the runtime closed, and no first-run key lost', async () => {
