@@ -74,6 +74,15 @@ async function applyConfigKey(k: KeyConfig, hash: string, store: StateStore, log
   if (existing) {
     // A revocation is never undone by the file (it may have been a leak); say so rather than fail silently.
     if (existing.revokedAt !== undefined && existing.revokedAt <= now) logger.warn({ keyId: k.id }, 'the secret of this config key was revoked earlier and stays revoked; put a new secret in the config');
+    // A key never changes team: its spend, budgets and limits are counted under its team (on Redis, in that
+    // team's hash slot), so moving it would restart its key budgets. Its team stays; say so at every start and
+    // reload rather than bill the old team silently. A new secret in the file creates the key in the new team.
+    if (existing.teamId !== k.team) {
+      logger.warn(
+        { keyId: existing.id, team: existing.teamId, configTeam: k.team },
+        `config key ${k.id} belongs to team ${existing.teamId}, not ${k.team} as the config says: a key cannot change team; its requests still count for ${existing.teamId}. Give it a new secret in the config to issue it to ${k.team} (the old secret is revoked)`,
+      );
+    }
     return store.updateKey(existing.id, record);
   }
   const previous = await store.getKey(k.id);

@@ -51,6 +51,38 @@ describe('keys from the config file', () => {
   });
 });
 
+describe('a config key whose team changes in the file', () => {
+  const inTeam = (team: string, secret: string) =>
+    configSchema.parse({
+      providers: { openai: { kind: 'openai', baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'sk-x' } },
+      teams: { default: { allowedModels: ['*'] }, other: { allowedModels: ['*'] } },
+      keys: [{ id: 'svc', team, key: secret }],
+    });
+
+  it('with the same secret: stays in its team, and every apply says so in a warning naming both teams', async () => {
+    store = await createSqliteStateStore({ path: ':memory:' });
+    await applyConfig(inTeam('default', SECRET), store, logger);
+    const lines: Record<string, unknown>[] = [];
+    const capture = pino({ level: 'warn' }, { write: (l: string) => lines.push(JSON.parse(l)) });
+    await applyConfig(inTeam('other', SECRET), store, capture);
+    expect((await store.getKeyByHash(hashKey(SECRET)))?.teamId).toBe('default');
+    const warning = lines.find((l) => l.keyId === 'svc');
+    expect(warning).toMatchObject({ team: 'default', configTeam: 'other' });
+    expect(String(warning?.msg)).toMatch(/cannot change team.*new secret/);
+    expect(JSON.stringify(lines)).not.toContain(SECRET);
+  });
+
+  it('with a new secret: the new key serves the new team and the old secret is revoked', async () => {
+    store = await createSqliteStateStore({ path: ':memory:' });
+    await applyConfig(inTeam('default', SECRET), store, logger);
+    await applyConfig(inTeam('other', `${SECRET}-moved`), store, logger);
+    const moved = await store.getKeyByHash(hashKey(`${SECRET}-moved`));
+    expect(moved?.teamId).toBe('other');
+    expect(moved?.revokedAt).toBeUndefined();
+    expect((await store.getKeyByHash(hashKey(SECRET)))?.revokedAt).toBeDefined();
+  });
+});
+
 describe('config key secrets changed more than once', () => {
   it('a secret replaced twice stops working: only the secret the file names now is active', async () => {
     store = await createSqliteStateStore({ path: ':memory:' });
