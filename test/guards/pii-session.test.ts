@@ -78,3 +78,33 @@ describe('PiiSession.restore', () => {
     expect(JSON.parse(args)).toEqual({ key: pem });
   });
 });
+
+describe('a conversation resent turn after turn', () => {
+  // A chat client sends the whole history each turn: earlier messages must not be scanned again on every request.
+  const history = Array.from({ length: 6 }, (_, i) =>
+    `Turn ${i}: the customer jane.doe${i}@example.com wrote about order issues and asked for a callback on +1 415 555 26${10 + i}; ` +
+    'the agent promised to check the warehouse system and reply within two working days with a tracking update, ' +
+    'and to escalate to the logistics team if the parcel was not found.',
+  );
+
+  it('scans each long message once across requests, with the same result and per-request pseudonyms', () => {
+    const calls: string[] = [];
+    const counting = { ...detector, detect: (t: string) => (calls.push(t), detector.detect(t)) };
+    const turn = (n: number) => {
+      const s = createPiiSession(counting, { defaultAction: 'pseudonymise' });
+      return history.slice(0, n).map((m) => s.apply(m).text);
+    };
+    const first = turn(5);
+    expect(calls).toHaveLength(5);
+    const second = turn(6);
+    // Only the new message was scanned; the answers are what an uncached scan gives.
+    expect(calls).toHaveLength(6);
+    expect(second.slice(0, 5)).toEqual(first);
+    const fresh = createPiiSession(createPiiDetector(), { defaultAction: 'pseudonymise' });
+    expect(second).toEqual(history.map((m) => fresh.apply(m).text));
+    expect(second[5]).toBe(
+      'Turn 5: the customer [EMAIL_6] wrote about order issues and asked for a callback on [PHONE_6]; the agent promised to check the warehouse system and reply within two working days with a tracking update, ' +
+        'and to escalate to the logistics team if the parcel was not found.',
+    );
+  });
+});
