@@ -8,6 +8,7 @@ import { anthropicHttpError } from './errors.js';
 import { toAnthropicBody, type AnthropicRequestOptions } from './request.js';
 import { fromAnthropicResponse } from './response.js';
 import { anthropicChunkStream } from './stream.js';
+import { splitStops } from './stop.js';
 import { ANTHROPIC_DEFAULT_BASE_URL, ANTHROPIC_VERSION } from './wire.js';
 
 export type AnthropicAdapterOptions = AnthropicRequestOptions;
@@ -32,13 +33,13 @@ export function createAnthropicAdapter(config: ProviderConfig, options: Anthropi
       const res = await transport.post(path, body, headers, signal);
       const text = await readBody(res, signal, config.name);
       if (res.status >= 300) throw anthropicHttpError(config.name, res, text);
-      return fromAnthropicResponse(config.name, text);
+      return fromAnthropicResponse(config.name, text, splitStops(req.body.stop).local);
     },
     async stream(req, target, signal) {
       const body = toAnthropicBody({ ...req, stream: true }, target, options);
       const res = await transport.post(path, body, streamHeaders, signal);
       if (res.status >= 300) throw anthropicHttpError(config.name, res, await readBody(res, signal, config.name));
-      return anthropicChunkStream(config.name, res, signal);
+      return anthropicChunkStream(config.name, res, signal, splitStops(req.body.stop).local);
     },
     close: () => transport.close(),
   };

@@ -53,6 +53,9 @@ export function toAnthropicMessages(messages: readonly ChatMessage[]): { system:
         if (m.function_call) throw bad('Legacy function_call is not supported by anthropic models; use tool_calls.', `${param}.function_call`);
         const blocks: AnthropicContentBlockParam[] = [];
         if (m.content != null) blocks.push(...textBlocks(m.content, `${param}.content`));
+        // A refusal the model gave earlier (OpenAI's `refusal` field; the SDK's runners send it back) is what the
+        // assistant said in that turn: without it the turn vanishes and the user turns around it merge.
+        if (blocks.length === 0 && hasText(m.refusal ?? undefined)) blocks.push({ type: 'text', text: m.refusal as string });
         for (const [k, call] of (m.tool_calls ?? []).entries()) {
           if (call.type !== 'function') throw bad('Only function tool calls can be sent to anthropic models.', `${param}.tool_calls[${k}]`);
           blocks.push({ type: 'tool_use', id: call.id, name: call.function.name, input: parseArguments(call.function.arguments, `${param}.tool_calls[${k}].function.arguments`) });

@@ -1,6 +1,7 @@
 import type { ChatRequest } from '../../src/core/types.js';
 import { ProviderError, type Target } from '../types.js';
 import { toAnthropicMessages } from './messages.js';
+import { splitStops } from './stop.js';
 import type { AnthropicRequest, AnthropicTool, AnthropicToolChoice } from './wire.js';
 
 /** Knobs of the request translation; all optional. */
@@ -68,10 +69,8 @@ export function toAnthropicRequest(req: ChatRequest, target: Target, opts: Anthr
     else if (typeof body.top_p === 'number') out.top_p = body.top_p;
   }
 
-  const stop: unknown = body.stop;
-  const stops = (Array.isArray(stop) ? stop : typeof stop === 'string' ? [stop] : []).filter(
-    (s): s is string => typeof s === 'string' && s.trim() !== '', // Anthropic rejects whitespace-only sequences
-  );
+  // Anthropic rejects whitespace-only sequences: the gateway cuts the answer at those itself (stop.ts).
+  const stops = splitStops(body.stop).upstream;
   if (stops.length > 0) out.stop_sequences = stops;
   // OpenAI's end-user id: `safety_identifier`, or the older `user` it replaces. Anthropic has one such field.
   const endUser = [body.safety_identifier, body.user].find((u): u is string => typeof u === 'string' && u !== '');

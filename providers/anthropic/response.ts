@@ -1,9 +1,9 @@
 import type { ChatResponse } from '../../src/core/types.js';
 import type { CompletionResult } from '../types.js';
-import { fromAnthropicUsage } from './usage.js';
-import { usageToOpenAI } from '../../src/tokens/usage-extract.js';
+import { fromAnthropicUsage, toOpenAIUsage } from './usage.js';
 import type { AnthropicMessage, AnthropicStopReason } from './wire.js';
 import { parseUpstreamJson } from '../upstream-json.js';
+import { cutAtStop } from './stop.js';
 
 type FinishReason = ChatResponse['choices'][number]['finish_reason'];
 
@@ -28,8 +28,12 @@ export function toFinishReason(reason: AnthropicStopReason | string | null | und
   }
 }
 
-/** Decodes a 2xx Messages body into an OpenAI `chat.completion`. */
-export function fromAnthropicResponse(provider: string, text: string): CompletionResult {
+/**
+ * Decodes a 2xx Messages body into an OpenAI `chat.completion`. `localStops` are the stop sequences the gateway
+ * enforces itself (whitespace-only ones, see stop.ts): the text is cut at the first, and the answer then ends
+ * with `stop` (unless it calls tools).
+ */
+export function fromAnthropicResponse(provider: string, text: string, localStops: readonly string[] = []): CompletionResult {
   const msg = parseUpstreamJson<AnthropicMessage>(provider, text, 'response', (m) => Array.isArray(m?.content));
   const texts: string[] = [];
   const toolCalls: NonNullable<ChatResponse['choices'][number]['message']['tool_calls']> = [];
@@ -41,6 +45,8 @@ export function fromAnthropicResponse(provider: string, text: string): Completio
     // thinking / server-tool blocks have no OpenAI chat equivalent and are left out.
   }
   const usage = fromAnthropicUsage(msg.usage ?? {});
+  const cut = cutAtStop(texts.join(''), localStops);
+  const finish = cut.stopped && toolCalls.length === 0 ? 'stop' : toFinishReason(msg.stop_reason);
   const response: ChatResponse = {
     id: `chatcmpl-${msg.id}`,
     object: 'chat.completion',
@@ -52,15 +58,15 @@ export function fromAnthropicResponse(provider: string, text: string): Completio
         index: 0,
         message: {
           role: 'assistant',
-          content: texts.length > 0 ? texts.join('') : null,
+          content: texts.length > 0 ? cut.text : null,
           refusal: null,
           ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
         },
         logprobs: null,
-        finish_reason: toFinishReason(msg.stop_reason),
+        finish_reason: finish,
       },
     ],
-    usage: usageToOpenAI(usage),
+    usage: toOpenAIUsage(msg.usage ?? {}),
   };
   return { response, usage };
 }

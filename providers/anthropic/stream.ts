@@ -5,10 +5,10 @@ import { ProviderError, type ChunkStream } from '../types.js';
 import type { ChatChunk, Usage } from '../../src/core/types.js';
 import { anthropicStreamError } from './errors.js';
 import { ANTHROPIC_FINGERPRINT, toFinishReason } from './response.js';
-import { fromAnthropicUsage, mergeDeltaUsage, type AnthropicUsageLike } from './usage.js';
-import { usageToOpenAI } from '../../src/tokens/usage-extract.js';
+import { fromAnthropicUsage, mergeDeltaUsage, toOpenAIUsage, type AnthropicUsageLike } from './usage.js';
 import type { AnthropicErrorBody, AnthropicStreamEvent } from './wire.js';
 import { parseUpstreamJson } from '../upstream-json.js';
+import { createTextStopper } from './stop.js';
 
 type Delta = ChatChunk['choices'][number]['delta'];
 
@@ -23,7 +23,7 @@ export interface AnthropicChunkDecoder {
   usage(): Usage | undefined;
 }
 
-export function createAnthropicChunkDecoder(provider: string): AnthropicChunkDecoder {
+export function createAnthropicChunkDecoder(provider: string, localStops: readonly string[] = []): AnthropicChunkDecoder {
   let id = 'chatcmpl-anthropic';
   let model = '';
   const created = Math.floor(Date.now() / 1000);
@@ -31,6 +31,12 @@ export function createAnthropicChunkDecoder(provider: string): AnthropicChunkDec
   let finished = false;
   // Content block index → its OpenAI tool_calls index, and whether any argument text was sent for it yet.
   const tools = new Map<number, { index: number; sent: boolean }>();
+  // Stop sequences Anthropic refuses (whitespace-only) are applied here to the text; see stop.ts.
+  const stopper = localStops.length > 0 ? createTextStopper(localStops) : undefined;
+  const text = (t: string): ChatChunk[] => {
+    const shown = stopper ? stopper.push(t) : t;
+    return shown ? [chunk({ content: shown })] : [];
+  };
 
   const chunk = (delta: Delta, finish: ChatChunk['choices'][number]['finish_reason'] = null): ChatChunk => ({
     id,
@@ -60,7 +66,7 @@ export function createAnthropicChunkDecoder(provider: string): AnthropicChunkDec
           return [chunk({ role: 'assistant', content: '' })];
         case 'content_block_start': {
           const block = event.content_block;
-          if (block.type === 'text' && block.text) return [chunk({ content: block.text })];
+          if (block.type === 'text' && block.text) return text(block.text);
           if (block.type !== 'tool_use') return [];
           const index = tools.size;
           // Anthropic announces `input: {}` and streams the arguments as input_json_delta; a non-empty input here
@@ -79,7 +85,7 @@ export function createAnthropicChunkDecoder(provider: string): AnthropicChunkDec
         }
         case 'content_block_delta': {
           const d = event.delta;
-          if (d.type === 'text_delta') return d.text ? [chunk({ content: d.text })] : [];
+          if (d.type === 'text_delta') return d.text ? text(d.text) : [];
           if (d.type === 'input_json_delta') {
             const tool = tools.get(event.index);
             if (tool === undefined || !d.partial_json) return [];
@@ -88,13 +94,17 @@ export function createAnthropicChunkDecoder(provider: string): AnthropicChunkDec
           }
           return []; // thinking, signature and citation deltas have no chat-completions equivalent
         }
-        case 'message_delta':
+        case 'message_delta': {
           usage = mergeDeltaUsage(usage ?? {}, event.usage);
-          return event.delta.stop_reason ? [chunk({}, toFinishReason(event.delta.stop_reason))] : [];
+          if (!event.delta.stop_reason) return [];
+          const rest = stopper?.flush();
+          const reason = event.delta.stop_reason;
+          const finish = stopper?.stopped && reason !== 'tool_use' ? 'stop' : toFinishReason(reason);
+          return [...(rest ? [chunk({ content: rest })] : []), chunk({}, finish)];
+        }
         case 'message_stop': {
           finished = true;
-          const final = fromAnthropicUsage(usage ?? {});
-          return [{ ...chunk({}), choices: [], usage: usageToOpenAI(final) }];
+          return [{ ...chunk({}), choices: [], usage: toOpenAIUsage(usage ?? {}) }];
         }
         case 'error':
           throw anthropicStreamError(provider, event as AnthropicErrorBody);
@@ -109,8 +119,8 @@ export function createAnthropicChunkDecoder(provider: string): AnthropicChunkDec
  * Decodes an Anthropic SSE body into OpenAI chunks. A stream that ends without `message_stop` is a truncation
  * and fails with ProviderError('network'), so the client gets an error frame, never a clean end on a cut answer.
  */
-export function anthropicChunkStream(provider: string, res: UpstreamResponse, signal: AbortSignalLike): ChunkStream {
-  const decoder = createAnthropicChunkDecoder(provider);
+export function anthropicChunkStream(provider: string, res: UpstreamResponse, signal: AbortSignalLike, localStops: readonly string[] = []): ChunkStream {
+  const decoder = createAnthropicChunkDecoder(provider, localStops);
   async function* iterate(): AsyncGenerator<ChatChunk> {
     try {
       for await (const event of readSse(res.body)) {

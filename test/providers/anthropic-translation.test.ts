@@ -191,7 +191,13 @@ describe('anthropic adapter: translation seen by the upstream and by the client'
     validateResponse(response);
     expect(response).toMatchObject({ id: 'chatcmpl-msg_1', object: 'chat.completion', model: 'claude-haiku-4-5', system_fingerprint: expect.any(String) });
     expect(response.choices[0]).toMatchObject({ message: { role: 'assistant', content: 'ab', refusal: null }, finish_reason: 'stop', logprobs: null });
-    expect(response.usage).toEqual({ prompt_tokens: 160, completion_tokens: 7, total_tokens: 167, prompt_tokens_details: { cached_tokens: 50 } });
+    expect(response.usage).toEqual({
+      prompt_tokens: 160,
+      completion_tokens: 7,
+      total_tokens: 167,
+      prompt_tokens_details: { cached_tokens: 50, audio_tokens: 0 },
+      completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    });
     expect(usage.cacheWriteTokens).toBe(10);
   });
 });
