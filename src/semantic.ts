@@ -27,7 +27,7 @@ export function createSemanticBackend(config: GatewayConfig, logger: Logger): Se
   const vectors =
     vs.kind === 'qdrant'
       ? createQdrantVectorStore({ url: vs.url!, apiKey: vs.apiKey, collection: vs.collection })
-      : createEmbeddedVectorStore({ dir: vectorDir(config.state.dataDir), maxEntries: vs.maxEntries });
+      : createEmbeddedVectorStore({ dir: vectorDir(config.state.dataDir), maxEntries: vs.maxEntries, logger });
   let embedder: Embedder | null = null;
   const ready = createEmbedderOrNull(embeddingsConfig(config), logger)
     .then(async (e) => {

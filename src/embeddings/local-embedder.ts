@@ -40,6 +40,12 @@ export interface LocalEmbedderOptions {
   loadTimeoutMs?: number;
   /** Delay before restarting a dead worker (default 500 ms), doubled per further crash up to 30 s. */
   restartDelayMs?: number;
+  /**
+   * A batch the worker has not answered after this long (default 30 s) means a hung worker (stuck in ONNX Runtime,
+   * stopped, swapping): it is killed and restarted like a crashed one, and its calls rejected, instead of every
+   * call — and the queue behind them — waiting forever.
+   */
+  embedTimeoutMs?: number;
 }
 
 /** A worker that stayed up this long counts as healthy: its next crash restarts after the shortest delay again. */
@@ -111,6 +117,7 @@ export async function createLocalEmbedder(opts: LocalEmbedderOptions = {}, logge
   };
   const batchSize = Math.max(1, opts.batchSize ?? 32);
   const loadTimeoutMs = opts.loadTimeoutMs ?? 120_000;
+  const embedTimeoutMs = opts.embedTimeoutMs ?? 30_000;
   const id = `local:${init.model}:${init.quantized ? 'q8' : 'fp32'}`;
 
   let worker: WorkerProcess | null = null; // the current worker, loading or ready
@@ -122,6 +129,9 @@ export async function createLocalEmbedder(opts: LocalEmbedderOptions = {}, logge
   let crashes = 0; // consecutive crashes, for the backoff
   let upSince = 0;
   let restartTimer: NodeJS.Timeout | undefined;
+  let batchTimer: NodeJS.Timeout | undefined;
+  /** Workers killed for not answering, so their death is logged as that rather than as a SIGKILL. */
+  const hung = new WeakSet<ChildProcess>();
 
   /** Spawns a worker and resolves the dimension it produces once the model is loaded. */
   const start = () =>
@@ -170,6 +180,14 @@ export async function createLocalEmbedder(opts: LocalEmbedderOptions = {}, logge
     holdLoop(w, true);
     // A send to a worker that just died fails here; its 'exit' rejects the batch.
     w.send({ type: 'embed', id: inFlight.id, texts: jobs.flatMap((j) => j.texts) }, () => undefined);
+    const batch = inFlight.id;
+    clearTimeout(batchTimer);
+    batchTimer = setTimeout(() => {
+      if (inFlight?.id !== batch || worker !== w) return;
+      hung.add(w);
+      w.kill('SIGKILL'); // its 'exit' rejects the calls and schedules the restart
+    }, embedTimeoutMs);
+    batchTimer.unref();
   };
 
   /** Wires a loaded worker in: its replies feed the callers, its death triggers a restart. */
@@ -178,6 +196,7 @@ export async function createLocalEmbedder(opts: LocalEmbedderOptions = {}, logge
       if (w !== worker || (m.type !== 'result' && m.type !== 'error') || !inFlight || m.id !== inFlight.id) return;
       const { jobs } = inFlight;
       inFlight = null;
+      clearTimeout(batchTimer);
       if (m.type === 'error') for (const j of jobs) j.reject(new Error(`embedding failed: ${m.message}`));
       else {
         let row = 0;
@@ -195,8 +214,9 @@ export async function createLocalEmbedder(opts: LocalEmbedderOptions = {}, logge
       if (w !== worker) return;
       worker = null;
       ready = false;
+      clearTimeout(batchTimer);
       if (closed) return;
-      const reason = crashReason(w, code, signal);
+      const reason = hung.has(w) ? `no answer within ${embedTimeoutMs} ms, killed` : crashReason(w, code, signal);
       failAll(new Error(`embedding worker died (${reason}); restarting`));
       if (Date.now() - upSince > HEALTHY_MS) crashes = 0;
       scheduleRestart(reason, 'embedding worker died; semantic features paused until it is restarted');
@@ -218,7 +238,13 @@ export async function createLocalEmbedder(opts: LocalEmbedderOptions = {}, logge
       const dim = await start();
       if (closed) return void (worker && stop(worker));
       // Vectors already stored are only comparable with the same model: a changed model on disk stays down.
-      if (dim !== dimension) throw new Error(`model now produces ${dim} dimensions instead of ${dimension}`);
+      if (dim !== dimension) {
+        // The worker just started holds the model in memory: stop it, or every retry would leave one behind.
+        const started = worker;
+        worker = null;
+        if (started) void stop(started);
+        throw new Error(`model now produces ${dim} dimensions instead of ${dimension}`);
+      }
       markUp();
       logger?.info?.({ embedder: id }, 'embedding worker restarted');
       pump();
@@ -273,6 +299,7 @@ export async function createLocalEmbedder(opts: LocalEmbedderOptions = {}, logge
       if (closed) return;
       closed = true;
       clearTimeout(restartTimer);
+      clearTimeout(batchTimer);
       failAll(new Error('embedder is closed'));
       if (worker) await stop(worker);
     },

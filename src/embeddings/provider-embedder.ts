@@ -31,7 +31,13 @@ export async function createProviderEmbedder(opts: ProviderEmbedderOptions): Pro
   const batchSize = Math.max(1, opts.batchSize ?? 256);
   let closed = false;
 
-  const call = async (input: string[]): Promise<Float32Array[]> => {
+  // Never echo the key, even when a server puts the request's Authorization header in its error body.
+  const redact = (text: string) => (opts.apiKey ? text.split(opts.apiKey).join('[redacted]') : text);
+
+  const call = async (texts: string[]): Promise<Float32Array[]> => {
+    // OpenAI rejects a whole batch ("'$.input' is invalid") when one input is the empty string; a single space is
+    // accepted and means as little.
+    const input = texts.map((t) => (t === '' ? ' ' : t));
     const res = await request(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.apiKey}` },
@@ -41,12 +47,25 @@ export async function createProviderEmbedder(opts: ProviderEmbedderOptions): Pro
     });
     const text = await res.body.text();
     // The status and a short excerpt only: the body may echo input, and never the key.
-    if (res.statusCode !== 200) throw new Error(`embeddings endpoint answered ${res.statusCode}: ${text.slice(0, 200)}`);
-    const body = JSON.parse(text) as EmbeddingsResponse;
+    if (res.statusCode !== 200) throw new Error(`embeddings endpoint answered ${res.statusCode}: ${redact(text).slice(0, 200)}`);
+    let body: EmbeddingsResponse;
+    try {
+      body = JSON.parse(text) as EmbeddingsResponse;
+    } catch {
+      throw new Error(`embeddings endpoint answered 200 with a body that is not JSON: ${redact(text).slice(0, 200)}`);
+    }
     if (!Array.isArray(body.data) || body.data.length !== input.length) {
       throw new Error(`embeddings endpoint returned ${body.data?.length ?? 'no'} vectors for ${input.length} inputs`);
     }
-    return [...body.data].sort((a, b) => a.index - b.index).map((d) => l2normalise(Float32Array.from(d.embedding)));
+    return [...body.data].sort((a, b) => a.index - b.index).map((d) => {
+      // A server that ignores encoding_format answers base64 strings; others may send nulls. Either would become
+      // NaN components, which no vector store can compare.
+      const e: unknown = d?.embedding;
+      if (!Array.isArray(e) || e.length === 0 || !e.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+        throw new Error('embeddings endpoint returned an embedding that is not a list of finite numbers');
+      }
+      return l2normalise(Float32Array.from(e as number[]));
+    });
   };
 
   const dimension = opts.dimension ?? (await call(['probe']))[0]!.length;

@@ -12,8 +12,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { VectorHit, VectorStore } from './vector-store.js';
+import { checkVector } from './vector-check.js';
 import { createNamespaceIndex, DEFAULT_HNSW, type HnswParams, type IndexedEntry, type NamespaceIndex } from './namespace-index.js';
-import { openVectorFile, type StoredRow, type VectorFile } from './vector-file.js';
+import { isCorruptFile, moveCorruptFileAside, openVectorFile, type LoadedRows, type StoredRow, type VectorFile } from './vector-file.js';
 
 export interface EmbeddedVectorStoreOptions {
   /** Directory for `vectors.sqlite` (created if missing). */
@@ -22,6 +23,8 @@ export interface EmbeddedVectorStoreOptions {
   maxEntries?: number;
   /** HNSW tuning (defaults are good to ~1M entries at 384 dims). */
   hnsw?: Partial<HnswParams>;
+  /** Where recoveries at `init` are reported (a damaged file moved aside, unreadable rows dropped); default: `process.emitWarning`. */
+  logger?: { warn(obj: Record<string, unknown>, msg: string): void };
 }
 
 /** Unambiguous map key for (ns, id): the length prefix keeps ('ab', 'c') and ('a', 'bc') apart. */
@@ -43,9 +46,7 @@ export function createEmbeddedVectorStore(opts: EmbeddedVectorStoreOptions): Vec
     if (!file) throw new Error('vector store used before init()');
     return file;
   };
-  const check = (v: Float32Array) => {
-    if (v.length !== dimension) throw new Error(`vector has ${v.length} dimensions, the store ${dimension}`);
-  };
+  const check = (v: Float32Array) => checkVector(v, dimension);
   const unit = (v: Float32Array): Float32Array => {
     const out = Float32Array.from(v);
     let s = 0;
@@ -95,13 +96,46 @@ export function createEmbeddedVectorStore(opts: EmbeddedVectorStoreOptions): Vec
     file?.remove(ns, id);
   };
 
+  const warn = (obj: Record<string, unknown>, msg: string) => {
+    if (opts.logger) opts.logger.warn(obj, msg);
+    else process.emitWarning(`${msg} ${JSON.stringify(obj)}`, 'VectorStoreWarning');
+  };
+  /**
+   * Opens the file and reads its rows. A damaged file (not a database, a truncated copy, torn pages) does not keep
+   * the semantic layer down until someone deletes it by hand: it is moved aside, one warning says so, and the
+   * store starts empty (it only ever held a cache). Other errors (permissions, a full disk) are thrown as they are.
+   */
+  const openAndLoad = (dim: number): { f: VectorFile; rows: StoredRow[] } => {
+    const path = join(opts.dir, 'vectors.sqlite');
+    let f: VectorFile | undefined;
+    let loaded: LoadedRows;
+    try {
+      f = openVectorFile(opts.dir);
+      loaded = f.load(dim);
+    } catch (err) {
+      f?.close();
+      if (!isCorruptFile(err)) throw err;
+      const movedTo = moveCorruptFileAside(opts.dir);
+      warn(
+        { path, movedTo, reason: (err as Error).message },
+        'semantic cache file is damaged: moved aside, starting with an empty semantic cache',
+      );
+      f = openVectorFile(opts.dir);
+      loaded = f.load(dim);
+    }
+    if (loaded.dropped > 0) {
+      warn({ path, dropped: loaded.dropped }, 'semantic cache file had unreadable entries: dropped them');
+    }
+    return { f, rows: loaded.rows };
+  };
+
   return {
     async init(dim) {
       if (file) throw new Error('vector store already initialised');
       if (!Number.isInteger(dim) || dim <= 0) throw new Error(`invalid dimension ${dim}`);
       dimension = dim;
-      const f = (file = openVectorFile(opts.dir));
-      const rows = f.load(dim); // least recently used first
+      const { f, rows } = openAndLoad(dim); // rows: least recently used first
+      file = f;
       const restored = f.graphsClean() ? restoreGraphs(rows) : new Set<string>();
       // From here on the snapshots are stale until the next clean close() rewrites them.
       f.setGraphsClean(false);

@@ -103,7 +103,13 @@ export function createNamespaceIndex(dimension: number, params: HnswParams = DEF
     graph = g;
   }
 
-  const graphAdd = (g: Hnsw, e: IndexedEntry) => {
+  /**
+   * Adds a new label, or (`update`) moves an existing label's point in place. An update must not take a deleted
+   * slot: hnswlib would then give the label a second node and leave the old one (old vector) live in the graph,
+   * so searches near the old vector would still find the entry, and a search could return it twice.
+   */
+  const graphAdd = (g: Hnsw, e: IndexedEntry, update = false) => {
+    if (update) return g.addPoint(Array.from(e.vector), e.label, false);
     if (deletedSlots === 0 && g.getCurrentCount() >= g.getMaxElements()) g.resizeIndex(g.getMaxElements() * 2);
     g.addPoint(Array.from(e.vector), e.label, deletedSlots > 0);
     if (deletedSlots > 0) deletedSlots--;
@@ -134,7 +140,7 @@ export function createNamespaceIndex(dimension: number, params: HnswParams = DEF
       if (old) entries.delete(input.id); // re-insert keeps Map order = recency
       entries.set(entry.id, entry);
       byLabel.set(entry.label, entry);
-      if (graph) graphAdd(graph, entry);
+      if (graph) graphAdd(graph, entry, old !== undefined);
       else if (entries.size > params.flatMax) promote();
       return entry;
     },

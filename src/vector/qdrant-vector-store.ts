@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import type { QdrantClient } from '@qdrant/js-client-rest';
 import type { VectorHit, VectorStore } from './vector-store.js';
+import { checkVector } from './vector-check.js';
 
 export interface QdrantVectorStoreOptions {
   url: string;
@@ -19,6 +20,13 @@ export interface QdrantVectorStoreOptions {
   collection: string;
   /** How often expired points are deleted (default 10 min; 0 = never). */
   sweepIntervalMs?: number;
+  /**
+   * Client-side limit on each upsert/search/delete/count (default 5 s). The Qdrant client's own default is 5 minutes,
+   * and a search sits on the request path: a hung Qdrant must cost a cache miss, not a stalled request.
+   */
+  timeoutMs?: number;
+  /** Limit on each call made by `init` and by the expiry sweep (collection creation, indexes; default 60 s). */
+  adminTimeoutMs?: number;
 }
 
 interface StoredPayload {
@@ -37,6 +45,7 @@ export function pointId(ns: string, id: string): string {
 
 export function createQdrantVectorStore(opts: QdrantVectorStoreOptions): VectorStore {
   let client: QdrantClient | undefined;
+  let admin: QdrantClient | undefined;
   const collection = opts.collection;
   let dimension = 0;
   let sweeper: NodeJS.Timeout | undefined;
@@ -47,27 +56,58 @@ export function createQdrantVectorStore(opts: QdrantVectorStoreOptions): VectorS
     if (!dimension || !client) throw new Error('vector store used before init()');
     return client;
   };
-  const check = (v: Float32Array) => {
-    if (v.length !== dimension) throw new Error(`vector has ${v.length} dimensions, the store ${dimension}`);
-  };
+  const check = (v: Float32Array) => checkVector(v, dimension);
   const sweep = (c: QdrantClient) =>
     c.delete(collection, { wait: false, filter: { must: [{ key: 'expiresAt', range: { lte: Date.now() } }] } });
+
+  /**
+   * An existing collection must hold vectors of this dimension compared by cosine (scores of another distance
+   * are not comparable with `minScore`). Just after another replica created it, Qdrant may answer 5xx for a moment
+   * while its shards come up: a few short retries.
+   */
+  const checkExisting = async (c: QdrantClient, dim: number) => {
+    let info: Awaited<ReturnType<QdrantClient['getCollection']>>;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        info = await c.getCollection(collection);
+        break;
+      } catch (err) {
+        const status = (err as { status?: number }).status;
+        if (attempt >= 4 || status === undefined || status < 500) throw err;
+        await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+      }
+    }
+    const vectors = info.config.params.vectors as { size?: number; distance?: string } | undefined;
+    if (vectors?.size === undefined) {
+      throw new Error(`Qdrant collection ${collection} has named vectors, not one unnamed vector: use another collection`);
+    }
+    if (vectors.size !== dim) {
+      throw new Error(`Qdrant collection ${collection} holds ${vectors.size}-dimension vectors, the embedder makes ${dim}: use another collection`);
+    }
+    if (vectors.distance !== undefined && vectors.distance !== 'Cosine') {
+      throw new Error(`Qdrant collection ${collection} uses ${vectors.distance} distance, the store needs Cosine: use another collection`);
+    }
+  };
 
   return {
     async init(dim) {
       if (!Number.isInteger(dim) || dim <= 0) throw new Error(`invalid dimension ${dim}`);
       const { QdrantClient } = await import('@qdrant/js-client-rest');
-      const c = (client ??= new QdrantClient({ url: opts.url, apiKey: opts.apiKey, checkCompatibility: false }));
-      const { exists } = await c.collectionExists(collection);
-      if (!exists) {
-        await c.createCollection(collection, { vectors: { size: dim, distance: 'Cosine' } });
-      } else {
-        const info = await c.getCollection(collection);
-        const vectors = info.config.params.vectors as { size?: number } | undefined;
-        if (vectors?.size !== undefined && vectors.size !== dim) {
-          throw new Error(`Qdrant collection ${collection} holds ${vectors.size}-dimension vectors, the embedder makes ${dim}: use another collection`);
+      const base = { url: opts.url, apiKey: opts.apiKey, checkCompatibility: false };
+      client ??= new QdrantClient({ ...base, timeout: opts.timeoutMs ?? 5_000 });
+      const c = (admin ??= new QdrantClient({ ...base, timeout: opts.adminTimeoutMs ?? 60_000 }));
+      let created = false;
+      if (!(await c.collectionExists(collection)).exists) {
+        try {
+          await c.createCollection(collection, { vectors: { size: dim, distance: 'Cosine' } });
+          created = true;
+        } catch (err) {
+          // Another replica starting at the same moment created it first (409, or 400 before Qdrant 1.8): use
+          // theirs, after the same checks as for any existing collection.
+          if (!(await c.collectionExists(collection)).exists) throw err;
         }
       }
+      if (!created) await checkExisting(c, dim);
       // Idempotent: creating an existing payload index is accepted by Qdrant.
       await c.createPayloadIndex(collection, { field_name: 'ns', field_schema: 'keyword', wait: true });
       await c.createPayloadIndex(collection, { field_name: 'expiresAt', field_schema: 'integer', wait: true });

@@ -82,6 +82,26 @@ describe('local embedder worker restart', () => {
     }
   });
 
+  it('kills and restarts a worker that stops answering, rejecting its calls instead of leaving them hanging', async () => {
+    const log = recordingLogger();
+    e = await createLocalEmbedder({ model: tiny.model, modelDir: tiny.modelDir, restartDelayMs: 50, embedTimeoutMs: 500 }, log);
+    const w = workerOf.get(e)!()!;
+    w.kill('SIGSTOP'); // alive but never answering, as a worker stuck in a native call
+    const started = Date.now();
+    const outcome = await Promise.race([
+      e.embed(['hello']).then(
+        () => 'answered',
+        (err: unknown) => String(err),
+      ),
+      new Promise<string>((r) => setTimeout(() => r('still waiting after 5 s'), 5_000)),
+    ]);
+    expect(outcome).toMatch(/embedding worker died \(no answer within 500 ms, killed\); restarting/);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    await until(() => workerOf.get(e!)!() !== null);
+    expect((await e.embed(['hello']))[0]).toHaveLength(tiny.dimension);
+    expect(log.lines[0]).toMatchObject({ level: 'warn', obj: { reason: 'no answer within 500 ms, killed' } });
+  });
+
   it('does not restart after close', async () => {
     const log = recordingLogger();
     const own = await createLocalEmbedder({ model: tiny.model, modelDir: tiny.modelDir, restartDelayMs: 50 }, log);

@@ -20,8 +20,22 @@ beforeAll(async () => {
         res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"message":"boom"}}');
         return;
       }
+      if (body.model === 'echo-key') {
+        // Some OpenAI-compatible servers quote the credential they refused.
+        const err = { error: { message: `Incorrect API key provided: ${req.headers.authorization}`, type: 'invalid_request_error' } };
+        res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify(err));
+        return;
+      }
+      if (body.input.includes('')) {
+        // As OpenAI does: one empty string in the list fails the whole call.
+        const err = { error: { message: "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.", type: 'invalid_request_error' } };
+        res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify(err));
+        return;
+      }
       // Not unit length, and in reverse order: the client must sort by index and normalise.
-      const data = body.input.map((t, index) => ({ object: 'embedding', index, embedding: [t.length, 3, 4] })).reverse();
+      const data = body.input
+        .map((t, index) => ({ object: 'embedding', index, embedding: t === 'base64!' ? 'AACAPwAAQEAAAIBA' : t === 'nulls' ? [null, 3, 4] : [t.length, 3, 4] }))
+        .reverse();
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data, model: body.model }));
     });
   });
@@ -35,11 +49,11 @@ describe('provider embedder', () => {
     const e = await createProviderEmbedder({ baseUrl, apiKey: 'sk-test', model: 'text-embedding-3-small' });
     expect(e.dimension).toBe(3);
     expect(e.id).toBe('provider:text-embedding-3-small');
-    const [a, b] = await e.embed(['', 'abcd']);
-    expect(Array.from(a!)).toEqual([0, expect.closeTo(0.6, 6), expect.closeTo(0.8, 6)]);
+    const [a, b] = await e.embed(['x', 'abcd']);
+    expect(Array.from(a!)).toEqual([1, 3, 4].map((x) => expect.closeTo(x / Math.sqrt(26), 6)));
     expect(Math.hypot(...b!)).toBeCloseTo(1, 6);
     expect(b![0]).toBeCloseTo(4 / Math.sqrt(41), 6);
-    expect(seen.at(-1)).toMatchObject({ auth: 'Bearer sk-test', body: { model: 'text-embedding-3-small', input: ['', 'abcd'] } });
+    expect(seen.at(-1)).toMatchObject({ auth: 'Bearer sk-test', body: { model: 'text-embedding-3-small', input: ['x', 'abcd'] } });
     await e.close();
     await expect(e.embed(['x'])).rejects.toThrow(/closed/);
   });
@@ -65,5 +79,31 @@ describe('provider embedder', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/semantic features disabled.*500/);
     expect(warnings[0]).not.toContain('sk-secret-value');
+  });
+
+  it('an empty string does not fail the batch it is in (OpenAI refuses empty inputs)', async () => {
+    const e = await createProviderEmbedder({ baseUrl, apiKey: 'k', model: 'm', dimension: 3 });
+    const out = await e.embed(['abc', '', 'de']);
+    expect(out).toHaveLength(3);
+    for (const v of out) expect(Math.hypot(...v)).toBeCloseTo(1, 6);
+    expect(seen.at(-1)!.body.input).toEqual(['abc', ' ', 'de']);
+  });
+
+  it('never puts the API key in an error, even when the server quotes it back', async () => {
+    const warnings: string[] = [];
+    const e = await createEmbedderOrNull(
+      { kind: 'provider', baseUrl, apiKey: 'sk-live-0123456789abcdef', model: 'echo-key' },
+      { warn: (obj, msg) => void warnings.push(`${msg} ${JSON.stringify(obj)}`) },
+    );
+    expect(e).toBeNull();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/401.*Incorrect API key provided: Bearer \[redacted\]/);
+    expect(warnings[0]).not.toContain('0123456789abcdef');
+  });
+
+  it('rejects embeddings that are not lists of finite numbers (base64 strings, nulls) instead of NaN vectors', async () => {
+    const e = await createProviderEmbedder({ baseUrl, apiKey: 'k', model: 'm', dimension: 3 });
+    await expect(e.embed(['base64!'])).rejects.toThrow(/not a list of finite numbers/);
+    await expect(e.embed(['nulls'])).rejects.toThrow(/not a list of finite numbers/);
   });
 });

@@ -1,6 +1,7 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEmbeddedVectorStore } from '../../src/vector/vector-store.js';
 import { DIM, vec, vectorStoreContract } from './vector-store.contract.js';
@@ -135,5 +136,69 @@ describe('embedded vector store', () => {
     await c.close();
     await b.close();
     expect(existsSync(join(dir, 'vectors.sqlite'))).toBe(true);
+  });
+
+  const recording = () => {
+    const lines: { obj: Record<string, unknown>; msg: string }[] = [];
+    return { lines, logger: { warn: (obj: Record<string, unknown>, msg: string) => void lines.push({ obj, msg }) } };
+  };
+
+  it('starts empty, with one warning, when vectors.sqlite is not a database (and keeps the damaged file aside)', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'vectors.sqlite'), 'not a database '.repeat(500));
+    const { lines, logger } = recording();
+    const s = createEmbeddedVectorStore({ dir, logger });
+    await s.init(DIM);
+    expect(await s.size()).toBe(0);
+    await s.upsert('ns', 'a', vec(1), { ok: true });
+    expect((await s.search('ns', vec(1), { k: 1 }))[0]).toMatchObject({ id: 'a', payload: { ok: true } });
+    await s.close();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.msg).toMatch(/damaged: moved aside/);
+    expect(lines[0]!.obj).toMatchObject({ movedTo: join(dir, 'vectors.sqlite.corrupt'), reason: expect.stringMatching(/not a database/) });
+    expect(existsSync(join(dir, 'vectors.sqlite.corrupt'))).toBe(true);
+
+    // The new file is a healthy one: the next start reads it back without any warning.
+    const again = createEmbeddedVectorStore({ dir, logger });
+    await again.init(DIM);
+    expect(await again.size()).toBe(1);
+    await again.close();
+    expect(lines).toHaveLength(1);
+  });
+
+  it('recovers from a truncated vectors.sqlite (a cut copy, a torn write) instead of staying down', async () => {
+    const dir = tempDir();
+    const a = createEmbeddedVectorStore({ dir });
+    await a.init(DIM);
+    for (let i = 0; i < 500; i++) await a.upsert('ns', `e${i}`, vec(i), { pad: 'x'.repeat(300) });
+    await a.close();
+    const path = join(dir, 'vectors.sqlite');
+    truncateSync(path, Math.floor(statSync(path).size / 2));
+    const { lines, logger } = recording();
+    const b = createEmbeddedVectorStore({ dir, logger });
+    await b.init(DIM);
+    await b.upsert('ns', 'fresh', vec(9999), {});
+    expect((await b.search('ns', vec(9999), { k: 1 }))[0]!.id).toBe('fresh');
+    await b.close();
+    expect(lines.map((l) => l.msg)).toEqual(['semantic cache file is damaged: moved aside, starting with an empty semantic cache']);
+  });
+
+  it('drops unreadable rows (vector of another byte length, bad payload) and keeps the others', async () => {
+    const dir = tempDir();
+    const a = createEmbeddedVectorStore({ dir });
+    await a.init(DIM);
+    for (let i = 0; i < 4; i++) await a.upsert('ns', `e${i}`, vec(i), { i });
+    await a.close();
+    const db = new Database(join(dir, 'vectors.sqlite'));
+    db.prepare("UPDATE entries SET vector = ? WHERE id = 'e1'").run(Buffer.alloc(DIM * 4 - 2));
+    db.prepare("UPDATE entries SET payload = '{not json' WHERE id = 'e2'").run();
+    db.close();
+    const { lines, logger } = recording();
+    const b = createEmbeddedVectorStore({ dir, logger });
+    await b.init(DIM);
+    expect(await b.size()).toBe(2);
+    expect((await b.search('ns', vec(3), { k: 5 })).map((h) => h.id).sort()).toEqual(['e0', 'e3']);
+    await b.close();
+    expect(lines).toEqual([{ obj: expect.objectContaining({ dropped: 2 }), msg: 'semantic cache file had unreadable entries: dropped them' }]);
   });
 });

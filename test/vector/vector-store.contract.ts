@@ -129,5 +129,33 @@ export function vectorStoreContract(name: string, open: () => Promise<{ store: V
       await expect(store.upsert(n, 'bad', new Float32Array(DIM + 1), {})).rejects.toThrow(/dimension/);
       await expect(store.search(n, new Float32Array(DIM - 1), { k: 1 })).rejects.toThrow(/dimension/);
     });
+
+    it('rejects NaN, infinite and zero vectors, and they never hide the namespace\'s real hits', async () => {
+      const n = ns();
+      await store.upsert(n, 'good', vec(16), {});
+      const nan = vec(17);
+      nan[3] = Number.NaN;
+      const inf = vec(18);
+      inf[0] = Number.POSITIVE_INFINITY;
+      await expect(store.upsert(n, 'nan', nan, {})).rejects.toThrow(/NaN or infinite/);
+      await expect(store.upsert(n, 'inf', inf, {})).rejects.toThrow(/NaN or infinite/);
+      await expect(store.upsert(n, 'zero', new Float32Array(DIM), {})).rejects.toThrow(/zeros/);
+      await expect(store.search(n, nan, { k: 1 })).rejects.toThrow(/NaN or infinite/);
+      await expect(store.search(n, new Float32Array(DIM), { k: 1 })).rejects.toThrow(/zeros/);
+      expect((await store.search(n, vec(16), { k: 1 })).map((h) => h.id)).toEqual(['good']);
+    });
+
+    it('an upsert of an existing id after deletions leaves no trace of its old vector', async () => {
+      const n = ns();
+      for (let i = 0; i < 10; i++) await store.upsert(n, `r${i}`, vec(300 + i), { i });
+      await store.delete(n, 'r9'); // a free slot in an HNSW graph
+      await store.upsert(n, 'r0', vec(400), { moved: true });
+      const hits = await store.search(n, vec(300), { k: 10 });
+      const r0 = hits.filter((h) => h.id === 'r0');
+      expect(r0).toHaveLength(1); // once, not once per vector it ever had
+      expect(r0[0]!.payload).toEqual({ moved: true });
+      expect(r0[0]!.score).toBeLessThan(0.9); // scored by its new vector, not the old one (1.0)
+      expect((await store.search(n, vec(400), { k: 1 }))[0]).toMatchObject({ id: 'r0' });
+    });
   });
 }
