@@ -26,7 +26,7 @@ export function createSemanticBackend(config: GatewayConfig, logger: Logger): Se
   const vs = config.vectorStore;
   const vectors =
     vs.kind === 'qdrant'
-      ? createQdrantVectorStore({ url: vs.url!, apiKey: vs.apiKey, collection: vs.collection })
+      ? createQdrantVectorStore({ url: vs.url!, apiKey: vs.apiKey, collection: vs.collection, timeoutMs: vs.timeoutMs })
       : createEmbeddedVectorStore({ dir: vectorDir(config.state.dataDir), maxEntries: vs.maxEntries, logger });
   let embedder: Embedder | null = null;
   const ready = createEmbedderOrNull(embeddingsConfig(config), logger)

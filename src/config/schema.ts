@@ -187,6 +187,7 @@ export const configSchema = z
             cacheDir: z.string().optional(),
             loadTimeoutMs: z.number().int().positive().optional(),
             restartDelayMs: z.number().int().positive().optional(),
+            embedTimeoutMs: z.number().int().positive().optional(),
           })
           .strict(),
         z.object({ kind: z.literal('provider'), provider: z.string(), model: z.string(), dimension: z.number().int().positive().optional() }).strict(),
@@ -200,6 +201,8 @@ export const configSchema = z
         url: z.string().optional(),
         apiKey: z.string().optional(),
         collection: z.string().default('gateway_cache'),
+        /** Qdrant: limit on each search/upsert/delete (a hung Qdrant costs a cache miss, not a stalled request). */
+        timeoutMs: z.number().int().positive().default(5000),
       })
       .strict()
       .prefault({}),

@@ -38,8 +38,8 @@ describe('shipped config files', () => {
   });
 
   it('takes the local embedder settings docs/semantic.md lists', () => {
-    const text = `providers:\n  o: { kind: openai, baseUrl: "http://x/v1" }\nembeddings:\n  kind: local\n  batchSize: 16\n  threads: 2\n  cacheDir: /tmp/hf\n  loadTimeoutMs: 30000\n  restartDelayMs: 1000\n`;
-    expect(parseConfig(text, 'x.yaml', {}).embeddings).toMatchObject({ kind: 'local', batchSize: 16, threads: 2, cacheDir: '/tmp/hf', loadTimeoutMs: 30000, restartDelayMs: 1000 });
+    const text = `providers:\n  o: { kind: openai, baseUrl: "http://x/v1" }\nembeddings:\n  kind: local\n  batchSize: 16\n  threads: 2\n  cacheDir: /tmp/hf\n  loadTimeoutMs: 30000\n  restartDelayMs: 1000\n  embedTimeoutMs: 5000\n`;
+    expect(parseConfig(text, 'x.yaml', {}).embeddings).toMatchObject({ kind: 'local', batchSize: 16, threads: 2, cacheDir: '/tmp/hf', loadTimeoutMs: 30000, restartDelayMs: 1000, embedTimeoutMs: 5000 });
   });
 
   it('names the bad path and the reason', () => {
