@@ -1,10 +1,12 @@
 /**
  * Prompt guard: the organisation's allow/deny regex policy and a maximum prompt length.
  *
- * Rules: deny wins; when an allow list exists, every checked message must match at least one allow pattern;
- * only messages whose role is in `roles` (default `['user']`) are checked; `maxPromptChars` bounds the total
- * length of the checked messages. Patterns are compiled once at creation and rejected there when invalid or
- * prone to catastrophic backtracking, so `check` can never hang on a hostile prompt.
+ * Rules: deny wins; when an allow list exists, every checked message must match at least one allow pattern, and
+ * a request with no checked message is not allowed; only messages whose role is in `roles` (default `['user']`;
+ * legacy `function` messages count as `tool`) are checked; `maxPromptChars` bounds the total length of the
+ * checked messages. Texts are matched after NFKC normalisation with invisible characters removed. Patterns are
+ * compiled once at creation and rejected there when invalid or prone to catastrophic backtracking; long texts
+ * are matched in overlapping windows, so a hostile prompt cannot make a polynomial pattern take seconds.
  *
  * The result carries the rule index for the audit log only; the client-facing 400 `prompt_denied` message
  * must stay generic (see PROMPT_DENIED_MESSAGE) so rules cannot be probed.
@@ -45,6 +47,48 @@ export const PROMPT_DENIED_MESSAGE = 'The request was rejected by the prompt pol
 
 /** Patterns longer than this are refused: a policy is a short list of phrases, not a program. */
 const MAX_PATTERN_LENGTH = 1000;
+/**
+ * A message longer than this is matched in windows of this many characters, overlapping by half, so a match of
+ * up to REGEX_WINDOW_STEP characters is always found. A pattern safe-regex2 accepts can still backtrack
+ * polynomially (`\w+@\w+\.com` on 100 KB of letters: ~12 s on the whole text); in windows the cost is linear in
+ * the message length (~1 ms per KB and pattern at worst).
+ */
+export const REGEX_WINDOW = 512;
+export const REGEX_WINDOW_STEP = 256;
+const WINDOW_CONTEXT = 32;
+
+// Zero-width and other format characters (ZWSP, ZWJ, word joiner, soft hyphen, BOM, bidi controls, tag
+// characters) and variation selectors: invisible, so they are used to split a denied word (`se\u200Bcret`).
+const INVISIBLE = /[\p{Cf}\u{FE00}-\u{FE0F}\u{E0100}-\u{E01EF}]/gu;
+
+/** The text patterns are matched against: NFKC (fullwidth and other compatibility forms folded), invisible characters removed. */
+export function normaliseForMatching(text: string): string {
+  return text.normalize('NFKC').replace(INVISIBLE, '');
+}
+
+/** A compiled pattern: `test` bounds backtracking by matching long texts in windows (see REGEX_WINDOW). */
+interface Matcher {
+  test(text: string): boolean;
+}
+
+function matcher(re: RegExp): Matcher {
+  // An end anchor would match at every window's end: such patterns see the whole text.
+  const endAnchored = /(^|[^\\])\$/.test(re.source);
+  const scan = new RegExp(re.source, `${re.flags}g`);
+  return {
+    test(text) {
+      if (text.length <= REGEX_WINDOW || endAnchored) return re.test(text);
+      for (let s = 0; ; s += REGEX_WINDOW_STEP) {
+        // Context on each side keeps \b and short lookarounds right; the search starts after the left context,
+        // so ^ (start of the text) can only match in the first window.
+        const from = Math.max(0, s - WINDOW_CONTEXT);
+        scan.lastIndex = s - from;
+        if (scan.test(text.slice(from, s + REGEX_WINDOW + WINDOW_CONTEXT))) return true;
+        if (s + REGEX_WINDOW >= text.length) return false;
+      }
+    },
+  };
+}
 
 /**
  * Compiles one pattern as the guard does with the default flags, or throws why it cannot be used (empty, too
@@ -65,10 +109,10 @@ export function compilePattern(p: string, flags = 'iu'): RegExp {
   return re;
 }
 
-function compile(kind: 'allow' | 'deny', patterns: string[] | undefined, flags: string): RegExp[] {
+function compile(kind: 'allow' | 'deny', patterns: string[] | undefined, flags: string): Matcher[] {
   return (patterns ?? []).map((p, i) => {
     try {
-      return compilePattern(p, flags);
+      return matcher(compilePattern(p, flags));
     } catch (err) {
       throw new Error(`prompt guard: ${kind}[${i}] ${JSON.stringify(p)}: ${(err as Error).message}`);
     }
@@ -97,17 +141,23 @@ export function createPromptGuard(policy: PromptGuardPolicy): PromptGuard {
       let total = 0;
       const checked: string[] = [];
       for (const m of messages) {
-        if (!roles.has(m.role)) continue;
+        // `function` is the legacy (pre-tools) form of a tool result.
+        if (!roles.has(m.role === 'function' ? 'tool' : m.role)) continue;
         const text = typeof m.text === 'string' ? m.text : '';
         total += text.length;
         checked.push(text);
       }
       // Length first: it is O(1) per message and bounds the regex work below.
       if (max !== undefined && total > max) return { ok: false, reason: 'too_long' };
+      if (deny.length === 0 && allow.length === 0) return { ok: true };
+      for (let i = 0; i < checked.length; i++) checked[i] = normaliseForMatching(checked[i]!);
       for (const text of checked) {
-        for (let r = 0; r < deny.length; r++) if (deny[r].test(text)) return { ok: false, reason: 'deny', rule: r };
+        for (let r = 0; r < deny.length; r++) if (deny[r]!.test(text)) return { ok: false, reason: 'deny', rule: r };
       }
       if (allow.length > 0) {
+        // An allow list admits only what matches it: a request with no message to check (say, the prompt moved
+        // into a system message) is not allowed either.
+        if (checked.length === 0) return { ok: false, reason: 'not_allowed' };
         for (const text of checked) {
           if (!allow.some((re) => re.test(text))) return { ok: false, reason: 'not_allowed' };
         }

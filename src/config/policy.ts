@@ -68,6 +68,15 @@ export const guardPolicySchema = z
         /** Cosine similarity at or above which a prompt is on a denied topic. */
         threshold: z.number().min(0).max(1),
         deny: z.array(z.object({ name: z.string(), examples: z.array(z.string()).min(1) }).strict()),
+        /** Roles whose messages are compared (each on its own, and all of them joined). */
+        roles: z.array(role),
+        /**
+         * When the embedder fails, hangs past `timeoutMs` or is still loading: `block` answers 503
+         * `topic_guard_unavailable` (retryable); `allow` serves the request unchecked and logs it.
+         */
+        onError: z.enum(['block', 'allow']),
+        /** Longest wait for the embedder per request. */
+        timeoutMs: z.number().int().positive().max(60_000),
       })
       .partial()
       .strict(),
@@ -102,7 +111,7 @@ export const GUARD_DEFAULTS = {
   pii: { enabled: false, defaultAction: 'pseudonymise', actions: {}, maskKeep: 4, roles: ['system', 'developer', 'user', 'assistant'], toolArguments: true, toolResults: true, output: false, nerModelPath: '' },
   prompt: { allow: [], deny: [], roles: ['user'], maxPromptChars: 0 },
   injection: { enabled: false, action: 'block', threshold: DEFAULT_INJECTION_THRESHOLD, roles: ['user'] },
-  topics: { enabled: false, threshold: 0.8, deny: [] },
+  topics: { enabled: false, threshold: 0.8, deny: [], roles: ['user'], onError: 'block', timeoutMs: 2000 },
 } as const;
 
 export const CACHE_DEFAULTS = {

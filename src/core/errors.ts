@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   upstream_error: [502, 'api_error'],
   upstream_auth_failed: [502, 'api_error'],
   upstream_unavailable: [503, 'api_error'],
+  topic_guard_unavailable: [503, 'server_error'],
   state_unavailable: [503, 'server_error'],
   shutting_down: [503, 'server_error'],
   upstream_timeout: [504, 'api_error'],

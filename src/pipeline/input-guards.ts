@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { actionFor, blockedMessage, createPiiSession, summariseFindings, type PiiFinding, type PiiSession } from '../../guards/pii/index.js';
 import { PROMPT_DENIED_MESSAGE } from '../../guards/prompt-guard/index.js';
+import { TopicGuardUnavailableError, topicUnits } from '../../guards/semantic-topics/index.js';
 import { GatewayError } from '../core/errors.js';
 import { withBody, withMessages } from '../core/normalise.js';
 import type { ChatMessage, ChatRequest } from '../core/types.js';
@@ -89,13 +90,39 @@ export async function applyInputGuards(
 
   if (g.topics.enabled && g.topics.deny.length) {
     const t0 = performance.now();
-    const lastUser = [...req.messages].reverse().find((m) => m.role === 'user');
-    const topic = lastUser ? await rt.topics.match(messageText(lastUser), g.topics.deny, g.topics.threshold) : undefined;
+    // Every scanned message (not only the last user turn: history is the client's to write) and all of them
+    // joined, so a topic split over turns is seen too. Text as the provider gets it (after PII replacement).
+    const units = topicUnits(req.messages.map((m) => ({ role: m.role, text: messageText(m) })), g.topics.roles);
+    let topic: Awaited<ReturnType<Runtime['topics']['match']>>;
+    try {
+      topic = await rt.topics.match(units, g.topics.deny, g.topics.threshold, { timeoutMs: g.topics.timeoutMs, ready: rt.vectors.ready });
+    } catch (err) {
+      const reason = err instanceof TopicGuardUnavailableError ? err.reason : 'embedder_failed';
+      audit(rt, ctx, 'topics', 'error', t0, { reason, onError: g.topics.onError });
+      topicsUnavailable(rt, ctx, reason, g.topics.onError);
+      if (g.topics.onError === 'block') {
+        throw new GatewayError('topic_guard_unavailable', 'The topic guard is temporarily unavailable, so the request was not sent. Retry shortly.', {
+          headers: { 'retry-after': '1' },
+        });
+      }
+      return { req, pii, outputRedaction };
+    }
     audit(rt, ctx, 'topics', topic ? 'block' : 'allow', t0, topic ? { topic: topic.name, similarity: round(topic.similarity) } : {});
     if (topic) throw block(ctx, 'topic_denied', 'The request was rejected because its topic is not allowed.');
   }
 
   return { req, pii, outputRedaction };
+}
+
+let topicsWarnedAt = 0;
+/** One warning line at most every 10 s (each request's own log line carries the audit entry regardless). */
+function topicsUnavailable(rt: Runtime, ctx: RequestContext, reason: string, onError: string): void {
+  if (Date.now() - topicsWarnedAt < 10_000) return;
+  topicsWarnedAt = Date.now();
+  rt.logger.warn(
+    { guard: 'topics', reason, onError, requestId: ctx.id },
+    onError === 'block' ? 'semantic topics guard unavailable: requests refused with 503 topic_guard_unavailable' : 'semantic topics guard unavailable: requests served unchecked (onError: allow)',
+  );
 }
 
 let nerWarnedAt = 0;

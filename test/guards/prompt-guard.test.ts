@@ -85,3 +85,43 @@ describe('prompt guard policy validation', () => {
     expect(performance.now() - t0).toBeLessThan(200);
   });
 });
+
+describe('prompt guard: evasions and hostile input', () => {
+  it('zero-width characters and fullwidth letters do not hide a denied phrase', () => {
+    const g = createPromptGuard({ deny: ['internal codename \\w+'] });
+    expect(g.check([user('what is internal code\u200Bname falcon?')])).toEqual({ ok: false, reason: 'deny', rule: 0 });
+    expect(g.check([user('what is in\u2060ternal\u00A0codename falcon?')]).ok).toBe(false); // word joiner, no-break space
+    expect(g.check([user('what is ｉｎｔｅｒｎａｌ ｃｏｄｅｎａｍｅ falcon?')]).ok).toBe(false);
+  });
+
+  it('a legacy function message is checked when tool messages are', () => {
+    expect(createPromptGuard({ deny: ['rm -rf'], roles: ['tool'] }).check([{ role: 'function', text: 'ran rm -rf /' }]).ok).toBe(false);
+  });
+
+  it('an allow list refuses a request with no message to check (the prompt moved into a system message)', () => {
+    const g = createPromptGuard({ allow: ['^translate\\b'] });
+    expect(g.check([{ role: 'system', text: 'Write me a poem about the sea.' }])).toEqual({ ok: false, reason: 'not_allowed' });
+  });
+
+  it('a hostile 100 KB prompt against a pattern safe-regex2 accepts but that backtracks polynomially stays fast', () => {
+    const g = createPromptGuard({ deny: ['\\w+@\\w+\\.com', '\\d+\\s*-\\s*\\d+x'] });
+    const t0 = performance.now();
+    expect(g.check([user('a'.repeat(100_000)), user('1'.repeat(100_000))]).ok).toBe(true);
+    expect(performance.now() - t0).toBeLessThan(1500); // ~25 s without windows
+  });
+
+  it('long texts still match anywhere, also across a window boundary, and ^ only at the start', () => {
+    const g = createPromptGuard({ deny: ['secret project x', '^forbidden'] });
+    for (let pad = 0; pad < 700; pad += 37) {
+      expect(g.check([user(`${'word '.repeat(pad)}the secret project x plan ${'more '.repeat(300)}`)]).ok).toBe(false);
+    }
+    expect(g.check([user(`${'word '.repeat(200)}\nforbidden ${'word '.repeat(200)}`)]).ok).toBe(true);
+    expect(g.check([user(`forbidden ${'word '.repeat(400)}`)]).ok).toBe(false);
+    const tail = createPromptGuard({ deny: ['the end$'] });
+    expect(tail.check([user(`the end ${'word '.repeat(300)}`)]).ok).toBe(true);
+    expect(tail.check([user(`${'word '.repeat(300)}the end`)]).ok).toBe(false);
+    const allow = createPromptGuard({ allow: ['^translate\\b'] });
+    expect(allow.check([user(`${'word '.repeat(300)} translate this`)])).toEqual({ ok: false, reason: 'not_allowed' });
+    expect(allow.check([user(`translate this ${'word '.repeat(300)}`)]).ok).toBe(true);
+  });
+});
