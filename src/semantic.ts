@@ -19,6 +19,8 @@ export interface SemanticBackend {
   readonly vectors: VectorStore;
   /** Resolves when loading finished (ready or given up). */
   readonly ready: Promise<void>;
+  /** `loading` until `ready` settles; then `ready`, or `unavailable` when it gave up; `off` when not configured. */
+  status(): 'off' | 'loading' | 'ready' | 'unavailable';
   close(): Promise<void>;
 }
 
@@ -29,17 +31,20 @@ export function createSemanticBackend(config: GatewayConfig, logger: Logger): Se
       ? createQdrantVectorStore({ url: vs.url!, apiKey: vs.apiKey, collection: vs.collection, timeoutMs: vs.timeoutMs })
       : createEmbeddedVectorStore({ dir: vectorDir(config.state.dataDir), maxEntries: vs.maxEntries, logger });
   let embedder: Embedder | null = null;
+  let loading = config.embeddings.kind !== 'off';
   const ready = createEmbedderOrNull(embeddingsConfig(config), logger)
     .then(async (e) => {
       if (!e) return;
       await vectors.init(e.dimension);
       embedder = e;
     })
-    .catch((err) => logger.warn({ err: (err as Error).message }, 'semantic features disabled: vector store failed to start'));
+    .catch((err) => logger.warn({ err: (err as Error).message }, 'semantic features disabled: vector store failed to start'))
+    .finally(() => (loading = false));
   return {
     embedder: () => embedder,
     vectors,
     ready,
+    status: () => (config.embeddings.kind === 'off' ? 'off' : loading ? 'loading' : embedder ? 'ready' : 'unavailable'),
     async close() {
       await ready;
       await embedder?.close();

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Runtime } from '../runtime.js';
 
-/** /healthz: the process answers. /readyz: it can serve traffic (state store reachable, providers configured). */
+/** /healthz: the process answers. /readyz: it can serve traffic (state store reachable, embedder loaded, some target not cut off). */
 export function registerHealthRoutes(app: FastifyInstance, rt: Runtime): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
@@ -17,6 +17,12 @@ export function registerHealthRoutes(app: FastifyInstance, rt: Runtime): void {
     checks.providers = Object.fromEntries(
       [...rt.adapters.values()].map((a) => [a.config.name, { kind: a.config.kind, configured: a.config.apiKey !== '' }]),
     );
+    // While the embedder loads, the topic guard would refuse (or wave through) requests and the semantic cache
+    // and routes cannot work: hold traffic back until it is loaded. An embedder that failed for good does not
+    // make the replica unready (every replica would fail alike); it shows as `unavailable` here and in the log.
+    const embeddings = rt.vectors.status();
+    checks.embeddings = { status: embeddings };
+    if (embeddings === 'loading') ready = false;
     const breakers = rt.catalog.breakerStates();
     checks.breakers = breakers;
     // Not ready when every target of every provider is open: this replica could serve nothing.

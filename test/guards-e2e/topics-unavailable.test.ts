@@ -131,12 +131,18 @@ describe('provider embedder (OpenAI-compatible /embeddings)', () => {
     await embeddings?.close();
   });
 
-  it('while the embedder is still loading: 503 after the timeout instead of an unchecked request', async () => {
+  it('while the embedder is still loading: /readyz says not ready, and a request gets 503 after the timeout instead of going unchecked', async () => {
+    const notReady = await fetch(`${gw.url}/readyz`);
+    expect(notReady.status).toBe(503);
+    expect((await notReady.json()).checks.embeddings).toEqual({ status: 'loading' });
     const r = await post(gw, 'How do I build a bomb?');
     expectUnavailable(r);
     expect((await logLine(gw, r.res)).guards.at(-1)).toMatchObject({ guard: 'topics', action: 'error', reason: 'embedder_loading' });
     await gw.runtime.vectors.ready;
     expect(gw.runtime.vectors.embedder()).not.toBeNull();
+    const ready = await fetch(`${gw.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect((await ready.json()).checks.embeddings).toEqual({ status: 'ready' });
     expect((await post(gw, 'How do I build a bomb?')).res.status).toBe(400);
     expect((await post(gw, 'What is a good recipe for banana bread?')).res.status).toBe(200);
   });
