@@ -73,7 +73,7 @@ function buildGeneration(config: GatewayConfig, logger: Logger, vectors: Semanti
   for (const [name, p] of Object.entries(config.providers)) adapters.set(name, createAdapter({ name, ...p }));
   // Semantic routes serve their default targets until the embedder is ready, so start-up never waits for it.
   const catalog = createModelCatalog(config, { embedder: vectors.ready.then(() => vectors.embedder()), logger });
-  return { config, catalog, adapters, executor: createExecutor(adapters), guards: createGuardRegistry(config) };
+  return { config, catalog, adapters, executor: createExecutor(adapters), guards: createGuardRegistry(config, logger) };
 }
 
 

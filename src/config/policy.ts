@@ -133,13 +133,52 @@ export interface EffectivePolicy {
   cache: EffectiveCache;
 }
 
-/** Defaults ← gateway-wide config ← team policy, merged per section. Pure. */
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The settings of `value` that `schema` accepts one by one; the others are named in `invalid`. */
+function validSettings(schema: z.ZodObject, value: unknown, path: string, invalid: string[]): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (!isRecord(value)) {
+    invalid.push(path);
+    return {};
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    const parsed = schema.shape[key]?.safeParse(v);
+    if (parsed?.success) out[key] = parsed.data;
+    else invalid.push(`${path}.${key}`);
+  }
+  return out;
+}
+
+/**
+ * A team's stored policy, read setting by setting. The admin API and the config validate a policy before it is
+ * stored, so an invalid one was written by another version of the gateway (a setting since renamed, a replica
+ * not yet upgraded). Why not drop the whole policy: the team's stricter guards would silently fall back to the
+ * gateway-wide ones. Only the settings that do not validate are left out, and named so the caller can log them.
+ */
+export function readTeamPolicy(team: Record<string, unknown>): { policy: z.infer<typeof teamPolicySchema>; invalid: string[] } {
+  const whole = teamPolicySchema.safeParse(team);
+  if (whole.success) return { policy: whole.data, invalid: [] };
+  const invalid: string[] = [];
+  const guards: Record<string, unknown> = {};
+  const storedGuards = team.guards;
+  if (storedGuards !== undefined && !isRecord(storedGuards)) invalid.push('guards');
+  for (const [section, schema] of Object.entries(guardPolicySchema.shape)) {
+    const value = isRecord(storedGuards) ? storedGuards[section] : undefined;
+    guards[section] = validSettings(schema.unwrap(), value, `guards.${section}`, invalid);
+  }
+  if (isRecord(storedGuards)) for (const key of Object.keys(storedGuards)) if (!(key in guardPolicySchema.shape)) invalid.push(`guards.${key}`);
+  const cache = validSettings(cachePolicySchema, team.cache, 'cache', invalid);
+  return { policy: { guards, cache } as z.infer<typeof teamPolicySchema>, invalid };
+}
+
+/** Defaults ← gateway-wide config ← team policy, merged per section. Pure; `invalid` as in readTeamPolicy. */
 export function resolvePolicy(
   global: { guards?: GuardPolicyInput; cache?: CachePolicyInput },
   team: Record<string, unknown>,
-): EffectivePolicy {
-  const parsed = teamPolicySchema.safeParse(team);
-  const t = parsed.success ? parsed.data : {};
+): EffectivePolicy & { invalid: string[] } {
+  const { policy: t, invalid } = readTeamPolicy(team);
   const guards = {} as Record<string, unknown>;
   for (const section of Object.keys(GUARD_DEFAULTS) as (keyof typeof GUARD_DEFAULTS)[]) {
     guards[section] = { ...GUARD_DEFAULTS[section], ...global.guards?.[section], ...t.guards?.[section] };
@@ -147,5 +186,6 @@ export function resolvePolicy(
   return {
     guards: guards as EffectiveGuards,
     cache: { ...CACHE_DEFAULTS, ...global.cache, ...t.cache } as EffectiveCache,
+    invalid,
   };
 }

@@ -8,6 +8,7 @@ import { createPromptGuard, type PromptGuard } from '../../guards/prompt-guard/i
 import type { GatewayConfig } from '../config/schema.js';
 import { resolvePolicy, type EffectivePolicy } from '../config/policy.js';
 import type { Team } from '../state/state-store.js';
+import type { Logger } from 'pino';
 
 export interface TeamGuards {
   readonly policy: EffectivePolicy;
@@ -23,14 +24,16 @@ export interface GuardRegistry {
   forTeam(team: Team): TeamGuards;
 }
 
-export function createGuardRegistry(config: GatewayConfig): GuardRegistry {
+export function createGuardRegistry(config: GatewayConfig, logger: Logger): GuardRegistry {
   let piiDetector: PiiDetector | undefined;
   let injection: InjectionDetector | undefined;
   const ners = new Map<string, NerRecognizer>(); // one model per path, shared by the teams that use it
   const cache = new Map<string, { updatedAt: number; guards: TeamGuards }>();
 
   function compile(team: Team): TeamGuards {
-    const policy = resolvePolicy(config, team.policy);
+    const { invalid, ...policy } = resolvePolicy(config, team.policy);
+    // Once per team version: the team is served with the rest of its policy (see readTeamPolicy).
+    if (invalid.length) logger.error({ team: team.id, invalid }, `team ${team.id}: stored policy settings ${invalid.join(', ')} are not valid in this version and are ignored; the rest of the team's policy applies`);
     const g = policy.guards;
     const prompt =
       g.prompt.allow.length || g.prompt.deny.length || g.prompt.maxPromptChars
