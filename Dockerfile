@@ -54,4 +54,5 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # SIGTERM (docker stop) drains: stop accepting, finish streams within server.shutdownGraceMs, settle, exit 0.
 STOPSIGNAL SIGTERM
-CMD ["node", "dist/src/cli.js"]
+# The node flags are those of `npm start` (package.json; docs/performance.md says why).
+CMD ["node", "--max-semi-space-size=32", "dist/src/cli.js"]

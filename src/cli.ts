@@ -1,7 +1,9 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=32
 /**
  * `npm start`: loads the config (`--config FILE`, `GATEWAY_CONFIG`, else config/gateway.yaml), applies teams and
  * keys, prints a first-run key once, warns about unconfigured providers, and serves until SIGTERM/SIGINT.
+ * The node flags on the first line are those of `npm start` and the Dockerfile (a larger young generation: fewer
+ * scavenges per request; docs/performance.md has the A/B); test/ops/deploy-files.test.ts keeps the three equal.
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfigFile } from './config/load.js';

@@ -3,7 +3,7 @@
  * ~40 MB RSS and its own startup to every TypeScript child, which Portkey and nginx do not pay.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,19 +24,28 @@ export async function nodeArgsFor(tsFile: string): Promise<{ args: string[]; how
   }
 }
 
+/** The node flags of `npm start` (package.json's start script), e.g. `--max-semi-space-size=32`. */
+export function startNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const words = pkg.scripts.start.trim().split(/\s+/);
+  return words.slice(words.indexOf('node') + 1).filter((w) => w.startsWith('--'));
+}
+
 /**
- * The gateway as `npm start` runs it: `node dist/src/cli.js`, after `tsc -p tsconfig.build.json`. Falls back to
- * `node --import tsx src/cli.ts` (said in the report) when the build fails.
+ * The gateway as `npm start` runs it: `node <flags> <args>` = `node <its flags> dist/src/cli.js`, after
+ * `tsc -p tsconfig.build.json` (flags apart so a bench can add its own after them: V8 takes the last). Falls back to `node --import tsx src/cli.ts` (said in the report) when the build fails.
  */
-export function gatewayCli(): { args: string[]; how: string } {
+export function gatewayCli(): { flags: string[]; args: string[]; how: string } {
   const tsc = join(root, 'node_modules', '.bin', 'tsc');
   const started = Date.now() - 1000;
   const r = spawnSync(tsc, ['-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' });
   const cli = join(root, 'dist', 'src', 'cli.js');
   const fresh = existsSync(cli) && statSync(cli).mtimeMs >= started;
-  if (r.status === 0 && fresh) return { args: [cli], how: 'node dist/src/cli.js, freshly built' };
+  const flags = startNodeFlags();
+  const run = ['node', ...flags, 'dist/src/cli.js'].join(' ');
+  if (r.status === 0 && fresh) return { flags, args: [cli], how: `${run}, freshly built` };
   // tsc emits despite type errors (no noEmitOnError): a work-in-progress file elsewhere need not stop the bench.
-  if (fresh) return { args: [cli], how: 'node dist/src/cli.js, freshly built (tsc reported type errors)' };
+  if (fresh) return { flags, args: [cli], how: `${run}, freshly built (tsc reported type errors)` };
   const why = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n')[0] ?? 'unknown error';
-  return { args: ['--import', 'tsx', join(root, 'src', 'cli.ts')], how: `node --import tsx src/cli.ts (build failed: ${why.slice(0, 120)})` };
+  return { flags, args: ['--import', 'tsx', join(root, 'src', 'cli.ts')], how: `node ${[...flags, ''].join(' ')}--import tsx src/cli.ts (build failed: ${why.slice(0, 120)})` };
 }

@@ -108,9 +108,10 @@ const gatewayPeer = (features: FeatureSet): Peer => ({
     const profOut = profDir ? join(profDir, `gateway-${features}.cpuprofile`) : undefined;
     const prof = profOut ? ['--import', join(here, '..', 'lib', 'profile-window.mjs')] : [];
     if (profDir) mkdirSync(profDir, { recursive: true });
-    // BENCH_GATEWAY_NODE_FLAGS: extra node flags for the gateway children only (A/B runs of runtime tuning).
+    // BENCH_GATEWAY_NODE_FLAGS: extra node flags for the gateway children only (A/B runs of runtime tuning); after
+    // those of `npm start`, so one of theirs can be overridden (V8 takes the last).
     const flags = process.env.BENCH_GATEWAY_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
-    const proc = await spawnPinned(PROXY_CPU, process.execPath, [...flags, ...prof, ...cli.args, '--config', config], { port, env: profOut ? { BENCH_PROFILE_OUT: profOut } : {} });
+    const proc = await spawnPinned(PROXY_CPU, process.execPath, [...cli.flags, ...flags, ...prof, ...cli.args, '--config', config], { port, env: profOut ? { BENCH_PROFILE_OUT: profOut } : {} });
     const stop = proc.stop.bind(proc);
     const cleanup = { ...proc, stop: () => stop().then(() => redis?.stop()).then(() => rmSync(dir, { recursive: true, force: true })) };
     const signal = () => process.kill(proc.pid, 'SIGUSR2');

@@ -10,6 +10,7 @@ import { parse } from 'yaml';
 import { loadConfigFile } from '../../src/config/load.js';
 import { configSchema } from '../../src/config/schema.js';
 import { fromRoot } from '../../src/paths.js';
+import { startNodeFlags } from '../../bench/lib/compile.js';
 
 const compose = () => parse(readFileSync(fromRoot('docker-compose.yml'), 'utf8'), { merge: true });
 /** Compose durations as used here ("35s", "1m30s") in seconds. */
@@ -142,7 +143,7 @@ describe('deployment files', () => {
     expect(df).toMatch(/^RUN (ONNXRUNTIME_NODE_INSTALL=skip )?npm ci /m);
     expect(df).toMatch(/npm run build && npm prune --omit=dev/);
     expect(df).toMatch(/^USER node$/m);
-    expect(df).toMatch(/^CMD \["node", "dist\/src\/cli\.js"\]$/m);
+    expect(df).toMatch(/^CMD \["node", (".+", )?"dist\/src\/cli\.js"\]$/m);
     // Each runtime read (src/paths.ts fromRoot users, the injection model) must be copied into the image.
     for (const path of ['package.json', 'config', 'src/dashboard/public', 'guards/injection/model.json']) {
       expect(df).toMatch(new RegExp(`COPY --from=build /app/${path.replace(/\./g, '\\.')} \\./${path.replace(/\./g, '\\.')}`));
@@ -177,6 +178,17 @@ describe('deployment files', () => {
     }
     // tsc (tsconfig.build.json) compiles these directories: all must be in the build context.
     for (const dir of JSON.parse(readFileSync(fromRoot('tsconfig.build.json'), 'utf8')).include as string[]) expect(df).toMatch(new RegExp(`^COPY ${dir} \\./${dir}$`, 'm'));
+  });
+
+  it('npm start, the Dockerfile and the ai-gateway bin start node with the same flags', () => {
+    const flags = startNodeFlags();
+    expect(flags).toContain('--max-semi-space-size=32');
+    const cmd = JSON.parse(readFileSync(fromRoot('Dockerfile'), 'utf8').match(/^CMD (\[.+\])$/m)![1]) as string[];
+    expect(cmd).toEqual(['node', ...flags, 'dist/src/cli.js']);
+    expect(readFileSync(fromRoot('src', 'cli.ts'), 'utf8').split('\n')[0]).toBe(`#!/usr/bin/env -S node ${flags.join(' ')}`);
+    // The built bin keeps the line (tsc preserves a leading #!).
+    const built = fromRoot('dist', 'src', 'cli.js');
+    if (existsSync(built)) expect(readFileSync(built, 'utf8').split('\n')[0]).toBe(`#!/usr/bin/env -S node ${flags.join(' ')}`);
   });
 
   it('npm ci can install from the lockfile (it refuses a lockfile out of sync with package.json)', () => {
