@@ -46,7 +46,7 @@ export async function applyInputGuards(
     const t0 = performance.now();
     let best = { score: 0, signals: [] as string[] };
     for (const m of req.messages) {
-      if (!(g.injection.roles as string[]).includes(m.role)) continue;
+      if (!(g.injection.roles as string[]).includes(m.role === 'function' ? 'tool' : m.role)) continue; // legacy role = tool
       const s = guards.injection.score(messageText(m));
       if (s.score > best.score) best = s;
     }
