@@ -9,7 +9,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { machineMarkdown } from './lib/machine.js';
+import { machineMarkdown, watchOtherLoad } from './lib/machine.js';
 import { run as runOverhead } from './gateway-overhead.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -79,6 +79,7 @@ async function main(): Promise<void> {
   const log = (l: string) => process.stderr.write(`${l}\n`);
   const started = new Date();
   const t0 = performance.now();
+  const otherLoad = watchOtherLoad();
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}` : ''}`;
 
   let gateway = previousSection('gateway');
@@ -89,13 +90,13 @@ async function main(): Promise<void> {
   let areas = previousSection('areas');
   if (args.only !== 'gateway') areas = `## Per-area benchmarks\n\n${await runAreas(args.quick, log)}`;
 
-  const machine = machineMarkdown();
+  const machine = machineMarkdown(otherLoad());
   const provisional = args.quick || machine.busy;
   const header = [
     '# Performance',
     '',
     provisional
-      ? `> **Provisional** (${[args.quick ? 'quick run: short phases' : '', machine.busy ? `machine shared during the run, load average ${machine.load}` : ''].filter(Boolean).join('; ')}). Re-run \`npm run bench\` on a quiet machine for figures to quote.`
+      ? `> **Provisional** (${[args.quick ? 'quick run: short phases' : '', machine.busy ? `machine shared during the run: ${machine.load}` : ''].filter(Boolean).join('; ')}). Re-run \`npm run bench\` on a quiet machine for figures to quote.`
       : `> Figures from one ${args.only ? `run of the ${args.only} section` : 'full run'} on a quiet machine.`,
     // With --only, the other section's figures (and its machine and load) are those of an earlier run.
     ...(args.only ? ['', `> Only the ${args.only} section was re-run; the ${args.only === 'areas' ? 'gateway' : 'areas'} section is kept from an earlier run.`] : []),

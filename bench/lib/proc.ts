@@ -160,6 +160,20 @@ export function cpuMs(pid: number): number {
   return ticks * TICK_MS;
 }
 
+/** CPU time in ms of this process and of the children it has waited for (utime+stime+cutime+cstime). */
+export function ownTreeCpuMs(): number {
+  const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * TICK_MS;
+}
+
+/** CPU time in ms the whole machine spent busy (every /proc/stat column but idle and iowait). */
+export function machineBusyMs(): number {
+  const [, ...cols] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  const n = cols.map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is already inside user)
+  return (n[0]! + n[1]! + n[2]! + n[5]! + n[6]! + n[7]!) * TICK_MS;
+}
+
 /** Resident memory in MB of `pid` and its descendants: current (VmRSS) and peak (VmHWM). */
 export function rssMb(pid: number): { rss: number; peak: number } {
   let rss = 0;
