@@ -33,7 +33,8 @@ export function startNodeFlags(): string[] {
 
 /**
  * The gateway as `npm start` runs it: `node <flags> <args>` = `node <its flags> dist/src/cli.js`, after
- * `tsc -p tsconfig.build.json` (flags apart so a bench can add its own after them: V8 takes the last). Falls back to `node --import tsx src/cli.ts` (said in the report) when the build fails.
+ * `tsc -p tsconfig.build.json`. The flags come apart so a bench can add its own after them (V8 takes the last).
+ * Falls back to `node <flags> --import tsx src/cli.ts` (said in the report) when the build fails.
  */
 export function gatewayCli(): { flags: string[]; args: string[]; how: string } {
   const tsc = join(root, 'node_modules', '.bin', 'tsc');
@@ -47,5 +48,5 @@ export function gatewayCli(): { flags: string[]; args: string[]; how: string } {
   // tsc emits despite type errors (no noEmitOnError): a work-in-progress file elsewhere need not stop the bench.
   if (fresh) return { flags, args: [cli], how: `${run}, freshly built (tsc reported type errors)` };
   const why = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n')[0] ?? 'unknown error';
-  return { flags, args: ['--import', 'tsx', join(root, 'src', 'cli.ts')], how: `node ${[...flags, ''].join(' ')}--import tsx src/cli.ts (build failed: ${why.slice(0, 120)})` };
+  return { flags, args: ['--import', 'tsx', join(root, 'src', 'cli.ts')], how: `${['node', ...flags, '--import tsx src/cli.ts'].join(' ')} (build failed: ${why.slice(0, 120)})` };
 }
