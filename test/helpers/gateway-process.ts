@@ -1,10 +1,11 @@
 /**
- * Runs the gateway as a real child process (`src/cli.ts` under tsx), as operators run it, and waits until it
- * logs that it listens. For multi-replica and signal tests.
+ * Runs the gateway as a real child process (`src/cli.ts` under tsx, with `npm start`'s node flags), as operators
+ * run it, and waits until it logs that it listens. For multi-replica and signal tests.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fromRoot } from '../../src/paths.js';
+import { startNodeFlags } from '../../bench/lib/compile.js';
 
 export interface GatewayProcess {
   url: string;
@@ -25,7 +26,7 @@ export const freePort = () =>
 
 export async function startGatewayProcess(configFile: string, env: Record<string, string> = {}): Promise<GatewayProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', fromRoot('src', 'cli.ts'), '--config', configFile, '--port', String(port), '--host', '127.0.0.1'], {
+  const child = spawn(process.execPath, [...startNodeFlags(), '--import', 'tsx', fromRoot('src', 'cli.ts'), '--config', configFile, '--port', String(port), '--host', '127.0.0.1'], {
     cwd: fromRoot(),
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
