@@ -2,8 +2,9 @@
 // rounds — each variant in turn, the others idle — of a fixed-rate phase (CPU ms per request) and a closed-loop
 // saturation phase, so the VM's drift hits every variant alike. The quick overhead bench runs one 2 s saturation
 // round per peer, too noisy to see a 5 % change; this is how the `npm start` flags were chosen.
-//   npx tsx bench/ab-node-flags.ts [--peer gateway-core] [--rounds 5] -- "" "--max-semi-space-size=32"
-// An empty string is the variant without flags. For `bare` the flags go to the bare proxy (BENCH_BARE_NODE_FLAGS).
+//   npx tsx bench/ab-node-flags.ts [--peer gateway-core] [--rounds 5] -- "--max-semi-space-size=16" ""
+// A gateway variant runs with `npm start`'s node flags and then its own (V8 takes the last, so a variant can undo
+// one of them); "" is `npm start` unchanged. For `bare` the flags go to the bare proxy, on Node's defaults.
 import { closedLoop, createPool, openLoop } from './lib/load.js';
 import { cpuMs, pinSelf } from './lib/proc.js';
 import { percentile } from './lib/stats.js';
@@ -17,7 +18,7 @@ const SAT_CONNECTIONS = 32;
 const argv = process.argv.slice(2);
 const option = (name: string, fallback: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : fallback);
 const dash = argv.indexOf('--');
-const variants = dash >= 0 ? argv.slice(dash + 1) : ['', '--max-semi-space-size=32'];
+const variants = dash >= 0 ? argv.slice(dash + 1) : ['--max-semi-space-size=16', ''];
 const peer = PEERS.find((p) => p.id === option('--peer', 'gateway-core'));
 if (!peer) throw new Error(`no peer ${option('--peer', '')}; one of ${PEERS.map((p) => p.id).join(', ')}`);
 const rounds = Number(option('--rounds', '5'));
