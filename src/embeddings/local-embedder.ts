@@ -46,6 +46,13 @@ export interface LocalEmbedderOptions {
    * call — and the queue behind them — waiting forever.
    */
   embedTimeoutMs?: number;
+  /**
+   * Texts that may wait behind the running batch (default 4096, ~seconds of work for a small model). A call that
+   * would queue more is refused at once ("overloaded"), like one during a restart, instead of the queue and its
+   * callers' requests growing without bound under a burst the worker cannot keep up with. A larger call is
+   * still taken when nothing waits.
+   */
+  maxQueuedTexts?: number;
 }
 
 /** A worker that stayed up this long counts as healthy: its next crash restarts after the shortest delay again. */
@@ -118,11 +125,13 @@ export async function createLocalEmbedder(opts: LocalEmbedderOptions = {}, logge
   const batchSize = Math.max(1, opts.batchSize ?? 32);
   const loadTimeoutMs = opts.loadTimeoutMs ?? 120_000;
   const embedTimeoutMs = opts.embedTimeoutMs ?? 30_000;
+  const maxQueuedTexts = Math.max(1, opts.maxQueuedTexts ?? 4096);
   const id = `local:${init.model}:${init.quantized ? 'q8' : 'fp32'}`;
 
   let worker: WorkerProcess | null = null; // the current worker, loading or ready
   let ready = false;
   const queue: Job[] = [];
+  let queuedTexts = 0; // texts in `queue`
   let inFlight: { id: number; jobs: Job[] } | null = null;
   let nextId = 1;
   let closed = false;
@@ -159,6 +168,7 @@ export async function createLocalEmbedder(opts: LocalEmbedderOptions = {}, logge
 
   const failAll = (err: Error) => {
     const jobs = [...(inFlight?.jobs ?? []), ...queue.splice(0)];
+    queuedTexts = 0;
     inFlight = null;
     for (const j of jobs) j.reject(err);
   };
@@ -176,6 +186,7 @@ export async function createLocalEmbedder(opts: LocalEmbedderOptions = {}, logge
       jobs.push(j);
       count += j.texts.length;
     }
+    queuedTexts -= count;
     inFlight = { id: nextId++, jobs };
     holdLoop(w, true);
     // A send to a worker that just died fails here; its 'exit' rejects the batch.
@@ -278,6 +289,9 @@ export async function createLocalEmbedder(opts: LocalEmbedderOptions = {}, logge
       if (closed) return Promise.reject(new Error('embedder is closed'));
       if (!ready) return Promise.reject(new Error('embedding worker is restarting after a crash'));
       if (texts.length === 0) return Promise.resolve([]);
+      // A call larger than the bound is still taken when nothing waits: it would otherwise never be served.
+      if (queuedTexts > 0 && queuedTexts + texts.length > maxQueuedTexts) return Promise.reject(new Error(`embedder overloaded: ${queuedTexts} texts already queued`));
+      queuedTexts += texts.length;
       // The common case (one request, one text) allocates one promise and one job (the caller's array is used as
       // is): under a burst every pending call is live data the next scavenge copies, so per-call objects show up
       // as event-loop pauses.

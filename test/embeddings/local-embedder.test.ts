@@ -53,6 +53,23 @@ describe('local embedder', () => {
     expect(dot(whole[0]!, whole[1]!)).toBeLessThan(0.9999);
   });
 
+  it('refuses a call at once when more texts than maxQueuedTexts wait behind the running batch, and serves again after', async () => {
+    const small = await createLocalEmbedder({ model: tiny.model, modelDir: tiny.modelDir, batchSize: 2, maxQueuedTexts: 4 });
+    try {
+      // The first call goes to the worker at once; the next four wait; the rest are over the bound.
+      const calls = Array.from({ length: 8 }, (_, i) => small.embed([`text ${i}`]).then((v) => v[0]!, (e: Error) => e));
+      const results = await Promise.all(calls);
+      const refused = results.filter((r) => r instanceof Error) as Error[];
+      expect(refused).toHaveLength(3);
+      for (const r of refused) expect(r.message).toMatch(/overloaded/);
+      for (const r of results.slice(0, 5)) expect(r).toHaveLength(tiny.dimension);
+      // After the burst calls are served again, even one larger than the bound when nothing waits.
+      expect((await small.embed(['a', 'b', 'c', 'd', 'e'])).map((v) => v.length)).toEqual(Array(5).fill(tiny.dimension));
+    } finally {
+      await small.close();
+    }
+  });
+
   it('rejects after close', async () => {
     const other = await createLocalEmbedder({ model: tiny.model, modelDir: tiny.modelDir, quantized: false });
     expect(other.id).toContain(':fp32');
