@@ -198,9 +198,10 @@ function tokenizerJson(vocab: Map<string, number>) {
 
 /**
  * Writes the tiny model under `rootDir/<TINY_MODEL_ID>` unless it is already there (idempotent, cheap).
- * Returns the model id and root directory to pass as `model` / `modelDir` to `createLocalEmbedder`.
+ * Returns the model id and root directory to pass as `model` / `modelDir` to `createLocalEmbedder`. Another
+ * `dimension` (tests of a model changed on disk) needs its own `rootDir`.
  */
-export function makeTinyModel(rootDir: string): { modelDir: string; model: string; dimension: number } {
+export function makeTinyModel(rootDir: string, dimension = TINY_MODEL_DIMENSION): { modelDir: string; model: string; dimension: number } {
   const root = resolve(rootDir);
   const dir = join(root, TINY_MODEL_ID);
   const done = join(dir, 'onnx', 'model_quantized.onnx');
@@ -213,7 +214,7 @@ export function makeTinyModel(rootDir: string): { modelDir: string; model: strin
         {
           model_type: 'bert',
           architectures: ['BertModel'],
-          hidden_size: TINY_MODEL_DIMENSION,
+          hidden_size: dimension,
           vocab_size: vocab.size,
           num_hidden_layers: 0,
           num_attention_heads: 1,
@@ -239,12 +240,12 @@ export function makeTinyModel(rootDir: string): { modelDir: string; model: strin
         mask_token: '[MASK]',
       }),
     );
-    const bytes = buildOnnx(vocab.size, TINY_MODEL_DIMENSION);
+    const bytes = buildOnnx(vocab.size, dimension);
     writeFileSync(join(dir, 'onnx', 'model.onnx'), bytes);
     // Written last: its presence marks a complete model (see the existsSync check above).
     writeFileSync(done, bytes);
   }
-  return { modelDir: root, model: TINY_MODEL_ID, dimension: TINY_MODEL_DIMENSION };
+  return { modelDir: root, model: TINY_MODEL_ID, dimension };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -3,6 +3,9 @@
  * hanging), one warning is logged per crash, a new worker is started with backoff, and embeds work again.
  * Real worker + transformers.js on the tiny generated model (nothing downloads).
  */
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLocalEmbedder, type Embedder } from '../../src/embeddings/embedder.js';
 import { workerOf } from '../../src/embeddings/local-embedder.js';
@@ -100,6 +103,30 @@ describe('local embedder worker restart', () => {
     await until(() => workerOf.get(e!)!() !== null);
     expect((await e.embed(['hello']))[0]).toHaveLength(tiny.dimension);
     expect(log.lines[0]).toMatchObject({ level: 'warn', obj: { reason: 'no answer within 500 ms, killed' } });
+  });
+
+  it('a model changed on disk to another dimension stays down, without leaving a loaded worker behind per retry', async () => {
+    const log = recordingLogger();
+    const dir = mkdtempSync(join(resolve('test/.tmp'), 'model-swap-'));
+    const modelPath = join(dir, tiny.model);
+    cpSync(join(tiny.modelDir, tiny.model), modelPath, { recursive: true });
+    const other = makeTinyModel('test/.tmp/models-16', 16);
+    const workers = () =>
+      execFileSync('ps', ['-o', 'args=', '--ppid', String(process.pid)], { encoding: 'utf8' }).split('\n').filter((l) => l.includes('embed-worker')).length;
+    try {
+      e = await createLocalEmbedder({ model: tiny.model, modelDir: dir, restartDelayMs: 20 }, log);
+      expect(workers()).toBe(1);
+      rmSync(modelPath, { recursive: true });
+      cpSync(join(other.modelDir, other.model), modelPath, { recursive: true });
+      workerOf.get(e)!()!.kill('SIGKILL');
+      await until(() => log.lines.filter((l) => l.msg === 'embedding worker failed to restart').length >= 3);
+      expect(log.lines.find((l) => l.msg === 'embedding worker failed to restart')!.obj.reason).toBe(`model now produces 16 dimensions instead of ${tiny.dimension}`);
+      await expect(e.embed(['x'])).rejects.toThrow(/restarting/);
+      // Each retry loaded the new model in a worker of its own; every one of them must have been stopped.
+      await until(() => workers() <= 1, 10_000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('does not restart after close', async () => {
