@@ -3,8 +3,7 @@
  * hanging), one warning is logged per crash, a new worker is started with backoff, and embeds work again.
  * Real worker + transformers.js on the tiny generated model (nothing downloads).
  */
-import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLocalEmbedder, type Embedder } from '../../src/embeddings/embedder.js';
@@ -111,8 +110,16 @@ describe('local embedder worker restart', () => {
     const modelPath = join(dir, tiny.model);
     cpSync(join(tiny.modelDir, tiny.model), modelPath, { recursive: true });
     const other = makeTinyModel('test/.tmp/models-16', 16);
+    // Live embed-worker children of this process, from /proc (no `ps` needed).
     const workers = () =>
-      execFileSync('ps', ['-o', 'args=', '--ppid', String(process.pid)], { encoding: 'utf8' }).split('\n').filter((l) => l.includes('embed-worker')).length;
+      readdirSync('/proc').filter((pid) => {
+        try {
+          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('embed-worker');
+        } catch {
+          return false; // not a process, or gone
+        }
+      }).length;
     try {
       e = await createLocalEmbedder({ model: tiny.model, modelDir: dir, restartDelayMs: 20 }, log);
       expect(workers()).toBe(1);
