@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     '# Performance',
     '',
     provisional
-      ? `> **Provisional** (${[args.quick ? 'quick run: short phases' : '', machine.busy ? `machine shared during the run: ${machine.load}` : ''].filter(Boolean).join('; ')}). Re-run \`npm run bench\` on a quiet machine for figures to quote.`
+      ? `> **Provisional** (${[args.quick ? 'quick run: short phases' : '', machine.busy ? `machine shared during the run: ${machine.otherWork}` : ''].filter(Boolean).join('; ')}). Re-run \`npm run bench\` on a quiet machine for figures to quote.`
       : `> Figures from one ${args.only ? `run of the ${args.only} section` : 'full run'} on a quiet machine.`,
     // With --only, the other section's figures (and its machine and load) are those of an earlier run.
     ...(args.only ? ['', `> Only the ${args.only} section was re-run; the ${args.only === 'areas' ? 'gateway' : 'areas'} section is kept from an earlier run.`] : []),

@@ -38,7 +38,7 @@ export function watchOtherLoad(): () => OtherLoad {
 const SHARED_CORES = 0.2;
 
 /** Markdown lines describing the machine; `busy` when other work averaged more than SHARED_CORES during the run. */
-export function machineMarkdown(other: OtherLoad): { markdown: string; busy: boolean; load: string } {
+export function machineMarkdown(other: OtherLoad): { markdown: string; busy: boolean; otherWork: string } {
   const c = cpus();
   const nginx = tryRun('/usr/sbin/nginx', ['-v']) ?? tryRun('nginx', ['-v']);
   const commit = tryRun('git', ['rev-parse', '--short', 'HEAD']);
@@ -47,5 +47,5 @@ export function machineMarkdown(other: OtherLoad): { markdown: string; busy: boo
     `Machine: ${c.length} × ${c[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Linux ${release()};`,
     `Node ${process.version}${nginx ? `, ${nginx.replace(/^nginx version: /, '')}` : ''}${commit ? `; commit ${commit}` : ''}; load average at the end ${load} (the bench's own included); other processes kept ${other.cores.toFixed(2)} cores busy on average during the run.`,
   ].join('\n');
-  return { markdown, busy: other.cores > SHARED_CORES, load: `${other.cores.toFixed(2)} cores of other work on average` };
+  return { markdown, busy: other.cores > SHARED_CORES, otherWork: `${other.cores.toFixed(2)} cores of other work on average` };
 }

@@ -12,6 +12,7 @@
  * must stay generic (see PROMPT_DENIED_MESSAGE) so rules cannot be probed.
  */
 import safeRegex from 'safe-regex2';
+import { guardRole, normaliseGuardText } from '../guard-text.js';
 
 export type PromptRole = 'system' | 'developer' | 'user' | 'assistant' | 'tool';
 
@@ -57,14 +58,6 @@ export const REGEX_WINDOW = 512;
 export const REGEX_WINDOW_STEP = 256;
 const WINDOW_CONTEXT = 32;
 
-// Zero-width and other format characters (ZWSP, ZWJ, word joiner, soft hyphen, BOM, bidi controls, tag
-// characters) and variation selectors: invisible, so they are used to split a denied word (`se\u200Bcret`).
-const INVISIBLE = /[\p{Cf}\u{FE00}-\u{FE0F}\u{E0100}-\u{E01EF}]/gu;
-
-/** The text patterns are matched against: NFKC (fullwidth and other compatibility forms folded), invisible characters removed. */
-export function normaliseForMatching(text: string): string {
-  return text.normalize('NFKC').replace(INVISIBLE, '');
-}
 
 /** A compiled pattern: `test` bounds backtracking by matching long texts in windows (see REGEX_WINDOW). */
 interface Matcher {
@@ -141,8 +134,7 @@ export function createPromptGuard(policy: PromptGuardPolicy): PromptGuard {
       let total = 0;
       const checked: string[] = [];
       for (const m of messages) {
-        // `function` is the legacy (pre-tools) form of a tool result.
-        if (!roles.has(m.role === 'function' ? 'tool' : m.role)) continue;
+        if (!roles.has(guardRole(m.role))) continue;
         const text = typeof m.text === 'string' ? m.text : '';
         total += text.length;
         checked.push(text);
@@ -150,7 +142,7 @@ export function createPromptGuard(policy: PromptGuardPolicy): PromptGuard {
       // Length first: it is O(1) per message and bounds the regex work below.
       if (max !== undefined && total > max) return { ok: false, reason: 'too_long' };
       if (deny.length === 0 && allow.length === 0) return { ok: true };
-      for (let i = 0; i < checked.length; i++) checked[i] = normaliseForMatching(checked[i]!);
+      for (let i = 0; i < checked.length; i++) checked[i] = normaliseGuardText(checked[i]!);
       for (const text of checked) {
         for (let r = 0; r < deny.length; r++) if (deny[r]!.test(text)) return { ok: false, reason: 'deny', rule: r };
       }

@@ -10,6 +10,7 @@
  * embedder rejects with `TopicGuardUnavailableError`, and the caller decides (fail closed by default).
  */
 import type { Embedder } from '../../src/embeddings/embedder.js';
+import { guardRole, normaliseGuardText } from '../guard-text.js';
 
 export interface DenyTopic {
   name: string;
@@ -64,14 +65,6 @@ const MAX_TOPIC_LISTS = 256;
 /** Prompt texts (windows) whose vectors are kept: a conversation resends its history on every turn. */
 const MAX_TEXT_VECTORS = 2048;
 
-// Zero-width and other format characters (ZWSP, ZWNJ, ZWJ, word joiner, soft hyphen, BOM, bidi controls, tag
-// characters) and variation selectors: invisible to a reader and to a model, but they split tokens.
-const INVISIBLE = /[\p{Cf}\u{FE00}-\u{FE0F}\u{E0100}-\u{E01EF}]/gu;
-
-/** NFKC (fullwidth and compatibility forms fold to plain letters) without invisible characters. */
-export function normaliseGuardText(text: string): string {
-  return text.normalize('NFKC').replace(INVISIBLE, '');
-}
 
 /** Overlapping windows of at most TOPIC_WINDOW_CHARS characters, cut at whitespace where possible. */
 export function windows(text: string): string[] {
@@ -103,8 +96,7 @@ export function windows(text: string): string[] {
 export function topicUnits(messages: readonly { role: string; text: string }[], roles: readonly string[]): string[] {
   const scanned: string[] = [];
   for (const m of messages) {
-    const role = m.role === 'function' ? 'tool' : m.role;
-    if (!roles.includes(role)) continue;
+    if (!roles.includes(guardRole(m.role))) continue;
     const t = normaliseGuardText(m.text).trim();
     if (t) scanned.push(t);
   }

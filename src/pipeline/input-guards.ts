@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { actionFor, blockedMessage, createPiiSession, summariseFindings, type PiiFinding, type PiiSession } from '../../guards/pii/index.js';
+import { guardRole } from '../../guards/guard-text.js';
 import { PROMPT_DENIED_MESSAGE } from '../../guards/prompt-guard/index.js';
 import { TopicGuardUnavailableError, topicUnits } from '../../guards/semantic-topics/index.js';
 import { GatewayError } from '../core/errors.js';
@@ -46,7 +47,7 @@ export async function applyInputGuards(
     const t0 = performance.now();
     let best = { score: 0, signals: [] as string[] };
     for (const m of req.messages) {
-      if (!(g.injection.roles as string[]).includes(m.role === 'function' ? 'tool' : m.role)) continue; // legacy role = tool
+      if (!(g.injection.roles as string[]).includes(guardRole(m.role))) continue;
       const s = guards.injection.score(messageText(m));
       if (s.score > best.score) best = s;
     }
@@ -168,8 +169,7 @@ function scanEndUserIds(
 }
 
 function scanMessage(m: ChatMessage, scope: TeamGuards['policy']['guards']['pii'], apply: (text: string) => string): ChatMessage {
-  // `function` is the legacy (pre-tools) form of a tool result.
-  if (m.role === 'tool' || m.role === 'function') return scope.toolResults ? mapMessageText(m, apply) : m;
+  if (guardRole(m.role) === 'tool') return scope.toolResults ? mapMessageText(m, apply) : m;
   let out = (scope.roles as string[]).includes(m.role) ? mapMessageText(m, apply) : m;
   if (scope.toolArguments) out = mapToolArguments(out, apply);
   return out;
