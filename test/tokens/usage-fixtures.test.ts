@@ -120,7 +120,8 @@ describe('OpenAI transcripts', () => {
 });
 
 describe('Anthropic transcripts', () => {
-  const expected: Record<string, [prompt: number, completion: number] | null> = {
+  // [prompt (all input incl. cache reads and writes), completion, cache reads, cache writes]
+  const expected: Record<string, [prompt: number, completion: number, cached?: number, cacheWrite?: number] | null> = {
     'text_basic_ping.sse': [11, 6],
     'ts_text_basic_ping.sse': [11, 6],
     'tool_use_input_json_delta.sse': [377, 65],
@@ -130,6 +131,16 @@ describe('Anthropic transcripts', () => {
     'refusal_stop_details.sse': [20, 0],
     'error_overloaded.sse': null,
     'ts_error_overloaded.sse': null,
+    'cache_control_request_tool_use.sse': [394, 66],
+    'parallel_tool_use_text_first.sse': [502, 137],
+    'redacted_thinking.sse': [92, 189],
+    'thinking_replay_after_tool_result.sse': [558, 51],
+    'thinking_signature_tool_use.sse': [424, 119],
+    // Server tools: message_delta's input total (22,397) includes the search results fed back to the model and
+    // replaces message_start's 2,068.
+    'web_search_server_tool_thinking.sse': [22397, 637],
+    // Cache figures in message_delta replace message_start's: 6 + 3,337 written + 6,289 read.
+    'prompt_cache_code_execution.sse': [9632, 198, 6289, 3337],
   };
 
   it('every transcript has an expectation', () => {
@@ -155,8 +166,8 @@ describe('Anthropic transcripts', () => {
     expect(usage).toEqual({
       promptTokens: want[0],
       completionTokens: want[1],
-      cachedTokens: 0,
-      cacheWriteTokens: 0,
+      cachedTokens: want[2] ?? 0,
+      cacheWriteTokens: want[3] ?? 0,
       estimated: false,
     });
   });
