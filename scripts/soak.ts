@@ -44,6 +44,9 @@ interface Sample {
   eldP99Ms: number;
 }
 
+/** /metrics on the API port needs the metrics token (it lists every team). */
+const SOAK_METRICS_TOKEN = 'soak-metrics-token';
+
 const metric = (text: string, name: string) => {
   const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text);
   return m ? Number(m[1]) : NaN;
@@ -71,7 +74,7 @@ export function slope(xs: number[], ys: number[]): number {
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'gw-soak-'));
   const upstream = await startFakeUpstream({ record: false });
-  const file = writeOpsConfig(dir, 'soak.yaml', upstream, { kind: 'sqlite', dataDir: join(dir, 'data') }, { logLevel: 'warn' });
+  const file = writeOpsConfig(dir, 'soak.yaml', upstream, { kind: 'sqlite', dataDir: join(dir, 'data') }, { logLevel: 'warn', metrics: { token: SOAK_METRICS_TOKEN } });
   const gw = await startGatewayProcess(file);
   const pool = new Pool(gw.url, { connections: 64, pipelining: 1 });
   const errors = new Map<string, number>();
@@ -122,7 +125,7 @@ async function main() {
     const w = win;
     win = { sent: 0, ok: 0, failed: 0, lat: [] };
     try {
-      const text = await (await fetch(`${gw.url}/metrics`)).text();
+      const text = await (await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${SOAK_METRICS_TOKEN}` } })).text();
       const s: Sample = {
         atS: Math.round((performance.now() - started) / 1000),
         sent: w.sent,

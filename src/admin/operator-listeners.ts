@@ -26,7 +26,9 @@ export async function mountOperatorRoutes(app: FastifyInstance, rt: Runtime): Pr
     side.set(id, entry);
   };
   await place(server.admin, (a) => registerAdminRoutes(a, rt));
-  await place(server.metrics, (a) => registerMetricsRoute(a, metricsFor(rt)));
+  await place(server.metrics, (a) =>
+    registerMetricsRoute(a, metricsFor(rt), { token: () => rt.config.server.metrics.token, publicPort: server.metrics.port === undefined }),
+  );
 
   for (const { host, port, mounts } of side.values()) {
     const sideApp = Fastify({ logger: false, bodyLimit: 1024 * 1024 });

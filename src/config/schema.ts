@@ -142,7 +142,11 @@ export const configSchema = z
          */
         defaultMaxOutputTokens: z.number().int().positive().default(4096),
         admin: sideListener.default(() => ({ enabled: true })),
-        metrics: sideListener.default(() => ({ enabled: true })),
+        /**
+         * `/metrics` lists every team's spend and budget: on the API port it answers only with
+         * `Authorization: Bearer <token>`; on a separate `port` (an operator listener) it is open unless a token is set.
+         */
+        metrics: sideListener.extend({ token: z.string().default('') }).default(() => ({ enabled: true, token: '' })),
         /** The spend dashboard (/dashboard) on the API port. */
         dashboard: z.object({ enabled: z.boolean().default(true) }).strict().default(() => ({ enabled: true })),
       })

@@ -13,8 +13,13 @@ import { createRuntime, type Runtime } from '../../src/runtime.js';
 import type { FakeUpstream } from '../fakes/fake-upstream.js';
 import { baseConfig } from '../helpers/test-gateway.js';
 
+/** The metrics token these gateways get unless a test sets its own (`/metrics` on the API port needs one). */
+export const METRICS_TOKEN = 'metrics-test-token-5b1e0c';
+
 export interface MetricsGateway {
   url: string;
+  /** GET /metrics on the API port with the metrics token; the exposition text. */
+  scrape(): Promise<string>;
   app: FastifyInstance;
   runtime: Runtime;
   metrics: Metrics;
@@ -22,7 +27,8 @@ export interface MetricsGateway {
 }
 
 export async function startMetricsGateway(upstream: FakeUpstream, overrides: Record<string, any> = {}): Promise<MetricsGateway> {
-  const config = configSchema.parse(baseConfig(upstream, overrides));
+  const withToken = { ...overrides, server: { ...overrides.server, metrics: { token: METRICS_TOKEN, ...overrides.server?.metrics } } };
+  const config = configSchema.parse(baseConfig(upstream, withToken));
   const logger = createLogger('error', new Writable({ write: (_c, _e, cb) => cb() }));
   const runtime = await createRuntime({ config, logger });
   const metrics = runtime.metrics!;
@@ -33,6 +39,11 @@ export async function startMetricsGateway(upstream: FakeUpstream, overrides: Rec
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
     url: `http://127.0.0.1:${port}`,
+    async scrape() {
+      const res = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+      if (res.status !== 200) throw new Error(`/metrics answered ${res.status}: ${await res.text()}`);
+      return res.text();
+    },
     app,
     runtime,
     metrics,

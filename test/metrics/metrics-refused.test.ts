@@ -39,7 +39,7 @@ describe('requests refused before the pipeline', () => {
     expect((await chat(TEST_KEY, 'hello', 'text/plain')).status).toBe(415);
     expect((await fetch(`${gw.url}/v1/models`, { headers: { authorization: 'Bearer gw-nope' } })).status).toBe(401);
 
-    const s = samples(await (await fetch(`${gw.url}/metrics`)).text());
+    const s = samples(await gw.scrape());
     expect(s.get('gateway_requests_total{status="401",team="none",model="none",provider="none"}')).toBe(2);
     expect(s.get('gateway_requests_total{status="400",team="default",model="none",provider="none"}')).toBe(1);
     expect(s.get('gateway_requests_total{status="413",team="default",model="none",provider="none"}')).toBe(1);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/metrics/index.js';
 import { createRequestContext } from '../../src/pipeline/context.js';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
-import { startMetricsGateway, type MetricsGateway } from './metrics-gateway.js';
+import { METRICS_TOKEN, startMetricsGateway, type MetricsGateway } from './metrics-gateway.js';
 
 const KEY_ID = 'svc-key-id-7f3a9c';
 const SECRET = 'gw-metrics-test-key-0123456789abcdefghijklmnopq';
@@ -114,7 +114,7 @@ describe('GET /metrics on a gateway', () => {
     await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'fail' }] }).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 50)); // settlement runs after the response
 
-    const res = await fetch(`${gw.url}/metrics`);
+    const res = await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0.0.4/);
     const text = await res.text();
@@ -138,7 +138,7 @@ describe('placement of /metrics and /admin', () => {
     const upstream = await startFakeUpstream();
     const port = await freePort();
     const gw = await startMetricsGateway(upstream, {
-      server: { adminToken: 'tok', admin: { port, host: '127.0.0.1' }, metrics: { port, host: '127.0.0.1' } },
+      server: { adminToken: 'tok', admin: { port, host: '127.0.0.1' }, metrics: { port, host: '127.0.0.1', token: '' } },
     });
     try {
       expect((await fetch(`${gw.url}/metrics`)).status).toBe(404);

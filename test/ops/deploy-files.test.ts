@@ -43,7 +43,9 @@ describe('deployment files', () => {
   it('docker-compose.yml: two gateway replicas behind nginx, Redis with AOF, Qdrant, health-gated start', () => {
     const doc = compose();
     const s = doc.services;
-    expect(Object.keys(s).sort()).toEqual(['gateway-1', 'gateway-2', 'lb', 'qdrant', 'redis']);
+    expect(Object.keys(s).sort()).toEqual(['gateway-1', 'gateway-2', 'lb', 'prometheus', 'qdrant', 'redis']);
+    // Monitoring is opt-in (a profile), so a plain `docker compose up` starts the same five services as before.
+    expect(s.prometheus.profiles).toEqual(['monitoring']);
     for (const name of ['gateway-1', 'gateway-2']) {
       const g = s[name];
       expect(g.build).toBe('.');
@@ -102,6 +104,29 @@ describe('deployment files', () => {
     // Upstream `resolve` in open-source nginx needs 1.27.3 or later.
     const [major, minor] = (doc.services.lb.image.match(/^nginx:(\d+)\.(\d+)/) ?? []).slice(1).map(Number);
     expect(major * 1000 + minor).toBeGreaterThanOrEqual(1028);
+  });
+
+  it('/metrics: an operator listener inside the compose network, scraped by prometheus; the public port refuses it', () => {
+    const env = { GATEWAY_API_KEY: 'gw-k' };
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    try {
+      const cfg = loadConfigFile(fromRoot('deploy', 'gateway.compose.yaml'));
+      // A separate port: /metrics is then absent from the API port nginx publishes (teams are not exposed).
+      expect(cfg.server.metrics.port).toBe(9464);
+      expect(cfg.server.metrics.enabled).toBe(true);
+      const s = compose().services;
+      for (const g of ['gateway-1', 'gateway-2']) expect(s[g].expose.map(String)).toContain('9464');
+      expect(readFileSync(fromRoot('deploy', 'nginx.conf'), 'utf8')).not.toMatch(/9464/);
+      const prom = parse(readFileSync(fromRoot('deploy', 'prometheus.yml'), 'utf8'));
+      const job = prom.scrape_configs.find((j: { job_name: string }) => j.job_name === 'ai-gateway');
+      expect(job.metrics_path).toBe('/metrics');
+      expect(job.static_configs[0].targets.sort()).toEqual(['gateway-1:9464', 'gateway-2:9464']);
+      // Prometheus is published on the host's loopback only.
+      expect(s.prometheus.ports.every((p: string) => p.startsWith('127.0.0.1:'))).toBe(true);
+    } finally {
+      process.env = saved;
+    }
   });
 
   it('deploy/nginx.conf: SSE unbuffered, timeouts above the gateway\'s, no re-sent POSTs, every replica a compose service', () => {
