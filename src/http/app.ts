@@ -7,7 +7,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Runtime } from '../runtime.js';
 import { installErrorHandlers, writeClientError } from './error-handler.js';
 import { GatewayError } from '../core/errors.js';
-import { registerChatRoute } from './chat-route.js';
+import { registerIngressRoute } from './ingress-route.js';
+import { chatIngress } from '../ingress/chat/index.js';
 import { registerModelRoutes } from './models-route.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { authHook } from './auth-hook.js';
@@ -70,7 +71,7 @@ export async function createApp(rt: Runtime): Promise<FastifyInstance> {
       }
       done();
     });
-    registerChatRoute(v1, rt);
+    registerIngressRoute(v1, rt, '/chat/completions', chatIngress);
     registerModelRoutes(v1, rt);
   }, { prefix: '/v1' });
   registerHealthRoutes(app, rt);

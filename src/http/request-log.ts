@@ -9,6 +9,7 @@ export function logChatRequest(logger: Logger, ctx: RequestContext): void {
   logger.info(
     {
       reqId: ctx.id,
+      api: ctx.api,
       team: ctx.principal?.team.id,
       keyId: ctx.principal?.key.id,
       model: ctx.model?.name,

@@ -11,6 +11,7 @@ import type { RequestContext } from '../pipeline/context.js';
 import type { BudgetKind, BudgetPeriod, Scope } from '../state/types.js';
 import { createBoundedLabel } from './bounded-labels.js';
 import { createLatencyReader, type LatencySummary } from './latency-reader.js';
+import type { ConnectionStats } from '../../providers/connection-gate.js';
 
 export type BreakerState = 'closed' | 'open' | 'half_open';
 export type CacheResult = 'hit' | 'miss' | 'bypass';
@@ -46,8 +47,18 @@ export interface Metrics {
   recordCache(result: CacheResult, savedMicros?: number, lookupMs?: number): void;
   /** Remaining budget after an operation. Only `team:` scopes are exported (key ids are never labels). */
   setBudgetRemaining(scope: Scope, period: BudgetPeriod, kind: BudgetKind, remaining: number): void;
+  /**
+   * A provider billed more than the request's budget hold (the excess is charged all the same): counted per team,
+   * with the excess in USD, so an operator sees how often and how far the hold bound misses.
+   */
+  recordBudgetOverrun(teamId: string, excessMicros: number): void;
   /** Circuit breaker state per provider and upstream model (0 closed, 1 half-open, 2 open). */
   setBreakerState(provider: string, model: string, state: BreakerState): void;
+  /**
+   * Where the upstream connection gauges (`upstream_connections{provider,state}`, `upstream_connection_limit`)
+   * read each provider's connection use at scrape time (the runtime's current adapters).
+   */
+  watchUpstreamConnections(read: () => Iterable<readonly [string, ConnectionStats]>): void;
   /** Latency percentiles of this process since start, from the request histogram (optionally one team). */
   latency(teamId?: string): Promise<LatencySummary>;
   /** The text exposition for `GET /metrics`. */
@@ -97,6 +108,20 @@ export function createMetrics(opts: { prefix?: string; defaultMetrics?: boolean 
       }
       for (const r of refused.values()) {
         if (r.requests) this.inc({ status: r.status, team: r.team, model: 'none', provider: 'none' }, r.requests);
+        r.requests = 0;
+      }
+    },
+  });
+  // Requests by the API they came in through (chat, messages, responses, embeddings): counted like `series`.
+  const byApi = new Map<string, { api: string; status: string; requests: number }>();
+  new Counter({
+    name: `${p}api_requests_total`,
+    help: 'Requests answered by the pipeline, by the API they came in through (chat, messages, responses, embeddings) and HTTP status.',
+    labelNames: ['api', 'status'] as const,
+    registers,
+    collect() {
+      for (const r of byApi.values()) {
+        if (r.requests) this.inc({ api: r.api, status: r.status }, r.requests);
         r.requests = 0;
       }
     },
@@ -186,6 +211,62 @@ export function createMetrics(opts: { prefix?: string; defaultMetrics?: boolean 
     labelNames: ['provider', 'class'] as const,
     registers,
   });
+  // Waits for a connection of a provider capped by `maxConnections` (docs/routing.md): counted from the attempts.
+  const upstreamQueued = new Counter({
+    name: `${p}upstream_queued_total`,
+    help: 'Upstream attempts that waited for a free connection of a provider capped by maxConnections.',
+    labelNames: ['provider'] as const,
+    registers,
+  });
+  const budgetOverruns = new Counter({
+    name: `${p}budget_overruns_total`,
+    help: 'Requests a provider billed above their budget hold (the excess is charged; the scope is refused until it is covered).',
+    labelNames: ['team'] as const,
+    registers,
+  });
+  const budgetOverrunUsd = new Counter({
+    name: `${p}budget_overrun_usd_total`,
+    help: 'USD billed above budget holds (charged as debt to the scope).',
+    labelNames: ['team'] as const,
+    registers,
+  });
+  const upstreamQueueTimeouts = new Counter({
+    name: `${p}upstream_queue_timeouts_total`,
+    help: 'Upstream attempts that gave up waiting for a connection after queueTimeoutMs (failed over, or 503 upstream_queue_timeout).',
+    labelNames: ['provider'] as const,
+    registers,
+  });
+  const upstreamQueueWait = new Histogram({
+    name: `${p}upstream_queue_wait_seconds`,
+    help: 'Time attempts waited for a free connection of a provider capped by maxConnections.',
+    labelNames: ['provider'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers,
+  });
+  let readConnections: () => Iterable<readonly [string, ConnectionStats]> = () => [];
+  new Gauge({
+    name: `${p}upstream_connections`,
+    help: 'Upstream requests per provider: holding a connection (active) or waiting for one under maxConnections (waiting).',
+    labelNames: ['provider', 'state'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [provider, c] of readConnections()) {
+        this.labels(provider, 'active').set(c.active);
+        this.labels(provider, 'waiting').set(c.waiting);
+      }
+    },
+  });
+  new Gauge({
+    name: `${p}upstream_connection_limit`,
+    help: 'Configured maxConnections per provider (absent: no cap).',
+    labelNames: ['provider'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [provider, c] of readConnections()) if (c.limit !== undefined) this.labels(provider).set(c.limit);
+    },
+  });
   const breaker = new Gauge({
     name: `${p}circuit_breaker_state`,
     help: 'Circuit breaker state per provider and upstream model: 0 closed, 1 half-open, 2 open.',
@@ -239,6 +320,10 @@ export function createMetrics(opts: { prefix?: string; defaultMetrics?: boolean 
         const c = seriesOf(ctx.status || 500, team, model, provider);
         const totalMs = Math.max(0, now - ctx.startedAt);
         c.requests++;
+        const ak = `${ctx.api}\u0000${ctx.status || 500}`;
+        let a = byApi.get(ak);
+        if (!a) byApi.set(ak, (a = { api: ctx.api, status: String(ctx.status || 500), requests: 0 }));
+        a.requests++;
         c.latency.observe(totalMs / 1000);
         (ctx.stream ? overheadStream : overheadJson).observe(Math.max(0, (ctx.ttfbMs ?? totalMs) - ctx.upstreamMs) / 1000);
         if (ctx.stream && ctx.ttfbMs !== undefined && ctx.status === 200) c.ttft.observe(ctx.ttfbMs / 1000);
@@ -251,6 +336,13 @@ export function createMetrics(opts: { prefix?: string; defaultMetrics?: boolean 
         if (ctx.costMicros && ctx.costMicros > 0) c.costMicros += ctx.costMicros;
         if (ctx.cache) cacheResults.labels(ctx.cache).inc();
         for (const a of ctx.attempts) if (!a.ok) upstreamErrors.labels(providerLabel(a.provider), a.errorClass ?? 'unknown').inc();
+        for (const a of ctx.attempts) {
+          if (a.queueMs === undefined) continue;
+          const provider = providerLabel(a.provider);
+          upstreamQueued.labels(provider).inc();
+          upstreamQueueWait.labels(provider).observe(a.queueMs / 1000);
+          if (a.errorClass === 'queue_timeout') upstreamQueueTimeouts.labels(provider).inc();
+        }
       } catch {
         // Metrics must never break a request.
       }
@@ -278,8 +370,16 @@ export function createMetrics(opts: { prefix?: string; defaultMetrics?: boolean 
       if (latest) latest.value = value;
       else latestRemaining.set(k, { team, period, kind, value });
     },
+    recordBudgetOverrun(teamId, excessMicros) {
+      const team = teamLabel(teamId);
+      budgetOverruns.labels(team).inc();
+      if (excessMicros > 0) budgetOverrunUsd.labels(team).inc(excessMicros / 1e6);
+    },
     setBreakerState(provider, model, state) {
       breaker.labels(providerLabel(provider), breakerModelLabel(model)).set(BREAKER_VALUE[state]);
+    },
+    watchUpstreamConnections(read) {
+      readConnections = read;
     },
     latency: (teamId) => latencyReader.summary(teamId),
     render: () => registry.metrics(),

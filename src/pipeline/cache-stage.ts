@@ -6,7 +6,8 @@
 import type { EffectiveCache } from '../config/policy.js';
 import type { CacheResult } from '../cache/response-cache.js';
 import { replayChunks } from '../cache/replay.js';
-import type { ChatRequest, ChatResponse } from '../core/types.js';
+import { emptyUsage, type ChatRequest, type ChatResponse } from '../core/types.js';
+import type { AnswerEncoder } from '../ingress/types.js';
 import { usageFromOpenAI } from '../tokens/usage-extract.js';
 import { costMicros } from '../usage/pricing.js';
 import type { Runtime } from '../runtime.js';
@@ -64,8 +65,8 @@ export async function lookupCache(
   return { policy, result };
 }
 
-/** Answers from a cache hit: fresh id and timestamp, this request's pseudonyms restored. */
-export async function serveCached(ctx: RequestContext, req: ChatRequest, cached: ChatResponse, plan: OutputPlan, sink: ResponseSink): Promise<void> {
+/** Answers from a cache hit (in the client's wire format, through its encoder): fresh id and timestamp, this request's pseudonyms restored. */
+export async function serveCached(ctx: RequestContext, req: ChatRequest, cached: ChatResponse, plan: OutputPlan, sink: ResponseSink, out: AnswerEncoder): Promise<void> {
   const id = `chatcmpl-${ctx.id}`;
   const created = Math.floor(Date.now() / 1000);
   ctx.status = 200;
@@ -73,17 +74,16 @@ export async function serveCached(ctx: RequestContext, req: ChatRequest, cached:
   sink.setHeader('server-timing', `gateway;dur=${ctx.ttfbMs.toFixed(2)}, upstream;dur=0`);
   if (!req.stream) {
     if (needsOutputTransform(plan)) transformResponse(plan, cached);
-    sink.sendJson(200, { ...cached, id, created });
+    out.json({ ...cached, id, created });
     return;
   }
   const transformer = needsOutputTransform(plan) ? createChunkTransformer(plan) : undefined;
-  sink.startStream();
+  out.start();
   for (const chunk of replayChunks(cached, id, created)) {
-    if (chunk.choices.length === 0 && !req.includeUsage) continue;
     transformer?.apply(chunk);
-    await sink.writeEvent(JSON.stringify(chunk));
+    await out.chunk(chunk);
   }
-  sink.endStream();
+  await out.end(cached.usage ? usageFromOpenAI(cached.usage)! : emptyUsage());
 }
 
 /** Stores a fresh answer after a miss; in the background, failures only logged. */

@@ -1,15 +1,17 @@
 /**
- * The chat completion pipeline (design.md stages 2–9), independent of HTTP: the route authenticates, then hands
- * the body and a ResponseSink here. Every path ends in `finish()`, which settles usage exactly once.
+ * The request pipeline (design.md stages 2–9), independent of HTTP and of wire formats: the route authenticates,
+ * then hands the body, the ingress that speaks its format and a ResponseSink here. The ingress decodes the body
+ * into the neutral request and encodes every answer; stages see neutral shapes only. Every path ends in
+ * `finish()`, which settles usage exactly once.
  */
 import { isGatewayError } from '../core/errors.js';
-import { normaliseChatRequest } from '../core/normalise.js';
-import type { ChatChunk, ChatRequest, ChatResponse, Usage } from '../core/types.js';
+import type { AnswerEncoder, Ingress, TextTransform } from '../ingress/types.js';
+import type { ChatRequest, ChatResponse } from '../core/types.js';
 import { toGatewayError } from '../routing/provider-errors.js';
 import type { OpenedStream } from '../routing/executor.js';
 import { ProviderError } from '../../providers/types.js';
 import { createCompletionCounter, type CompletionCounter } from '../tokens/completion-counter.js';
-import { resolveUsage, usageToOpenAI } from '../tokens/usage-extract.js';
+import { resolveUsage } from '../tokens/usage-extract.js';
 import type { Runtime } from '../runtime.js';
 import { admit, estimatePromptTokens, type Admission } from './admission.js';
 import type { RequestContext } from './context.js';
@@ -17,20 +19,24 @@ import { finishChat } from './finish.js';
 import { applyInputGuards } from './input-guards.js';
 import { lookupCache, serveCached, writeCache, type CacheState } from './cache-stage.js';
 import { createStreamAssembler } from '../cache/stream-assembler.js';
-import { createChunkTransformer, needsOutputTransform, transformResponse, type OutputPlan } from './output-transform.js';
+import { createChunkTransformer, needsOutputTransform, textTransform, transformResponse, type OutputPlan } from './output-transform.js';
 import type { ResponseSink } from './response-sink.js';
 
-/** Runs one chat request to the end: answer written, usage settled, ledger and log updated. Never throws. */
-export async function runChat(
+/** Runs one request to the end: answer written, usage settled, ledger and log updated. Never throws. */
+export async function runPipeline(
   rt: Runtime,
   ctx: RequestContext,
+  ingress: Ingress,
   body: unknown,
   headers: Record<string, string | string[] | undefined>,
   sink: ResponseSink,
 ): Promise<void> {
   let admission: Admission | undefined;
+  ctx.api = ingress.api;
+  const out = ingress.encoder(sink);
   try {
-    const req = normaliseChatRequest(body);
+    const req = ingress.decode(body, headers);
+    out.begin(req);
     ctx.stream = req.stream;
     // Prompt tokens are counted at most once per request, and only when a route or a limit needs them.
     ctx.model = rt.catalog.resolve(req.model, ctx.principal!.team, ctx.principal!.key, {
@@ -44,12 +50,12 @@ export async function runChat(
     const guarded = await applyInputGuards(rt, ctx, req, teamGuards, sink);
     const plan: OutputPlan = { pii: guarded.pii, redact: guarded.outputRedaction ? teamGuards.pii : undefined };
     const cache = await lookupCache(rt, ctx, guarded.req, teamGuards.policy.cache, headers, sink);
-    const answer: Answer = { rt, ctx, req: guarded.req, sink, admission, plan, cache };
-    if (cache?.result.status === 'hit') await serveCached(ctx, guarded.req, cache.result.response, plan, sink);
+    const answer: Answer = { rt, ctx, req: guarded.req, sink, out, admission, plan, cache };
+    if (cache?.result.status === 'hit') await serveCached(ctx, guarded.req, cache.result.response, plan, sink, out);
     else if (req.stream) await streamChat(answer);
     else await completeChat(answer);
   } catch (err) {
-    failBeforeAnswer(rt, ctx, err, sink);
+    failBeforeAnswer(rt, ctx, err, sink, out);
   } finally {
     await finishChat(rt, ctx, admission);
   }
@@ -61,12 +67,13 @@ interface Answer {
   ctx: RequestContext;
   req: ChatRequest;
   sink: ResponseSink;
+  out: AnswerEncoder;
   admission: Admission;
   plan: OutputPlan;
   cache?: CacheState;
 }
 
-async function completeChat({ rt, ctx, req, sink, plan, cache }: Answer): Promise<void> {
+async function completeChat({ rt, ctx, req, sink, out, plan, cache }: Answer): Promise<void> {
   const started = performance.now();
   try {
     const result = await rt.executor.complete(req, ctx.model!, sink.signal, ctx.attempts);
@@ -80,7 +87,7 @@ async function completeChat({ rt, ctx, req, sink, plan, cache }: Answer): Promis
     // The cache keeps the provider's answer (with this request's placeholders), not the restored one.
     const raw = cache && needsOutputTransform(plan) ? structuredClone(result.response) : result.response;
     if (needsOutputTransform(plan)) transformResponse(plan, result.response);
-    respondJson(ctx, sink, result.response);
+    respondJson(ctx, sink, out, result.response, needsOutputTransform(plan) ? textTransform(plan) : undefined);
     writeCache(rt, ctx, cache, raw);
   } catch (err) {
     ctx.upstreamMs += performance.now() - started;
@@ -89,15 +96,15 @@ async function completeChat({ rt, ctx, req, sink, plan, cache }: Answer): Promis
   }
 }
 
-function respondJson(ctx: RequestContext, sink: ResponseSink, response: ChatResponse): void {
+function respondJson(ctx: RequestContext, sink: ResponseSink, out: AnswerEncoder, response: ChatResponse, text?: TextTransform): void {
   ctx.status = 200;
   setServerTiming(ctx, sink, performance.now());
   ctx.ttfbMs = performance.now() - ctx.startedAt;
-  sink.sendJson(200, response);
+  out.json(response, text);
 }
 
 async function streamChat(answer: Answer): Promise<void> {
-  const { rt, ctx, req, sink } = answer;
+  const { rt, ctx, req, sink, out } = answer;
   const started = performance.now();
   let opened: OpenedStream;
   try {
@@ -111,26 +118,24 @@ async function streamChat(answer: Answer): Promise<void> {
   ctx.target = opened.target;
   setTargetHeaders(ctx, sink);
   setServerTiming(ctx, sink, performance.now());
-  sink.startStream();
+  out.start();
   ctx.status = 200;
   ctx.ttfbMs = performance.now() - ctx.startedAt;
   await relayStream(answer, opened);
 }
 
 /**
- * Writes upstream chunks to the client as they arrive. Meters streamed output against the budget hold (extending
- * it, or ending the stream with `budget_exceeded` when a budget refuses), counts it so an aborted stream still has
- * a usage figure, and hides the usage chunk (always requested upstream) from clients that did not ask for it.
- * After the first byte, an upstream failure becomes a final error frame and never `[DONE]`.
+ * Writes upstream chunks to the client (through its ingress' encoder) as they arrive. Meters streamed output
+ * against the budget hold (extending it, or ending the stream with `budget_exceeded` when a budget refuses) and
+ * counts it so an aborted stream still has a usage figure. After the first byte, an upstream failure becomes a
+ * final error frame, never a clean end.
  */
-async function relayStream({ rt, ctx, req, sink, admission, plan, cache }: Answer, opened: OpenedStream) {
+async function relayStream({ rt, ctx, req, sink, out, admission, plan, cache }: Answer, opened: OpenedStream) {
   const counter = createCompletionCounter(opened.target.upstreamModel);
   const transformer = needsOutputTransform(plan) ? createChunkTransformer(plan) : undefined;
   const assembler = cache ? createStreamAssembler() : undefined;
   let next = opened.first;
   let completed = false;
-  let usageSent = false;
-  let last: ChatChunk | undefined;
   try {
     while (!next.done) {
       const chunk = next.value;
@@ -150,22 +155,14 @@ async function relayStream({ rt, ctx, req, sink, admission, plan, cache }: Answe
       if (over > 0) await admission.extendOrThrow(over);
       assembler?.add(chunk);
       transformer?.apply(chunk);
-      const usageOnly = chunk.choices.length === 0 && chunk.usage;
-      if (!usageOnly || req.includeUsage) {
-        await sink.writeEvent(JSON.stringify(chunk));
-        if (chunk.usage) usageSent = true;
-      }
-      last = chunk;
+      await out.chunk(chunk);
       if (sink.closed) break;
       next = await opened.iterator.next();
     }
     completed = next.done === true;
     if (sink.closed) markClientAbort(ctx);
     else {
-      // A client that asked for usage always gets its chunk, also from a compatible server that ignores
-      // `stream_options` (then with the gateway's own count).
-      if (req.includeUsage && !usageSent && last) await sink.writeEvent(JSON.stringify(usageChunk(last, streamUsage(ctx, req, opened, counter, true))));
-      sink.endStream();
+      await out.end(streamUsage(ctx, req, opened, counter, true));
       const whole = completed ? assembler?.result() : undefined;
       if (whole) writeCache(rt, ctx, cache, whole);
     }
@@ -175,7 +172,7 @@ async function relayStream({ rt, ctx, req, sink, admission, plan, cache }: Answe
       const gwErr = toGatewayError(err);
       ctx.errorCode = gwErr.code;
       ctx.status = gwErr.status;
-      sink.endWithError(gwErr.toEnvelope());
+      out.fail(gwErr);
     }
   } finally {
     if (!completed) await opened.iterator.return?.().catch(() => undefined);
@@ -192,11 +189,6 @@ function streamUsage(ctx: RequestContext, req: ChatRequest, opened: OpenedStream
     estimatedPromptTokens: completed && reported ? 0 : estimatePromptTokens(ctx, req),
     countedCompletionTokens: counter.tokens(),
   });
-}
-
-/** The usage-only chunk OpenAI sends last when `stream_options.include_usage` is set. */
-function usageChunk(last: ChatChunk, usage: Usage): ChatChunk {
-  return { id: last.id, object: 'chat.completion.chunk', created: last.created, model: last.model, choices: [], usage: usageToOpenAI(usage) } as ChatChunk;
 }
 
 function countCompletion(response: ChatResponse): number {
@@ -232,15 +224,16 @@ function markClientAbort(ctx: RequestContext) {
   ctx.errorCode = 'client_closed_request';
 }
 
-function failBeforeAnswer(rt: Runtime, ctx: RequestContext, err: unknown, sink: ResponseSink) {
+function failBeforeAnswer(rt: Runtime, ctx: RequestContext, err: unknown, sink: ResponseSink, out: AnswerEncoder) {
   if (sink.closed) return markClientAbort(ctx);
   const gwErr = toGatewayError(err);
-  if (!isGatewayError(err) && gwErr.code === 'internal_error') rt.logger.error({ err, requestId: ctx.id }, 'chat pipeline failed');
+  if (!isGatewayError(err) && gwErr.code === 'internal_error') rt.logger.error({ err, requestId: ctx.id }, 'request pipeline failed');
   ctx.status = gwErr.status;
   ctx.errorCode = gwErr.code;
-  for (const [k, v] of Object.entries(gwErr.headers)) sink.setHeader(k, v);
   if (ctx.target) setTargetHeaders(ctx, sink);
-  sink.sendJson(gwErr.status, gwErr.toEnvelope());
+  // An answer that failed upstream still says where its time went (e.g. a wait for a capped connection).
+  if (ctx.attempts.length) setServerTiming(ctx, sink, performance.now());
+  out.fail(gwErr);
 }
 
 function setTargetHeaders(ctx: RequestContext, sink: ResponseSink) {
@@ -249,8 +242,15 @@ function setTargetHeaders(ctx: RequestContext, sink: ResponseSink) {
   sink.setHeader('x-gateway-attempts', ctx.attempts.length);
 }
 
-/** `server-timing: gateway;dur=<ms>` — time spent in the gateway itself, excluding upstream waits. */
+/**
+ * `server-timing: gateway;dur=<ms>` — time spent in the gateway itself, excluding upstream waits — and, when an
+ * attempt waited for a connection of a provider capped by `maxConnections`, `upstream-queue;dur=<ms>` (part of
+ * `upstream`).
+ */
 function setServerTiming(ctx: RequestContext, sink: ResponseSink, now: number) {
   const overhead = Math.max(0, now - ctx.startedAt - ctx.upstreamMs);
-  sink.setHeader('server-timing', `gateway;dur=${overhead.toFixed(2)}, upstream;dur=${ctx.upstreamMs.toFixed(2)}`);
+  let queued = 0;
+  for (const a of ctx.attempts) if (a.queueMs !== undefined) queued += a.queueMs;
+  const queue = queued > 0 ? `, upstream-queue;dur=${queued.toFixed(2)}` : '';
+  sink.setHeader('server-timing', `gateway;dur=${overhead.toFixed(2)}, upstream;dur=${ctx.upstreamMs.toFixed(2)}${queue}`);
 }

@@ -3,6 +3,7 @@ import type { Principal } from '../auth/authenticate.js';
 import type { Usage } from '../core/types.js';
 import type { ResolvedModel, ResolvedTarget } from '../routing/catalog.js';
 import type { AttemptRecord } from '../routing/executor.js';
+import type { Api } from '../ingress/types.js';
 
 export type CacheStatus = 'hit' | 'miss' | 'bypass';
 
@@ -22,6 +23,8 @@ export interface RequestContext {
   readonly startedAt: number;
   /** Date.now() at arrival, for the ledger. */
   readonly startedAtMs: number;
+  /** The API the request came in through (its ingress); `chat` until the pipeline knows. */
+  api: Api;
   principal?: Principal;
   model?: ResolvedModel;
   target?: ResolvedTarget;
@@ -51,6 +54,7 @@ export function createRequestContext(id: string): RequestContext {
     accountingId: randomUUID(),
     startedAt: performance.now(),
     startedAtMs: Date.now(),
+    api: 'chat',
     stream: false,
     attempts: [],
     status: 0,

@@ -29,6 +29,9 @@ export function transformResponse(plan: OutputPlan, response: ChatResponse): voi
   }
 }
 
+/** Stage 8 on one whole text, for an encoder's format-owned passthrough data the neutral transform cannot reach. */
+export const textTransform = (plan: OutputPlan) => (text: string, json: boolean) => whole(plan, text, json);
+
 function whole(plan: OutputPlan, text: string, json: boolean): string {
   let out = text;
   if (plan.redact) {
