@@ -10,6 +10,7 @@ import { ConfigError, loadConfigFile } from './config/load.js';
 import { createLogger } from './logger.js';
 import { startGateway } from './server.js';
 import { fromRoot } from './paths.js';
+import { describeEndpoints, startBanner } from './admin/start-banner.js';
 
 const defaultConfig = fromRoot('config', 'gateway.yaml');
 
@@ -33,6 +34,9 @@ async function main(): Promise<void> {
   if (values.host) config.server.host = values.host;
   const logger = createLogger(config.server.logLevel);
   const gw = await startGateway(config, logger, file);
+  const endpoints = describeEndpoints(gw.runtime.config, gw.url);
+  logger.info(endpoints, 'gateway ready');
+  process.stdout.write(startBanner(endpoints));
   if (gw.createdKey) {
     process.stdout.write(
       `\n  Gateway key for team "default" (shown once, only its hash is stored):\n\n    ${gw.createdKey}\n\n` +

@@ -16,15 +16,23 @@ export function isAdminToken(header: string | undefined, token: string): boolean
   return timingSafeEqual(digest(m[1]), digest(token));
 }
 
+/** Why /admin is off and how to turn it on: the answer to every /admin URL while it is (404 `admin_disabled`). */
+export const ADMIN_OFF = {
+  noToken:
+    'The admin API is off: no admin token is configured. Set GATEWAY_ADMIN_TOKEN (read into server.adminToken by the default config) and restart the gateway or send it SIGHUP; then call /admin with "Authorization: Bearer <token>".',
+  disabled: 'The admin API is disabled by server.admin.enabled: false in the config. Set it to true (and an admin token) and restart the gateway.',
+  elsewhere: 'The admin API is not served on this port: server.admin.port puts it on a separate operator listener.',
+} as const;
+
 /**
  * Fastify onRequest hook for /admin: 401 `admin_unauthorized` unless the admin token is presented. The token is
  * read per request, so a reload that rotates it takes effect at once (the old one stops working); while it is
- * empty the admin API answers 404, as if it were not there.
+ * empty the admin API answers 404 `admin_disabled`, saying how to enable it.
  */
 export function adminAuthHook(currentToken: () => string) {
   return async (request: FastifyRequest) => {
     const token = currentToken();
-    if (!token) throw new GatewayError('not_found', `Unknown request URL: ${request.method} ${request.url.split('?')[0].slice(0, 200)}.`);
+    if (!token) throw new GatewayError('admin_disabled', ADMIN_OFF.noToken);
     if (!isAdminToken(request.headers.authorization, token)) {
       throw new GatewayError('admin_unauthorized', 'The admin API needs "Authorization: Bearer <admin token>". Gateway keys are not accepted.');
     }

@@ -10,6 +10,8 @@ import { metricsFor } from '../metrics/runtime-metrics.js';
 import { registerMetricsRoute } from '../metrics/metrics-route.js';
 import type { Runtime } from '../runtime.js';
 import { registerAdminRoutes } from './admin-routes.js';
+import { ADMIN_OFF } from './admin-auth.js';
+import { GatewayError } from '../core/errors.js';
 
 type Mount = (app: FastifyInstance) => Promise<void> | void;
 
@@ -26,6 +28,15 @@ export async function mountOperatorRoutes(app: FastifyInstance, rt: Runtime): Pr
     side.set(id, entry);
   };
   await place(server.admin, (a) => registerAdminRoutes(a, rt));
+  // Not on this port (off, or on its own listener): /admin URLs say so and how, instead of a bare 404.
+  if (!server.admin.enabled || server.admin.port !== undefined) {
+    const why = server.admin.enabled ? ADMIN_OFF.elsewhere : ADMIN_OFF.disabled;
+    const refuse = async () => {
+      throw new GatewayError('admin_disabled', why);
+    };
+    app.all('/admin', refuse);
+    app.all('/admin/*', refuse);
+  }
   await place(server.metrics, (a) =>
     registerMetricsRoute(a, metricsFor(rt), { token: () => rt.config.server.metrics.token, publicPort: server.metrics.port === undefined }),
   );

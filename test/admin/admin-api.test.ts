@@ -32,12 +32,14 @@ describe('admin authentication', () => {
     expect((await admin('GET', '/teams')).status).toBe(200);
   });
 
-  it('is absent (404) when no admin token is configured', async () => {
+  it('is off (404 admin_disabled, saying how to enable it) when no admin token is configured', async () => {
     const other = await startTestGateway(upstream, { server: {} });
     try {
       const res = await fetch(`${other.url}/admin/teams`, { headers: { authorization: 'Bearer ' } });
       expect(res.status).toBe(404);
-      expect((await res.json()).error.code).toBe('not_found');
+      const { error } = await res.json();
+      expect(error.code).toBe('admin_disabled');
+      expect(error.message).toContain('GATEWAY_ADMIN_TOKEN');
     } finally {
       await other.close();
     }
@@ -71,11 +73,13 @@ describe('teams', () => {
     const policy = await admin('PUT', '/teams/default/policy', { guards: { pii: { defaultAction: 'explode' } } });
     expect(policy.status).toBe(400);
     expect(policy.json.error.param).toBe('guards.pii.defaultAction');
-    // A pattern the prompt guard would refuse is refused here, not by every later request of the team.
-    for (const pattern of ['(?i)secret', '[unclosed', '(a+)+$']) {
+    // A pattern the prompt guard would refuse is refused here, not by every later request of the team. Patterns
+    // are RE2 syntax: lookaround and backreferences (no linear-time match) are refused, naming the pattern.
+    for (const pattern of ['secret(?= plan)', '[unclosed', '(\\w+) \\1']) {
       const guard = await admin('PUT', '/teams/default/policy', { guards: { prompt: { deny: [pattern] } } });
       expect(guard.status).toBe(400);
       expect(guard.json.error.param).toBe('guards.prompt.deny.0');
+      expect(guard.json.error.message).toContain(JSON.stringify(pattern));
     }
     expect((await gw.client().chat.completions.create(ask())).choices).toHaveLength(1);
     const unknown = await admin('POST', '/teams', { id: 'b', colour: 'red' });
