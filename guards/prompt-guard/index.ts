@@ -4,14 +4,15 @@
  * Rules: deny wins; when an allow list exists, every checked message must match at least one allow pattern, and
  * a request with no checked message is not allowed; only messages whose role is in `roles` (default `['user']`;
  * legacy `function` messages count as `tool`) are checked; `maxPromptChars` bounds the total length of the
- * checked messages. Texts are matched after NFKC normalisation with invisible characters removed. Patterns are
- * compiled once at creation and rejected there when invalid or prone to catastrophic backtracking; long texts
- * are matched in overlapping windows, so a hostile prompt cannot make a polynomial pattern take seconds.
+ * checked messages. Texts are matched after NFKC normalisation with invisible characters removed. Patterns use
+ * RE2 syntax and are matched by a linear-time engine (guards/linear-regex.ts), so no pattern an admin can set
+ * makes a hostile prompt stall the event loop; they are compiled once at creation and rejected there when
+ * invalid, not expressible in RE2 (backreferences, lookaround) or too large.
  *
  * The result carries the rule index for the audit log only; the client-facing 400 `prompt_denied` message
  * must stay generic (see PROMPT_DENIED_MESSAGE) so rules cannot be probed.
  */
-import safeRegex from 'safe-regex2';
+import { compileLinear, linearFlags, MAX_POLICY_PROGRAM_SIZE, type LinearRegex } from '../linear-regex.js';
 import { guardRole, normaliseGuardText } from '../guard-text.js';
 
 export type PromptRole = 'system' | 'developer' | 'user' | 'assistant' | 'tool';
@@ -26,7 +27,7 @@ export interface PromptGuardPolicy {
   roles?: PromptRole[];
   /** Maximum total characters over the checked messages. */
   maxPromptChars?: number;
-  /** RegExp flags for every pattern (default 'iu'). `g` and `y` are refused (they make `test` stateful). */
+  /** Flags for every pattern (default 'iu'): `i`, `m`, `s`, `u` (implied). Others, `g` and `y` included, are refused. */
   flags?: string;
 }
 
@@ -46,86 +47,48 @@ export interface PromptGuard {
 /** The only message a client sees for a refused prompt (the integrator's 400 `prompt_denied`). */
 export const PROMPT_DENIED_MESSAGE = 'The request was rejected by the prompt policy.';
 
-/** Patterns longer than this are refused: a policy is a short list of phrases, not a program. */
-const MAX_PATTERN_LENGTH = 1000;
-/**
- * A message longer than this is matched in windows of this many characters, overlapping by half, so a match of
- * up to REGEX_WINDOW_STEP characters is always found. A pattern safe-regex2 accepts can still backtrack
- * polynomially (`\w+@\w+\.com` on 100 KB of letters: ~12 s on the whole text); in windows the cost is linear in
- * the message length (~1 ms per KB and pattern at worst).
- */
-export const REGEX_WINDOW = 512;
-export const REGEX_WINDOW_STEP = 256;
-const WINDOW_CONTEXT = 32;
-
-
-/** A compiled pattern: `test` bounds backtracking by matching long texts in windows (see REGEX_WINDOW). */
-interface Matcher {
-  test(text: string): boolean;
-}
-
-function matcher(re: RegExp): Matcher {
-  // An end anchor would match at every window's end: such patterns see the whole text.
-  const endAnchored = /(^|[^\\])\$/.test(re.source);
-  const scan = new RegExp(re.source, `${re.flags}g`);
-  return {
-    test(text) {
-      if (text.length <= REGEX_WINDOW || endAnchored) return re.test(text);
-      for (let s = 0; ; s += REGEX_WINDOW_STEP) {
-        // Context on each side keeps \b and short lookarounds right; the search starts after the left context,
-        // so ^ (start of the text) can only match in the first window.
-        const from = Math.max(0, s - WINDOW_CONTEXT);
-        scan.lastIndex = s - from;
-        if (scan.test(text.slice(from, s + REGEX_WINDOW + WINDOW_CONTEXT))) return true;
-        if (s + REGEX_WINDOW >= text.length) return false;
-      }
-    },
-  };
-}
-
 /**
  * Compiles one pattern as the guard does with the default flags, or throws why it cannot be used (empty, too
- * long, invalid, prone to catastrophic backtracking). Config and admin-API validation call it, so a policy the
- * guard would refuse is refused when it is set, not on every request after.
+ * long, not RE2 syntax, too large). Config and admin-API validation call it, so a policy the guard would refuse
+ * is refused when it is set, not on every request after.
  */
-export function compilePattern(p: string, flags = 'iu'): RegExp {
-  if (typeof p !== 'string' || p.length === 0) throw new Error('pattern must be a non-empty string');
-  if (p.length > MAX_PATTERN_LENGTH) throw new Error(`pattern longer than ${MAX_PATTERN_LENGTH} characters`);
-  let re: RegExp;
-  try {
-    re = new RegExp(p, flags);
-  } catch (err) {
-    throw new Error(`invalid regular expression (${(err as Error).message})`);
-  }
-  // safe-regex2 flags nested/ambiguous quantifiers (star height > 1) that can backtrack exponentially.
-  if (!safeRegex(re)) throw new Error('unsafe pattern (nested quantifiers can backtrack catastrophically)');
-  return re;
+export function compilePattern(p: string, flags = 'iu'): LinearRegex {
+  return compileLinear(p, flags);
 }
 
-function compile(kind: 'allow' | 'deny', patterns: string[] | undefined, flags: string): Matcher[] {
+function compile(kind: 'allow' | 'deny', patterns: string[] | undefined, flags: string): LinearRegex[] {
   return (patterns ?? []).map((p, i) => {
     try {
-      return matcher(compilePattern(p, flags));
+      return compilePattern(p, flags);
     } catch (err) {
       throw new Error(`prompt guard: ${kind}[${i}] ${JSON.stringify(p)}: ${(err as Error).message}`);
     }
   });
 }
 
+/** Bounds the matching cost of a whole policy: each checked message is matched against every pattern. */
+export function checkPolicySize(...lists: { size: number }[][]): void {
+  const total = lists.flat().reduce((n, r) => n + r.size, 0);
+  if (total > MAX_POLICY_PROGRAM_SIZE) {
+    throw new Error(`prompt guard: allow + deny patterns total ${total} RE2 instructions, at most ${MAX_POLICY_PROGRAM_SIZE}: merge or drop some`);
+  }
+}
+
 /** Compiles a policy. Throws an Error naming the offending pattern (list and index) or option. */
 export function createPromptGuard(policy: PromptGuardPolicy): PromptGuard {
   const flags = policy.flags ?? 'iu';
-  if (/[gy]/.test(flags)) throw new Error(`prompt guard: flags "${flags}" must not contain g or y`);
   try {
-    new RegExp('', flags);
-  } catch {
-    throw new Error(`prompt guard: invalid flags "${flags}"`);
+    linearFlags(flags);
+  } catch (err) {
+    throw new Error(`prompt guard: ${(err as Error).message}`);
   }
   const max = policy.maxPromptChars;
   if (max !== undefined && !(Number.isInteger(max) && max > 0)) {
     throw new Error(`prompt guard: maxPromptChars must be a positive integer, got ${String(max)}`);
   }
   const deny = compile('deny', policy.deny, flags);
+  // The policy-wide size bound (checkPolicySize) is applied where a policy is set, not here: an effective policy
+  // merges the gateway's allow list with a team's deny list, each valid on its own, and must not fail a request.
   const allow = compile('allow', policy.allow, flags);
   const roles = new Set<string>(policy.roles ?? ['user']);
 

@@ -5,17 +5,20 @@
  */
 import { z } from 'zod';
 import { PII_CATEGORIES } from '../../guards/pii/index.js';
-import { compilePattern } from '../../guards/prompt-guard/index.js';
+import { checkPolicySize, compilePattern } from '../../guards/prompt-guard/index.js';
 import { DEFAULT_INJECTION_THRESHOLD } from '../../guards/injection/index.js';
 
 const role = z.enum(['system', 'developer', 'user', 'assistant', 'tool']);
 const piiAction = z.enum(['redact', 'mask', 'pseudonymise', 'block', 'allow']);
-/** A prompt-guard pattern the guard can compile: a bad one is refused here (config, reload, admin API). */
+/**
+ * A prompt-guard pattern the guard can compile (RE2 syntax): a bad one is refused here (config, reload, admin API),
+ * with the pattern itself in the message so the author sees which one of a long list.
+ */
 const guardPattern = z.string().superRefine((p, ctx) => {
   try {
     compilePattern(p);
   } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    ctx.addIssue({ code: 'custom', message: `pattern ${JSON.stringify(p)}: ${(err as Error).message}` });
   }
 });
 
@@ -51,7 +54,16 @@ export const guardPolicySchema = z
         maxPromptChars: z.number().int().positive(),
       })
       .partial()
-      .strict(),
+      .strict()
+      .superRefine((prompt, ctx) => {
+        // Each pattern is bounded on its own above; this bounds the whole list set's matching cost per message.
+        try {
+          const compiled = (list?: string[]) => (list ?? []).flatMap((p) => { try { return [compilePattern(p)]; } catch { return []; } });
+          checkPolicySize(compiled(prompt.allow), compiled(prompt.deny));
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message, path: ['deny'] });
+        }
+      }),
     injection: z
       .object({
         enabled: z.boolean(),
@@ -88,8 +100,21 @@ export const cachePolicySchema = z
   .object({
     /** `on` serves hits; `shadow` computes would-be semantic hits and logs them without serving; `off`. */
     mode: z.enum(['on', 'shadow', 'off']),
-    /** Semantic layer (embeddings); the exact layer always runs when the cache is on. */
-    semantic: z.boolean(),
+    /**
+     * Semantic layer (embeddings); the exact layer always runs when the cache is on. `shadow` (the default)
+     * looks up, verifies and compares would-be hits with the provider's answer without serving them; `on` serves
+     * verified hits in the similarity bands the team's shadow traffic calibrated (`calibration`). Booleans of
+     * earlier versions read as `on` / `off`.
+     */
+    semantic: z.union([z.boolean(), z.enum(['on', 'shadow', 'off'])]).transform((v) => (v === true ? 'on' : v === false ? 'off' : v)),
+    /**
+     * When `semantic: on` serves: only in similarity bands whose shadow comparisons agreed at least `precision`
+     * of the time over at least `minSamples` comparisons. `minSamples: 0` serves every verified hit above the
+     * threshold without calibration.
+     */
+    calibration: z.object({ precision: z.number().min(0).max(1), minSamples: z.number().int().nonnegative() }).partial().strict(),
+    /** `user`: entries are kept apart per end user (the request's `user` field) inside the team's namespace. */
+    partitionBy: z.enum(['team', 'user']),
     ttlSeconds: z.number().int().positive(),
     similarityThreshold: z.number().min(0).max(1),
     /** Requests with a higher temperature are not cached (their answers are meant to vary). */
@@ -116,7 +141,10 @@ export const GUARD_DEFAULTS = {
 
 export const CACHE_DEFAULTS = {
   mode: 'off',
-  semantic: true,
+  // Until a team's own traffic has calibrated it (docs/semantic.md), the semantic layer only watches.
+  semantic: 'shadow',
+  calibration: { precision: 0.999, minSamples: 1000 },
+  partitionBy: 'team',
   ttlSeconds: 3600,
   // A wrong cached answer costs more than a miss: 0.95 keeps false hits ≤ 2 % in docs/semantic.md's measurement.
   similarityThreshold: 0.95,
@@ -127,7 +155,7 @@ export const CACHE_DEFAULTS = {
 
 type Filled<T> = { [K in keyof T]-?: NonNullable<T[K]> };
 export type EffectiveGuards = { [K in keyof typeof GUARD_DEFAULTS]: Filled<NonNullable<GuardPolicyInput[K]>> };
-export type EffectiveCache = Filled<CachePolicyInput>;
+export type EffectiveCache = Omit<Filled<CachePolicyInput>, 'calibration'> & { calibration: { precision: number; minSamples: number } };
 export interface EffectivePolicy {
   guards: EffectiveGuards;
   cache: EffectiveCache;
@@ -185,7 +213,12 @@ export function resolvePolicy(
   }
   return {
     guards: guards as EffectiveGuards,
-    cache: { ...CACHE_DEFAULTS, ...global.cache, ...t.cache } as EffectiveCache,
+    cache: {
+      ...CACHE_DEFAULTS,
+      ...global.cache,
+      ...t.cache,
+      calibration: { ...CACHE_DEFAULTS.calibration, ...global.cache?.calibration, ...t.cache?.calibration },
+    } as EffectiveCache,
     invalid,
   };
 }

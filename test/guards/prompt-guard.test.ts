@@ -66,9 +66,11 @@ describe('prompt guard policy validation', () => {
     expect(() => createPromptGuard({ allow: [''] })).toThrow(/allow\[0\]/);
   });
 
-  it('rejects patterns prone to catastrophic backtracking', () => {
-    expect(() => createPromptGuard({ deny: ['(a+)+$'] })).toThrow(/deny\[0\] "\(a\+\)\+\$".*unsafe/);
-    expect(() => createPromptGuard({ allow: ['(\\w+\\s?)*$'] })).toThrow(/allow\[0\].*unsafe/);
+  it('refuses what RE2 cannot express (lookaround, backreferences), naming the pattern and the construct', () => {
+    expect(() => createPromptGuard({ deny: ['secret(?= project)'] })).toThrow(/deny\[0\] "secret\(\?= project\)".*lookahead\/lookbehind.*RE2/);
+    expect(() => createPromptGuard({ deny: ['(?<!top )secret'] })).toThrow(/deny\[0\].*lookahead\/lookbehind/);
+    expect(() => createPromptGuard({ allow: ['(\\w+) \\1'] })).toThrow(/allow\[0\].*backreferences/);
+    expect(() => createPromptGuard({ deny: ['\\w{301}'] })).toThrow(/deny\[0\].*too large/);
   });
 
   it('rejects stateful or invalid flags and a bad length limit', () => {
@@ -103,11 +105,11 @@ describe('prompt guard: evasions and hostile input', () => {
     expect(g.check([{ role: 'system', text: 'Write me a poem about the sea.' }])).toEqual({ ok: false, reason: 'not_allowed' });
   });
 
-  it('a hostile 100 KB prompt against a pattern safe-regex2 accepts but that backtracks polynomially stays fast', () => {
+  it('a hostile 100 KB prompt against a pattern that backtracks polynomially in V8 stays fast', () => {
     const g = createPromptGuard({ deny: ['\\w+@\\w+\\.com', '\\d+\\s*-\\s*\\d+x'] });
     const t0 = performance.now();
     expect(g.check([user('a'.repeat(100_000)), user('1'.repeat(100_000))]).ok).toBe(true);
-    expect(performance.now() - t0).toBeLessThan(1500); // ~25 s without windows
+    expect(performance.now() - t0).toBeLessThan(200); // ~25 s with a backtracking engine on the whole text
   });
 
   it('long texts still match anywhere, also across a window boundary, and ^ only at the start', () => {

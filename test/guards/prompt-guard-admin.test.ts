@@ -1,0 +1,66 @@
+/**
+ * Issue 18.3 end to end: the pattern an attacker-minded admin (or a careless one) sets through the admin API is
+ * matched in linear time, so one team's policy cannot make every team wait; what RE2 cannot express is refused
+ * with a 400 naming the pattern.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
+import { startTestGateway, TEST_KEY, type TestGateway } from '../helpers/test-gateway.js';
+import { adminRequest } from '../helpers/admin-request.js';
+
+const ADMIN = 'admin-token-for-redos-tests-0123456789';
+let upstream: FakeUpstream;
+let gw: TestGateway;
+
+beforeAll(async () => {
+  upstream = await startFakeUpstream();
+  gw = await startTestGateway(upstream, { server: { adminToken: ADMIN } });
+});
+afterAll(async () => {
+  await gw?.close();
+  await upstream?.close();
+});
+
+const admin = (method: string, path: string, body?: unknown) => adminRequest(gw.url, ADMIN, method, path, body);
+const chat = (content: string) =>
+  fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }] }),
+  });
+
+describe('admin-set prompt patterns cannot stall the gateway', () => {
+  it('(a|aa)+$ is accepted and a hostile prompt is answered in milliseconds, the rule still applying', async () => {
+    const set = await admin('PUT', '/teams/default/policy', { guards: { prompt: { deny: ['(a|aa)+$', '(\\d|\\d\\d)+$'] } } });
+    expect(set.status).toBe(200);
+    for (const hostile of [`${'a'.repeat(38)}b`, `${'a'.repeat(100_000)}b`, `${'1'.repeat(100_000)}x`]) {
+      const t0 = performance.now();
+      const res = await chat(hostile);
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+      // The whole request, HTTP and pipeline included; the V8 RegExp took 4.1 s on the 39-character prompt alone.
+      expect(performance.now() - t0).toBeLessThan(2000);
+    }
+    const denied = await chat('ends with aaa');
+    expect(denied.status).toBe(400);
+    expect((await denied.json()).error.code).toBe('prompt_denied');
+  });
+
+  it('lookaround and backreferences are refused with a 400 naming the pattern and why', async () => {
+    const look = await admin('PUT', '/teams/default/policy', { guards: { prompt: { allow: ['ok', '(?<!not )allowed'] } } });
+    expect(look.status).toBe(400);
+    expect(look.json.error).toMatchObject({ type: 'invalid_request_error', param: 'guards.prompt.allow.1' });
+    expect(look.json.error.message).toContain('"(?<!not )allowed"');
+    expect(look.json.error.message).toMatch(/lookahead\/lookbehind.*RE2/);
+    const back = await admin('PUT', '/teams/default/policy', { guards: { prompt: { deny: ['(\\w+) \\1'] } } });
+    expect(back.status).toBe(400);
+    expect(back.json.error.message).toMatch(/backreferences/);
+  });
+
+  it('a policy whose patterns together are too large to match quickly is refused', async () => {
+    const big = Array.from({ length: 20 }, (_, i) => `${'x'.repeat(200)}${i}`);
+    const res = await admin('PUT', '/teams/default/policy', { guards: { prompt: { deny: big } } });
+    expect(res.status).toBe(400);
+    expect(res.json.error.message).toMatch(/RE2 instructions/);
+  });
+});
