@@ -57,7 +57,7 @@ function embeddingsConfig(config: GatewayConfig): EmbeddingsConfig {
   const e = config.embeddings;
   if (e.kind !== 'provider') return e;
   const p = config.providers[e.provider];
-  return { kind: 'provider', baseUrl: p.baseUrl, apiKey: p.apiKey, model: e.model, dimension: e.dimension };
+  return { kind: 'provider', baseUrl: p.baseUrl, apiKey: p.apiKey, model: e.model, dimension: e.dimension, maxInputTokens: e.maxInputTokens };
 }
 
 function vectorDir(dataDir: string): string {

@@ -1,19 +1,35 @@
 /**
  * Stage 5: the response cache. An exact layer (StateStore, hash of the canonical request) answers repeats; a
- * semantic layer (embedding of the last user turn, nearest neighbour inside the request's namespace) answers
- * paraphrases. Shadow mode computes both and logs what would have been served without serving it.
+ * semantic layer (the last user turn embedded segment by segment, nearest neighbour inside the request's
+ * namespace) answers paraphrases. Shadow mode (the whole cache, or `semantic: shadow`) computes would-be hits
+ * and logs them without serving them.
  */
 import type { EffectiveCache } from '../config/policy.js';
 import type { ChatRequest, ChatResponse } from '../core/types.js';
 import type { Embedder } from '../embeddings/embedder.js';
 import type { StateStore } from '../state/state-store.js';
-import type { VectorHit, VectorStore } from '../vector/vector-store.js';
+import type { VectorStore } from '../vector/vector-store.js';
 import { cacheKey, type CacheKey } from './cache-key.js';
+import { embedPrompt, packVectors, promptSimilarity, type PromptVectors } from './semantic-match.js';
+
+/** What the semantic layer found for a miss, kept for the write (and, in shadow, for the comparison). */
+export interface SemanticLookup {
+  /** Vector-store namespace: embedder, cache namespace and segment count. */
+  ns: string;
+  prompt: PromptVectors;
+  embedderId: string;
+}
+
+/** What serving would have done, for the request's log line. */
+export interface ShadowNote {
+  layer: 'exact' | 'semantic';
+  similarity?: number;
+}
 
 export type CacheResult =
   | { status: 'bypass'; reason: string; key?: CacheKey; write: boolean }
   | { status: 'hit'; response: ChatResponse; layer: 'exact' | 'semantic'; similarity?: number }
-  | { status: 'miss'; key: CacheKey; vector?: Float32Array; shadow?: { layer: 'exact' | 'semantic'; similarity?: number } };
+  | { status: 'miss'; key: CacheKey; semantic?: SemanticLookup; shadow?: ShadowNote };
 
 /** Lives as long as the runtime. Never throws: a cache failure is a miss (logged by the caller's log line). */
 export interface ResponseCache {
@@ -30,15 +46,16 @@ export interface ResponseCacheDeps {
 }
 
 const ENTRY = 'cache:';
+/** Nearest entries checked per lookup: the nearest may fail verification where the next one passes. */
+const CANDIDATES = 3;
 
 export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
-  const vectorNs = (e: Embedder, key: CacheKey) => `${e.id}|${key.namespace}`;
-
-  async function embed(text: string): Promise<{ embedder: Embedder; vector: Float32Array } | undefined> {
+  async function semanticLookup(key: CacheKey): Promise<SemanticLookup | undefined> {
     const embedder = deps.embedder();
-    if (!embedder || !deps.vectors) return undefined;
-    const [vector] = await embedder.embed([text]);
-    return { embedder, vector };
+    if (!embedder || !deps.vectors || !key.queryText) return undefined;
+    const prompt = await embedPrompt(embedder, key.queryText);
+    if (!prompt) return undefined;
+    return { ns: `${embedder.id}|${key.namespace}|${prompt.vectors.length}`, prompt, embedderId: embedder.id };
   }
 
   return {
@@ -58,28 +75,29 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
         if (!shadow) return { status: 'hit', response: JSON.parse(exact), layer: 'exact', similarity: 1 };
         return { status: 'miss', key, shadow: { layer: 'exact', similarity: 1 } };
       }
-      if (!policy.semantic || !key.queryText) return { status: 'miss', key };
-      let embedded: Awaited<ReturnType<typeof embed>>;
-      let best: VectorHit | undefined;
+      if (policy.semantic === 'off') return { status: 'miss', key };
+      const serve = !shadow && policy.semantic === 'on';
+      let semantic: SemanticLookup | undefined;
+      let best: { key: string; similarity: number } | undefined;
       try {
-        embedded = await embed(key.queryText);
-        if (!embedded) return { status: 'miss', key };
-        [best] = await deps.vectors!.search(vectorNs(embedded.embedder, key), embedded.vector, { k: 1, minScore: shadow ? 0 : policy.similarityThreshold });
+        semantic = await semanticLookup(key);
+        if (!semantic) return { status: 'miss', key };
+        const hits = await deps.vectors!.search(semantic.ns, semantic.prompt.search, { k: CANDIDATES, minScore: serve ? policy.similarityThreshold : 0 });
+        for (const h of hits) {
+          const similarity = promptSimilarity(semantic.prompt, h.score, h.payload.segments);
+          if (similarity === undefined || (best && best.similarity >= similarity)) continue;
+          best = { key: String(h.payload.key), similarity };
+        }
       } catch {
         // The embedder is restarting or the vector store is down: no semantic answer, but still a miss whose
         // answer the exact layer stores (a thrown lookup would be a bypass that stores nothing).
         return { status: 'miss', key };
       }
-      if (best && best.score >= policy.similarityThreshold && !shadow) {
-        const stored = await deps.store.cacheGet(ENTRY + String(best.payload.key));
-        if (stored) return { status: 'hit', response: JSON.parse(stored), layer: 'semantic', similarity: best.score };
+      if (best && best.similarity >= policy.similarityThreshold && serve) {
+        const stored = await deps.store.cacheGet(ENTRY + best.key);
+        if (stored) return { status: 'hit', response: JSON.parse(stored), layer: 'semantic', similarity: best.similarity };
       }
-      return {
-        status: 'miss',
-        key,
-        vector: embedded.vector,
-        shadow: shadow && best ? { layer: 'semantic', similarity: best.score } : undefined,
-      };
+      return { status: 'miss', key, semantic, shadow: !serve && best ? { layer: 'semantic', similarity: best.similarity } : undefined };
     },
 
     async write(result, response, policy) {
@@ -88,10 +106,18 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
       const ttlMs = policy.ttlSeconds * 1000;
       const { key } = result;
       await deps.store.cacheSet(ENTRY + key.exact, JSON.stringify(response), ttlMs);
-      if (!policy.semantic || !key.queryText || !deps.vectors) return;
-      const vector = result.status === 'miss' && result.vector ? result.vector : (await embed(key.queryText))?.vector;
-      const embedder = deps.embedder();
-      if (vector && embedder) await deps.vectors.upsert(vectorNs(embedder, key), key.exact, vector, { key: key.exact }, ttlMs);
+      if (policy.semantic === 'off' || !deps.vectors) return;
+      const semantic = (result.status === 'miss' ? result.semantic : undefined) ?? (await semanticLookup(key));
+      // The embedder may have been replaced (restart with another model) since the lookup: its vectors would not compare.
+      if (!semantic || semantic.embedderId !== deps.embedder()?.id) return;
+      const { prompt } = semantic;
+      await deps.vectors.upsert(
+        semantic.ns,
+        key.exact,
+        prompt.search,
+        { key: key.exact, ...(prompt.vectors.length > 1 ? { segments: packVectors(prompt.vectors) } : {}) },
+        ttlMs,
+      );
     },
   };
 }

@@ -194,7 +194,16 @@ export const configSchema = z
             embedTimeoutMs: z.number().int().positive().optional(),
           })
           .strict(),
-        z.object({ kind: z.literal('provider'), provider: z.string(), model: z.string(), dimension: z.number().int().positive().optional() }).strict(),
+        z
+          .object({
+            kind: z.literal('provider'),
+            provider: z.string(),
+            model: z.string(),
+            dimension: z.number().int().positive().optional(),
+            /** Tokens the model reads of one input (default 128); the semantic cache embeds nothing longer. */
+            maxInputTokens: z.number().int().positive().optional(),
+          })
+          .strict(),
       ])
       .default({ kind: 'off' }),
     vectorStore: z

@@ -25,7 +25,7 @@ export interface WorkerInit {
 
 export type WorkerRequest = { type: 'embed'; id: number; texts: string[] } | { type: 'close' };
 export type WorkerReply =
-  | { type: 'ready'; dimension: number }
+  | { type: 'ready'; dimension: number; maxInputTokens?: number }
   | { type: 'fatal'; message: string }
   | { type: 'result'; id: number; data: Float32Array; dimension: number }
   | { type: 'error'; id: number; message: string };
@@ -80,6 +80,7 @@ async function main(): Promise<void> {
 
   let extract: Extractor;
   let dimension: number;
+  let maxInputTokens: number | undefined;
   running++;
   try {
     extract = await load(init);
@@ -87,6 +88,9 @@ async function main(): Promise<void> {
     const probe = await extract(['probe'], { pooling: 'mean', normalize: true });
     dimension = probe.dims[probe.dims.length - 1] ?? 0;
     if (!dimension) throw new Error('model produced an empty embedding');
+    // Where the tokenizer truncates. Some configs say "no limit" with a huge number: then it is unknown.
+    const max = (extract as unknown as { tokenizer?: { model_max_length?: unknown } }).tokenizer?.model_max_length;
+    if (typeof max === 'number' && max > 0 && max <= 1_000_000) maxInputTokens = max;
   } catch (err) {
     post({ type: 'fatal', message: err instanceof Error ? err.message : String(err) });
     return;
@@ -94,7 +98,7 @@ async function main(): Promise<void> {
     running--;
   }
   if (closing) return exitWhenIdle();
-  post({ type: 'ready', dimension });
+  post({ type: 'ready', dimension, maxInputTokens });
   ready = (msg) => {
     if (msg.type !== 'embed' || closing) return;
     running++;

@@ -22,6 +22,11 @@ export type { LocalEmbedderOptions, ProviderEmbedderOptions };
 export interface Embedder {
   readonly id: string;
   readonly dimension: number;
+  /**
+   * Tokens the model reads of one text; the rest is cut off without a word. Callers that must not let unseen
+   * text go unnoticed (the semantic cache) keep each text within it. Undefined when unknown.
+   */
+  readonly maxInputTokens?: number;
   embed(texts: string[]): Promise<Float32Array[]>;
   close(): Promise<void>;
 }

@@ -157,7 +157,7 @@ export async function createLocalEmbedder(opts: LocalEmbedderOptions = {}, logge
         fn();
       };
       const onMessage = (m: WorkerReply) => {
-        if (m.type === 'ready') done(() => (attach(w), resolve(m.dimension)));
+        if (m.type === 'ready') done(() => (attach(w), (maxInputTokens = m.maxInputTokens), resolve(m.dimension)));
         else if (m.type === 'fatal') done(() => (w.kill('SIGKILL'), reject(new Error(`cannot load ${init.model}: ${m.message}`))));
       };
       const onError = (e: Error) => done(() => (w.kill('SIGKILL'), reject(e)));
@@ -279,12 +279,16 @@ export async function createLocalEmbedder(opts: LocalEmbedderOptions = {}, logge
     ready = true;
     upSince = Date.now();
   }
+  let maxInputTokens: number | undefined;
   const dimension = await start();
   markUp();
 
   const embedder: Embedder = {
     id,
     dimension,
+    get maxInputTokens() {
+      return maxInputTokens;
+    },
     embed(texts: string[]): Promise<Float32Array[]> {
       if (closed) return Promise.reject(new Error('embedder is closed'));
       if (!ready) return Promise.reject(new Error('embedding worker is restarting after a crash'));

@@ -12,6 +12,11 @@ export interface ProviderEmbedderOptions {
   model: string;
   /** Known output width; skips the start-up probe call. Responses of another width are rejected. */
   dimension?: number;
+  /**
+   * Tokens the model reads of one input (default 128, the shortest common window: set the model's own, e.g.
+   * 8191 for OpenAI's text-embedding-3 models). The semantic cache keeps each embedded text within it.
+   */
+  maxInputTokens?: number;
   /** Per-call timeout (default 10 s). */
   timeoutMs?: number;
   /** Max inputs per HTTP call (default 256). */
@@ -73,6 +78,7 @@ export async function createProviderEmbedder(opts: ProviderEmbedderOptions): Pro
   return {
     id: `provider:${opts.model}`,
     dimension,
+    maxInputTokens: opts.maxInputTokens ?? 128,
     async embed(texts: string[]): Promise<Float32Array[]> {
       if (closed) throw new Error('embedder is closed');
       const out: Float32Array[] = [];

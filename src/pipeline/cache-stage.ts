@@ -3,6 +3,7 @@
  * whichever the client asked for), and after a miss stores the answer. Hits are not charged: the ledger gets
  * the cost they saved instead.
  */
+import { createHash } from 'node:crypto';
 import type { EffectiveCache } from '../config/policy.js';
 import type { CacheResult } from '../cache/response-cache.js';
 import { replayChunks } from '../cache/replay.js';
@@ -35,7 +36,11 @@ export async function lookupCache(
     return undefined;
   }
   const t0 = performance.now();
-  const scope = policy.scope || `team:${ctx.principal!.team.id}`;
+  const teamScope = policy.scope || `team:${ctx.principal!.team.id}`;
+  // `partitionBy: user`: one end user's answers never reach another user of the team (requests without `user`
+  // share the team's partition). Hashed: the key never carries the application's user id.
+  const user = policy.partitionBy === 'user' && typeof req.body.user === 'string' && req.body.user ? req.body.user : undefined;
+  const scope = user ? `${teamScope}|user:${createHash('sha256').update(user).digest('base64url')}` : teamScope;
   let result: CacheResult;
   try {
     // Keyed by the route variant, not the public name: variants chosen by headers, metadata, team or prompt

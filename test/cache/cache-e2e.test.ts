@@ -8,18 +8,20 @@ const tiny = makeTinyModel('test/.tmp/models');
 let upstream: FakeUpstream;
 let gw: TestGateway;
 const SHADOW_KEY = 'gw-shadow-key-0123456789abcdefghijklmnopqrstuv';
+const PER_USER_KEY = 'gw-peruser-key-0123456789abcdefghijklmnopqrstu';
 
 beforeAll(async () => {
   upstream = await startFakeUpstream();
   gw = await startTestGateway(upstream, {
     extra: {
       embeddings: { kind: 'local', model: tiny.model, modelDir: tiny.modelDir },
-      cache: { mode: 'on', similarityThreshold: 0.9, ttlSeconds: 600 },
+      cache: { mode: 'on', semantic: 'on', similarityThreshold: 0.9, ttlSeconds: 600, calibration: { minSamples: 0 } },
     },
     teams: {
       default: { allowedModels: ['*'] },
       other: { allowedModels: ['*'] },
       shadow: { allowedModels: ['*'], policy: { cache: { mode: 'shadow' } } },
+      peruser: { allowedModels: ['*'], policy: { cache: { partitionBy: 'user' } } },
     },
     // One public name, two variants: a header sends the request to another model.
     routes: { chat: [{ when: { headers: { 'x-priority': 'high' } }, targets: ['claude-haiku-4-5'] }, { targets: ['gpt-4o-mini'] }] },
@@ -27,6 +29,7 @@ beforeAll(async () => {
       { id: 'test', team: 'default', key: TEST_KEY },
       { id: 'other', team: 'other', key: OTHER_TEAM_KEY },
       { id: 'shadow', team: 'shadow', key: SHADOW_KEY },
+      { id: 'peruser', team: 'peruser', key: PER_USER_KEY },
     ],
   });
   await gw.runtime.vectors.ready;
@@ -135,6 +138,22 @@ describe('exact layer', () => {
     const hits = rows.reduce((a, r: any) => a + r.cacheHits, 0);
     expect(hits).toBeGreaterThanOrEqual(1);
     expect(saved).toBeGreaterThan(0);
+  });
+});
+
+describe('end users (the request `user` field)', () => {
+  it('share the team\'s entries by default (partitionBy: team)', async () => {
+    await call(ask('Name a large ocean', { user: 'alice' }));
+    await settle();
+    expect((await call(ask('Name a large ocean', { user: 'bob' }))).cache).toBe('hit');
+  });
+
+  it('with partitionBy: user never get another user\'s cached answer, exact or semantic', async () => {
+    await call(ask('What is my account balance', { user: 'alice' }), PER_USER_KEY);
+    await settle();
+    expect((await call(ask('What is my account balance', { user: 'bob' }), PER_USER_KEY)).cache).toBe('miss');
+    expect((await call(ask('what is my account balance', { user: 'carol' }), PER_USER_KEY)).cache).toBe('miss');
+    expect((await call(ask('What is my account balance', { user: 'alice' }), PER_USER_KEY)).cache).toBe('hit');
   });
 });
 

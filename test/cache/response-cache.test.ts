@@ -16,7 +16,7 @@ import { createEmbeddedVectorStore } from '../../src/vector/vector-store.js';
 import type { Embedder } from '../../src/embeddings/embedder.js';
 import { request, wordEmbedder } from '../routing/helpers.js';
 
-const policy: EffectiveCache = { ...CACHE_DEFAULTS, mode: 'on', semantic: true, similarityThreshold: 0.9 } as EffectiveCache;
+const policy: EffectiveCache = { ...CACHE_DEFAULTS, mode: 'on', semantic: 'on', similarityThreshold: 0.9, calibration: { precision: 0.999, minSamples: 0 } } as EffectiveCache;
 
 /** The two StateStore methods the cache uses, over a Map. */
 function memoryStore(): StateStore {
