@@ -23,6 +23,7 @@ const GENERIC: Record<ProviderErrorClass, string> = {
   timeout: 'The upstream provider did not respond in time.',
   network: 'The upstream provider could not be reached.',
   aborted: 'The request was aborted.',
+  queue_timeout: 'Every connection to the upstream provider stayed busy.',
 };
 
 const SECRET_SHAPES = /\b(?:sk-[A-Za-z0-9_*-]{6,}|sk-ant-[A-Za-z0-9_*-]{6,}|gw-[A-Za-z0-9_-]{8,}|Bearer\s+\S+|AKIA[0-9A-Z]{16})/g;

@@ -5,13 +5,18 @@
  */
 import type { ChatChunk, ChatRequest, ChatResponse, Usage } from '../src/core/types.js';
 import type { AbortSignalLike } from './abort.js';
+import type { ConnectionStats } from './connection-gate.js';
 
 export type ProviderKind = 'openai' | 'anthropic';
 
 export interface ProviderTimeouts {
   /** TCP/TLS connect. */
   connectMs: number;
-  /** From request sent to response headers (and, for streams, to the first event). */
+  /**
+   * From the request's dispatch (connect included, the wait for a capped connection not) to the response
+   * headers; a precise timer, so failover starts within a few ms of it. For streams, the first event must then
+   * follow within `idleMs`.
+   */
   firstByteMs: number;
   /** Longest silence between two body chunks. */
   idleMs: number;
@@ -28,8 +33,22 @@ export interface ProviderConfig {
   readonly apiKey: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly timeouts: ProviderTimeouts;
-  /** Connections kept per upstream origin. */
-  readonly maxConnections: number;
+  /**
+   * Cap on concurrent connections (= concurrent requests) per upstream origin; undefined = no cap, one connection
+   * per concurrent request as thousands of long streams need.
+   */
+  readonly maxConnections?: number;
+  /** With a cap: longest wait for a free connection before the attempt fails with `queue_timeout`. */
+  readonly queueTimeoutMs?: number;
+}
+
+/**
+ * Filled by the transport during one upstream attempt, read by routing (log line, metrics, `server-timing`).
+ * Adapters pass it through.
+ */
+export interface AttemptTrace {
+  /** Time this attempt waited for a free connection under `maxConnections`, when it had to wait. */
+  queueMs?: number;
 }
 
 /** One upstream model on one provider. */
@@ -49,7 +68,9 @@ export type ProviderErrorClass =
   | 'server'
   | 'timeout'
   | 'network'
-  | 'aborted';
+  | 'aborted'
+  /** Every connection of a capped provider stayed busy for `queueTimeoutMs`: not the target's fault, no breaker. */
+  | 'queue_timeout';
 
 /**
  * A failed upstream attempt. `message` is safe to show to a client (never contains keys or upstream internals
@@ -59,7 +80,7 @@ export class ProviderError extends Error {
   constructor(
     readonly errorClass: ProviderErrorClass,
     message: string,
-    readonly opts: { status?: number; retryAfterMs?: number; provider?: string; param?: string | null } = {},
+    readonly opts: { status?: number; retryAfterMs?: number; provider?: string; param?: string | null; queueMs?: number } = {},
   ) {
     super(message);
   }
@@ -102,9 +123,11 @@ export interface ChunkStream extends AsyncIterable<ChatChunk> {
 export interface ProviderAdapter {
   readonly config: ProviderConfig;
   /** Non-streaming completion. Rejects with ProviderError. */
-  complete(req: ChatRequest, target: Target, signal: AbortSignalLike): Promise<CompletionResult>;
+  complete(req: ChatRequest, target: Target, signal: AbortSignalLike, trace?: AttemptTrace): Promise<CompletionResult>;
   /** Streaming completion; resolves once the upstream accepted the request (2xx headers). Rejects with ProviderError. */
-  stream(req: ChatRequest, target: Target, signal: AbortSignalLike): Promise<ChunkStream>;
+  stream(req: ChatRequest, target: Target, signal: AbortSignalLike, trace?: AttemptTrace): Promise<ChunkStream>;
+  /** What the adapter's connections are doing (metrics). */
+  connections(): ConnectionStats;
   /** Closes pooled connections. */
   close(): Promise<void>;
 }

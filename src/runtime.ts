@@ -73,7 +73,7 @@ function buildGeneration(config: GatewayConfig, logger: Logger, vectors: Semanti
   for (const [name, p] of Object.entries(config.providers)) adapters.set(name, createAdapter({ name, ...p }));
   // Semantic routes serve their default targets until the embedder is ready, so start-up never waits for it.
   const catalog = createModelCatalog(config, { embedder: vectors.ready.then(() => vectors.embedder()), logger });
-  return { config, catalog, adapters, executor: createExecutor(adapters), guards: createGuardRegistry(config, logger) };
+  return { config, catalog, adapters, executor: createExecutor(adapters, { logger }), guards: createGuardRegistry(config, logger) };
 }
 
 
@@ -161,6 +161,7 @@ export async function createRuntime({ config, logger, store: given }: RuntimeOpt
       if (!given) await store.close();
     },
   };
+  shared.metrics?.watchUpstreamConnections(() => [...runtime.adapters].map(([name, a]) => [name, a.connections()] as const));
   return runtime;
 }
 

@@ -10,6 +10,7 @@ import { fromAnthropicResponse } from './response.js';
 import { anthropicChunkStream } from './stream.js';
 import { splitStops } from './stop.js';
 import { ANTHROPIC_DEFAULT_BASE_URL, ANTHROPIC_VERSION } from './wire.js';
+import { fromNativeResponse, isAnthropicNative, nativeChunkStream, nativeRequest } from './native.js';
 
 export type AnthropicAdapterOptions = AnthropicRequestOptions;
 export { ANTHROPIC_DEFAULT_BASE_URL } from './wire.js';
@@ -28,19 +29,33 @@ export function createAnthropicAdapter(config: ProviderConfig, options: Anthropi
 
   return {
     config,
-    async complete(req, target, signal) {
+    async complete(req, target, signal, trace) {
+      if (isAnthropicNative(req)) {
+        const native = nativeRequest(req, target, false, headers);
+        const res = await transport.post(path, native.body, native.headers, signal);
+        const text = await readBody(res, signal, config.name);
+        if (res.status >= 300) throw anthropicHttpError(config.name, res, text);
+        return fromNativeResponse(config.name, text);
+      }
       const body = toAnthropicBody({ ...req, stream: false }, target, options);
-      const res = await transport.post(path, body, headers, signal);
+      const res = await transport.post(path, body, headers, signal, trace);
       const text = await readBody(res, signal, config.name);
       if (res.status >= 300) throw anthropicHttpError(config.name, res, text);
       return fromAnthropicResponse(config.name, text, splitStops(req.body.stop).local);
     },
-    async stream(req, target, signal) {
+    async stream(req, target, signal, trace) {
+      if (isAnthropicNative(req)) {
+        const native = nativeRequest(req, target, true, streamHeaders);
+        const res = await transport.post(path, native.body, native.headers, signal);
+        if (res.status >= 300) throw anthropicHttpError(config.name, res, await readBody(res, signal, config.name));
+        return nativeChunkStream(config.name, res, signal);
+      }
       const body = toAnthropicBody({ ...req, stream: true }, target, options);
-      const res = await transport.post(path, body, streamHeaders, signal);
+      const res = await transport.post(path, body, streamHeaders, signal, trace);
       if (res.status >= 300) throw anthropicHttpError(config.name, res, await readBody(res, signal, config.name));
       return anthropicChunkStream(config.name, res, signal, splitStops(req.body.stop).local);
     },
+    connections: () => transport.connections(),
     close: () => transport.close(),
   };
 }

@@ -16,17 +16,18 @@ export function createOpenAIAdapter(config: ProviderConfig): ProviderAdapter {
 
   return {
     config,
-    async complete(req, target, signal) {
-      const res = await transport.post('chat/completions', toOpenAIBody(req, target), auth, signal);
+    async complete(req, target, signal, trace) {
+      const res = await transport.post('chat/completions', toOpenAIBody(req, target), auth, signal, trace);
       const text = await readBody(res, signal, config.name);
       if (res.status >= 300) throw openAIHttpError(config.name, res, text);
       return fromOpenAIResponse(config.name, text);
     },
-    async stream(req, target, signal) {
-      const res = await transport.post('chat/completions', toOpenAIBody(req, target), streamHeaders, signal);
+    async stream(req, target, signal, trace) {
+      const res = await transport.post('chat/completions', toOpenAIBody(req, target), streamHeaders, signal, trace);
       if (res.status >= 300) throw openAIHttpError(config.name, res, await readBody(res, signal, config.name));
       return openAIChunkStream(config.name, res, signal);
     },
+    connections: () => transport.connections(),
     close: () => transport.close(),
   };
 }

@@ -24,7 +24,13 @@ const provider = z
     apiKey: z.string().default(''),
     headers: z.record(z.string(), z.string()).default({}),
     timeouts: timeouts.default(timeouts.parse({})),
-    maxConnections: z.number().int().positive().default(128),
+    /**
+     * Cap on concurrent connections (= requests) to the provider; unset = no cap (thousands of concurrent streams
+     * each get a connection). With a cap, a request waits for a free one at most `queueTimeoutMs`, then fails over
+     * or gets 503 `upstream_queue_timeout` (docs/routing.md).
+     */
+    maxConnections: z.number().int().positive().optional(),
+    queueTimeoutMs: z.number().int().positive().default(2_000),
     /** Anthropic only: max_tokens sent when the request gives none (the Messages API requires one). */
     defaultMaxTokens: z.number().int().positive().default(4096),
     /** Anthropic only: strict json_schema / strict tools natively ('auto') or as an instruction (older models). */

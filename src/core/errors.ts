@@ -39,6 +39,7 @@ export const ERROR_CODES = {
   upstream_error: [502, 'api_error'],
   upstream_auth_failed: [502, 'api_error'],
   upstream_unavailable: [503, 'api_error'],
+  upstream_queue_timeout: [503, 'api_error'],
   topic_guard_unavailable: [503, 'server_error'],
   state_unavailable: [503, 'server_error'],
   shutting_down: [503, 'server_error'],

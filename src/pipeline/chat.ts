@@ -136,6 +136,9 @@ async function relayStream({ rt, ctx, req, sink, out, admission, plan, cache }: 
   const assembler = cache ? createStreamAssembler() : undefined;
   let next = opened.first;
   let completed = false;
+  // Output tokens of the chunks the client was sent: a stream cut short (budget refused the extension, client
+  // left, upstream failed) is charged for these, never for a chunk counted but not delivered.
+  let delivered = 0;
   try {
     while (!next.done) {
       const chunk = next.value;
@@ -157,12 +160,13 @@ async function relayStream({ rt, ctx, req, sink, out, admission, plan, cache }: 
       transformer?.apply(chunk);
       await out.chunk(chunk);
       if (sink.closed) break;
+      delivered = counter.tokens();
       next = await opened.iterator.next();
     }
     completed = next.done === true;
     if (sink.closed) markClientAbort(ctx);
     else {
-      await out.end(streamUsage(ctx, req, opened, counter, true));
+      await out.end(streamUsage(ctx, req, opened, counter.tokens(), true));
       const whole = completed ? assembler?.result() : undefined;
       if (whole) writeCache(rt, ctx, cache, whole);
     }
@@ -176,18 +180,18 @@ async function relayStream({ rt, ctx, req, sink, out, admission, plan, cache }: 
     }
   } finally {
     if (!completed) await opened.iterator.return?.().catch(() => undefined);
-    ctx.usage = streamUsage(ctx, req, opened, counter, completed);
+    ctx.usage = streamUsage(ctx, req, opened, completed ? counter.tokens() : delivered, completed);
   }
 }
 
 /** A stream's usage: as reported when it finished; else the provider's prompt figures, if any, and what we counted. */
-function streamUsage(ctx: RequestContext, req: ChatRequest, opened: OpenedStream, counter: CompletionCounter, completed: boolean) {
+function streamUsage(ctx: RequestContext, req: ChatRequest, opened: OpenedStream, countedTokens: number, completed: boolean) {
   const reported = opened.stream.usage();
   return resolveUsage({
     reported: completed ? reported : undefined,
     reportedPrompt: completed ? undefined : reported,
     estimatedPromptTokens: completed && reported ? 0 : estimatePromptTokens(ctx, req),
-    countedCompletionTokens: counter.tokens(),
+    countedCompletionTokens: countedTokens,
   });
 }
 

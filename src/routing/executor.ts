@@ -4,12 +4,14 @@
  * shared target health.
  */
 import type { ChatChunk, ChatRequest } from '../core/types.js';
-import { ProviderError, type ChunkStream, type CompletionResult, type ProviderAdapter } from '../../providers/types.js';
+import type { Logger } from 'pino';
+import { ProviderError, type AttemptTrace, type ChunkStream, type CompletionResult, type ProviderAdapter } from '../../providers/types.js';
 import type { AbortSignalLike } from '../../providers/abort.js';
 import { backoffMs, sleep } from './backoff.js';
 import type { ResolvedModel, ResolvedTarget } from './catalog.js';
 import type { BreakerPermit } from './circuit-breaker.js';
 import { readToCommit, type CommittedStream } from './stream-commit.js';
+import { createQueueLog } from './queue-log.js';
 
 /** One upstream attempt, for headers and the log line. */
 export interface AttemptRecord {
@@ -24,6 +26,8 @@ export interface AttemptRecord {
   waitMs?: number;
   /** The attempt was a half-open circuit breaker probe. */
   probe?: boolean;
+  /** Time waited for a free connection of a provider with `maxConnections`, when it had to wait. */
+  queueMs?: number;
 }
 
 /** A stream that produced its first content chunk: from here on, no failover (bytes may reach the client). */
@@ -39,7 +43,7 @@ export interface OpenedStream {
  * first chunk with content arrived (content-free leading chunks are held back, so nothing has reached the
  * client before). Each attempt translates from the original neutral request. Failover and retry on
  * connection errors, timeouts, 429, 5xx and overloaded, and (without retrying that target) on 401/403/404 (the
- * target's key, account or model); a context-length rejection goes to the route's `contextFallback`; other client
+ * target's key, account or model) or when the wait for a capped provider connection timed out; a context-length rejection goes to the route's `contextFallback`; other client
  * errors are thrown at once. Rejects with the last ProviderError when all
  * attempts fail, or ProviderError('overloaded') with `retryAfterMs` when every target's breaker is open.
  * Appends one AttemptRecord per attempt to `attempts`. Stateless itself; lives as long as the adapters.
@@ -52,19 +56,22 @@ export interface Executor {
 export interface ExecutorOptions {
   /** Jitter source (tests). */
   random?: () => number;
+  /** For the (rate-limited) line about waits on capped provider connections. */
+  logger?: Logger;
 }
 
 const sameTarget = (a: ResolvedTarget, b: ResolvedTarget) => a.provider === b.provider && a.upstreamModel === b.upstreamModel;
 
 export function createExecutor(adapters: ReadonlyMap<string, ProviderAdapter>, opts: ExecutorOptions = {}): Executor {
   const random = opts.random ?? Math.random;
+  const queueLog = createQueueLog(opts.logger);
 
   async function run<T>(
     req: ChatRequest,
     model: ResolvedModel,
     signal: AbortSignalLike,
     attempts: AttemptRecord[],
-    attempt: (adapter: ProviderAdapter, target: ResolvedTarget, permit: BreakerPermit) => Promise<T>,
+    attempt: (adapter: ProviderAdapter, target: ResolvedTarget, permit: BreakerPermit, trace: AttemptTrace) => Promise<T>,
   ): Promise<T> {
     const { retry: policy, health } = model;
     let pending = await model.plan(req);
@@ -95,12 +102,15 @@ export function createExecutor(adapters: ReadonlyMap<string, ProviderAdapter>, o
         }
         count++;
         const started = performance.now();
+        const trace: AttemptTrace = {};
         try {
-          const result = await attempt(adapter, target, permit);
-          attempts.push({ provider: target.provider, model: target.upstreamModel, ok: true, ms: performance.now() - started, waitMs, probe: permit === 'probe' || undefined });
+          const result = await attempt(adapter, target, permit, trace);
+          attempts.push({ provider: target.provider, model: target.upstreamModel, ok: true, ms: performance.now() - started, waitMs, probe: permit === 'probe' || undefined, queueMs: trace.queueMs });
+          if (trace.queueMs !== undefined) queueLog.record(target.provider, trace.queueMs, false);
           return result;
         } catch (err) {
           const pe = err instanceof ProviderError ? err : undefined;
+          if (trace.queueMs !== undefined) queueLog.record(target.provider, trace.queueMs, pe?.errorClass === 'queue_timeout');
           attempts.push({
             provider: target.provider,
             model: target.upstreamModel,
@@ -110,6 +120,7 @@ export function createExecutor(adapters: ReadonlyMap<string, ProviderAdapter>, o
             ms: performance.now() - started,
             waitMs,
             probe: permit === 'probe' || undefined,
+            queueMs: trace.queueMs,
           });
           lastError = err;
           if (!pe || pe.errorClass === 'aborted' || signal.aborted) {
@@ -119,7 +130,7 @@ export function createExecutor(adapters: ReadonlyMap<string, ProviderAdapter>, o
           // 401/403/404: the target's own provider key, account or upstream model is at fault, not the request.
           // Another target may serve it; this one would fail the same way again, so it is not retried.
           const targetFault = pe.errorClass === 'auth' || pe.errorClass === 'not_found';
-          if (!pe.retryable && !targetFault) {
+          if (!pe.retryable && !targetFault && pe.errorClass !== 'queue_timeout') {
             health.success(target, permit); // it answered: the request was at fault, not the target
             const fallback = model.contextFallback;
             if (pe.errorClass === 'context_length' && fallback && !usedFallback && !sameTarget(fallback, target)) {
@@ -129,6 +140,12 @@ export function createExecutor(adapters: ReadonlyMap<string, ProviderAdapter>, o
               continue;
             }
             throw err;
+          }
+          if (pe.errorClass === 'queue_timeout') {
+            // Our own cap on the provider's connections, not a failing target: no breaker failure, and no retry of
+            // this target (it already had its whole wait); the next target may have free connections.
+            health.release(target, permit);
+            continue;
           }
           if (targetFault) {
             // Not a breaker failure: an open breaker would answer 503 "temporarily unavailable" and hide the
@@ -159,16 +176,16 @@ export function createExecutor(adapters: ReadonlyMap<string, ProviderAdapter>, o
 
   return {
     complete: (req, model, signal, attempts) =>
-      run(req, model, signal, attempts, async (adapter, target, permit) => {
+      run(req, model, signal, attempts, async (adapter, target, permit, trace) => {
         const started = performance.now();
-        const result = await adapter.complete(req, target, signal);
+        const result = await adapter.complete(req, target, signal, trace);
         model.health.success(target, permit, performance.now() - started, false);
         return { ...result, target };
       }),
     openStream: (req, model, signal, attempts) =>
-      run(req, model, signal, attempts, async (adapter, target, permit) => {
+      run(req, model, signal, attempts, async (adapter, target, permit, trace) => {
         const started = performance.now();
-        const stream = await adapter.stream(req, target, signal);
+        const stream = await adapter.stream(req, target, signal, trace);
         let committed: CommittedStream;
         try {
           committed = await readToCommit(stream[Symbol.asyncIterator](), (err) => {

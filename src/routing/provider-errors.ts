@@ -22,6 +22,9 @@ export function toGatewayError(err: unknown): GatewayError {
       return new GatewayError('upstream_unavailable', err.message, { headers: retryAfter });
     case 'timeout':
       return new GatewayError('upstream_timeout', err.message);
+    case 'queue_timeout':
+      // The gateway's own cap (`maxConnections`) was full for `queueTimeoutMs`: retryable soon, on any replica.
+      return new GatewayError('upstream_queue_timeout', err.message, { headers: { 'retry-after': '1' } });
     case 'aborted':
     case 'network':
     case 'server':

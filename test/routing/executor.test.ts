@@ -19,6 +19,7 @@ function adapter(name: string, script: Script): ProviderAdapter {
       return { response, usage: { promptTokens: 1, completionTokens: 1, cachedTokens: 0 } as never };
     },
     stream: async () => Promise.reject(new Error('not used')),
+    connections: () => ({ limit: undefined, active: 0, waiting: 0 }),
     close: async () => undefined,
   };
 }
