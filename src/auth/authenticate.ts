@@ -67,7 +67,8 @@ function extractKey(headers: Record<string, string | string[] | undefined>): str
     const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
     if (m) return m[1];
   }
-  const apiKey = headers['api-key'];
+  // `x-api-key`: how Anthropic clients (Claude Code, @anthropic-ai/sdk) send a key.
+  const apiKey = headers['api-key'] ?? headers['x-api-key'];
   return typeof apiKey === 'string' && apiKey.length > 0 ? apiKey.trim() : undefined;
 }
 

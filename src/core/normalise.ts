@@ -10,7 +10,7 @@ import type { ChatRequest, OpenAIChatBody } from './types.js';
 export const MAX_BODY_DEPTH = 100;
 
 /** Nesting depth of a parsed JSON value, up to `limit + 1` (walked iteratively: no recursion to overflow). */
-function depthBeyond(value: unknown, limit: number): boolean {
+export function depthBeyond(value: unknown, limit: number): boolean {
   const stack: unknown[] = [value];
   const depths: number[] = [1];
   while (stack.length) {

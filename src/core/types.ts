@@ -14,6 +14,7 @@ import type {
   ChatCompletionMessageParam,
   ChatCompletionTool,
 } from 'openai/resources/chat/completions';
+import type { RequestPassthrough } from './passthrough.js';
 
 export type OpenAIChatBody = ChatCompletionCreateParams & Record<string, unknown>;
 export type ChatMessage = ChatCompletionMessageParam;
@@ -33,6 +34,11 @@ export interface ChatRequest {
   readonly n: number;
   /** The full validated body (every other OpenAI parameter lives here, untouched). */
   readonly body: Readonly<OpenAIChatBody>;
+  /**
+   * What an ingress format has that this request cannot hold (design.md "Several wire formats"): a same-format
+   * target sends it byte-faithfully, any other target maps it or refuses the request. See core/passthrough.ts.
+   */
+  readonly passthrough?: RequestPassthrough;
 }
 
 export type ChatResponse = ChatCompletion;

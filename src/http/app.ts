@@ -9,6 +9,8 @@ import { installErrorHandlers, writeClientError } from './error-handler.js';
 import { GatewayError } from '../core/errors.js';
 import { registerIngressRoute } from './ingress-route.js';
 import { chatIngress } from '../ingress/chat/index.js';
+import { messagesIngress } from '../ingress/messages/index.js';
+import { registerCountTokensRoute } from '../ingress/messages/count-tokens.js';
 import { registerModelRoutes } from './models-route.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { authHook } from './auth-hook.js';
@@ -72,6 +74,8 @@ export async function createApp(rt: Runtime): Promise<FastifyInstance> {
       done();
     });
     registerIngressRoute(v1, rt, '/chat/completions', chatIngress);
+    registerIngressRoute(v1, rt, '/messages', messagesIngress);
+    registerCountTokensRoute(v1, rt);
     registerModelRoutes(v1, rt);
   }, { prefix: '/v1' });
   registerHealthRoutes(app, rt);

@@ -22,7 +22,9 @@ export function installErrorHandlers(app: FastifyInstance, log: (err: unknown) =
       // close" problem). Keeping it open lets Node read and discard the rest, then reuse the connection.
       reply.removeHeader('connection');
     }
-    reply.code(gw.status).headers(gw.headers).send(gw.toEnvelope());
+    // A route of another wire format (the Anthropic Messages ingress) answers in its own envelope.
+    const envelope = (request.routeOptions.config as { errorEnvelope?: (e: GatewayError) => unknown } | undefined)?.errorEnvelope;
+    reply.code(gw.status).headers(gw.headers).send(envelope ? envelope(gw) : gw.toEnvelope());
   });
   app.setNotFoundHandler((request, reply) => {
     const gw = new GatewayError('not_found', `Unknown request URL: ${request.method} ${request.url.split('?')[0].slice(0, 200)}.`);

@@ -11,7 +11,7 @@ import { createNodeSink } from './node-sink.js';
  */
 export function registerIngressRoute(app: FastifyInstance, rt: Runtime, path: string, ingress: Ingress): void {
   const sinkOptions = { keepAliveMs: rt.config.server.sseKeepAliveMs, stallMs: rt.config.server.clientStallMs };
-  app.post(path, async (request, reply) => {
+  app.post(path, { config: { errorEnvelope: ingress.errorEnvelope } }, async (request, reply) => {
     const ctx = createRequestContext(request.id);
     ctx.principal = request.principal;
     reply.hijack();

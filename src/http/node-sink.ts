@@ -82,6 +82,15 @@ export function createNodeSink(res: ServerResponse, opts: { keepAliveMs?: number
       stopKeepAlive();
       if (!closed) res.end(`data: ${JSON.stringify(envelope)}\n\n`);
     },
+    async writeRaw(text) {
+      if (closed) return;
+      wrote = true;
+      if (!res.write(text)) await waitDrain();
+    },
+    endRaw(text) {
+      stopKeepAlive();
+      if (!closed) res.end(text);
+    },
     get streaming() {
       return streaming;
     },

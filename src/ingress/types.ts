@@ -38,4 +38,6 @@ export interface Ingress {
   /** Wire body (+ headers) → neutral request. Throws GatewayError (4xx) for what the format or the gateway refuses. */
   decode(body: unknown, headers: Record<string, string | string[] | undefined>): ChatRequest;
   encoder(sink: ResponseSink): AnswerEncoder;
+  /** The format's error envelope, for errors answered before the pipeline runs (auth, body parsing); default OpenAI's. */
+  errorEnvelope?(err: GatewayError): unknown;
 }

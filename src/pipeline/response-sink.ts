@@ -17,6 +17,10 @@ export interface ResponseSink {
   endStream(): void;
   /** Writes a final `data: {"error":…}` frame and ends, without `[DONE]`. */
   endWithError(envelope: ErrorEnvelope): void;
+  /** Writes SSE text as given (an ingress' own frames, e.g. `event:` lines), flushed at once; resolves like writeEvent. */
+  writeRaw(text: string): Promise<void>;
+  /** Ends the stream, after writing `text` when given (an ingress' own last frame). */
+  endRaw(text?: string): void;
   readonly streaming: boolean;
   /** True once the client went away. */
   readonly closed: boolean;
