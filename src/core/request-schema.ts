@@ -16,16 +16,43 @@ const Ajv2020 = require('ajv/dist/2020').default as typeof Ajv2020Type.default;
 const schemaFile = fromRoot('config', 'openai', 'CreateChatCompletionRequest.schema.json');
 
 let validator: ValidateFunction | undefined;
+let edgeValidator: ValidateFunction | undefined;
 let schema: Record<string, unknown> | undefined;
+
+/**
+ * Largest `max_tokens` / `max_completion_tokens` accepted: 8× the largest output limit of any model we know
+ * (128 K). OpenAI's schema sets no bound (OpenAI answers 400 per model); without one, 1e15 or 2^53−1 reached the
+ * budget and rate-limit arithmetic and answered 500 (issue 18).
+ */
+export const MAX_OUTPUT_TOKENS_PARAM = 1_048_576;
+
+/**
+ * Limits OpenAI documents but its published schema leaves out, checked at the edge with a 400 naming the
+ * param: output tokens at least 1 and bounded; `seed` an integer JavaScript holds exactly (the schema's ±2^63 is
+ * rounded by JSON.parse, so a larger seed would reach the provider as another number); `logit_bias` maps token
+ * ids to -100..100. Only `minimum`/`maximum`/`pattern`: wrong types are left to OpenAI's schema and its message.
+ */
+const EDGE_LIMITS = {
+  type: 'object',
+  properties: {
+    max_tokens: { minimum: 1, maximum: MAX_OUTPUT_TOKENS_PARAM },
+    max_completion_tokens: { minimum: 1, maximum: MAX_OUTPUT_TOKENS_PARAM },
+    seed: { minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER },
+    logit_bias: { propertyNames: { pattern: '^[0-9]{1,10}$' }, additionalProperties: { minimum: -100, maximum: 100 } },
+  },
+};
 
 /** Compiles once (≈200 ms), lazily; call `warmRequestSchema()` at start to keep it off the first request. */
 export function warmRequestSchema(): void {
   if (validator) return;
   // Formats are not checked: OpenAI itself accepts any string where the spec says `uri`.
-  const ajv = new Ajv2020({ strict: false, strictTypes: false, allErrors: false, validateFormats: false, discriminator: true });
+  // strictNumbers: `number`/`integer` refuse ±Infinity (JSON.parse turns 1e400 into Infinity; ajv's `integer`
+  // otherwise accepts -Infinity, which reached admission as a token count and answered 500).
+  const ajv = new Ajv2020({ strict: false, strictTypes: false, strictNumbers: true, allErrors: false, validateFormats: false, discriminator: true });
   schema = JSON.parse(readFileSync(schemaFile, 'utf8')) as Record<string, unknown>;
   withDiscriminators(schema);
   validator = ajv.compile(schema);
+  edgeValidator = ajv.compile(EDGE_LIMITS);
 }
 
 /**
@@ -68,8 +95,32 @@ export interface SchemaProblem {
 /** Returns undefined when valid, else the most specific problem (deepest path). */
 export function checkRequestSchema(body: unknown): SchemaProblem | undefined {
   warmRequestSchema();
-  if (validator!(body)) return undefined;
-  return pickProblem(validator!.errors ?? []);
+  const infinite = nonFinitePath(body);
+  if (infinite !== undefined) {
+    return { param: infinite, message: `Invalid value for '${infinite}': must be a finite number (a literal such as 1e400 overflows to Infinity).` };
+  }
+  if (!validator!(body)) return pickProblem(validator!.errors ?? []);
+  if (!edgeValidator!(body)) return pickProblem(edgeValidator!.errors ?? []);
+  return undefined;
+}
+
+/**
+ * The param of the first non-finite number anywhere in the body (JSON has no Infinity, but JSON.parse reads
+ * 1e400 as one; it would be forwarded as `null` and break arithmetic), or undefined. Iterative: the depth limit
+ * is checked by the caller, but a walk must not be the thing that overflows.
+ */
+function nonFinitePath(body: unknown): string | undefined {
+  const stack: [unknown, string][] = [[body, '']];
+  while (stack.length) {
+    const [v, path] = stack.pop()!;
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) return path;
+    } else if (v !== null && typeof v === 'object') {
+      if (Array.isArray(v)) v.forEach((c, i) => stack.push([c, `${path}[${i}]`]));
+      else for (const [k, c] of Object.entries(v)) stack.push([c, path ? `${path}.${k}` : k]);
+    }
+  }
+  return undefined;
 }
 
 function pickProblem(errors: ErrorObject[]): SchemaProblem {
