@@ -11,6 +11,8 @@ import type { ResolvedTarget } from '../routing/catalog.js';
 import type { Runtime } from '../runtime.js';
 import type { BudgetDenied, BudgetRemaining, RateLimitResult, Scope, ScopeBudgets } from '../state/state-store.js';
 import { StateUnavailableError } from '../state/errors.js';
+import { billingRules } from '../tokens/billing-rules.js';
+import { inputProfile, inputTokenBound, unboundedReason } from '../tokens/input-bound.js';
 import { countPromptTokens } from '../tokens/prompt-tokens.js';
 import { costMicros, microsToUsd, parsePrice, worstCaseCostMicros, type ParsedPrice } from '../usage/pricing.js';
 import type { RequestContext } from './context.js';
@@ -29,35 +31,59 @@ export interface Admission {
 /** Output tokens added per extension while a stream outgrows its hold. */
 const EXTENSION_TOKENS = 1024;
 
+/** What the worst case of a request holds, and why (for an honest refusal). */
+interface WorstCase {
+  /** Output tokens held (all choices), the largest over the targets. */
+  outputTokens: number;
+  /** Input tokens held, the largest bound over the targets. */
+  inputTokens: number;
+  cost: number;
+  /** The highest output price, for the cost of stream extensions. */
+  price?: ParsedPrice;
+  unpriced: boolean;
+  /** Where the output cap came from: the client's parameter, or the gateway's. */
+  outputFrom: 'client' | 'model' | 'default';
+  /** Set when the input bound is the context window (a file, audio, a provider-run tool). */
+  unboundedInput?: string;
+}
+
 /**
- * The worst case over every target the route may fail over to: each target's own output cap and price, the
- * dearest total wins. Which target is dearest depends on the request (a short prompt with a long answer is
- * dearest where output is dear), so it is computed per request, not by comparing prices. `price` is the highest
- * output price, for the cost of stream extensions.
+ * The worst case over every target the route may fail over to: each target's own bound of the input its provider
+ * can bill (input-bound.ts), its output cap and its price; the dearest total wins. Which target is dearest depends
+ * on the request (a short prompt with a long answer is dearest where output is dear), so it is computed per
+ * request, not by comparing prices.
  */
-function worstCase(targets: readonly ResolvedTarget[], req: ChatRequest, prompt: () => number, defaultMaxOutput: number) {
-  let outputTokens = 0;
-  let cost = 0;
-  let price: ParsedPrice | undefined;
-  let unpriced = false;
+function worstCase(rt: Runtime, targets: readonly ResolvedTarget[], req: ChatRequest, prompt: () => number, defaultMaxOutput: number): WorstCase {
+  const profile = inputProfile(req, prompt());
+  const w: WorstCase = { outputTokens: 0, inputTokens: 0, cost: 0, unpriced: false, outputFrom: req.maxOutputTokens !== undefined ? 'client' : 'default' };
   for (const t of targets) {
-    // Without the client's own cap: a stream is metered as it goes, so it starts with the default hold and extends
-    // it; a non-streamed answer arrives whole, so it holds the model's maximum output. Only a model entry without
-    // `maxOutputTokens` leaves it the default, which a long answer can exceed.
+    const kind = rt.adapters.get(t.provider)?.config.kind ?? 'openai';
     const modelMax = t.info?.maxOutputTokens;
-    const cap = req.maxOutputTokens ?? (!req.stream && modelMax !== undefined ? modelMax : Math.min(modelMax ?? Infinity, defaultMaxOutput));
+    // Without the client's own cap: a stream is metered as it goes, so it starts with the default hold and extends
+    // it — unless the model bills output the stream never shows (reasoning), which no meter can see; a
+    // non-streamed answer arrives whole. Those hold the model's maximum output. Only a model entry without
+    // `maxOutputTokens` leaves them the default, which a long answer can exceed (charged as debt, docs/budgets.md).
+    const whole = !req.stream || billingRules(kind, t.upstreamModel, req.body).hiddenOutput;
+    const cap = req.maxOutputTokens ?? (whole && modelMax !== undefined ? modelMax : Math.min(modelMax ?? Infinity, defaultMaxOutput));
     const output = cap * req.n;
-    if (output > outputTokens) outputTokens = output;
+    if (output > w.outputTokens) {
+      w.outputTokens = output;
+      if (req.maxOutputTokens === undefined) w.outputFrom = whole && modelMax !== undefined ? 'model' : 'default';
+    }
+    const input = inputTokenBound(profile, { kind, upstreamModel: t.upstreamModel, contextWindow: t.info?.contextWindow }, req.body);
+    if (input > w.inputTokens) w.inputTokens = input;
     const p = priceOf(t);
     if (!p) {
-      unpriced = true;
+      w.unpriced = true;
       continue;
     }
-    const c = worstCaseCostMicros(prompt(), output, p);
-    if (c > cost) cost = c;
-    if (!price || p.outputMicrosPerMTok > price.outputMicrosPerMTok) price = p;
+    const c = worstCaseCostMicros(input, output, p);
+    if (c > w.cost) w.cost = c;
+    if (!w.price || p.outputMicrosPerMTok > w.price.outputMicrosPerMTok) w.price = p;
   }
-  return { outputTokens, cost, price, unpriced };
+  const reason = unboundedReason(profile);
+  if (reason) w.unboundedInput = reason;
+  return w;
 }
 
 const prices = new WeakMap<object, ParsedPrice>();
@@ -105,10 +131,10 @@ export async function admit(rt: Runtime, ctx: RequestContext, req: ChatRequest, 
   if (team.budgets.length) scopes.push({ scope: `team:${team.id}`, budgets: team.budgets });
   if (key.budgets.length) scopes.push({ scope: `key:${key.id}`, budgets: key.budgets });
   if (scopes.length === 0) {
-    return { heldOutputTokens: Infinity, extendOrThrow: async () => undefined, settle: once((u) => settleUsage(rt, ctx, u, priceOf(targets[0]!), false)) };
+    return { heldOutputTokens: Infinity, extendOrThrow: async () => undefined, settle: once((u) => settleUsage(rt, ctx, u, priceOf(targets[0]!), undefined)) };
   }
 
-  const worst = worstCase(targets, req, prompt, rt.config.server.defaultMaxOutputTokens);
+  const worst = worstCase(rt, targets, req, prompt, rt.config.server.defaultMaxOutputTokens);
   if (worst.unpriced && scopes.some((s) => s.budgets.some((b) => b.usdMicros !== undefined))) {
     // Its cost would be 0: a USD budget would not hold (a pass-through name the model table does not list).
     throw new GatewayError(
@@ -123,16 +149,18 @@ export async function admit(rt: Runtime, ctx: RequestContext, req: ChatRequest, 
   for (const t of targets) leaseMs = Math.max(leaseMs, rt.adapters.get(t.provider)?.config.timeouts.totalMs ?? 0);
   leaseMs += 60_000;
   let held = worst.outputTokens;
+  // What the hold covers in total (grows with extensions): a settlement above it is an overrun (charged as debt).
+  const hold = { micros: worst.cost, tokens: worst.inputTokens + held };
   try {
     const result = await rt.store.reserve({
       requestId: ctx.accountingId,
       teamId: team.id,
       scopes,
       costMicros: worst.cost,
-      tokens: prompt() + held,
+      tokens: worst.inputTokens + held,
       leaseMs,
     });
-    if (!result.ok) throw budgetExceeded(result);
+    if (!result.ok) throw await refusal(rt, scopes, result, worst, req);
     setBudgetHeaders(sink, result.remaining);
     for (const r of result.remaining) rt.metrics?.setBudgetRemaining(r.scope, r.period, r.kind, r.remaining);
   } catch (err) {
@@ -183,10 +211,12 @@ export async function admit(rt: Runtime, ctx: RequestContext, req: ChatRequest, 
       }
       if (!result.ok) throw budgetExceeded(result);
       held += more;
+      hold.micros += price ? worstCaseCostMicros(0, more, price) : 0;
+      hold.tokens += more;
     },
     settle: once((usage) => {
       stopRenewal();
-      return settleUsage(rt, ctx, usage, price, true);
+      return settleUsage(rt, ctx, usage, price, hold);
     }),
   };
 }
@@ -225,12 +255,14 @@ async function checkRateLimits(rt: Runtime, ctx: RequestContext, req: ChatReques
     if (!r.allowed) {
       releaseRecorded();
       const retryAfter = Math.max(1, Math.ceil(r.retryAfterMs / 1000));
-      const kind = r.requests && r.requests.remaining <= 0 ? 'requests' : 'tokens';
-      throw new GatewayError(
-        'rate_limit_exceeded',
-        `Rate limit reached for ${scope.startsWith('key:') ? 'this key' : 'your team'} on ${kind} per minute. Please try again in ${retryAfter}s.`,
-        { headers: { 'retry-after': String(retryAfter) } },
-      );
+      const who = scope.startsWith('key:') ? 'this key' : 'your team';
+      const detail =
+        r.requests && r.requests.remaining <= 0
+          ? `${r.requests.limit} of ${r.requests.limit} requests per minute used`
+          : `this request counts ${tokens()} tokens (prompt + max output) and ${Math.max(0, r.tokens?.remaining ?? 0)} of ${r.tokens?.limit ?? limits.tpm} tokens per minute are left`;
+      throw new GatewayError('rate_limit_exceeded', `Rate limit reached for ${who}: ${detail}. Please try again in ${retryAfter}s.`, {
+        headers: { 'retry-after': String(retryAfter) },
+      });
     }
   }
 }
@@ -284,18 +316,86 @@ export function budgetExceeded(d: Pick<BudgetDenied, 'scope' | 'period' | 'kind'
   );
 }
 
-/** Records the actual cost. `reserved` says whether a hold exists to settle (else only the cost is computed). */
-async function settleUsage(rt: Runtime, ctx: RequestContext, usage: Usage, reservedPrice: ParsedPrice | undefined, reserved: boolean) {
+/** USD for a message: at least 4 decimals, no trailing zeros beyond them ("$0.0098", "$12.50"). */
+function usd(micros: number): string {
+  return `$${microsToUsd(Math.round(micros)).replace(/(\.\d{4}\d*?)0+$/, '$1')}`;
+}
+
+/**
+ * The refusal of a reservation, saying what happened with the figures and the remedy: a budget that is used up,
+ * or one with money left that this request's worst case does not fit (the code stays `budget_exceeded`, and
+ * `x-should-retry: false`: the same request would be refused again).
+ */
+async function refusal(rt: Runtime, scopes: ScopeBudgets[], d: BudgetDenied, worst: WorstCase, req: ChatRequest): Promise<GatewayError> {
+  const status = await rt.store
+    .getBudgetStatus(scopes.filter((s) => s.scope === d.scope))
+    .then((all) => all.find((b) => b.period === d.period))
+    .catch(() => undefined);
+  if (!status) return budgetExceeded(d);
+  const spent = d.kind === 'usd' ? status.spentMicros : status.spentTokens;
+  const reserved = d.kind === 'usd' ? status.reservedMicros : status.reservedTokens;
+  const left = d.limit - spent - reserved;
+  const fmt = (n: number) => (d.kind === 'usd' ? usd(n) : `${n} tokens`);
+  const [kindOfScope, id] = d.scope.split(':');
+  const budget = `the ${d.period} ${d.kind === 'usd' ? 'USD' : 'token'} budget of ${kindOfScope} '${id}' (${fmt(d.limit)})`;
+  const when = d.resetsAt ? `it resets at ${new Date(d.resetsAt).toISOString()}` : 'it does not reset (lifetime budget)';
+  const headers = { 'x-should-retry': 'false' };
+  if (spent >= d.limit) {
+    return new GatewayError('budget_exceeded', `Budget exceeded: ${budget} is used up (${fmt(spent)} spent); ${when}.`, { headers });
+  }
+  const output = worst.outputFrom === 'client' ? `max_tokens ${req.maxOutputTokens}` : `${worst.outputTokens} output tokens, ${worst.outputFrom === 'model' ? "the model's maximum" : 'the default hold'}, as the request sets no max_tokens`;
+  const input = worst.unboundedInput ? `up to ${worst.inputTokens} input tokens for ${worst.unboundedInput}` : `up to ${worst.inputTokens} input tokens`;
+  const may = d.kind === 'usd' ? `may cost up to ${usd(worst.cost)}` : `may use up to ${worst.inputTokens + worst.outputTokens} tokens`;
+  const held = reserved > 0 ? ` (${fmt(reserved)} more is held by requests in flight)` : '';
+  const remedy = worst.unboundedInput
+    ? 'send the content as text, or ask the platform team for a larger budget'
+    : worst.outputFrom === 'client'
+      ? 'lower max_tokens'
+      : 'set max_tokens (or max_completion_tokens) to what you need';
+  return new GatewayError(
+    'budget_exceeded',
+    `Budget exceeded: this request ${may} (${input}, ${output}); ${fmt(Math.max(0, left))} is left of ${budget}${held}; ${remedy}. ${when[0]!.toUpperCase()}${when.slice(1)}.`,
+    { headers },
+  );
+}
+
+/**
+ * Records the actual cost. `hold` is what the reservation covered (undefined when there is none to settle: only the
+ * cost is computed). The provider's figures win even above the hold: the excess is charged, so the scope's spend
+ * passes its limit and its next requests are refused until the period resets — an overrun is logged and counted.
+ */
+async function settleUsage(rt: Runtime, ctx: RequestContext, usage: Usage, reservedPrice: ParsedPrice | undefined, hold: { micros: number; tokens: number } | undefined) {
   // Billed at the price of the target that actually served (failover may have moved the request).
   const price = ctx.target ? priceOf(ctx.target) : reservedPrice;
   ctx.costMicros = price ? costMicros(usage, price) : 0;
-  if (!reserved) return;
+  if (!hold) return;
+  const tokens = usage.promptTokens + usage.completionTokens;
   const result = await rt.store.settle({
     requestId: ctx.accountingId,
     teamId: ctx.principal!.team.id,
     costMicros: ctx.costMicros,
-    tokens: usage.promptTokens + usage.completionTokens,
+    tokens,
   });
+  if (ctx.costMicros > hold.micros || tokens > hold.tokens) {
+    const excessMicros = Math.max(0, ctx.costMicros - hold.micros);
+    ctx.notes.budgetOverrun = true;
+    rt.metrics?.recordBudgetOverrun(ctx.principal!.team.id, excessMicros);
+    rt.logger.warn(
+      {
+        requestId: ctx.id,
+        team: ctx.principal!.team.id,
+        key: ctx.principal!.key.id,
+        model: ctx.target?.upstreamModel,
+        heldUsd: microsToUsd(hold.micros),
+        billedUsd: microsToUsd(ctx.costMicros),
+        excessUsd: microsToUsd(excessMicros),
+        heldTokens: hold.tokens,
+        billedTokens: tokens,
+        settled: result.settled,
+      },
+      'budget overrun: the provider billed more than the hold; the excess is charged and the scope is refused until it is covered',
+    );
+  }
   for (const crossed of result.crossedSoft) notifySoftThreshold(rt, ctx, crossed);
 }
 
@@ -323,7 +423,7 @@ function failOpenOr(rt: Runtime, ctx: RequestContext, err: StateUnavailableError
   }
   ctx.notes.unmetered = true;
   const price = priceOf(ctx.model!.targets[0]);
-  return { heldOutputTokens: Infinity, extendOrThrow: async () => undefined, settle: once((u) => settleUsage(rt, ctx, u, price, false)) };
+  return { heldOutputTokens: Infinity, extendOrThrow: async () => undefined, settle: once((u) => settleUsage(rt, ctx, u, price, undefined)) };
 }
 
 const unavailable = () =>

@@ -125,8 +125,10 @@ export function createModelCatalog(config: GatewayConfig, deps: CatalogDeps = {}
   const matches = (patterns: string[], name: string, provider: string) =>
     patterns.some((p) => p === '*' || p === name || p === `${provider}/*`);
   // A key's own list, when present, narrows its team's.
-  const allowed = (team: Team, key: ApiKey | undefined, name: string, provider: string) =>
-    matches(team.allowedModels, name, provider) && (!key?.allowedModels || matches(key.allowedModels, name, provider));
+  const allowed = (team: Team, key: ApiKey | undefined, name: string, provider: string) => refusedBy(team, key, name, provider) === undefined;
+  /** Which list refuses `name`: the team's, the key's own, or none. */
+  const refusedBy = (team: Team, key: ApiKey | undefined, name: string, provider: string): 'team' | 'key' | undefined =>
+    !matches(team.allowedModels, name, provider) ? 'team' : key?.allowedModels && !matches(key.allowedModels, name, provider) ? 'key' : undefined;
 
   /** `promptTokens`: the request's memoised counter, shared by conditions and strategies (else counted in `plan`). */
   function perRequest(name: string, plan: RoutePlan, promptTokens: (() => number) | undefined): ResolvedModel {
@@ -150,7 +152,8 @@ export function createModelCatalog(config: GatewayConfig, deps: CatalogDeps = {}
     resolve(name, team, key, opts) {
       const plans = byName.get(name);
       if (plans) {
-        if (!allowed(team, key, name, plans[0]!.targets[0]!.provider)) throw notAllowed(name);
+        const by = refusedBy(team, key, name, plans[0]!.targets[0]!.provider);
+        if (by) throw notAllowed(name, by);
         const request = opts?.request;
         const promptTokens = tokenCounter(opts, plans[0]!.targets[0]!.upstreamModel);
         const input = {
@@ -170,7 +173,8 @@ export function createModelCatalog(config: GatewayConfig, deps: CatalogDeps = {}
       if (!provider || !config.providers[provider] || !upstreamModel) {
         throw new GatewayError('model_not_found', `The model '${name}' does not exist or you do not have access to it.`, { param: 'model' });
       }
-      if (!allowed(team, key, name, provider)) throw notAllowed(name);
+      const by = refusedBy(team, key, name, provider);
+      if (by) throw notAllowed(name, by);
       const target: ResolvedTarget = { provider, upstreamModel, info: byUpstream.get(name) };
       return perRequest(name, singleTargetPlan(name, target, retry), tokenCounter(opts, upstreamModel));
     },
@@ -213,5 +217,11 @@ function tokenCounter(opts: ResolveOptions | undefined, upstreamModel: string): 
   return () => (tokens ??= countPromptTokens(request, upstreamModel));
 }
 
-const notAllowed = (name: string) =>
-  new GatewayError('model_not_allowed', `Your team is not allowed to use the model '${name}'.`, { param: 'model' });
+const notAllowed = (name: string, by: 'team' | 'key') =>
+  new GatewayError(
+    'model_not_allowed',
+    by === 'team'
+      ? `Your team is not allowed to use the model '${name}'. GET /v1/models lists the models you may use; ask the platform team to add it to your team's allowed models.`
+      : `This API key is not allowed to use the model '${name}' (the key's own model list refuses it, although your team may use it). GET /v1/models lists the models this key may use; use another key or ask your team admin to add it to the key.`,
+    { param: 'model' },
+  );
