@@ -2,10 +2,11 @@ import type { PiiCategory, PiiDetector, PiiFinding } from './types.js';
 import { PII_CATEGORIES } from './types.js';
 import { scanFeatures, type Recognizer } from './recognizer.js';
 import { RECOGNIZERS } from './recognizers/index.js';
+import { ENTITY_CATEGORIES, findEntities } from './entities/index.js';
 
 /** Options for createPiiDetector. */
 export interface PiiDetectorOptions {
-  /** Categories to look for (default: every pattern category). NER-only categories are ignored here. */
+  /** Categories to look for (default: every category, names/places/addresses by lexicons and context rules). */
   categories?: readonly PiiCategory[];
 }
 
@@ -79,7 +80,8 @@ function run(r: Recognizer, text: string, out: Candidate[]): void {
 export function createPiiDetector(opts: PiiDetectorOptions = {}): PiiDetector {
   const wanted = new Set<PiiCategory>(opts.categories ?? PII_CATEGORIES);
   const recognizers = RECOGNIZERS.filter((r) => wanted.has(r.category));
-  const categories = [...new Set(recognizers.map((r) => r.category))];
+  const entities = ENTITY_CATEGORIES.some((c) => wanted.has(c));
+  const categories = [...new Set([...recognizers.map((r) => r.category), ...ENTITY_CATEGORIES.filter((c) => wanted.has(c))])];
   return {
     categories,
     detect(text: string): PiiFinding[] {
@@ -90,6 +92,7 @@ export function createPiiDetector(opts: PiiDetectorOptions = {}): PiiDetector {
         if (r.prefilter && !r.prefilter(text, features)) continue;
         run(r, text, cands);
       }
+      if (entities) cands.push(...findEntities(text, wanted));
       return resolveOverlaps(cands, (c) => c.priority).map(({ category, start, end }) => ({ category, start, end }));
     },
   };

@@ -1,5 +1,6 @@
 // Public API of the PII guard: pure, synchronous, in-process. See README.md and docs/guards.md.
 export { PII_CATEGORIES } from './types.js';
+export { ENTITY_CATEGORIES, PATTERN_CATEGORIES } from './entities/index.js';
 export type { PiiAction, PiiCategory, PiiDetector, PiiFinding, PiiPolicy, StreamTransform } from './types.js';
 export { createPiiDetector, type PiiDetectorOptions } from './detector.js';
 export { createPiiSession, type AppliedFinding, type PiiApplyResult, type PiiSession } from './session.js';

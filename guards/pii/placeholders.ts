@@ -11,7 +11,7 @@ export const PLACEHOLDER_NAMES: Readonly<Record<PiiCategory, string>> = {
   aws_access_key: 'AWS_ACCESS_KEY', aws_secret_key: 'AWS_SECRET_KEY', github_token: 'GITHUB_TOKEN',
   slack_token: 'SLACK_TOKEN', stripe_key: 'STRIPE_KEY', google_api_key: 'GOOGLE_API_KEY', openai_key: 'OPENAI_KEY',
   anthropic_key: 'ANTHROPIC_KEY', jwt: 'JWT', private_key: 'PRIVATE_KEY', password: 'PASSWORD',
-  date_of_birth: 'DATE_OF_BIRTH', person: 'PERSON', street_address: 'ADDRESS',
+  date_of_birth: 'DATE_OF_BIRTH', person: 'PERSON', street_address: 'ADDRESS', location: 'LOCATION', organization: 'ORGANIZATION',
 };
 
 /** `[EMAIL]`: irreversible redaction marker. */

@@ -1,4 +1,8 @@
-/** Every category the PII guard can report. Structured ones come from pattern recognizers; `person` and `street_address` only from the optional NER recognizer. */
+/**
+ * Every category the PII guard can report. Structured ones come from pattern recognizers; `person`,
+ * `street_address`, `location` and `organization` from the lexicon-and-context recognizers (`entities/`) and, when a
+ * model is configured, the optional NER recognizer.
+ */
 export const PII_CATEGORIES = [
   'email', 'phone', 'credit_card', 'iban', 'swift_bic',
   'us_ssn', 'us_itin', 'us_bank_routing', 'us_passport', 'us_driver_license',
@@ -6,7 +10,7 @@ export const PII_CATEGORIES = [
   'ipv4', 'ipv6', 'mac_address', 'url_credentials', 'btc_address', 'eth_address',
   'aws_access_key', 'aws_secret_key', 'github_token', 'slack_token', 'stripe_key', 'google_api_key',
   'openai_key', 'anthropic_key', 'jwt', 'private_key', 'password', 'date_of_birth',
-  'person', 'street_address',
+  'person', 'street_address', 'location', 'organization',
 ] as const;
 
 export type PiiCategory = (typeof PII_CATEGORIES)[number];

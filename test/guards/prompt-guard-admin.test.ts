@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
-import { startTestGateway, TEST_KEY, type TestGateway } from '../helpers/test-gateway.js';
+import { startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
 import { adminRequest } from '../helpers/admin-request.js';
 
 const ADMIN = 'admin-token-for-redos-tests-0123456789';
@@ -15,7 +15,11 @@ let gw: TestGateway;
 beforeAll(async () => {
   upstream = await startFakeUpstream();
   gw = await startTestGateway(upstream, { server: { adminToken: ADMIN } });
+  // A team made through the API: teams the config file declares are not editable there (409 config_managed).
+  await admin('POST', '/teams', { id: 'redos' });
+  teamKey = (await admin('POST', '/keys', { team: 'redos' })).json.secret;
 });
+let teamKey: string;
 afterAll(async () => {
   await gw?.close();
   await upstream?.close();
@@ -25,13 +29,13 @@ const admin = (method: string, path: string, body?: unknown) => adminRequest(gw.
 const chat = (content: string) =>
   fetch(`${gw.url}/v1/chat/completions`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${teamKey}`, 'content-type': 'application/json' },
     body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }] }),
   });
 
 describe('admin-set prompt patterns cannot stall the gateway', () => {
   it('(a|aa)+$ is accepted and a hostile prompt is answered in milliseconds, the rule still applying', async () => {
-    const set = await admin('PUT', '/teams/default/policy', { guards: { prompt: { deny: ['(a|aa)+$', '(\\d|\\d\\d)+$'] } } });
+    const set = await admin('PUT', '/teams/redos/policy', { guards: { prompt: { deny: ['(a|aa)+$', '(\\d|\\d\\d)+$'] } } });
     expect(set.status).toBe(200);
     for (const hostile of [`${'a'.repeat(38)}b`, `${'a'.repeat(100_000)}b`, `${'1'.repeat(100_000)}x`]) {
       const t0 = performance.now();
@@ -47,19 +51,19 @@ describe('admin-set prompt patterns cannot stall the gateway', () => {
   });
 
   it('lookaround and backreferences are refused with a 400 naming the pattern and why', async () => {
-    const look = await admin('PUT', '/teams/default/policy', { guards: { prompt: { allow: ['ok', '(?<!not )allowed'] } } });
+    const look = await admin('PUT', '/teams/redos/policy', { guards: { prompt: { allow: ['ok', '(?<!not )allowed'] } } });
     expect(look.status).toBe(400);
     expect(look.json.error).toMatchObject({ type: 'invalid_request_error', param: 'guards.prompt.allow.1' });
     expect(look.json.error.message).toContain('"(?<!not )allowed"');
     expect(look.json.error.message).toMatch(/lookahead\/lookbehind.*RE2/);
-    const back = await admin('PUT', '/teams/default/policy', { guards: { prompt: { deny: ['(\\w+) \\1'] } } });
+    const back = await admin('PUT', '/teams/redos/policy', { guards: { prompt: { deny: ['(\\w+) \\1'] } } });
     expect(back.status).toBe(400);
     expect(back.json.error.message).toMatch(/backreferences/);
   });
 
   it('a policy whose patterns together are too large to match quickly is refused', async () => {
     const big = Array.from({ length: 20 }, (_, i) => `${'x'.repeat(200)}${i}`);
-    const res = await admin('PUT', '/teams/default/policy', { guards: { prompt: { deny: big } } });
+    const res = await admin('PUT', '/teams/redos/policy', { guards: { prompt: { deny: big } } });
     expect(res.status).toBe(400);
     expect(res.json.error.message).toMatch(/RE2 instructions/);
   });
