@@ -126,6 +126,8 @@ export const configSchema = z
         host: z.string().default('0.0.0.0'),
         port: z.coerce.number().int().min(0).max(65535).default(8080),
         bodyLimitBytes: z.number().int().positive().default(16 * 1024 * 1024),
+        /** A request (head and body) must arrive whole within this; slow clients are cut with 408 (docs/operations.md). */
+        requestTimeoutMs: z.number().int().positive().default(60_000),
         /** Token for /admin and the all-teams dashboard view; empty disables the admin API. */
         adminToken: z.string().default(''),
         logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

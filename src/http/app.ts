@@ -17,10 +17,12 @@ import { authHook } from './auth-hook.js';
 import { logRefusedRequest } from './request-log.js';
 import { mountOperatorRoutes } from '../admin/operator-listeners.js';
 import { registerDashboard } from '../dashboard/dashboard-routes.js';
+import { httpTimeouts } from './http-timeouts.js';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 export async function createApp(rt: Runtime): Promise<FastifyInstance> {
+  const timeouts = httpTimeouts(rt.config.server.requestTimeoutMs);
   const app = Fastify({
     logger: false,
     bodyLimit: rt.config.server.bodyLimitBytes,
@@ -29,8 +31,11 @@ export async function createApp(rt: Runtime): Promise<FastifyInstance> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : `req_${randomUUID().replace(/-/g, '')}`;
     },
-    // Bounds receiving a request (a client stalling mid-body); responses, including long streams, are not limited.
-    requestTimeout: 60_000,
+    // Bounds receiving a request (a slowloris head, a client stalling mid-body), checked every second
+    // (http-timeouts.ts); responses, including long streams, are not limited. No socket inactivity timeout
+    // (fastify's connectionTimeout): a stream may be silent upstream longer than any fixed value.
+    requestTimeout: timeouts.requestTimeout,
+    http: timeouts,
     routerOptions: { maxParamLength: 200 },
     // Fastify's own 503 while closing is not in OpenAI's envelope: the onRequest hook below answers instead.
     return503OnClosing: false,
