@@ -25,9 +25,17 @@ export async function registerAdminRoutes(app: FastifyInstance, rt: Runtime): Pr
         done();
       });
       admin.addHook('onRequest', adminAuthHook(() => rt.config.server.adminToken));
+      // A body is optional where the schema has defaults (rotate, revoke): `content-type: application/json` with
+      // no body is an empty object, not a 400. Anything else is parsed as Fastify does (proto-poisoning refused).
+      const json = admin.getDefaultJsonParser('error', 'error');
+      admin.removeContentTypeParser('application/json');
+      admin.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+        (body as string).trim() === '' ? done(null, undefined) : json(request, body as string, done),
+      );
       const routes = createRouteTable(admin);
-      registerTeamRoutes(routes, rt.store);
-      registerKeyRoutes(routes, rt.store);
+      const ctx = { store: rt.store, config: () => rt.config };
+      registerTeamRoutes(routes, ctx);
+      registerKeyRoutes(routes, ctx);
       registerUsageRoutes(routes, rt.store);
       let doc: Record<string, unknown> | undefined;
       admin.get('/openapi.json', async () => (doc ??= buildOpenApi(routes.docs, ADMIN_PREFIX, '1')));

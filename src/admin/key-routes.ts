@@ -6,7 +6,9 @@ import type { ApiKey, KeyUpdate, StateStore } from '../state/state-store.js';
 import { presentBudgetStatus, presentKey, toStoredBudget } from './present.js';
 import type { RouteTable } from './route-table.js';
 import { keyCreate, keyListQuery, keyPatch, keyRotate, parseTime } from './schemas.js';
-import { requireTeam } from './team-routes.js';
+import { requireTeam, type AdminContext } from './team-routes.js';
+import { keyManagedBy, refuseConfigKey } from './config-managed.js';
+import { checkAllowedModels, checkKeyModelsWithinTeam } from './model-access.js';
 
 const newKeyId = () => `key_${randomBytes(8).toString('hex')}`;
 
@@ -23,17 +25,25 @@ async function revokeNow(store: StateStore, key: ApiKey, now: number): Promise<v
   else if (key.revokedAt > now) await store.updateKey(key.id, { revokedAt: now });
 }
 
-export function registerKeyRoutes(routes: RouteTable, store: StateStore): void {
+export function registerKeyRoutes(routes: RouteTable, { store, config }: AdminContext): void {
   const tag = 'keys';
+  const show = (k: ApiKey, now = Date.now()) => ({ ...presentKey(k, now), managedBy: keyManagedBy(config(), k) });
+  /** A key's own model list: every entry in the catalog, and allowed by its team. */
+  const checkKeyModels = async (teamId: string, list: string[] | null | undefined) => {
+    if (!list) return;
+    checkAllowedModels(config(), list);
+    checkKeyModelsWithinTeam(config(), list, (await requireTeam(store, teamId)).allowedModels, teamId);
+  };
   routes.add({ method: 'GET', url: '/keys', summary: 'List keys (secrets are never shown)', tag, query: keyListQuery }, async ({ query }) => {
     const now = Date.now();
     const keys = await store.listKeys(query.team);
     const shown = query.includeRevoked === 'false' ? keys.filter((k) => k.revokedAt === undefined || k.revokedAt > now) : keys;
-    return { object: 'list', data: shown.map((k) => presentKey(k, now)) };
+    return { object: 'list', data: shown.map((k) => show(k, now)) };
   });
 
   routes.add({ method: 'POST', url: '/keys', summary: 'Create a key; the response carries the secret, shown this once', tag, body: keyCreate, status: 201 }, async ({ body }) => {
     await requireTeam(store, body.team);
+    await checkKeyModels(body.team, body.allowedModels);
     const id = body.id ?? newKeyId();
     if (await store.getKey(id)) throw new GatewayError('already_exists', `A key with id '${id}' already exists.`, { param: 'id' });
     const secret = generateKey();
@@ -51,13 +61,18 @@ export function registerKeyRoutes(routes: RouteTable, store: StateStore): void {
       allowedModels: body.allowedModels,
     };
     await store.createKey(key);
-    return { ...presentKey(key, now), secret };
+    return { ...show(key, now), secret };
   });
 
-  routes.add({ method: 'GET', url: '/keys/:id', summary: 'Get a key', tag }, async ({ params }) => presentKey(await requireKey(store, params.id)));
+  routes.add({ method: 'GET', url: '/keys/:id', summary: 'Get a key', tag }, async ({ params }) => show(await requireKey(store, params.id)));
 
   routes.add({ method: 'PATCH', url: '/keys/:id', summary: "Update a key's name, expiry, budgets, rate limits, models", tag, body: keyPatch }, async ({ params, body }) => {
-    await requireKey(store, params.id);
+    const current = await requireKey(store, params.id);
+    // The file re-applies a config key's name, expiry, budgets and rate limits; its model list is the API's.
+    if (body.name !== undefined || body.expiresAt !== undefined || body.budgets !== undefined || body.rateLimits !== undefined) {
+      refuseConfigKey(config(), current, 'change its name, expiry, budgets or rate limits');
+    }
+    await checkKeyModels(current.teamId, body.allowedModels);
     const patch: KeyUpdate = {};
     if (body.name !== undefined) patch.name = body.name;
     if (body.expiresAt !== undefined) patch.expiresAt = body.expiresAt === null ? undefined : parseTime(body.expiresAt);
@@ -66,46 +81,34 @@ export function registerKeyRoutes(routes: RouteTable, store: StateStore): void {
     if (body.allowedModels !== undefined) patch.allowedModels = body.allowedModels ?? undefined;
     const updated = await store.updateKey(params.id, patch);
     if (!updated) throw new GatewayError('not_found', `No key with id '${params.id}'.`, { param: 'id' });
-    return presentKey(updated);
+    return show(updated);
   });
 
   const revoke = async ({ params }: { params: Record<string, string> }) => {
     const key = await requireKey(store, params.id);
     const now = Date.now();
     await revokeNow(store, key, now);
-    return presentKey(await requireKey(store, params.id), now);
+    return show(await requireKey(store, params.id), now);
   };
   routes.add({ method: 'POST', url: '/keys/:id/revoke', summary: 'Revoke a key now (idempotent)', tag }, revoke);
   routes.add({ method: 'DELETE', url: '/keys/:id', summary: 'Revoke a key now (keys are kept for the audit trail)', tag }, revoke);
 
-  routes.add({ method: 'POST', url: '/keys/:id/rotate', summary: 'New secret under a new id; the old key is revoked (after graceSeconds)', tag, body: keyRotate, status: 201 }, async ({ params, body }) => {
+  routes.add({ method: 'POST', url: '/keys/:id/rotate', summary: 'New secret for the same key (id, budgets, usage kept); the old secret works graceSeconds more', tag, body: keyRotate, status: 201 }, async ({ params, body }) => {
     const old = await requireKey(store, params.id);
     const now = Date.now();
     if (old.revokedAt !== undefined && old.revokedAt <= now) throw new GatewayError('invalid_request', `Key '${old.id}' is revoked; create a new key instead.`, { param: 'id' });
-    // The new key copies the expiry: rotating an expired key would hand out a secret that is dead on arrival.
+    // Rotating an expired key would hand out a secret that is dead on arrival.
     if (old.expiresAt !== undefined && old.expiresAt <= now) {
       throw new GatewayError('invalid_request', `Key '${old.id}' is expired; extend it (PATCH expiresAt) or create a new key.`, { param: 'id' });
     }
+    refuseConfigKey(config(), old, 'its secret is in the file; put a new secret (or sha256) there and reload');
     const secret = generateKey();
-    const key: ApiKey = {
-      id: newKeyId(),
-      teamId: old.teamId,
-      name: old.name,
-      prefix: displayPrefix(secret),
-      hash: hashKey(secret),
-      createdAt: now,
-      expiresAt: old.expiresAt,
-      budgets: old.budgets,
-      rateLimits: old.rateLimits,
-      allowedModels: old.allowedModels,
-    };
-    await store.createKey(key);
-    // A key already rotated with a grace period ends at the earlier of the two times: a second rotation with
-    // graceSeconds 0 (the secret leaked) must cut the first grace period short, and a longer one never extends it.
-    const revokeAt = Math.min(now + body.graceSeconds * 1000, old.revokedAt ?? Infinity);
-    if (old.revokedAt === undefined) await store.revokeKey(old.id, revokeAt);
-    else if (revokeAt < old.revokedAt) await store.updateKey(old.id, { revokedAt: revokeAt });
-    return { ...presentKey(key, now), secret, replaces: old.id, oldKeyRevokedAt: new Date(revokeAt).toISOString() };
+    // The replaced secret never outlives a revocation already scheduled (a grace period of an earlier rotation
+    // is cut to this one's: only the secret just replaced keeps working, an earlier one stops now).
+    const previousUntil = Math.min(now + body.graceSeconds * 1000, old.revokedAt ?? Infinity);
+    const key = await store.rotateKeySecret(old.id, { hash: hashKey(secret), prefix: displayPrefix(secret), previousUntil });
+    if (!key) throw new GatewayError('not_found', `No key with id '${params.id}'.`, { param: 'id' });
+    return { ...show(key, now), secret, previousSecretValidUntil: new Date(previousUntil).toISOString() };
   });
 
   routes.add({ method: 'GET', url: '/keys/:id/budget-status', summary: "The key's own budgets: spent, held, remaining, reset time", tag }, async ({ params }) => {

@@ -1,6 +1,9 @@
 /** /admin/teams: CRUD, budgets, rate limits, allowed models and guard/cache policy of a team. */
+import type { GatewayConfig } from '../config/schema.js';
 import { GatewayError } from '../core/errors.js';
 import type { StateStore, Team } from '../state/state-store.js';
+import { keyManagedBy, refuseConfigTeam, teamManagedBy } from './config-managed.js';
+import { checkAllowedModels } from './model-access.js';
 import { presentBudgetStatus, presentKey, presentTeam, toStoredBudget } from './present.js';
 import type { RouteTable } from './route-table.js';
 import { budgetInput, policyInput, rateLimitsInput, teamCreate, teamPatch } from './schemas.js';
@@ -12,14 +15,28 @@ export async function requireTeam(store: StateStore, id: string): Promise<Team> 
   return team;
 }
 
-export function registerTeamRoutes(routes: RouteTable, store: StateStore): void {
+/** What the admin routes share: the store, and the live config (read per call: a reload replaces it). */
+export interface AdminContext {
+  store: StateStore;
+  config: () => GatewayConfig;
+}
+
+export function registerTeamRoutes(routes: RouteTable, { store, config }: AdminContext): void {
   const tag = 'teams';
+  const show = (t: Team) => ({ ...presentTeam(t), managedBy: teamManagedBy(config(), t.id) });
+  /** The team, if the API may change it: 404 unknown, 409 declared in the config file. */
+  const editable = async (id: string, what: string) => {
+    const team = await requireTeam(store, id);
+    refuseConfigTeam(config(), id, what);
+    return team;
+  };
   routes.add({ method: 'GET', url: '/teams', summary: 'List teams', tag }, async () => ({
     object: 'list',
-    data: (await store.listTeams()).map(presentTeam),
+    data: (await store.listTeams()).map(show),
   }));
 
   routes.add({ method: 'POST', url: '/teams', summary: 'Create a team', tag, body: teamCreate, status: 201 }, async ({ body }) => {
+    checkAllowedModels(config(), body.allowedModels);
     if (await store.getTeam(body.id)) throw new GatewayError('already_exists', `A team with id '${body.id}' already exists.`, { param: 'id' });
     const now = Date.now();
     const team: Team = {
@@ -33,13 +50,14 @@ export function registerTeamRoutes(routes: RouteTable, store: StateStore): void 
       updatedAt: now,
     };
     await store.upsertTeam(team);
-    return presentTeam(team);
+    return show(team);
   });
 
-  routes.add({ method: 'GET', url: '/teams/:id', summary: 'Get a team', tag }, async ({ params }) => presentTeam(await requireTeam(store, params.id)));
+  routes.add({ method: 'GET', url: '/teams/:id', summary: 'Get a team', tag }, async ({ params }) => show(await requireTeam(store, params.id)));
 
   routes.add({ method: 'PATCH', url: '/teams/:id', summary: 'Update a team (only the fields given)', tag, body: teamPatch }, async ({ params, body }) => {
-    const team = await requireTeam(store, params.id);
+    const team = await editable(params.id, 'change it');
+    if (body.allowedModels) checkAllowedModels(config(), body.allowedModels);
     const next: Team = {
       ...team,
       name: body.name ?? team.name,
@@ -50,10 +68,11 @@ export function registerTeamRoutes(routes: RouteTable, store: StateStore): void 
       updatedAt: Date.now(),
     };
     await store.upsertTeam(next);
-    return presentTeam(next);
+    return show(next);
   });
 
   routes.add({ method: 'DELETE', url: '/teams/:id', summary: 'Delete a team and all its keys', tag }, async ({ params }) => {
+    await editable(params.id, 'remove it');
     if (!(await store.deleteTeam(params.id))) throw new GatewayError('not_found', `No team with id '${params.id}'.`, { param: 'id' });
     return { id: params.id, object: 'team', deleted: true };
   });
@@ -61,10 +80,11 @@ export function registerTeamRoutes(routes: RouteTable, store: StateStore): void 
   // Focused setters: the same effect as PATCH with one field, for scripts that own just that setting.
   const setter = <S extends z.ZodType>(path: string, summary: string, schema: S, apply: (t: Team, v: z.output<S>) => Team) =>
     routes.add({ method: 'PUT', url: `/teams/:id/${path}`, summary, tag, body: schema }, async ({ params, body }) => {
-      const team = await requireTeam(store, params.id);
+      const team = await editable(params.id, `set its ${path}`);
       const next = { ...apply(team, body as z.output<S>), updatedAt: Date.now() };
+      if (path === 'allowed-models') checkAllowedModels(config(), next.allowedModels);
       await store.upsertTeam(next);
-      return presentTeam(next);
+      return show(next);
     });
   setter('budgets', "Replace the team's budgets", z.object({ budgets: z.array(budgetInput) }).strict(), (t, v) => ({
     ...t,
@@ -83,7 +103,7 @@ export function registerTeamRoutes(routes: RouteTable, store: StateStore): void 
   routes.add({ method: 'GET', url: '/teams/:id/keys', summary: "List a team's keys", tag }, async ({ params }) => {
     await requireTeam(store, params.id);
     const now = Date.now();
-    return { object: 'list', data: (await store.listKeys(params.id)).map((k) => presentKey(k, now)) };
+    return { object: 'list', data: (await store.listKeys(params.id)).map((k) => ({ ...presentKey(k, now), managedBy: keyManagedBy(config(), k) })) };
   });
 
   routes.add({ method: 'GET', url: '/teams/:id/budget-status', summary: "The team's budgets: spent, held, remaining, reset time", tag }, async ({ params }) => {

@@ -7,6 +7,7 @@ import type {
   ApiKey,
   BudgetStatus,
   ExtendInput,
+  KeyRotation,
   KeyUpdate,
   RateLimitInput,
   RateLimitResult,
@@ -51,6 +52,13 @@ export interface StateStore {
   listKeys(teamId?: string): Promise<ApiKey[]>;
   /** Returns the updated key, or undefined when it does not exist. */
   updateKey(id: string, patch: KeyUpdate): Promise<ApiKey | undefined>;
+  /**
+   * A new secret for the same key (same id, budgets, usage history): the key's hash and prefix become the new
+   * ones and the replaced secret is kept as `previous` until `previousUntil` (`getKeyByHash` of it returns the
+   * key as seen through that secret: its hash and prefix, revoked at `previousUntil`). A secret replaced earlier
+   * stops at once. Undefined when the key does not exist; rejects when the new hash is in use.
+   */
+  rotateKeySecret(id: string, rotation: KeyRotation): Promise<ApiKey | undefined>;
   /** Sets `revokedAt` (idempotent: the first revocation time is kept). Returns false when the key does not exist. */
   revokeKey(id: string, at?: number): Promise<boolean>;
   /** Records use; writes at most once per `touchIntervalMs` per key and process, so it is cheap per request. */

@@ -55,6 +55,18 @@ export interface ApiKey {
   rateLimits?: RateLimits;
   /** Narrows the team's allowed models when present. */
   allowedModels?: string[];
+  /**
+   * The secret the last rotation replaced (`rotateKeySecret`): it still authenticates as this key until `until`
+   * (the rotation's grace period), then never again. An earlier one stops at the next rotation.
+   */
+  previous?: { hash: string; prefix: string; until: number };
+}
+
+/** `rotateKeySecret` input: the new secret's hash and display prefix, and until when the replaced one works. */
+export interface KeyRotation {
+  hash: string;
+  prefix: string;
+  previousUntil: number;
 }
 
 /** Fields `updateKey` may change (identity, team and hash are immutable; rotation = new key + revoke). */

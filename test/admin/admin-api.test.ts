@@ -132,22 +132,36 @@ describe('keys', () => {
     expect((await admin('POST', `/keys/${id}/revoke`)).status).toBe(200); // idempotent
   });
 
-  it('rotates: the new secret works, the old one stops (at once, or after the grace period)', async () => {
+  it('rotates in place: same key id, budgets and usage; the new secret works, the old one stops (at once, or after the grace period)', async () => {
     const first = (await admin('POST', '/keys', { team: 'default', name: 'svc', budgets: [{ period: 'daily', tokens: 100000 }] })).json;
+    await gw.client({ apiKey: first.secret }).chat.completions.create(ask());
     const rotated = await admin('POST', `/keys/${first.id}/rotate`, {});
     expect(rotated.status).toBe(201);
-    expect(rotated.json).toMatchObject({ name: 'svc', team: 'default', replaces: first.id, budgets: [{ period: 'daily', tokens: 100000 }] });
-    expect(rotated.json.id).not.toBe(first.id);
+    expect(rotated.json).toMatchObject({ id: first.id, name: 'svc', team: 'default', state: 'active', budgets: [{ period: 'daily', tokens: 100000 }] });
+    expect(rotated.json.prefix).not.toBe(first.prefix);
     await gw.client({ apiKey: rotated.json.secret }).chat.completions.create(ask());
     await expect(gw.client({ apiKey: first.secret }).chat.completions.create(ask())).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    // One key: its budget counts both secrets' requests, and the ledger has one row for it.
+    const status = (await admin('GET', `/keys/${first.id}/budget-status`)).json.data[0];
+    expect(status.spentTokens).toBeGreaterThan(0);
+    const usage = (await admin('GET', `/usage?key=${first.id}&groupBy=key`)).json.data;
+    expect(usage.reduce((n: number, r: any) => n + r.requests, 0)).toBe(2);
+    expect((await admin('GET', '/keys?team=default')).json.data.filter((k: any) => k.name === 'svc')).toHaveLength(1);
 
-    const graced = await admin('POST', `/keys/${rotated.json.id}/rotate`, { graceSeconds: 3600 });
+    const graced = await admin('POST', `/keys/${first.id}/rotate`, { graceSeconds: 3600 });
+    expect(graced.json.id).toBe(first.id);
     await gw.client({ apiKey: rotated.json.secret }).chat.completions.create(ask()); // still valid during the grace period
     await gw.client({ apiKey: graced.json.secret }).chat.completions.create(ask());
-    expect((await admin('GET', `/keys/${rotated.json.id}`)).json.state).toBe('revoking');
-    // An explicit revoke cuts the grace period short.
-    await admin('POST', `/keys/${rotated.json.id}/revoke`);
-    await expect(gw.client({ apiKey: rotated.json.secret }).chat.completions.create(ask())).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    expect((await admin('GET', `/keys/${first.id}`)).json).toMatchObject({ state: 'active', previousSecret: { prefix: rotated.json.prefix, validUntil: graced.json.previousSecretValidUntil } });
+    // A rotation with graceSeconds 0 (the secret leaked) ends every older secret now.
+    const cut = await admin('POST', `/keys/${first.id}/rotate`, { graceSeconds: 0 });
+    for (const old of [rotated.json.secret, graced.json.secret]) {
+      await expect(gw.client({ apiKey: old }).chat.completions.create(ask())).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    }
+    await gw.client({ apiKey: cut.json.secret }).chat.completions.create(ask());
+    // An explicit revoke ends the key, whatever secret.
+    await admin('POST', `/keys/${first.id}/revoke`);
+    await expect(gw.client({ apiKey: cut.json.secret }).chat.completions.create(ask())).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
   });
 
   it('updates a key and 404s unknown ones', async () => {

@@ -83,6 +83,41 @@ export function runStateStoreContract(name: string, harness: ContractHarness): v
         await store.touchKey(k, T0 + 100 + 3_600_000);
         expect((await store.listKeys(t))[0]?.lastUsedAt).toBe(T0 + 100 + 3_600_000);
       });
+
+      it('rotates a key in place: same id and record, the new secret, the replaced one only until its grace ends', async () => {
+        const t = `t-${uid()}`;
+        const k = `k-${uid()}`;
+        const now = Date.now();
+        await store.upsertTeam(team(t));
+        await store.createKey(key(k, t, { budgets: [{ period: 'daily', usdMicros: 5 }] }));
+        await store.touchKey(k, now);
+        const r1 = await store.rotateKeySecret(k, { hash: `hash-${k}-2`, prefix: 'sk-gw-r2', previousUntil: now + 60_000 });
+        expect(r1).toMatchObject({ id: k, hash: `hash-${k}-2`, prefix: 'sk-gw-r2', budgets: [{ period: 'daily', usdMicros: 5 }], previous: { hash: `hash-${k}`, until: now + 60_000 } });
+        expect(await store.getKeyByHash(`hash-${k}-2`)).toMatchObject({ id: k, prefix: 'sk-gw-r2', lastUsedAt: now });
+        expect((await store.getKeyByHash(`hash-${k}-2`))?.revokedAt).toBeUndefined();
+        // The replaced secret: the same key, seen through it, revoked when the grace ends.
+        expect(await store.getKeyByHash(`hash-${k}`)).toMatchObject({ id: k, hash: `hash-${k}`, prefix: 'sk-gw-ab', revokedAt: now + 60_000 });
+        expect(await store.getKey(k)).toMatchObject({ hash: `hash-${k}-2` });
+        expect(await store.listKeys(t)).toHaveLength(1);
+        // A second rotation: the first secret stops at once, the second gets the new grace.
+        await store.rotateKeySecret(k, { hash: `hash-${k}-3`, prefix: 'sk-gw-r3', previousUntil: now });
+        const first = await store.getKeyByHash(`hash-${k}`);
+        expect(first === undefined || (first.revokedAt ?? Infinity) <= now).toBe(true);
+        expect(await store.getKeyByHash(`hash-${k}-2`)).toMatchObject({ id: k, revokedAt: now });
+        expect(await store.getKeyByHash(`hash-${k}-3`)).toMatchObject({ id: k });
+        // Updates and revocation reach every view; the new hash must be free.
+        await store.updateKey(k, { name: 'renamed' });
+        expect(await store.getKeyByHash(`hash-${k}-3`)).toMatchObject({ name: 'renamed' });
+        await store.createKey(key(`${k}-other`, t));
+        await expect(store.rotateKeySecret(k, { hash: `hash-${k}-other`, prefix: 'x', previousUntil: now })).rejects.toThrow();
+        expect(await store.rotateKeySecret('missing', { hash: 'h-missing', prefix: 'x', previousUntil: now })).toBeUndefined();
+        await store.revokeKey(k, now - 1);
+        expect((await store.getKeyByHash(`hash-${k}-3`))?.revokedAt).toBe(now - 1);
+        expect((await store.getKeyByHash(`hash-${k}-2`))?.revokedAt).toBe(now - 1);
+        expect(await store.deleteTeam(t)).toBe(true);
+        expect(await store.getKeyByHash(`hash-${k}-3`)).toBeUndefined();
+        expect(await store.getKeyByHash(`hash-${k}-2`)).toBeUndefined();
+      });
     });
 
     describe('budgets', () => {

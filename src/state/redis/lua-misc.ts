@@ -86,6 +86,32 @@ redis.call('HSET', KEYS[1], 'json', ARGV[2])
 return 1
 `;
 
+/**
+ * Rotation in place (same id). KEYS: key-id pointer, new key-by-hash. ARGV: expected current hash, expected json,
+ * new json, by-hash prefix, id, alias expiry (ms), new hash, older replaced hash ('' = none). The replaced secret's
+ * hash becomes an alias of the id (field `alias`), kept a day past its grace so a late use reads as revoked.
+ * -1 when the key changed meanwhile (retry), 0 when the new hash exists, 1 done.
+ */
+export const ROTATE_KEY = `
+local cur = redis.call('GET', KEYS[1])
+if cur ~= ARGV[1] then return -1 end
+local old = ARGV[4] .. cur
+if redis.call('HGET', old, 'json') ~= ARGV[2] then return -1 end
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+local lu = redis.call('HGET', old, 'lu')
+redis.call('HSET', KEYS[2], 'json', ARGV[3])
+if lu then redis.call('HSET', KEYS[2], 'lu', lu) end
+redis.call('SET', KEYS[1], ARGV[7])
+redis.call('DEL', old)
+if ARGV[8] ~= '' then
+  local prev = ARGV[4] .. ARGV[8]
+  if redis.call('HEXISTS', prev, 'alias') == 1 then redis.call('DEL', prev) end
+end
+redis.call('HSET', old, 'alias', ARGV[5])
+redis.call('PEXPIREAT', old, ARGV[6])
+return 1
+`;
+
 /** KEYS: key-id pointer. ARGV: by-hash prefix, at. Keeps the latest time. */
 export const TOUCH_KEY = `
 local h = redis.call('GET', KEYS[1])

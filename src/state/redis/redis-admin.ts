@@ -3,8 +3,9 @@
  * json, lu = last used) so authentication is a single HMGET; `kid:<id>` points from id to hash.
  * Admin writes are rare: updates use compare-and-set so concurrent admin edits never lose each other silently.
  */
-import type { ApiKey, KeyUpdate, Team } from '../types.js';
-import { CAS_KEY, CREATE_KEY, READ_KEY, TOUCH_KEY } from './lua-misc.js';
+import type { ApiKey, KeyRotation, KeyUpdate, Team } from '../types.js';
+import { rotated, seenThroughPrevious } from '../key-secrets.js';
+import { CAS_KEY, CREATE_KEY, READ_KEY, ROTATE_KEY, TOUCH_KEY } from './lua-misc.js';
 import { createScript, type RedisLike } from './redis-client.js';
 import type { RedisKeys } from './redis-keys.js';
 
@@ -20,6 +21,7 @@ export function createRedisAdmin(client: RedisLike, k: RedisKeys, touchIntervalM
   const readKeyScript = createScript(client, READ_KEY);
   const casScript = createScript(client, CAS_KEY);
   const touchScript = createScript(client, TOUCH_KEY);
+  const rotateScript = createScript(client, ROTATE_KEY);
   const touched = new Map<string, number>();
 
   const readById = async (id: string) => {
@@ -76,8 +78,27 @@ export function createRedisAdmin(client: RedisLike, k: RedisKeys, touchIntervalM
       if (lastUsedAt !== undefined) await client.hset(k.keyHash(key.hash), 'lu', lastUsedAt);
     },
     async getKeyByHash(hash: string) {
-      const [json, lu] = await client.hmget(k.keyHash(hash), 'json', 'lu');
-      return parseKey(json, lu);
+      const [json, lu, alias] = await client.hmget(k.keyHash(hash), 'json', 'lu', 'alias');
+      if (json) return parseKey(json, lu);
+      if (!alias) return undefined;
+      // A secret a rotation replaced: the key as seen through it (revoked at the end of its grace period).
+      const key = (await readById(alias))?.key;
+      return key?.previous?.hash === hash ? seenThroughPrevious(key) : undefined;
+    },
+    async rotateKeySecret(id: string, r: KeyRotation) {
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const cur = await readById(id);
+        if (!cur?.key || !cur.json) return undefined;
+        const { lastUsedAt, ...doc } = rotated(cur.key, r);
+        const aliasUntil = r.previousUntil + 86_400_000;
+        const res = await rotateScript.run(
+          [k.keyId(id), k.keyHash(r.hash)],
+          [cur.hash, cur.json, JSON.stringify(doc), k.keyHashPrefix, id, aliasUntil, r.hash, cur.key.previous?.hash ?? ''],
+        );
+        if (res === 0) throw new Error(`a key with the same secret already exists`);
+        if (res === 1) return { ...doc, ...(lastUsedAt !== undefined ? { lastUsedAt } : {}) } as ApiKey;
+      }
+      throw new Error(`key ${id} is being modified concurrently; retry`);
     },
     getKey: async (id: string) => (await readById(id))?.key,
     async listKeys(teamId?: string) {

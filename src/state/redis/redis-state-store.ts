@@ -60,6 +60,7 @@ export async function createRedisStateStore(opts: RedisStateStoreOptions): Promi
     listKeys: guarded(admin.listKeys),
     updateKey: guarded(admin.updateKey),
     revokeKey: guarded((id: string, at?: number) => admin.revokeKey(id, at ?? Date.now())),
+    rotateKeySecret: guarded(admin.rotateKeySecret),
     touchKey: guarded(admin.touchKey),
     reserve: guarded(budgets.reserve),
     extend: guarded(budgets.extend),

@@ -5,9 +5,12 @@
  * guessing keys cannot grow the cache.
  */
 import type { Database } from 'better-sqlite3';
-import type { ApiKey, KeyUpdate, Team } from '../types.js';
+import type { ApiKey, KeyRotation, KeyUpdate, Team } from '../types.js';
+import { rotated, seenThroughPrevious } from '../key-secrets.js';
 
 export function createSqliteAdmin(db: Database, touchIntervalMs: number) {
+  // A secret replaced by a rotation is looked up by this index (an unknown hash costs one index probe, as before).
+  db.exec("CREATE INDEX IF NOT EXISTS api_keys_previous_hash ON api_keys (json_extract(json, '$.previous.hash'))");
   const s = {
     upsertTeam: db.prepare('INSERT INTO teams (id, json) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET json = excluded.json'),
     getTeam: db.prepare<[string], { json: string }>('SELECT json FROM teams WHERE id = ?'),
@@ -21,6 +24,8 @@ export function createSqliteAdmin(db: Database, touchIntervalMs: number) {
     listTeamKeys: db.prepare<[string], KeyRow>('SELECT json, last_used_at FROM api_keys WHERE team_id = ? ORDER BY id'),
     updateKey: db.prepare('UPDATE api_keys SET json = ? WHERE id = ?'),
     touch: db.prepare('UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?'),
+    keyByPreviousHash: db.prepare<[string], KeyRow>("SELECT json, last_used_at FROM api_keys WHERE json_extract(json, '$.previous.hash') = ?"),
+    rotateKey: db.prepare('UPDATE api_keys SET hash = ?, json = ? WHERE id = ?'),
   };
   // Last write per key in this process: keeps touchKey from writing on every request.
   const touched = new Map<string, number>();
@@ -65,7 +70,9 @@ export function createSqliteAdmin(db: Database, touchIntervalMs: number) {
     getKeyByHash(hash: string) {
       const cached = keysByHash.get(hash);
       if (cached) return cached;
-      const key = readKey(s.keyByHash.get(hash));
+      const current = readKey(s.keyByHash.get(hash));
+      const byPrevious = current ? undefined : readKey(s.keyByPreviousHash.get(hash));
+      const key = current ?? (byPrevious && seenThroughPrevious(byPrevious));
       if (key) {
         keysByHash.set(hash, key);
         hashById.set(key.id, hash);
@@ -79,8 +86,18 @@ export function createSqliteAdmin(db: Database, touchIntervalMs: number) {
       const key = getKey(id);
       if (!key) return undefined;
       keysByHash.delete(key.hash);
+      if (key.previous) keysByHash.delete(key.previous.hash);
       const { lastUsedAt, ...doc } = { ...key, ...patch };
       s.updateKey.run(JSON.stringify(doc), id);
+      return { ...doc, ...(lastUsedAt !== undefined ? { lastUsedAt } : {}) } as ApiKey;
+    }),
+    rotateKeySecret: db.transaction((id: string, r: KeyRotation) => {
+      const key = getKey(id);
+      if (!key) return undefined;
+      keysByHash.delete(key.hash);
+      if (key.previous) keysByHash.delete(key.previous.hash);
+      const { lastUsedAt, ...doc } = rotated(key, r);
+      s.rotateKey.run(r.hash, JSON.stringify(doc), id);
       return { ...doc, ...(lastUsedAt !== undefined ? { lastUsedAt } : {}) } as ApiKey;
     }),
     touchKey(id: string, at: number) {

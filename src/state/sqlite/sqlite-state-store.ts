@@ -85,6 +85,7 @@ export async function createSqliteStateStore(opts: SqliteStateStoreOptions): Pro
     listKeys: wrap(admin.listKeys),
     updateKey: wrap((id, patch) => admin.updateKey.immediate(id, patch)),
     revokeKey: wrap((id: string, at?: number) => revoke.immediate(id, at ?? Date.now())),
+    rotateKeySecret: wrap((id, r) => admin.rotateKeySecret.immediate(id, r)),
     touchKey: wrap(admin.touchKey),
     reserve: wrap(budgets.reserve),
     extend: wrap(budgets.extend),
