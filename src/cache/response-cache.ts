@@ -11,6 +11,7 @@ import type { StateStore } from '../state/state-store.js';
 import type { VectorStore } from '../vector/vector-store.js';
 import { cacheKey, type CacheKey } from './cache-key.js';
 import { embedPrompt, packVectors, promptSimilarity, type PromptVectors } from './semantic-match.js';
+import { verifyHit, type RejectReason } from './verify-hit.js';
 
 /** What the semantic layer found for a miss, kept for the write (and, in shadow, for the comparison). */
 export interface SemanticLookup {
@@ -24,6 +25,8 @@ export interface SemanticLookup {
 export interface ShadowNote {
   layer: 'exact' | 'semantic';
   similarity?: number;
+  /** Semantic: why verification refused the nearest entry (it would not have been served). */
+  rejected?: RejectReason;
 }
 
 export type CacheResult =
@@ -78,7 +81,9 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
       if (policy.semantic === 'off') return { status: 'miss', key };
       const serve = !shadow && policy.semantic === 'on';
       let semantic: SemanticLookup | undefined;
+      // The most similar verified entry, else the most similar one with the reason it was refused.
       let best: { key: string; similarity: number } | undefined;
+      let rejected: { similarity: number; reason: RejectReason } | undefined;
       try {
         semantic = await semanticLookup(key);
         if (!semantic) return { status: 'miss', key };
@@ -86,7 +91,10 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
         for (const h of hits) {
           const similarity = promptSimilarity(semantic.prompt, h.score, h.payload.segments);
           if (similarity === undefined || (best && best.similarity >= similarity)) continue;
-          best = { key: String(h.payload.key), similarity };
+          // Entries without their prompt (written by an earlier version) cannot be verified: never served.
+          const verdict = typeof h.payload.text === 'string' ? verifyHit(key.queryText!, h.payload.text) : ({ ok: false, reason: 'content' } as const);
+          if (verdict.ok) best = { key: String(h.payload.key), similarity };
+          else if (!rejected || rejected.similarity < similarity) rejected = { similarity, reason: verdict.reason };
         }
       } catch {
         // The embedder is restarting or the vector store is down: no semantic answer, but still a miss whose
@@ -97,7 +105,10 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
         const stored = await deps.store.cacheGet(ENTRY + best.key);
         if (stored) return { status: 'hit', response: JSON.parse(stored), layer: 'semantic', similarity: best.similarity };
       }
-      return { status: 'miss', key, semantic, shadow: !serve && best ? { layer: 'semantic', similarity: best.similarity } : undefined };
+      const note: ShadowNote | undefined = best
+        ? { layer: 'semantic', similarity: best.similarity }
+        : rejected && { layer: 'semantic', similarity: rejected.similarity, rejected: rejected.reason };
+      return { status: 'miss', key, semantic, shadow: !serve || rejected ? note : undefined };
     },
 
     async write(result, response, policy) {
@@ -115,7 +126,8 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
         semantic.ns,
         key.exact,
         prompt.search,
-        { key: key.exact, ...(prompt.vectors.length > 1 ? { segments: packVectors(prompt.vectors) } : {}) },
+        // The prompt (after the input guards: PII as placeholders) is kept so a later candidate can be verified.
+        { key: key.exact, text: key.queryText, ...(prompt.vectors.length > 1 ? { segments: packVectors(prompt.vectors) } : {}) },
         ttlMs,
       );
     },

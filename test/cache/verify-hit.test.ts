@@ -1,0 +1,83 @@
+/**
+ * Issue 23.1: a semantic candidate is verified before it is served. The pairs below are the kinds that score
+ * 0.97–0.99 with real sentence encoders (SICK contradictions) and must never be served for each other.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CACHE_DEFAULTS, type EffectiveCache } from '../../src/config/policy.js';
+import type { ChatResponse } from '../../src/core/types.js';
+import { createResponseCache } from '../../src/cache/response-cache.js';
+import { verifyHit } from '../../src/cache/verify-hit.js';
+import type { StateStore } from '../../src/state/state-store.js';
+import { createEmbeddedVectorStore } from '../../src/vector/vector-store.js';
+import { request, wordEmbedder } from '../routing/helpers.js';
+
+describe('verifyHit', () => {
+  const refused: [string, string, string][] = [
+    ['There is no man playing a guitar', 'A man is playing a guitar', 'negation'],
+    ["The boy isn't jumping into the pool", 'The boy is jumping into the pool', 'negation'],
+    ['No other children are playing', 'Other children are playing', 'negation'],
+    ['The man is jumping into the water', 'The man is jumping out of the water', 'relation'],
+    ['Convert 15 miles to kilometres', 'Convert 50 miles to kilometres', 'number'],
+    ['Name three primary colours', 'Name two primary colours', 'number'],
+    ['List all prime numbers below 20', 'List some prime numbers below 20', 'quantity'],
+    ['What is the capital of Austria?', 'What is the capital of Australia?', 'entity'],
+    ['Who founded Microsoft?', 'Who founded Apple?', 'entity'],
+    ['The woman has very short hair', 'The woman has very long hair', 'content'],
+    ['Summarize the following text: the sea is blue.', 'Translate the following text: the sea is blue.', 'content'],
+    ['A dog is licking a baby', 'A baby is licking a dog', 'content'],
+    ['The kangaroo is picking up the woman', 'The woman is picking up the kangaroo', 'content'],
+    ['A woman is slicing an onion', 'A woman is slicing a potato', 'content'],
+  ];
+  it.each(refused)('refuses %j for %j (%s)', (query, stored, reason) => {
+    expect(verifyHit(query, stored)).toEqual({ ok: false, reason });
+    expect(verifyHit(stored, query).ok).toBe(false);
+  });
+
+  const accepted: [string, string][] = [
+    ['How do I reset my password on the portal?', 'how do i reset my password on the portal'],
+    ['A man is slicing a tomato', 'A tomato is being sliced by a man'],
+    ['Four kids are doing backbends in the park', 'Four children are doing backbends in the park'],
+    ['The man is slicing some potatoes', 'The man is slicing potatoes'],
+    ["What's the capital of France?", 'What is the capital of France'],
+  ];
+  it.each(accepted)('accepts %j for %j', (query, stored) => {
+    expect(verifyHit(query, stored)).toEqual({ ok: true });
+  });
+
+  it('reads all of a long prompt: a difference after any embedding window refuses it', () => {
+    const doc = 'The river runs past the old mill and the town. '.repeat(200);
+    expect(verifyHit(`${doc}Summarize it.`, `${doc}Translate it.`).ok).toBe(false);
+    expect(verifyHit(`${doc}Summarize it.`, `${doc}Summarize it.`).ok).toBe(true);
+  });
+});
+
+describe('in the cache', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const policy = { ...CACHE_DEFAULTS, mode: 'on', semantic: 'on', similarityThreshold: 0.5, calibration: { precision: 0.999, minSamples: 0 } } as EffectiveCache;
+  const answer = (content: string) =>
+    ({ id: 'c', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: 'stop' }] }) as ChatResponse;
+
+  it('a similar but negated prompt is a miss that names the reason; a verified paraphrase is served', async () => {
+    const m = new Map<string, string>();
+    const store = { cacheGet: async (k: string) => m.get(k), cacheSet: async (k: string, v: string) => void m.set(k, v) } as unknown as StateStore;
+    const dir = mkdtempSync(join(tmpdir(), 'verify-'));
+    dirs.push(dir);
+    const vectors = createEmbeddedVectorStore({ dir });
+    const embedder = wordEmbedder(64);
+    await vectors.init(64);
+    const cache = createResponseCache({ store, vectors, embedder: () => embedder });
+    const ask = (content: string) => request({ messages: [{ role: 'user', content }], temperature: 0 });
+    const first = await cache.lookup(ask('Is a man playing a guitar in the park?'), policy, 'team:a', 'm', {});
+    await cache.write(first, answer('Yes.'), policy);
+
+    const negated = await cache.lookup(ask('Is no man playing a guitar in the park?'), policy, 'team:a', 'm', {});
+    expect(negated).toMatchObject({ status: 'miss', shadow: { layer: 'semantic', rejected: 'negation' } });
+    const para = await cache.lookup(ask('is a man playing a guitar in the park'), policy, 'team:a', 'm', {});
+    expect(para).toMatchObject({ status: 'hit', layer: 'semantic' });
+    await vectors.close();
+  });
+});
