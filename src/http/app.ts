@@ -20,6 +20,8 @@ import { registerDashboard } from '../dashboard/dashboard-routes.js';
 import { httpTimeouts } from './http-timeouts.js';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+/** Routes answered by the request pipeline (one per ingress). */
+const PIPELINE_ROUTES = new Set(['/v1/chat/completions', '/v1/messages', '/v1/responses', '/v1/embeddings']);
 
 export async function createApp(rt: Runtime): Promise<FastifyInstance> {
   const timeouts = httpTimeouts(rt.config.server.requestTimeoutMs);
@@ -74,7 +76,7 @@ export async function createApp(rt: Runtime): Promise<FastifyInstance> {
       if (request.errorCode !== undefined) {
         logRefusedRequest(rt.logger, request, reply);
         // The pipeline never ran for it, so it never reached recordRequest: count it here (chat requests only).
-        if (request.routeOptions.url === '/v1/chat/completions') rt.metrics?.recordRefused(reply.statusCode, request.principal?.team.id);
+        if (PIPELINE_ROUTES.has(request.routeOptions.url ?? '')) rt.metrics?.recordRefused(reply.statusCode, request.principal?.team.id);
       }
       done();
     });
