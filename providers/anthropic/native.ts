@@ -21,8 +21,8 @@ export const isAnthropicNative = (req: ChatRequest): req is ChatRequest & { pass
 export function nativeRequest(req: ChatRequest & { passthrough: AnthropicPassthrough }, target: Target, stream: boolean, headers: Record<string, string>) {
   const body = nativeBody(req.passthrough, req.messages);
   body.model = target.upstreamModel;
+  // A non-streamed request keeps the client's own `stream` (false or absent).
   if (stream) body.stream = true;
-  else delete body.stream;
   return { body: JSON.stringify(body), headers: { ...headers, ...req.passthrough.headers } };
 }
 
