@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { RequestContext } from '../pipeline/context.js';
+import { microsToUsd } from '../usage/pricing.js';
 
 /** The one log line per chat request: who, what, how it went. Never prompt/completion text or secrets. */
 export function logChatRequest(logger: Logger, ctx: RequestContext): void {
@@ -24,6 +25,7 @@ export function logChatRequest(logger: Logger, ctx: RequestContext): void {
       attempts: ctx.attempts.length > 1 || ctx.attempts.some((a) => !a.ok) ? ctx.attempts : ctx.attempts.length,
       tokens: u ? { prompt: u.promptTokens, completion: u.completionTokens, cached: u.cachedTokens, estimated: u.estimated || undefined } : undefined,
       costMicros: ctx.costMicros,
+      costUsd: ctx.costMicros !== undefined ? microsToUsd(ctx.costMicros) : undefined,
       route: ctx.model?.decision,
       ...ctx.notes,
     },

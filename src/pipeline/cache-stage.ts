@@ -3,6 +3,7 @@
  * whichever the client asked for), and after a miss stores the answer. Hits are not charged: the ledger gets
  * the cost they saved instead.
  */
+import { COST_HEADER } from './request-cost.js';
 import { createHash } from 'node:crypto';
 import type { EffectiveCache } from '../config/policy.js';
 import type { CacheResult } from '../cache/response-cache.js';
@@ -77,6 +78,7 @@ export async function serveCached(ctx: RequestContext, req: ChatRequest, cached:
   ctx.status = 200;
   ctx.ttfbMs = performance.now() - ctx.startedAt;
   sink.setHeader('server-timing', `gateway;dur=${ctx.ttfbMs.toFixed(2)}, upstream;dur=0`);
+  sink.setHeader(COST_HEADER, '0.000000'); // a hit calls no provider (what it saved: x-gateway-cache and the log)
   if (!req.stream) {
     if (needsOutputTransform(plan)) transformResponse(plan, cached);
     out.json({ ...cached, id, created });

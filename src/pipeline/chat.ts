@@ -21,6 +21,8 @@ import { lookupCache, serveCached, writeCache, type CacheState } from './cache-s
 import { createStreamAssembler } from '../cache/stream-assembler.js';
 import { createChunkTransformer, needsOutputTransform, textTransform, transformResponse, type OutputPlan } from './output-transform.js';
 import type { ResponseSink } from './response-sink.js';
+import { requestCostMicros, setCostHeader } from './request-cost.js';
+import { microsToUsd } from '../usage/pricing.js';
 
 /** Runs one request to the end: answer written, usage settled, ledger and log updated. Never throws. */
 export async function runPipeline(
@@ -49,7 +51,7 @@ export async function runPipeline(
     const teamGuards = rt.guards.forTeam(ctx.principal!.team);
     const guarded = await applyInputGuards(rt, ctx, req, teamGuards, sink);
     const plan: OutputPlan = { pii: guarded.pii, redact: guarded.outputRedaction ? teamGuards.pii : undefined };
-    const cache = await lookupCache(rt, ctx, guarded.req, teamGuards.policy.cache, headers, sink);
+    const cache = ingress.cacheable === false ? bypassCache(sink) : await lookupCache(rt, ctx, guarded.req, teamGuards.policy.cache, headers, sink);
     const answer: Answer = { rt, ctx, req: guarded.req, sink, out, admission, plan, cache };
     if (cache?.result.status === 'hit') await serveCached(ctx, guarded.req, cache.result.response, plan, sink, out);
     else if (req.stream) await streamChat(answer);
@@ -98,6 +100,7 @@ async function completeChat({ rt, ctx, req, sink, out, plan, cache }: Answer): P
 
 function respondJson(ctx: RequestContext, sink: ResponseSink, out: AnswerEncoder, response: ChatResponse, text?: TextTransform): void {
   ctx.status = 200;
+  setCostHeader(ctx, sink, ctx.usage);
   setServerTiming(ctx, sink, performance.now());
   ctx.ttfbMs = performance.now() - ctx.startedAt;
   out.json(response, text);
@@ -158,6 +161,9 @@ async function relayStream({ rt, ctx, req, sink, out, admission, plan, cache }: 
       if (over > 0) await admission.extendOrThrow(over);
       assembler?.add(chunk);
       transformer?.apply(chunk);
+      // A stream's headers left before its cost was known: the usage chunk carries it (docs/admin-api.md).
+      // A copy: the cache assembler keeps the provider's usage object.
+      if (chunk.usage) chunk.usage = { ...chunk.usage, gateway_cost_usd: microsToUsd(requestCostMicros(ctx, opened.stream.usage())) } as typeof chunk.usage;
       await out.chunk(chunk);
       if (sink.closed) break;
       delivered = counter.tokens();
@@ -234,10 +240,17 @@ function failBeforeAnswer(rt: Runtime, ctx: RequestContext, err: unknown, sink: 
   if (!isGatewayError(err) && gwErr.code === 'internal_error') rt.logger.error({ err, requestId: ctx.id }, 'request pipeline failed');
   ctx.status = gwErr.status;
   ctx.errorCode = gwErr.code;
+  setCostHeader(ctx, sink, ctx.usage);
   if (ctx.target) setTargetHeaders(ctx, sink);
   // An answer that failed upstream still says where its time went (e.g. a wait for a capped connection).
   if (ctx.attempts.length) setServerTiming(ctx, sink, performance.now());
   out.fail(gwErr);
+}
+
+/** An ingress whose answers the cache cannot hold (embeddings): nothing looked up, as the header says. */
+function bypassCache(sink: ResponseSink): undefined {
+  sink.setHeader('x-gateway-cache', 'bypass');
+  return undefined;
 }
 
 function setTargetHeaders(ctx: RequestContext, sink: ResponseSink) {
