@@ -35,6 +35,8 @@ export interface AnswerEncoder {
 /** One wire format at the edge. */
 export interface Ingress {
   readonly api: Api;
+  /** False for answers the response cache must not hold (embeddings): the cache stage is skipped. */
+  readonly cacheable?: boolean;
   /** Wire body (+ headers) → neutral request. Throws GatewayError (4xx) for what the format or the gateway refuses. */
   decode(body: unknown, headers: Record<string, string | string[] | undefined>): ChatRequest;
   encoder(sink: ResponseSink): AnswerEncoder;
