@@ -1,6 +1,7 @@
 import type { ChatRequest } from '../../src/core/types.js';
 import { ProviderError, type Target } from '../types.js';
 import { toAnthropicMessages } from './messages.js';
+import { refuseUntranslatable } from '../../src/core/passthrough.js';
 import { splitStops } from './stop.js';
 import type { AnthropicRequest, AnthropicTool, AnthropicToolChoice } from './wire.js';
 
@@ -40,6 +41,7 @@ type Body = Record<string, any>;
  */
 export function toAnthropicRequest(req: ChatRequest, target: Target, opts: AnthropicRequestOptions = {}): AnthropicWireRequest {
   const body = req.body as Body;
+  refuseUntranslatable(req, 'anthropic');
   if (req.n > 1) throw new ProviderError('bad_request', 'n > 1 is not supported by anthropic models', { status: 400, param: 'n' });
   // Legacy function calling: answering without the functions (what dropping them would do) looks like a model
   // that chose not to call one. Clients should use tools / tool_choice, which translate.

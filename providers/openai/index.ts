@@ -8,6 +8,7 @@ import { openAIHttpError } from './errors.js';
 import { toOpenAIBody } from './request.js';
 import { fromOpenAIResponse } from './response.js';
 import { openAIChunkStream } from './stream.js';
+import { embed, isEmbeddings } from './embeddings.js';
 
 export function createOpenAIAdapter(config: ProviderConfig): ProviderAdapter {
   const transport = createTransport(config);
@@ -17,6 +18,7 @@ export function createOpenAIAdapter(config: ProviderConfig): ProviderAdapter {
   return {
     config,
     async complete(req, target, signal, trace) {
+      if (isEmbeddings(req)) return embed(config.name, transport, auth, req, target, signal);
       const res = await transport.post('chat/completions', toOpenAIBody(req, target), auth, signal, trace);
       const text = await readBody(res, signal, config.name);
       if (res.status >= 300) throw openAIHttpError(config.name, res, text);

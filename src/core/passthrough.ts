@@ -34,7 +34,19 @@ export interface AnthropicPassthrough {
   readonly untranslatable: readonly { param: string; message: string }[];
 }
 
-export type RequestPassthrough = AnthropicPassthrough;
+/**
+ * An embeddings request: not a conversation at all, so only a target that speaks the embeddings API (OpenAI and
+ * compatible servers) takes it; its inputs are neutral user messages so guards and token counts see them.
+ */
+export interface EmbeddingsPassthrough {
+  readonly format: 'embeddings';
+  readonly body: Readonly<Record<string, unknown>>;
+  readonly slots: readonly TextSlot[];
+  readonly messages: readonly ChatMessage[];
+  readonly untranslatable: readonly { param: string; message: string }[];
+}
+
+export type RequestPassthrough = AnthropicPassthrough | EmbeddingsPassthrough;
 
 /**
  * Throws the 400 for a cross-format target (one that does not speak `format`) when the request carries
@@ -51,7 +63,7 @@ export function refuseUntranslatable(req: ChatRequest, targetFormat: string): vo
  * The native body with the texts of the request's (guarded) neutral messages put back: a guard that rewrote a
  * text (PII pseudonymised) changes the body sent upstream too. Unchanged messages give the client's body as is.
  */
-export function nativeBody(pt: AnthropicPassthrough, messages: readonly ChatMessage[]): Record<string, unknown> {
+export function nativeBody(pt: RequestPassthrough, messages: readonly ChatMessage[]): Record<string, unknown> {
   if (messages === pt.messages) return { ...pt.body };
   const body = structuredClone(pt.body) as Record<string, unknown>;
   for (const slot of pt.slots) {
@@ -89,7 +101,7 @@ function neutralText(m: ChatMessage | undefined, slot: TextSlot): string | undef
  * response cache.
  */
 export interface AnswerPassthrough {
-  format: 'anthropic';
+  format: 'anthropic' | 'embeddings';
   /** Streamed: the SSE event name and its data as received. */
   event?: string;
   data?: string;
