@@ -61,6 +61,17 @@ export async function applyConfig(config: GatewayConfig, store: StateStore, logg
   return ensureDefaultKey(config, store, logger, now);
 }
 
+/**
+ * Writes the config's teams and keys again into a store that lost its data (state-loss.ts). A first-run key of
+ * team `default` is created and printed again only when the config gives none (GATEWAY_API_KEY unset): the old
+ * one was lost with the data.
+ */
+export async function restoreConfig(config: GatewayConfig, store: StateStore, logger: Logger): Promise<{ teams: number; keys: number }> {
+  const { createdKey } = await applyConfig(config, store, logger);
+  if (createdKey) logger.warn({ team: 'default' }, `the first-run key of team default was lost with the state; a new one was created: ${createdKey}`);
+  return { teams: Object.keys(config.teams).length, keys: config.keys.length + (createdKey ? 1 : 0) };
+}
+
 /** Stores one config key (created, or updated from the file); returns its record as stored now. */
 async function applyConfigKey(k: KeyConfig, hash: string, store: StateStore, logger: Logger, now: number): Promise<ApiKey | undefined> {
   const secret = k.key;

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from './config/schema.js';
 import { createAuthenticator, type Authenticator } from './auth/authenticate.js';
+import { restoreConfig } from './bootstrap.js';
+import { createStateLossWatch, type StateLossWatch } from './state/state-loss.js';
 import { createModelCatalog, type ModelCatalog } from './routing/catalog.js';
 import { createExecutor, type Executor } from './routing/executor.js';
 import { createAdapter } from '../providers/index.js';
@@ -42,6 +44,8 @@ export interface Runtime {
   readonly metrics?: Metrics;
   /** Accounting writes deferred while the state store is unavailable. */
   readonly storeRetry: StoreRetryQueue;
+  /** Notices a state store that lost its data and writes the config's teams and keys again. */
+  readonly stateWatch: StateLossWatch;
   /** Usage ledger write-behind (flushed every `state.ledgerFlushMs`). */
   readonly usage: UsageBuffer;
   /** Chat requests still running (settlement included), so shutdown can wait for them. */
@@ -90,10 +94,13 @@ export async function createRuntime({ config, logger, store: given }: RuntimeOpt
   let gen = buildGeneration(config, logger, vectors);
   const retired = new Set<NodeJS.Timeout>();
   const storeRetry = createStoreRetryQueue(logger);
+  // Restores with the config of the moment (a reload may have changed it since the start).
+  const stateWatch = createStateLossWatch({ store, logger, restore: () => restoreConfig(gen.config, store, logger) });
   const shared = {
     logger,
     store,
-    auth: createAuthenticator(store, { failOpen: config.state.failMode === 'open' }),
+    stateWatch,
+    auth: createAuthenticator(store, { failOpen: config.state.failMode === 'open', recheck: stateWatch.check }),
     metrics: config.server.metrics.enabled ? createMetrics() : undefined,
     vectors,
     topics: createTopicMatcher(vectors.embedder),
@@ -154,6 +161,7 @@ export async function createRuntime({ config, logger, store: given }: RuntimeOpt
     async close() {
       clearInterval(pruneTimer);
       shared.storeRetry.close();
+      stateWatch.close();
       shared.usage.close();
       await closeAdapters(gen);
       for (const t of retired) clearTimeout(t);

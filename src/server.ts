@@ -36,6 +36,7 @@ export async function startGateway(
 ): Promise<RunningGateway> {
   const runtime = await createRuntime({ config, logger, store: opts.store });
   const { createdKey, createdKeyId } = await applyConfig(config, runtime.store, logger);
+  await runtime.stateWatch.check(); // learns the data set's id, to notice when it is lost
   warmRequestSchema();
   const app = await createApp(runtime);
   try {

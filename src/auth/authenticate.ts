@@ -25,7 +25,11 @@ export interface Authenticator {
 const LAST_KNOWN_GOOD_MS = 10 * 60_000;
 const LAST_KNOWN_GOOD_MAX = 10_000;
 
-export function createAuthenticator(store: StateStore, opts: { failOpen?: boolean } = {}): Authenticator {
+/**
+ * `recheck`: asked when a key is not found, in case the store lost its data (state-loss.ts); when it says it
+ * restored the config's keys, the lookup runs once more.
+ */
+export function createAuthenticator(store: StateStore, opts: { failOpen?: boolean; recheck?: () => Promise<boolean> } = {}): Authenticator {
   const lastKnownGood = new LRUCache<string, { principal: Principal; at: number }>({ max: LAST_KNOWN_GOOD_MAX });
 
   async function lookup(hash: string, now: number): Promise<Principal | undefined> {
@@ -48,6 +52,7 @@ export function createAuthenticator(store: StateStore, opts: { failOpen?: boolea
         if (!(err instanceof StateUnavailableError) || !known || now - known.at > LAST_KNOWN_GOOD_MS) throw err;
         principal = known.principal;
       }
+      if (!principal && opts.recheck && (await opts.recheck())) principal = await lookup(hash, now);
       if (!principal) throw invalid('Incorrect API key provided.');
       const { key } = principal;
       if (key.revokedAt !== undefined && key.revokedAt <= now) throw invalid('This API key has been revoked.');

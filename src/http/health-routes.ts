@@ -9,7 +9,11 @@ export function registerHealthRoutes(app: FastifyInstance, rt: Runtime): void {
     let ready = true;
     try {
       await rt.store.ping();
-      checks.state = { status: 'ok', kind: rt.store.kind };
+      await rt.stateWatch.check(); // a probe is the first to learn that the store lost its data
+      // `data: restoring` while the config's teams and keys are written again into a store that lost its data.
+      const watch = rt.stateWatch.status();
+      checks.state = { status: watch.data === 'ok' ? 'ok' : 'restoring', kind: rt.store.kind, ...watch };
+      if (watch.data !== 'ok') ready = false;
     } catch {
       ready = rt.config.state.failMode === 'open';
       checks.state = { status: 'unavailable', kind: rt.store.kind, failMode: rt.config.state.failMode };

@@ -24,8 +24,11 @@ export interface Admission {
   readonly heldOutputTokens: number;
   /** Grows the hold by at least `tokens` output tokens; throws 429 `budget_exceeded` when a budget refuses. */
   extendOrThrow(tokens: number): Promise<void>;
-  /** Records the actual usage and releases the rest of the hold; only the first call counts. */
-  settle(usage: Usage): Promise<void>;
+  /**
+   * Records the actual usage and releases the rest of the hold; only the first call counts. Resolves to the
+   * store's answer when there was a hold to settle (`settled: false`: its reservation was gone).
+   */
+  settle(usage: Usage): Promise<{ settled: boolean } | void>;
 }
 
 /** Output tokens added per extension while a stream outgrows its hold. */
@@ -364,7 +367,13 @@ async function refusal(rt: Runtime, scopes: ScopeBudgets[], d: BudgetDenied, wor
  * cost is computed). The provider's figures win even above the hold: the excess is charged, so the scope's spend
  * passes its limit and its next requests are refused until the period resets — an overrun is logged and counted.
  */
-async function settleUsage(rt: Runtime, ctx: RequestContext, usage: Usage, reservedPrice: ParsedPrice | undefined, hold: { micros: number; tokens: number } | undefined) {
+async function settleUsage(
+  rt: Runtime,
+  ctx: RequestContext,
+  usage: Usage,
+  reservedPrice: ParsedPrice | undefined,
+  hold: { micros: number; tokens: number } | undefined,
+): Promise<{ settled: boolean } | void> {
   // Billed at the price of the target that actually served (failover may have moved the request).
   const price = ctx.target ? priceOf(ctx.target) : reservedPrice;
   ctx.costMicros = price ? costMicros(usage, price) : 0;
@@ -397,6 +406,7 @@ async function settleUsage(rt: Runtime, ctx: RequestContext, usage: Usage, reser
     );
   }
   for (const crossed of result.crossedSoft) notifySoftThreshold(rt, ctx, crossed);
+  return result;
 }
 
 function notifySoftThreshold(rt: Runtime, ctx: RequestContext, crossed: { scope: Scope; period: string; kind: string }) {
@@ -430,8 +440,8 @@ const unavailable = () =>
   new GatewayError('state_unavailable', 'The gateway cannot check budgets and rate limits right now. Please retry.');
 
 /** Runs `fn` until it succeeds once; later calls return that success (a failed attempt may be retried). */
-function once(fn: (usage: Usage) => Promise<void>): (usage: Usage) => Promise<void> {
-  let done: Promise<void> | undefined;
+function once<R>(fn: (usage: Usage) => Promise<R>): (usage: Usage) => Promise<R> {
+  let done: Promise<R> | undefined;
   return (usage) =>
     (done ??= fn(usage).catch((err) => {
       done = undefined;

@@ -24,6 +24,10 @@ interface Pending {
   task: () => Promise<unknown>;
 }
 
+/** A settlement (`SettleResult`) that recorded nothing because its reservation was gone. */
+const foundNothing = (result: unknown): boolean =>
+  typeof result === 'object' && result !== null && (result as { settled?: unknown }).settled === false;
+
 export function createStoreRetryQueue(logger: Logger, opts: { max?: number; baseMs?: number; maxMs?: number } = {}): StoreRetryQueue {
   const max = opts.max ?? 20_000;
   const baseMs = opts.baseMs ?? 250;
@@ -46,10 +50,15 @@ export function createStoreRetryQueue(logger: Logger, opts: { max?: number; base
     while (queue.length) {
       const item = queue[0];
       try {
-        await item.task();
+        const result = await item.task();
         queue.shift();
         delay = baseMs;
-        logger.info({ reqId: item.reqId, write: item.label, pending: queue.length }, 'deferred accounting write landed');
+        if (foundNothing(result)) {
+          logger.warn(
+            { reqId: item.reqId, write: item.label, pending: queue.length },
+            'deferred settlement found no reservation (the state store lost it, or its lease expired): nothing recorded in budgets; the usage ledger still has the request',
+          );
+        } else logger.info({ reqId: item.reqId, write: item.label, pending: queue.length }, 'deferred accounting write landed');
       } catch (err) {
         if (!(err instanceof StateUnavailableError)) {
           queue.shift();
@@ -69,7 +78,9 @@ export function createStoreRetryQueue(logger: Logger, opts: { max?: number; base
   return {
     async run(label, reqId, task) {
       try {
-        await task();
+        if (foundNothing(await task())) {
+          logger.warn({ reqId, write: label }, 'settlement found no reservation (the state store lost it, or its lease expired): nothing recorded in budgets; the usage ledger still has the request');
+        }
       } catch (err) {
         if (!(err instanceof StateUnavailableError)) {
           logger.error({ reqId, write: label, err: (err as Error).message }, `${label} failed`);

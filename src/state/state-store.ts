@@ -24,6 +24,8 @@ import type {
 } from './types.js';
 
 export * from './types.js';
+export type { CalibrationBand } from './calibration.js';
+import type { CalibrationBand } from './calibration.js';
 export { StateUnavailableError, UnknownReservationError } from './errors.js';
 
 /**
@@ -82,6 +84,12 @@ export interface StateStore {
    */
   rateLimitRelease(scope: Scope, entry: string): Promise<void>;
 
+  // ── semantic cache calibration (docs/semantic.md) ──
+  /** Counts one shadow comparison of a team's would-be semantic hit in its similarity band; atomic across replicas. */
+  recordCalibration(teamId: string, band: string, agreed: boolean): Promise<void>;
+  /** The team's counts per band (bands never recorded are absent), sorted by band. */
+  getCalibration(teamId: string): Promise<CalibrationBand[]>;
+
   // ── usage ledger ──
   /** Adds to the hour × team × key × model × provider aggregate. */
   recordUsage(record: UsageRecord): Promise<void>;
@@ -94,6 +102,12 @@ export interface StateStore {
   cacheGet(key: string): Promise<string | undefined>;
   cacheSet(key: string, value: string, ttlMs: number): Promise<void>;
 
+  /**
+   * The id of the backend's data set, created with it: a different id than before, or `created`, means the backend
+   * lost its data (Redis restarted without persistence, or was flushed), so what the gateway wrote there (the
+   * config's teams and keys) must be written again. See `state-loss.ts`.
+   */
+  dataEpoch(): Promise<{ id: string; created: boolean }>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -136,3 +136,14 @@ redis.call('SADD', KEYS[2], ARGV[1])
 for i = 4, #ARGV, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
 return 1
 `;
+
+/**
+ * KEYS: epoch. ARGV: a new id. Returns {id, created}: the stored id, or ARGV[1] stored now when there was none
+ * (a first start, or Redis lost its data).
+ */
+export const DATA_EPOCH = `
+local v = redis.call('GET', KEYS[1])
+if v then return { v, 0 } end
+redis.call('SET', KEYS[1], ARGV[1])
+return { ARGV[1], 1 }
+`;

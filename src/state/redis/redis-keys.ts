@@ -30,6 +30,8 @@ export function redisKeys(prefix: string) {
     usageWrites: (hour: number) => `${prefix}{u:${hour}}:w`,
     usageHours: `${prefix}usage:hours`,
     cache: (key: string) => `${prefix}cache:${key}`,
+    /** The data set's id (state-loss.ts): in the admin slot, since it stands for the teams and keys there. */
+    epoch: () => `${admin}epoch`,
   };
 }
 

@@ -3,16 +3,18 @@
  * replica. Atomic operations are Lua scripts; the key layout (redis-keys.ts) is Redis Cluster compatible.
  * Unreachable Redis → StateUnavailableError within `commandTimeoutMs`; the client reconnects by itself.
  */
+import { randomUUID } from 'node:crypto';
 import { assertAmounts } from '../budget-plan.js';
 import type { StateStore } from '../state-store.js';
 import { rateResult, RATE_WINDOW_MS } from '../rate-window.js';
 import type { RateLimitInput, Scope } from '../types.js';
-import { RATE_LIMIT, RATE_LIMIT_RELEASE } from './lua-misc.js';
+import { DATA_EPOCH, RATE_LIMIT, RATE_LIMIT_RELEASE } from './lua-misc.js';
 import { createRedisAdmin } from './redis-admin.js';
 import { createRedisBudgets } from './redis-budgets.js';
 import { connectionOptions, createScript, guarded, Redis, waitReady, type RedisLike } from './redis-client.js';
 import { redisKeys } from './redis-keys.js';
 import { createRedisUsage } from './redis-usage.js';
+import { createRedisCalibration } from './redis-calibration.js';
 
 export interface RedisStateStoreOptions {
   /** `redis://host:port/db`; ignored when `client` is given. */
@@ -41,12 +43,14 @@ export async function createRedisStateStore(opts: RedisStateStoreOptions): Promi
 
   const k = redisKeys(opts.keyPrefix ?? 'gw:');
   const admin = createRedisAdmin(client, k, opts.touchIntervalMs ?? 30_000);
+  const calibration = createRedisCalibration(client, opts.keyPrefix ?? 'gw:');
   const keyTeam = async (keyId: string) => (await admin.getKey(keyId))?.teamId;
   const budgets = createRedisBudgets(client, k, opts.reservationRetentionMs ?? 86_400_000, keyTeam);
   const usage = createRedisUsage(client, k);
   const rateScript = createScript(client, RATE_LIMIT);
   const rateReleaseScript = createScript(client, RATE_LIMIT_RELEASE);
   const r = client as Redis;
+  const epochScript = createScript(client, DATA_EPOCH);
 
   return {
     kind: 'redis',
@@ -76,12 +80,18 @@ export async function createRedisStateStore(opts: RedisStateStoreOptions): Promi
     rateLimitRelease: guarded(async (scope: Scope, entry: string) => {
       await rateReleaseScript.run([k.rateLog(scope), k.rateState(scope)], [entry]);
     }),
+    recordCalibration: guarded(calibration.recordCalibration),
+    getCalibration: guarded(calibration.getCalibration),
     recordUsage: guarded(usage.recordUsage),
     queryUsage: guarded(usage.queryUsage),
     pruneUsage: guarded(usage.pruneUsage),
     cacheGet: guarded(async (key: string) => (await r.get(k.cache(key))) ?? undefined),
     cacheSet: guarded(async (key: string, value: string, ttlMs: number) => {
       await r.set(k.cache(key), value, 'PX', Math.max(1, Math.round(ttlMs)));
+    }),
+    dataEpoch: guarded(async () => {
+      const [id, created] = (await epochScript.run([k.epoch()], [randomUUID()])) as [string, number];
+      return { id: String(id), created: Number(created) === 1 };
     }),
     ping: guarded(async () => {
       await r.ping();

@@ -3,6 +3,7 @@
  * process (process-lock.ts): budgets and rate limits are decided in that process's memory and written behind.
  * The default backend for a single node; several replicas share a Redis store.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -13,6 +14,7 @@ import { createSqliteBudgets } from './sqlite-budgets.js';
 import { createMemoryRateLimiter } from '../memory-rate-limit.js';
 import { startCheckpointer } from './checkpointer.js';
 import { createSqliteUsage } from './sqlite-usage.js';
+import { createSqliteCalibration } from './sqlite-calibration.js';
 import { migrate } from './schema.js';
 import { acquireProcessLock } from './process-lock.js';
 
@@ -66,6 +68,7 @@ export async function createSqliteStateStore(opts: SqliteStateStoreOptions): Pro
   const budgets = createSqliteBudgets(db, opts.reservationRetentionMs ?? 86_400_000);
   const limiter = createMemoryRateLimiter();
   const usage = createSqliteUsage(db);
+  const calibration = createSqliteCalibration(db);
   const revoke = db.transaction((id: string, at: number) => {
     const key = admin.getKey(id);
     if (!key) return false;
@@ -73,6 +76,7 @@ export async function createSqliteStateStore(opts: SqliteStateStoreOptions): Pro
     return true;
   });
 
+  const epoch = randomUUID();
   return {
     kind: 'sqlite',
     upsertTeam: wrap(admin.upsertTeam),
@@ -93,11 +97,15 @@ export async function createSqliteStateStore(opts: SqliteStateStoreOptions): Pro
     getBudgetStatus: wrap((scopes, o) => budgets.status(scopes, o?.now ?? Date.now())),
     rateLimit: wrap(limiter.rateLimit),
     rateLimitRelease: wrap(limiter.rateLimitRelease),
+    recordCalibration: wrap(calibration.recordCalibration),
+    getCalibration: wrap(calibration.getCalibration),
     recordUsage: wrap(usage.recordUsage),
     queryUsage: wrap(usage.queryUsage),
     pruneUsage: wrap(usage.pruneUsage),
     cacheGet: wrap((key: string) => usage.cacheGet(key, Date.now())),
     cacheSet: wrap((key: string, value: string, ttlMs: number) => usage.cacheSet(key, value, ttlMs, Date.now())),
+    // An open SQLite file cannot lose its data under the process: one id for the life of the store.
+    dataEpoch: async () => ({ id: epoch, created: false }),
     ping: wrap(() => {
       db.prepare('SELECT 1').get();
     }),
