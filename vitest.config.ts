@@ -6,5 +6,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Every process a test starts is gone when its file ends, and when the run ends (test/helpers/child-processes.ts).
+    setupFiles: ['test/setup/kill-children.ts'],
+    globalSetup: ['test/setup/global-teardown.ts'],
   },
 });

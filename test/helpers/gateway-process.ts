@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fromRoot } from '../../src/paths.js';
 import { startNodeFlags } from '../../bench/lib/compile.js';
+import { trackChild } from './child-processes.js';
 
 export interface GatewayProcess {
   url: string;
@@ -26,11 +27,12 @@ export const freePort = () =>
 
 export async function startGatewayProcess(configFile: string, env: Record<string, string> = {}): Promise<GatewayProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...startNodeFlags(), '--import', 'tsx', fromRoot('src', 'cli.ts'), '--config', configFile, '--port', String(port), '--host', '127.0.0.1'], {
+  // Tracked: killed at the end of the test file if the test did not stop it (a failed test, a timeout).
+  const child = trackChild(spawn(process.execPath, [...startNodeFlags(), '--import', 'tsx', fromRoot('src', 'cli.ts'), '--config', configFile, '--port', String(port), '--host', '127.0.0.1'], {
     cwd: fromRoot(),
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  }));
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -41,7 +43,10 @@ export async function startGatewayProcess(configFile: string, env: Record<string
   for (;;) {
     const up = await Promise.race([fetch(`${url}/healthz`).then((r) => r.ok, () => false), exited]);
     if (up) break;
-    if (Date.now() > deadline) throw new Error(`gateway did not start:\n${out}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`gateway did not start:\n${out}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   return {

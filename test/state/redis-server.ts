@@ -5,6 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { trackChild } from '../helpers/child-processes.js';
 
 export interface RedisServer {
   readonly port: number;
@@ -46,9 +47,9 @@ export async function startRedisServer(opts: { dir?: string } = {}): Promise<Red
   const start = () =>
     new Promise<void>((resolve, reject) => {
       const persistence = opts.dir ? ['--dir', opts.dir, '--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
-      const c = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence], {
+      const c = trackChild(spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence], {
         stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      }));
       child = c;
       let out = '';
       const timer = setTimeout(() => reject(new Error(`redis-server did not start on ${port}: ${out}`)), 10_000);
