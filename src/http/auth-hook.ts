@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/authenticate.js';
 import { GatewayError } from '../core/errors.js';
 import type { Runtime } from '../runtime.js';
+import { createLogThrottle } from '../util/log-throttle.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -11,12 +12,14 @@ declare module 'fastify' {
 
 /** Authenticates before the body is read, so an unauthenticated client cannot make us parse 16 MB. */
 export function authHook(rt: Runtime) {
+  const outageLog = createLogThrottle();
   return async (request: FastifyRequest, _reply: FastifyReply) => {
     try {
       request.principal = await rt.auth.authenticate(request.headers);
     } catch (err) {
       if (err instanceof GatewayError) throw err;
-      rt.logger.error({ err }, 'state store unavailable during authentication');
+      const log = outageLog.take();
+      if (log) rt.logger.error({ err, ...log }, 'state store unavailable during authentication');
       throw new GatewayError('state_unavailable', 'The gateway cannot verify API keys right now. Please retry.');
     }
   };

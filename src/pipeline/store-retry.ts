@@ -8,6 +8,7 @@
  */
 import type { Logger } from 'pino';
 import { StateUnavailableError } from '../state/errors.js';
+import { createLogThrottle } from '../util/log-throttle.js';
 
 export interface StoreRetryQueue {
   /** Runs `task`; when the store is unavailable, keeps retrying it in the background. Never rejects. */
@@ -36,6 +37,14 @@ export function createStoreRetryQueue(logger: Logger, opts: { max?: number; base
   let timer: NodeJS.Timeout | undefined;
   let delay = baseMs;
   let flushing: Promise<void> | undefined;
+  const deferredLog = createLogThrottle();
+  // Since the queue was last empty: one summary line when it empties again, instead of a line per write.
+  let burst = { deferred: 0, landed: 0, nothingToSettle: 0, failed: 0 };
+  const summarise = () => {
+    if (queue.length > 0 || burst.deferred === 0) return;
+    logger.info(burst, 'deferred accounting writes all landed');
+    burst = { deferred: 0, landed: 0, nothingToSettle: 0, failed: 0 };
+  };
 
   const schedule = () => {
     if (timer || queue.length === 0) return;
@@ -54,15 +63,22 @@ export function createStoreRetryQueue(logger: Logger, opts: { max?: number; base
         queue.shift();
         delay = baseMs;
         if (foundNothing(result)) {
+          burst.nothingToSettle++;
           logger.warn(
             { reqId: item.reqId, write: item.label, pending: queue.length },
             'deferred settlement found no reservation (the state store lost it, or its lease expired): nothing recorded in budgets; the usage ledger still has the request',
           );
-        } else logger.info({ reqId: item.reqId, write: item.label, pending: queue.length }, 'deferred accounting write landed');
+        } else {
+          burst.landed++;
+          logger.debug({ reqId: item.reqId, write: item.label, pending: queue.length }, 'deferred accounting write landed');
+        }
+        summarise();
       } catch (err) {
         if (!(err instanceof StateUnavailableError)) {
           queue.shift();
+          burst.failed++;
           logger.error({ reqId: item.reqId, write: item.label, err: (err as Error).message }, 'deferred accounting write failed');
+          summarise();
           continue;
         }
         delay = Math.min(maxMs, delay * 2);
@@ -91,7 +107,10 @@ export function createStoreRetryQueue(logger: Logger, opts: { max?: number; base
           logger.error({ reqId: dropped.reqId, write: dropped.label }, 'accounting retry queue full: dropped the oldest write');
         }
         queue.push({ label, reqId, task });
-        logger.warn({ reqId, write: label, pending: queue.length }, `${label} deferred: state store unavailable, retrying`);
+        burst.deferred++;
+        // One line per outage burst, not per request: `pending` says how many wait.
+        const log = deferredLog.take();
+        if (log) logger.warn({ reqId, write: label, pending: queue.length, ...log }, `${label} deferred: state store unavailable, retrying`);
         schedule();
       }
     },
