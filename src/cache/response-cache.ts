@@ -12,6 +12,7 @@ import type { VectorStore } from '../vector/vector-store.js';
 import { cacheKey, type CacheKey } from './cache-key.js';
 import { embedPrompt, packVectors, promptSimilarity, type PromptVectors } from './semantic-match.js';
 import { verifyHit, type RejectReason } from './verify-hit.js';
+import { answersAgree, bandOf, bandServes, CALIBRATION_FLOOR, createCalibration, type Calibration } from './calibration.js';
 
 /** What the semantic layer found for a miss, kept for the write (and, in shadow, for the comparison). */
 export interface SemanticLookup {
@@ -27,18 +28,40 @@ export interface ShadowNote {
   similarity?: number;
   /** Semantic: why verification refused the nearest entry (it would not have been served). */
   rejected?: RejectReason;
+  /** Semantic, `semantic: on`: the hit's band is not calibrated yet for the team, so it was compared instead. */
+  uncalibrated?: true;
+}
+
+/** A verified would-be hit to compare with the provider's fresh answer (shadow, or a band not yet calibrated). */
+export interface PendingComparison {
+  team: string;
+  band: string;
+  /** Exact key of the entry that would have been served. */
+  key: string;
+  similarity: number;
+}
+
+/** One comparison made: what the metrics count per team. */
+export interface ComparisonOutcome {
+  team: string;
+  band: string;
+  agreed: boolean;
 }
 
 export type CacheResult =
   | { status: 'bypass'; reason: string; key?: CacheKey; write: boolean }
   | { status: 'hit'; response: ChatResponse; layer: 'exact' | 'semantic'; similarity?: number }
-  | { status: 'miss'; key: CacheKey; semantic?: SemanticLookup; shadow?: ShadowNote };
+  | { status: 'miss'; key: CacheKey; semantic?: SemanticLookup; shadow?: ShadowNote; compare?: PendingComparison };
 
 /** Lives as long as the runtime. Never throws: a cache failure is a miss (logged by the caller's log line). */
 export interface ResponseCache {
-  lookup(req: ChatRequest, policy: EffectiveCache, scope: string, model: string, headers: Record<string, string | string[] | undefined>): Promise<CacheResult>;
-  /** Stores an answer after a miss (or a `no-cache` bypass) when it is cacheable. */
-  write(result: CacheResult, response: ChatResponse, policy: EffectiveCache): Promise<void>;
+  /** `team` (the requesting team's id) is whose calibration decides and records; without it nothing is compared. */
+  lookup(req: ChatRequest, policy: EffectiveCache, scope: string, model: string, headers: Record<string, string | string[] | undefined>, team?: string): Promise<CacheResult>;
+  /**
+   * Stores an answer after a miss (or a `no-cache` bypass) when it is cacheable; after a miss with a pending
+   * comparison, first compares it with the answer the cache would have served and records the outcome.
+   */
+  write(result: CacheResult, response: ChatResponse, policy: EffectiveCache): Promise<ComparisonOutcome | undefined>;
 }
 
 export interface ResponseCacheDeps {
@@ -46,6 +69,8 @@ export interface ResponseCacheDeps {
   vectors?: VectorStore;
   /** The embedder once it is ready; null while loading or when none is reachable (semantic layer off). */
   embedder: () => Embedder | null;
+  /** Per-team calibration counts; default: over `store`. */
+  calibration?: Calibration;
 }
 
 const ENTRY = 'cache:';
@@ -53,6 +78,7 @@ const ENTRY = 'cache:';
 const CANDIDATES = 3;
 
 export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
+  const calibration = deps.calibration ?? createCalibration(deps.store);
   async function semanticLookup(key: CacheKey): Promise<SemanticLookup | undefined> {
     const embedder = deps.embedder();
     if (!embedder || !deps.vectors || !key.queryText) return undefined;
@@ -62,7 +88,7 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
   }
 
   return {
-    async lookup(req, policy, scope, model, headers) {
+    async lookup(req, policy, scope, model, headers, team) {
       const cc = String(headers['cache-control'] ?? '').toLowerCase();
       const key = cacheKey(req, scope, model);
       if (/\bno-store\b/.test(cc)) return { status: 'bypass', reason: 'no-store', write: false };
@@ -87,7 +113,9 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
       try {
         semantic = await semanticLookup(key);
         if (!semantic) return { status: 'miss', key };
-        const hits = await deps.vectors!.search(semantic.ns, semantic.prompt.search, { k: CANDIDATES, minScore: serve ? policy.similarityThreshold : 0 });
+        // Bands from the calibration floor up are compared in shadow; served only from the threshold up.
+        const minScore = Math.min(policy.similarityThreshold, CALIBRATION_FLOOR);
+        const hits = await deps.vectors!.search(semantic.ns, semantic.prompt.search, { k: CANDIDATES, minScore });
         for (const h of hits) {
           const similarity = promptSimilarity(semantic.prompt, h.score, h.payload.segments);
           if (similarity === undefined || (best && best.similarity >= similarity)) continue;
@@ -101,26 +129,39 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
         // answer the exact layer stores (a thrown lookup would be a bypass that stores nothing).
         return { status: 'miss', key };
       }
-      if (best && best.similarity >= policy.similarityThreshold && serve) {
-        const stored = await deps.store.cacheGet(ENTRY + best.key);
-        if (stored) return { status: 'hit', response: JSON.parse(stored), layer: 'semantic', similarity: best.similarity };
+      if (!best) {
+        const note: ShadowNote | undefined = rejected && { layer: 'semantic', similarity: rejected.similarity, rejected: rejected.reason };
+        return { status: 'miss', key, semantic, shadow: note };
       }
-      const note: ShadowNote | undefined = best
-        ? { layer: 'semantic', similarity: best.similarity }
-        : rejected && { layer: 'semantic', similarity: rejected.similarity, rejected: rejected.reason };
-      return { status: 'miss', key, semantic, shadow: !serve || rejected ? note : undefined };
+      const band = bandOf(semantic.embedderId, best.similarity);
+      let calibrated = false;
+      if (serve && best.similarity >= policy.similarityThreshold) {
+        try {
+          calibrated = policy.calibration.minSamples === 0 || (!!team && !!band && bandServes(await calibration.counts(team, band), policy.calibration));
+        } catch {
+          calibrated = false; // calibration unreadable (state store down): do not serve what cannot be vouched for
+        }
+        if (calibrated) {
+          const stored = await deps.store.cacheGet(ENTRY + best.key);
+          if (stored) return { status: 'hit', response: JSON.parse(stored), layer: 'semantic', similarity: best.similarity };
+        }
+      }
+      const note: ShadowNote = { layer: 'semantic', similarity: best.similarity, ...(serve && !calibrated ? { uncalibrated: true as const } : {}) };
+      const compare = team && band ? { team, band, key: best.key, similarity: best.similarity } : undefined;
+      return { status: 'miss', key, semantic, shadow: note, compare };
     },
 
     async write(result, response, policy) {
-      if (result.status === 'hit' || (result.status === 'bypass' && !result.write) || !result.key) return;
-      if (!cacheable(response, policy)) return;
+      if (result.status === 'hit' || (result.status === 'bypass' && !result.write) || !result.key) return undefined;
+      if (!cacheable(response, policy)) return undefined;
+      const outcome = result.status === 'miss' && result.compare ? await compare(result.compare, response) : undefined;
       const ttlMs = policy.ttlSeconds * 1000;
       const { key } = result;
       await deps.store.cacheSet(ENTRY + key.exact, JSON.stringify(response), ttlMs);
-      if (policy.semantic === 'off' || !deps.vectors) return;
+      if (policy.semantic === 'off' || !deps.vectors) return outcome;
       const semantic = (result.status === 'miss' ? result.semantic : undefined) ?? (await semanticLookup(key));
       // The embedder may have been replaced (restart with another model) since the lookup: its vectors would not compare.
-      if (!semantic || semantic.embedderId !== deps.embedder()?.id) return;
+      if (!semantic || semantic.embedderId !== deps.embedder()?.id) return outcome;
       const { prompt } = semantic;
       await deps.vectors.upsert(
         semantic.ns,
@@ -130,8 +171,17 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
         { key: key.exact, text: key.queryText, ...(prompt.vectors.length > 1 ? { segments: packVectors(prompt.vectors) } : {}) },
         ttlMs,
       );
+      return outcome;
     },
   };
+
+  async function compare(pending: PendingComparison, fresh: ChatResponse): Promise<ComparisonOutcome | undefined> {
+    const stored = await deps.store.cacheGet(ENTRY + pending.key);
+    if (!stored) return undefined; // expired meanwhile: nothing would have been served
+    const agreed = answersAgree(fresh, JSON.parse(stored) as ChatResponse);
+    await calibration.record(pending.team, pending.band, agreed);
+    return { team: pending.team, band: pending.band, agreed };
+  }
 }
 
 /**

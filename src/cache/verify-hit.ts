@@ -155,3 +155,14 @@ export function verifyHit(query: string, stored: string): Verdict {
   if (x.length !== y.length || x.some((t, i) => !sameTokens(t, y[i]!))) return { ok: false, reason: 'content' };
   return { ok: true };
 }
+
+/** What the calibration's answer comparison looks at (calibration.ts): numbers, negations, names, content stems. */
+export function answerFeatures(text: string): { numbers: string; negations: number; entities: string; content: Set<string> } {
+  const t = tokenize(text);
+  return {
+    numbers: counts(t, 'number'),
+    negations: t.filter((x) => x.kind === 'negation').length,
+    entities: [...new Set(t.filter((x) => x.entity).map((x) => x.word))].sort().join(' '),
+    content: new Set(t.filter((x) => x.kind === 'content').map((x) => x.norm)),
+  };
+}

@@ -45,6 +45,11 @@ export interface Metrics {
    * `recordRequest` from `ctx.cache`, not here, so a request is never counted twice.
    */
   recordCache(result: CacheResult, savedMicros?: number, lookupMs?: number): void;
+  /**
+   * One shadow comparison of a team's would-be semantic hit (docs/semantic.md, calibration): by similarity band
+   * (its lower edge) and outcome, and what serving it would have saved.
+   */
+  recordSemanticComparison(teamId: string, band: string, agreed: boolean, wouldSaveMicros: number): void;
   /** Remaining budget after an operation. Only `team:` scopes are exported (key ids are never labels). */
   setBudgetRemaining(scope: Scope, period: BudgetPeriod, kind: BudgetKind, remaining: number): void;
   /**
@@ -187,6 +192,18 @@ export function createMetrics(opts: { prefix?: string; defaultMetrics?: boolean 
     registers,
   });
   const cacheSaved = new Counter({ name: `${p}cache_saved_usd_total`, help: 'Cost avoided by cache hits, USD.', registers });
+  const semanticComparisons = new Counter({
+    name: `${p}cache_semantic_comparisons_total`,
+    help: "Would-be semantic hits compared with the provider's answer, by team, similarity band and outcome (agree = serving would have been right).",
+    labelNames: ['team', 'band', 'outcome'] as const,
+    registers,
+  });
+  const semanticWouldSave = new Counter({
+    name: `${p}cache_semantic_would_save_usd_total`,
+    help: 'What serving the compared would-be semantic hits would have saved, by team and outcome, USD.',
+    labelNames: ['team', 'outcome'] as const,
+    registers,
+  });
   const guards = new Counter({
     name: `${p}guard_actions_total`,
     help: 'Guard actions by guard and action (block counts requests refused).',
@@ -360,6 +377,13 @@ export function createMetrics(opts: { prefix?: string; defaultMetrics?: boolean 
     recordCache(result, savedMicros, lookupMs) {
       if (lookupMs !== undefined) cacheLookup.labels(result).observe(lookupMs / 1000);
       if (result === 'hit' && savedMicros && savedMicros > 0) cacheSaved.inc(savedMicros / 1e6);
+    },
+    recordSemanticComparison(teamId, band, agreed, wouldSaveMicros) {
+      const team = teamLabel(teamId);
+      const outcome = agreed ? 'agree' : 'disagree';
+      // The band's lower edge only: the embedder id in the stored band name is not a useful label.
+      semanticComparisons.labels(team, band.slice(band.lastIndexOf('|') + 1), outcome).inc();
+      if (wouldSaveMicros > 0) semanticWouldSave.labels(team, outcome).inc(wouldSaveMicros / 1e6);
     },
     setBudgetRemaining(scope, period, kind, remaining) {
       if (!scope.startsWith('team:')) return;

@@ -46,7 +46,7 @@ export async function lookupCache(
   try {
     // Keyed by the route variant, not the public name: variants chosen by headers, metadata, team or prompt
     // size send the same model name to different models, whose answers must not stand in for each other.
-    result = await rt.cache.lookup(req, policy, scope, ctx.model!.decision.route, headers);
+    result = await rt.cache.lookup(req, policy, scope, ctx.model!.decision.route, headers, ctx.principal!.team.id);
   } catch (err) {
     rt.logger.warn({ err: (err as Error).message, reqId: ctx.id }, 'cache lookup failed; serving from the provider');
     result = { status: 'bypass', reason: 'error', write: false };
@@ -96,7 +96,14 @@ export async function serveCached(ctx: RequestContext, req: ChatRequest, cached:
 /** Stores a fresh answer after a miss; in the background, failures only logged. */
 export function writeCache(rt: Runtime, ctx: RequestContext, state: CacheState | undefined, response: ChatResponse): void {
   if (!state || state.result.status === 'hit' || !rt.cache) return;
-  rt.cache.write(state.result, response, state.policy).catch((err) =>
-    rt.logger.warn({ err: (err as Error).message, reqId: ctx.id }, 'cache write failed'),
-  );
+  rt.cache
+    .write(state.result, response, state.policy)
+    .then((compared) => {
+      if (!compared) return;
+      // What serving the would-be hit would have saved: this fresh answer's cost.
+      const usage = response.usage ? usageFromOpenAI(response.usage) : undefined;
+      const price = priceOf(ctx.model!.targets[0]);
+      rt.metrics?.recordSemanticComparison(compared.team, compared.band, compared.agreed, usage && price ? costMicros(usage, price) : 0);
+    })
+    .catch((err) => rt.logger.warn({ err: (err as Error).message, reqId: ctx.id }, 'cache write failed'));
 }

@@ -354,6 +354,21 @@ export function runStateStoreContract(name: string, harness: ContractHarness): v
       });
     });
 
+    describe('semantic cache calibration', () => {
+      it('counts comparisons and agreements per team and band, exactly under concurrency, teams apart', async () => {
+        const t = `t-${uid()}`;
+        expect(await store.getCalibration(t)).toEqual([]);
+        await Promise.all(Array.from({ length: 50 }, (_, i) => store.recordCalibration(t, 'm|0.950', i % 10 !== 0)));
+        await store.recordCalibration(t, 'm|0.900', false);
+        await store.recordCalibration(`${t}-other`, 'm|0.950', true);
+        expect(await store.getCalibration(t)).toEqual([
+          { band: 'm|0.900', samples: 1, agreed: 0 },
+          { band: 'm|0.950', samples: 50, agreed: 45 },
+        ]);
+        expect(await store.getCalibration(`${t}-other`)).toEqual([{ band: 'm|0.950', samples: 1, agreed: 1 }]);
+      });
+    });
+
     describe('exact cache', () => {
       it('returns values until their TTL runs out', async () => {
         const k = `c-${uid()}`;

@@ -1,0 +1,119 @@
+/**
+ * Issue 23.2: per-team calibration from shadow traffic. A verified would-be hit is compared with the provider's
+ * fresh answer and counted in its similarity band; `semantic: on` serves only in bands whose comparisons agreed
+ * at least `precision` of the time over at least `minSamples`. Real SQLite state store, embedded vector store.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { answersAgree, bandOf, bandServes } from '../../src/cache/calibration.js';
+import { createResponseCache, type ResponseCache } from '../../src/cache/response-cache.js';
+import { CACHE_DEFAULTS, type EffectiveCache } from '../../src/config/policy.js';
+import type { ChatResponse } from '../../src/core/types.js';
+import { createSqliteStateStore } from '../../src/state/sqlite/sqlite-state-store.js';
+import type { StateStore } from '../../src/state/state-store.js';
+import { createEmbeddedVectorStore, type VectorStore } from '../../src/vector/vector-store.js';
+import { request, wordEmbedder } from '../routing/helpers.js';
+
+const answer = (content: string) =>
+  ({ id: 'c', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: 'stop' }] }) as ChatResponse;
+const ask = (content: string) => request({ messages: [{ role: 'user', content }], temperature: 0 });
+const on = (minSamples: number, precision = 1) =>
+  ({ ...CACHE_DEFAULTS, mode: 'on', semantic: 'on', similarityThreshold: 0.9, calibration: { precision, minSamples } }) as EffectiveCache;
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+let store: StateStore;
+let vectors: VectorStore;
+let cache: ResponseCache;
+beforeEach(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'calibration-'));
+  dirs.push(dir);
+  store = await createSqliteStateStore({ path: ':memory:' });
+  vectors = createEmbeddedVectorStore({ dir });
+  await vectors.init(64);
+  const embedder = wordEmbedder(64);
+  cache = createResponseCache({ store, vectors, embedder: () => embedder });
+  return async () => {
+    await vectors.close();
+    await store.close();
+  };
+});
+
+/** Stores `stored` with its answer, then asks `asked` (a paraphrase) and answers it with `fresh` from "the provider". */
+async function round(policy: EffectiveCache, stored: string, asked: string, fresh: string, team = 'a') {
+  const first = await cache.lookup(ask(stored), policy, 'team:a', 'm', {}, team);
+  if (first.status === 'miss') await cache.write(first, answer(`Answer to: ${stored}`), policy);
+  const second = await cache.lookup(ask(asked), policy, 'team:a', 'm', {}, team);
+  const compared = second.status === 'hit' ? undefined : await cache.write(second, answer(fresh), policy);
+  return { second, compared };
+}
+
+describe('semantic: on without calibration data', () => {
+  it('does not serve a verified hit; compares it with the fresh answer and counts it in its band', async () => {
+    const { second, compared } = await round(on(2), 'What is the boiling point of water?', 'what is the boiling point of water', 'Answer to: what is the boiling point of water');
+    expect(second).toMatchObject({ status: 'miss', shadow: { layer: 'semantic', uncalibrated: true }, compare: { team: 'a' } });
+    expect(compared).toEqual({ team: 'a', band: 'test:words|0.990', agreed: true });
+    expect(await store.getCalibration('a')).toEqual([{ band: 'test:words|0.990', samples: 1, agreed: 1 }]);
+  });
+
+  it('serves in a band once minSamples comparisons agreed; another team is still uncalibrated', async () => {
+    const policy = on(2);
+    await round(policy, 'How tall is the Eiffel Tower?', 'how tall is the Eiffel Tower', 'Answer to: How tall is the Eiffel Tower?');
+    await round(policy, 'How old is the Eiffel Tower?', 'how old is the Eiffel Tower', 'Answer to: how old is the Eiffel Tower');
+    const { second } = await round(policy, 'Who designed the Eiffel Tower?', 'who designed the Eiffel Tower', 'unused');
+    expect(second).toMatchObject({ status: 'hit', layer: 'semantic' });
+    const other = await round(policy, 'Who painted the Mona Lisa?', 'who painted the Mona Lisa', 'Answer to: who painted the Mona Lisa', 'b');
+    expect(other.second.status).toBe('miss');
+  });
+
+  it('a band whose comparisons disagreed more often than the precision allows keeps comparing, never serves', async () => {
+    const policy = on(2, 0.999);
+    await round(policy, 'What is the price of gold today?', 'what is the price of gold today', 'Gold trades at 2,412 dollars an ounce.');
+    await round(policy, 'What is the price of silver today?', 'what is the price of silver today', 'Answer to: what is the price of silver today');
+    expect(await store.getCalibration('a')).toEqual([{ band: 'test:words|0.990', samples: 2, agreed: 1 }]);
+    const { second } = await round(policy, 'What is the price of oil today?', 'what is the price of oil today', 'x');
+    expect(second).toMatchObject({ status: 'miss', shadow: { uncalibrated: true } });
+  });
+
+  it('minSamples: 0 serves every verified hit above the threshold (no calibration)', async () => {
+    const { second } = await round(on(0), 'Define entropy', 'define entropy', 'unused');
+    expect(second).toMatchObject({ status: 'hit', layer: 'semantic' });
+  });
+});
+
+describe('semantic: shadow', () => {
+  it('never serves, even in a calibrated band, and keeps recording comparisons', async () => {
+    const shadow = { ...on(1), semantic: 'shadow' } as EffectiveCache;
+    await round(shadow, 'Explain photosynthesis', 'explain photosynthesis', 'Answer to: Explain photosynthesis');
+    const { second, compared } = await round(shadow, 'Explain osmosis', 'explain osmosis', 'Answer to: Explain osmosis');
+    expect(second.status).toBe('miss');
+    expect(compared?.agreed).toBe(true);
+    expect((await store.getCalibration('a'))[0]).toMatchObject({ samples: 2, agreed: 2 });
+  });
+});
+
+describe('pieces', () => {
+  it('bands by lower edge; nothing below 0.80', () => {
+    expect(bandOf('e', 0.79)).toBeUndefined();
+    expect(bandOf('e', 0.8)).toBe('e|0.800');
+    expect(bandOf('e', 0.9499)).toBe('e|0.925');
+    expect(bandOf('e', 1)).toBe('e|0.990');
+  });
+
+  it('a band serves with enough samples at the precision', () => {
+    const p = { precision: 0.999, minSamples: 1000 };
+    expect(bandServes(undefined, p)).toBe(false);
+    expect(bandServes({ band: 'x', samples: 999, agreed: 999 }, p)).toBe(false);
+    expect(bandServes({ band: 'x', samples: 1000, agreed: 999 }, p)).toBe(true);
+    expect(bandServes({ band: 'x', samples: 1000, agreed: 998 }, p)).toBe(false);
+  });
+
+  it('answers agree when reworded, not when numbers, negation or content differ', () => {
+    expect(answersAgree(answer('Water boils at 100 °C at sea level.'), answer('At sea level, water boils at 100 °C.'))).toBe(true);
+    expect(answersAgree(answer('Water boils at 100 °C at sea level.'), answer('Water boils at 90 °C at sea level.'))).toBe(false);
+    expect(answersAgree(answer('Yes, the store is open on Sunday.'), answer('No, the store is not open on Sunday.'))).toBe(false);
+    expect(answersAgree(answer('Paris is the capital of France.'), answer('Berlin is the capital of Germany.'))).toBe(false);
+  });
+});
