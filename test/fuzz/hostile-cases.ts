@@ -36,6 +36,17 @@ export function numericChatText(rng: Rng): string {
   return `{"model":"${model}","messages":${messages},${fields.join(',')}}`;
 }
 
+/** An Anthropic Messages body (/v1/messages, count_tokens) with numeric parameters at edge literals. */
+export function messagesText(rng: Rng): string {
+  const model = rng.pick(['claude-haiku-4-5', 'gpt-4o-mini']);
+  const n = () => rng.pick(NUMERIC_LITERALS);
+  const fields = [
+    `"max_tokens":${rng.chance(0.7) ? n() : '16'}`,
+    ...(rng.chance(0.5) ? [rng.pick([`"temperature":${n()}`, `"top_p":${n()}`, `"top_k":${n()}`, `"thinking":{"type":"enabled","budget_tokens":${n()}}`, `"metadata":{"user_id":${n()}}`, `"stop_sequences":${n()}`, `"system":${n()}`])] : []),
+  ];
+  return `{"model":"${model}","messages":[{"role":"user","content":${rng.chance(0.85) ? '"hi"' : n()}}],${fields.join(',')}}`;
+}
+
 /** Admin bodies with extreme numbers and odd shapes where the admin API takes numbers and patterns. */
 export function adminText(rng: Rng): string {
   const n = () => rng.pick(NUMERIC_LITERALS);
@@ -122,6 +133,12 @@ export function nextInjectCase(rng: Rng, routes: Route[], s: Secrets, bodyLimit:
     if (a !== undefined) headers.authorization = a;
     headers['content-type'] = rng.chance(0.95) ? 'application/json' : rng.pick(CONTENT_TYPES);
     return { kind: 'chat-numeric', method: 'POST', url: '/v1/chat/completions', headers, payload: numericChatText(rng) };
+  }
+  if (roll < 0.35) {
+    headers['x-api-key'] = rng.chance(0.9) ? key : rng.pick(['', s.adminToken, 'x'.repeat(300)]);
+    headers['anthropic-version'] = '2023-06-01';
+    headers['content-type'] = 'application/json';
+    return { kind: 'messages-numeric', method: 'POST', url: rng.pick(['/v1/messages', '/v1/messages', '/v1/messages/count_tokens']), headers, payload: messagesText(rng) };
   }
   if (roll < 0.55) {
     const a = auth(rng, s, key);

@@ -154,7 +154,7 @@ describe('fuzz (in-process): hostile input to every registered route on a gatewa
     expect(failures.slice(0, 15)).toEqual([]);
     expect(errorLogs.slice(0, 5)).toEqual([]);
     // The fuzzer reached the pipeline and the admin API, not only the parsers.
-    expect(byStatus.get(200) ?? 0).toBeGreaterThan(CASES / 10);
+    expect(byStatus.get(200) ?? 0).toBeGreaterThan(CASES / 20);
     expect(byStatus.get(400) ?? 0).toBeGreaterThan(CASES / 10);
     expect(byStatus.get(429) ?? 0).toBeGreaterThan(0); // the tight team's limits were hit
     // Still serving after the run.
