@@ -26,8 +26,6 @@ import type {
 export * from './types.js';
 export type { CalibrationBand } from './calibration.js';
 import type { CalibrationBand } from './calibration.js';
-export type { CalibrationBand } from './calibration.js';
-import type { CalibrationBand } from './calibration.js';
 export { StateUnavailableError, UnknownReservationError } from './errors.js';
 
 /**
@@ -85,12 +83,6 @@ export interface StateStore {
    * it must not use up this scope's window). No-op for an entry already gone.
    */
   rateLimitRelease(scope: Scope, entry: string): Promise<void>;
-
-  // ── semantic cache calibration (docs/semantic.md) ──
-  /** Counts one shadow comparison of a team's would-be semantic hit in its similarity band; atomic across replicas. */
-  recordCalibration(teamId: string, band: string, agreed: boolean): Promise<void>;
-  /** The team's counts per band (bands never recorded are absent), sorted by band. */
-  getCalibration(teamId: string): Promise<CalibrationBand[]>;
 
   // ── semantic cache calibration (docs/semantic.md) ──
   /** Counts one shadow comparison of a team's would-be semantic hit in its similarity band; atomic across replicas. */

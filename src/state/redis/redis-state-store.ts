@@ -15,7 +15,6 @@ import { connectionOptions, createScript, guarded, Redis, waitReady, type RedisL
 import { redisKeys } from './redis-keys.js';
 import { createRedisUsage } from './redis-usage.js';
 import { createRedisCalibration } from './redis-calibration.js';
-import { createRedisCalibration } from './redis-calibration.js';
 
 export interface RedisStateStoreOptions {
   /** `redis://host:port/db`; ignored when `client` is given. */
@@ -44,7 +43,6 @@ export async function createRedisStateStore(opts: RedisStateStoreOptions): Promi
 
   const k = redisKeys(opts.keyPrefix ?? 'gw:');
   const admin = createRedisAdmin(client, k, opts.touchIntervalMs ?? 30_000);
-  const calibration = createRedisCalibration(client, opts.keyPrefix ?? 'gw:');
   const calibration = createRedisCalibration(client, opts.keyPrefix ?? 'gw:');
   const keyTeam = async (keyId: string) => (await admin.getKey(keyId))?.teamId;
   const budgets = createRedisBudgets(client, k, opts.reservationRetentionMs ?? 86_400_000, keyTeam);
@@ -82,8 +80,6 @@ export async function createRedisStateStore(opts: RedisStateStoreOptions): Promi
     rateLimitRelease: guarded(async (scope: Scope, entry: string) => {
       await rateReleaseScript.run([k.rateLog(scope), k.rateState(scope)], [entry]);
     }),
-    recordCalibration: guarded(calibration.recordCalibration),
-    getCalibration: guarded(calibration.getCalibration),
     recordCalibration: guarded(calibration.recordCalibration),
     getCalibration: guarded(calibration.getCalibration),
     recordUsage: guarded(usage.recordUsage),

@@ -15,7 +15,6 @@ import { createMemoryRateLimiter } from '../memory-rate-limit.js';
 import { startCheckpointer } from './checkpointer.js';
 import { createSqliteUsage } from './sqlite-usage.js';
 import { createSqliteCalibration } from './sqlite-calibration.js';
-import { createSqliteCalibration } from './sqlite-calibration.js';
 import { migrate } from './schema.js';
 import { acquireProcessLock } from './process-lock.js';
 
@@ -70,7 +69,6 @@ export async function createSqliteStateStore(opts: SqliteStateStoreOptions): Pro
   const limiter = createMemoryRateLimiter();
   const usage = createSqliteUsage(db);
   const calibration = createSqliteCalibration(db);
-  const calibration = createSqliteCalibration(db);
   const revoke = db.transaction((id: string, at: number) => {
     const key = admin.getKey(id);
     if (!key) return false;
@@ -99,8 +97,6 @@ export async function createSqliteStateStore(opts: SqliteStateStoreOptions): Pro
     getBudgetStatus: wrap((scopes, o) => budgets.status(scopes, o?.now ?? Date.now())),
     rateLimit: wrap(limiter.rateLimit),
     rateLimitRelease: wrap(limiter.rateLimitRelease),
-    recordCalibration: wrap(calibration.recordCalibration),
-    getCalibration: wrap(calibration.getCalibration),
     recordCalibration: wrap(calibration.recordCalibration),
     getCalibration: wrap(calibration.getCalibration),
     recordUsage: wrap(usage.recordUsage),
