@@ -35,10 +35,11 @@ COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # Read at run time from the package root (src/paths.ts): config (default config, OpenAI request schema),
-# the dashboard's static files, and the injection detector's weights.
+# the dashboard's static files, the injection detector's weights and the PII name/place lexicons.
 COPY --from=build /app/config ./config
 COPY --from=build /app/src/dashboard/public ./src/dashboard/public
 COPY --from=build /app/guards/injection/model.json ./guards/injection/model.json
+COPY --from=build /app/guards/pii/lexicon ./guards/pii/lexicon
 # /app/data (embedded state) and /app/models (the local embedder's modelDir) belong to `node` (uid 1000), set
 # before VOLUME (later changes to a volume path are discarded); a bind-mounted data dir must be writable by 1000.
 # transformers.js caches hub downloads (config/gateway.yaml has allowRemote: true) in .cache inside its package,

@@ -43,9 +43,10 @@ describe('deployment files', () => {
   it('docker-compose.yml: two gateway replicas behind nginx, Redis with AOF, Qdrant, health-gated start', () => {
     const doc = compose();
     const s = doc.services;
-    expect(Object.keys(s).sort()).toEqual(['gateway-1', 'gateway-2', 'lb', 'prometheus', 'qdrant', 'redis']);
+    expect(Object.keys(s).sort()).toEqual(['gateway-1', 'gateway-2', 'grafana', 'lb', 'prometheus', 'qdrant', 'redis']);
     // Monitoring is opt-in (a profile), so a plain `docker compose up` starts the same five services as before.
     expect(s.prometheus.profiles).toEqual(['monitoring']);
+    expect(s.grafana.profiles).toEqual(['monitoring']);
     for (const name of ['gateway-1', 'gateway-2']) {
       const g = s[name];
       expect(g.build).toBe('.');
@@ -122,8 +123,18 @@ describe('deployment files', () => {
       const job = prom.scrape_configs.find((j: { job_name: string }) => j.job_name === 'ai-gateway');
       expect(job.metrics_path).toBe('/metrics');
       expect(job.static_configs[0].targets.sort()).toEqual(['gateway-1:9464', 'gateway-2:9464']);
-      // Prometheus is published on the host's loopback only.
-      expect(s.prometheus.ports.every((p: string) => p.startsWith('127.0.0.1:'))).toBe(true);
+      // Prometheus and Grafana are published on the host's loopback only.
+      for (const svc of ['prometheus', 'grafana']) expect(s[svc].ports.every((p: string) => p.startsWith('127.0.0.1:'))).toBe(true);
+      // Grafana is provisioned: the Prometheus data source and the gateway dashboard, from deploy/grafana/.
+      expect(s.grafana.volumes).toEqual(expect.arrayContaining(['./deploy/grafana/provisioning:/etc/grafana/provisioning:ro', './deploy/grafana/dashboards:/var/lib/grafana/dashboards:ro']));
+      const ds = parse(readFileSync(fromRoot('deploy', 'grafana', 'provisioning', 'datasources', 'prometheus.yaml'), 'utf8'));
+      expect(ds.datasources[0]).toMatchObject({ type: 'prometheus', uid: 'prometheus', url: 'http://prometheus:9090' });
+      const provider = parse(readFileSync(fromRoot('deploy', 'grafana', 'provisioning', 'dashboards', 'gateway.yaml'), 'utf8')).providers[0];
+      expect(provider.options.path).toBe('/var/lib/grafana/dashboards');
+      const dash = JSON.parse(readFileSync(fromRoot('deploy', 'grafana', 'dashboards', 'ai-gateway.json'), 'utf8'));
+      expect(dash.uid).toBe('ai-gateway');
+      for (const p of dash.panels) for (const t of p.targets) expect(t.datasource.uid, p.title).toBe(ds.datasources[0].uid);
+      expect(s.grafana.environment.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH).toBe('/var/lib/grafana/dashboards/ai-gateway.json');
     } finally {
       process.env = saved;
     }
@@ -169,8 +180,8 @@ describe('deployment files', () => {
     expect(df).toMatch(/npm run build && npm prune --omit=dev/);
     expect(df).toMatch(/^USER node$/m);
     expect(df).toMatch(/^CMD \["node", (".+", )?"dist\/src\/cli\.js"\]$/m);
-    // Each runtime read (src/paths.ts fromRoot users, the injection model) must be copied into the image.
-    for (const path of ['package.json', 'config', 'src/dashboard/public', 'guards/injection/model.json']) {
+    // Each runtime read (src/paths.ts fromRoot users, the injection model, the PII lexicons) must be copied into the image.
+    for (const path of ['package.json', 'config', 'src/dashboard/public', 'guards/injection/model.json', 'guards/pii/lexicon']) {
       expect(df).toMatch(new RegExp(`COPY --from=build /app/${path.replace(/\./g, '\\.')} \\./${path.replace(/\./g, '\\.')}`));
     }
     // Every file src/ reads through fromRoot(...) at run time is under a copied path.

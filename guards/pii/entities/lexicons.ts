@@ -1,9 +1,13 @@
 // The shipped lexicons (built by ../lexicon/build.ts), loaded once on first use: ~100 k entries, ~25 ms.
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'lexicon');
+// Beside the sources (guards/pii/lexicon); from a tsc build (dist/guards/pii/entities) the text files are not
+// copied, so fall back to the source tree (the Docker image copies guards/pii/lexicon there).
+const dir = [new URL('../lexicon', import.meta.url), new URL('../../../../guards/pii/lexicon', import.meta.url)]
+  .map((u) => fileURLToPath(u))
+  .find((p) => existsSync(join(p, 'first-names.txt'))) ?? fileURLToPath(new URL('../lexicon', import.meta.url));
 
 export interface Lexicons {
   firstNames: ReadonlySet<string>;

@@ -10,7 +10,52 @@ export interface EntitySpan extends Span { category: EntityCategory }
 const TOK = "\\p{Lu}[\\p{L}\\p{M}'’]*(?:-\\p{L}[\\p{L}\\p{M}'’]*)*\\.?";
 const CONN = 'de|del|della|da|das|do|dos|van|von|der|den|la|le|du|di|of|bin|al|el|ter|ten|zu|y';
 // A run: capitalised words (or initials) separated by single spaces, lower-case particles allowed inside.
-const RUN = new RegExp(`(?<![\\p{L}\\p{M}\\p{N}'’])${TOK}(?:[ \\t](?:(?:${CONN})[ \\t])?${TOK}){0,5}`, 'gu');
+// Sticky: run only where a scan found an upper-case letter that starts a word (much faster than letting the regex
+// engine try every position of the text).
+const RUN = new RegExp(`${TOK}(?:[ \\t](?:(?:${CONN})[ \\t])?${TOK}){0,5}`, 'uy');
+
+// Per UTF-16 code unit: 1 = upper-case letter, 2 = other word character (letter, mark, digit, apostrophe), 3 = other.
+const charClass = new Int8Array(65536);
+function classOf(c: number): number {
+  let v = charClass[c];
+  if (v === 0) {
+    const ch = String.fromCharCode(c);
+    v = /\p{Lu}/u.test(ch) ? 1 : /[\p{L}\p{M}\p{N}'’]/u.test(ch) ? 2 : 3;
+    charClass[c] = v;
+  }
+  return v;
+}
+
+function kindAt(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  return c >= 65 && c <= 90 ? 1 : (c >= 97 && c <= 122) || (c >= 48 && c <= 57) ? 2 : c < 128 && c !== 39 ? 3 : classOf(c);
+}
+
+/** Start offsets of capitalised words: an upper-case letter not preceded by a word character. */
+function capitalStarts(text: string): number[] {
+  const out: number[] = [];
+  let prevWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const k = kindAt(text, i);
+    if (k === 1 && !prevWord) out.push(i);
+    prevWord = k !== 3;
+  }
+  return out;
+}
+
+/**
+ * Fast rejection of the commonest case, a lone capitalised ordinary word ("The", "However", "This"): no regex,
+ * no context read. True when the word at `at` is a common or lead word and no capitalised word follows it.
+ */
+function loneCommonWord(text: string, at: number, lex: { common: ReadonlySet<string> }): boolean {
+  let j = at + 1;
+  while (j < text.length && kindAt(text, j) !== 3) j++;
+  const w = text.slice(at, j).toLowerCase();
+  if (!lex.common.has(w) && !LEAD.has(w)) return false;
+  if (HONORIFIC.has(w)) return false;
+  // Followed by " X" with X upper case: part of a longer run, read it properly.
+  return !(text.charCodeAt(j) === 32 && j + 1 < text.length && kindAt(text, j + 1) === 1);
+}
 
 const HONORIFIC = new Set(['mr', 'mrs', 'ms', 'miss', 'mx', 'dr', 'prof', 'sir', 'madam', 'dame', 'lord', 'lady', 'herr', 'frau', 'sr', 'sra', 'mme', 'mlle', 'm']);
 // Capitalised words that start a sentence or a greeting and are never part of the entity that follows.
@@ -100,9 +145,14 @@ export function findNames(text: string, blocks: readonly Span[], want: ReadonlyS
     }
     if (want.has('organization')) for (const f of firms) out.push({ category: 'organization', ...f });
   }
-  RUN.lastIndex = 0;
   let prevPersonEnd = -1;
-  for (let m = RUN.exec(text); m; m = RUN.exec(text)) {
+  let covered = 0;
+  for (const at of capitalStarts(text)) {
+    if (at < covered || loneCommonWord(text, at, lex)) continue;
+    RUN.lastIndex = at;
+    const m = RUN.exec(text);
+    if (!m) continue;
+    covered = at + m[0].length;
     let toks = tokens(m[0], m.index);
     let honorific = false;
     while (toks.length && (LEAD.has(toks[0].k) || HONORIFIC.has(toks[0].k))) {
@@ -120,16 +170,18 @@ export function findNames(text: string, blocks: readonly Span[], want: ReadonlyS
     if (!words.length || words.every((t) => NEVER.has(t.k))) continue;
     // A lone all-capitals word is an acronym (IBAN, NASA) unless a cue says otherwise.
     const acronym = words.length === 1 && words[0].text.length <= 6 && words[0].text === words[0].text.toUpperCase();
-    const before = text.slice(Math.max(0, start - 40), start).toLowerCase();
-    const after = text.slice(end, end + 64);
-    const afterLower = after.toLowerCase();
     const phrase = words.map((t) => t.k).join(' ');
-    const inBlock = blocks.some((b) => start >= b.start && start < b.end);
-
     const first = lex.firstNames.has(words[0].k);
     const lastName = words.length >= 2 && lex.lastNames.has(words[words.length - 1].k);
     const common0 = lex.common.has(words[0].k);
     const allCommon = words.every((t) => lex.common.has(t.k));
+    const region = lex.regions.has(phrase);
+    const inBlock = blocks.length > 0 && blocks.some((b) => start >= b.start && start < b.end);
+    // Most capitalised runs are ordinary words at a sentence start: skip them before any context is read.
+    if (allCommon && !honorific && !region && !inBlock && !(first && lastName) && !ORG_SUFFIX.has(words[words.length - 1].k)) continue;
+    const before = text.slice(Math.max(0, start - 40), start).toLowerCase();
+    const after = text.slice(end, end + 64);
+    const afterLower = after.toLowerCase();
     const placeWords = DIRECTION.has(words[0].k) && words.length >= 2 ? words.slice(1) : words;
     const place = lex.places.has(placeWords.map((t) => t.k).join(' '));
 
@@ -139,7 +191,6 @@ export function findNames(text: string, blocks: readonly Span[], want: ReadonlyS
     let personCueMemo: boolean | undefined;
     const personCue = () => (personCueMemo ??= PERSON_BEFORE.test(before) || PERSON_AFTER.test(after));
     const strongPlace = STRONG_PLACE_BEFORE.test(before);
-    const region = lex.regions.has(phrase);
 
     let category: EntityCategory | null = null;
     let span = { start, end };
