@@ -133,9 +133,9 @@ async function main() {
         failed: w.failed,
         p50: pct(w.lat, 50),
         p99: pct(w.lat, 99),
-        rssMb: metric(text, 'gateway_process_resident_memory_bytes') / 2 ** 20,
-        heapMb: metric(text, 'gateway_nodejs_heap_size_used_bytes') / 2 ** 20,
-        eldP99Ms: metric(text, 'gateway_nodejs_eventloop_lag_p99_seconds') * 1000,
+        rssMb: metric(text, 'process_resident_memory_bytes') / 2 ** 20,
+        heapMb: metric(text, 'nodejs_heap_size_used_bytes') / 2 ** 20,
+        eldP99Ms: metric(text, 'nodejs_eventloop_lag_p99_seconds') * 1000,
       };
       samples.push(s);
       console.log(

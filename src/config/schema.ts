@@ -154,7 +154,13 @@ export const configSchema = z
          * `/metrics` lists every team's spend and budget: on the API port it answers only with
          * `Authorization: Bearer <token>`; on a separate `port` (an operator listener) it is open unless a token is set.
          */
-        metrics: sideListener.extend({ token: z.string().default('') }).default(() => ({ enabled: true, token: '' })),
+        metrics: sideListener
+          .extend({
+            token: z.string().default(''),
+            /** Per-key series (`gateway_key_*`) for the first this many keys seen, the rest as `other`; 0 = none. */
+            keySeries: z.number().int().min(0).max(10_000).default(0),
+          })
+          .default(() => ({ enabled: true, token: '', keySeries: 0 })),
         /** The spend dashboard (/dashboard) on the API port. */
         dashboard: z.object({ enabled: z.boolean().default(true) }).strict().default(() => ({ enabled: true })),
       })

@@ -77,7 +77,7 @@ export async function createApp(rt: Runtime): Promise<FastifyInstance> {
       if (request.errorCode !== undefined) {
         logRefusedRequest(rt.logger, request, reply);
         // The pipeline never ran for it, so it never reached recordRequest: count it here (chat requests only).
-        if (PIPELINE_ROUTES.has(request.routeOptions.url ?? '')) rt.metrics?.recordRefused(reply.statusCode, request.principal?.team.id);
+        if (PIPELINE_ROUTES.has(request.routeOptions.url ?? '')) rt.metrics?.recordRefused(reply.statusCode, request.principal?.team.id, request.errorCode);
       }
       done();
     });

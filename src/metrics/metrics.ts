@@ -11,6 +11,8 @@ import type { RequestContext } from '../pipeline/context.js';
 import type { BudgetKind, BudgetPeriod, Scope } from '../state/types.js';
 import { createBoundedLabel } from './bounded-labels.js';
 import { createLatencyReader, type LatencySummary } from './latency-reader.js';
+import { createBudgetGauges } from './budget-gauges.js';
+import { createKeySeries } from './key-series.js';
 import type { ConnectionStats } from '../../providers/connection-gate.js';
 
 export type BreakerState = 'closed' | 'open' | 'half_open';
@@ -37,7 +39,7 @@ export interface Metrics {
    * counted in `requests_total` (model and provider `none`; team when the key was valid), with no latency sample.
    * Called by the /v1 routes' onResponse hook; without it a wave of bad keys or oversized bodies is invisible.
    */
-  recordRefused(status: number, teamId?: string): void;
+  recordRefused(status: number, teamId?: string, code?: string): void;
   /** A guard took an action (`block`, `redact`, `pseudonymise`, `allow`, ...). */
   recordGuard(guard: string, action: string): void;
   /**
@@ -50,8 +52,11 @@ export interface Metrics {
    * (its lower edge) and outcome, and what serving it would have saved.
    */
   recordSemanticComparison(teamId: string, band: string, agreed: boolean, wouldSaveMicros: number): void;
-  /** Remaining budget after an operation. Only `team:` scopes are exported (key ids are never labels). */
-  setBudgetRemaining(scope: Scope, period: BudgetPeriod, kind: BudgetKind, remaining: number): void;
+  /**
+   * Remaining budget after an operation, and its limit (`budget-gauges.ts`: one metric per unit). Only `team:`
+   * scopes are exported.
+   */
+  setBudgetRemaining(scope: Scope, period: BudgetPeriod, kind: BudgetKind, remaining: number, limit?: number): void;
   /**
    * A provider billed more than the request's budget hold (the excess is charged all the same): counted per team,
    * with the excess in USD, so an operator sees how often and how far the hold bound misses.
@@ -83,6 +88,8 @@ const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, o
 interface RequestSeries {
   labels: { team: string; model: string; provider: string };
   status: string;
+  /** The error code of the answer (`budget_exceeded`, `rate_limit_exceeded`, …), `none` for a success. */
+  code: string;
   latency: Histogram.Internal<string>;
   ttft: Histogram.Internal<string>;
   requests: number;
@@ -92,27 +99,36 @@ interface RequestSeries {
   costMicros: number;
 }
 
-export function createMetrics(opts: { prefix?: string; defaultMetrics?: boolean } = {}): Metrics {
+export interface MetricsOptions {
+  prefix?: string;
+  /** Node's standard process and runtime metrics (prom-client's, under their standard names: `process_*`, `nodejs_*`). */
+  defaultMetrics?: boolean;
+  /** Per-key series for the first this many keys seen (`server.metrics.keySeries`); 0 = none. */
+  keySeries?: number;
+}
+
+export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const p = opts.prefix ?? 'gateway_';
   const registry = new Registry();
-  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: p });
+  // Unprefixed: dashboards and alerts written for any Node service (process_cpu_seconds_total, nodejs_heap_*) work.
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];
 
   const series = new Map<string, RequestSeries>();
   // Refused before the pipeline: a count only (no histogram children, so latency stays about answered requests).
-  const refused = new Map<string, { status: string; team: string; requests: number }>();
+  const refused = new Map<string, { status: string; code: string; team: string; requests: number }>();
   new Counter({
     name: `${p}requests_total`,
-    help: 'Chat completion requests by HTTP status (499 = client closed), team, model and provider.',
-    labelNames: ['status', 'team', 'model', 'provider'] as const,
+    help: 'Chat completion requests by HTTP status (499 = client closed), error code (none = success; budget_exceeded vs rate_limit_exceeded for 429s), team, model and provider.',
+    labelNames: ['status', 'code', 'team', 'model', 'provider'] as const,
     registers,
     collect() {
       for (const s of series.values()) {
-        if (s.requests) this.inc({ status: s.status, ...s.labels }, s.requests);
+        if (s.requests) this.inc({ status: s.status, code: s.code, ...s.labels }, s.requests);
         s.requests = 0;
       }
       for (const r of refused.values()) {
-        if (r.requests) this.inc({ status: r.status, team: r.team, model: 'none', provider: 'none' }, r.requests);
+        if (r.requests) this.inc({ status: r.status, code: r.code, team: r.team, model: 'none', provider: 'none' }, r.requests);
         r.requests = 0;
       }
     },
@@ -210,18 +226,7 @@ export function createMetrics(opts: { prefix?: string; defaultMetrics?: boolean 
     labelNames: ['guard', 'action'] as const,
     registers,
   });
-  // Set on every admitted request, read only when scraped: the latest values wait in a Map and are copied into
-  // the gauge at collection (a labelled gauge set hashes and sorts its labels, costly per request).
-  const latestRemaining = new Map<string, { team: string; period: BudgetPeriod; kind: BudgetKind; value: number }>();
-  new Gauge({
-    name: `${p}budget_remaining`,
-    help: 'Remaining team budget after the last operation on it (kind usd: USD; kind tokens: tokens).',
-    labelNames: ['team', 'period', 'kind'] as const,
-    registers,
-    collect() {
-      for (const r of latestRemaining.values()) this.labels(r.team, r.period, r.kind).set(r.value);
-    },
-  });
+  const budgetGauges = createBudgetGauges(p, registers);
   const upstreamErrors = new Counter({
     name: `${p}upstream_errors_total`,
     help: 'Failed upstream attempts by provider and error class (failovers included).',
@@ -304,15 +309,17 @@ export function createMetrics(opts: { prefix?: string; defaultMetrics?: boolean 
   const breakerModelLabel = createBoundedLabel(200);
   const providerLabel = createBoundedLabel(50);
   const latencyReader = createLatencyReader(duration);
+  const keySeries = createKeySeries(p, registers, opts.keySeries ?? 0, teamLabel);
 
-  function seriesOf(status: number, team: string, model: string, provider: string): RequestSeries {
-    const k = `${status}\u0000${team}\u0000${model}\u0000${provider}`;
+  function seriesOf(status: number, code: string, team: string, model: string, provider: string): RequestSeries {
+    const k = `${status}\u0000${code}\u0000${team}\u0000${model}\u0000${provider}`;
     let s = series.get(k);
     if (!s) {
       const labels = { team, model, provider };
       s = {
         labels,
         status: String(status),
+        code,
         latency: duration.labels(labels),
         ttft: ttft.labels(model, provider),
         requests: 0,
@@ -334,7 +341,10 @@ export function createMetrics(opts: { prefix?: string; defaultMetrics?: boolean 
         const team = teamLabel(ctx.principal?.team.id ?? '');
         const model = modelLabel(ctx.model?.name ?? '');
         const provider = providerLabel(ctx.target?.provider ?? ctx.attempts[ctx.attempts.length - 1]?.provider ?? '');
-        const c = seriesOf(ctx.status || 500, team, model, provider);
+        // Error codes come from the registry (core/errors.ts) plus client_closed_request: a bounded set.
+        const code = ctx.errorCode ?? (ctx.status && ctx.status < 400 ? 'none' : 'internal_error');
+        const c = seriesOf(ctx.status || 500, code, team, model, provider);
+        keySeries?.record(ctx, code);
         const totalMs = Math.max(0, now - ctx.startedAt);
         c.requests++;
         const ak = `${ctx.api}\u0000${ctx.status || 500}`;
@@ -364,11 +374,11 @@ export function createMetrics(opts: { prefix?: string; defaultMetrics?: boolean 
         // Metrics must never break a request.
       }
     },
-    recordRefused(status, teamId) {
+    recordRefused(status, teamId, code = 'none') {
       const team = teamLabel(teamId ?? '');
-      const k = `${status}\u0000${team}`;
+      const k = `${status}\u0000${code}\u0000${team}`;
       let r = refused.get(k);
-      if (!r) refused.set(k, (r = { status: String(status), team, requests: 0 }));
+      if (!r) refused.set(k, (r = { status: String(status), code, team, requests: 0 }));
       r.requests++;
     },
     recordGuard(guard, action) {
@@ -385,14 +395,9 @@ export function createMetrics(opts: { prefix?: string; defaultMetrics?: boolean 
       semanticComparisons.labels(team, band.slice(band.lastIndexOf('|') + 1), outcome).inc();
       if (wouldSaveMicros > 0) semanticWouldSave.labels(team, outcome).inc(wouldSaveMicros / 1e6);
     },
-    setBudgetRemaining(scope, period, kind, remaining) {
+    setBudgetRemaining(scope, period, kind, remaining, limit) {
       if (!scope.startsWith('team:')) return;
-      const team = teamLabel(scope.slice(5));
-      const k = `${team}\u0000${period}\u0000${kind}`;
-      const value = kind === 'usd' ? remaining / 1e6 : remaining;
-      const latest = latestRemaining.get(k);
-      if (latest) latest.value = value;
-      else latestRemaining.set(k, { team, period, kind, value });
+      budgetGauges.set(teamLabel(scope.slice(5)), period, kind, remaining, limit);
     },
     recordBudgetOverrun(teamId, excessMicros) {
       const team = teamLabel(teamId);

@@ -165,7 +165,7 @@ export async function admit(rt: Runtime, ctx: RequestContext, req: ChatRequest, 
     });
     if (!result.ok) throw await refusal(rt, scopes, result, worst, req);
     setBudgetHeaders(sink, result.remaining);
-    for (const r of result.remaining) rt.metrics?.setBudgetRemaining(r.scope, r.period, r.kind, r.remaining);
+    for (const r of result.remaining) rt.metrics?.setBudgetRemaining(r.scope, r.period, r.kind, r.remaining, r.limit);
   } catch (err) {
     if (!(err instanceof StateUnavailableError)) throw err;
     // The reserve may have landed with only its reply lost (Redis died after applying it, or answered after the

@@ -64,7 +64,7 @@ describe('/metrics does not leak tenants', () => {
       expect((await fetch(`${gw.url}/metrics`, { headers: { authorization: 'Bearer prom-token-2' } })).status).toBe(401);
       const ok = await fetch(`${gw.url}/metrics`, { headers: { authorization: 'Bearer prom-token-1' } });
       expect(ok.status).toBe(200);
-      expect(await ok.text()).toContain('gateway_requests_total{status="200",team="acme-secret-project"');
+      expect(await ok.text()).toContain('gateway_requests_total{status="200",code="none",team="acme-secret-project"');
       gw.runtime.config.server.metrics.token = 'prom-token-2'; // what a reload does: read per request
       expect((await fetch(`${gw.url}/metrics`, { headers: { authorization: 'Bearer prom-token-1' } })).status).toBe(401);
       expect((await fetch(`${gw.url}/metrics`, { headers: { authorization: 'Bearer prom-token-2' } })).status).toBe(200);

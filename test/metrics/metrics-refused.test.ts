@@ -40,10 +40,10 @@ describe('requests refused before the pipeline', () => {
     expect((await fetch(`${gw.url}/v1/models`, { headers: { authorization: 'Bearer gw-nope' } })).status).toBe(401);
 
     const s = samples(await gw.scrape());
-    expect(s.get('gateway_requests_total{status="401",team="none",model="none",provider="none"}')).toBe(2);
-    expect(s.get('gateway_requests_total{status="400",team="default",model="none",provider="none"}')).toBe(1);
-    expect(s.get('gateway_requests_total{status="413",team="default",model="none",provider="none"}')).toBe(1);
-    expect(s.get('gateway_requests_total{status="415",team="default",model="none",provider="none"}')).toBe(1);
+    expect(s.get('gateway_requests_total{status="401",code="invalid_api_key",team="none",model="none",provider="none"}')).toBe(2);
+    expect(s.get('gateway_requests_total{status="400",code="invalid_json",team="default",model="none",provider="none"}')).toBe(1);
+    expect(s.get('gateway_requests_total{status="413",code="request_too_large",team="default",model="none",provider="none"}')).toBe(1);
+    expect(s.get('gateway_requests_total{status="415",code="unsupported_media_type",team="default",model="none",provider="none"}')).toBe(1);
     // Refusals take no time worth a latency sample: the histogram (and the dashboard's percentiles) stay request-only.
     expect([...s.keys()].some((k) => k.startsWith('gateway_request_duration_seconds_count') && k.includes('model="none"'))).toBe(false);
   });

@@ -49,13 +49,13 @@ describe('createMetrics', () => {
     m.recordRequest(ctx, ctx.startedAt + 900);
     m.recordGuard('pii', 'block');
     m.recordCache('hit', 2_000_000, 3);
-    m.setBudgetRemaining('team:team-a', 'monthly', 'usd', 7_250_000);
+    m.setBudgetRemaining('team:team-a', 'monthly', 'usd', 7_250_000, 10_000_000);
     m.setBudgetRemaining('key:secret-key-id', 'daily', 'tokens', 5);
     m.setBreakerState('anthropic', 'claude', 'open');
     const text = await m.render();
     const s = samples(text);
     const L = 'team="team-a",model="gpt-4o-mini",provider="openai"';
-    expect(s.get(`gateway_requests_total{status="200",${L}}`)).toBe(1);
+    expect(s.get(`gateway_requests_total{status="200",code="none",${L}}`)).toBe(1);
     expect(s.get(`gateway_request_duration_seconds_sum{${L}}`)).toBeCloseTo(0.9, 6);
     expect(s.get(`gateway_request_duration_seconds_bucket{le="1",${L}}`)).toBe(1);
     expect(s.get(`gateway_request_duration_seconds_bucket{le="0.5",${L}}`)).toBe(0);
@@ -70,7 +70,9 @@ describe('createMetrics', () => {
     expect(s.get('gateway_cache_lookup_seconds_count{result="hit"}')).toBe(1);
     expect(s.get('gateway_upstream_errors_total{provider="anthropic",class="rate_limited"}')).toBe(1);
     expect(s.get('gateway_guard_actions_total{guard="pii",action="block"}')).toBe(1);
-    expect(s.get('gateway_budget_remaining{team="team-a",period="monthly",kind="usd"}')).toBe(7.25);
+    expect(s.get('gateway_budget_remaining_usd{team="team-a",period="monthly"}')).toBe(7.25);
+    expect(s.get('gateway_budget_limit_usd{team="team-a",period="monthly"}')).toBe(10);
+    expect([...s.keys()].some((k) => k.startsWith('gateway_budget_remaining{'))).toBe(false); // no mixed-unit gauge
     expect(s.get('gateway_circuit_breaker_state{provider="anthropic",model="claude"}')).toBe(2);
     expect(text).not.toContain('secret-key-id');
     expect(await m.latency('team-a')).toMatchObject({ count: 1, p50: expect.any(Number) });
@@ -89,7 +91,7 @@ describe('createMetrics', () => {
     const s = samples(await m.render());
     const models = new Set([...s.keys()].filter((k) => k.startsWith('gateway_requests_total')).map((k) => /model="([^"]*)"/.exec(k)![1]));
     expect(models.size).toBe(201);
-    expect(s.get('gateway_requests_total{status="404",team="none",model="other",provider="none"}')).toBe(60);
+    expect(s.get('gateway_requests_total{status="404",code="internal_error",team="none",model="other",provider="none"}')).toBe(60);
   });
 });
 
@@ -119,15 +121,18 @@ describe('GET /metrics on a gateway', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0.0.4/);
     const text = await res.text();
     const s = samples(text);
-    expect(s.get('gateway_requests_total{status="200",team="default",model="gpt-4o-mini",provider="openai"}')).toBe(1);
-    expect(s.get('gateway_requests_total{status="200",team="default",model="claude-haiku-4-5",provider="anthropic"}')).toBe(1);
-    expect([...s.keys()].some((k) => /^gateway_requests_total\{status="5\d\d",team="default",model="gpt-4o-mini"/.test(k))).toBe(true);
+    expect(s.get('gateway_requests_total{status="200",code="none",team="default",model="gpt-4o-mini",provider="openai"}')).toBe(1);
+    expect(s.get('gateway_requests_total{status="200",code="none",team="default",model="claude-haiku-4-5",provider="anthropic"}')).toBe(1);
+    expect([...s.keys()].some((k) => /^gateway_requests_total\{status="5\d\d",code="upstream_error",team="default",model="gpt-4o-mini"/.test(k))).toBe(true);
     expect(s.get('gateway_time_to_first_token_seconds_count{model="claude-haiku-4-5",provider="anthropic"}')).toBe(1);
     expect(s.get('gateway_tokens_total{team="default",model="gpt-4o-mini",provider="openai",type="prompt"}')).toBeGreaterThan(0);
     expect(s.get('gateway_cost_usd_total{team="default",model="gpt-4o-mini",provider="openai"}')).toBeGreaterThan(0);
     expect([...s.keys()].some((k) => k.startsWith('gateway_upstream_errors_total{provider="openai"'))).toBe(true);
     expect(s.get('gateway_overhead_seconds_count{stream="false"}')).toBeGreaterThanOrEqual(2);
-    expect(s.has('gateway_process_cpu_seconds_total')).toBe(true); // default process metrics
+    // Node's standard process metrics, under their standard names (dashboards for any Node service work).
+    expect(s.has('process_cpu_seconds_total')).toBe(true);
+    expect(s.has('nodejs_heap_size_used_bytes')).toBe(true);
+    expect([...s.keys()].some((k) => k.startsWith('gateway_process_') || k.startsWith('gateway_nodejs_'))).toBe(false);
     expect(text).not.toContain(KEY_ID);
     expect(text).not.toContain(SECRET.slice(0, 12));
   });

@@ -35,7 +35,7 @@ const logOf = async (reqId: string) => {
 const usd = (micros: number) => (micros / 1e6).toFixed(6);
 
 describe('x-gateway-cost-usd', () => {
-  it('a JSON answer carries its cost, the figure settlement charged (log line), at the model's price', async () => {
+  it("a JSON answer carries its cost, the figure settlement charged (log line), at the model's price", async () => {
     const res = await chat({ messages: [{ role: 'user', content: 'what does this cost? (json)' }] });
     expect(res.status).toBe(200);
     const header = res.headers.get('x-gateway-cost-usd')!;
