@@ -100,7 +100,7 @@ export async function createRuntime({ config, logger, store: given }: RuntimeOpt
     logger,
     store,
     stateWatch,
-    auth: createAuthenticator(store, { failOpen: config.state.failMode === 'open', recheck: stateWatch.check, jwt: () => jwt }),
+    auth: createAuthenticator(store, { failOpen: config.state.failMode === 'open', recheck: stateWatch.check }),
     metrics: config.server.metrics.enabled ? createMetrics({ keySeries: config.server.metrics.keySeries }) : undefined,
     vectors,
     topics: createTopicMatcher(vectors.embedder),
