@@ -17,8 +17,11 @@ export interface TextSlot {
   msg: number;
   /** Content part index; absent when the message content is a string. */
   part?: number;
-  /** `args`: the native value is an object, the neutral text its JSON (a tool call's arguments, `part` = call index). */
-  kind?: 'args';
+  /**
+   * `args`: the native value is an object, the neutral text its JSON (a tool call's arguments, `part` = call index);
+   * `call`: the native value is that JSON text itself.
+   */
+  kind?: 'args' | 'call';
 }
 
 export interface AnthropicPassthrough {
@@ -46,7 +49,23 @@ export interface EmbeddingsPassthrough {
   readonly untranslatable: readonly { param: string; message: string }[];
 }
 
-export type RequestPassthrough = AnthropicPassthrough | EmbeddingsPassthrough;
+/** An OpenAI Responses request: OpenAI targets with the Responses API take the body; others get the translation. */
+export interface ResponsesPassthrough {
+  readonly format: 'responses';
+  readonly body: Readonly<Record<string, unknown>>;
+  readonly slots: readonly TextSlot[];
+  readonly messages: readonly ChatMessage[];
+  readonly untranslatable: readonly Untranslatable[];
+}
+
+/** A field a translated target cannot be sent; `formats` limits the refusal to those target formats. */
+export interface Untranslatable {
+  param: string;
+  message: string;
+  formats?: readonly string[];
+}
+
+export type RequestPassthrough = AnthropicPassthrough | EmbeddingsPassthrough | ResponsesPassthrough;
 
 /**
  * Throws the 400 for a cross-format target (one that does not speak `format`) when the request carries
@@ -55,7 +74,7 @@ export type RequestPassthrough = AnthropicPassthrough | EmbeddingsPassthrough;
 export function refuseUntranslatable(req: ChatRequest, targetFormat: string): void {
   const pt = req.passthrough;
   if (!pt || pt.format === targetFormat) return;
-  const first = pt.untranslatable[0];
+  const first = (pt.untranslatable as readonly Untranslatable[]).find((u) => !u.formats || u.formats.includes(targetFormat));
   if (first) throw new ProviderError('bad_request', first.message, { status: 400, param: first.param });
 }
 
@@ -85,7 +104,7 @@ export function nativeBody(pt: RequestPassthrough, messages: readonly ChatMessag
 
 function neutralText(m: ChatMessage | undefined, slot: TextSlot): string | undefined {
   if (!m) return undefined;
-  if (slot.kind === 'args') {
+  if (slot.kind === 'args' || slot.kind === 'call') {
     const calls = (m as { tool_calls?: { function?: { arguments?: string } }[] }).tool_calls;
     return calls?.[slot.part!]?.function?.arguments;
   }
@@ -101,7 +120,7 @@ function neutralText(m: ChatMessage | undefined, slot: TextSlot): string | undef
  * response cache.
  */
 export interface AnswerPassthrough {
-  format: 'anthropic' | 'embeddings';
+  format: 'anthropic' | 'embeddings' | 'responses';
   /** Streamed: the SSE event name and its data as received. */
   event?: string;
   data?: string;

@@ -22,8 +22,8 @@ export interface AnswerEncoder {
    * (e.g. a same-format provider's native body) that the neutral transform could not reach.
    */
   json(response: ChatResponse, text?: TextTransform): void;
-  /** Starts a stream (status 200 and headers go with the first frame). */
-  start(): void;
+  /** Starts a stream (status 200 and headers go with the first frame); `text` as for `json`. */
+  start(text?: TextTransform): void;
   /** One neutral chunk, already transformed by stage 8. Resolves when the client can take more. */
   chunk(chunk: ChatChunk): Promise<void>;
   /** A stream that completed; `usage` is the request's final usage (the gateway's count where none was reported). */
@@ -35,8 +35,8 @@ export interface AnswerEncoder {
 /** One wire format at the edge. */
 export interface Ingress {
   readonly api: Api;
-  /** False for answers the response cache must not hold (embeddings): the cache stage is skipped. */
-  readonly cacheable?: boolean;
+  /** False (for every request, or this one) when the response cache must not answer: the cache stage is skipped. */
+  readonly cacheable?: boolean | ((req: ChatRequest) => boolean);
   /** Wire body (+ headers) → neutral request. Throws GatewayError (4xx) for what the format or the gateway refuses. */
   decode(body: unknown, headers: Record<string, string | string[] | undefined>): ChatRequest;
   encoder(sink: ResponseSink): AnswerEncoder;

@@ -51,7 +51,8 @@ export async function runPipeline(
     const teamGuards = rt.guards.forTeam(ctx.principal!.team);
     const guarded = await applyInputGuards(rt, ctx, req, teamGuards, sink);
     const plan: OutputPlan = { pii: guarded.pii, redact: guarded.outputRedaction ? teamGuards.pii : undefined };
-    const cache = ingress.cacheable === false ? bypassCache(sink) : await lookupCache(rt, ctx, guarded.req, teamGuards.policy.cache, headers, sink);
+    const cacheable = typeof ingress.cacheable === 'function' ? ingress.cacheable(req) : ingress.cacheable !== false;
+    const cache = cacheable ? await lookupCache(rt, ctx, guarded.req, teamGuards.policy.cache, headers, sink) : bypassCache(sink);
     const answer: Answer = { rt, ctx, req: guarded.req, sink, out, admission, plan, cache };
     if (cache?.result.status === 'hit') await serveCached(ctx, guarded.req, cache.result.response, plan, sink, out);
     else if (req.stream) await streamChat(answer);
@@ -121,7 +122,7 @@ async function streamChat(answer: Answer): Promise<void> {
   ctx.target = opened.target;
   setTargetHeaders(ctx, sink);
   setServerTiming(ctx, sink, performance.now());
-  out.start();
+  out.start(needsOutputTransform(answer.plan) ? textTransform(answer.plan) : undefined);
   ctx.status = 200;
   ctx.ttfbMs = performance.now() - ctx.startedAt;
   await relayStream(answer, opened);
