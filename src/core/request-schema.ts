@@ -95,31 +95,8 @@ export interface SchemaProblem {
 /** Returns undefined when valid, else the most specific problem (deepest path). */
 export function checkRequestSchema(body: unknown): SchemaProblem | undefined {
   warmRequestSchema();
-  const infinite = nonFinitePath(body);
-  if (infinite !== undefined) {
-    return { param: infinite, message: `Invalid value for '${infinite}': must be a finite number (a literal such as 1e400 overflows to Infinity).` };
-  }
   if (!validator!(body)) return pickProblem(validator!.errors ?? []);
   if (!edgeValidator!(body)) return pickProblem(edgeValidator!.errors ?? []);
-  return undefined;
-}
-
-/**
- * The param of the first non-finite number anywhere in the body (JSON has no Infinity, but JSON.parse reads
- * 1e400 as one; it would be forwarded as `null` and break arithmetic), or undefined. Iterative: the depth limit
- * is checked by the caller, but a walk must not be the thing that overflows.
- */
-function nonFinitePath(body: unknown): string | undefined {
-  const stack: [unknown, string][] = [[body, '']];
-  while (stack.length) {
-    const [v, path] = stack.pop()!;
-    if (typeof v === 'number') {
-      if (!Number.isFinite(v)) return path;
-    } else if (v !== null && typeof v === 'object') {
-      if (Array.isArray(v)) v.forEach((c, i) => stack.push([c, `${path}[${i}]`]));
-      else for (const [k, c] of Object.entries(v)) stack.push([c, path ? `${path}.${k}` : k]);
-    }
-  }
   return undefined;
 }
 

@@ -8,12 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
 import { startTestGateway, TEST_KEY, type TestGateway } from '../helpers/test-gateway.js';
 
+const ADMIN = 'admin-token-numeric-params-0123456789';
 let upstream: FakeUpstream;
 let gw: TestGateway;
 
 beforeAll(async () => {
   upstream = await startFakeUpstream();
   gw = await startTestGateway(upstream, {
+    server: { adminToken: ADMIN },
     teams: {
       default: {
         allowedModels: ['*'],
@@ -90,5 +92,25 @@ describe('numeric parameters out of range get 400 naming the param, never 500', 
       const { status } = await send(field, raw);
       expect(status, `${field}=${raw}`).toBe(200);
     }
+  });
+
+  it('±Infinity is refused on every route, in that route\'s envelope: the admin API and the Anthropic Messages ingress', async () => {
+    const admin = await fetch(`${gw.url}/admin/teams/default/rate-limits`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: '{"rpm":1e400,"tpm":10}',
+    });
+    expect(admin.status).toBe(400);
+    expect((await admin.json()).error).toMatchObject({ type: 'invalid_request_error', param: 'rpm' });
+    const messages = await fetch(`${gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': TEST_KEY, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+      body: '{"model":"claude-haiku-4-5","max_tokens":16,"temperature":-1e400,"messages":[{"role":"user","content":"hi"}]}',
+    });
+    expect(messages.status).toBe(400);
+    const body = await messages.json();
+    expect(body.type).toBe('error');
+    expect(body.error.type).toBe('invalid_request_error');
+    expect(body.error.message).toMatch(/temperature.*finite/);
   });
 });
