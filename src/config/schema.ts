@@ -31,6 +31,11 @@ const provider = z
      */
     maxConnections: z.number().int().positive().optional(),
     queueTimeoutMs: z.number().int().positive().default(2_000),
+    /**
+     * OpenAI kind only: whether the server has the Responses API (`POST /responses`). On: /v1/responses requests
+     * go to it as sent; off: they are translated to chat completions. Default: on for api.openai.com only.
+     */
+    responsesApi: z.boolean().optional(),
     /** Anthropic only: max_tokens sent when the request gives none (the Messages API requires one). */
     defaultMaxTokens: z.number().int().positive().default(4096),
     /** Anthropic only: strict json_schema / strict tools natively ('auto') or as an instruction (older models). */
