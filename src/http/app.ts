@@ -12,7 +12,6 @@ import { chatIngress } from '../ingress/chat/index.js';
 import { messagesIngress } from '../ingress/messages/index.js';
 import { registerCountTokensRoute } from '../ingress/messages/count-tokens.js';
 import { embeddingsIngress } from '../ingress/embeddings/index.js';
-import { responsesIngress } from '../ingress/responses/index.js';
 import { registerModelRoutes } from './models-route.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { authHook } from './auth-hook.js';
@@ -20,6 +19,7 @@ import { logRefusedRequest } from './request-log.js';
 import { mountOperatorRoutes } from '../admin/operator-listeners.js';
 import { registerDashboard } from '../dashboard/dashboard-routes.js';
 import { httpTimeouts } from './http-timeouts.js';
+import { refuseNonFiniteNumbers } from './finite-numbers.js';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 /** Routes answered by the request pipeline (one per ingress). */
@@ -56,6 +56,8 @@ export async function createApp(rt: Runtime): Promise<FastifyInstance> {
   // Every body this API takes is JSON: a text/plain one (a browser fetch without a content-type) gets 415
   // unsupported_media_type like any other type, not a misleading "must be a JSON object".
   app.removeContentTypeParser('text/plain');
+  // ±Infinity (what JSON.parse makes of 1e400) is refused on every route with a 400 naming the param.
+  app.addHook('preValidation', refuseNonFiniteNumbers);
   // Set when close() starts (SIGTERM). A request that still arrives on a busy keep-alive connection is refused,
   // retryably and with `connection: close`, so the client's retry opens a connection to another replica.
   let draining = false;
@@ -86,7 +88,6 @@ export async function createApp(rt: Runtime): Promise<FastifyInstance> {
     registerIngressRoute(v1, rt, '/messages', messagesIngress);
     registerCountTokensRoute(v1, rt);
     registerIngressRoute(v1, rt, '/embeddings', embeddingsIngress);
-    registerIngressRoute(v1, rt, '/responses', responsesIngress);
     registerModelRoutes(v1, rt);
   }, { prefix: '/v1' });
   registerHealthRoutes(app, rt);
