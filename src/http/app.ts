@@ -12,6 +12,7 @@ import { chatIngress } from '../ingress/chat/index.js';
 import { messagesIngress } from '../ingress/messages/index.js';
 import { registerCountTokensRoute } from '../ingress/messages/count-tokens.js';
 import { embeddingsIngress } from '../ingress/embeddings/index.js';
+import { responsesIngress } from '../ingress/responses/index.js';
 import { registerModelRoutes } from './models-route.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { authHook } from './auth-hook.js';
@@ -88,6 +89,7 @@ export async function createApp(rt: Runtime): Promise<FastifyInstance> {
     registerIngressRoute(v1, rt, '/messages', messagesIngress);
     registerCountTokensRoute(v1, rt);
     registerIngressRoute(v1, rt, '/embeddings', embeddingsIngress);
+    registerIngressRoute(v1, rt, '/responses', responsesIngress);
     registerModelRoutes(v1, rt);
   }, { prefix: '/v1' });
   registerHealthRoutes(app, rt);
