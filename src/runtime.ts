@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { GatewayConfig } from './config/schema.js';
 import { createAuthenticator, type Authenticator } from './auth/authenticate.js';
 import { restoreConfig } from './bootstrap.js';
+import { createJwtAuthenticator } from './auth/jwt.js';
 import { createStateLossWatch, type StateLossWatch } from './state/state-loss.js';
 import { createModelCatalog, type ModelCatalog } from './routing/catalog.js';
 import { createExecutor, type Executor } from './routing/executor.js';
@@ -96,11 +97,13 @@ export async function createRuntime({ config, logger, store: given }: RuntimeOpt
   const storeRetry = createStoreRetryQueue(logger);
   // Restores with the config of the moment (a reload may have changed it since the start).
   const stateWatch = createStateLossWatch({ store, logger, restore: () => restoreConfig(gen.config, store, logger) });
+  // JWT issuers follow config reloads (a new issuer, a rotated audience) like the generation does.
+  let jwt = createJwtAuthenticator(config.auth, store);
   const shared = {
     logger,
     store,
     stateWatch,
-    auth: createAuthenticator(store, { failOpen: config.state.failMode === 'open', recheck: stateWatch.check }),
+    auth: createAuthenticator(store, { failOpen: config.state.failMode === 'open', recheck: stateWatch.check, jwt: () => jwt }),
     metrics: config.server.metrics.enabled ? createMetrics({ keySeries: config.server.metrics.keySeries }) : undefined,
     vectors,
     topics: createTopicMatcher(vectors.embedder),
@@ -150,6 +153,7 @@ export async function createRuntime({ config, logger, store: given }: RuntimeOpt
       }
       logger.level = next.server.logLevel;
       const old = gen;
+      jwt = createJwtAuthenticator(next.auth, store);
       gen = buildGeneration({ ...next, state: old.config.state, embeddings: old.config.embeddings, vectorStore: old.config.vectorStore }, logger, vectors);
       const timer = setTimeout(() => {
         retired.delete(timer);

@@ -3,6 +3,7 @@ import { GatewayError } from '../core/errors.js';
 import type { ApiKey, StateStore, Team } from '../state/state-store.js';
 import { hashKey, sameHash } from './keys.js';
 import { StateUnavailableError } from '../state/errors.js';
+import type { JwtAuthenticator } from './jwt.js';
 
 /** Who is calling: the key and its team, as stored. */
 export interface Principal {
@@ -26,10 +27,14 @@ const LAST_KNOWN_GOOD_MS = 10 * 60_000;
 const LAST_KNOWN_GOOD_MAX = 10_000;
 
 /**
+ * `jwt`: the JWT issuers of the current config (undefined when none).
  * `recheck`: asked when a key is not found, in case the store lost its data (state-loss.ts); when it says it
  * restored the config's keys, the lookup runs once more.
  */
-export function createAuthenticator(store: StateStore, opts: { failOpen?: boolean; recheck?: () => Promise<boolean> } = {}): Authenticator {
+export function createAuthenticator(
+  store: StateStore,
+  opts: { failOpen?: boolean; recheck?: () => Promise<boolean>; jwt?: () => JwtAuthenticator | undefined } = {},
+): Authenticator {
   const lastKnownGood = new LRUCache<string, { principal: Principal; at: number }>({ max: LAST_KNOWN_GOOD_MAX });
 
   async function lookup(hash: string, now: number): Promise<Principal | undefined> {
@@ -43,6 +48,9 @@ export function createAuthenticator(store: StateStore, opts: { failOpen?: boolea
     async authenticate(headers, now = Date.now()) {
       const secret = extractKey(headers);
       if (!secret) throw invalid('You did not provide an API key. Send it as "Authorization: Bearer <key>".');
+      // A JWT of a configured issuer (docs/auth.md); a gateway key is not one, so it never takes this path.
+      const jwt = opts.jwt?.();
+      if (jwt?.accepts(secret)) return jwt.authenticate(secret, now);
       const hash = hashKey(secret);
       let principal: Principal | undefined;
       try {

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { routeConfigIssues, routesSchema, routingSchema } from '../routing/route-schema.js';
 import { cachePolicySchema, guardPolicySchema, teamPolicySchema } from './policy.js';
+import { mcpConfigSchema } from '../mcp/mcp-config.js';
 
 const decimal = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?$/, 'a decimal number')]);
 
@@ -90,6 +91,50 @@ const sideListener = z
     port: z.coerce.number().int().min(0).max(65535).optional(),
     /** Bind address of the separate listener; default `server.host`. Use 127.0.0.1 to keep it local. */
     host: z.string().optional(),
+  })
+  .strict();
+
+/**
+ * Consumers authenticated by JWTs from the organisation's identity provider (OIDC), besides gateway keys.
+ * Asymmetric algorithms only: no shared secret exists to confuse with a public key (no HS/RS confusion), and
+ * `none` is never accepted.
+ */
+const jwtIssuer = z
+  .object({
+    /** The exact `iss` of the tokens; also where the OIDC discovery document is read when `jwksUri` is absent. */
+    issuer: z.string().min(1),
+    jwksUri: z.url({ protocol: /^https?$/ }).optional(),
+    /** Accepted `aud` values (one must match). */
+    audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    algorithms: z.array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])).min(1).default(['RS256', 'ES256']),
+    /**
+     * After a fetch of the key set, a token naming an unknown key refetches it at most this often (key rotation is
+     * picked up; a forged `kid` cannot hammer the identity provider).
+     */
+    jwksCooldownSec: z.number().min(0).max(3600).default(30),
+    /** Allowed clock difference for exp/nbf/iat, bounded so that an expired token cannot live on. */
+    clockToleranceSec: z.number().int().min(0).max(300).default(30),
+    /** Claim holding the end user (the ledger's key column reads `jwt:<issuer name>:<value>`). */
+    userClaim: z.string().default('sub'),
+    /** Claim holding a team id (string); or map groups to teams with `groupTeams`. */
+    teamClaim: z.string().optional(),
+    groupsClaim: z.string().default('groups'),
+    /** Group → team id; the first group of the token (in this map's order) that is listed wins. */
+    groupTeams: z.record(z.string(), z.string()).default({}),
+    /** Team for tokens that name none (by claim or group); absent: such tokens are refused. */
+    defaultTeam: z.string().optional(),
+    /** Budgets and limits of each end user (each user's own counters, within the team's). */
+    userBudgets: z.array(budget).default([]),
+    userRateLimits: rateLimits.optional(),
+    /** Narrows the team's models for these users. */
+    allowedModels: z.array(z.string()).optional(),
+  })
+  .strict();
+
+const auth = z
+  .object({
+    /** Issuer name (used in user ids and logs) → its settings. */
+    jwt: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, `_`, `.`, `-`'), jwtIssuer).default({}),
   })
   .strict();
 
@@ -242,8 +287,12 @@ export const configSchema = z
     guards: guardPolicySchema.default({}),
     /** Gateway-wide cache policy; teams override it in `policy.cache`. */
     cache: cachePolicySchema.default({}),
+    /** Upstream MCP servers behind /mcp (docs/mcp.md). */
+    mcp: mcpConfigSchema.prefault({}),
     teams: z.record(z.string(), team).default({}),
     keys: z.array(key).default([]),
+    /** JWT / OIDC consumers (docs/auth.md). */
+    auth: auth.default({ jwt: {} }),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -257,6 +306,11 @@ export const configSchema = z
     }
     if (cfg.vectorStore.kind === 'qdrant' && !cfg.vectorStore.url) {
       ctx.addIssue({ code: 'custom', path: ['vectorStore', 'url'], message: 'required when kind is qdrant' });
+    }
+    for (const [name, j] of Object.entries(cfg.auth.jwt)) {
+      for (const t of [j.defaultTeam, ...Object.values(j.groupTeams)]) {
+        if (t !== undefined && !cfg.teams[t]) ctx.addIssue({ code: 'custom', path: ['auth', 'jwt', name], message: `unknown team "${t}"` });
+      }
     }
     cfg.keys.forEach((k, i) => {
       if (!cfg.teams[k.team]) ctx.addIssue({ code: 'custom', path: ['keys', i, 'team'], message: `unknown team "${k.team}"` });

@@ -309,7 +309,7 @@ function isoOf(ms: number): string {
 }
 
 export function budgetExceeded(d: Pick<BudgetDenied, 'scope' | 'period' | 'kind' | 'limit' | 'resetsAt'>): GatewayError {
-  const [kindOfScope, id] = d.scope.split(':');
+  const [kindOfScope, id] = splitScope(d.scope);
   const limit = d.kind === 'usd' ? `$${microsToUsd(d.limit)}` : `${d.limit} tokens`;
   const when = d.resetsAt ? `it resets at ${new Date(d.resetsAt).toISOString()}` : 'it does not reset (lifetime budget)';
   return new GatewayError(
@@ -317,6 +317,12 @@ export function budgetExceeded(d: Pick<BudgetDenied, 'scope' | 'period' | 'kind'
     `Budget exceeded: the ${d.period} ${d.kind === 'usd' ? 'USD' : 'token'} budget of ${kindOfScope} '${id}' (${limit}) is used up; ${when}.`,
     { headers: { 'x-should-retry': 'false' } },
   );
+}
+
+/** `key:jwt:corp:alice` → ['key', 'jwt:corp:alice']: ids may hold colons. */
+function splitScope(scope: string): [string, string] {
+  const i = scope.indexOf(':');
+  return [scope.slice(0, i), scope.slice(i + 1)];
 }
 
 /** USD for a message: at least 4 decimals, no trailing zeros beyond them ("$0.0098", "$12.50"). */
@@ -339,7 +345,7 @@ async function refusal(rt: Runtime, scopes: ScopeBudgets[], d: BudgetDenied, wor
   const reserved = d.kind === 'usd' ? status.reservedMicros : status.reservedTokens;
   const left = d.limit - spent - reserved;
   const fmt = (n: number) => (d.kind === 'usd' ? usd(n) : `${n} tokens`);
-  const [kindOfScope, id] = d.scope.split(':');
+  const [kindOfScope, id] = splitScope(d.scope);
   const budget = `the ${d.period} ${d.kind === 'usd' ? 'USD' : 'token'} budget of ${kindOfScope} '${id}' (${fmt(d.limit)})`;
   const when = d.resetsAt ? `it resets at ${new Date(d.resetsAt).toISOString()}` : 'it does not reset (lifetime budget)';
   const headers = { 'x-should-retry': 'false' };
