@@ -8,6 +8,7 @@ import { createApp } from './http/app.js';
 import { createRuntime, type Runtime } from './runtime.js';
 import { applyConfig } from './bootstrap.js';
 import { warmRequestSchema } from './core/request-schema.js';
+import { warmEncoders } from './tokens/encoding.js';
 import type { StateStore } from './state/state-store.js';
 import { createReloader, type Reloader } from './reload.js';
 
@@ -37,7 +38,9 @@ export async function startGateway(
   const runtime = await createRuntime({ config, logger, store: opts.store });
   const { createdKey, createdKeyId } = await applyConfig(config, runtime.store, logger);
   await runtime.stateWatch.check(); // learns the data set's id, to notice when it is lost
+  // What the first request would otherwise build inside its own latency: the request schema, the tokenizers.
   warmRequestSchema();
+  warmEncoders();
   const app = await createApp(runtime);
   try {
     await app.listen({ host: config.server.host, port: config.server.port });

@@ -46,6 +46,17 @@ export function getEncoder(name: EncodingName): Tiktoken {
 }
 
 /**
+ * Loads both encodings now (≈270 ms of WASM and rank tables, measured in issue 22): called at start, so the
+ * first request does not pay it inside admission.
+ */
+export function warmEncoders(): void {
+  for (const name of ['o200k_base', 'cl100k_base'] as const) getEncoder(name).encode('warm');
+}
+
+/** The encodings loaded so far (for the start-up test). */
+export const loadedEncodings = (): EncodingName[] => [...encoders.keys()];
+
+/**
  * Segments longer than this with no safe boundary inside (see segments.ts: long runs of letters, punctuation or
  * whitespace) are counted in `RUN_CHUNK_CHARS` slices. Why: tiktoken's BPE is quadratic in the length of one
  * pre-token piece — measured here, 40 KB of letters without a space takes 2 s and 160 KB takes 43 s — so one
