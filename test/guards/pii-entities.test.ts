@@ -19,15 +19,24 @@ describe('names, places, organisations and addresses without a model (lexicons +
     for (const t of [
       'Gemini Ultra and Claude both beat Llama 3 on this benchmark.', 'Release 2.4.1 ships in April.',
       'Translate this German text into English.', 'Firmware v4.3.2.1 fixes the boot loop.', 'Route 66 is 2448 miles long.',
-      'Use the String 5 times.', 'Windows 11 and Python 3.12 are required.',
+      'Use the String 5 times.', 'Windows 11 and Python 3.12 are required.', 'Meta AI and Mistral AI released new models.',
+      'I DON\'T KNOW WHAT TO PRESS NEXT', 'The Country Club opens at noon.',
     ]) expect(found(t), t).toEqual([]);
+  });
+
+  it('reads names in their usual shapes: middle initials, possessives, signature lines, streets named after people', () => {
+    expect(found('Have you been to a Ravil G Yefimov concert before?')).toContain('person:Ravil G Yefimov');
+    expect(found("Wisława Szczepańska's killers sentenced to life")).toContain('person:Wisława Szczepańska');
+    expect(found('Einojuhani Pyysalo\n\nLocal transport planner')).toContain('person:Einojuhani Pyysalo');
+    expect(found('Ask the driver to stop at the corner of Main St. and Waechter Turnpike')).toContain('street_address:Waechter Turnpike');
+    expect(found('Kevin had given Alma his address')).toEqual(expect.arrayContaining(['person:Kevin', 'person:Alma']));
   });
 
   // Floors a little under the measured figures (docs/guards.md), on templates never used to write the rules.
   it('meets recall and precision floors on the held-out templates of the presidio sample', () => {
     const scores = Object.fromEntries(scoreEntities(loadPresidio().filter(isHeldOut), detector).map((s) => [s.entity, s]));
     const floors: Record<string, [number, number]> = {
-      PERSON: [0.68, 0.9], STREET_ADDRESS: [0.87, 0.93], GPE: [0.84, 0.8], ORGANIZATION: [0.5, 0.93],
+      PERSON: [0.74, 0.9], STREET_ADDRESS: [0.87, 0.95], GPE: [0.84, 0.85], ORGANIZATION: [0.64, 0.93],
     };
     for (const [entity, [recall, precision]] of Object.entries(floors)) {
       expect.soft(scores[entity].recall, `${entity} recall`).toBeGreaterThanOrEqual(recall);
@@ -39,6 +48,6 @@ describe('names, places, organisations and addresses without a model (lexicons +
     const paras = negativeCorpus();
     expect(paras.length).toBeGreaterThan(800);
     const hits = paras.flatMap((p) => detector.detect(p).filter((f) => ['person', 'location', 'organization', 'street_address'].includes(f.category)));
-    expect(hits.length).toBeLessThanOrEqual(15);
+    expect(hits.length).toBeLessThanOrEqual(20);
   });
 });

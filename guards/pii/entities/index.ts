@@ -20,7 +20,7 @@ export function findEntities(text: string, want: ReadonlySet<PiiCategory>): (Pii
   if (want.has('street_address')) {
     for (const s of spans) out.push({ category: 'street_address', start: s.start, end: s.end, priority: ENTITY_PRIORITY.street_address });
   }
-  const names = new Set<EntityCategory>((['person', 'location', 'organization'] as const).filter((c) => want.has(c)));
+  const names = new Set<EntityCategory>((['person', 'location', 'organization', 'street_address'] as const).filter((c) => want.has(c)));
   if (names.size) {
     for (const e of findNames(text, blocks, names)) out.push({ ...e, priority: ENTITY_PRIORITY[e.category] });
   }

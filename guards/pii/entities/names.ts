@@ -4,7 +4,7 @@
 import { lexicons } from './lexicons.js';
 import type { Span } from './address.js';
 
-export type EntityCategory = 'person' | 'location' | 'organization';
+export type EntityCategory = 'person' | 'location' | 'organization' | 'street_address';
 export interface EntitySpan extends Span { category: EntityCategory }
 
 const TOK = "\\p{Lu}[\\p{L}\\p{M}'’]*(?:-\\p{L}[\\p{L}\\p{M}'’]*)*\\.?";
@@ -83,6 +83,13 @@ const NEVER = new Set([
   'anthropic', 'meta', 'google', 'microsoft', 'apple', 'amazon', 'github', 'python', 'java', 'ruby', 'rust', 'swift',
   'kotlin', 'julia', 'dart', 'elixir', 'linux', 'windows', 'android', 'ubuntu', 'debian', 'docker', 'kubernetes',
 ]);
+// "Waechter Turnpike", "Philip Bypass", "Martinez Mall": a name followed by one of these is a street, not a person.
+const STREET_SUFFIX = new Set([
+  'street', 'avenue', 'road', 'lane', 'boulevard', 'drive', 'turnpike', 'bypass', 'mall', 'greens', 'radial', 'loop',
+  'expressway', 'freeway', 'parkway', 'highway', 'crossing', 'crescent', 'terrace', 'court', 'place', 'square',
+  'trail', 'way', 'alley', 'plaza', 'pike', 'viaduct', 'skyway', 'throughway', 'trafficway', 'stravenue',
+  'underpass', 'overpass', 'causeway', 'junction', 'mews', 'walk', 'row', 'gardens', 'estates', 'heights', 'ridge',
+]);
 const ADDRESS_TOKEN = new Set(['apt', 'suite', 'unit', 'st', 'ave', 'rd', 'box', 'p.o', 'blvd']);
 // Dropped before a place lookup: "Southern Italy", "North Jutland".
 const DIRECTION = new Set(['southern', 'northern', 'eastern', 'western', 'central', 'north', 'south', 'east', 'west', 'upper', 'lower', 'greater']);
@@ -99,15 +106,23 @@ const ORG_SUFFIX = new Set([
 // Cues read just before a run (lower-cased, up to 48 characters).
 const PERSON_BEFORE = /(?:my name is|name is|names? (?:on|in) the account(?: is)?|i'm|i am|this is|call me|calls? me|called|named(?: \w+)?|maiden name is|user:|name:|directed by:?|starring|signed|regards,?|sincerely,?|thanks,?|dear|hi|hello|hey|follow up with|speak to|talk to|add|under|guardian|kid|son|daughter|partner's name|wife|husband|ms\.?|mr\.?|mrs\.?|dr\.?|said|says|asked|told|wrote|by|with|and|producer|commenter|songwriter|player|to)[ \t:,]*(?:\n[ \t>]*)?$/;
 const PERSON_AFTER = /^(?:'s\b|’s\b|,? (?:said|says|asked|told|wrote|explained|shouted|is a|is very|was a|will be|had given|lives|spent|began|from|of|and \p{Lu})|:)/u;
-const PERSON_AFTER_STRONG = /^(?:['’]s (?:killers|kid|address|daughter|son|wife|husband|song|version|cautionary)|,? (?:said|says|asked|shouted|explained|told)\b| (?:is|was) (?:very|so|from|a very)\b| has been| had given| (?:and \p{Lu}[\p{L}'-]+ )?were\b| just has| lives\b| will be talking| is a \d)/u;
+const PERSON_AFTER_STRONG = /^(?:['’]s (?:killers|kid|address|daughter|son|wife|husband|song|version|cautionary)|,? (?:said|says|asked|shouted|explained|told)\b| (?:is|was) (?:very|so|from|a very)\b| has been| had given| (?:and \p{Lu}[\p{L}'-]+ )?were\b| just has| lives\b| will be talking)/u;
+const SPEECH_BEFORE = /(?:says|said|asked|told|wrote|explained|by|kid|son|daughter|gender of|early|remember me,|town,)[ \t]*$/;
 const DIALOGUE = /^[ \t]*:[ \t]*["“\p{Lu}]/u;
 const PLACE_BEFORE = /(?:originally from|grew up in|moved (?:here )?from|li(?:ve|ves|ved|ving) in|based in|travell?ing to|flew to|fly to|born in|home city|i'm in|i am in|returned to|arrived (?:at|in)|visit|coming to|trip to|from|in|to|near|across|where:)[ \t]*$/;
-const STRONG_PLACE_BEFORE = /(?:originally from|grew up in|moved (?:here )?from|li(?:ve|ves|ved|ving) in|based in|travell?ing to|flew to|born in|home city|i'm in|i am in|coming to|trip to|where:)[ \t]*$/;
+const WEAK_PLACE_BEFORE = /(?:\bin|\bto|\bat|\bfrom|\bnear|\bof)[ \t]*$/;
+const STRONG_PLACE_BEFORE = /(?:arrived (?:at|in)|university of|street in|originally from|grew up in|moved (?:here )?from|li(?:ve|ves|ved|ving) in|based in|travell?ing to|flew to|born in|home city|i'm in|i am in|coming to|trip to|where:)[ \t]*$/;
 const ORG_BEFORE_STRICT = /(?:work(?:s|ed|ing)? (?:for|at)|employed (?:by|at)|address of|recorded for|looking to support|support)[ \t]*$/;
 const ORG_AFTER = /^(?: office| orchestra| is an? (?:[\w-]+ ){0,3}(?:company|agency|bank|firm|startup|non-profit|multinational|corporation|organi[sz]ation|brand|manufacturer|provider|501)| is the brainchild| invested| songwriter| resignation|,? (?:a|an|the) (?:[\w-]+ ){0,2}(?:company|firm|agency))/;
 
 // "Davis, Reynolds and Williamson", "Hawkins, Richardson and Santana": partnership names of firms.
 const FIRM = /(?<![\p{L}\p{M}])\p{Lu}[\p{L}\p{M}'’-]+,[ \t]\p{Lu}[\p{L}\p{M}'’-]+(?:,)?[ \t](?:and|&)[ \t]\p{Lu}[\p{L}\p{M}'’-]+/gu;
+
+function uncommonOf(words: readonly Tok[], lex: { common: ReadonlySet<string> }): number {
+  let n = 0;
+  for (const t of words) if (!lex.common.has(t.k)) n++;
+  return n;
+}
 
 /** Lexicon key of a token: lower-cased, without a trailing full stop or possessive. */
 function key(t: string): string {
@@ -164,8 +179,11 @@ export function findNames(text: string, blocks: readonly Span[], want: ReadonlyS
     const start = toks[0].start;
     if (firms.some((f) => start >= f.start && start < f.end)) continue;
     const last = toks[toks.length - 1];
-    // A trailing full stop belongs to the sentence unless the word is an initial or an abbreviation.
-    const end = last.text.endsWith('.') && !isInitial(last.text) && !ORG_SUFFIX.has(last.k) ? last.end - 1 : last.end;
+    // A trailing full stop belongs to the sentence unless the word is an initial or an abbreviation; a possessive
+    // ("Szczepańska's killers") is not part of the name and is read as context after it.
+    const end = /['’]s$/.test(last.text) ? last.end - 2 : last.text.endsWith('.') && !isInitial(last.text) && !ORG_SUFFIX.has(last.k) ? last.end - 1 : last.end;
+    // "Ravil G Yefimov", "Erlendur G. Hafliðason": an initial between two capitalised words is a person's name.
+    const middleInitial = toks.length >= 3 && toks.slice(1, -1).some((t) => isInitial(t.text)) && !isInitial(toks[0].text) && !isInitial(last.text);
     const words = toks.filter((t) => !isInitial(t.text) && !CONN_RE.test(t.k));
     if (!words.length || words.every((t) => NEVER.has(t.k))) continue;
     // A lone all-capitals word is an acronym (IBAN, NASA) unless a cue says otherwise.
@@ -178,7 +196,7 @@ export function findNames(text: string, blocks: readonly Span[], want: ReadonlyS
     const region = lex.regions.has(phrase);
     const inBlock = blocks.length > 0 && blocks.some((b) => start >= b.start && start < b.end);
     // Most capitalised runs are ordinary words at a sentence start: skip them before any context is read.
-    if (allCommon && !honorific && !region && !inBlock && !(first && lastName) && !ORG_SUFFIX.has(words[words.length - 1].k)) continue;
+    if (words.length === 1 && allCommon && !honorific && !region && !inBlock) continue;
     const before = text.slice(Math.max(0, start - 40), start).toLowerCase();
     const after = text.slice(end, end + 64);
     const afterLower = after.toLowerCase();
@@ -195,17 +213,27 @@ export function findNames(text: string, blocks: readonly Span[], want: ReadonlyS
     let category: EntityCategory | null = null;
     let span = { start, end };
     // "Gemini Ultra", "Meta AI", "Bicep CLI", "OpenAI GPT": product names, not people.
-    const product = NEVER.has(words[0].k) || (words.length >= 2 && words.some((t) => /^\p{Lu}{2,5}$/u.test(t.text) || /\p{Ll}\p{Lu}/u.test(t.text)));
-    if (ORG_SUFFIX.has(words[words.length - 1].k) && words.length >= 2) category = 'organization';
+    const product = NEVER.has(words[0].k) || (words.length >= 2 && words.some((t) => /^\p{Lu}{2,5}$/u.test(t.text) || /^(?!Mc|Mac|O['’]|D['’]|De|Di|La|Le|Van|Von)\p{Lu}?\p{Ll}+\p{Lu}/u.test(t.text)));
+    // A line that is only two or three capitalised words at the top of a text or block: a letter's or card's name.
+    const nameLine = words.length >= 2 && words.length <= 3 && uncommonOf(words, lex) === words.length && /(?:^|\n)[ \t>?]*$/.test(text.slice(Math.max(0, start - 8), start)) && /^[ \t]*(?:\n|$)/.test(text.slice(end, end + 4));
+    const shouting = words.length >= 3 && words.every((t) => t.text === t.text.toUpperCase());
+    if (shouting) continue;
+    if (words.length >= 2 && words.length <= 4 && STREET_SUFFIX.has(words[words.length - 1].k) && !lex.common.has(words[0].k)) category = 'street_address';
+    else if (ORG_SUFFIX.has(words[words.length - 1].k) && words.length >= 2) category = 'organization';
     else if (ORG_AFTER.test(afterLower) || (ORG_BEFORE_STRICT.test(before) && !place && !first)) category = 'organization';
-    else if (honorific) category = 'person';
+    else if (honorific || (middleInitial && !place)) category = 'person';
+    else if (allCommon && !region && !(first && lastName)) continue; // ordinary words: only the rules above apply
     else if (region || (place && (strongPlace || inBlock))) category = 'location';
     else if (inBlock && !first) category = 'location';
+    else if (prevPersonEnd >= 0 && /^[ \t]*\n[ \t>?]*$/.test(text.slice(prevPersonEnd, start)) && /^[ \t]*\n/.test(text.slice(end, end + 4)) && !place && !first) category = 'organization';
     else if (words.length >= 2 && first && (lastName || !lex.common.has(words[words.length - 1].k)) && !(common0 && !lastName) && !place) category = 'person';
-    else if (single && first && !common0 && !acronym && (!place || personCue()) && !strongPlace) category = 'person';
-    else if (single && !common0 && !acronym && (PERSON_AFTER_STRONG.test(after) || STRONG_PERSON(before) || (DIALOGUE.test(after) && /(?:^|\n)[ \t>]*$/.test(before)))) category = 'person';
+    else if (words.length >= 2 && words.length <= 3 && (first || lastName) && uncommon === words.length && !place) category = 'person';
+    else if (nameLine && !place && !inBlock) category = 'person';
+    else if (single && first && !common0 && !acronym && !strongPlace && !(place && WEAK_PLACE_BEFORE.test(before))) category = 'person';
+    else if (single && !common0 && !acronym && (PERSON_AFTER_STRONG.test(after) || STRONG_PERSON(before) || SPEECH_BEFORE.test(before) || (DIALOGUE.test(after) && /(?:^|\n)[ \t>]*$/.test(before)))) category = 'person';
     else if (place && !STRONG_PERSON(before)) category = 'location';
     else if (strongPlace && !first && !allCommon) category = 'location';
+    else if (single && !common0 && !acronym && !first && !lex.lastNames.has(words[0].k) && /^(?:\p{Lu}[\p{Ll}\p{M}'’-]{3,}|\p{Lu}{5,}(?<!S))$/u.test(words[0].text) && WEAK_PLACE_BEFORE.test(before) && /^(?:[ \t]*[,.:;)]|[ \t]+(?:this|to|on|in|and|\d))/.test(after)) category = 'location';
     else if (prevPersonEnd >= 0 && /^[ \t]*(?:is )?(?:from|of)[ \t]*$/.test(text.slice(prevPersonEnd, start)) && !allCommon) category = 'organization';
     else if (!allCommon && (anyNameWord || uncommon >= 2) && words.length <= 4 && personCue() && words.length <= 4) category = 'person';
     else if (!allCommon && !common0 && STRONG_PERSON(before) && words.length <= 4) category = 'person';
