@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { PII_CATEGORIES } from '../../guards/pii/index.js';
 import { checkPolicySize, compilePattern } from '../../guards/prompt-guard/index.js';
 import { DEFAULT_INJECTION_THRESHOLD } from '../../guards/injection/index.js';
+import { mcpPolicySchema } from '../mcp/mcp-config.js';
 
 const role = z.enum(['system', 'developer', 'user', 'assistant', 'tool']);
 const piiAction = z.enum(['redact', 'mask', 'pseudonymise', 'block', 'allow']);
@@ -127,7 +128,8 @@ export const cachePolicySchema = z
   .partial()
   .strict();
 
-export const teamPolicySchema = z.object({ guards: guardPolicySchema, cache: cachePolicySchema }).partial().loose();
+/** `mcp`: the team's MCP server and tool allow-lists (src/mcp/team-access.ts reads it; docs/mcp.md). */
+export const teamPolicySchema = z.object({ guards: guardPolicySchema, cache: cachePolicySchema, mcp: mcpPolicySchema }).partial().loose();
 
 export type GuardPolicyInput = z.infer<typeof guardPolicySchema>;
 export type CachePolicyInput = z.infer<typeof cachePolicySchema>;

@@ -20,6 +20,7 @@ import { logRefusedRequest } from './request-log.js';
 import { mountOperatorRoutes } from '../admin/operator-listeners.js';
 import { registerDashboard } from '../dashboard/dashboard-routes.js';
 import { httpTimeouts } from './http-timeouts.js';
+import { registerMcpRoutes } from '../mcp/mcp-routes.js';
 import { refuseNonFiniteNumbers } from './finite-numbers.js';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -92,6 +93,8 @@ export async function createApp(rt: Runtime): Promise<FastifyInstance> {
     registerIngressRoute(v1, rt, '/responses', responsesIngress);
     registerModelRoutes(v1, rt);
   }, { prefix: '/v1' });
+  // MCP gateway (docs/mcp.md): its own auth (gateway keys), body parsing and JSON-RPC errors.
+  await registerMcpRoutes(app, rt);
   registerHealthRoutes(app, rt);
   // /admin and /metrics: here, on their own port, or off (server.admin / server.metrics).
   await mountOperatorRoutes(app, rt);

@@ -1,0 +1,101 @@
+/**
+ * `/mcp` (every allowed server, tools namespaced `<server>__<tool>`) and `/mcp/<server>` (one server, its own
+ * tool names): the MCP Streamable HTTP transport (POST, GET for the server's SSE stream, DELETE to end a
+ * session). Every request is authenticated with the /v1 authenticator (gateway keys); the body is read by the
+ * SDK's transport itself, so JSON-RPC errors (parse errors, wrong Accept) come in the protocol's own shape.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Principal } from '../auth/authenticate.js';
+import { GatewayError } from '../core/errors.js';
+import type { Runtime } from '../runtime.js';
+import { teamAccess } from './team-access.js';
+import { createSession, type GatewaySession } from './session.js';
+import { createUpstream, type Upstream } from './upstream.js';
+
+export async function registerMcpRoutes(app: FastifyInstance, rt: Runtime): Promise<void> {
+  const sessions = new Map<string, GatewaySession>();
+  /** stdio servers: one process per gateway process, replaced when a reload changes its config. */
+  const stdio = new Map<string, { json: string; upstream: Upstream }>();
+  const shared = (name: string): Upstream | undefined => {
+    const cfg = rt.config.mcp.servers[name];
+    if (!cfg?.command) return undefined;
+    const json = JSON.stringify(cfg);
+    const have = stdio.get(name);
+    if (have?.json === json) return have.upstream;
+    if (have) void have.upstream.close();
+    const upstream = createUpstream(name, cfg, rt.logger, () => {
+      for (const s of sessions.values()) if (!s.only || s.only === name) s.toolsChanged();
+    });
+    stdio.set(name, { json, upstream });
+    return upstream;
+  };
+  const closeAll = async () => {
+    await Promise.allSettled([...sessions.values()].map((s) => s.close()));
+    await Promise.allSettled([...stdio.values()].map((s) => s.upstream.close()));
+    stdio.clear();
+  };
+  // Open SSE streams would hold the server's close: sessions end when shutdown starts.
+  app.addHook('preClose', (done) => void closeAll().then(() => done()));
+
+  const handle = async (request: FastifyRequest<{ Params: { server?: string } }>, reply: FastifyReply) => {
+    let principal: Principal;
+    try {
+      principal = await rt.auth.authenticate(request.headers);
+    } catch (err) {
+      if (err instanceof GatewayError) return rpcError(reply, err.status, -32001, err.message, err.code, { 'www-authenticate': 'Bearer realm="ai-gateway"' });
+      rt.logger.error({ err }, 'state store unavailable during authentication');
+      return rpcError(reply, 503, -32004, 'The gateway cannot verify API keys right now. Please retry.', 'state_unavailable');
+    }
+    const only = request.params.server;
+    if (only !== undefined) {
+      if (!rt.config.mcp.servers[only]) return rpcError(reply, 404, -32601, `No MCP server '${only}' is configured.`, 'not_found');
+      if (!teamAccess(principal.team).server(only)) return rpcError(reply, 403, -32001, `MCP server '${only}' is not allowed for your team.`, 'tool_not_allowed');
+    }
+    const sid = request.headers['mcp-session-id'];
+    let session: GatewaySession | undefined;
+    if (typeof sid === 'string') {
+      session = sessions.get(sid);
+      // Another key's session is reported as unknown: its existence is not for this caller to learn.
+      if (!session || session.keyId !== principal.key.id || session.only !== only) return rpcError(reply, 404, -32001, 'Session not found', 'not_found');
+      session.principal = principal;
+      session.touch();
+    } else {
+      if (request.method !== 'POST') return rpcError(reply, 400, -32000, 'Bad Request: Mcp-Session-Id header is required', 'invalid_request');
+      if (sessions.size >= rt.config.mcp.maxSessions) {
+        return rpcError(reply, 503, -32000, 'Too many open MCP sessions on this gateway; retry shortly.', 'upstream_unavailable', { 'retry-after': '5' });
+      }
+      session = await createSession({
+        rt,
+        principal,
+        only,
+        shared,
+        onInitialized: (id, s) => sessions.set(id, s),
+        onClosed: (id) => sessions.delete(id),
+      });
+    }
+    reply.hijack();
+    try {
+      await session.transport.handleRequest(request.raw, reply.raw);
+    } catch (err) {
+      rt.logger.error({ err }, 'mcp request failed');
+      if (!reply.raw.headersSent) reply.raw.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify(rpcBody(-32603, 'Internal error', 'internal_error')));
+    }
+    // Not an initialize (or a failed one): no session was opened, nothing to keep.
+    if (!session.id()) void session.close();
+  };
+
+  await app.register(async (scope) => {
+    // The SDK's transport reads and parses the body itself (with its own size limit and JSON-RPC errors).
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+    for (const url of ['/mcp', '/mcp/:server']) scope.route({ method: ['GET', 'POST', 'DELETE'], url, handler: handle });
+  });
+}
+
+function rpcBody(code: number, message: string, gatewayCode: string) {
+  return { jsonrpc: '2.0', error: { code, message, data: { code: gatewayCode } }, id: null };
+}
+
+function rpcError(reply: FastifyReply, status: number, code: number, message: string, gatewayCode: string, headers: Record<string, string> = {}) {
+  return reply.code(status).headers(headers).type('application/json').send(rpcBody(code, message, gatewayCode));
+}
