@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { GatewayError } from '../core/errors.js';
+import { adminCredential, setActor } from './audit-trail.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -36,5 +37,6 @@ export function adminAuthHook(currentToken: () => string) {
     if (!isAdminToken(request.headers.authorization, token)) {
       throw new GatewayError('admin_unauthorized', 'The admin API needs "Authorization: Bearer <admin token>". Gateway keys are not accepted.');
     }
+    setActor(request, { role: 'admin', credential: adminCredential(token) });
   };
 }

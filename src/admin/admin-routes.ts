@@ -12,6 +12,8 @@ import { createRouteTable } from './route-table.js';
 import { registerKeyRoutes } from './key-routes.js';
 import { registerTeamRoutes } from './team-routes.js';
 import { registerUsageRoutes } from './usage-routes.js';
+import { registerAuditRoutes } from './audit-routes.js';
+import { createAuditRecorder } from './audit-trail.js';
 
 export const ADMIN_PREFIX = '/admin';
 
@@ -33,9 +35,10 @@ export async function registerAdminRoutes(app: FastifyInstance, rt: Runtime): Pr
         (body as string).trim() === '' ? done(null, undefined) : json(request, body as string, done),
       );
       const routes = createRouteTable(admin);
-      const ctx = { store: rt.store, config: () => rt.config };
+      const ctx = { store: rt.store, config: () => rt.config, audit: createAuditRecorder(rt.store, rt.logger) };
       registerTeamRoutes(routes, ctx);
       registerKeyRoutes(routes, ctx);
+      registerAuditRoutes(routes, ctx);
       registerUsageRoutes(routes, rt.store);
       let doc: Record<string, unknown> | undefined;
       admin.get('/openapi.json', async () => (doc ??= buildOpenApi(routes.docs, ADMIN_PREFIX, '1')));

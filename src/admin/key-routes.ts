@@ -1,5 +1,6 @@
 /** /admin/keys: create (the secret is returned once), list, get, update, revoke, rotate, budget status. */
 import { randomBytes } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
 import { displayPrefix, generateKey, hashKey } from '../auth/keys.js';
 import { GatewayError } from '../core/errors.js';
 import type { ApiKey, KeyUpdate, StateStore } from '../state/state-store.js';
@@ -25,7 +26,7 @@ async function revokeNow(store: StateStore, key: ApiKey, now: number): Promise<v
   else if (key.revokedAt > now) await store.updateKey(key.id, { revokedAt: now });
 }
 
-export function registerKeyRoutes(routes: RouteTable, { store, config }: AdminContext): void {
+export function registerKeyRoutes(routes: RouteTable, { store, config, audit }: AdminContext): void {
   const tag = 'keys';
   const show = (k: ApiKey, now = Date.now()) => ({ ...presentKey(k, now), managedBy: keyManagedBy(config(), k) });
   /** A key's own model list: every entry in the catalog, and allowed by its team. */
@@ -41,7 +42,7 @@ export function registerKeyRoutes(routes: RouteTable, { store, config }: AdminCo
     return { object: 'list', data: shown.map((k) => show(k, now)) };
   });
 
-  routes.add({ method: 'POST', url: '/keys', summary: 'Create a key; the response carries the secret, shown this once', tag, body: keyCreate, status: 201 }, async ({ body }) => {
+  routes.add({ method: 'POST', url: '/keys', summary: 'Create a key; the response carries the secret, shown this once', tag, body: keyCreate, status: 201 }, async ({ body, request }) => {
     await requireTeam(store, body.team);
     await checkKeyModels(body.team, body.allowedModels);
     const id = body.id ?? newKeyId();
@@ -61,12 +62,13 @@ export function registerKeyRoutes(routes: RouteTable, { store, config }: AdminCo
       allowedModels: body.allowedModels,
     };
     await store.createKey(key);
+    await audit(request, { action: 'key.create', target: { type: 'key', id }, team: key.teamId, after: presentKey(key, now) });
     return { ...show(key, now), secret };
   });
 
   routes.add({ method: 'GET', url: '/keys/:id', summary: 'Get a key', tag }, async ({ params }) => show(await requireKey(store, params.id)));
 
-  routes.add({ method: 'PATCH', url: '/keys/:id', summary: "Update a key's name, expiry, budgets, rate limits, models", tag, body: keyPatch }, async ({ params, body }) => {
+  routes.add({ method: 'PATCH', url: '/keys/:id', summary: "Update a key's name, expiry, budgets, rate limits, models", tag, body: keyPatch }, async ({ params, body, request }) => {
     const current = await requireKey(store, params.id);
     // The file re-applies a config key's name, expiry, budgets and rate limits; its model list is the API's.
     if (body.name !== undefined || body.expiresAt !== undefined || body.budgets !== undefined || body.rateLimits !== undefined) {
@@ -81,19 +83,25 @@ export function registerKeyRoutes(routes: RouteTable, { store, config }: AdminCo
     if (body.allowedModels !== undefined) patch.allowedModels = body.allowedModels ?? undefined;
     const updated = await store.updateKey(params.id, patch);
     if (!updated) throw new GatewayError('not_found', `No key with id '${params.id}'.`, { param: 'id' });
+    await audit(request, { action: 'key.update', target: { type: 'key', id: current.id }, team: current.teamId, before: presentKey(current), after: presentKey(updated) });
     return show(updated);
   });
 
-  const revoke = async ({ params }: { params: Record<string, string> }) => {
+  const revoke = async ({ params, request }: { params: Record<string, string>; request: FastifyRequest }) => {
     const key = await requireKey(store, params.id);
     const now = Date.now();
     await revokeNow(store, key, now);
-    return show(await requireKey(store, params.id), now);
+    const after = await requireKey(store, params.id);
+    // A repeat (already revoked) changed nothing: not an audit entry.
+    if (key.revokedAt === undefined || key.revokedAt > now) {
+      await audit(request, { action: 'key.revoke', target: { type: 'key', id: key.id }, team: key.teamId, before: presentKey(key, now), after: presentKey(after, now) });
+    }
+    return show(after, now);
   };
   routes.add({ method: 'POST', url: '/keys/:id/revoke', summary: 'Revoke a key now (idempotent)', tag }, revoke);
   routes.add({ method: 'DELETE', url: '/keys/:id', summary: 'Revoke a key now (keys are kept for the audit trail)', tag }, revoke);
 
-  routes.add({ method: 'POST', url: '/keys/:id/rotate', summary: 'New secret for the same key (id, budgets, usage kept); the old secret works graceSeconds more', tag, body: keyRotate, status: 201 }, async ({ params, body }) => {
+  routes.add({ method: 'POST', url: '/keys/:id/rotate', summary: 'New secret for the same key (id, budgets, usage kept); the old secret works graceSeconds more', tag, body: keyRotate, status: 201 }, async ({ params, body, request }) => {
     const old = await requireKey(store, params.id);
     const now = Date.now();
     if (old.revokedAt !== undefined && old.revokedAt <= now) throw new GatewayError('invalid_request', `Key '${old.id}' is revoked; create a new key instead.`, { param: 'id' });
@@ -108,6 +116,7 @@ export function registerKeyRoutes(routes: RouteTable, { store, config }: AdminCo
     const previousUntil = Math.min(now + body.graceSeconds * 1000, old.revokedAt ?? Infinity);
     const key = await store.rotateKeySecret(old.id, { hash: hashKey(secret), prefix: displayPrefix(secret), previousUntil });
     if (!key) throw new GatewayError('not_found', `No key with id '${params.id}'.`, { param: 'id' });
+    await audit(request, { action: 'key.rotate', target: { type: 'key', id: key.id }, team: key.teamId, before: presentKey(old, now), after: presentKey(key, now) });
     return { ...show(key, now), secret, previousSecretValidUntil: new Date(previousUntil).toISOString() };
   });
 

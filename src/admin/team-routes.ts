@@ -4,6 +4,7 @@ import { GatewayError } from '../core/errors.js';
 import type { StateStore, Team } from '../state/state-store.js';
 import { keyManagedBy, refuseConfigTeam, teamManagedBy } from './config-managed.js';
 import { checkAllowedModels } from './model-access.js';
+import type { AuditRecorder } from './audit-trail.js';
 import { presentBudgetStatus, presentKey, presentTeam, toStoredBudget } from './present.js';
 import type { RouteTable } from './route-table.js';
 import { budgetInput, policyInput, rateLimitsInput, teamCreate, teamPatch } from './schemas.js';
@@ -19,9 +20,11 @@ export async function requireTeam(store: StateStore, id: string): Promise<Team> 
 export interface AdminContext {
   store: StateStore;
   config: () => GatewayConfig;
+  /** Records an admin change in the audit trail (audit-trail.ts). */
+  audit: AuditRecorder;
 }
 
-export function registerTeamRoutes(routes: RouteTable, { store, config }: AdminContext): void {
+export function registerTeamRoutes(routes: RouteTable, { store, config, audit }: AdminContext): void {
   const tag = 'teams';
   const show = (t: Team) => ({ ...presentTeam(t), managedBy: teamManagedBy(config(), t.id) });
   /** The team, if the API may change it: 404 unknown, 409 declared in the config file. */
@@ -35,7 +38,7 @@ export function registerTeamRoutes(routes: RouteTable, { store, config }: AdminC
     data: (await store.listTeams()).map(show),
   }));
 
-  routes.add({ method: 'POST', url: '/teams', summary: 'Create a team', tag, body: teamCreate, status: 201 }, async ({ body }) => {
+  routes.add({ method: 'POST', url: '/teams', summary: 'Create a team', tag, body: teamCreate, status: 201 }, async ({ body, request }) => {
     checkAllowedModels(config(), body.allowedModels);
     if (await store.getTeam(body.id)) throw new GatewayError('already_exists', `A team with id '${body.id}' already exists.`, { param: 'id' });
     const now = Date.now();
@@ -50,12 +53,13 @@ export function registerTeamRoutes(routes: RouteTable, { store, config }: AdminC
       updatedAt: now,
     };
     await store.upsertTeam(team);
+    await audit(request, { action: 'team.create', target: { type: 'team', id: team.id }, team: team.id, after: presentTeam(team) });
     return show(team);
   });
 
   routes.add({ method: 'GET', url: '/teams/:id', summary: 'Get a team', tag }, async ({ params }) => show(await requireTeam(store, params.id)));
 
-  routes.add({ method: 'PATCH', url: '/teams/:id', summary: 'Update a team (only the fields given)', tag, body: teamPatch }, async ({ params, body }) => {
+  routes.add({ method: 'PATCH', url: '/teams/:id', summary: 'Update a team (only the fields given)', tag, body: teamPatch }, async ({ params, body, request }) => {
     const team = await editable(params.id, 'change it');
     if (body.allowedModels) checkAllowedModels(config(), body.allowedModels);
     const next: Team = {
@@ -68,22 +72,25 @@ export function registerTeamRoutes(routes: RouteTable, { store, config }: AdminC
       updatedAt: Date.now(),
     };
     await store.upsertTeam(next);
+    await audit(request, { action: 'team.update', target: { type: 'team', id: team.id }, team: team.id, before: presentTeam(team), after: presentTeam(next) });
     return show(next);
   });
 
-  routes.add({ method: 'DELETE', url: '/teams/:id', summary: 'Delete a team and all its keys', tag }, async ({ params }) => {
-    await editable(params.id, 'remove it');
+  routes.add({ method: 'DELETE', url: '/teams/:id', summary: 'Delete a team and all its keys', tag }, async ({ params, request }) => {
+    const team = await editable(params.id, 'remove it');
     if (!(await store.deleteTeam(params.id))) throw new GatewayError('not_found', `No team with id '${params.id}'.`, { param: 'id' });
+    await audit(request, { action: 'team.delete', target: { type: 'team', id: team.id }, team: team.id, before: presentTeam(team) });
     return { id: params.id, object: 'team', deleted: true };
   });
 
   // Focused setters: the same effect as PATCH with one field, for scripts that own just that setting.
   const setter = <S extends z.ZodType>(path: string, summary: string, schema: S, apply: (t: Team, v: z.output<S>) => Team) =>
-    routes.add({ method: 'PUT', url: `/teams/:id/${path}`, summary, tag, body: schema }, async ({ params, body }) => {
+    routes.add({ method: 'PUT', url: `/teams/:id/${path}`, summary, tag, body: schema }, async ({ params, body, request }) => {
       const team = await editable(params.id, `set its ${path}`);
       const next = { ...apply(team, body as z.output<S>), updatedAt: Date.now() };
       if (path === 'allowed-models') checkAllowedModels(config(), next.allowedModels);
       await store.upsertTeam(next);
+      await audit(request, { action: `team.update`, target: { type: 'team', id: team.id }, team: team.id, before: presentTeam(team), after: presentTeam(next) });
       return show(next);
     });
   setter('budgets', "Replace the team's budgets", z.object({ budgets: z.array(budgetInput) }).strict(), (t, v) => ({

@@ -25,6 +25,8 @@ import type {
 
 export * from './types.js';
 export type { CalibrationBand } from './calibration.js';
+export type { AuditActor, AuditEntry, AuditQuery } from './audit.js';
+import type { AuditEntry, AuditQuery } from './audit.js';
 import type { CalibrationBand } from './calibration.js';
 export { StateUnavailableError, UnknownReservationError } from './errors.js';
 
@@ -83,6 +85,12 @@ export interface StateStore {
    * it must not use up this scope's window). No-op for an entry already gone.
    */
   rateLimitRelease(scope: Scope, entry: string): Promise<void>;
+
+  // ── admin audit trail (docs/admin-api.md, audit) ──
+  /** Stores one admin change; idempotent by `entry.id`. */
+  appendAudit(entry: AuditEntry): Promise<void>;
+  /** Entries newest first, filtered; at most `limit` (default 100, max 1000). */
+  listAudit(query: AuditQuery): Promise<AuditEntry[]>;
 
   // ── semantic cache calibration (docs/semantic.md) ──
   /** Counts one shadow comparison of a team's would-be semantic hit in its similarity band; atomic across replicas. */

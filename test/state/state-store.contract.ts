@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiKey, Scope, ScopeBudgets, StateStore, Team } from '../../src/state/state-store.js';
+import type { ApiKey, AuditEntry, Scope, ScopeBudgets, StateStore, Team } from '../../src/state/state-store.js';
 
 export interface ContractHarness {
   /** Opens a store on a fresh, empty backend (or one shared by the whole suite: tests use unique ids). */
@@ -117,6 +117,37 @@ export function runStateStoreContract(name: string, harness: ContractHarness): v
         expect(await store.deleteTeam(t)).toBe(true);
         expect(await store.getKeyByHash(`hash-${k}-3`)).toBeUndefined();
         expect(await store.getKeyByHash(`hash-${k}-2`)).toBeUndefined();
+      });
+    });
+
+    describe('admin audit trail', () => {
+      it('stores entries once, lists them newest first, filtered by time, team, action, target and actor', async () => {
+        const t = `t-${uid()}`;
+        const entry = (i: number, over: Partial<AuditEntry> = {}): AuditEntry => ({
+          id: `aud_${t}_${String(i).padStart(3, '0')}`,
+          at: T0 + i * 1000,
+          actor: { role: 'admin', credential: 'admin-token:abcd1234', name: i % 2 ? 'ana@example.com' : undefined },
+          action: i % 3 === 0 ? 'key.rotate' : 'team.update',
+          target: i % 3 === 0 ? { type: 'key', id: `k-${t}` } : { type: 'team', id: t },
+          team: t,
+          before: { name: `before ${i}` },
+          after: { name: `after ${i}` },
+          ip: '127.0.0.1',
+          requestId: `req_${i}`,
+          ...over,
+        });
+        for (let i = 0; i < 12; i++) await store.appendAudit(entry(i));
+        await store.appendAudit(entry(5)); // a repeat is stored once
+        await store.appendAudit(entry(99, { team: `${t}-other`, target: { type: 'team', id: `${t}-other` } }));
+        const all = await store.listAudit({ team: t });
+        expect(all.map((e) => e.id)).toEqual(Array.from({ length: 12 }, (_, i) => entry(11 - i).id));
+        expect(all[0]).toEqual(JSON.parse(JSON.stringify(entry(11))));
+        expect((await store.listAudit({ team: t, limit: 3 })).map((e) => e.requestId)).toEqual(['req_11', 'req_10', 'req_9']);
+        expect((await store.listAudit({ team: t, from: T0 + 3000, to: T0 + 6000 })).map((e) => e.requestId)).toEqual(['req_5', 'req_4', 'req_3']);
+        expect((await store.listAudit({ team: t, action: 'key.rotate' })).map((e) => e.requestId)).toEqual(['req_9', 'req_6', 'req_3', 'req_0']);
+        expect((await store.listAudit({ targetId: `k-${t}`, limit: 2 })).map((e) => e.requestId)).toEqual(['req_9', 'req_6']);
+        expect((await store.listAudit({ team: t, actor: 'ana@example.com' })).length).toBe(6);
+        expect((await store.listAudit({ team: `${t}-other` })).map((e) => e.requestId)).toEqual(['req_99']);
       });
     });
 

@@ -15,6 +15,7 @@ import { connectionOptions, createScript, guarded, Redis, waitReady, type RedisL
 import { redisKeys } from './redis-keys.js';
 import { createRedisUsage } from './redis-usage.js';
 import { createRedisCalibration } from './redis-calibration.js';
+import { createRedisAudit } from './redis-audit.js';
 
 export interface RedisStateStoreOptions {
   /** `redis://host:port/db`; ignored when `client` is given. */
@@ -29,6 +30,8 @@ export interface RedisStateStoreOptions {
   reservationRetentionMs?: number;
   /** Minimum time between two `lastUsedAt` writes of one key by this process. Default 30 s. */
   touchIntervalMs?: number;
+  /** How long admin audit entries are kept. Default 400 days. */
+  auditRetentionMs?: number;
   /** Called on connection errors (throttled by ioredis reconnects); default: ignore (calls report them). */
   onError?: (err: Error) => void;
 }
@@ -44,6 +47,7 @@ export async function createRedisStateStore(opts: RedisStateStoreOptions): Promi
   const k = redisKeys(opts.keyPrefix ?? 'gw:');
   const admin = createRedisAdmin(client, k, opts.touchIntervalMs ?? 30_000);
   const calibration = createRedisCalibration(client, opts.keyPrefix ?? 'gw:');
+  const audit = createRedisAudit(client, opts.keyPrefix ?? 'gw:', opts.auditRetentionMs ?? 400 * 86_400_000);
   const keyTeam = async (keyId: string) => (await admin.getKey(keyId))?.teamId;
   const budgets = createRedisBudgets(client, k, opts.reservationRetentionMs ?? 86_400_000, keyTeam);
   const usage = createRedisUsage(client, k);
@@ -65,6 +69,8 @@ export async function createRedisStateStore(opts: RedisStateStoreOptions): Promi
     updateKey: guarded(admin.updateKey),
     revokeKey: guarded((id: string, at?: number) => admin.revokeKey(id, at ?? Date.now())),
     rotateKeySecret: guarded(admin.rotateKeySecret),
+    appendAudit: guarded(audit.appendAudit),
+    listAudit: guarded(audit.listAudit),
     touchKey: guarded(admin.touchKey),
     reserve: guarded(budgets.reserve),
     extend: guarded(budgets.extend),

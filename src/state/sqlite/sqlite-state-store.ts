@@ -15,6 +15,7 @@ import { createMemoryRateLimiter } from '../memory-rate-limit.js';
 import { startCheckpointer } from './checkpointer.js';
 import { createSqliteUsage } from './sqlite-usage.js';
 import { createSqliteCalibration } from './sqlite-calibration.js';
+import { createSqliteAudit } from './sqlite-audit.js';
 import { migrate } from './schema.js';
 import { acquireProcessLock } from './process-lock.js';
 
@@ -69,6 +70,7 @@ export async function createSqliteStateStore(opts: SqliteStateStoreOptions): Pro
   const limiter = createMemoryRateLimiter();
   const usage = createSqliteUsage(db);
   const calibration = createSqliteCalibration(db);
+  const audit = createSqliteAudit(db);
   const revoke = db.transaction((id: string, at: number) => {
     const key = admin.getKey(id);
     if (!key) return false;
@@ -90,6 +92,8 @@ export async function createSqliteStateStore(opts: SqliteStateStoreOptions): Pro
     updateKey: wrap((id, patch) => admin.updateKey.immediate(id, patch)),
     revokeKey: wrap((id: string, at?: number) => revoke.immediate(id, at ?? Date.now())),
     rotateKeySecret: wrap((id, r) => admin.rotateKeySecret.immediate(id, r)),
+    appendAudit: wrap(audit.appendAudit),
+    listAudit: wrap(audit.listAudit),
     touchKey: wrap(admin.touchKey),
     reserve: wrap(budgets.reserve),
     extend: wrap(budgets.extend),
