@@ -89,6 +89,9 @@ describe('POST /v1/embeddings', () => {
     const claude = await env.gw.client().embeddings.create({ model: 'claude-haiku-4-5', input: 'x' }).catch((e) => e);
     expect(claude).toBeInstanceOf(OpenAI.BadRequestError);
     expect(claude.message).toMatch(/Embeddings are only supported by OpenAI/);
+    const tokens = await fetch(`${env.gw.url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_KEY}` }, body: JSON.stringify({ model: 'text-embedding-3-small', input: [[1, 2, 3]] }) });
+    await tokens.text();
+    expect(env.upstream.requests.at(-1)!.body.input).toEqual([[1, 2, 3]]);
     const empty = await env.gw.client().embeddings.create({ model: 'text-embedding-3-small', input: [] }).catch((e) => e);
     expect(empty).toBeInstanceOf(OpenAI.BadRequestError);
     expect(empty.param).toBe('input');

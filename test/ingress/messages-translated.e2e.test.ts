@@ -100,4 +100,26 @@ describe('POST /v1/messages to an OpenAI target', () => {
     expect(r.input_tokens).toBeGreaterThan(8);
     expect(r.input_tokens).toBeLessThan(40);
   });
+
+  it('refuses an anthropic-version that is not a date, and ends a stream that fails midway with an error event', async () => {
+    const res = await fetch(`${env.gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': TEST_KEY, 'anthropic-version': 'latest' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
+    });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.message).toMatch(/anthropic-version/);
+
+    env.upstream.enqueue({ resetAfterEvents: 3 });
+    const cut = await fetch(`${env.gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': TEST_KEY },
+      body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'a fairly long answer please' }] }),
+    });
+    const text = await cut.text();
+    expect(text.startsWith('event: message_start')).toBe(true);
+    const last = text.trim().split('\n\n').at(-1)!;
+    expect(last.split('\n')[0]).toBe('event: error');
+    expect(JSON.parse(last.split('\n')[1].slice(6))).toMatchObject({ type: 'error', error: { type: 'api_error' } });
+  });
 });

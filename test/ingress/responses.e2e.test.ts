@@ -16,6 +16,7 @@ const DIR = '/work/shared/fixtures/sse/openai-responses';
 const raw = (f: string) => readFileSync(`${DIR}/${f}`, 'utf8');
 const json = (f: string) => JSON.parse(raw(f));
 const PII_KEY = 'gw-pii-team-key-0123456789abcdefghijklmnopqrstu';
+const CACHED_KEY = 'gw-cached-team-key-0123456789abcdefghijklmnopqr';
 
 let upstream: FakeUpstream;
 let gw: TestGateway;
@@ -31,10 +32,11 @@ beforeAll(async () => {
       'gpt-4o-mini-compat': { provider: 'compat', upstream: 'gpt-4o-mini', price: { input: '0.15', output: '0.60' }, contextWindow: 128000 },
       'gpt-5': { provider: 'openai', upstream: 'gpt-5', price: { input: '1.25', output: '10', cachedInput: '0.125' }, contextWindow: 400000 },
     },
-    teams: { default: { allowedModels: ['*'] }, pii: { allowedModels: ['*'], policy: { guards: { pii: { enabled: true, defaultAction: 'pseudonymise' } } } } },
+    teams: { default: { allowedModels: ['*'] }, cached: { allowedModels: ['*'], policy: { cache: { mode: 'on' } } }, pii: { allowedModels: ['*'], policy: { guards: { pii: { enabled: true, defaultAction: 'pseudonymise' } } } } },
     keys: [
       { id: 'test', team: 'default', key: TEST_KEY },
       { id: 'pii', team: 'pii', key: PII_KEY },
+      { id: 'cached', team: 'cached', key: CACHED_KEY },
     ],
   });
 });
@@ -162,6 +164,26 @@ describe('POST /v1/responses translated', () => {
     const effort = await gw.client().responses.create({ model: 'claude-haiku-4-5', input: 'x', reasoning: { effort: 'high' } }).catch((e) => e);
     expect(effort.param).toBe('reasoning.effort');
     expect(upstream.requests.length).toBe(before);
+  });
+});
+
+describe('POST /v1/responses: incomplete answers and the cache', () => {
+  it('reports an answer cut at max_output_tokens as incomplete, whole and streamed', async () => {
+    const input = 'please repeat all of these words back to me in one long sentence without stopping at all';
+    const r = await gw.client().responses.create({ model: 'gpt-4o-mini-compat', input, max_output_tokens: 16, store: false });
+    expect(r.status).toBe('incomplete');
+    expect(r.incomplete_details).toEqual({ reason: 'max_output_tokens' });
+    const res = await post({ model: 'gpt-4o-mini-compat', input, max_output_tokens: 16, store: false, stream: true });
+    const events = sseEvents(await res.text()).map((e) => JSON.parse(e.data));
+    expect(events.at(-1)).toMatchObject({ type: 'response.incomplete', response: { status: 'incomplete' } });
+  });
+
+  it('answers a repeat from the cache only with store: false', async () => {
+    const ask = async (body: Record<string, unknown>) => (await post({ model: 'gpt-4o-mini-compat', input: 'cache me', temperature: 0, ...body }, CACHED_KEY)).headers.get('x-gateway-cache');
+    expect(await ask({ store: false })).toBe('miss');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await ask({ store: false })).toBe('hit');
+    expect(await ask({})).toBe('bypass');
   });
 });
 
