@@ -5,7 +5,7 @@
  * one usage-ledger row (model `<server>__<tool>`, provider `mcp`), whatever the outcome.
  */
 import { randomUUID } from 'node:crypto';
-import { ErrorCode, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Principal } from '../auth/authenticate.js';
 import type { Runtime } from '../runtime.js';
 import { budgetExceeded } from '../pipeline/admission.js';
@@ -177,12 +177,14 @@ function upstreamFailure(err: unknown, upstream: Upstream, tool: string, signal:
     set('timeout', true);
     return refusal('upstream_timeout', `MCP server '${upstream.name}' did not answer tools/call '${tool}' within ${upstream.config.timeoutMs} ms; the call was cancelled.`);
   }
-  if (typeof e.code === 'number' && e.code !== ErrorCode.ConnectionClosed) {
+  if (err instanceof McpError && e.code !== ErrorCode.ConnectionClosed) {
     // A JSON-RPC error the server answered with: passed on as it is (without the SDK's "MCP error n:" prefix).
     set('upstream_error', false);
     return Object.assign(new Error((e.message ?? '').replace(/^MCP error -?\d+: /, '')), { code: e.code, data: e.data });
   }
   set('upstream_error', false);
+  // The connection itself failed (an expired upstream session, an exited stdio process): reconnect next time.
+  upstream.reset();
   return refusal('upstream_unavailable', `MCP server '${upstream.name}' could not be reached: ${(e.message ?? 'unknown error').slice(0, 300)}`);
 }
 

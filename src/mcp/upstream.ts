@@ -7,7 +7,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ToolListChangedNotificationSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { McpError, ToolListChangedNotificationSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import type { McpServerConfig } from './mcp-config.js';
 
@@ -20,6 +20,9 @@ export interface Upstream {
   client(): Promise<Client>;
   /** Every tool of the server (all pages), cached until the server says its list changed. */
   tools(): Promise<Tool[]>;
+  /** Drops the connection after a transport failure (an expired upstream session, an exited process): the next call reconnects. */
+  reset(): void;
+  /** Ends the upstream session (DELETE for Streamable HTTP, so the server frees it) and the connection. */
   close(): Promise<void>;
 }
 
@@ -27,6 +30,13 @@ export function createUpstream(name: string, config: McpServerConfig, logger: Lo
   let connecting: Promise<Client> | undefined;
   let listing: Promise<Tool[]> | undefined;
   let closed = false;
+  const ends = new WeakMap<Client, () => Promise<unknown>>();
+  const drop = async (c: Promise<Client>) => {
+    const client = await c.catch(() => undefined);
+    if (!client) return;
+    await ends.get(client)?.();
+    await client.close().catch(() => undefined);
+  };
 
   async function connect(): Promise<Client> {
     const client = new Client(CLIENT_INFO, { capabilities: {} });
@@ -42,6 +52,9 @@ export function createUpstream(name: string, config: McpServerConfig, logger: Lo
     const transport = config.url
       ? new StreamableHTTPClientTransport(new URL(config.url), { requestInit: { headers: config.headers } })
       : stdioTransport(name, config, logger);
+    // Streamable HTTP: end the upstream session too, so the server frees it at once rather than at its expiry.
+    const end = transport instanceof StreamableHTTPClientTransport ? () => transport.terminateSession().catch(() => undefined) : async () => undefined;
+    ends.set(client, end);
     try {
       await client.connect(transport, { timeout: config.timeoutMs });
     } catch (err) {
@@ -78,15 +91,23 @@ export function createUpstream(name: string, config: McpServerConfig, logger: Lo
         return all;
       })().catch((err) => {
         listing = undefined;
+        // Not an answer from the server but a failed connection (e.g. its session expired): reconnect next time.
+        if (!(err instanceof McpError)) upstream.reset();
         throw err;
       });
       return listing;
+    },
+    reset() {
+      const c = connecting;
+      connecting = undefined;
+      listing = undefined;
+      if (c) void drop(c);
     },
     async close() {
       closed = true;
       const c = connecting;
       connecting = undefined;
-      if (c) await c.then((client) => client.close(), () => undefined).catch(() => undefined);
+      if (c) await drop(c);
     },
   };
   return upstream;
