@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from './config/schema.js';
+import { preloadSynonyms } from './cache/synonyms.js';
 import { createEmbedderOrNull, type Embedder, type EmbeddingsConfig } from './embeddings/embedder.js';
 import { createEmbeddedVectorStore } from './vector/embedded-vector-store.js';
 import { createQdrantVectorStore } from './vector/qdrant-vector-store.js';
@@ -36,6 +37,9 @@ export function createSemanticBackend(config: GatewayConfig, logger: Logger): Se
     .then(async (e) => {
       if (!e) return;
       await vectors.init(e.dimension);
+      // The cache's hit verifier reads WordNet's index: now, while the embedder counts as loading, not at the
+      // first candidate, where it would hold up every request for as long (0.5–2 s).
+      preloadSynonyms();
       embedder = e;
     })
     .catch((err) => logger.warn({ err: (err as Error).message }, 'semantic features disabled: vector store failed to start'))

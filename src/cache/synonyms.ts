@@ -3,7 +3,7 @@
  * licence). Two words are synonyms when the most frequent sense of each is the same synset (kid / child,
  * couch / sofa); not hypernyms (boy / child) or siblings (onion / potato), which ask something else. Rarer senses
  * were measured to add few matches and more loose ones (mitt / hand). Only the index files are read (lemma → synset offsets, most frequent sense first), once, on first use:
- * about 150,000 lemmas, ~0.3 s and ~20 MB, only in a gateway whose semantic cache verifies a candidate.
+ * about 150,000 lemmas, 0.5–2 s and ~13 MB of heap, when the embedder has loaded (preloadSynonyms, src/semantic.ts).
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -60,6 +60,14 @@ function senses(word: string): Set<number> {
   const out = new Set<number>();
   for (const f of forms(word)) for (const o of index.get(f) ?? []) out.add(o);
   return out;
+}
+
+/**
+ * Reads the index now rather than at the first verification, where it would hold up the event loop (and every
+ * request) for as long; the response cache calls it at start when a semantic layer can exist.
+ */
+export function preloadSynonyms(): void {
+  index ??= load();
 }
 
 /** Whether two different (lower-case) words share one of their first senses. */

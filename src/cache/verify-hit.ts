@@ -61,6 +61,20 @@ const BE = new Set(['is', 'are', 'was', 'were', 'be', 'been', 'being', 'am']);
 /** Ends a passive's agent ("… by a man in a hat and …"). */
 const CLAUSE_END = new Set([',', 'and', 'while', 'which', 'who', 'that', 'because', 'but', 'or']);
 
+const PUNCT = new Set(['.', '!', '?', ':', ';', ',', '\n']);
+const CURRENCY = new Set(['$', '€', '£', '¥', '%']);
+/** Stems of words seen (bounded): most prompts repeat the same few thousand words. */
+const stems = new Map<string, string>();
+function stem(word: string): string {
+  let s = stems.get(word);
+  if (s === undefined) {
+    if (stems.size > 50_000) stems.clear();
+    s = stemmer(word);
+    stems.set(word, s);
+  }
+  return s;
+}
+
 type Kind = 'negation' | 'number' | 'quantity' | 'relation' | 'content' | 'neutral' | 'punct';
 interface Token {
   kind: Kind;
@@ -83,25 +97,26 @@ function tokenize(text: string): Token[] {
   let sentenceStart = true;
   for (const m of expanded.matchAll(WORD)) {
     const raw = m[0];
-    if (/^[.!?:;,\n]$/.test(raw)) {
+    if (raw.length === 1 && PUNCT.has(raw)) {
       if (raw !== ',') sentenceStart = true;
       out.push({ kind: 'punct', norm: raw === ',' ? ',' : '.', word: raw, entity: false });
       continue;
     }
-    const word = raw.toLowerCase().replace(/['’]s$/, '');
+    const lower = raw.toLowerCase();
+    const word = lower.endsWith("'s") || lower.endsWith('’s') ? lower.slice(0, -2) : lower;
     const wasStart = sentenceStart;
     sentenceStart = false;
-    const token = (kind: Kind, norm = word): Token => ({ kind, norm, word, entity: false });
-    if (/^\d/.test(word) || /^[$€£¥%]$/.test(word)) out.push(token('number', word.replace(/(?<=\d),(?=\d{3}\b)/g, '')));
-    else if (NUMBER_WORDS[word]) out.push(token('number', NUMBER_WORDS[word]));
-    else if (NEGATION.has(word)) out.push(token('negation', 'not'));
-    else if (QUANTITY.has(word)) out.push(token('quantity'));
-    else if (RELATION.has(word)) out.push(token('relation'));
-    else if (NEUTRAL.has(word) || BE.has(word)) out.push(token('neutral'));
+    const c = word.charCodeAt(0);
+    if ((c >= 48 && c <= 57) || CURRENCY.has(word)) out.push({ kind: 'number', norm: word.replace(/(?<=\d),(?=\d{3}\b)/g, ''), word, entity: false });
+    else if (NUMBER_WORDS[word]) out.push({ kind: 'number', norm: NUMBER_WORDS[word]!, word, entity: false });
+    else if (NEGATION.has(word)) out.push({ kind: 'negation', norm: 'not', word, entity: false });
+    else if (QUANTITY.has(word)) out.push({ kind: 'quantity', norm: word, word, entity: false });
+    else if (RELATION.has(word)) out.push({ kind: 'relation', norm: word, word, entity: false });
+    else if (NEUTRAL.has(word) || BE.has(word)) out.push({ kind: 'neutral', norm: word, word, entity: false });
     else {
       // Names: capitalised inside a sentence, all capitals (acronyms), or mixed case (iPhone, McDonald).
-      const entity = (!wasStart && /^\p{Lu}/u.test(raw)) || (raw.length > 1 && raw === raw.toUpperCase() && /\p{L}/u.test(raw)) || /\p{Ll}\p{Lu}/u.test(raw);
-      out.push({ kind: 'content', norm: stemmer(word), word, entity });
+      const entity = raw !== lower && ((!wasStart && /^\p{Lu}/u.test(raw)) || (raw.length > 1 && raw === raw.toUpperCase()) || /\p{Ll}\p{Lu}/u.test(raw));
+      out.push({ kind: 'content', norm: stem(word), word, entity });
     }
   }
   return out;
@@ -141,10 +156,26 @@ function activeSentence(s: Token[]): Token[] {
 const counts = (tokens: Token[], kind: Kind) => tokens.filter((t) => t.kind === kind).map((t) => t.norm).sort().join(' ');
 const sameTokens = (a: Token, b: Token) => a.norm === b.norm || (a.kind === 'content' && b.kind === 'content' && !a.entity && !b.entity && areSynonyms(a.word, b.word));
 
+let lastQuery: { text: string; tokens: Token[] } | undefined;
+/** Stored prompts read recently (the same entries are candidates again and again), least recently used dropped. */
+const recent = new Map<string, Token[]>();
+function storedTokens(text: string): Token[] {
+  let t = recent.get(text);
+  if (t) recent.delete(text);
+  else {
+    t = tokenize(text);
+    if (recent.size >= 1000) recent.delete(recent.keys().next().value!);
+  }
+  recent.set(text, t);
+  return t;
+}
+
 /** Whether the answer stored for `stored` may be served for `query`; why not when it may not. */
 export function verifyHit(query: string, stored: string): Verdict {
-  const a = tokenize(query);
-  const b = tokenize(stored);
+  // A lookup verifies up to three candidates against one query: read it once.
+  if (lastQuery?.text !== query) lastQuery = { text: query, tokens: tokenize(query) };
+  const a = lastQuery.tokens;
+  const b = storedTokens(stored);
   for (const kind of ['negation', 'number', 'quantity', 'relation'] as const) if (counts(a, kind) !== counts(b, kind)) return { ok: false, reason: kind === 'relation' ? 'relation' : kind };
   const entities = (t: Token[]) => [...new Set(t.filter((x) => x.entity).map((x) => x.word))].sort().join(' ');
   if (entities(a) !== entities(b)) return { ok: false, reason: 'entity' };
