@@ -22,7 +22,8 @@ export function logChatRequest(logger: Logger, ctx: RequestContext): void {
       latencyMs: round(performance.now() - ctx.startedAt),
       ttfbMs: ctx.ttfbMs !== undefined ? round(ctx.ttfbMs) : undefined,
       overheadMs: round(Math.max(0, (ctx.ttfbMs ?? performance.now() - ctx.startedAt) - ctx.upstreamMs)),
-      attempts: ctx.attempts.length > 1 || ctx.attempts.some((a) => !a.ok) ? ctx.attempts : ctx.attempts.length,
+      // The attempts in full when there is something to see: a failover, a failure, a wait for a capped connection.
+      attempts: ctx.attempts.length > 1 || ctx.attempts.some((a) => !a.ok || a.queueMs !== undefined) ? ctx.attempts : ctx.attempts.length,
       tokens: u ? { prompt: u.promptTokens, completion: u.completionTokens, cached: u.cachedTokens, estimated: u.estimated || undefined } : undefined,
       costMicros: ctx.costMicros,
       costUsd: ctx.costMicros !== undefined ? microsToUsd(ctx.costMicros) : undefined,

@@ -191,5 +191,8 @@ describe('maxConnections: 2 — the third request waits at most queueTimeoutMs',
     expect(waited).toBeGreaterThan(100);
     expect(waited).toBeLessThan(QUEUE_MS);
     expect(await metric(gw, 'gateway_upstream_connections{provider="openai",state="waiting"}')).toBe(0);
+    // The request's log line shows the wait on its one (successful) attempt.
+    const line = gw.logs.filter((l) => l.msg === 'chat completion' && l.status === 200 && !l.stream).at(-1)!;
+    expect(line.attempts).toEqual([expect.objectContaining({ provider: 'openai', ok: true, queueMs: expect.any(Number) })]);
   });
 });
