@@ -189,6 +189,18 @@ export function anthropicEnvelopeProblem(text: string): string | undefined {
   return undefined;
 }
 
+/** Why a body is not a JSON-RPC 2.0 error `{ jsonrpc: '2.0', error: { code, message }, id }` (the MCP gateway). */
+export function jsonRpcEnvelopeProblem(text: string): string | undefined {
+  let j: any;
+  try {
+    j = JSON.parse(text);
+  } catch {
+    return `not JSON: ${text.slice(0, 120)}`;
+  }
+  if (j?.jsonrpc !== '2.0' || !Number.isInteger(j.error?.code) || typeof j.error?.message !== 'string' || !('id' in j)) return `not a JSON-RPC error: ${text.slice(0, 120)}`;
+  return undefined;
+}
+
 /** Why a body is not OpenAI's error envelope `{ error: { message, type, param, code } }`, or undefined when it is. */
 export function envelopeProblem(text: string): string | undefined {
   let j: any;

@@ -20,7 +20,7 @@ import { warmRequestSchema } from '../../src/core/request-schema.js';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
 import { baseConfig, TEST_KEY } from '../helpers/test-gateway.js';
 import { createRng } from '../ops/fuzz-cases.js';
-import { anthropicEnvelopeProblem, envelopeProblem, nextInjectCase, registeredRoutes, type InjectCase, type Route } from './hostile-cases.js';
+import { anthropicEnvelopeProblem, envelopeProblem, jsonRpcEnvelopeProblem, nextInjectCase, registeredRoutes, type InjectCase, type Route } from './hostile-cases.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261207);
 const CASES = Number(process.env.FUZZ_CASES ?? 10_500);
@@ -125,10 +125,11 @@ describe('fuzz (in-process): hostile input to every registered route on a gatewa
       const where = `${c.kind} ${c.method} ${c.url.slice(0, 80)} ${typeof c.payload === 'string' ? c.payload.slice(0, 160) : ''}`;
       if (status >= 500) failures.push(`${where} → ${status} ${res.body.slice(0, 200)}`);
       if (status >= 400 && c.method !== 'HEAD') {
-        // OpenAI's envelope everywhere; the Messages ingress answers in Anthropic's (a method it does not take is the
-        // gateway's 404, in OpenAI's).
+        // OpenAI's envelope everywhere; the Messages ingress answers in Anthropic's and the MCP gateway in JSON-RPC's
+        // (a method they do not take is the gateway's 404, in OpenAI's).
+        const own = c.url.startsWith('/v1/messages') ? anthropicEnvelopeProblem : /^\/mcp(\/|\?|$)/.test(c.url) ? jsonRpcEnvelopeProblem : undefined;
         const openai = envelopeProblem(res.body);
-        const problem = openai && c.url.startsWith('/v1/messages') ? anthropicEnvelopeProblem(res.body) && openai : openai;
+        const problem = openai && own ? own(res.body) && openai : openai;
         if (problem) failures.push(`${where} → ${status}: ${problem}`);
       }
       if (status === 200 && String(res.headers['content-type'] ?? '').startsWith('text/event-stream')) {
