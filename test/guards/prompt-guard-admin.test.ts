@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
 import { startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
 import { adminRequest } from '../helpers/admin-request.js';
+import { baseConfig } from '../helpers/test-gateway.js';
+import { configSchema } from '../../src/config/schema.js';
 
 const ADMIN = 'admin-token-for-redos-tests-0123456789';
 let upstream: FakeUpstream;
@@ -66,5 +68,15 @@ describe('admin-set prompt patterns cannot stall the gateway', () => {
     const res = await admin('PUT', '/teams/redos/policy', { guards: { prompt: { deny: big } } });
     expect(res.status).toBe(400);
     expect(res.json.error.message).toMatch(/RE2 instructions/);
+  });
+
+  it('the config file is held to the same rules: a lookbehind in guards.prompt is refused at load, naming it', () => {
+    const r = configSchema.safeParse(baseConfig(upstream, { extra: { guards: { prompt: { deny: ['ok', '(?<=top )secret'] } } } }));
+    expect(r.success).toBe(false);
+    const issue = r.error!.issues[0]!;
+    expect(issue.path.join('.')).toBe('guards.prompt.deny.1');
+    expect(issue.message).toContain('"(?<=top )secret"');
+    expect(issue.message).toMatch(/lookahead\/lookbehind/);
+    expect(configSchema.safeParse(baseConfig(upstream, { extra: { guards: { prompt: { deny: ['(a|aa)+$'] } } } })).success).toBe(true);
   });
 });
