@@ -15,7 +15,7 @@ import { run as runOverhead } from './gateway-overhead.js';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DOC = join(root, 'docs', 'performance.md');
 /** Per-area benches, in report order; missing files are skipped. */
-export const AREA_BENCHES = ['pii', 'injection', 'tokens', 'state', 'vector', 'cache-quality', 'semantic-verify', 'routing'];
+export const AREA_BENCHES = ['pii', 'injection', 'tokens', 'state', 'vector', 'cache-quality', 'semantic-verify', 'routing', 'ingress'];
 
 interface Args {
   quick: boolean;
