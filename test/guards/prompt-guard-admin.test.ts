@@ -9,6 +9,7 @@ import { startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
 import { adminRequest } from '../helpers/admin-request.js';
 import { baseConfig } from '../helpers/test-gateway.js';
 import { configSchema } from '../../src/config/schema.js';
+import { readTeamPolicy } from '../../src/config/policy.js';
 
 const ADMIN = 'admin-token-for-redos-tests-0123456789';
 let upstream: FakeUpstream;
@@ -78,5 +79,12 @@ describe('admin-set prompt patterns cannot stall the gateway', () => {
     expect(issue.message).toContain('"(?<=top )secret"');
     expect(issue.message).toMatch(/lookahead\/lookbehind/);
     expect(configSchema.safeParse(baseConfig(upstream, { extra: { guards: { prompt: { deny: ['(a|aa)+$'] } } } })).success).toBe(true);
+  });
+
+  it('a stored policy with a pattern RE2 refuses (from the V8-RegExp version) is reported and that list ignored', () => {
+    const stored = { guards: { prompt: { deny: ['secret(?= plan)'], maxPromptChars: 5000 } } };
+    const { policy, invalid } = readTeamPolicy(stored);
+    expect(invalid).toEqual(['guards.prompt.deny']);
+    expect(policy.guards?.prompt).toEqual({ maxPromptChars: 5000 });
   });
 });
