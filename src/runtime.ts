@@ -107,7 +107,7 @@ export async function createRuntime({ config, logger, store: given }: RuntimeOpt
     metrics: config.server.metrics.enabled ? createMetrics({ keySeries: config.server.metrics.keySeries }) : undefined,
     vectors,
     topics: createTopicMatcher(vectors.embedder),
-    cache: createResponseCache({ store, vectors: vectors.vectors, embedder: vectors.embedder }),
+    cache: createResponseCache({ store, vectors: vectors.vectors, embedder: vectors.embedder, logger }),
     storeRetry,
     usage: createUsageBuffer(store, storeRetry, config.state.ledgerFlushMs),
     inflight: new Set<Promise<void>>(),

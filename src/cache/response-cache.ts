@@ -11,7 +11,8 @@ import type { StateStore } from '../state/state-store.js';
 import type { VectorStore } from '../vector/vector-store.js';
 import { cacheKey, type CacheKey } from './cache-key.js';
 import { embedPrompt, packVectors, promptSimilarity, type PromptVectors } from './semantic-match.js';
-import { verifyHit, type RejectReason } from './verify-hit.js';
+import { verifyHit, type RejectReason, type Verdict } from './verify-hit.js';
+import { createNliVerifier, type NliVerifier } from './nli-verifier.js';
 import { answersAgree, bandOf, bandServes, CALIBRATION_FLOOR, createCalibration, type Calibration } from './calibration.js';
 
 /** What the semantic layer found for a miss, kept for the write (and, in shadow, for the comparison). */
@@ -71,6 +72,8 @@ export interface ResponseCacheDeps {
   embedder: () => Embedder | null;
   /** Per-team calibration counts; default: over `store`. */
   calibration?: Calibration;
+  /** Where an NLI verifier that cannot be loaded or run is reported (once per model path). */
+  logger?: { warn(obj: Record<string, unknown>, msg: string): void };
 }
 
 const ENTRY = 'cache:';
@@ -79,6 +82,23 @@ const CANDIDATES = 3;
 
 export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
   const calibration = deps.calibration ?? createCalibration(deps.store);
+  const nliVerifiers = new Map<string, NliVerifier>();
+  const nliWarned = new Set<string>();
+
+  /** The operator's NLI model's verdict on a candidate the in-process verifier passed; fails closed. */
+  async function nliAgrees(modelPath: string, query: string, stored: string): Promise<boolean> {
+    let v = nliVerifiers.get(modelPath);
+    if (!v) nliVerifiers.set(modelPath, (v = createNliVerifier({ modelPath })));
+    try {
+      return await v.paraphrase(query, stored);
+    } catch (err) {
+      if (!nliWarned.has(modelPath)) {
+        nliWarned.add(modelPath);
+        deps.logger?.warn({ modelPath, err: (err as Error).message }, 'semantic cache NLI verifier unavailable: semantic candidates are refused until it loads');
+      }
+      return false;
+    }
+  }
   async function semanticLookup(key: CacheKey): Promise<SemanticLookup | undefined> {
     const embedder = deps.embedder();
     if (!embedder || !deps.vectors || !key.queryText) return undefined;
@@ -120,7 +140,8 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
           const similarity = promptSimilarity(semantic.prompt, h.score, h.payload.segments);
           if (similarity === undefined || (best && best.similarity >= similarity)) continue;
           // Entries without their prompt (written by an earlier version) cannot be verified: never served.
-          const verdict = typeof h.payload.text === 'string' ? verifyHit(key.queryText!, h.payload.text) : ({ ok: false, reason: 'content' } as const);
+          let verdict: Verdict = typeof h.payload.text === 'string' ? verifyHit(key.queryText!, h.payload.text) : { ok: false, reason: 'content' };
+          if (verdict.ok && policy.verifierModelPath && !(await nliAgrees(policy.verifierModelPath, key.queryText!, String(h.payload.text)))) verdict = { ok: false, reason: 'nli' };
           if (verdict.ok) best = { key: String(h.payload.key), similarity };
           else if (!rejected || rejected.similarity < similarity) rejected = { similarity, reason: verdict.reason };
         }

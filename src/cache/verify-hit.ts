@@ -18,7 +18,8 @@
 import { stemmer } from 'stemmer';
 import { areSynonyms } from './synonyms.js';
 
-export type RejectReason = 'negation' | 'number' | 'quantity' | 'entity' | 'relation' | 'content';
+/** `nli`: the operator's NLI model (cache.verifierModelPath) did not find the prompts paraphrases, or failed. */
+export type RejectReason = 'negation' | 'number' | 'quantity' | 'entity' | 'relation' | 'content' | 'nli';
 
 export type Verdict = { ok: true } | { ok: false; reason: RejectReason };
 

@@ -116,6 +116,11 @@ export const cachePolicySchema = z
     calibration: z.object({ precision: z.number().min(0).max(1), minSamples: z.number().int().nonnegative() }).partial().strict(),
     /** `user`: entries are kept apart per end user (the request's `user` field) inside the team's namespace. */
     partitionBy: z.enum(['team', 'user']),
+    /**
+     * Directory of a transformers.js NLI cross-encoder (sequence classification with an "entailment" label): a
+     * semantic candidate is then served only if each prompt entails the other. Empty: off. See docs/semantic.md.
+     */
+    verifierModelPath: z.string(),
     ttlSeconds: z.number().int().positive(),
     similarityThreshold: z.number().min(0).max(1),
     /** Requests with a higher temperature are not cached (their answers are meant to vary). */
@@ -147,6 +152,7 @@ export const CACHE_DEFAULTS = {
   semantic: 'shadow',
   calibration: { precision: 0.999, minSamples: 1000 },
   partitionBy: 'team',
+  verifierModelPath: '',
   ttlSeconds: 3600,
   // A wrong cached answer costs more than a miss: 0.95 keeps false hits ≤ 2 % in docs/semantic.md's measurement.
   similarityThreshold: 0.95,
