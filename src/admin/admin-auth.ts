@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { GatewayError } from '../core/errors.js';
 import { adminCredential, setActor } from './audit-trail.js';
+import type { Principal } from '../auth/authenticate.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -26,17 +27,27 @@ export const ADMIN_OFF = {
 } as const;
 
 /**
- * Fastify onRequest hook for /admin: 401 `admin_unauthorized` unless the admin token is presented. The token is
- * read per request, so a reload that rotates it takes effect at once (the old one stops working); while it is
- * empty the admin API answers 404 `admin_disabled`, saying how to enable it.
+ * Fastify onRequest hook for /admin: the caller is the gateway admin (the admin token) or a team admin (a gateway
+ * key with `role: "team_admin"`, roles.ts); anyone else gets 401 `admin_unauthorized`. The token is read per
+ * request, so a reload that rotates it takes effect at once (the old one stops working); while it is empty the
+ * admin API answers 404 `admin_disabled`, saying how to enable it.
  */
-export function adminAuthHook(currentToken: () => string) {
+export function adminAuthHook(currentToken: () => string, authenticateKey?: (authorization: string) => Promise<Principal>) {
   return async (request: FastifyRequest) => {
     const token = currentToken();
     if (!token) throw new GatewayError('admin_disabled', ADMIN_OFF.noToken);
-    if (!isAdminToken(request.headers.authorization, token)) {
-      throw new GatewayError('admin_unauthorized', 'The admin API needs "Authorization: Bearer <admin token>". Gateway keys are not accepted.');
+    const header = request.headers.authorization;
+    if (isAdminToken(header, token)) return setActor(request, { role: 'admin', credential: adminCredential(token) });
+    const refused = 'The admin API needs "Authorization: Bearer <admin token>" or a team admin key; other gateway keys are not accepted.';
+    if (!authenticateKey || typeof header !== 'string' || !/^Bearer\s+\S+\s*$/i.test(header)) throw new GatewayError('admin_unauthorized', refused);
+    let principal: Principal;
+    try {
+      principal = await authenticateKey(header);
+    } catch (err) {
+      if (err instanceof GatewayError && err.code === 'invalid_api_key') throw new GatewayError('admin_unauthorized', refused);
+      throw err; // the store is unreachable: 503, not "wrong credentials"
     }
-    setActor(request, { role: 'admin', credential: adminCredential(token) });
+    if (principal.key.role !== 'team_admin') throw new GatewayError('admin_unauthorized', refused);
+    setActor(request, { role: 'team_admin', credential: `key:${principal.key.id}`, team: principal.team.id });
   };
 }

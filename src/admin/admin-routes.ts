@@ -26,7 +26,7 @@ export async function registerAdminRoutes(app: FastifyInstance, rt: Runtime): Pr
         reply.header('cache-control', 'no-store');
         done();
       });
-      admin.addHook('onRequest', adminAuthHook(() => rt.config.server.adminToken));
+      admin.addHook('onRequest', adminAuthHook(() => rt.config.server.adminToken, (authorization) => rt.auth.authenticate({ authorization })));
       // A body is optional where the schema has defaults (rotate, revoke): `content-type: application/json` with
       // no body is an empty object, not a 400. Anything else is parsed as Fastify does (proto-poisoning refused).
       const json = admin.getDefaultJsonParser('error', 'error');

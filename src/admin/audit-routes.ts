@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { AuditQuery } from '../state/state-store.js';
 import type { RouteTable } from './route-table.js';
+import { accessOf, scopedTeam } from './roles.js';
 import { parseTime } from './schemas.js';
 import type { AdminContext } from './team-routes.js';
 
@@ -37,8 +38,8 @@ export function toAuditQuery(q: z.output<typeof auditQueryInput>): AuditQuery {
 }
 
 export function registerAuditRoutes(routes: RouteTable, { store }: AdminContext): void {
-  routes.add({ method: 'GET', url: '/audit', summary: 'Admin changes, newest first (format=jsonl: JSON lines export)', tag: 'audit', query: auditQueryInput }, async ({ query, reply }) => {
-    const entries = await store.listAudit(toAuditQuery(query));
+  routes.add({ method: 'GET', url: '/audit', summary: 'Admin changes, newest first (format=jsonl: JSON lines export)', tag: 'audit', query: auditQueryInput, teamAdmin: true }, async ({ query, reply, request }) => {
+    const entries = await store.listAudit(toAuditQuery({ ...query, team: scopedTeam(accessOf(request), query.team) }));
     if (query.format === 'jsonl') {
       reply.header('content-type', 'application/x-ndjson; charset=utf-8').header('content-disposition', 'attachment; filename="audit.jsonl"');
       return entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : '');

@@ -10,6 +10,7 @@ import { keyCreate, keyListQuery, keyPatch, keyRotate, parseTime } from './schem
 import { requireTeam, type AdminContext } from './team-routes.js';
 import { keyManagedBy, refuseConfigKey } from './config-managed.js';
 import { checkAllowedModels, checkKeyModelsWithinTeam } from './model-access.js';
+import { accessOf, checkTeam, checkWithinTeam, forbidden, scopedTeam } from './roles.js';
 
 const newKeyId = () => `key_${randomBytes(8).toString('hex')}`;
 
@@ -35,15 +36,26 @@ export function registerKeyRoutes(routes: RouteTable, { store, config, audit }: 
     checkAllowedModels(config(), list);
     checkKeyModelsWithinTeam(config(), list, (await requireTeam(store, teamId)).allowedModels, teamId);
   };
-  routes.add({ method: 'GET', url: '/keys', summary: 'List keys (secrets are never shown)', tag, query: keyListQuery }, async ({ query }) => {
+  /** The key, if this caller may see it: another team's key is 404 to a team admin. */
+  const visibleKey = async (request: FastifyRequest, id: string) => {
+    const key = await requireKey(store, id);
+    const access = accessOf(request);
+    if (access.role === 'team_admin' && key.teamId !== access.team) throw new GatewayError('not_found', `No key with id '${id}'.`, { param: 'id' });
+    return key;
+  };
+  routes.add({ method: 'GET', url: '/keys', summary: 'List keys (secrets are never shown)', tag, query: keyListQuery, teamAdmin: true }, async ({ query, request }) => {
     const now = Date.now();
-    const keys = await store.listKeys(query.team);
+    const keys = await store.listKeys(scopedTeam(accessOf(request), query.team));
     const shown = query.includeRevoked === 'false' ? keys.filter((k) => k.revokedAt === undefined || k.revokedAt > now) : keys;
     return { object: 'list', data: shown.map((k) => show(k, now)) };
   });
 
-  routes.add({ method: 'POST', url: '/keys', summary: 'Create a key; the response carries the secret, shown this once', tag, body: keyCreate, status: 201 }, async ({ body, request }) => {
-    await requireTeam(store, body.team);
+  routes.add({ method: 'POST', url: '/keys', summary: 'Create a key; the response carries the secret, shown this once', tag, body: keyCreate, status: 201, teamAdmin: true }, async ({ body, request }) => {
+    const access = accessOf(request);
+    checkTeam(access, body.team, 'team');
+    const team = await requireTeam(store, body.team);
+    if (access.role === 'team_admin' && body.role === 'team_admin') throw forbidden('issue team admin keys');
+    checkWithinTeam(access, team, body.budgets.map(toStoredBudget), body.rateLimits);
     await checkKeyModels(body.team, body.allowedModels);
     const id = body.id ?? newKeyId();
     if (await store.getKey(id)) throw new GatewayError('already_exists', `A key with id '${id}' already exists.`, { param: 'id' });
@@ -60,16 +72,20 @@ export function registerKeyRoutes(routes: RouteTable, { store, config, audit }: 
       budgets: body.budgets.map(toStoredBudget),
       rateLimits: body.rateLimits,
       allowedModels: body.allowedModels,
+      ...(body.role === 'team_admin' ? { role: 'team_admin' as const } : {}),
     };
     await store.createKey(key);
     await audit(request, { action: 'key.create', target: { type: 'key', id }, team: key.teamId, after: presentKey(key, now) });
     return { ...show(key, now), secret };
   });
 
-  routes.add({ method: 'GET', url: '/keys/:id', summary: 'Get a key', tag }, async ({ params }) => show(await requireKey(store, params.id)));
+  routes.add({ method: 'GET', url: '/keys/:id', summary: 'Get a key', tag, teamAdmin: true }, async ({ params, request }) => show(await visibleKey(request, params.id)));
 
-  routes.add({ method: 'PATCH', url: '/keys/:id', summary: "Update a key's name, expiry, budgets, rate limits, models", tag, body: keyPatch }, async ({ params, body, request }) => {
-    const current = await requireKey(store, params.id);
+  routes.add({ method: 'PATCH', url: '/keys/:id', summary: "Update a key's name, expiry, budgets, rate limits, models, role", tag, body: keyPatch, teamAdmin: true }, async ({ params, body, request }) => {
+    const current = await visibleKey(request, params.id);
+    const access = accessOf(request);
+    if (access.role === 'team_admin' && body.role !== undefined && body.role !== (current.role ?? 'member')) throw forbidden("change a key's role");
+    checkWithinTeam(access, await requireTeam(store, current.teamId), body.budgets?.map(toStoredBudget), body.rateLimits);
     // The file re-applies a config key's name, expiry, budgets and rate limits; its model list is the API's.
     if (body.name !== undefined || body.expiresAt !== undefined || body.budgets !== undefined || body.rateLimits !== undefined) {
       refuseConfigKey(config(), current, 'change its name, expiry, budgets or rate limits');
@@ -81,6 +97,7 @@ export function registerKeyRoutes(routes: RouteTable, { store, config, audit }: 
     if (body.budgets !== undefined) patch.budgets = body.budgets.map(toStoredBudget);
     if (body.rateLimits !== undefined) patch.rateLimits = body.rateLimits ?? undefined;
     if (body.allowedModels !== undefined) patch.allowedModels = body.allowedModels ?? undefined;
+    if (body.role !== undefined) patch.role = body.role;
     const updated = await store.updateKey(params.id, patch);
     if (!updated) throw new GatewayError('not_found', `No key with id '${params.id}'.`, { param: 'id' });
     await audit(request, { action: 'key.update', target: { type: 'key', id: current.id }, team: current.teamId, before: presentKey(current), after: presentKey(updated) });
@@ -88,7 +105,7 @@ export function registerKeyRoutes(routes: RouteTable, { store, config, audit }: 
   });
 
   const revoke = async ({ params, request }: { params: Record<string, string>; request: FastifyRequest }) => {
-    const key = await requireKey(store, params.id);
+    const key = await visibleKey(request, params.id);
     const now = Date.now();
     await revokeNow(store, key, now);
     const after = await requireKey(store, params.id);
@@ -98,11 +115,11 @@ export function registerKeyRoutes(routes: RouteTable, { store, config, audit }: 
     }
     return show(after, now);
   };
-  routes.add({ method: 'POST', url: '/keys/:id/revoke', summary: 'Revoke a key now (idempotent)', tag }, revoke);
-  routes.add({ method: 'DELETE', url: '/keys/:id', summary: 'Revoke a key now (keys are kept for the audit trail)', tag }, revoke);
+  routes.add({ method: 'POST', url: '/keys/:id/revoke', summary: 'Revoke a key now (idempotent)', tag, teamAdmin: true }, revoke);
+  routes.add({ method: 'DELETE', url: '/keys/:id', summary: 'Revoke a key now (keys are kept for the audit trail)', tag, teamAdmin: true }, revoke);
 
-  routes.add({ method: 'POST', url: '/keys/:id/rotate', summary: 'New secret for the same key (id, budgets, usage kept); the old secret works graceSeconds more', tag, body: keyRotate, status: 201 }, async ({ params, body, request }) => {
-    const old = await requireKey(store, params.id);
+  routes.add({ method: 'POST', url: '/keys/:id/rotate', summary: 'New secret for the same key (id, budgets, usage kept); the old secret works graceSeconds more', tag, body: keyRotate, status: 201, teamAdmin: true }, async ({ params, body, request }) => {
+    const old = await visibleKey(request, params.id);
     const now = Date.now();
     if (old.revokedAt !== undefined && old.revokedAt <= now) throw new GatewayError('invalid_request', `Key '${old.id}' is revoked; create a new key instead.`, { param: 'id' });
     // Rotating an expired key would hand out a secret that is dead on arrival.
@@ -120,8 +137,8 @@ export function registerKeyRoutes(routes: RouteTable, { store, config, audit }: 
     return { ...show(key, now), secret, previousSecretValidUntil: new Date(previousUntil).toISOString() };
   });
 
-  routes.add({ method: 'GET', url: '/keys/:id/budget-status', summary: "The key's own budgets: spent, held, remaining, reset time", tag }, async ({ params }) => {
-    const key = await requireKey(store, params.id);
+  routes.add({ method: 'GET', url: '/keys/:id/budget-status', summary: "The key's own budgets: spent, held, remaining, reset time", tag, teamAdmin: true }, async ({ params, request }) => {
+    const key = await visibleKey(request, params.id);
     const status = await store.getBudgetStatus([{ scope: `key:${key.id}`, budgets: key.budgets }], { teamId: key.teamId });
     return { object: 'list', data: status.map(presentBudgetStatus) };
   });

@@ -53,6 +53,7 @@ export function presentKey(k: ApiKey, now = Date.now()) {
     budgets: k.budgets.map(presentBudget),
     rateLimits: k.rateLimits ?? null,
     allowedModels: k.allowedModels ?? null,
+    role: k.role ?? 'member',
     // The secret the last rotation replaced, while it still works (its grace period).
     previousSecret: k.previous && k.previous.until > now ? { prefix: k.previous.prefix, validUntil: iso(k.previous.until) } : null,
   };

@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { validate } from './validate.js';
+import { accessOf, forbidden } from './roles.js';
 
 export interface RouteDoc {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -18,6 +19,8 @@ export interface RouteDoc {
   status?: number;
   /** Media type of the answer when not JSON. */
   produces?: string;
+  /** Roles that may call it besides the gateway admin (roles.ts); default: the gateway admin only. */
+  teamAdmin?: boolean;
 }
 
 export interface RouteInput<B, Q> {
@@ -46,6 +49,8 @@ export function createRouteTable(app: FastifyInstance, docs: RouteDoc[] = []): R
         method: doc.method,
         url: doc.url,
         handler: async (request, reply) => {
+          // Deny by default: a team admin reaches only the routes that say so (and they scope it to its team).
+          if (!doc.teamAdmin && accessOf(request).role !== 'admin') throw forbidden(`call ${doc.method} /admin${doc.url}`);
           const body = doc.body ? validate(doc.body, request.body, 'body') : undefined;
           const query = doc.query ? validate(doc.query, request.query, 'query') : undefined;
           const result = await handler({ body, query, params: request.params as Record<string, string>, request, reply } as never);

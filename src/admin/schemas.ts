@@ -67,6 +67,7 @@ export const keyCreate = z
     budgets: z.array(budgetInput).default([]),
     rateLimits: rateLimitsInput.optional(),
     allowedModels: z.array(z.string().min(1)).optional().describe("Narrows the team's list"),
+    role: z.enum(['member', 'team_admin']).optional().describe('team_admin: may also manage its own team through the admin API'),
   })
   .strict();
 
@@ -77,6 +78,7 @@ export const keyPatch = z
     budgets: z.array(budgetInput).optional(),
     rateLimits: rateLimitsInput.nullable().optional(),
     allowedModels: z.array(z.string().min(1)).nullable().optional(),
+    role: z.enum(['member', 'team_admin']).optional(),
   })
   .strict();
 

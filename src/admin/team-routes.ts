@@ -5,6 +5,7 @@ import type { StateStore, Team } from '../state/state-store.js';
 import { keyManagedBy, refuseConfigTeam, teamManagedBy } from './config-managed.js';
 import { checkAllowedModels } from './model-access.js';
 import type { AuditRecorder } from './audit-trail.js';
+import { accessOf, checkTeam } from './roles.js';
 import { presentBudgetStatus, presentKey, presentTeam, toStoredBudget } from './present.js';
 import type { RouteTable } from './route-table.js';
 import { budgetInput, policyInput, rateLimitsInput, teamCreate, teamPatch } from './schemas.js';
@@ -33,10 +34,11 @@ export function registerTeamRoutes(routes: RouteTable, { store, config, audit }:
     refuseConfigTeam(config(), id, what);
     return team;
   };
-  routes.add({ method: 'GET', url: '/teams', summary: 'List teams', tag }, async () => ({
-    object: 'list',
-    data: (await store.listTeams()).map(show),
-  }));
+  routes.add({ method: 'GET', url: '/teams', summary: 'List teams (a team admin: its own)', tag, teamAdmin: true }, async ({ request }) => {
+    const access = accessOf(request);
+    const teams = access.role === 'admin' ? await store.listTeams() : [await requireTeam(store, access.team)];
+    return { object: 'list', data: teams.map(show) };
+  });
 
   routes.add({ method: 'POST', url: '/teams', summary: 'Create a team', tag, body: teamCreate, status: 201 }, async ({ body, request }) => {
     checkAllowedModels(config(), body.allowedModels);
@@ -57,7 +59,10 @@ export function registerTeamRoutes(routes: RouteTable, { store, config, audit }:
     return show(team);
   });
 
-  routes.add({ method: 'GET', url: '/teams/:id', summary: 'Get a team', tag }, async ({ params }) => show(await requireTeam(store, params.id)));
+  routes.add({ method: 'GET', url: '/teams/:id', summary: 'Get a team', tag, teamAdmin: true }, async ({ params, request }) => {
+    checkTeam(accessOf(request), params.id);
+    return show(await requireTeam(store, params.id));
+  });
 
   routes.add({ method: 'PATCH', url: '/teams/:id', summary: 'Update a team (only the fields given)', tag, body: teamPatch }, async ({ params, body, request }) => {
     const team = await editable(params.id, 'change it');
@@ -107,13 +112,15 @@ export function registerTeamRoutes(routes: RouteTable, { store, config, audit }:
   }));
   setter('policy', "Replace the team's guard and cache policy", policyInput, (t, v) => ({ ...t, policy: v }));
 
-  routes.add({ method: 'GET', url: '/teams/:id/keys', summary: "List a team's keys", tag }, async ({ params }) => {
+  routes.add({ method: 'GET', url: '/teams/:id/keys', summary: "List a team's keys", tag, teamAdmin: true }, async ({ params, request }) => {
+    checkTeam(accessOf(request), params.id);
     await requireTeam(store, params.id);
     const now = Date.now();
     return { object: 'list', data: (await store.listKeys(params.id)).map((k) => ({ ...presentKey(k, now), managedBy: keyManagedBy(config(), k) })) };
   });
 
-  routes.add({ method: 'GET', url: '/teams/:id/budget-status', summary: "The team's budgets: spent, held, remaining, reset time", tag }, async ({ params }) => {
+  routes.add({ method: 'GET', url: '/teams/:id/budget-status', summary: "The team's budgets: spent, held, remaining, reset time", tag, teamAdmin: true }, async ({ params, request }) => {
+    checkTeam(accessOf(request), params.id);
     const team = await requireTeam(store, params.id);
     const status = await store.getBudgetStatus([{ scope: `team:${team.id}`, budgets: team.budgets }], { teamId: team.id });
     return { object: 'list', data: status.map(presentBudgetStatus) };

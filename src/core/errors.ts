@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   topic_denied: [400, 'invalid_request_error'],
   invalid_api_key: [401, 'authentication_error'],
   admin_unauthorized: [401, 'authentication_error'],
+  admin_forbidden: [403, 'permission_error'],
   metrics_unauthorized: [401, 'authentication_error'],
   model_not_allowed: [403, 'permission_error'],
   model_not_found: [404, 'not_found_error'],

@@ -56,6 +56,11 @@ export interface ApiKey {
   /** Narrows the team's allowed models when present. */
   allowedModels?: string[];
   /**
+   * `team_admin`: the key may also call the admin API for its own team (its keys, their budgets within the
+   * team's, usage, audit). Absent = `member`: API calls and the team's dashboard only.
+   */
+  role?: 'member' | 'team_admin';
+  /**
    * The secret the last rotation replaced (`rotateKeySecret`): it still authenticates as this key until `until`
    * (the rotation's grace period), then never again. An earlier one stops at the next rotation.
    */
@@ -71,7 +76,7 @@ export interface KeyRotation {
 
 /** Fields `updateKey` may change (identity, team and hash are immutable; rotation = new key + revoke). */
 /** `revokedAt` may be set directly to bring a pending (grace-period) revocation forward. */
-export type KeyUpdate = Partial<Pick<ApiKey, 'name' | 'expiresAt' | 'revokedAt' | 'budgets' | 'rateLimits' | 'allowedModels'>>;
+export type KeyUpdate = Partial<Pick<ApiKey, 'name' | 'expiresAt' | 'revokedAt' | 'budgets' | 'rateLimits' | 'allowedModels' | 'role'>>;
 
 /** `team:<id>` or `key:<id>`. */
 export type Scope = `team:${string}` | `key:${string}`;
