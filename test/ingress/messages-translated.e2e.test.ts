@@ -11,15 +11,18 @@ import { anthropicClient, fixtureJson, SONNET_PRICE } from './messages-helpers.j
 const MODELS = {
   'claude-sonnet-4-20250514': { provider: 'anthropic', upstream: 'claude-sonnet-4-20250514', price: SONNET_PRICE, contextWindow: 200000 },
 };
+const CACHED_KEY = 'gw-cached-team-key-0123456789abcdefghijklmnopqr';
 const weather = { name: 'weather', description: 'Get the weather', input_schema: { type: 'object' as const, properties: { location: { type: 'string' } }, required: ['location'] } };
 
 describe('POST /v1/messages to an OpenAI target', () => {
   const env = useTestGateway({
     models: MODELS,
-    teams: { default: { allowedModels: ['*'] }, other: { allowedModels: ['gpt-4o-mini'] }, broke: { allowedModels: ['*'], budgets: [{ period: 'monthly', usd: '0.000001' }] } },
+    routes: { ha: { strategy: 'ordered', targets: ['gpt-4o-mini', 'claude-haiku-4-5'], retry: { retries: 0 } } },
+    teams: { default: { allowedModels: ['*'] }, other: { allowedModels: ['gpt-4o-mini'] }, cached: { allowedModels: ['*'], policy: { cache: { mode: 'on' } } }, broke: { allowedModels: ['*'], budgets: [{ period: 'monthly', usd: '0.000001' }] } },
     keys: [
       { id: 'test', team: 'default', key: TEST_KEY },
       { id: 'broke', team: 'broke', key: 'gw-broke-team-key-0123456789abcdefghijklmnopq' },
+      { id: 'cached', team: 'cached', key: CACHED_KEY },
     ],
   });
   const lastLog = () => env.gw.logs.filter((l) => l.msg === 'chat completion').at(-1)!;
@@ -121,5 +124,30 @@ describe('POST /v1/messages to an OpenAI target', () => {
     const last = text.trim().split('\n\n').at(-1)!;
     expect(last.split('\n')[0]).toBe('event: error');
     expect(JSON.parse(last.split('\n')[1].slice(6))).toMatchObject({ type: 'error', error: { type: 'api_error' } });
+  });
+
+  it('fails over from an OpenAI target to an Anthropic one, which gets the client\'s body as sent', async () => {
+    env.upstream.enqueue({ status: 503 });
+    const request = { model: 'ha', max_tokens: 50, messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'Hello', cache_control: { type: 'ephemeral' as const } }] }] };
+    const msg = await anthropicClient(env.gw).messages.create(request);
+    expect(msg.type).toBe('message');
+    const [first, second] = env.upstream.requests.slice(-2);
+    expect(first.path).toBe('/v1/chat/completions');
+    expect(second.path).toBe('/v1/messages');
+    expect(second.body).toEqual({ ...request, model: 'claude-haiku-4-5' });
+  });
+
+  it('answers a repeat from the response cache in Anthropic\'s format', async () => {
+    const client = anthropicClient(env.gw, CACHED_KEY);
+    const request = { model: 'gpt-4o-mini', max_tokens: 50, temperature: 0, messages: [{ role: 'user' as const, content: 'cache this answer' }] };
+    const first = await client.messages.create(request);
+    await new Promise((r) => setTimeout(r, 100));
+    const before = env.upstream.requests.length;
+    const { data, response } = await client.messages.create(request).withResponse();
+    expect(response.headers.get('x-gateway-cache')).toBe('hit');
+    expect(env.upstream.requests.length).toBe(before);
+    expect(data.content).toEqual(first.content);
+    const streamed = await client.messages.stream(request).finalMessage();
+    expect(streamed.content).toEqual(first.content);
   });
 });
