@@ -58,7 +58,6 @@ export async function registerMcpRoutes(app: FastifyInstance, rt: Runtime): Prom
       // Another key's session is reported as unknown: its existence is not for this caller to learn.
       if (!session || session.keyId !== principal.key.id || session.only !== only) return rpcError(reply, 404, -32001, 'Session not found', 'not_found');
       session.principal = principal;
-      session.touch();
     } else {
       if (request.method !== 'POST') return rpcError(reply, 400, -32000, 'Bad Request: Mcp-Session-Id header is required', 'invalid_request');
       if (sessions.size >= rt.config.mcp.maxSessions) {
@@ -74,6 +73,9 @@ export async function registerMcpRoutes(app: FastifyInstance, rt: Runtime): Prom
       });
     }
     reply.hijack();
+    const s = session;
+    s.begin();
+    reply.raw.once('close', () => s.end());
     try {
       await session.transport.handleRequest(request.raw, reply.raw);
     } catch (err) {

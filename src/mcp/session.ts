@@ -24,8 +24,12 @@ export interface GatewaySession {
   readonly transport: StreamableHTTPServerTransport;
   /** The latest authentication of the session's key (its team's policy may change during the session). */
   principal: Principal;
-  /** Called on every request of the session (restarts the idle timer). */
-  touch(): void;
+  /**
+   * Brackets each HTTP request of the session: the idle timer runs only while none is open (a long tool call or
+   * an open GET stream is not idleness), from the end of the last one.
+   */
+  begin(): void;
+  end(): void;
   toolsChanged(): void;
   close(): Promise<void>;
 }
@@ -88,6 +92,7 @@ export async function createSession(opts: SessionOptions): Promise<GatewaySessio
   });
 
   let idle: NodeJS.Timeout | undefined;
+  let open = 0;
   let closed = false;
   const transport = new StreamableHTTPServerTransport({
     sessionIdGenerator: () => randomUUID(),
@@ -103,8 +108,12 @@ export async function createSession(opts: SessionOptions): Promise<GatewaySessio
     only,
     transport,
     principal: opts.principal,
-    touch() {
+    begin() {
+      open++;
       clearTimeout(idle);
+    },
+    end() {
+      if (--open > 0 || closed) return;
       idle = setTimeout(() => {
         rt.logger.info({ session: transport.sessionId, key: session.keyId }, 'mcp session closed after being idle');
         void session.close();
@@ -124,7 +133,6 @@ export async function createSession(opts: SessionOptions): Promise<GatewaySessio
       await Promise.allSettled(own.map((u) => u.close()));
     },
   };
-  session.touch();
   await server.connect(transport);
   return session;
 }

@@ -87,7 +87,7 @@ describe('sessions and aggregation', () => {
   it('/mcp/<server> serves one server under its own tool names', async () => {
     const { client } = await connect('/mcp/calc');
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['add', 'crash', 'pid']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['add', 'crash', 'env', 'pid']);
     expect(text(await client.callTool({ name: 'add', arguments: { a: 1, b: 1 } }))).toBe('2');
   });
 

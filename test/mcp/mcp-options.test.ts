@@ -1,0 +1,154 @@
+/**
+ * MCP settings beyond the defaults: descriptions flagged instead of hidden, idle sessions closed, the session cap,
+ * a stdio server's environment, an invalid team policy failing closed, config validation, shutdown with open
+ * sessions. Official SDK client against a real SDK-built upstream.
+ */
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { configSchema } from '../../src/config/schema.js';
+import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
+import { OTHER_TEAM_KEY, TEST_KEY, baseConfig, startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
+import { startUpstreamMcp, type UpstreamMcp } from './upstream-server.js';
+
+const CALC = fileURLToPath(new URL('./fixtures/calc-server.mjs', import.meta.url));
+
+let llm: FakeUpstream;
+let docs: UpstreamMcp;
+let gw: TestGateway;
+
+beforeAll(async () => {
+  llm = await startFakeUpstream();
+  docs = await startUpstreamMcp();
+  process.env.GATEWAY_SECRET_FOR_TEST = 'must-not-reach-stdio-servers';
+  gw = await startTestGateway(llm, {
+    teams: {
+      default: { allowedModels: ['*'] },
+      // A stored policy this version cannot read (a string where a list belongs): no MCP access at all.
+      other: { allowedModels: ['*'] },
+    },
+    extra: {
+      mcp: {
+        sessionIdleMs: 400,
+        maxSessions: 3,
+        descriptions: { action: 'flag' },
+        servers: {
+          docs: { url: docs.url },
+          calc: { command: process.execPath, args: [CALC], env: { CALC_MODE: 'test' } },
+        },
+      },
+    },
+  });
+  // Written past the admin API's validation, as an older or newer replica might have stored it.
+  const team = (await gw.runtime.store.getTeam('other'))!;
+  await gw.runtime.store.upsertTeam({ ...team, policy: { ...team.policy, mcp: { servers: 'docs' } }, updatedAt: team.updatedAt + 1 });
+}, 30_000);
+
+afterAll(async () => {
+  delete process.env.GATEWAY_SECRET_FOR_TEST;
+  await gw?.close();
+  await docs?.close();
+  await llm?.close();
+});
+
+async function connect(path = '/mcp', key = TEST_KEY) {
+  const client = new Client({ name: 'mcp-test', version: '1.0.0' });
+  const transport = new StreamableHTTPClientTransport(new URL(`${gw.url}${path}`), { requestInit: { headers: { authorization: `Bearer ${key}` } } });
+  await client.connect(transport);
+  return { client, transport };
+}
+
+const initBody = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } } });
+const headers = (extra: Record<string, string> = {}) => ({ 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${TEST_KEY}`, ...extra });
+
+describe('MCP options', () => {
+  it('descriptions.action flag: a poisoned tool is listed with _meta["gateway/flagged"] and can be called', async () => {
+    const { client } = await connect();
+    const tools = (await client.listTools()).tools;
+    const poisoned = tools.find((t) => t.name === 'docs__poisoned');
+    expect(poisoned?._meta?.['gateway/flagged']).toBe('possible prompt injection in the description');
+    expect(tools.find((t) => t.name === 'docs__search')?._meta?.['gateway/flagged']).toBeUndefined();
+    const r = await client.callTool({ name: 'docs__poisoned', arguments: { query: 'x' } });
+    expect(r.isError).toBeFalsy();
+    await client.close();
+  });
+
+  it('starts stdio servers with a minimal environment plus their own env, never the gateway\'s', async () => {
+    const { client } = await connect('/mcp/calc');
+    const r = await client.callTool({ name: 'env', arguments: {} });
+    const names = JSON.parse((r.content as { text: string }[])[0]!.text) as string[];
+    expect(names).toContain('CALC_MODE');
+    expect(names).toContain('PATH');
+    expect(names).not.toContain('GATEWAY_SECRET_FOR_TEST');
+    await client.close();
+  });
+
+  it('a team policy the gateway cannot read allows no MCP server (fails closed)', async () => {
+    const { client } = await connect('/mcp', OTHER_TEAM_KEY);
+    expect((await client.listTools()).tools).toEqual([]);
+    const err = await client.callTool({ name: 'docs__search', arguments: { query: 'x' } }).catch((e) => e);
+    expect(err.data.code).toBe('tool_not_allowed');
+    await client.close();
+  });
+
+  it('closes a session idle longer than sessionIdleMs (not during a call longer than that): its id is unknown afterwards', async () => {
+    await new Promise((r) => setTimeout(r, 700)); // the sessions of earlier tests expire (maxSessions: 3)
+    const { client, transport } = await connect();
+    const id = transport.sessionId!;
+    // A call that outlasts sessionIdleMs (400 ms) keeps the session.
+    const long = await client.callTool({ name: 'docs__progress', arguments: { steps: 30 } });
+    expect((long.content as { text: string }[])[0]!.text).toBe('done 30');
+    await transport.close(); // the client goes away without DELETE (its GET stream ends)
+    await new Promise((r) => setTimeout(r, 700));
+    const r = await fetch(`${gw.url}/mcp`, { method: 'POST', headers: headers({ 'mcp-session-id': id }), body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }) });
+    expect(r.status).toBe(404);
+  });
+
+  it('refuses a session beyond maxSessions with 503 and retry-after', async () => {
+    await new Promise((r) => setTimeout(r, 700)); // the sessions of earlier tests expire
+    // Raw initializes (no GET stream): each opens a session that stays until idle.
+    const opened = await Promise.all([1, 2, 3].map(() => fetch(`${gw.url}/mcp`, { method: 'POST', headers: headers(), body: initBody })));
+    expect(opened.map((r) => r.status)).toEqual([200, 200, 200]);
+    const over = await fetch(`${gw.url}/mcp`, { method: 'POST', headers: headers(), body: initBody });
+    expect(over.status).toBe(503);
+    expect(over.headers.get('retry-after')).toBe('5');
+    expect((await over.json()).error.data.code).toBe('upstream_unavailable');
+    await Promise.all(opened.map((r) => r.body?.cancel()));
+    await new Promise((r) => setTimeout(r, 700));
+    expect((await fetch(`${gw.url}/mcp`, { method: 'POST', headers: headers(), body: initBody })).status).toBe(200);
+  });
+
+  it('answers a body that is not JSON with a JSON-RPC parse error', async () => {
+    const r = await fetch(`${gw.url}/mcp`, { method: 'POST', headers: headers(), body: '{"jsonrpc":' });
+    expect(r.status).toBe(400);
+    expect((await r.json()).error.code).toBe(-32700);
+  });
+});
+
+describe('MCP config validation', () => {
+  const llmStub = { openaiBaseUrl: 'http://127.0.0.1:1/v1', anthropicBaseUrl: 'http://127.0.0.1:1' } as FakeUpstream;
+  const parse = (mcp: unknown) => configSchema.safeParse(baseConfig(llmStub, { extra: { mcp } }));
+  it('needs exactly one of url and command, and server names without "__"', () => {
+    expect(parse({ servers: { a: { url: 'http://x/mcp', command: 'node' } } }).error?.issues[0]?.message).toContain('exactly one of `url`');
+    expect(parse({ servers: { a: {} } }).success).toBe(false);
+    expect(parse({ servers: { 'a__b': { url: 'http://x/mcp' } } }).success).toBe(false);
+    expect(parse({ servers: { my_docs: { url: 'http://x/mcp', pricePerCall: '0.002', tools: { search: { rateLimit: { rpm: 10 } } } } } }).success).toBe(true);
+  });
+  it('checks a team\'s mcp policy', () => {
+    const ok = configSchema.safeParse(baseConfig(llmStub, { teams: { default: { policy: { mcp: { servers: ['docs'], tools: ['docs__*'] } } } } }));
+    expect(ok.success).toBe(true);
+    const bad = configSchema.safeParse(baseConfig(llmStub, { teams: { default: { policy: { mcp: { servers: 'docs' } } } } }));
+    expect(bad.success).toBe(false);
+  });
+});
+
+describe('shutdown', () => {
+  it('closes promptly with open client sessions (their SSE streams end)', async () => {
+    const { client } = await connect();
+    await client.listTools();
+    const t0 = Date.now();
+    await gw.close();
+    expect(Date.now() - t0).toBeLessThan(3000);
+  });
+});
