@@ -214,4 +214,24 @@ describe('POST /v1/responses with PII pseudonymisation', () => {
     expect(JSON.stringify(events)).not.toContain(placeholder);
     expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
   });
+
+  it('restores a pseudonym split across native function_call_arguments deltas and in the done events', async () => {
+    await gw.client({ apiKey: PII_KEY }).responses.create({ model: 'gpt-4o-mini-compat', input: 'Mail jane.doe@example.com', store: false });
+    const placeholder = (upstream.requests.at(-1)!.body.messages[0].content as string).replace('Mail ', '');
+    const half = Math.floor(placeholder.length / 2);
+    const transcript = raw('tool_call_single_gpt4o_mini.sse')
+      .replace('"delta":"Flor"', `"delta":"${placeholder.slice(0, half)}"`)
+      .replace('"delta":"ence"', `"delta":"${placeholder.slice(half)}"`)
+      .replaceAll('Florence, Italy', `${placeholder}, Italy`);
+    upstream.enqueue({ sse: transcript });
+    const res = await post({ ...json('tool_call_single_gpt4o_mini.request.json'), input: 'Mail jane.doe@example.com' }, PII_KEY);
+    const events = sseEvents(await res.text()).map((e) => JSON.parse(e.data));
+    const args = events.filter((e) => e.type === 'response.function_call_arguments.delta').map((e) => e.delta).join('');
+    expect(JSON.parse(args)).toEqual({ location: 'jane.doe@example.com, Italy' });
+    expect(JSON.parse(events.find((e) => e.type === 'response.function_call_arguments.done').arguments)).toEqual({ location: 'jane.doe@example.com, Italy' });
+    const call = events.at(-1).response.output.find((o: { type: string }) => o.type === 'function_call');
+    expect(JSON.parse(call.arguments)).toEqual({ location: 'jane.doe@example.com, Italy' });
+    expect(JSON.stringify(events)).not.toContain(placeholder);
+    expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
+  });
 });
