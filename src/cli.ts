@@ -2,6 +2,7 @@
 /**
  * `npm start`: loads the config (`--config FILE`, `GATEWAY_CONFIG`, else config/gateway.yaml), applies teams and
  * keys, prints a first-run key once, warns about unconfigured providers, and serves until SIGTERM/SIGINT.
+ * `--workers N` (or GATEWAY_WORKERS) runs N such processes on the same ports (workers.ts; Redis state only).
  * The node flags on the first line are those of `npm start` and the Dockerfile (a larger young generation: fewer
  * scavenges per request; docs/performance.md has the A/B); test/ops/deploy-files.test.ts keeps the three equal.
  */
@@ -11,12 +12,14 @@ import { createLogger } from './logger.js';
 import { startGateway } from './server.js';
 import { fromRoot } from './paths.js';
 import { describeEndpoints, startBanner } from './admin/start-banner.js';
+import cluster from 'node:cluster';
+import { applyWorkerConfig, runPrimary, workerIndex, workersRefusal } from './workers.js';
 
 const defaultConfig = fromRoot('config', 'gateway.yaml');
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
+    options: { config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, workers: { type: 'string' } },
     allowPositionals: false,
   });
   const file = values.config ?? process.env.GATEWAY_CONFIG ?? defaultConfig;
@@ -32,7 +35,21 @@ async function main(): Promise<void> {
   }
   if (values.port) config.server.port = Number(values.port);
   if (values.host) config.server.host = values.host;
-  const logger = createLogger(config.server.logLevel);
+  const index = workerIndex();
+  // A worker's lines say which worker wrote them.
+  const logger = index === undefined ? createLogger(config.server.logLevel) : createLogger(config.server.logLevel).child({ worker: index });
+  const workers = Number(values.workers ?? process.env.GATEWAY_WORKERS ?? 1);
+  if (cluster.isPrimary) {
+    const refused = workersRefusal(config, workers);
+    if (refused) {
+      process.stderr.write(`${refused}\n`);
+      process.exit(2);
+    }
+    if (workers > 1) {
+      process.exit(await runPrimary(workers, logger));
+    }
+  }
+  applyWorkerConfig(config, index);
   const gw = await startGateway(config, logger, file);
   const endpoints = describeEndpoints(gw.runtime.config, gw.url);
   logger.info(endpoints, 'gateway ready');

@@ -39,7 +39,7 @@ export async function startGatewayProcess(configFile: string, env: Record<string
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`gateway exited (${code}):\n${out}`))));
   exited.catch(() => undefined);
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     const up = await Promise.race([fetch(`${url}/healthz`).then((r) => r.ok, () => false), exited]);
     if (up) break;
