@@ -21,7 +21,7 @@ export interface AuditEntry {
   actor: AuditActor;
   /** `team.create`, `team.update`, `team.delete`, `key.create`, `key.update`, `key.revoke`, `key.rotate`. */
   action: string;
-  target: { type: 'team' | 'key'; id: string };
+  target: { type: 'team' | 'key' | 'template'; id: string };
   /** The team the change concerns (the team itself, or the key's team): the filter team admins see. */
   team: string;
   before: Record<string, unknown> | null;

@@ -26,6 +26,8 @@ import type {
 export * from './types.js';
 export type { CalibrationBand } from './calibration.js';
 export type { AuditActor, AuditEntry, AuditQuery } from './audit.js';
+export type { PromptTemplate, TemplateMessage, TemplateParams, TemplatePublication, TemplateVersion } from './templates.js';
+import type { PromptTemplate } from './templates.js';
 import type { AuditEntry, AuditQuery } from './audit.js';
 import type { CalibrationBand } from './calibration.js';
 export { StateUnavailableError, UnknownReservationError } from './errors.js';
@@ -97,6 +99,18 @@ export interface StateStore {
   recordCalibration(teamId: string, band: string, agreed: boolean): Promise<void>;
   /** The team's counts per band (bands never recorded are absent), sorted by band. */
   getCalibration(teamId: string): Promise<CalibrationBand[]>;
+
+  // ── managed prompt templates (docs/templates.md) ──
+  getTemplate(id: string): Promise<PromptTemplate | undefined>;
+  /** Every template (global and all teams'), sorted by id. */
+  listTemplates(): Promise<PromptTemplate[]>;
+  /**
+   * Writes the whole template if its stored revision is `expectedRevision` (0: it must not exist yet), atomically
+   * across replicas; `template.revision` should be `expectedRevision + 1`. False on a conflict (re-read, retry).
+   */
+  saveTemplate(template: PromptTemplate, expectedRevision: number): Promise<boolean>;
+  /** False when it did not exist. */
+  deleteTemplate(id: string): Promise<boolean>;
 
   // ── usage ledger ──
   /** Adds to the hour × team × key × model × provider aggregate. */

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiKey, AuditEntry, Scope, ScopeBudgets, StateStore, Team } from '../../src/state/state-store.js';
+import type { ApiKey, AuditEntry, PromptTemplate, Scope, ScopeBudgets, StateStore, Team } from '../../src/state/state-store.js';
 
 export interface ContractHarness {
   /** Opens a store on a fresh, empty backend (or one shared by the whole suite: tests use unique ids). */
@@ -397,6 +397,38 @@ export function runStateStoreContract(name: string, harness: ContractHarness): v
           { band: 'm|0.950', samples: 50, agreed: 45 },
         ]);
         expect(await store.getCalibration(`${t}-other`)).toEqual([{ band: 'm|0.950', samples: 1, agreed: 1 }]);
+      });
+    });
+
+    describe('prompt templates', () => {
+      const tpl = (id: string, revision: number, over: Partial<PromptTemplate> = {}): PromptTemplate => ({
+        id, team: 'ta', versions: [{ version: 1, messages: [{ role: 'user', content: 'Hi {{name}}' }], variables: ['name'], createdAt: T0 }],
+        history: [], createdAt: T0, updatedAt: T0, revision, ...over,
+      });
+      it('creates once, updates by compare-and-set on the revision, lists sorted and deletes', async () => {
+        const id = `tpl-${uid()}`;
+        expect(await store.getTemplate(id)).toBeUndefined();
+        expect(await store.saveTemplate(tpl(id, 1), 0)).toBe(true);
+        expect(await store.saveTemplate(tpl(id, 1), 0)).toBe(false); // exists already
+        expect(await store.getTemplate(id)).toEqual(tpl(id, 1));
+        expect(await store.saveTemplate(tpl(id, 2, { published: 1 }), 1)).toBe(true);
+        expect(await store.saveTemplate(tpl(id, 2, { published: 9 }), 1)).toBe(false); // stale revision
+        expect(await store.getTemplate(id)).toMatchObject({ revision: 2, published: 1 });
+        await store.saveTemplate(tpl(`${id}-b`, 1, { team: undefined }), 0);
+        const ids = (await store.listTemplates()).map((t) => t.id);
+        expect(ids.indexOf(id)).toBeGreaterThanOrEqual(0);
+        expect(ids.indexOf(`${id}-b`)).toBe(ids.indexOf(id) + 1);
+        expect(await store.deleteTemplate(id)).toBe(true);
+        expect(await store.deleteTemplate(id)).toBe(false);
+        expect(await store.getTemplate(id)).toBeUndefined();
+        expect((await store.listTemplates()).map((t) => t.id)).not.toContain(id);
+      });
+      it('lets exactly one of many concurrent writers of one revision win', async () => {
+        const id = `tpl-${uid()}`;
+        await store.saveTemplate(tpl(id, 1), 0);
+        const wins = await Promise.all(Array.from({ length: 20 }, (_, i) => store.saveTemplate(tpl(id, 2, { description: `w${i}` }), 1)));
+        expect(wins.filter(Boolean)).toHaveLength(1);
+        expect((await store.getTemplate(id))?.description).toBe(`w${wins.indexOf(true)}`);
       });
     });
 

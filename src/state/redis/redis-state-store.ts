@@ -16,6 +16,7 @@ import { redisKeys } from './redis-keys.js';
 import { createRedisUsage } from './redis-usage.js';
 import { createRedisCalibration } from './redis-calibration.js';
 import { createRedisAudit } from './redis-audit.js';
+import { createRedisTemplates } from './redis-templates.js';
 
 export interface RedisStateStoreOptions {
   /** `redis://host:port/db`; ignored when `client` is given. */
@@ -48,6 +49,7 @@ export async function createRedisStateStore(opts: RedisStateStoreOptions): Promi
   const admin = createRedisAdmin(client, k, opts.touchIntervalMs ?? 30_000);
   const calibration = createRedisCalibration(client, opts.keyPrefix ?? 'gw:');
   const audit = createRedisAudit(client, opts.keyPrefix ?? 'gw:', opts.auditRetentionMs ?? 400 * 86_400_000);
+  const templates = createRedisTemplates(client, opts.keyPrefix ?? 'gw:');
   const keyTeam = async (keyId: string) => (await admin.getKey(keyId))?.teamId;
   const budgets = createRedisBudgets(client, k, opts.reservationRetentionMs ?? 86_400_000, keyTeam);
   const usage = createRedisUsage(client, k);
@@ -88,6 +90,10 @@ export async function createRedisStateStore(opts: RedisStateStoreOptions): Promi
     }),
     recordCalibration: guarded(calibration.recordCalibration),
     getCalibration: guarded(calibration.getCalibration),
+    getTemplate: guarded(templates.getTemplate),
+    listTemplates: guarded(templates.listTemplates),
+    saveTemplate: guarded(templates.saveTemplate),
+    deleteTemplate: guarded(templates.deleteTemplate),
     recordUsage: guarded(usage.recordUsage),
     queryUsage: guarded(usage.queryUsage),
     pruneUsage: guarded(usage.pruneUsage),

@@ -16,6 +16,7 @@ import { startCheckpointer } from './checkpointer.js';
 import { createSqliteUsage } from './sqlite-usage.js';
 import { createSqliteCalibration } from './sqlite-calibration.js';
 import { createSqliteAudit } from './sqlite-audit.js';
+import { createSqliteTemplates } from './sqlite-templates.js';
 import { migrate } from './schema.js';
 import { acquireProcessLock } from './process-lock.js';
 
@@ -71,6 +72,7 @@ export async function createSqliteStateStore(opts: SqliteStateStoreOptions): Pro
   const usage = createSqliteUsage(db);
   const calibration = createSqliteCalibration(db);
   const audit = createSqliteAudit(db);
+  const templates = createSqliteTemplates(db);
   const revoke = db.transaction((id: string, at: number) => {
     const key = admin.getKey(id);
     if (!key) return false;
@@ -103,6 +105,10 @@ export async function createSqliteStateStore(opts: SqliteStateStoreOptions): Pro
     rateLimitRelease: wrap(limiter.rateLimitRelease),
     recordCalibration: wrap(calibration.recordCalibration),
     getCalibration: wrap(calibration.getCalibration),
+    getTemplate: wrap(templates.getTemplate),
+    listTemplates: wrap(templates.listTemplates),
+    saveTemplate: wrap(templates.saveTemplate),
+    deleteTemplate: wrap(templates.deleteTemplate),
     recordUsage: wrap(usage.recordUsage),
     queryUsage: wrap(usage.queryUsage),
     pruneUsage: wrap(usage.pruneUsage),
