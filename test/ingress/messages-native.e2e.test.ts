@@ -158,5 +158,8 @@ describe('POST /v1/messages with PII pseudonymisation', () => {
     expect(up.messages[2].content[0].text).not.toBe(request.messages[2].content[0].text);
     const text = final.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
     expect(text).toContain('jane.doe@example.com');
+    const whole = await anthropicClient(env.gw).messages.create(request as any);
+    expect(JSON.stringify(env.upstream.requests.at(-1)!.body)).not.toContain('jane.doe@example.com');
+    expect(whole.content.map((b) => (b.type === 'text' ? b.text : '')).join('')).toContain('jane.doe@example.com');
   });
 });

@@ -192,6 +192,8 @@ describe('POST /v1/responses with PII pseudonymisation', () => {
     const final = await gw.client({ apiKey: PII_KEY }).responses.stream({ model: 'claude-haiku-4-5', input: 'Write to jane.doe@example.com today' }).finalResponse();
     expect(JSON.stringify(upstream.requests.at(-1)!.body)).not.toContain('jane.doe@example.com');
     expect(final.output_text).toContain('jane.doe@example.com');
+    const whole = await gw.client({ apiKey: PII_KEY }).responses.create({ model: 'claude-haiku-4-5', input: 'Write to jane.doe@example.com today' });
+    expect(whole.output_text).toContain('jane.doe@example.com');
   });
 
   it('restores a pseudonym split across native text deltas, in the done events and the completed Response, keeping sequence numbers in order', async () => {
