@@ -209,13 +209,13 @@ describe('governance', () => {
 
   it('pseudonymises PII in arguments before the server sees it', async () => {
     const { client } = await connect('/mcp', PII_KEY);
-    await client.callTool({ name: 'docs__search', arguments: { query: 'orders of alice.smith@example.com' } });
+    await client.callTool({ name: 'docs__search', arguments: { query: 'Find the open orders for customer alice.smith@example.com placed this month' } });
     const got = docs.seen.filter((s) => s.tool === 'search').at(-1)!.args.query as string;
     expect(got).not.toContain('alice.smith@example.com');
-    expect(got).toMatch(/orders of \[EMAIL_\d+\]/);
+    expect(got).toBe('Find the open orders for customer [EMAIL_1] placed this month');
     // The audit record has the arguments' shape, never their values.
     const audit = auditOf('search').at(-1)!;
-    expect(audit).toMatchObject({ team: 'guarded', key: 'pii', server: 'docs', outcome: 'ok', arguments: { query: '<string:33>' } });
+    expect(audit).toMatchObject({ team: 'guarded', key: 'pii', server: 'docs', outcome: 'ok', arguments: { query: '<string:75>' } });
     expect(JSON.stringify(gw.logs)).not.toContain('alice.smith@example.com');
   });
 
@@ -272,6 +272,10 @@ describe('governance', () => {
     expect(err.message).toContain('Budget exceeded');
     expect(docs.seen.filter((s) => s.tool === 'paid')).toHaveLength(2);
     await expect.poll(async () => (await gw.runtime.store.getBudgetStatus([{ scope: 'team:budgeted', budgets: [{ period: 'lifetime', usdMicros: 10_000 }] }]))[0]!.spentMicros).toBe(8000);
+    // The usage ledger has the calls under model <server>__<tool>, provider mcp (admin usage API, dashboard).
+    await expect
+      .poll(async () => (await gw.runtime.store.queryUsage({ from: 0, to: Date.now() + 3_600_000, granularity: 'day', teamId: 'budgeted', provider: 'mcp', groupBy: ['model'] })).map((r) => [r.model, r.requests, r.costMicros, r.errors]))
+      .toEqual([['docs__paid', 3, 8000, 1]]);
     const paid = auditOf('paid').filter((l) => l.team === 'budgeted');
     expect(paid.map((l) => [l.outcome, l.costUsd])).toEqual([
       ['ok', 0.004],
@@ -305,5 +309,7 @@ describe('governance', () => {
     expect(text).toMatch(/gateway_mcp_tool_calls_total\{server="docs",tool="search",outcome="ok"\} [1-9]/);
     expect(text).toMatch(/gateway_mcp_tool_calls_total\{server="docs",tool="limited",outcome="rate_limited"\} 1/);
     expect(text).toMatch(/gateway_mcp_tool_calls_total\{server="stuck",tool="hang",outcome="timeout"\} 1/);
+    expect(text).toMatch(/gateway_mcp_tool_calls_total\{server="docs",tool="paid",outcome="budget_exceeded"\} 1/);
+    expect(text).toMatch(/gateway_mcp_tool_call_seconds_count\{server="docs",outcome="ok"\} [1-9]/);
   });
 });

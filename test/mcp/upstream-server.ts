@@ -39,11 +39,11 @@ export async function startUpstreamMcp(): Promise<UpstreamMcp> {
       record('search', args);
       return { content: [{ type: 'text', text: `results for: ${args.query}` }] };
     });
-    s.registerTool('limited', { description: 'A tool with a low rate limit.', inputSchema: {} }, async () => {
+    s.registerTool('limited', { description: 'A tool that is limited to two calls per minute.', inputSchema: {} }, async () => {
       record('limited', {});
       return { content: [{ type: 'text', text: 'ok' }] };
     });
-    s.registerTool('paid', { description: 'A tool with a price per call.', inputSchema: {} }, async () => {
+    s.registerTool('paid', { description: 'A tool that charges a price for each call.', inputSchema: {} }, async () => {
       record('paid', {});
       return { content: [{ type: 'text', text: 'paid ok' }] };
     });
@@ -64,11 +64,11 @@ export async function startUpstreamMcp(): Promise<UpstreamMcp> {
       cancelled.push(id);
       return { content: [{ type: 'text', text: 'cancelled' }] };
     });
-    s.registerTool('hang', { description: 'Never answers.', inputSchema: {} }, async () => {
+    s.registerTool('hang', { description: 'Simulates a stalled backend: the call never completes.', inputSchema: {} }, async () => {
       record('hang', {});
       return new Promise(() => undefined);
     });
-    s.registerTool('fail', { description: 'Always fails.', inputSchema: {} }, async () => {
+    s.registerTool('fail', { description: 'Always fails with an error from the documentation index.', inputSchema: {} }, async () => {
       record('fail', {});
       throw new Error('the docs index is offline');
     });
