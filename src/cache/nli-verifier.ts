@@ -4,8 +4,9 @@
  * label, e.g. a MiniLM or DeBERTa NLI cross-encoder exported to ONNX). It reads both prompts together, so it
  * catches what word-level rules cannot ("A man is walking up the aisle" / "… down the aisle" with other
  * wording). A candidate is served only when each prompt entails the other (a paraphrase, not a generalisation)
- * with at least `minScore` probability. Runs only for candidates the in-process verifier already passed, on the
- * event loop (a small cross-encoder takes milliseconds); loaded from the path only, never downloaded. Fails
+ * with at least `minScore` probability. Runs for candidates the in-process verifier passed or refused only for
+ * their wording (negation, numbers, quantities and names stay its hard rules), on the event loop (a small
+ * cross-encoder takes milliseconds); loaded from the path only, never downloaded. Fails
  * closed: a model that cannot be loaded or run refuses the candidate (a miss), with one warning per path.
  */
 export interface NliVerifier {

@@ -140,8 +140,13 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
           const similarity = promptSimilarity(semantic.prompt, h.score, h.payload.segments);
           if (similarity === undefined || (best && best.similarity >= similarity)) continue;
           // Entries without their prompt (written by an earlier version) cannot be verified: never served.
-          let verdict: Verdict = typeof h.payload.text === 'string' ? verifyHit(key.queryText!, h.payload.text) : { ok: false, reason: 'content' };
-          if (verdict.ok && policy.verifierModelPath && !(await nliAgrees(policy.verifierModelPath, key.queryText!, String(h.payload.text)))) verdict = { ok: false, reason: 'nli' };
+          let verdict: Verdict = typeof h.payload.text === 'string' ? verifyHit(key.queryText!, h.payload.text) : { ok: false, reason: 'noText' };
+          // With an NLI model, wording and structure are its call (the word rules are strict about them for want
+          // of a better judge); negation, numbers, quantities and names stay hard rules.
+          const wording = verdict.ok || verdict.reason === 'content' || verdict.reason === 'relation';
+          if (policy.verifierModelPath && wording && typeof h.payload.text === 'string') {
+            verdict = (await nliAgrees(policy.verifierModelPath, key.queryText!, h.payload.text)) ? { ok: true } : { ok: false, reason: 'nli' };
+          }
           if (verdict.ok) best = { key: String(h.payload.key), similarity };
           else if (!rejected || rejected.similarity < similarity) rejected = { similarity, reason: verdict.reason };
         }

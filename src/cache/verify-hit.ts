@@ -18,8 +18,11 @@
 import { stemmer } from 'stemmer';
 import { areSynonyms } from './synonyms.js';
 
-/** `nli`: the operator's NLI model (cache.verifierModelPath) did not find the prompts paraphrases, or failed. */
-export type RejectReason = 'negation' | 'number' | 'quantity' | 'entity' | 'relation' | 'content' | 'nli';
+/**
+ * `nli`: the operator's NLI model (cache.verifierModelPath) did not find the prompts paraphrases, or failed;
+ * `noText`: an entry written by an earlier version without its prompt (cannot be verified).
+ */
+export type RejectReason = 'negation' | 'number' | 'quantity' | 'entity' | 'relation' | 'content' | 'nli' | 'noText';
 
 export type Verdict = { ok: true } | { ok: false; reason: RejectReason };
 

@@ -60,6 +60,13 @@ describe('in the cache', () => {
     expect(await storeThenAsk('Is the lake not frozen in May?', 'is the lake not frozen in May')).toMatchObject({ status: 'miss', shadow: { rejected: 'nli' } });
   });
 
+  it('decides wording the word rules refuse, but never overrides a difference in negation, numbers or names', async () => {
+    const { storeThenAsk } = await cacheWith(nli);
+    // Reworded ("main" for "big"): the word rules say content, the model (here: no negation, so entailment) decides.
+    expect(await storeThenAsk('Which is the big city in the north of the country?', 'which is the main city in the north of the country')).toMatchObject({ status: 'hit' });
+    expect(await storeThenAsk('Which are the two big cities in the north of Spain?', 'which are the three big cities in the north of Spain')).toMatchObject({ status: 'miss', shadow: { rejected: 'number' } });
+  });
+
   it('a model that cannot be loaded refuses every candidate (fails closed) and is reported once', async () => {
     const { storeThenAsk, warnings } = await cacheWith(join(tmpdir(), 'no-such-nli-model'));
     expect(await storeThenAsk('How deep is the river?', 'how deep is the river')).toMatchObject({ status: 'miss', shadow: { rejected: 'nli' } });
