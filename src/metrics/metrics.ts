@@ -134,15 +134,15 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     },
   });
   // Requests by the API they came in through (chat, messages, responses, embeddings): counted like `series`.
-  const byApi = new Map<string, { api: string; status: string; requests: number }>();
+  const byApi = new Map<string, { api: string; status: string; team: string; requests: number }>();
   new Counter({
     name: `${p}api_requests_total`,
-    help: 'Requests answered by the pipeline, by the API they came in through (chat, messages, responses, embeddings) and HTTP status.',
-    labelNames: ['api', 'status'] as const,
+    help: 'Requests answered by the pipeline, by the API they came in through (chat, messages, responses, embeddings), HTTP status and team.',
+    labelNames: ['api', 'status', 'team'] as const,
     registers,
     collect() {
       for (const r of byApi.values()) {
-        if (r.requests) this.inc({ api: r.api, status: r.status }, r.requests);
+        if (r.requests) this.inc({ api: r.api, status: r.status, team: r.team }, r.requests);
         r.requests = 0;
       }
     },
@@ -347,9 +347,9 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
         keySeries?.record(ctx, code);
         const totalMs = Math.max(0, now - ctx.startedAt);
         c.requests++;
-        const ak = `${ctx.api}\u0000${ctx.status || 500}`;
+        const ak = `${ctx.api}\u0000${ctx.status || 500}\u0000${team}`;
         let a = byApi.get(ak);
-        if (!a) byApi.set(ak, (a = { api: ctx.api, status: String(ctx.status || 500), requests: 0 }));
+        if (!a) byApi.set(ak, (a = { api: ctx.api, status: String(ctx.status || 500), team, requests: 0 }));
         a.requests++;
         c.latency.observe(totalMs / 1000);
         (ctx.stream ? overheadStream : overheadJson).observe(Math.max(0, (ctx.ttfbMs ?? totalMs) - ctx.upstreamMs) / 1000);

@@ -20,7 +20,7 @@ describe('the API a request came in through', () => {
       m.recordRequest(ctx);
     }
     const text = await m.render();
-    expect(text).toContain('gateway_api_requests_total{api="chat",status="200"} 1');
-    expect(text).toContain('gateway_api_requests_total{api="messages",status="200"} 2');
+    expect(text).toContain('gateway_api_requests_total{api="chat",status="200",team="none"} 1');
+    expect(text).toContain('gateway_api_requests_total{api="messages",status="200",team="none"} 2');
   });
 });
