@@ -66,14 +66,14 @@ function worstCase(rt: Runtime, targets: readonly ResolvedTarget[], req: ChatReq
     // it — unless the model bills output the stream never shows (reasoning), which no meter can see; a
     // non-streamed answer arrives whole. Those hold the model's maximum output. Only a model entry without
     // `maxOutputTokens` leaves them the default, which a long answer can exceed (charged as debt, docs/budgets.md).
-    const whole = !req.stream || billingRules(kind, t.upstreamModel, req.body).hiddenOutput;
+    const whole = !req.stream || billingRules(kind, t.upstreamModel, req.passthrough?.body ?? req.body).hiddenOutput;
     const cap = req.maxOutputTokens ?? (whole && modelMax !== undefined ? modelMax : Math.min(modelMax ?? Infinity, defaultMaxOutput));
     const output = cap * req.n;
     if (output > w.outputTokens) {
       w.outputTokens = output;
       if (req.maxOutputTokens === undefined) w.outputFrom = whole && modelMax !== undefined ? 'model' : 'default';
     }
-    const input = inputTokenBound(profile, { kind, upstreamModel: t.upstreamModel, contextWindow: t.info?.contextWindow }, req.body);
+    const input = inputTokenBound(profile, { kind, upstreamModel: t.upstreamModel, contextWindow: t.info?.contextWindow }, req.passthrough?.body ?? req.body);
     if (input > w.inputTokens) w.inputTokens = input;
     const p = priceOf(t);
     if (!p) {

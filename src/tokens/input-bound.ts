@@ -16,6 +16,7 @@
  */
 import type { ChatRequest } from '../core/types.js';
 import { billingRules, type ProviderKind } from './billing-rules.js';
+import { countTextTokens } from './encoding.js';
 import { imageSizeFromUrl, imageTokens, type ImageDimensions } from './image-tokens.js';
 
 /** Context window assumed for a `provider/model` name the model table does not list. */
@@ -57,13 +58,50 @@ export function inputProfile(req: ChatRequest, promptEstimate: number): InputPro
       unbounded.add(type);
     }
   }
+  const extra = req.passthrough ? passthroughExtras(req.passthrough) : undefined;
+  if (extra) for (const u of extra.unbounded) unbounded.add(u);
   const body = req.body as Record<string, unknown>;
   const hasTools = (Array.isArray(body.tools) && body.tools.length > 0) || (Array.isArray(body.functions) && body.functions.length > 0);
   // A provider-run tool (web search, code execution, …) feeds its results back as input the provider bills.
   if (Array.isArray(body.tools)) {
     for (const t of body.tools) if (isRecord(t) && t.type !== undefined && t.type !== 'function' && t.type !== 'custom') unbounded.add(`tool '${String(t.type)}'`);
   }
-  return { textTokens: Math.max(0, promptEstimate - imageEstimate), images, unbounded: [...unbounded], hasTools };
+  return { textTokens: Math.max(0, promptEstimate - imageEstimate) + (extra?.tokens ?? 0), images, unbounded: [...unbounded], hasTools };
+}
+
+/**
+ * Top-level native parameters that add no input (`thinking` adds output, bounded as such). Anything else the
+ * neutral request cannot hold (`previous_response_id`, a stored `prompt`, `mcp_servers`, …) may bring input only
+ * the provider knows.
+ */
+const NO_INPUT_PARAMS = new Set([
+  'model', 'thinking', 'top_k', 'service_tier', 'stop_sequences', 'include', 'background', 'store', 'top_logprobs',
+  'stream_options', 'prompt_cache_key', 'truncation', 'metadata', 'user', 'safety_identifier',
+]);
+
+/**
+ * What a native body (Anthropic Messages, OpenAI Responses) sends a same-format target beyond the neutral
+ * messages the estimate counted: replayed thinking and reasoning (their text, or for encrypted ones their length:
+ * a token is at least a byte), and everything else the neutral request cannot hold — documents, server tools,
+ * MCP servers, file inputs — which only the context window bounds.
+ */
+function passthroughExtras(pt: NonNullable<ChatRequest['passthrough']>): { tokens: number; unbounded: string[] } {
+  let tokens = 0;
+  const unbounded: string[] = [];
+  for (const u of pt.untranslatable) {
+    const path = u.param.split(/[.[\]]+/).filter(Boolean);
+    if (path.length === 1 && NO_INPUT_PARAMS.has(path[0]!)) continue;
+    let node: unknown = pt.body;
+    for (const step of path) node = isRecord(node) || Array.isArray(node) ? (node as Record<string, unknown>)[step] : undefined;
+    const type = isRecord(node) && typeof node.type === 'string' ? node.type : undefined;
+    if (type === 'thinking' && isRecord(node)) tokens += countTextTokens(String(node.thinking ?? ''), 'o200k_base');
+    else if (type === 'redacted_thinking' && isRecord(node)) tokens += String(node.data ?? '').length;
+    else if (type === 'reasoning' && isRecord(node)) {
+      tokens += String(node.encrypted_content ?? '').length;
+      if (Array.isArray(node.summary)) for (const s of node.summary) if (isRecord(s)) tokens += countTextTokens(String(s.text ?? ''), 'o200k_base');
+    } else unbounded.push(type ?? path[0]!);
+  }
+  return { tokens, unbounded };
 }
 
 export interface BoundTarget {

@@ -7,7 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { fromShared } from '../../src/paths.js';
 import { billingRules } from '../../src/tokens/billing-rules.js';
 import { countTextTokens } from '../../src/tokens/encoding.js';
-import { inputTokenBound, type InputProfile } from '../../src/tokens/input-bound.js';
+import { inputProfile, inputTokenBound, type InputProfile } from '../../src/tokens/input-bound.js';
+import { countPromptTokens } from '../../src/tokens/prompt-tokens.js';
+import { decodeMessagesRequest } from '../../src/ingress/messages/decode.js';
+import { decodeResponsesRequest } from '../../src/ingress/responses/decode.js';
+import type { ChatRequest } from '../../src/core/types.js';
 
 const profile = (p: Partial<InputProfile>): InputProfile => ({ textTokens: 0, images: [], unbounded: [], hasTools: false, ...p });
 
@@ -109,5 +113,38 @@ describe("Claude's tokenizer margin holds on every recorded transcript", () => {
       req,
     );
     expect(bound).toBeGreaterThanOrEqual(billed);
+  });
+});
+
+describe('native bodies (Messages, Responses ingress) are bounded too', () => {
+  const bound = (req: ChatRequest, kind: 'openai' | 'anthropic' = 'anthropic') =>
+    inputTokenBound(inputProfile(req, countPromptTokens(req, 'claude-sonnet-4-5')), { kind, upstreamModel: kind === 'anthropic' ? 'claude-sonnet-4-5' : 'gpt-4.1', contextWindow: 200000 }, req.passthrough?.body);
+
+  it('a PDF document block or a server tool in a Messages body: the context window', () => {
+    const doc = decodeMessagesRequest({ model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0xLjQK' } }, { type: 'text', text: 'Summarise' }] }] }, {});
+    expect(bound(doc)).toBe(200000);
+    const search = decodeMessagesRequest({ model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'news?' }], tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 3 }] }, {});
+    expect(bound(search)).toBe(200000);
+  });
+
+  it('replayed thinking counts its text; redacted thinking its length', () => {
+    const plain = decodeMessagesRequest({ model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] }, {});
+    const thought = 'Let me think about this carefully, step by step, before answering. '.repeat(20);
+    const replay = decodeMessagesRequest({
+      model: 'claude-sonnet-4-5', max_tokens: 100, thinking: { type: 'enabled', budget_tokens: 1024 },
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: [{ type: 'thinking', thinking: thought, signature: 'sig' }, { type: 'redacted_thinking', data: 'x'.repeat(500) }, { type: 'text', text: 'Hello' }] },
+        { role: 'user', content: 'and?' },
+      ],
+    }, {});
+    expect(bound(replay) - bound(plain)).toBeGreaterThan(countTextTokens(thought, 'o200k_base') + 500);
+    expect(bound(replay)).toBeLessThan(200000);
+  });
+
+  it('a Responses body with previous_response_id or a hosted tool: the context window', () => {
+    expect(bound(decodeResponsesRequest({ model: 'gpt-4.1', input: 'and then?', previous_response_id: 'resp_123' }), 'openai')).toBe(200000);
+    expect(bound(decodeResponsesRequest({ model: 'gpt-4.1', input: 'news?', tools: [{ type: 'web_search' }] }), 'openai')).toBe(200000);
+    expect(bound(decodeResponsesRequest({ model: 'gpt-4.1', input: 'hi', include: ['reasoning.encrypted_content'] }), 'openai')).toBeLessThan(100);
   });
 });
