@@ -215,7 +215,15 @@ describe('governance', () => {
     expect(got).toBe('Find the open orders for customer [EMAIL_1] placed this month');
     // The audit record has the arguments' shape, never their values.
     const audit = auditOf('search').at(-1)!;
-    expect(audit).toMatchObject({ team: 'guarded', key: 'pii', server: 'docs', outcome: 'ok', arguments: { query: '<string:75>' } });
+    expect(audit).toMatchObject({
+      team: 'guarded',
+      key: 'pii',
+      server: 'docs',
+      outcome: 'ok',
+      arguments: { query: '<string:75>' },
+      guards: [{ guard: 'pii', on: 'arguments', action: 'transform', total: 1, byCategory: { email: 1 }, byAction: { pseudonymise: 1 } }],
+    });
+    expect(audit.latencyMs).toBeGreaterThanOrEqual(0);
     expect(JSON.stringify(gw.logs)).not.toContain('alice.smith@example.com');
   });
 
@@ -311,5 +319,8 @@ describe('governance', () => {
     expect(text).toMatch(/gateway_mcp_tool_calls_total\{server="stuck",tool="hang",outcome="timeout"\} 1/);
     expect(text).toMatch(/gateway_mcp_tool_calls_total\{server="docs",tool="paid",outcome="budget_exceeded"\} 1/);
     expect(text).toMatch(/gateway_mcp_tool_call_seconds_count\{server="docs",outcome="ok"\} [1-9]/);
+    // Only MCP traffic in this file: the guards' decisions on tool arguments and results are counted.
+    expect(text).toMatch(/gateway_guard_actions_total\{guard="pii",action="transform"\} [1-9]/);
+    expect(text).toMatch(/gateway_guard_actions_total\{guard="injection",action="block"\} [1-9]/);
   });
 });

@@ -11,6 +11,9 @@ import { configSchema } from '../../src/config/schema.js';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
 import { OTHER_TEAM_KEY, TEST_KEY, baseConfig, startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
 import { startUpstreamMcp, type UpstreamMcp } from './upstream-server.js';
+import { adminRequest } from '../helpers/admin-request.js';
+
+const ADMIN = 'mcp-options-admin-token-0123456789abcdef';
 
 const CALC = fileURLToPath(new URL('./fixtures/calc-server.mjs', import.meta.url));
 
@@ -23,6 +26,7 @@ beforeAll(async () => {
   docs = await startUpstreamMcp();
   process.env.GATEWAY_SECRET_FOR_TEST = 'must-not-reach-stdio-servers';
   gw = await startTestGateway(llm, {
+    server: { adminToken: ADMIN },
     teams: {
       default: { allowedModels: ['*'] },
       // A stored policy this version cannot read (a string where a list belongs): no MCP access at all.
@@ -92,6 +96,20 @@ describe('MCP options', () => {
     await client.close();
   });
 
+  it('a team\'s allow-lists set through the admin API apply to its sessions, and invalid ones are refused', async () => {
+    expect((await adminRequest(gw.url, ADMIN, 'POST', '/teams', { id: 'tools', policy: { mcp: { servers: ['calc'], tools: ['calc__add'] } } })).status).toBe(201);
+    const created = await adminRequest(gw.url, ADMIN, 'POST', '/keys', { team: 'tools' });
+    expect(created.status).toBe(201);
+    const { client } = await connect('/mcp', created.json.secret);
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['calc__add']);
+    const bad = await adminRequest(gw.url, ADMIN, 'PUT', '/teams/tools/policy', { mcp: { servers: 'docs' } });
+    expect(bad.status).toBe(400);
+    expect((await adminRequest(gw.url, ADMIN, 'PUT', '/teams/tools/policy', { mcp: { tools: ['docs__search', 'calc__*'] } })).status).toBe(200);
+    // The same session: the next request sees the team's new policy.
+    expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(['calc__add', 'calc__crash', 'calc__env', 'calc__pid', 'docs__search']);
+    await client.close();
+  });
+
   it('closes a session idle longer than sessionIdleMs (not during a call longer than that): its id is unknown afterwards', async () => {
     await new Promise((r) => setTimeout(r, 700)); // the sessions of earlier tests expire (maxSessions: 3)
     const { client, transport } = await connect();
@@ -123,6 +141,23 @@ describe('MCP options', () => {
     const r = await fetch(`${gw.url}/mcp`, { method: 'POST', headers: headers(), body: '{"jsonrpc":' });
     expect(r.status).toBe(400);
     expect((await r.json()).error.code).toBe(-32700);
+  });
+});
+
+describe('reload', () => {
+  it('a reload that adds a server serves it to sessions opened after it', async () => {
+    const before = await connect();
+    const next = configSchema.parse(
+      baseConfig(llm, {
+        server: { adminToken: ADMIN },
+        extra: { mcp: { sessionIdleMs: 400, maxSessions: 3, descriptions: { action: 'flag' }, servers: { docs: { url: docs.url }, calc: { command: process.execPath, args: [CALC], env: { CALC_MODE: 'test' } }, more: { url: docs.url } } } },
+      }),
+    );
+    gw.runtime.reload(next);
+    const after = await connect();
+    expect((await after.client.listTools()).tools.map((t) => t.name)).toContain('more__search');
+    expect((await before.client.listTools()).tools.map((t) => t.name)).not.toContain('more__search');
+    await Promise.all([before.client.close(), after.client.close()]);
   });
 });
 
