@@ -20,7 +20,7 @@ describe('gateway bench config', () => {
     const policy = resolvePolicy(all, {});
     expect(policy.guards.pii.enabled).toBe(true);
     expect(policy.guards.injection.enabled).toBe(true);
-    expect(policy.cache).toMatchObject({ mode: 'on', semantic: false });
+    expect(policy.cache).toMatchObject({ mode: 'on', semantic: 'off' });
     expect(all.teams.default.budgets.length).toBe(2);
     expect(all.teams.default.rateLimits?.rpm).toBeGreaterThan(1_000_000);
     expect(all.keys[0].budgets.length).toBe(1);
