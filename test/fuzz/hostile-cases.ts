@@ -47,6 +47,17 @@ export function messagesText(rng: Rng): string {
   return `{"model":"${model}","messages":[{"role":"user","content":${rng.chance(0.85) ? '"hi"' : n()}}],${fields.join(',')}}`;
 }
 
+/** A Responses API or embeddings body with numeric parameters at edge literals (routes other ingresses serve). */
+export function otherIngressText(rng: Rng): { url: string; text: string } {
+  const n = () => rng.pick(NUMERIC_LITERALS);
+  if (rng.chance(0.7)) {
+    const field = rng.pick(['max_output_tokens', 'temperature', 'top_p', 'top_logprobs', 'max_tool_calls', 'truncation', 'input']);
+    return { url: '/v1/responses', text: `{"model":"${rng.pick(['gpt-4o-mini', 'claude-haiku-4-5'])}","input":"hi","${field}":${n()}${rng.chance(0.3) ? ',"stream":true' : ''}}` };
+  }
+  const field = rng.pick(['dimensions', 'input', 'encoding_format']);
+  return { url: '/v1/embeddings', text: `{"model":"${rng.pick(['text-embedding-3-small', 'gpt-4o-mini'])}","input":"hi","${field}":${n()}}` };
+}
+
 /** Admin bodies with extreme numbers and odd shapes where the admin API takes numbers and patterns. */
 export function adminText(rng: Rng): string {
   const n = () => rng.pick(NUMERIC_LITERALS);
@@ -139,6 +150,13 @@ export function nextInjectCase(rng: Rng, routes: Route[], s: Secrets, bodyLimit:
     headers['anthropic-version'] = '2023-06-01';
     headers['content-type'] = 'application/json';
     return { kind: 'messages-numeric', method: 'POST', url: rng.pick(['/v1/messages', '/v1/messages', '/v1/messages/count_tokens']), headers, payload: messagesText(rng) };
+  }
+  if (roll < 0.4) {
+    const a = auth(rng, s, key);
+    if (a !== undefined) headers.authorization = a;
+    headers['content-type'] = 'application/json';
+    const { url, text } = otherIngressText(rng);
+    return { kind: 'other-ingress-numeric', method: 'POST', url, headers, payload: text };
   }
   if (roll < 0.55) {
     const a = auth(rng, s, key);

@@ -132,7 +132,8 @@ describe('fuzz (in-process): hostile input to every registered route on a gatewa
         const problem = openai && own ? own(res.body) && openai : openai;
         if (problem) failures.push(`${where} → ${status}: ${problem}`);
       }
-      if (status === 200 && String(res.headers['content-type'] ?? '').startsWith('text/event-stream')) {
+      // Chat streams end with [DONE] or an error frame; other ingresses' event streams have their own terminal events.
+      if (status === 200 && c.url.startsWith('/v1/chat/completions') && String(res.headers['content-type'] ?? '').startsWith('text/event-stream')) {
         const problem = sseProblem(res.body);
         if (problem) failures.push(`${where} stream: ${problem}`);
       }

@@ -113,4 +113,16 @@ describe('numeric parameters out of range get 400 naming the param, never 500', 
     expect(body.error.type).toBe('invalid_request_error');
     expect(body.error.message).toMatch(/temperature.*finite/);
   });
+
+  it('embeddings: a huge dimensions is a 400 at the edge (it reached the upstream: a 504 after the fake died on it)', async () => {
+    for (const raw of ['1e15', '16385', '0', '-1']) {
+      const res = await fetch(`${gw.url}/v1/embeddings`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' },
+        body: `{"model":"gpt-4o-mini","input":"hi","dimensions":${raw}}`,
+      });
+      expect(res.status, raw).toBe(400);
+      expect((await res.json()).error.param).toBe('dimensions');
+    }
+  });
 });

@@ -13,6 +13,7 @@ import type { Ingress } from '../types.js';
 /** OpenAI's own limit on inputs per request. */
 const MAX_INPUTS = 2048;
 
+const MAX_DIMENSIONS = 16_384;
 const bad = (message: string, param: string) => new GatewayError('invalid_request', message, { param });
 
 function decode(body: unknown): ChatRequest {
@@ -22,7 +23,11 @@ function decode(body: unknown): ChatRequest {
   if (b.encoding_format !== undefined && b.encoding_format !== 'float' && b.encoding_format !== 'base64') {
     throw bad("Invalid value for 'encoding_format': must be 'float' or 'base64'.", 'encoding_format');
   }
-  if (b.dimensions !== undefined && !(Number.isInteger(b.dimensions) && b.dimensions > 0)) throw bad("Invalid value for 'dimensions': must be a positive integer.", 'dimensions');
+  // Bounded (issue 18.2): no embedding model has more than a few thousand dimensions (OpenAI's largest: 3072), and
+  // 1e15 reached the upstream (the fake one died allocating it: a 504 after its timeout instead of a 400).
+  if (b.dimensions !== undefined && !(Number.isInteger(b.dimensions) && b.dimensions > 0 && b.dimensions <= MAX_DIMENSIONS)) {
+    throw bad(`Invalid value for 'dimensions': must be an integer from 1 to ${MAX_DIMENSIONS}.`, 'dimensions');
+  }
   const input = b.input;
   const isTokens = (x: unknown) => Array.isArray(x) && x.length > 0 && x.every((n) => Number.isInteger(n) && n >= 0);
   let items: unknown[];
