@@ -11,15 +11,19 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { machineMarkdown, watchOtherLoad } from './lib/machine.js';
 import { run as runOverhead } from './gateway-overhead.js';
+import { longOptionsFromEnv, longStreamsMarkdown, measureLongStreams } from './long-streams.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DOC = join(root, 'docs', 'performance.md');
 /** Per-area benches, in report order; missing files are skipped. */
 export const AREA_BENCHES = ['pii', 'injection', 'tokens', 'state', 'vector', 'cache-quality', 'semantic-verify', 'routing', 'ingress'];
 
+const SECTIONS = ['gateway', 'streams', 'areas'] as const;
+type Section = (typeof SECTIONS)[number];
+
 interface Args {
   quick: boolean;
-  only?: 'gateway' | 'areas';
+  only?: Section;
   note?: string;
   write: boolean;
 }
@@ -30,8 +34,8 @@ function parseArgs(argv: string[]): Args {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const only = value('--only');
-  if (only !== undefined && only !== 'gateway' && only !== 'areas') throw new Error(`--only takes gateway or areas, not ${only}`);
-  return { quick: argv.includes('--quick'), only, note: value('--note'), write: !argv.includes('--no-write') };
+  if (only !== undefined && !SECTIONS.includes(only as Section)) throw new Error(`--only takes ${SECTIONS.join(', ')}, not ${only}`);
+  return { quick: argv.includes('--quick'), only: only as Section | undefined, note: value('--note'), write: !argv.includes('--no-write') };
 }
 
 const section = (name: string, body: string) => `<!-- bench:${name} -->\n${body}\n<!-- /bench:${name} -->`;
@@ -83,12 +87,17 @@ async function main(): Promise<void> {
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}` : ''}`;
 
   let gateway = previousSection('gateway');
-  if (args.only !== 'areas') {
+  if (!args.only || args.only === 'gateway') {
     const r = await runOverhead({ quick: args.quick, log });
     gateway = `## ${r.title}\n\n${r.markdown}`;
   }
+  let streams = previousSection('streams');
+  if (!args.only || args.only === 'streams') {
+    const opts = longOptionsFromEnv(args.quick);
+    streams = `## Long streams: thousands of concurrent LLM streams\n\n${longStreamsMarkdown(await measureLongStreams({ ...opts, log }))}`;
+  }
   let areas = previousSection('areas');
-  if (args.only !== 'gateway') areas = `## Per-area benchmarks\n\n${await runAreas(args.quick, log)}`;
+  if (!args.only || args.only === 'areas') areas = `## Per-area benchmarks\n\n${await runAreas(args.quick, log)}`;
 
   const machine = machineMarkdown(otherLoad());
   const provisional = args.quick || machine.busy;
@@ -99,7 +108,7 @@ async function main(): Promise<void> {
       ? `> **Provisional** (${[args.quick ? 'quick run: short phases' : '', machine.busy ? `machine shared during the run: ${machine.otherWork}` : ''].filter(Boolean).join('; ')}). Re-run \`npm run bench\` on a quiet machine for figures to quote.`
       : `> Figures from one ${args.only ? `run of the ${args.only} section` : 'full run'} on a quiet machine.`,
     // With --only, the other section's figures (and its machine and load) are those of an earlier run.
-    ...(args.only ? ['', `> Only the ${args.only} section was re-run; the ${args.only === 'areas' ? 'gateway' : 'areas'} section is kept from an earlier run.`] : []),
+    ...(args.only ? ['', `> Only the ${args.only} section was re-run; the ${SECTIONS.filter((x) => x !== args.only).join(' and ')} sections are kept from an earlier run.`] : []),
     ...(args.note ? ['', `> ${args.note}`] : []),
     '',
     `Command: \`${command}\` — ${started.toISOString()}, ${((performance.now() - t0) / 1000).toFixed(0)} s.`,
@@ -125,7 +134,7 @@ async function main(): Promise<void> {
     'figures are bounded by CPU 1 (upstream + load generator), not by the proxy: read "proxy CPU at saturation".',
   ].join('\n');
 
-  const doc = `${header}\n\n${section('gateway', gateway ?? '_not run yet_')}\n\n${section('areas', areas ?? '_not run yet_')}\n${handWrittenTail()}`;
+  const doc = `${header}\n\n${section('gateway', gateway ?? '_not run yet_')}\n\n${section('streams', streams ?? '_not run yet_')}\n\n${section('areas', areas ?? '_not run yet_')}\n${handWrittenTail()}`;
   if (args.write) writeFileSync(DOC, doc);
   console.log(doc);
   if (args.write) log(`wrote ${DOC}`);

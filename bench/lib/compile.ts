@@ -17,7 +17,8 @@ export async function nodeArgsFor(tsFile: string): Promise<{ args: string[]; how
     const esbuild = await import('esbuild');
     mkdirSync(OUT, { recursive: true });
     const outfile = join(OUT, basename(tsFile).replace(/\.ts$/, '.mjs'));
-    await esbuild.build({ entryPoints: [tsFile], outfile, format: 'esm', platform: 'node', target: 'node20', bundle: false, logLevel: 'silent' });
+    // Local imports bundled in (the output lives elsewhere), packages left to resolve from node_modules.
+    await esbuild.build({ entryPoints: [tsFile], outfile, format: 'esm', platform: 'node', target: 'node20', bundle: true, packages: 'external', logLevel: 'silent' });
     return { args: [outfile], how: 'compiled (esbuild)' };
   } catch {
     return { args: ['--import', 'tsx', tsFile], how: 'under tsx' };

@@ -8,7 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream';
 import { Pool } from 'undici';
 
-const pool = new Pool(process.env.UPSTREAM ?? 'http://127.0.0.1:1', { connections: 256, keepAliveTimeout: 60_000 });
+// CONNECTIONS=0 lifts the socket cap (the long-stream bench holds thousands of streams open at once).
+const cap = Number(process.env.CONNECTIONS ?? 256);
+const pool = new Pool(process.env.UPSTREAM ?? 'http://127.0.0.1:1', { connections: cap > 0 ? cap : null, keepAliveTimeout: 60_000 });
 const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'host', 'upgrade', 'proxy-connection', 'te', 'trailer']);
 const strip = (h: Record<string, string | string[] | undefined>) => Object.fromEntries(Object.entries(h).filter(([k]) => !HOP.has(k)));
 

@@ -29,6 +29,8 @@ export interface RunningPeer {
   note: string;
   /** With BENCH_CPU_PROF: starts a CPU profile of the child; `stop` ends it and writes the file. */
   profile?: { start(): void; stop(): Promise<void> };
+  /** Our gateway only: its state directory (gateway.sqlite holds the usage ledger). */
+  dataDir?: string;
 }
 
 /** One proxy under test. `start` must not leave a child behind when it rejects or skips. */
@@ -117,7 +119,19 @@ const gatewayPeer = (features: FeatureSet): Peer => ({
     const signal = () => process.kill(proc.pid, 'SIGUSR2');
     // The profile is written from the child's event loop once it stops: give it a moment before it is measured on.
     const profile = profOut ? { start: signal, stop: () => (signal(), new Promise<void>((r) => setTimeout(r, 500))) } : undefined;
-    return { proc: cleanup, profile, note: `${FEATURE_NOTES[features]}; ${cli.how}`, target: { origin: `http://127.0.0.1:${port}`, path, headers: bearer(BENCH_KEY) } };
+    return { proc: cleanup, profile, dataDir: join(dir, 'data'), note: `${FEATURE_NOTES[features]}; ${cli.how}`, target: { origin: `http://127.0.0.1:${port}`, path, headers: bearer(BENCH_KEY) } };
+  },
+});
+
+/** The bare Node proxy; `connections` 0 lifts its upstream socket cap (256 otherwise, as in the overhead bench). */
+export const bareProxyPeer = (connections = 256): Peer => ({
+  id: 'bare',
+  name: 'bare Node proxy (undici)',
+  async start(upstreamPort) {
+    const env = { UPSTREAM: `http://127.0.0.1:${upstreamPort}`, CONNECTIONS: String(connections) };
+    const { proc, port, how } = await startTsChild(PROXY_CPU, join(here, 'bare-proxy.ts'), env);
+    const cap = connections > 0 ? `${connections} upstream sockets` : 'no upstream socket cap';
+    return { proc, note: `node:http + undici request, ${cap}, Node ${process.version}, ${how}`, target: { origin: `http://127.0.0.1:${port}`, path, headers: bearer(UPSTREAM_KEY) } };
   },
 });
 
@@ -142,14 +156,7 @@ export const PEERS: Peer[] = [
       return { proc, note: '1 worker, upstream keepalive pool, proxy_buffering off', target: { origin: `http://127.0.0.1:${port}`, path, headers: bearer(UPSTREAM_KEY) } };
     },
   },
-  {
-    id: 'bare',
-    name: 'bare Node proxy (undici)',
-    async start(upstreamPort) {
-      const { proc, port, how } = await startTsChild(PROXY_CPU, join(here, 'bare-proxy.ts'), { UPSTREAM: `http://127.0.0.1:${upstreamPort}` });
-      return { proc, note: `node:http + undici request, Node ${process.version}, ${how}`, target: { origin: `http://127.0.0.1:${port}`, path, headers: bearer(UPSTREAM_KEY) } };
-    },
-  },
+  bareProxyPeer(),
   {
     id: 'portkey',
     name: 'Portkey gateway',
@@ -173,5 +180,11 @@ export const PEERS: Peer[] = [
 /** Starts the bench upstream pinned to the load CPU. */
 export async function startUpstream(): Promise<{ proc: PinnedProcess; port: number }> {
   const { proc, port } = await startTsChild(LOAD_CPU, join(here, '..', 'lib', 'upstream-server.ts'), {});
+  return { proc, port };
+}
+
+/** Starts the long-stream upstream (bench/lib/long-upstream.ts) pinned to the load CPU. */
+export async function startLongUpstream(chunks: number, gapMs: number): Promise<{ proc: PinnedProcess; port: number }> {
+  const { proc, port } = await startTsChild(LOAD_CPU, join(here, '..', 'lib', 'long-upstream.ts'), { CHUNKS: String(chunks), GAP_MS: String(gapMs) });
   return { proc, port };
 }
