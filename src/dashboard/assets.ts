@@ -22,6 +22,8 @@ export function loadDashboardAssets(): DashboardAssets {
   const files = new Map<string, { body: Buffer; type: string }>([
     ['app.js', { body: readFileSync(join(pub, 'app.js')), type: JS }],
     ['charts.js', { body: readFileSync(join(pub, 'charts.js')), type: JS }],
+    ['console.js', { body: readFileSync(join(pub, 'console.js')), type: JS }],
+    ['dom.js', { body: readFileSync(join(pub, 'dom.js')), type: JS }],
     ['app.css', { body: readFileSync(join(pub, 'app.css')), type: CSS }],
     ['uplot.js', { body: readFileSync(join(uplotDir, 'uPlot.iife.min.js')), type: JS }],
     ['uplot.css', { body: readFileSync(join(uplotDir, 'uPlot.min.css')), type: CSS }],

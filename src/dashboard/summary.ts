@@ -13,9 +13,23 @@ const DAY = 24 * HOUR;
 export interface SummaryOptions {
   /** Undefined = all teams (admin). */
   teamId?: string;
-  days: number;
+  /** One key of the team (its spend only; budgets: the key's own and its team's). */
+  keyId?: string;
+  /** The last `days` days up to now (hourly buckets up to 2 days, daily beyond)... */
+  days?: number;
+  /** ...or an explicit range of whole UTC days: `from` inclusive, `to` exclusive (epoch ms at 00:00 UTC). */
+  from?: number;
+  to?: number;
   now?: number;
+  /** Maps a usage-ledger model name to the name shown (e.g. `anthropic/claude-haiku-4-5` → `claude-haiku-4-5`). */
+  modelName?: (name: string) => string;
 }
+
+/** Ranges up to this long are drawn in hours; longer ones in UTC days (hourly spikes over a week are unreadable). */
+export const HOURLY_UP_TO_MS = 2 * DAY;
+/** What the ledger records for a request refused before it had a model (invalid body, unknown model). */
+const NO_MODEL = '(unknown)';
+export const REFUSED_MODEL = '(refused before a model)';
 
 interface Totals {
   requests: number;
@@ -46,22 +60,25 @@ export const OTHERS_SERIES = '(others)';
 
 export async function buildSummary(store: StateStore, metrics: Metrics, opts: SummaryOptions) {
   const now = opts.now ?? Date.now();
-  const granularity = opts.days <= 7 ? 'hour' : 'day';
+  const span = opts.from !== undefined && opts.to !== undefined ? opts.to - opts.from : (opts.days ?? 7) * DAY;
+  const granularity = span <= HOURLY_UP_TO_MS ? 'hour' : 'day';
   const step = granularity === 'hour' ? HOUR : DAY;
-  const to = Math.floor(now / step) * step + step;
-  const from = to - Math.ceil((opts.days * DAY) / step) * step;
+  const to = opts.to ?? Math.floor(now / step) * step + step;
+  const from = opts.from ?? to - Math.ceil(span / step) * step;
+  const modelName = (m: string) => (m === NO_MODEL ? REFUSED_MODEL : (opts.modelName?.(m) ?? m));
   const buckets: number[] = [];
   for (let b = from; b < to; b += step) buckets.push(b);
   const index = new Map(buckets.map((b, i) => [b, i]));
 
   const [rows, keyRows, teams, keys, latency] = await Promise.all([
-    store.queryUsage({ from, to, granularity, teamId: opts.teamId, groupBy: ['team', 'model'] }),
-    store.queryUsage({ from, to, granularity: 'day', teamId: opts.teamId, groupBy: ['team', 'key'] }),
+    store.queryUsage({ from, to, granularity, teamId: opts.teamId, keyId: opts.keyId, groupBy: ['team', 'model'] }),
+    store.queryUsage({ from, to, granularity: 'day', teamId: opts.teamId, keyId: opts.keyId, groupBy: ['team', 'key'] }),
     opts.teamId ? store.getTeam(opts.teamId).then((t) => (t ? [t] : [])) : store.listTeams(),
     store.listKeys(opts.teamId),
     metrics.latency(opts.teamId),
   ]);
 
+  const inView = opts.keyId ? keys.filter((k) => k.id === opts.keyId) : keys;
   const totals = zero();
   // Null-prototype: team ids such as `__proto__` or `constructor` are valid, and must be plain keys here (on `{}`
   // they would hit Object.prototype: the series lost, and the prototype of every object written to).
@@ -74,16 +91,19 @@ export async function buildSummary(store: StateStore, metrics: Metrics, opts: Su
     add(totals, r);
     const i = index.get(r.bucket);
     if (i === undefined) continue;
+    // One row per model whatever the name a client used for it (`provider/model` and the public name).
+    const model = modelName(r.model!);
     series(spendByTeam, r.teamId!)[i] += r.costMicros;
-    series(spendByModel, r.model!)[i] += r.costMicros;
-    series(tokensByModel, r.model!)[i] += r.promptTokens + r.completionTokens;
-    const m = byModel.get(r.model!) ?? zero();
+    series(spendByModel, model)[i] += r.costMicros;
+    series(tokensByModel, model)[i] += r.promptTokens + r.completionTokens;
+    const m = byModel.get(model) ?? zero();
     add(m, r);
-    byModel.set(r.model!, m);
+    byModel.set(model, m);
   }
 
   return {
     team: opts.teamId ?? null,
+    key: opts.keyId ?? null,
     from: new Date(from).toISOString(),
     to: new Date(to).toISOString(),
     granularity,
@@ -97,8 +117,10 @@ export async function buildSummary(store: StateStore, metrics: Metrics, opts: Su
     models: [...byModel.entries()]
       .map(([model, t]) => ({ model, ...t, totalTokens: t.promptTokens + t.completionTokens }))
       .sort((a, b) => b.costMicros - a.costMicros),
-    topKeys: topKeys(keyRows, keys),
-    budgets: await budgetRows(store, teams, keys, now),
+    topKeys: topKeys(keyRows, keys, opts.teamId ? 100 : 10),
+    budgets: await budgetRows(store, teams, inView, now),
+    // The keys in view, for the key picker (a team's; every team's is too many for a list).
+    keys: opts.teamId ? keys.map((k) => ({ id: k.id, name: k.name, prefix: k.prefix, revoked: k.revokedAt !== undefined && k.revokedAt <= now })) : [],
     latency: latencyBlock(latency),
   };
 }
@@ -116,7 +138,8 @@ function topSeries(s: Series): Series {
   return out;
 }
 
-function topKeys(rows: UsageRow[], keys: ApiKey[]) {
+/** Keys by spend: the 10 largest across teams, or up to 100 of one team (a team sees every key it uses). */
+function topKeys(rows: UsageRow[], keys: ApiKey[], limit: number) {
   const byId = new Map(keys.map((k) => [k.id, k]));
   const sums = new Map<string, Totals & { teamId: string }>();
   for (const r of rows) {
@@ -126,7 +149,7 @@ function topKeys(rows: UsageRow[], keys: ApiKey[]) {
   }
   return [...sums.entries()]
     .sort((a, b) => b[1].costMicros - a[1].costMicros || b[1].requests - a[1].requests)
-    .slice(0, 10)
+    .slice(0, limit)
     .map(([id, t]) => ({
       id,
       name: byId.get(id)?.name ?? id,

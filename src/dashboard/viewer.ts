@@ -3,8 +3,11 @@ import { isAdminToken } from '../admin/admin-auth.js';
 import { GatewayError } from '../core/errors.js';
 import type { Runtime } from '../runtime.js';
 
-/** Who is looking at the dashboard: the admin (every team) or a gateway key (its own team only). */
-export type Viewer = { role: 'admin' } | { role: 'team'; teamId: string; keyId: string };
+/**
+ * Who is looking at the dashboard: the gateway admin (every team), or a gateway key — a team admin key or any
+ * other (a viewer) — which sees its own team only.
+ */
+export type Viewer = { role: 'admin' } | { role: 'team_admin' | 'viewer'; teamId: string; keyId: string };
 
 /**
  * Resolves the dashboard API's bearer token: the admin token (when the admin API is enabled) or a valid gateway
@@ -15,7 +18,7 @@ export async function resolveViewer(request: FastifyRequest, rt: Runtime): Promi
   if (admin.enabled && isAdminToken(request.headers.authorization, adminToken)) return { role: 'admin' };
   try {
     const p = await rt.auth.authenticate({ authorization: request.headers.authorization });
-    return { role: 'team', teamId: p.team.id, keyId: p.key.id };
+    return { role: p.key.role === 'team_admin' ? 'team_admin' : 'viewer', teamId: p.team.id, keyId: p.key.id };
   } catch (err) {
     if (err instanceof GatewayError) throw err;
     throw new GatewayError('state_unavailable', 'The gateway cannot verify keys right now. Please retry.');
@@ -30,4 +33,12 @@ export function scopeTeam(viewer: Viewer, asked: string | undefined): string | u
   if (viewer.role === 'admin') return asked || undefined;
   if (asked && asked !== viewer.teamId) throw new GatewayError('not_found', `No team with id '${asked}'.`, { param: 'team' });
   return viewer.teamId;
+}
+
+/** A key filter: only within a team, and only a key of that team (another team's key is 404, like a team). */
+export async function scopeKey(rt: Runtime, teamId: string | undefined, asked: string | undefined): Promise<string | undefined> {
+  if (!asked) return undefined;
+  const key = await rt.store.getKey(asked);
+  if (!teamId || !key || key.teamId !== teamId) throw new GatewayError('not_found', `No key with id '${asked}' in this team.`, { param: 'key' });
+  return asked;
 }

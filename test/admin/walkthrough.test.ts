@@ -79,6 +79,6 @@ describe('README walkthrough', () => {
     expect(Number(status.json.data[0].spentUsd)).toBeGreaterThanOrEqual(0);
     // Step 6: the dashboard takes the key.
     const me = await fetch(`${gw.url}/dashboard/api/me`, { headers: { authorization: `Bearer ${key}` } });
-    expect(await me.json()).toMatchObject({ role: 'team', team: 'search' });
+    expect(await me.json()).toMatchObject({ role: 'viewer', team: 'search' });
   });
 });

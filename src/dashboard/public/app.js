@@ -1,9 +1,11 @@
-// The spend dashboard: signs in with a gateway key or the admin token (kept in sessionStorage), then renders
-// /dashboard/api/summary. All figures come from the server, already scoped to what this token may see.
+// The spend dashboard and console: signs in with a gateway key or the admin token (kept in sessionStorage), then
+// renders /dashboard/api/summary; gateway admins and team admins also get the console (teams, keys, audit trail)
+// through the admin API with the same token. Every figure comes from the server, already scoped to the token.
 import { drawChart, watchResize } from './charts.js';
+import { loadConsole, showConsole } from './console.js';
+import { api, el, row, TOKEN, wrapTd } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
-const TOKEN = 'gateway-dashboard-token';
 let me = null;
 
 const usd = (micros) => {
@@ -19,37 +21,16 @@ const ms = (v) => (v == null ? '–' : v < 1000 ? Math.round(v) + ' ms' : (v / 1
 // Buckets are UTC hours and days (the ledger's): the range and the charts are shown in UTC, so a day's bar is
 // that UTC day's, as in /admin/usage, whatever the browser's time zone.
 const utc = (iso) => iso.slice(0, 16).replace('T', ' ');
-const when = (iso) => (iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : 'never');
+// Budget resets are UTC period boundaries, shown in UTC like everything else on the page.
+const when = (iso) => (iso ? utc(iso) : 'never');
+const REFRESH_MS = 60_000;
+let timer = null;
 
-async function api(path) {
-  const res = await fetch(path, { headers: { authorization: 'Bearer ' + sessionStorage.getItem(TOKEN) } });
-  const body = await res.json().catch(() => ({}));
-  if (!res.ok) {
-    const err = new Error(body?.error?.message || `HTTP ${res.status}`);
-    err.status = res.status;
-    throw err;
-  }
-  return body;
+function num(text, cls = '') {
+  return el('td', text, 'num' + (cls ? ' ' + cls : ''));
 }
-
-function el(tag, text, cls) {
-  const e = document.createElement(tag);
-  if (text !== undefined) e.textContent = text;
-  if (cls) e.className = cls;
-  return e;
-}
-function row(cells) {
-  const tr = document.createElement('tr');
-  for (const c of cells) tr.append(c instanceof Node ? wrapTd(c) : el('td', String(c)));
-  return tr;
-}
-function wrapTd(node) {
-  const td = document.createElement('td');
-  td.append(node);
-  return td;
-}
-function num(text) {
-  return el('td', text, 'num');
+function opt(text) {
+  return el('td', text, 'opt');
 }
 
 async function signIn(token) {
@@ -65,28 +46,89 @@ async function signIn(token) {
   $('signin').hidden = true;
   $('board').hidden = false;
   $('controls').hidden = false;
-  $('who').textContent = me.role === 'admin' ? 'admin · all teams' : `team ${me.team}`;
+  $('who').textContent = me.role === 'admin' ? 'gateway admin · all teams' : `${me.role === 'team_admin' ? 'team admin' : 'viewer'} · team ${me.team}`;
   const select = $('team');
   select.textContent = '';
   if (me.role === 'admin') select.append(new Option('All teams', ''));
   for (const t of me.teams) select.append(new Option(t.name === t.id ? t.id : `${t.name} (${t.id})`, t.id));
   select.disabled = me.role !== 'admin';
+  showConsole(me);
   await refresh();
+  clearInterval(timer);
+  // Auto-refresh while the tab is visible (a hidden tab does not poll).
+  timer = setInterval(() => {
+    if (document.visibilityState === 'visible' && me) void refresh();
+  }, REFRESH_MS);
 }
 
+/** The range the controls ask for: a preset number of days, or whole UTC dates. */
+function rangeParams() {
+  const p = new URLSearchParams();
+  if ($('days').value === 'custom') {
+    if ($('from').value) p.set('from', $('from').value);
+    if ($('to').value) p.set('to', $('to').value);
+  } else p.set('days', $('days').value);
+  if ($('team').value) p.set('team', $('team').value);
+  if ($('key').value) p.set('key', $('key').value);
+  return p;
+}
+
+let seq = 0;
 async function refresh() {
-  const params = new URLSearchParams({ days: $('days').value });
-  if ($('team').value) params.set('team', $('team').value);
+  const mine = ++seq;
+  document.body.dataset.state = 'loading';
   let s;
   try {
-    s = await api('/dashboard/api/summary?' + params);
-    $('board-error').textContent = '';
+    s = await api('/dashboard/api/summary?' + rangeParams());
   } catch (err) {
-    $('board-error').textContent = err.message;
+    if (mine !== seq) return;
     if (err.status === 401) return signOut();
+    // Honest error state: no figures from an earlier range stay on screen under the new one.
+    clearBoard();
+    $('board-error').textContent = `Could not load this range: ${err.message}`;
+    document.body.dataset.state = 'error';
     return;
   }
+  if (mine !== seq) return; // a later refresh (another range) was started: its answer wins
+  $('board-error').textContent = '';
   render(s);
+  keyPicker(s.keys);
+  document.body.dataset.state = 'ready';
+  void loadConsole(me, $('team').value);
+}
+
+function keyPicker(keys) {
+  const select = $('key');
+  const chosen = select.value;
+  select.textContent = '';
+  select.append(new Option('All keys', ''));
+  for (const k of keys) select.append(new Option(`${k.name} (${k.prefix}…)${k.revoked ? ' · revoked' : ''}`, k.id));
+  select.value = keys.some((k) => k.id === chosen) ? chosen : '';
+  select.disabled = keys.length === 0;
+}
+
+function clearBoard() {
+  for (const e of document.querySelectorAll('#board .big, #board .lat b')) e.textContent = '–';
+  for (const id of ['fig-tokens-split', 'fig-saved', 'fig-errors']) $(id).textContent = '–';
+  for (const t of ['budgets', 'top-keys', 'models']) $(t).tBodies[0].textContent = '';
+  for (const id of ['chart-spend-team', 'chart-spend-model', 'chart-tokens-model']) drawChart($(id), [], {});
+  $('range-note').textContent = '';
+  delete document.body.dataset.ready;
+}
+
+async function downloadCsv() {
+  // Fetched with the token (never put in a URL), then saved from a blob.
+  const res = await fetch('/dashboard/api/usage.csv?' + rangeParams(), { headers: { authorization: 'Bearer ' + sessionStorage.getItem(TOKEN) } });
+  if (!res.ok) {
+    $('board-error').textContent = 'CSV export failed: ' + ((await res.json().catch(() => ({})))?.error?.message ?? res.status);
+    return;
+  }
+  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'spend.csv';
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(await res.blob());
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
 
 function render(s) {
@@ -123,7 +165,12 @@ function render(s) {
       meter.append(el('span'));
       meter.firstChild.style.width = (use * 100).toFixed(1) + '%';
       meter.title = pct(use);
-      const tr = row([b.team, `${b.scope.startsWith('key:') ? 'key ' : 'team '}${b.name}`, b.period, fmt(limit), fmt(spent), fmt(remaining), meter, b.resetsAt ? when(b.resetsAt) : 'never (lifetime)']);
+      const tr = row([]);
+      tr.append(opt(b.team), el('td', `${b.scope.startsWith('key:') ? 'key ' : 'team '}${b.name}`, 'name'), el('td', b.period));
+      tr.append(num(fmt(limit), 'opt'), num(fmt(spent), 'money'), num(fmt(remaining), 'money'));
+      const useCell = wrapTd(meter);
+      useCell.className = 'opt';
+      tr.append(useCell, opt(b.resetsAt ? when(b.resetsAt) : 'never (lifetime)'));
       tr.dataset.scope = b.scope;
       tr.dataset.kind = kind;
       budgets.append(tr);
@@ -136,8 +183,9 @@ function render(s) {
   for (const k of s.topKeys) {
     const name = el('span', k.name);
     name.append(el('span', ' ' + k.prefix + '…', 'muted mono'));
-    const tr = row([name, k.team]);
-    tr.append(num(int(k.requests)), num(int(k.totalTokens)), num(usd(k.costMicros)));
+    const tr = row([name]);
+    tr.firstChild.className = 'name';
+    tr.append(opt(k.team), num(int(k.requests)), num(int(k.totalTokens), 'opt'), num(usd(k.costMicros), 'money'));
     tr.dataset.key = k.id;
     keys.append(tr);
   }
@@ -145,7 +193,8 @@ function render(s) {
   models.textContent = '';
   for (const m of s.models) {
     const tr = row([m.model]);
-    tr.append(num(int(m.requests)), num(int(m.totalTokens)), num(usd(m.costMicros)));
+    tr.firstChild.className = 'name';
+    tr.append(num(int(m.requests)), num(int(m.totalTokens), 'opt'), num(usd(m.costMicros), 'money'));
     tr.dataset.model = m.model;
     models.append(tr);
   }
@@ -156,6 +205,8 @@ function render(s) {
 function signOut() {
   sessionStorage.removeItem(TOKEN);
   me = null;
+  clearInterval(timer);
+  showConsole(null);
   $('board').hidden = true;
   $('controls').hidden = true;
   $('signin').hidden = false;
@@ -167,8 +218,24 @@ $('signin-form').addEventListener('submit', (e) => {
   void signIn($('token').value.trim());
 });
 $('signout').addEventListener('click', signOut);
-$('team').addEventListener('change', refresh);
-$('days').addEventListener('change', refresh);
+$('team').addEventListener('change', () => {
+  $('key').value = '';
+  void refresh();
+});
+$('key').addEventListener('change', refresh);
+$('days').addEventListener('change', () => {
+  const custom = $('days').value === 'custom';
+  $('custom-range').hidden = !custom;
+  if (custom && !$('from').value) {
+    const today = new Date().toISOString().slice(0, 10);
+    $('to').value = today;
+    $('from').value = new Date(Date.now() - 13 * 86_400_000).toISOString().slice(0, 10);
+  }
+  void refresh();
+});
+for (const id of ['from', 'to']) $(id).addEventListener('change', refresh);
+$('csv').addEventListener('click', () => void downloadCsv());
+document.addEventListener('console-changed', () => void refresh());
 for (const id of ['chart-spend-team', 'chart-spend-model', 'chart-tokens-model']) watchResize($(id));
 window.addEventListener('load', () => {
   const saved = sessionStorage.getItem(TOKEN);

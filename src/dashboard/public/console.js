@@ -1,0 +1,149 @@
+// The console: what a gateway admin (every team) or a team admin (its own team) manages in the browser, through
+// the admin API with the signed-in token — teams (gateway admin), keys (create with the secret shown once,
+// rotate keeping the key id, revoke) and the audit trail. Objects the config file declares are read-only, with
+// the reason. The server enforces every rule (roles, limits, 409 for config objects); the page only asks.
+import { api, el, row, wrapTd } from './dom.js';
+
+const $ = (id) => document.getElementById(id);
+let me = null;
+let team = '';
+
+const changed = () => document.dispatchEvent(new Event('console-changed'));
+const fail = (err) => ($('console-error').textContent = err.message);
+const readOnly = (why) => {
+  const s = el('span', 'read-only', 'muted');
+  s.title = why;
+  return s;
+};
+
+/** Shows the console to gateway and team admins (null = signed out). */
+export function showConsole(who) {
+  me = who;
+  const admin = who && (who.role === 'admin' || who.role === 'team_admin');
+  $('console').hidden = !admin;
+  $('teams-panel').hidden = !who || who.role !== 'admin';
+  $('secret-box').hidden = true;
+}
+
+/** Reloads the console's lists for the team picked in the header (a team admin: its own). */
+export async function loadConsole(who, picked) {
+  if (!who || $('console').hidden) return;
+  team = who.role === 'admin' ? picked : who.team;
+  $('console-error').textContent = '';
+  try {
+    await Promise.all([who.role === 'admin' ? loadTeams() : undefined, loadKeys(), loadAudit()]);
+    document.body.dataset.console = 'ready';
+  } catch (err) {
+    fail(err);
+  }
+}
+
+async function loadTeams() {
+  const body = $('teams-table').tBodies[0];
+  const { data } = await api('/admin/teams');
+  body.textContent = '';
+  for (const t of data) {
+    const budgets = t.budgets.map((b) => `${b.period} ${b.usd ? '$' + Number(b.usd).toFixed(2) : ''}${b.tokens ? ` ${b.tokens} tok` : ''}`.trim()).join(', ') || '–';
+    const tr = row([t.name === t.id ? t.id : `${t.name} (${t.id})`, t.allowedModels.join(', ')]);
+    tr.append(el('td', budgets, 'num'), t.managedBy === 'config' ? wrapTd(readOnly('Declared in the config file: edit it there (the file is applied again at every start and reload).')) : el('td', 'API'));
+    tr.dataset.team = t.id;
+    body.append(tr);
+  }
+}
+
+async function loadKeys() {
+  const body = $('keys-table').tBodies[0];
+  body.textContent = '';
+  $('keys-team').textContent = team ? `team ${team}` : '(pick a team above)';
+  $('key-form').hidden = !team;
+  if (!team) return;
+  const { data } = await api(`/admin/teams/${encodeURIComponent(team)}/keys`);
+  for (const k of data) {
+    const name = el('span', k.name);
+    if (k.role === 'team_admin') name.append(el('span', ' team admin', 'muted'));
+    const tr = row([name]);
+    tr.append(el('td', k.prefix + '…', 'mono opt'), el('td', k.state + (k.previousSecret ? ' (old secret until ' + k.previousSecret.validUntil.slice(11, 16) + ' UTC)' : '')));
+    const actions = el('td', undefined, 'actions');
+    const live = k.state === 'active' || k.state === 'revoking';
+    if (live) {
+      if (k.managedBy === 'config') actions.append(readOnly('Declared in the config file: its secret is there. Revoking still works.'));
+      else actions.append(button('Rotate', () => rotate(k)));
+      actions.append(button('Revoke', () => revoke(k), 'danger'));
+    }
+    tr.append(actions);
+    tr.dataset.key = k.id;
+    body.append(tr);
+  }
+}
+
+async function loadAudit() {
+  const body = $('audit-table').tBodies[0];
+  const q = new URLSearchParams({ limit: '20' });
+  if (team) q.set('team', team);
+  const { data } = await api('/admin/audit?' + q);
+  body.textContent = '';
+  for (const e of data) {
+    const who = e.actor.name ? `${e.actor.name} (${e.actor.role})` : `${e.actor.role} ${e.actor.credential}`;
+    const tr = row([e.at.slice(0, 16).replace('T', ' '), who, e.action]);
+    tr.append(el('td', `${e.target.type} ${e.target.id}`, 'opt'));
+    tr.dataset.action = e.action;
+    body.append(tr);
+  }
+  if (!data.length) body.append(row([el('span', 'No changes recorded yet.', 'muted')]));
+}
+
+function button(label, onClick, cls = 'secondary') {
+  const b = el('button', label, cls);
+  b.type = 'button';
+  b.addEventListener('click', () => void onClick().catch(fail));
+  return b;
+}
+
+function showSecret(secret, what) {
+  $('secret').textContent = secret;
+  $('secret-for').textContent = what;
+  $('secret-box').hidden = false;
+}
+
+async function rotate(k) {
+  if (!confirm(`Rotate ${k.name}? The old secret stops working now.`)) return;
+  const r = await api(`/admin/keys/${encodeURIComponent(k.id)}/rotate`, { method: 'POST', body: '{}' });
+  showSecret(r.secret, `new secret of ${r.name} (same key id ${r.id})`);
+  changed();
+}
+
+async function revoke(k) {
+  if (!confirm(`Revoke ${k.name}? Requests with it are refused from now on.`)) return;
+  await api(`/admin/keys/${encodeURIComponent(k.id)}/revoke`, { method: 'POST', body: '{}' });
+  $('secret-box').hidden = true;
+  changed();
+}
+
+const dailyBudget = (v) => (v.trim() ? [{ period: 'daily', usd: v.trim() }] : []);
+
+$('key-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  void (async () => {
+    const r = await api('/admin/keys', { method: 'POST', body: JSON.stringify({ team, name: $('key-name').value.trim(), budgets: dailyBudget($('key-budget').value) }) });
+    showSecret(r.secret, `${r.name} (${r.id})`);
+    $('key-name').value = '';
+    $('key-budget').value = '';
+    changed();
+  })().catch(fail);
+});
+
+$('team-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  void (async () => {
+    const models = $('team-models').value.split(',').map((m) => m.trim()).filter(Boolean);
+    const body = { id: $('team-id').value.trim(), ...($('team-name').value.trim() ? { name: $('team-name').value.trim() } : {}), allowedModels: models.length ? models : ['*'], budgets: dailyBudget($('team-budget').value) };
+    await api('/admin/teams', { method: 'POST', body: JSON.stringify(body) });
+    $('team-id').value = '';
+    $('team-name').value = '';
+    $('team-budget').value = '';
+    // The header's team picker lists the new team.
+    const select = $('team');
+    select.append(new Option(body.name ? `${body.name} (${body.id})` : body.id, body.id));
+    changed();
+  })().catch(fail);
+});
