@@ -14,6 +14,7 @@ import { registerTeamRoutes } from './team-routes.js';
 import { registerUsageRoutes } from './usage-routes.js';
 import { registerAuditRoutes } from './audit-routes.js';
 import { createAuditRecorder } from './audit-trail.js';
+import { registerTemplateRoutes } from './template-routes.js';
 
 export const ADMIN_PREFIX = '/admin';
 
@@ -40,6 +41,7 @@ export async function registerAdminRoutes(app: FastifyInstance, rt: Runtime): Pr
       registerKeyRoutes(routes, ctx);
       registerAuditRoutes(routes, ctx);
       registerUsageRoutes(routes, rt.store);
+      registerTemplateRoutes(routes, ctx);
       let doc: Record<string, unknown> | undefined;
       admin.get('/openapi.json', async () => (doc ??= buildOpenApi(routes.docs, ADMIN_PREFIX, '1')));
     },

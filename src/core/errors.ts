@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   admin_disabled: [404, 'not_found_error'],
   already_exists: [409, 'invalid_request_error'],
   config_managed: [409, 'invalid_request_error'],
+  template_conflict: [409, 'invalid_request_error'],
   request_too_large: [413, 'invalid_request_error'],
   unsupported_media_type: [415, 'invalid_request_error'],
   rate_limit_exceeded: [429, 'rate_limit_error'],

@@ -6,6 +6,7 @@
 import type { GatewayError } from '../core/errors.js';
 import type { ChatChunk, ChatRequest, ChatResponse, Usage } from '../core/types.js';
 import type { ResponseSink } from '../pipeline/response-sink.js';
+import type { TemplateEnv } from '../templates/expand.js';
 
 /** Which API a request came in through: a dimension of the log line and metrics. */
 export type Api = 'chat' | 'messages' | 'responses' | 'embeddings';
@@ -39,6 +40,8 @@ export interface Ingress {
   readonly cacheable?: boolean | ((req: ChatRequest) => boolean);
   /** Wire body (+ headers) → neutral request. Throws GatewayError (4xx) for what the format or the gateway refuses. */
   decode(body: unknown, headers: Record<string, string | string[] | undefined>): ChatRequest;
+  /** Renders a managed prompt template the body names (`prompt`) into the body, before `decode` (docs/templates.md). */
+  expandPrompt?(body: unknown, env: TemplateEnv): Promise<unknown>;
   encoder(sink: ResponseSink): AnswerEncoder;
   /** The format's error envelope, for errors answered before the pipeline runs (auth, body parsing); default OpenAI's. */
   errorEnvelope?(err: GatewayError): unknown;

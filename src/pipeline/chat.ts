@@ -16,6 +16,7 @@ import type { Runtime } from '../runtime.js';
 import { admit, estimatePromptTokens, type Admission } from './admission.js';
 import type { RequestContext } from './context.js';
 import { finishChat } from './finish.js';
+import { recordTemplateUse } from '../templates/template-metrics.js';
 import { applyInputGuards } from './input-guards.js';
 import { lookupCache, serveCached, writeCache, type CacheState } from './cache-stage.js';
 import { createStreamAssembler } from '../cache/stream-assembler.js';
@@ -37,7 +38,9 @@ export async function runPipeline(
   ctx.api = ingress.api;
   const out = ingress.encoder(sink);
   try {
-    const req = ingress.decode(body, headers);
+    // A managed prompt template (`prompt`) is rendered first: from here on it is ordinary messages (docs/templates.md).
+    const expanded = ingress.expandPrompt ? await ingress.expandPrompt(body, { store: rt.store, teamId: ctx.principal!.team.id, notes: ctx.notes }) : body;
+    const req = ingress.decode(expanded, headers);
     out.begin(req);
     ctx.stream = req.stream;
     // Prompt tokens are counted at most once per request, and only when a route or a limit needs them.
@@ -61,6 +64,8 @@ export async function runPipeline(
     failBeforeAnswer(rt, ctx, err, sink, out);
   } finally {
     await finishChat(rt, ctx, admission);
+    // Per-template series (docs/templates.md), once the request's cost is settled.
+    recordTemplateUse(rt.metrics, ctx);
   }
 }
 

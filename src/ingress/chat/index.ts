@@ -7,10 +7,12 @@ import { normaliseChatRequest } from '../../core/normalise.js';
 import type { ChatChunk, ChatRequest } from '../../core/types.js';
 import { usageToOpenAI } from '../../tokens/usage-extract.js';
 import type { AnswerEncoder, Ingress } from '../types.js';
+import { expandChatPrompt } from '../../templates/expand.js';
 
 export const chatIngress: Ingress = {
   api: 'chat',
   decode: (body) => normaliseChatRequest(body),
+  expandPrompt: expandChatPrompt,
   encoder(sink): AnswerEncoder {
     let req: ChatRequest | undefined;
     let usageSent = false;

@@ -41,7 +41,8 @@ export function decodeResponsesRequest(body: unknown): ChatRequest {
     d.messages.push({ role: 'user', content: b.input });
   } else if (Array.isArray(b.input)) b.input.forEach((item: unknown, i: number) => d.item(item, i));
   else if (b.input !== undefined) throw bad("Invalid type for 'input': expected a string or an array of input items.", 'input');
-  if (d.messages.length === 0 && b.previous_response_id == null) throw bad("Missing required parameter: 'input'.", 'input');
+  // An OpenAI stored prompt (`prompt: {id: 'pmpt_…'}`, left here by templates/expand.ts) may carry the whole input.
+  if (d.messages.length === 0 && b.previous_response_id == null && b.prompt == null) throw bad("Missing required parameter: 'input'.", 'input');
 
   const u = d.untranslatable;
   for (const key of Object.keys(b)) {

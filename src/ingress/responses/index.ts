@@ -5,6 +5,7 @@
 import type { Ingress } from '../types.js';
 import { decodeResponsesRequest } from './decode.js';
 import { createResponsesEncoder } from './encode.js';
+import { expandResponsesPrompt } from '../../templates/expand.js';
 
 export const responsesIngress: Ingress = {
   api: 'responses',
@@ -14,5 +15,6 @@ export const responsesIngress: Ingress = {
     return b?.store === false && b.previous_response_id == null;
   },
   decode: decodeResponsesRequest,
+  expandPrompt: expandResponsesPrompt,
   encoder: createResponsesEncoder,
 };

@@ -1,0 +1,54 @@
+/**
+ * `gateway_template_requests_total{template,version,status}` and `gateway_template_cost_usd_total{template,version}`:
+ * requests that used a managed prompt template and what they cost, on the gateway's own registry (one set per
+ * Metrics instance). Template ids are admin-created but unbounded in number, so the template label goes through the
+ * cardinality bound of src/metrics (the first 500 ids; later ones `other`); versions are small integers.
+ */
+import { Counter } from 'prom-client';
+import type { Metrics } from '../metrics/index.js';
+import { createBoundedLabel } from '../metrics/bounded-labels.js';
+import type { RequestContext } from '../pipeline/context.js';
+import type { TemplateUse } from './expand.js';
+
+const TEMPLATE_LABELS_MAX = 500;
+
+export interface TemplateMetrics {
+  record(ctx: RequestContext): void;
+}
+
+const byRegistry = new WeakMap<Metrics, TemplateMetrics>();
+
+function create(metrics: Metrics): TemplateMetrics {
+  const registers = [metrics.registry];
+  const requests = new Counter({
+    name: 'gateway_template_requests_total',
+    help: 'Requests that used a managed prompt template, by template, version and HTTP status.',
+    labelNames: ['template', 'version', 'status'] as const,
+    registers,
+  });
+  const cost = new Counter({
+    name: 'gateway_template_cost_usd_total',
+    help: 'Cost in USD of requests that used a managed prompt template, by template and version.',
+    labelNames: ['template', 'version'] as const,
+    registers,
+  });
+  const templateLabel = createBoundedLabel(TEMPLATE_LABELS_MAX);
+  return {
+    record(ctx) {
+      const use = ctx.notes.template as TemplateUse | undefined;
+      if (!use) return;
+      const template = templateLabel(use.id);
+      const version = template === 'other' ? 'other' : String(use.version);
+      requests.labels(template, version, String(ctx.status)).inc();
+      if (ctx.costMicros && ctx.costMicros > 0) cost.labels(template, version).inc(ctx.costMicros / 1e6);
+    },
+  };
+}
+
+/** Records a finished request's template use (no-op without metrics or without a template). */
+export function recordTemplateUse(metrics: Metrics | undefined, ctx: RequestContext): void {
+  if (!metrics || !ctx.notes.template) return;
+  let m = byRegistry.get(metrics);
+  if (!m) byRegistry.set(metrics, (m = create(metrics)));
+  m.record(ctx);
+}
