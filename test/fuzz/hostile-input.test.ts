@@ -169,5 +169,5 @@ describe('fuzz (in-process): hostile input to every registered route on a gatewa
       payload: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'still there?' }], max_tokens: 5 },
     });
     expect(chat.statusCode).toBe(200);
-  }, 120_000);
+  }, 240_000);
 });
