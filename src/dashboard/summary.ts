@@ -70,12 +70,13 @@ export async function buildSummary(store: StateStore, metrics: Metrics, opts: Su
   for (let b = from; b < to; b += step) buckets.push(b);
   const index = new Map(buckets.map((b, i) => [b, i]));
 
-  const [rows, keyRows, teams, keys, latency] = await Promise.all([
+  const [rows, keyRows, teams, keys, latency, providerRows] = await Promise.all([
     store.queryUsage({ from, to, granularity, teamId: opts.teamId, keyId: opts.keyId, groupBy: ['team', 'model'] }),
     store.queryUsage({ from, to, granularity: 'day', teamId: opts.teamId, keyId: opts.keyId, groupBy: ['team', 'key'] }),
     opts.teamId ? store.getTeam(opts.teamId).then((t) => (t ? [t] : [])) : store.listTeams(),
     store.listKeys(opts.teamId),
     metrics.latency(opts.teamId),
+    store.queryUsage({ from, to, granularity: 'day', teamId: opts.teamId, keyId: opts.keyId, groupBy: ['provider'] }),
   ]);
 
   const inView = opts.keyId ? keys.filter((k) => k.id === opts.keyId) : keys;
@@ -122,7 +123,32 @@ export async function buildSummary(store: StateStore, metrics: Metrics, opts: Su
     // The keys in view, for the key picker (a team's; every team's is too many for a list).
     keys: opts.teamId ? keys.map((k) => ({ id: k.id, name: k.name, prefix: k.prefix, revoked: k.revokedAt !== undefined && k.revokedAt <= now })) : [],
     latency: latencyBlock(latency),
+    refusals: refusalsByCause(providerRows),
   };
+}
+
+const REFUSED = /^\(refused: ([a-z_]+)\)$/;
+
+/**
+ * Requests that got no answer, by cause: refused before any provider (the ledger records those under
+ * `(refused: <code>)`: budget_exceeded, rate_limit_exceeded, a guard's code…) and failed at a provider
+ * (`provider_error` with the provider named). Largest first.
+ */
+function refusalsByCause(rows: UsageRow[]) {
+  const causes = new Map<string, { cause: string; provider: string | null; requests: number }>();
+  const add = (cause: string, provider: string | null, n: number) => {
+    const k = `${cause}\u0000${provider ?? ''}`;
+    const c = causes.get(k) ?? { cause, provider, requests: 0 };
+    c.requests += n;
+    causes.set(k, c);
+  };
+  for (const r of rows) {
+    const refused = REFUSED.exec(r.provider ?? '');
+    if (refused) add(refused[1], null, r.requests);
+    else if (r.errors > 0 && r.provider !== '(none)') add('provider_error', r.provider!, r.errors);
+    else if (r.errors > 0) add('other', null, r.errors);
+  }
+  return [...causes.values()].sort((a, b) => b.requests - a.requests || a.cause.localeCompare(b.cause));
 }
 
 /** The `MAX_CHART_SERIES` largest series by total, the rest summed into `(others)` (totals are kept). */

@@ -17,7 +17,7 @@ export async function finishChat(rt: Runtime, ctx: RequestContext, admission: Ad
       teamId: ctx.principal.team.id,
       keyId: ctx.principal.key.id,
       model: ctx.model?.name ?? '(unknown)',
-      provider: ctx.target?.provider ?? '(none)',
+      provider: ledgerProvider(ctx),
       requests: 1,
       promptTokens: usage.promptTokens,
       completionTokens: usage.completionTokens,
@@ -36,4 +36,15 @@ export async function finishChat(rt: Runtime, ctx: RequestContext, admission: Ad
     for (const b of rt.catalog.breakerStates()) rt.metrics.setBreakerState(b.provider, b.model, b.state);
   }
   logChatRequest(rt.logger, ctx);
+}
+
+/**
+ * The ledger's provider of a request: the one that served it, else the last one tried; a request that reached no
+ * provider is recorded under its refusal cause, `(refused: <error code>)` (budget_exceeded, rate_limit_exceeded,
+ * a guard's code…), so spend views and the usage export can break refusals down by cause (docs/dashboard.md).
+ */
+export function ledgerProvider(ctx: RequestContext): string {
+  const provider = ctx.target?.provider ?? ctx.attempts[ctx.attempts.length - 1]?.provider;
+  if (provider) return provider;
+  return ctx.errorCode ? `(refused: ${ctx.errorCode})` : '(none)';
 }

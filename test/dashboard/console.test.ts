@@ -89,12 +89,17 @@ describe.skipIf(!available && !required)('console in chromium', () => {
     expect(await page.locator('#secret-for').innerText()).toContain(`same key id ${keyId}`);
     expect((await chat(rotated)).status).toBe(200);
     expect((await chat(secret)).status).toBe(401);
+    // Refusals by cause: the old secret's 401 never reached the pipeline; a budget refusal does.
+    const big = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${rotated}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 16_000_000, messages: [{ role: 'user', content: 'x' }] }) });
+    expect(big.status).toBeGreaterThanOrEqual(400);
     await page.waitForSelector('#audit-table tr[data-action="key.rotate"]');
     expect(await page.locator('#audit-table tbody tr').allInnerTexts()).toEqual(expect.arrayContaining([expect.stringContaining('key.create')]));
     // One key, one row, whatever its secret: the usage of both secrets is on it.
     await page.selectOption('#days', '7');
-    await page.waitForFunction(() => document.getElementById('fig-requests')!.textContent === '2');
+    await page.waitForFunction(() => document.getElementById('fig-requests')!.textContent === '3');
     expect(await page.locator('#top-keys tbody tr').count()).toBe(1);
+    expect(await page.locator('#refusals tbody tr').count()).toBeGreaterThan(0);
+    expect(await page.locator('#refusals tbody tr').first().getAttribute('data-cause')).toMatch(/^[a-z_]+$/);
     await page.screenshot({ path: fromRoot('test', '.tmp', 'console-admin.png'), fullPage: true });
     await page.close();
   });

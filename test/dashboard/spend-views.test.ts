@@ -8,6 +8,8 @@ import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js'
 import { OTHER_TEAM_KEY, startTestGateway, TEST_KEY, type TestGateway } from '../helpers/test-gateway.js';
 
 const DAY = 86_400_000;
+const LIMITED_KEY = 'gw-limited-team-key-0123456789abcdefghijklmnop';
+const BROKE_KEY = 'gw-broke-team-key-0123456789abcdefghijklmnopqr';
 let upstream: FakeUpstream;
 let gw: TestGateway;
 const today = Math.floor(Date.now() / DAY) * DAY;
@@ -15,7 +17,15 @@ const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 beforeAll(async () => {
   upstream = await startFakeUpstream();
-  gw = await startTestGateway(upstream, { teams: { default: { allowedModels: ['*'], budgets: [{ period: 'monthly', usd: '50' }] }, other: { allowedModels: ['gpt-4o-mini'] } } });
+  gw = await startTestGateway(upstream, {
+    teams: { default: { allowedModels: ['*'], budgets: [{ period: 'monthly', usd: '50' }] }, other: { allowedModels: ['gpt-4o-mini'] }, limited: { allowedModels: ['*'], rateLimits: { rpm: 1 } }, broke: { allowedModels: ['*'], budgets: [{ period: 'daily', usd: '0.0001' }] } },
+    keys: [
+      { id: 'test', team: 'default', key: TEST_KEY },
+      { id: 'other', team: 'other', key: OTHER_TEAM_KEY },
+      { id: 'limited', team: 'limited', key: LIMITED_KEY },
+      { id: 'broke', team: 'broke', key: BROKE_KEY },
+    ],
+  });
   const rec = (at: number, keyId: string, model: string, provider: string, n: Partial<Record<string, number>>, teamId = 'default') =>
     gw.runtime.store.recordUsage({ at, teamId, keyId, model, provider, requests: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, costMicros: 0, cacheHits: 0, savedMicros: 0, errors: 0, guardBlocks: 0, ...n });
   await rec(today - 10 * DAY + 3_600_000, 'test', 'claude-haiku-4-5', 'anthropic', { requests: 2, costMicros: 2_000_000, promptTokens: 10 });
@@ -64,6 +74,29 @@ describe('dashboard spend views', () => {
     expect(byKey).toMatchObject({ key: 'second', totals: { requests: 3, costMicros: 300_000 } });
     expect(byKey.keys.map((k: any) => k.id).sort()).toEqual(['second', 'test']); // the picker keeps every key of the team
     expect((await get('summary?key=other')).status).toBe(404); // another team's key
+  });
+
+  it('breaks refusals and errors down by cause (budget, rate limit, provider errors), from real requests', async () => {
+    const code = async (key: string, max_tokens: number) => {
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }], max_tokens }),
+      });
+      return res.status === 200 ? 'ok' : (await res.json()).error.code;
+    };
+    expect(await code(LIMITED_KEY, 5)).toBe('ok');
+    expect(await code(LIMITED_KEY, 5)).toBe('rate_limit_exceeded'); // rpm 1
+    expect(await code(BROKE_KEY, 10_000)).toBe('budget_exceeded'); // the hold does not fit $0.0001
+    upstream.enqueue({ status: 500 }, { status: 500 }, { status: 500 }, { status: 500 });
+    expect(await code(BROKE_KEY, 5)).toBe('upstream_error');
+    await new Promise((r) => setTimeout(r, 100));
+    const causes = async (key: string) => Object.fromEntries((await summary('days=1', key)).refusals.map((r: any) => [`${r.cause}${r.provider ? ' ' + r.provider : ''}`, r.requests]));
+    expect(await causes(LIMITED_KEY)).toEqual({ rate_limit_exceeded: 1 });
+    expect(await causes(BROKE_KEY)).toEqual({ budget_exceeded: 1, 'provider_error openai': 1 });
+    // The usage export carries the cause as the provider of rows no provider served.
+    expect((await get('usage.csv?days=1', LIMITED_KEY)).text).toContain(',(refused: rate_limit_exceeded),');
+    expect((await get('usage.csv?days=1', BROKE_KEY)).text).toContain(',(refused: budget_exceeded),');
   });
 
   it('states budget resets as UTC instants', async () => {

@@ -24,6 +24,19 @@ const utc = (iso) => iso.slice(0, 16).replace('T', ' ');
 // Budget resets are UTC period boundaries, shown in UTC like everything else on the page.
 const when = (iso) => (iso ? utc(iso) : 'never');
 const REFRESH_MS = 60_000;
+// Plain words for the most common causes (the code stays next to them, as in the API's error answers).
+const CAUSES = {
+  budget_exceeded: 'Budget used up',
+  rate_limit_exceeded: 'Rate limit',
+  provider_error: 'Provider error',
+  model_not_allowed: 'Model not allowed',
+  model_not_found: 'Unknown model',
+  invalid_request: 'Invalid request',
+  prompt_denied: 'Prompt guard',
+  pii_detected: 'PII guard',
+  prompt_injection_detected: 'Injection guard',
+  topic_denied: 'Topic guard',
+};
 let timer = null;
 
 function num(text, cls = '') {
@@ -110,7 +123,7 @@ function keyPicker(keys) {
 function clearBoard() {
   for (const e of document.querySelectorAll('#board .big, #board .lat b')) e.textContent = '–';
   for (const id of ['fig-tokens-split', 'fig-saved', 'fig-errors']) $(id).textContent = '–';
-  for (const t of ['budgets', 'top-keys', 'models']) $(t).tBodies[0].textContent = '';
+  for (const t of ['budgets', 'top-keys', 'models', 'refusals']) $(t).tBodies[0].textContent = '';
   for (const id of ['chart-spend-team', 'chart-spend-model', 'chart-tokens-model']) drawChart($(id), [], {});
   $('range-note').textContent = '';
   delete document.body.dataset.ready;
@@ -198,6 +211,17 @@ function render(s) {
     tr.dataset.model = m.model;
     models.append(tr);
   }
+  const refusals = $('refusals').tBodies[0];
+  refusals.textContent = '';
+  for (const r of s.refusals) {
+    const label = (CAUSES[r.cause] ? `${CAUSES[r.cause]} (${r.cause})` : r.cause) + (r.provider ? ` at ${r.provider}` : '');
+    const tr = row([label]);
+    tr.firstChild.className = 'name';
+    tr.append(num(int(r.requests)));
+    tr.dataset.cause = r.cause;
+    refusals.append(tr);
+  }
+  if (!s.refusals.length) refusals.append(row([el('span', 'None in this range.', 'muted')]));
   $('range-note').textContent = `${utc(s.from)} – ${utc(s.to)} UTC, by ${s.granularity} (UTC, like the usage API). Spend, tokens and rates from the usage ledger (all replicas); latency from ${s.latency.source} (${int(s.latency.count)} requests).`;
   document.body.dataset.ready = 'true';
 }
