@@ -172,7 +172,8 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
           if (stored) return { status: 'hit', response: JSON.parse(stored), layer: 'semantic', similarity: best.similarity };
         }
       }
-      const note: ShadowNote = { layer: 'semantic', similarity: best.similarity, ...(serve && !calibrated ? { uncalibrated: true as const } : {}) };
+      const uncalibrated = serve && !calibrated && best.similarity >= policy.similarityThreshold;
+      const note: ShadowNote = { layer: 'semantic', similarity: best.similarity, ...(uncalibrated ? { uncalibrated: true as const } : {}) };
       const compare = team && band ? { team, band, key: best.key, similarity: best.similarity } : undefined;
       return { status: 'miss', key, semantic, shadow: note, compare };
     },
