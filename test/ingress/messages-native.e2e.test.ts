@@ -4,7 +4,7 @@
  * the upstream's events come back as received, usage and cost are exact including cache reads and writes.
  */
 import { describe, expect, it } from 'vitest';
-import { useTestGateway } from '../helpers/test-gateway.js';
+import { TEST_KEY, useTestGateway } from '../helpers/test-gateway.js';
 import { anthropicClient, fixture, fixtureJson, sonnetCostMicros, SONNET_PRICE, sseEvents } from './messages-helpers.js';
 
 const MODELS = {
@@ -161,5 +161,27 @@ describe('POST /v1/messages with PII pseudonymisation', () => {
     const whole = await anthropicClient(env.gw).messages.create(request as any);
     expect(JSON.stringify(env.upstream.requests.at(-1)!.body)).not.toContain('jane.doe@example.com');
     expect(whole.content.map((b) => (b.type === 'text' ? b.text : '')).join('')).toContain('jane.doe@example.com');
+  });
+
+  it('sends text held back for a possible placeholder before the block closes, events otherwise as received', async () => {
+    // The last delta ends like the start of a placeholder ("[EMAIL"): held until the answer ends, then released.
+    const transcript = fixture('text_basic_ping.sse').replace('"text":"!"', '"text":" [EMAIL"');
+    env.upstream.enqueue({ sse: transcript });
+    const res = await fetch(`${env.gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': TEST_KEY },
+      body: JSON.stringify({ model: 'claude-sonnet-4-20250514', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'Mail jane.doe@example.com' }] }),
+    });
+    const events = sseEvents(await res.text());
+    const types = events.map((e) => e.event);
+    const text = events.filter((e) => e.event === 'content_block_delta').map((e) => JSON.parse(e.data).delta.text).join('');
+    expect(text).toBe('Hello there [EMAIL');
+    const deltas = events.filter((e) => e.event === 'content_block_delta').map((e) => JSON.parse(e.data).delta.text);
+    expect(deltas).toHaveLength(4); // the three received, the third without what was held, and the release
+    expect(deltas.at(-1)).toContain('[EMAIL');
+    expect(deltas[2]).not.toContain('[EMAIL');
+    // The released text comes as a delta of its block before that block's content_block_stop and the message_delta.
+    expect(types.slice(-4)).toEqual(['content_block_delta', 'content_block_stop', 'message_delta', 'message_stop']);
+    expect(JSON.parse(events.at(-4)!.data)).toMatchObject({ index: 0, delta: { type: 'text_delta' } });
   });
 });
