@@ -2,7 +2,7 @@
  * The guards of one team, compiled from its effective policy once and reused until the team changes
  * (`updatedAt`). Detectors that cost memory (PII recognizers, the injection model) are shared by all teams.
  */
-import { createNerRecognizer, createPiiDetector, type NerRecognizer, type PiiDetector, type PiiPolicy } from '../../guards/pii/index.js';
+import { actionFor, createNerRecognizer, createPiiDetector, PII_CATEGORIES, type NerRecognizer, type PiiDetector, type PiiPolicy } from '../../guards/pii/index.js';
 import { createInjectionDetector, type InjectionDetector } from '../../guards/injection/index.js';
 import { createPromptGuard, type PromptGuard } from '../../guards/prompt-guard/index.js';
 import type { GatewayConfig } from '../config/schema.js';
@@ -25,7 +25,9 @@ export interface GuardRegistry {
 }
 
 export function createGuardRegistry(config: GatewayConfig, logger: Logger): GuardRegistry {
-  let piiDetector: PiiDetector | undefined;
+  // One detector per set of scanned categories: a category a team allows is not scanned at all (names and places
+  // cost more than the patterns; `actions: { person: allow, … }` turns that cost off).
+  const piiDetectors = new Map<string, PiiDetector>();
   let injection: InjectionDetector | undefined;
   const ners = new Map<string, NerRecognizer>(); // one model per path, shared by the teams that use it
   const cache = new Map<string, { updatedAt: number; guards: TeamGuards }>();
@@ -44,9 +46,15 @@ export function createGuardRegistry(config: GatewayConfig, logger: Logger): Guar
       ner = ners.get(g.pii.nerModelPath) ?? createNerRecognizer({ modelPath: g.pii.nerModelPath });
       ners.set(g.pii.nerModelPath, ner);
     }
-    const pii = g.pii.enabled
-      ? { detector: (piiDetector ??= createPiiDetector()), policy: { defaultAction: g.pii.defaultAction, actions: g.pii.actions, maskKeep: g.pii.maskKeep } as PiiPolicy, ner }
-      : undefined;
+    let pii: TeamGuards['pii'];
+    if (g.pii.enabled) {
+      const piiPolicy = { defaultAction: g.pii.defaultAction, actions: g.pii.actions, maskKeep: g.pii.maskKeep } as PiiPolicy;
+      const categories = PII_CATEGORIES.filter((c) => actionFor(piiPolicy, c) !== 'allow');
+      const key = categories.join(',');
+      let detector = piiDetectors.get(key);
+      if (!detector) piiDetectors.set(key, (detector = createPiiDetector({ categories })));
+      pii = { detector, policy: piiPolicy, ner };
+    }
     const inj = g.injection.enabled ? (injection ??= createInjectionDetector()) : undefined;
     return { policy, prompt, pii, injection: inj, anyInput: Boolean(prompt || pii || inj || (g.topics.enabled && g.topics.deny.length)) };
   }
