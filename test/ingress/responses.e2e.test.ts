@@ -236,4 +236,18 @@ describe('POST /v1/responses with PII pseudonymisation', () => {
     expect(JSON.stringify(events)).not.toContain(placeholder);
     expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
   });
+
+  it('releases text held back for a possible placeholder as one more delta before output_text.done, renumbering what follows', async () => {
+    const original = sseEvents(raw('text_basic_gpt4o_mini.sse')).map((e) => JSON.parse(e.data));
+    const transcript = raw('text_basic_gpt4o_mini.sse').replace('"delta":"!\\""', '"delta":" [EMAIL"');
+    expect(transcript).not.toBe(raw('text_basic_gpt4o_mini.sse'));
+    upstream.enqueue({ sse: transcript });
+    const res = await post({ model: 'gpt-4o-mini', input: 'Mail jane.doe@example.com', stream: true, store: false }, PII_KEY);
+    const events = sseEvents(await res.text()).map((e) => JSON.parse(e.data));
+    expect(events).toHaveLength(original.length + 1);
+    expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
+    const doneAt = events.findIndex((e) => e.type === 'response.output_text.done');
+    expect(events[doneAt - 1]).toMatchObject({ type: 'response.output_text.delta', delta: expect.stringContaining('[EMAIL') });
+    expect(events[doneAt - 2].delta).not.toContain('[EMAIL');
+  });
 });
