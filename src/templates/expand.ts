@@ -57,10 +57,11 @@ function readRef(prompt: unknown): PromptRef {
 
 /** The version a reference asks for, if the caller's team may use the template. */
 async function resolve(env: TemplateEnv, ref: PromptRef): Promise<{ template: PromptTemplate; version: TemplateVersion }> {
-  const template = await env.store.getTemplate(ref.id);
+  // Gateway ids are at most 64 characters: a longer one is no template (and is not echoed whole).
+  const template = ref.id.length <= 64 ? await env.store.getTemplate(ref.id) : undefined;
   // Another team's template is answered like a missing one: ids cannot be probed.
   if (!template || (template.team !== undefined && template.team !== env.teamId)) {
-    throw new GatewayError('not_found', `No prompt template '${ref.id}' (gateway templates are managed under /admin/templates; OpenAI stored prompts have ids starting with '${OPENAI_PROMPT_PREFIX}').`, { param: 'prompt.id' });
+    throw new GatewayError('not_found', `No prompt template '${ref.id.slice(0, 64)}' (gateway templates are managed under /admin/templates; OpenAI stored prompts have ids starting with '${OPENAI_PROMPT_PREFIX}').`, { param: 'prompt.id' });
   }
   const wanted = ref.version ?? template.published;
   if (wanted === undefined) throw bad(`Prompt template '${ref.id}' has no published version yet: publish one, or name a version to try a draft.`, 'prompt.version');

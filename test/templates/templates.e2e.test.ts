@@ -177,6 +177,22 @@ describe('clients with the official OpenAI SDK', () => {
     expect(lastUpstream().body).toMatchObject({ model: 'claude-haiku-4-5', temperature: 0.3, max_tokens: 100, system: 'Be brief about hardware.' });
   });
 
+  it('takes a numeric version, keeps responses instructions after the template, and needs a model from somewhere', async () => {
+    await admin('POST', '/templates', { id: 'no-model', messages: [{ role: 'developer', content: 'Style: {{style}}' }], publish: true });
+    const noModel = await post('chat/completions', { prompt: { id: 'no-model', variables: { style: 'terse' } }, messages: [{ role: 'user', content: 'hi' }] });
+    expect(noModel.status).toBe(400);
+    expect((await noModel.json()).error).toMatchObject({ param: 'model', message: expect.stringContaining("'no-model' version 1 sets no default model") });
+    const r = await gw.client().responses.create({ model: 'gpt-4o-mini', instructions: 'Be kind.', input: 'hello', prompt: { id: 'no-model', version: 1 as never, variables: { style: 'terse' } } });
+    expect(r.output_text).toBe('Hello from gpt-4o-mini: hello');
+    expect(lastUpstream().body.messages).toEqual([
+      { role: 'system', content: 'Be kind.' },
+      { role: 'developer', content: 'Style: terse' },
+      { role: 'user', content: 'hello' },
+    ]);
+    expect((await admin('PATCH', '/templates/no-model', { description: 'Style only' })).json).toMatchObject({ description: 'Style only' });
+    expect((await admin('GET', '/templates/no-model/versions/1')).json).toMatchObject({ template: 'no-model', version: 1, status: 'published', variables: ['style'] });
+  });
+
   it('answers missing and extra variables with one 400 naming them, in each API\'s envelope', async () => {
     const client = gw.client();
     const chatErr = await client.chat.completions
