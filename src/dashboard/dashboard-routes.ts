@@ -10,6 +10,7 @@ import { metricsFor } from '../metrics/runtime-metrics.js';
 import type { Runtime } from '../runtime.js';
 import { loadDashboardAssets } from './assets.js';
 import { buildSummary } from './summary.js';
+import { calibrationView } from './semantic-calibration.js';
 import { resolveViewer, scopeKey, scopeTeam } from './viewer.js';
 import { createModelNamer } from './model-names.js';
 import { usageCsv } from '../admin/usage-format.js';
@@ -29,6 +30,7 @@ const rangeQuery = {
 };
 const summaryQuery = z.object(rangeQuery).strict();
 const csvQuery = z.object(rangeQuery).strict();
+const semanticQuery = z.object({ team: z.string().max(64).optional() }).strict();
 
 /** `from`/`to` (whole UTC days, `to` inclusive) or `days` → epoch ms; 400 invalid_request naming the field. */
 function range(q: { days?: number; from?: string; to?: string }): { days?: number; from?: number; to?: number } {
@@ -75,6 +77,17 @@ export async function registerDashboard(app: FastifyInstance, rt: Runtime): Prom
         const keyId = await scopeKey(rt, teamId, q.key);
         reply.header('cache-control', 'no-store');
         return buildSummary(rt.store, metricsFor(rt), { teamId, keyId, ...range(q), modelName: createModelNamer(rt.config) });
+      });
+      // The semantic cache's calibration for a team (docs/semantic.md): comparisons and agreement per band.
+      d.get('/api/semantic', async (request, reply) => {
+        const viewer = await resolveViewer(request, rt);
+        const q = validate(semanticQuery, request.query, 'query');
+        const teamId = scopeTeam(viewer, q.team);
+        if (!teamId) throw new GatewayError('invalid_request', "Give the 'team' whose semantic cache calibration to show.", { param: 'team' });
+        const team = await rt.store.getTeam(teamId);
+        if (!team) throw new GatewayError('not_found', `No team with id '${teamId}'.`, { param: 'team' });
+        reply.header('cache-control', 'no-store');
+        return calibrationView(rt.store, rt.config, team);
       });
       // A CSV a developer can open in a spreadsheet, with their own team key (no admin token needed): per UTC day,
       // key and model, over the same range and scope as the page.

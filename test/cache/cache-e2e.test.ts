@@ -184,5 +184,16 @@ describe('semantic layer (real local embedder, tiny model)', () => {
     expect(metrics).toMatch(/gateway_cache_semantic_comparisons_total\{team="shadow",band="0\.\d{3}",outcome="(agree|disagree)"\} 1/);
     expect(metrics).toMatch(/gateway_cache_semantic_would_save_usd_total\{team="shadow",outcome="(agree|disagree)"\} \d/);
     expect((await gw.runtime.store.getCalibration('shadow'))[0]).toMatchObject({ samples: 1 });
+
+    // The dashboard API shows the team its calibration: comparisons, how many would have been wrong, no serving.
+    const view = async (key: string, team = '') =>
+      fetch(`${gw.url}/dashboard/api/semantic${team ? `?team=${team}` : ''}`, { headers: { authorization: `Bearer ${key}` } });
+    const res = await view(SHADOW_KEY);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as any;
+    expect(body).toMatchObject({ team: 'shadow', semantic: 'shadow', calibration: { precision: 0.999, minSamples: 0 } });
+    expect(body.bands).toEqual([expect.objectContaining({ samples: 1, serving: false, embedder: gw.runtime.vectors.embedder()!.id })]);
+    expect(body.bands[0].wrong + body.bands[0].agreed).toBe(1);
+    expect((await view(TEST_KEY, 'shadow')).status).toBe(404); // another team's calibration is not visible
   });
 });

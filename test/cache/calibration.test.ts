@@ -14,7 +14,8 @@ import type { ChatResponse } from '../../src/core/types.js';
 import { createSqliteStateStore } from '../../src/state/sqlite/sqlite-state-store.js';
 import type { StateStore } from '../../src/state/state-store.js';
 import { createEmbeddedVectorStore, type VectorStore } from '../../src/vector/vector-store.js';
-import { request, wordEmbedder } from '../routing/helpers.js';
+import { request, testConfig, wordEmbedder } from '../routing/helpers.js';
+import { calibrationView } from '../../src/dashboard/semantic-calibration.js';
 
 const answer = (content: string) =>
   ({ id: 'c', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: 'stop' }] }) as ChatResponse;
@@ -115,5 +116,26 @@ describe('pieces', () => {
     expect(answersAgree(answer('Water boils at 100 °C at sea level.'), answer('Water boils at 90 °C at sea level.'))).toBe(false);
     expect(answersAgree(answer('Yes, the store is open on Sunday.'), answer('No, the store is not open on Sunday.'))).toBe(false);
     expect(answersAgree(answer('Paris is the capital of France.'), answer('Berlin is the capital of Germany.'))).toBe(false);
+  });
+});
+
+describe('the dashboard view', () => {
+  it('shows per band the comparisons, the wrong ones and whether the band serves under the team policy', async () => {
+    const config = testConfig({ extra: { cache: { mode: 'on', semantic: 'on', similarityThreshold: 0.9, calibration: { minSamples: 2, precision: 0.99 } } } });
+    await store.recordCalibration('t', 'e|0.950', true);
+    await store.recordCalibration('t', 'e|0.950', true);
+    await store.recordCalibration('t', 'e|0.800', true);
+    await store.recordCalibration('t', 'e|0.800', true);
+    await store.recordCalibration('t', 'e|0.900', false);
+    const team = { id: 't', name: 't', allowedModels: ['*'], budgets: [], policy: {}, createdAt: 0, updatedAt: 0 };
+    const view = await calibrationView(store, config, team as never);
+    expect(view).toMatchObject({ team: 't', semantic: 'on', similarityThreshold: 0.9 });
+    expect(view.bands).toEqual([
+      { embedder: 'e', band: '0.800', samples: 2, agreed: 2, wrong: 0, agreement: 1, serving: false }, // below the threshold
+      { embedder: 'e', band: '0.900', samples: 1, agreed: 0, wrong: 1, agreement: 0, serving: false },
+      { embedder: 'e', band: '0.950', samples: 2, agreed: 2, wrong: 0, agreement: 1, serving: true },
+    ]);
+    const shadowTeam = { ...team, policy: { cache: { semantic: 'shadow' } } };
+    expect((await calibrationView(store, config, shadowTeam as never)).bands.every((b) => !b.serving)).toBe(true);
   });
 });
