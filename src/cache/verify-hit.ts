@@ -136,9 +136,37 @@ function activeOrder(tokens: Token[]): Token[] {
   let start = 0;
   for (let i = 0; i <= tokens.length; i++) {
     if (i < tokens.length && !(tokens[i]!.kind === 'punct' && tokens[i]!.norm === '.')) continue;
-    out.push(...activeSentence(tokens.slice(start, i)));
+    out.push(...activeSentence(plainAdjectives(existential(tokens.slice(start, i)))));
     if (i < tokens.length) out.push(tokens[i]!);
     start = i + 1;
+  }
+  return out;
+}
+
+/** "There is a man playing" → "a man playing": the existential "there is/are" asks nothing of its own. */
+function existential(s: Token[]): Token[] {
+  const first = s.findIndex((t) => t.kind !== 'neutral');
+  if (first < 0 || s[first]!.word !== 'there' || !BE.has(s[first + 1]?.word ?? '')) return s;
+  return [...s.slice(0, first), ...s.slice(first + 2)];
+}
+
+/**
+ * "a dog, which is black," / "a dog that is black" → "a black dog": a relative clause that only gives a
+ * property reads as the adjective it is (one content word after "which/who/that is/are", then the clause ends).
+ */
+function plainAdjectives(s: Token[]): Token[] {
+  const out = [...s];
+  for (let i = 1; i < out.length - 2; i++) {
+    if (!['which', 'who', 'that'].includes(out[i]!.word) || !BE.has(out[i + 1]!.word)) continue;
+    let noun = i - 1;
+    if (out[noun]!.word === ',') noun--;
+    const adjective = out[i + 2]!;
+    const after = out[i + 3];
+    const ends = !after || after.kind === 'punct' || CLAUSE_END.has(after.word);
+    if (noun < 0 || out[noun]!.kind !== 'content' || adjective.kind !== 'content' || !ends) continue;
+    const end = after?.word === ',' ? i + 4 : i + 3;
+    out.splice(noun, end - noun, adjective, out[noun]!);
+    i = noun + 1;
   }
   return out;
 }
@@ -167,7 +195,7 @@ function storedTokens(text: string): Token[] {
   let t = recent.get(text);
   if (t) recent.delete(text);
   else {
-    t = tokenize(text);
+    t = activeOrder(tokenize(text));
     if (recent.size >= 1000) recent.delete(recent.keys().next().value!);
   }
   recent.set(text, t);
@@ -177,14 +205,14 @@ function storedTokens(text: string): Token[] {
 /** Whether the answer stored for `stored` may be served for `query`; why not when it may not. */
 export function verifyHit(query: string, stored: string): Verdict {
   // A lookup verifies up to three candidates against one query: read it once.
-  if (lastQuery?.text !== query) lastQuery = { text: query, tokens: tokenize(query) };
+  if (lastQuery?.text !== query) lastQuery = { text: query, tokens: activeOrder(tokenize(query)) };
   const a = lastQuery.tokens;
   const b = storedTokens(stored);
   for (const kind of ['negation', 'number', 'quantity', 'relation'] as const) if (counts(a, kind) !== counts(b, kind)) return { ok: false, reason: kind === 'relation' ? 'relation' : kind };
   const entities = (t: Token[]) => [...new Set(t.filter((x) => x.entity).map((x) => x.word))].sort().join(' ');
   if (entities(a) !== entities(b)) return { ok: false, reason: 'entity' };
   // What is left must be the same words in the same roles: compare in active order, function words left out.
-  const skeleton = (t: Token[]) => activeOrder(t).filter((x) => x.kind !== 'neutral' && x.kind !== 'punct');
+  const skeleton = (t: Token[]) => t.filter((x) => x.kind !== 'neutral' && x.kind !== 'punct');
   const x = skeleton(a);
   const y = skeleton(b);
   if (x.length !== y.length || x.some((t, i) => !sameTokens(t, y[i]!))) return { ok: false, reason: 'content' };
