@@ -24,6 +24,7 @@ export function loadDashboardAssets(): DashboardAssets {
     ['charts.js', { body: readFileSync(join(pub, 'charts.js')), type: JS }],
     ['console.js', { body: readFileSync(join(pub, 'console.js')), type: JS }],
     ['dom.js', { body: readFileSync(join(pub, 'dom.js')), type: JS }],
+    ['templates.js', { body: readFileSync(join(pub, 'templates.js')), type: JS }],
     ['app.css', { body: readFileSync(join(pub, 'app.css')), type: CSS }],
     ['uplot.js', { body: readFileSync(join(uplotDir, 'uPlot.iife.min.js')), type: JS }],
     ['uplot.css', { body: readFileSync(join(uplotDir, 'uPlot.min.css')), type: CSS }],

@@ -3,6 +3,7 @@
 // rotate keeping the key id, revoke) and the audit trail. Objects the config file declares are read-only, with
 // the reason. The server enforces every rule (roles, limits, 409 for config objects); the page only asks.
 import { api, el, row, wrapTd } from './dom.js';
+import { loadTemplates } from './templates.js';
 
 const $ = (id) => document.getElementById(id);
 let me = null;
@@ -31,7 +32,7 @@ export async function loadConsole(who, picked) {
   team = who.role === 'admin' ? picked : who.team;
   $('console-error').textContent = '';
   try {
-    await Promise.all([who.role === 'admin' ? loadTeams() : undefined, loadKeys(), loadAudit()]);
+    await Promise.all([who.role === 'admin' ? loadTeams() : undefined, loadKeys(), loadAudit(), loadTemplates(who, team)]);
     document.body.dataset.console = 'ready';
   } catch (err) {
     fail(err);
