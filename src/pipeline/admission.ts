@@ -232,29 +232,44 @@ async function checkRateLimits(rt: Runtime, ctx: RequestContext, req: ChatReques
     [`key:${key.id}`, key.rateLimits],
     [`team:${team.id}`, team.rateLimits],
   ];
-  let shown = false;
   const recorded: [Scope, string][] = [];
-  // A refused request is not served, so it must not use up the windows that counted it already (the key's,
-  // before the team's refused). Best effort: a failed release only ages out with its window.
+  // A refused request is not served, so it must not use up the windows that counted it already. Best effort: a
+  // failed release only ages out with its window.
   const releaseRecorded = () => {
     for (const [s, entry] of recorded) void rt.store.rateLimitRelease(s, entry).catch(() => undefined);
   };
-  for (const [scope, limits] of checks) {
-    if (!limits || (limits.rpm === undefined && limits.tpm === undefined)) continue;
-    if (limits.tpm !== undefined && tokens() > limits.tpm) {
+  const active = checks.filter(([, limits]) => limits && (limits.rpm !== undefined || limits.tpm !== undefined));
+  for (const [scope, limits] of active) {
+    if (limits!.tpm !== undefined && tokens() > limits!.tpm) {
       // It can never fit, however long the client waits: no retry-after, and the SDKs are told not to retry.
-      releaseRecorded();
       throw new GatewayError(
         'rate_limit_exceeded',
-        `Request too large for ${scope.startsWith('key:') ? 'this key' : 'your team'}: ${tokens()} tokens (prompt + max output) against a limit of ${limits.tpm} tokens per minute. Shorten the prompt or lower max_tokens.`,
+        `Request too large for ${scope.startsWith('key:') ? 'this key' : 'your team'}: ${tokens()} tokens (prompt + max output) against a limit of ${limits!.tpm} tokens per minute. Shorten the prompt or lower max_tokens.`,
         { headers: { 'x-should-retry': 'false' } },
       );
     }
-    const r = await rt.store.rateLimit({ scope, rpm: limits.rpm, tpm: limits.tpm, tokens: limits.tpm === undefined ? 0 : tokens() });
+  }
+  // Both windows are checked at once: one round trip to a networked store instead of one per scope (issue 22.4).
+  // When one refuses, the entries the others recorded are released below, as a sequential check would have
+  // never made them.
+  const settled = await Promise.allSettled(
+    active.map(([scope, limits]) => rt.store.rateLimit({ scope, rpm: limits!.rpm, tpm: limits!.tpm, tokens: limits!.tpm === undefined ? 0 : tokens() })),
+  );
+  settled.forEach((s, i) => {
+    if (s.status === 'fulfilled' && s.value.entry !== undefined) recorded.push([active[i]![0], s.value.entry]);
+  });
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    releaseRecorded();
+    throw failed.reason;
+  }
+  let shown = false;
+  for (let i = 0; i < active.length; i++) {
+    const [scope, limits] = active[i]!;
+    const r = (settled[i] as PromiseFulfilledResult<RateLimitResult>).value;
     // The narrowest scope's figures go in the headers (the key's when it has limits), as OpenAI shows one set.
     if (!shown || !r.allowed) setRateLimitHeaders(sink, r);
     shown = true;
-    if (r.entry !== undefined) recorded.push([scope, r.entry]);
     if (!r.allowed) {
       releaseRecorded();
       const retryAfter = Math.max(1, Math.ceil(r.retryAfterMs / 1000));
@@ -262,7 +277,7 @@ async function checkRateLimits(rt: Runtime, ctx: RequestContext, req: ChatReques
       const detail =
         r.requests && r.requests.remaining <= 0
           ? `${r.requests.limit} of ${r.requests.limit} requests per minute used`
-          : `this request counts ${tokens()} tokens (prompt + max output) and ${Math.max(0, r.tokens?.remaining ?? 0)} of ${r.tokens?.limit ?? limits.tpm} tokens per minute are left`;
+          : `this request counts ${tokens()} tokens (prompt + max output) and ${Math.max(0, r.tokens?.remaining ?? 0)} of ${r.tokens?.limit ?? limits!.tpm} tokens per minute are left`;
       throw new GatewayError('rate_limit_exceeded', `Rate limit reached for ${who}: ${detail}. Please try again in ${retryAfter}s.`, {
         headers: { 'retry-after': String(retryAfter) },
       });

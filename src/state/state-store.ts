@@ -54,6 +54,11 @@ export interface StateStore {
   createKey(key: ApiKey): Promise<void>;
   /** The hot path of authentication: one indexed read. Returns revoked/expired keys too (the caller decides). */
   getKeyByHash(hash: string): Promise<ApiKey | undefined>;
+  /**
+   * Optional: `getKeyByHash` and the key's team in one call, for a networked store where each call is a round
+   * trip (authentication runs on every request). Same answers as the two calls; the caller falls back to them.
+   */
+  getKeyAndTeamByHash?(hash: string): Promise<{ key: ApiKey; team: Team | undefined } | undefined>;
   getKey(id: string): Promise<ApiKey | undefined>;
   listKeys(teamId?: string): Promise<ApiKey[]>;
   /** Returns the updated key, or undefined when it does not exist. */

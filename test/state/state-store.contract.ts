@@ -120,6 +120,35 @@ export function runStateStoreContract(name: string, harness: ContractHarness): v
       });
     });
 
+    describe('key and team in one call (optional getKeyAndTeamByHash)', () => {
+      it('answers as getKeyByHash + getTeam do: odd team ids, rotated secrets, revocation, deleted teams', async () => {
+        if (!store.getKeyAndTeamByHash) return; // optional: callers fall back to the two calls
+        const both = async (hash: string) => {
+          const k = await store.getKeyByHash(hash);
+          return k ? { key: k, team: await store.getTeam(k.teamId) } : undefined;
+        };
+        const t = `t ü/{x}%'(${uid()})`;
+        const k = `k-${uid()}`;
+        const now = Date.now();
+        await store.upsertTeam(team(t, { budgets: [{ period: 'daily', usdMicros: 7 }] }));
+        await store.createKey(key(k, t));
+        await store.touchKey(k, now);
+        expect(await store.getKeyAndTeamByHash(`hash-${k}`)).toEqual(await both(`hash-${k}`));
+        expect((await store.getKeyAndTeamByHash(`hash-${k}`))?.team?.id).toBe(t);
+        expect(await store.getKeyAndTeamByHash('hash-nobody')).toBeUndefined();
+        await store.rotateKeySecret(k, { hash: `hash-${k}-2`, prefix: 'sk-gw-r2', previousUntil: now + 60_000 });
+        for (const h of [`hash-${k}`, `hash-${k}-2`]) expect(await store.getKeyAndTeamByHash(h)).toEqual(await both(h));
+        await store.revokeKey(k, now - 1);
+        expect((await store.getKeyAndTeamByHash(`hash-${k}-2`))?.key.revokedAt).toBe(now - 1);
+        // A key whose team is gone (deleted under it) comes back without a team.
+        const orphan = `k-${uid()}`;
+        await store.createKey(key(orphan, `gone-${uid()}`));
+        expect(await store.getKeyAndTeamByHash(`hash-${orphan}`)).toEqual({ key: await store.getKeyByHash(`hash-${orphan}`), team: undefined });
+        expect(await store.deleteTeam(t)).toBe(true);
+        expect(await store.getKeyAndTeamByHash(`hash-${k}-2`)).toBeUndefined();
+      });
+    });
+
     describe('admin audit trail', () => {
       it('stores entries once, lists them newest first, filtered by time, team, action, target and actor', async () => {
         const t = `t-${uid()}`;

@@ -79,6 +79,23 @@ local v = redis.call('HMGET', ARGV[1] .. h, 'json', 'lu')
 return { h, v[1], v[2] }
 `;
 
+/**
+ * Authentication in one round trip: the key by its hash and its team. KEYS: key-by-hash. ARGV: the team key
+ * prefix (same {admin} slot). Returns { json, lu, alias, teamJson }; the team id is URI-encoded as redis-keys.ts
+ * encodes it (encodeURIComponent: every byte but A-Z a-z 0-9 - _ . ! ~ * ' ( ) as %XX).
+ */
+export const READ_PRINCIPAL = `
+local v = redis.call('HMGET', KEYS[1], 'json', 'lu', 'alias')
+if not v[1] then return { false, false, v[3], false } end
+local ok, doc = pcall(cjson.decode, v[1])
+local team = false
+if ok and type(doc) == 'table' and type(doc.teamId) == 'string' then
+  local id = (string.gsub(doc.teamId, "[^%w%-_%.!~%*'%(%)]", function(c) return string.format('%%%02X', string.byte(c)) end))
+  team = redis.call('GET', ARGV[1] .. id)
+end
+return { v[1], v[2], v[3], team }
+`;
+
 /** Compare-and-set of a key document. KEYS: key-by-hash. ARGV: expected json, new json. */
 export const CAS_KEY = `
 if redis.call('HGET', KEYS[1], 'json') ~= ARGV[1] then return 0 end

@@ -5,7 +5,7 @@
  */
 import type { ApiKey, KeyRotation, KeyUpdate, Team } from '../types.js';
 import { rotated, seenThroughPrevious } from '../key-secrets.js';
-import { CAS_KEY, CREATE_KEY, READ_KEY, ROTATE_KEY, TOUCH_KEY } from './lua-misc.js';
+import { CAS_KEY, CREATE_KEY, READ_KEY, READ_PRINCIPAL, ROTATE_KEY, TOUCH_KEY } from './lua-misc.js';
 import { createScript, type RedisLike } from './redis-client.js';
 import type { RedisKeys } from './redis-keys.js';
 
@@ -22,6 +22,7 @@ export function createRedisAdmin(client: RedisLike, k: RedisKeys, touchIntervalM
   const casScript = createScript(client, CAS_KEY);
   const touchScript = createScript(client, TOUCH_KEY);
   const rotateScript = createScript(client, ROTATE_KEY);
+  const principalScript = createScript(client, READ_PRINCIPAL);
   const touched = new Map<string, number>();
 
   const readById = async (id: string) => {
@@ -40,6 +41,15 @@ export function createRedisAdmin(client: RedisLike, k: RedisKeys, touchIntervalM
       if ((await casScript.run([k.keyHash(cur.hash)], [cur.json, JSON.stringify(doc)])) === 1) return next;
     }
     throw new Error(`key ${id} is being modified concurrently; retry`);
+  };
+
+  const getKeyByHash = async (hash: string): Promise<ApiKey | undefined> => {
+    const [json, lu, alias] = await client.hmget(k.keyHash(hash), 'json', 'lu', 'alias');
+    if (json) return parseKey(json, lu);
+    if (!alias) return undefined;
+    // A secret a rotation replaced: the key as seen through it (revoked at the end of its grace period).
+    const key = (await readById(alias))?.key;
+    return key?.previous?.hash === hash ? seenThroughPrevious(key) : undefined;
   };
 
   return {
@@ -77,13 +87,16 @@ export function createRedisAdmin(client: RedisLike, k: RedisKeys, touchIntervalM
       if (ok !== 1) throw new Error(`a key with id ${key.id} or the same secret already exists`);
       if (lastUsedAt !== undefined) await client.hset(k.keyHash(key.hash), 'lu', lastUsedAt);
     },
-    async getKeyByHash(hash: string) {
-      const [json, lu, alias] = await client.hmget(k.keyHash(hash), 'json', 'lu', 'alias');
-      if (json) return parseKey(json, lu);
+    getKeyByHash,
+    /** Key and team in one round trip (every request authenticates); a replaced secret takes the two-step path. */
+    async getKeyAndTeamByHash(hash: string): Promise<{ key: ApiKey; team: Team | undefined } | undefined> {
+      const [json, lu, alias, teamJson] = (await principalScript.run([k.keyHash(hash)], [k.team('')])) as (string | null)[];
+      if (json) return { key: parseKey(json, lu)!, team: teamJson ? (JSON.parse(teamJson) as Team) : undefined };
       if (!alias) return undefined;
-      // A secret a rotation replaced: the key as seen through it (revoked at the end of its grace period).
-      const key = (await readById(alias))?.key;
-      return key?.previous?.hash === hash ? seenThroughPrevious(key) : undefined;
+      const key = await getKeyByHash(hash);
+      if (!key) return undefined;
+      const team = await client.get(k.team(key.teamId));
+      return { key, team: team ? (JSON.parse(team) as Team) : undefined };
     },
     async rotateKeySecret(id: string, r: KeyRotation) {
       for (let attempt = 0; attempt < 10; attempt++) {

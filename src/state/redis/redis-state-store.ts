@@ -66,6 +66,7 @@ export async function createRedisStateStore(opts: RedisStateStoreOptions): Promi
     deleteTeam: guarded(admin.deleteTeam),
     createKey: guarded(admin.createKey),
     getKeyByHash: guarded(admin.getKeyByHash),
+    getKeyAndTeamByHash: guarded(admin.getKeyAndTeamByHash),
     getKey: guarded(admin.getKey),
     listKeys: guarded(admin.listKeys),
     updateKey: guarded(admin.updateKey),
