@@ -150,4 +150,36 @@ describe('POST /v1/messages to an OpenAI target', () => {
     const streamed = await client.messages.stream(request).finalMessage();
     expect(streamed.content).toEqual(first.content);
   });
+
+  it('translates images, tool errors and cache_control marks, and refuses server tools naming them', async () => {
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+    await anthropicClient(env.gw).messages.create({
+      model: 'gpt-4o-mini',
+      max_tokens: 50,
+      tools: [weather],
+      messages: [
+        { role: 'user', content: 'Weather?' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'weather', input: { location: 'Rome' } }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: 'toolu_1', content: 'service down', is_error: true },
+            { type: 'text', text: 'And this picture?', cache_control: { type: 'ephemeral' } },
+            { type: 'image', source: { type: 'base64', media_type: 'image/png', data: png } },
+          ],
+        },
+      ],
+    });
+    const up = env.upstream.requests.at(-1)!.body;
+    expect(up.messages[2]).toEqual({ role: 'tool', tool_call_id: 'toolu_1', content: [{ type: 'text', text: 'Error:' }, { type: 'text', text: 'service down' }] });
+    expect(up.messages[3]).toEqual({ role: 'user', content: [{ type: 'text', text: 'And this picture?' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${png}` } }] });
+
+    const before = env.upstream.requests.length;
+    const server = await anthropicClient(env.gw)
+      .messages.create({ model: 'gpt-4o-mini', max_tokens: 50, tools: [{ type: 'web_search_20250305', name: 'web_search' } as never], messages: [{ role: 'user', content: 'x' }] })
+      .catch((e) => e);
+    expect(server).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(server.error.error.message).toMatch(/Server tools \('web_search_20250305'\) are only supported on anthropic models/);
+    expect(env.upstream.requests.length).toBe(before);
+  });
 });

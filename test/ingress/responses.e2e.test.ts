@@ -145,6 +145,21 @@ describe('POST /v1/responses translated', () => {
     validateResponseObject(r);
   });
 
+  it('to a chat-only server: input images, user, metadata and parallel_tool_calls map too', async () => {
+    await gw.client().responses.create({
+      model: 'gpt-4o-mini-compat',
+      store: false,
+      user: 'u-1',
+      metadata: { app: 'x' },
+      parallel_tool_calls: false,
+      tools: [{ type: 'function', name: 'f', parameters: { type: 'object', properties: {} }, strict: false }],
+      input: [{ role: 'user', content: [{ type: 'input_text', text: 'What is this?' }, { type: 'input_image', image_url: 'https://example.com/cat.png', detail: 'low' }] }],
+    });
+    const up = upstream.requests.at(-1)!.body;
+    expect(up.messages[0].content[1]).toEqual({ type: 'image_url', image_url: { url: 'https://example.com/cat.png', detail: 'low' } });
+    expect(up).toMatchObject({ user: 'u-1', metadata: { app: 'x' }, parallel_tool_calls: false });
+  });
+
   it('responses.stream through the SDK assembles the translated text', async () => {
     const final = await gw.client().responses.stream({ model: 'gpt-4o-mini-compat', input: 'Stream this please', store: false }).finalResponse();
     expect(final.output_text).toContain('Stream this please');
