@@ -26,8 +26,8 @@ import type {
 export * from './types.js';
 export type { CalibrationBand } from './calibration.js';
 export type { AuditActor, AuditEntry, AuditQuery } from './audit.js';
-export type { PromptTemplate, TemplateMessage, TemplateParams, TemplatePublication, TemplateVersion } from './templates.js';
-import type { PromptTemplate } from './templates.js';
+export type { PromptTemplate, TemplateMessage, TemplateParams, TemplatePublication, TemplateUsage, TemplateUsageRow, TemplateVersion } from './templates.js';
+import type { PromptTemplate, TemplateUsage, TemplateUsageRow } from './templates.js';
 import type { AuditEntry, AuditQuery } from './audit.js';
 import type { CalibrationBand } from './calibration.js';
 export { StateUnavailableError, UnknownReservationError } from './errors.js';
@@ -114,8 +114,12 @@ export interface StateStore {
    * across replicas; `template.revision` should be `expectedRevision + 1`. False on a conflict (re-read, retry).
    */
   saveTemplate(template: PromptTemplate, expectedRevision: number): Promise<boolean>;
-  /** False when it did not exist. */
+  /** False when it did not exist. Its usage aggregate goes with it. */
   deleteTemplate(id: string): Promise<boolean>;
+  /** Adds one request to the template's usage (UTC day × version × team); exact under concurrent replicas. */
+  recordTemplateUsage(usage: TemplateUsage): Promise<void>;
+  /** The template's usage rows of the days in [from, to) (epoch ms; `from` rounds down to its day), by day, version, team. */
+  queryTemplateUsage(template: string, query?: { from?: number; to?: number }): Promise<TemplateUsageRow[]>;
 
   // ── usage ledger ──
   /** Adds to the hour × team × key × model × provider aggregate. */

@@ -55,3 +55,36 @@ export interface PromptTemplate {
   /** Incremented by every save; the compare-and-set token. */
   revision: number;
 }
+
+/** One request that used a template, for the per-template usage aggregate (day × template × version × team). */
+export interface TemplateUsage {
+  /** Epoch ms of the request; aggregated by UTC day. */
+  at: number;
+  template: string;
+  version: number;
+  teamId: string;
+  promptTokens: number;
+  completionTokens: number;
+  costMicros: number;
+  /** The request failed (an error status, guard refusals included). */
+  error: boolean;
+}
+
+export interface TemplateUsageRow {
+  /** Start of the UTC day, epoch ms. */
+  day: number;
+  version: number;
+  teamId: string;
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  costMicros: number;
+  errors: number;
+}
+
+export const DAY_MS = 86_400_000;
+export const dayOf = (at: number) => Math.floor(at / DAY_MS) * DAY_MS;
+
+/** Day, version, then team id by code unit (as SQLite's ORDER BY), so both stores list rows alike. */
+export const byDayVersionTeam = (a: TemplateUsageRow, b: TemplateUsageRow) =>
+  a.day - b.day || a.version - b.version || (a.teamId < b.teamId ? -1 : a.teamId > b.teamId ? 1 : 0);

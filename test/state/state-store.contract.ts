@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiKey, AuditEntry, PromptTemplate, Scope, ScopeBudgets, StateStore, Team } from '../../src/state/state-store.js';
+import type { ApiKey, AuditEntry, PromptTemplate, Scope, ScopeBudgets, StateStore, Team, TemplateUsage } from '../../src/state/state-store.js';
 
 export interface ContractHarness {
   /** Opens a store on a fresh, empty backend (or one shared by the whole suite: tests use unique ids). */
@@ -451,6 +451,27 @@ export function runStateStoreContract(name: string, harness: ContractHarness): v
         expect(await store.deleteTemplate(id)).toBe(false);
         expect(await store.getTemplate(id)).toBeUndefined();
         expect((await store.listTemplates()).map((t) => t.id)).not.toContain(id);
+      });
+      it('aggregates usage per UTC day × version × team, exactly under concurrency; deleting the template drops it', async () => {
+        const id = `tpl-${uid()}`;
+        await store.saveTemplate(tpl(id, 1), 0);
+        const use = (over: Partial<TemplateUsage> = {}): TemplateUsage => ({ at: T0, template: id, version: 1, teamId: 'ta', promptTokens: 10, completionTokens: 5, costMicros: 7, error: false, ...over });
+        await Promise.all(Array.from({ length: 30 }, () => store.recordTemplateUsage(use())));
+        await store.recordTemplateUsage(use({ version: 2, error: true, costMicros: 0 }));
+        await store.recordTemplateUsage(use({ teamId: 't|b/ü' }));
+        await store.recordTemplateUsage(use({ at: T0 + 86_400_000 }));
+        const day = Date.UTC(2024, 2, 13);
+        expect(await store.queryTemplateUsage(id)).toEqual([
+          { day, version: 1, teamId: 'ta', requests: 30, promptTokens: 300, completionTokens: 150, costMicros: 210, errors: 0 },
+          { day, version: 1, teamId: 't|b/ü', requests: 1, promptTokens: 10, completionTokens: 5, costMicros: 7, errors: 0 },
+          { day, version: 2, teamId: 'ta', requests: 1, promptTokens: 10, completionTokens: 5, costMicros: 0, errors: 1 },
+          { day: day + 86_400_000, version: 1, teamId: 'ta', requests: 1, promptTokens: 10, completionTokens: 5, costMicros: 7, errors: 0 },
+        ]);
+        expect((await store.queryTemplateUsage(id, { from: T0 + 86_400_000 })).map((r) => r.day)).toEqual([day + 86_400_000]);
+        expect(await store.queryTemplateUsage(id, { to: day })).toEqual([]);
+        expect(await store.queryTemplateUsage(`${id}-other`)).toEqual([]);
+        await store.deleteTemplate(id);
+        expect(await store.queryTemplateUsage(id)).toEqual([]);
       });
       it('lets exactly one of many concurrent writers of one revision win', async () => {
         const id = `tpl-${uid()}`;

@@ -95,6 +95,8 @@ export async function createRedisStateStore(opts: RedisStateStoreOptions): Promi
     listTemplates: guarded(templates.listTemplates),
     saveTemplate: guarded(templates.saveTemplate),
     deleteTemplate: guarded(templates.deleteTemplate),
+    recordTemplateUsage: guarded(templates.recordTemplateUsage),
+    queryTemplateUsage: guarded(templates.queryTemplateUsage),
     recordUsage: guarded(usage.recordUsage),
     queryUsage: guarded(usage.queryUsage),
     pruneUsage: guarded(usage.pruneUsage),

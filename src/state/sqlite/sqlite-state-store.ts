@@ -109,6 +109,8 @@ export async function createSqliteStateStore(opts: SqliteStateStoreOptions): Pro
     listTemplates: wrap(templates.listTemplates),
     saveTemplate: wrap(templates.saveTemplate),
     deleteTemplate: wrap(templates.deleteTemplate),
+    recordTemplateUsage: wrap(templates.recordTemplateUsage),
+    queryTemplateUsage: wrap(templates.queryTemplateUsage),
     recordUsage: wrap(usage.recordUsage),
     queryUsage: wrap(usage.queryUsage),
     pruneUsage: wrap(usage.pruneUsage),
