@@ -118,6 +118,16 @@ describe.skipIf(!available && !required)('console in chromium', () => {
     // The config key is read-only here (its secret is in the file) but can be revoked.
     const configKey = page.locator('#keys-table tr[data-key="test"]');
     expect(await configKey.innerText()).toContain('read-only');
+    // A daily budget for a key, set from the console (the server checks it against the team's limits).
+    await page.fill('#key-name', 'batch');
+    await page.click('#key-form button[type=submit]');
+    const batch = page.locator('#keys-table tbody tr').filter({ hasText: 'batch' });
+    await batch.waitFor();
+    page.removeAllListeners('dialog');
+    page.on('dialog', (d) => void (d.type() === 'prompt' ? d.accept('2.5') : d.accept()));
+    await batch.getByRole('button', { name: 'Budget' }).click();
+    await page.waitForSelector('#budgets tr[data-scope^="key:"]');
+    expect(await page.locator('#budgets tr[data-scope^="key:"]').first().innerText()).toContain('$2.50');
     await page.close();
   });
 

@@ -46,7 +46,9 @@ async function loadTeams() {
   for (const t of data) {
     const budgets = t.budgets.map((b) => `${b.period} ${b.usd ? '$' + Number(b.usd).toFixed(2) : ''}${b.tokens ? ` ${b.tokens} tok` : ''}`.trim()).join(', ') || '–';
     const tr = row([t.name === t.id ? t.id : `${t.name} (${t.id})`, t.allowedModels.join(', ')]);
-    tr.append(el('td', budgets, 'num'), t.managedBy === 'config' ? wrapTd(readOnly('Declared in the config file: edit it there (the file is applied again at every start and reload).')) : el('td', 'API'));
+    const managed = t.managedBy === 'config' ? wrapTd(readOnly('Declared in the config file: edit it there (the file is applied again at every start and reload).')) : el('td', 'API ');
+    if (t.managedBy !== 'config') managed.append(button('Budget', () => setBudget(`/admin/teams/${encodeURIComponent(t.id)}/budgets`, 'PUT', `team ${t.id}`)));
+    tr.append(el('td', budgets, 'num'), managed);
     tr.dataset.team = t.id;
     body.append(tr);
   }
@@ -68,7 +70,7 @@ async function loadKeys() {
     const live = k.state === 'active' || k.state === 'revoking';
     if (live) {
       if (k.managedBy === 'config') actions.append(readOnly('Declared in the config file: its secret is there. Revoking still works.'));
-      else actions.append(button('Rotate', () => rotate(k)));
+      else actions.append(button('Budget', () => setBudget(`/admin/keys/${encodeURIComponent(k.id)}`, 'PATCH', `key ${k.name}`)), button('Rotate', () => rotate(k)));
       actions.append(button('Revoke', () => revoke(k), 'danger'));
     }
     tr.append(actions);
@@ -104,6 +106,15 @@ function showSecret(secret, what) {
   $('secret').textContent = secret;
   $('secret-for').textContent = what;
   $('secret-box').hidden = false;
+}
+
+/** Sets a daily USD budget (empty = none); the server checks it (a team admin: within the team's). */
+async function setBudget(path, method, what) {
+  const v = prompt(`Daily USD budget for ${what} (empty removes it):`, '');
+  if (v === null) return;
+  await api(path, { method, body: JSON.stringify({ budgets: dailyBudget(v) }) });
+  $('console-error').textContent = '';
+  changed();
 }
 
 async function rotate(k) {
