@@ -22,9 +22,40 @@ export function nonFinitePath(body: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether a parsed body holds a non-finite number anywhere. Runs on every request, so it walks values only
+ * (no path strings, no entry arrays: those were 3–4 % of a chat request's CPU); `nonFinitePath` names the param
+ * only for a body this finds guilty.
+ */
+export function hasNonFinite(body: unknown): boolean {
+  if (typeof body === 'number') return !Number.isFinite(body);
+  if (body === null || typeof body !== 'object') return false;
+  const stack: object[] = [body];
+  while (stack.length) {
+    const o = stack.pop()! as Record<string, unknown>;
+    if (Array.isArray(o)) {
+      for (let i = 0; i < o.length; i++) {
+        const c: unknown = o[i];
+        if (typeof c === 'number') {
+          if (!Number.isFinite(c)) return true;
+        } else if (c !== null && typeof c === 'object') stack.push(c);
+      }
+    } else {
+      for (const k in o) {
+        if (!Object.prototype.hasOwnProperty.call(o, k)) continue;
+        const c = o[k];
+        if (typeof c === 'number') {
+          if (!Number.isFinite(c)) return true;
+        } else if (c !== null && typeof c === 'object') stack.push(c);
+      }
+    }
+  }
+  return false;
+}
+
 /** preValidation hook: 400 `invalid_request` naming the param of a non-finite number in the body. */
 export const refuseNonFiniteNumbers: preValidationHookHandler = (request, _reply, done) => {
-  const param = request.body === undefined ? undefined : nonFinitePath(request.body);
+  const param = request.body === undefined || !hasNonFinite(request.body) ? undefined : nonFinitePath(request.body);
   if (param === undefined) return done();
   const what = param ? `Invalid value for '${param}'` : 'Invalid request body';
   done(new GatewayError('invalid_request', `${what}: must be a finite number (a literal such as 1e400 overflows to Infinity).`, { param: param || null }));
