@@ -15,7 +15,8 @@ import { checkAllowedModels } from './model-access.js';
 import { iso } from './present.js';
 import type { RouteTable } from './route-table.js';
 import { accessOf, checkTeam, forbidden, type Access } from './roles.js';
-import { ID } from './schemas.js';
+import { ID, parseTime } from './schemas.js';
+import { microsToUsd } from '../usage/pricing.js';
 import { requireTeam, type AdminContext } from './team-routes.js';
 
 const templateId = ID.refine((id) => !id.startsWith(OPENAI_PROMPT_PREFIX), `ids starting with '${OPENAI_PROMPT_PREFIX}' are OpenAI's stored prompts`);
@@ -52,6 +53,8 @@ export const templatePatch = z.object({ description: z.string().max(1000).nullab
 export const rollbackInput = z.object({ version: z.number().int().positive().optional() }).strict();
 export const renderInput = z.object({ version: z.number().int().positive().optional(), variables: z.record(z.string(), z.unknown()).default({}) }).strict();
 const listQuery = z.object({ team: ID.optional() }).strict();
+const time = z.string().refine((t) => Math.abs(parseTime(t)) <= 8.64e15, 'an ISO 8601 time or epoch milliseconds');
+const usageQuery = z.object({ from: time.optional().describe('Inclusive (its UTC day); default 30 days ago'), to: time.optional().describe('Exclusive; default now') }).strict();
 
 /** `draft` until first published; `published` while clients get it by default; `previous` after. */
 const statusOf = (t: PromptTemplate, v: TemplateVersion) => (t.published === v.version ? 'published' : v.publishedAt === undefined ? 'draft' : 'previous');
@@ -198,6 +201,33 @@ export function registerTemplateRoutes(routes: RouteTable, { store, config, audi
     const { before, after } = await service.rollback(params.id!, body?.version, author(request));
     await audit(request, { action: 'template.rollback', target: { type: 'template', id: after.id }, team: auditTeam(after), before: { published: before.published ?? null }, after: { published: after.published } });
     return presentTemplate(after);
+  });
+
+  routes.add({ method: 'GET', url: '/templates/:id/usage', summary: 'Requests, tokens and cost per UTC day, version and team (a team admin: its team\'s)', tag, query: usageQuery, teamAdmin: true }, async ({ params, query, request }) => {
+    const access = accessOf(request);
+    const t = await visible(access, params.id!);
+    const to = query.to !== undefined ? parseTime(query.to) : Date.now() + 1;
+    const from = query.from !== undefined ? parseTime(query.from) : to - 30 * 86_400_000;
+    const rows = (await store.queryTemplateUsage(t.id, { from, to })).filter((r) => access.role === 'admin' || r.teamId === access.team);
+    const byVersion = new Map<number, { version: number; requests: number; promptTokens: number; completionTokens: number; costMicros: number; errors: number }>();
+    for (const r of rows) {
+      const v = byVersion.get(r.version) ?? { version: r.version, requests: 0, promptTokens: 0, completionTokens: 0, costMicros: 0, errors: 0 };
+      v.requests += r.requests;
+      v.promptTokens += r.promptTokens;
+      v.completionTokens += r.completionTokens;
+      v.costMicros += r.costMicros;
+      v.errors += r.errors;
+      byVersion.set(r.version, v);
+    }
+    const money = <T extends { costMicros: number }>(x: T) => ({ ...x, costUsd: microsToUsd(x.costMicros) });
+    return {
+      object: 'template_usage',
+      template: t.id,
+      from: iso(from),
+      to: iso(to),
+      versions: [...byVersion.values()].sort((a, b) => a.version - b.version).map(money),
+      data: rows.map((r) => money({ ...r, day: iso(r.day)!.slice(0, 10) })),
+    };
   });
 
   routes.add({ method: 'POST', url: '/templates/:id/render', summary: 'Preview: the messages a version renders to with these variables (nothing is sent)', tag, body: renderInput, teamAdmin: true }, async ({ params, body, request }) => {

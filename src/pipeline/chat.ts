@@ -16,7 +16,7 @@ import type { Runtime } from '../runtime.js';
 import { admit, estimatePromptTokens, type Admission } from './admission.js';
 import type { RequestContext } from './context.js';
 import { finishChat } from './finish.js';
-import { recordTemplateUse } from '../templates/template-metrics.js';
+import { recordTemplateRequest } from '../templates/template-usage.js';
 import { applyInputGuards } from './input-guards.js';
 import { lookupCache, serveCached, writeCache, type CacheState } from './cache-stage.js';
 import { createStreamAssembler } from '../cache/stream-assembler.js';
@@ -64,8 +64,8 @@ export async function runPipeline(
     failBeforeAnswer(rt, ctx, err, sink, out);
   } finally {
     await finishChat(rt, ctx, admission);
-    // Per-template series (docs/templates.md), once the request's cost is settled.
-    recordTemplateUse(rt.metrics, ctx);
+    // Per-template metrics and usage (docs/templates.md), once the request's cost is settled.
+    await recordTemplateRequest(rt, ctx);
   }
 }
 

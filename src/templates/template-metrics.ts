@@ -13,7 +13,7 @@ import type { TemplateUse } from './expand.js';
 const TEMPLATE_LABELS_MAX = 500;
 
 export interface TemplateMetrics {
-  record(ctx: RequestContext): void;
+  record(ctx: RequestContext, use: TemplateUse): void;
 }
 
 const byRegistry = new WeakMap<Metrics, TemplateMetrics>();
@@ -34,9 +34,7 @@ function create(metrics: Metrics): TemplateMetrics {
   });
   const templateLabel = createBoundedLabel(TEMPLATE_LABELS_MAX);
   return {
-    record(ctx) {
-      const use = ctx.notes.template as TemplateUse | undefined;
-      if (!use) return;
+    record(ctx, use) {
       const template = templateLabel(use.id);
       const version = template === 'other' ? 'other' : String(use.version);
       requests.labels(template, version, String(ctx.status)).inc();
@@ -45,10 +43,10 @@ function create(metrics: Metrics): TemplateMetrics {
   };
 }
 
-/** Records a finished request's template use (no-op without metrics or without a template). */
-export function recordTemplateUse(metrics: Metrics | undefined, ctx: RequestContext): void {
-  if (!metrics || !ctx.notes.template) return;
+/** Counts a finished request that used `use` (no-op without metrics). */
+export function recordTemplateMetrics(metrics: Metrics | undefined, ctx: RequestContext, use: TemplateUse): void {
+  if (!metrics) return;
   let m = byRegistry.get(metrics);
   if (!m) byRegistry.set(metrics, (m = create(metrics)));
-  m.record(ctx);
+  m.record(ctx, use);
 }

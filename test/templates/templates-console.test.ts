@@ -69,6 +69,12 @@ describe.skipIf(!available && !required)('prompt templates in the console (chrom
     await page.locator('#templates-table tr[data-template="welcome"] button', { hasText: 'Roll back' }).click();
     await page.waitForFunction(() => document.querySelector('#templates-table tr[data-template="welcome"]')?.textContent?.includes('v1 published'));
     expect(await ask()).toBe('Hello from gpt-4o-mini: Hi Ada');
+    // Usage per version: v1 answered three requests, v2 one.
+    await page.reload();
+    await page.waitForSelector('body[data-console=ready]');
+    const usage = page.locator('#templates-table tr[data-template="welcome"] .usage');
+    await usage.waitFor();
+    expect(await usage.innerText()).toMatch(/^v1: 3 req, \$0\.\d{4}; v2: 1 req, \$0\.\d{4}$/);
     await page.close();
   });
 

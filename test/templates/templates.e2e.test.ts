@@ -287,4 +287,24 @@ describe('attribution', () => {
     const cost = text.match(/gateway_template_cost_usd_total\{template="support-reply",version="2"\} ([0-9.e-]+)/);
     expect(Number(cost?.[1])).toBeGreaterThan(0);
   });
+
+  it('keeps requests, tokens and cost per version and team in the store, read through /admin/templates/{id}/usage', async () => {
+    const all = (await admin('GET', '/templates/support-reply/usage')).json;
+    expect(all.template).toBe('support-reply');
+    const v2 = all.versions.find((v: any) => v.version === 2);
+    expect(v2).toMatchObject({ requests: 2, errors: 0 });
+    expect(v2.costMicros).toBeGreaterThan(0);
+    expect(v2.costUsd).toBe((v2.costMicros / 1e6).toFixed(6));
+    expect(v2.promptTokens).toBeGreaterThan(0);
+    expect(new Set(all.data.map((r: any) => r.teamId))).toEqual(new Set(['default', 'other']));
+    expect(all.data[0].day).toBe(new Date().toISOString().slice(0, 10));
+    // A team admin reads a global template's usage by its own team only.
+    const mine = (await as(lead)('GET', '/templates/support-reply/usage')).json;
+    expect(mine.data.length).toBeGreaterThan(0);
+    expect(mine.data.every((r: any) => r.teamId === 'default')).toBe(true);
+    // Guard refusals of a templated request count as errors of that version.
+    expect((await admin('GET', '/templates/guarded-t/usage')).json.versions).toMatchObject([{ version: 1, requests: 3, errors: 2 }]);
+    expect((await admin('GET', '/templates/support-reply/usage?from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z')).json.data).toEqual([]);
+    expect((await admin('GET', '/templates/support-reply/usage?from=yesterday')).status).toBe(400);
+  });
 });

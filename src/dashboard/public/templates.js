@@ -29,7 +29,7 @@ export async function loadTemplates(who, team) {
     const name = el('span', t.id);
     name.append(el('span', t.team ? ` team ${t.team}` : ' global', 'muted'));
     const versions = t.versions.map((v) => `v${v.version} ${v.status}`).join(', ');
-    const tr = row([name, t.published === null ? '–' : `v${t.published}`, versions]);
+    const tr = row([name, t.published === null ? '–' : `v${t.published}`, versions, usageCell(t.id)]);
     const actions = el('td', undefined, 'actions');
     // A team admin may not change global templates: no buttons the server would refuse.
     if (t.team !== null || who.role === 'admin') {
@@ -45,6 +45,19 @@ export async function loadTemplates(who, team) {
   }
   if (!shown.length) body.append(row([el('span', 'No templates yet.', 'muted')]));
   $('template-scope').textContent = who.role === 'admin' ? (team ? `new ones for team ${team}` : 'new ones are global') : `team ${who.team}`;
+}
+
+/** Requests and cost per version over the last 30 days (a team admin: its team's), filled in when read. */
+function usageCell(id) {
+  const span = el('span', '…', 'muted');
+  api(`/admin/templates/${encodeURIComponent(id)}/usage`).then(
+    (u) => {
+      span.className = 'usage';
+      span.textContent = u.versions.map((v) => `v${v.version}: ${v.requests} req, $${Number(v.costUsd).toFixed(4)}`).join('; ') || 'no requests';
+    },
+    () => (span.textContent = '–'),
+  );
+  return span;
 }
 
 $('template-form').addEventListener('submit', (e) => {
