@@ -52,6 +52,8 @@ function newVersion(number: number, input: VersionInput, by: Author, now: number
 
 function publish(t: PromptTemplate, version: number, by: Author, now: number): PromptTemplate {
   const v = requireVersion(t, version);
+  // Publishing what is published already changes nothing (and must not push older publications out of history).
+  if (t.published === version) return t;
   const versions = t.versions.map((x) => (x === v && x.publishedAt === undefined ? { ...x, publishedAt: now } : x));
   const history = [...t.history, { version, at: now, ...(by ? { by } : {}) }].slice(-HISTORY_KEPT);
   return { ...t, versions, published: version, history };
