@@ -137,6 +137,10 @@ describe('OpenAI recorded streams replayed through the gateway', () => {
         .split('\n')
         .filter((l) => l.startsWith('data: ') && l !== 'data: [DONE]')
         .map((l) => JSON.parse(l.slice(6)));
+      // The usage chunk carries the request's cost as the gateway's one addition (docs: x-gateway-cost-usd for streams).
+      const usageChunk = got.at(-1) as { usage?: Record<string, unknown> };
+      expect(usageChunk.usage?.gateway_cost_usd).toMatch(/^\d+\.\d{6}$/);
+      delete usageChunk.usage!.gateway_cost_usd;
       expect(got).toEqual(expected);
     },
   );
