@@ -45,6 +45,8 @@ export const mcpConfigSchema = z
     sessionIdleMs: z.number().int().positive().default(30 * 60_000),
     /** Open client sessions per gateway process; an initialize beyond it gets 503. */
     maxSessions: z.number().int().positive().default(1000),
+    /** Open client sessions per key (or JWT user), so one caller cannot take every session; beyond it 429. */
+    maxSessionsPerKey: z.number().int().positive().default(100),
     /**
      * Tool descriptions are scanned by the injection detector (a poisoned description instructs the model).
      * `hide`: the tool is left out of tools/list and calls to it are refused; `flag`: listed, with

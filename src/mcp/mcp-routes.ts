@@ -60,6 +60,11 @@ export async function registerMcpRoutes(app: FastifyInstance, rt: Runtime): Prom
       session.principal = principal;
     } else {
       if (request.method !== 'POST') return rpcError(reply, 400, -32000, 'Bad Request: Mcp-Session-Id header is required', 'invalid_request');
+      let mine = 0;
+      for (const open of sessions.values()) if (open.keyId === principal.key.id) mine++;
+      if (mine >= rt.config.mcp.maxSessionsPerKey) {
+        return rpcError(reply, 429, -32029, `This key already has ${mine} open MCP sessions (mcp.maxSessionsPerKey); end one (DELETE) or let it expire.`, 'rate_limit_exceeded', { 'retry-after': '5' });
+      }
       if (sessions.size >= rt.config.mcp.maxSessions) {
         return rpcError(reply, 503, -32000, 'Too many open MCP sessions on this gateway; retry shortly.', 'upstream_unavailable', { 'retry-after': '5' });
       }
@@ -73,6 +78,8 @@ export async function registerMcpRoutes(app: FastifyInstance, rt: Runtime): Prom
       });
     }
     reply.hijack();
+    // Hijacked: the app's onRequest header is not sent by Fastify, so set it on the raw response.
+    reply.raw.setHeader('x-request-id', request.id);
     const s = session;
     s.begin();
     reply.raw.once('close', () => s.end());

@@ -5,6 +5,7 @@
  */
 import type { Team } from '../state/state-store.js';
 import { mcpPolicySchema } from './mcp-config.js';
+import { compileGlob } from '../../guards/linear-regex.js';
 
 /** `<server>__<tool>`: the name a tool has behind the aggregated `/mcp`, and in the team's `tools` allow-list. */
 export const NAMESPACE_SEPARATOR = '__';
@@ -30,7 +31,8 @@ function compile(team: Team): TeamAccess {
   const parsed = mcpPolicySchema.safeParse(raw);
   if (!parsed.success) return { server: () => false, tool: () => false, invalid: parsed.error.issues.map((i) => `mcp.${i.path.join('.')}: ${i.message}`).join('; ') };
   const servers = parsed.data.servers;
-  const tools = parsed.data.tools?.map(globToRegExp);
+  // Admin-supplied globs, matched in linear time (a V8 RegExp from `*a*a*…*b` stalled the process for seconds).
+  const tools = parsed.data.tools?.map(compileGlob);
   return {
     server: (name) => !servers || servers.includes('*') || servers.includes(name),
     tool: (server, tool) => {
@@ -38,9 +40,4 @@ function compile(team: Team): TeamAccess {
       return !tools || tools.some((re) => re.test(`${server}${NAMESPACE_SEPARATOR}${tool}`));
     },
   };
-}
-
-/** `*` matches any run of characters; everything else is literal. */
-function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's');
 }

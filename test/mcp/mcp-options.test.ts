@@ -36,6 +36,7 @@ beforeAll(async () => {
       mcp: {
         sessionIdleMs: 400,
         maxSessions: 3,
+        maxSessionsPerKey: 2,
         descriptions: { action: 'flag' },
         servers: {
           docs: { url: docs.url },
@@ -60,7 +61,12 @@ async function connect(path = '/mcp', key = TEST_KEY) {
   const client = new Client({ name: 'mcp-test', version: '1.0.0' });
   const transport = new StreamableHTTPClientTransport(new URL(`${gw.url}${path}`), { requestInit: { headers: { authorization: `Bearer ${key}` } } });
   await client.connect(transport);
-  return { client, transport };
+  // Ends the session (DELETE) rather than leaving it to idle out: these tests run with maxSessions 3.
+  const end = async () => {
+    await transport.terminateSession().catch(() => undefined);
+    await client.close();
+  };
+  return { client, transport, end };
 }
 
 const initBody = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } } });
@@ -68,46 +74,46 @@ const headers = (extra: Record<string, string> = {}) => ({ 'content-type': 'appl
 
 describe('MCP options', () => {
   it('descriptions.action flag: a poisoned tool is listed with _meta["gateway/flagged"] and can be called', async () => {
-    const { client } = await connect();
+    const { client, end } = await connect();
     const tools = (await client.listTools()).tools;
     const poisoned = tools.find((t) => t.name === 'docs__poisoned');
     expect(poisoned?._meta?.['gateway/flagged']).toBe('possible prompt injection in the description');
     expect(tools.find((t) => t.name === 'docs__search')?._meta?.['gateway/flagged']).toBeUndefined();
     const r = await client.callTool({ name: 'docs__poisoned', arguments: { query: 'x' } });
     expect(r.isError).toBeFalsy();
-    await client.close();
+    await end();
   });
 
   it('starts stdio servers with a minimal environment plus their own env, never the gateway\'s', async () => {
-    const { client } = await connect('/mcp/calc');
+    const { client, end } = await connect('/mcp/calc');
     const r = await client.callTool({ name: 'env', arguments: {} });
     const names = JSON.parse((r.content as { text: string }[])[0]!.text) as string[];
     expect(names).toContain('CALC_MODE');
     expect(names).toContain('PATH');
     expect(names).not.toContain('GATEWAY_SECRET_FOR_TEST');
-    await client.close();
+    await end();
   });
 
   it('a team policy the gateway cannot read allows no MCP server (fails closed)', async () => {
-    const { client } = await connect('/mcp', OTHER_TEAM_KEY);
+    const { client, end } = await connect('/mcp', OTHER_TEAM_KEY);
     expect((await client.listTools()).tools).toEqual([]);
     const err = await client.callTool({ name: 'docs__search', arguments: { query: 'x' } }).catch((e) => e);
     expect(err.data.code).toBe('tool_not_allowed');
-    await client.close();
+    await end();
   });
 
   it('a team\'s allow-lists set through the admin API apply to its sessions, and invalid ones are refused', async () => {
     expect((await adminRequest(gw.url, ADMIN, 'POST', '/teams', { id: 'tools', policy: { mcp: { servers: ['calc'], tools: ['calc__add'] } } })).status).toBe(201);
     const created = await adminRequest(gw.url, ADMIN, 'POST', '/keys', { team: 'tools' });
     expect(created.status).toBe(201);
-    const { client } = await connect('/mcp', created.json.secret);
+    const { client, end } = await connect('/mcp', created.json.secret);
     expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['calc__add']);
     const bad = await adminRequest(gw.url, ADMIN, 'PUT', '/teams/tools/policy', { mcp: { servers: 'docs' } });
     expect(bad.status).toBe(400);
     expect((await adminRequest(gw.url, ADMIN, 'PUT', '/teams/tools/policy', { mcp: { tools: ['docs__search', 'calc__*'] } })).status).toBe(200);
     // The same session: the next request sees the team's new policy.
     expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(['calc__add', 'calc__crash', 'calc__env', 'calc__pid', 'docs__search']);
-    await client.close();
+    await end();
   });
 
   it('closes a session idle longer than sessionIdleMs (not during a call longer than that): its id is unknown afterwards', async () => {
@@ -123,18 +129,27 @@ describe('MCP options', () => {
     expect(r.status).toBe(404);
   });
 
-  it('refuses a session beyond maxSessions with 503 and retry-after', async () => {
+  it('refuses a session beyond maxSessionsPerKey (429) and beyond maxSessions (503), with retry-after', async () => {
     await new Promise((r) => setTimeout(r, 700)); // the sessions of earlier tests expire
     // Raw initializes (no GET stream): each opens a session that stays until idle.
-    const opened = await Promise.all([1, 2, 3].map(() => fetch(`${gw.url}/mcp`, { method: 'POST', headers: headers(), body: initBody })));
+    const mine = await Promise.all([1, 2].map(() => fetch(`${gw.url}/mcp`, { method: 'POST', headers: headers(), body: initBody })));
+    const third = await fetch(`${gw.url}/mcp`, { method: 'POST', headers: headers(), body: initBody });
+    expect(third.status).toBe(429);
+    expect((await third.json()).error.data.code).toBe('rate_limit_exceeded');
+    const other = await fetch(`${gw.url}/mcp`, { method: 'POST', headers: headers({ authorization: `Bearer ${OTHER_TEAM_KEY}` }), body: initBody });
+    const opened = [...mine, other];
     expect(opened.map((r) => r.status)).toEqual([200, 200, 200]);
-    const over = await fetch(`${gw.url}/mcp`, { method: 'POST', headers: headers(), body: initBody });
+    expect(opened[0]!.headers.get('mcp-session-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(opened[0]!.headers.get('x-request-id')).toMatch(/^req_/);
+    const over = await fetch(`${gw.url}/mcp`, { method: 'POST', headers: headers({ authorization: `Bearer ${OTHER_TEAM_KEY}` }), body: initBody });
     expect(over.status).toBe(503);
     expect(over.headers.get('retry-after')).toBe('5');
     expect((await over.json()).error.data.code).toBe('upstream_unavailable');
     await Promise.all(opened.map((r) => r.body?.cancel()));
     await new Promise((r) => setTimeout(r, 700));
-    expect((await fetch(`${gw.url}/mcp`, { method: 'POST', headers: headers(), body: initBody })).status).toBe(200);
+    const later = await fetch(`${gw.url}/mcp`, { method: 'POST', headers: headers(), body: initBody });
+    expect(later.status).toBe(200);
+    await later.body?.cancel();
   });
 
   it('answers a body that is not JSON with a JSON-RPC parse error', async () => {
@@ -146,18 +161,19 @@ describe('MCP options', () => {
 
 describe('reload', () => {
   it('a reload that adds a server serves it to sessions opened after it', async () => {
+    await new Promise((r) => setTimeout(r, 700)); // the sessions of earlier tests expire (maxSessionsPerKey: 2)
     const before = await connect();
     const next = configSchema.parse(
       baseConfig(llm, {
         server: { adminToken: ADMIN },
-        extra: { mcp: { sessionIdleMs: 400, maxSessions: 3, descriptions: { action: 'flag' }, servers: { docs: { url: docs.url }, calc: { command: process.execPath, args: [CALC], env: { CALC_MODE: 'test' } }, more: { url: docs.url } } } },
+        extra: { mcp: { sessionIdleMs: 400, maxSessions: 3, maxSessionsPerKey: 2, descriptions: { action: 'flag' }, servers: { docs: { url: docs.url }, calc: { command: process.execPath, args: [CALC], env: { CALC_MODE: 'test' } }, more: { url: docs.url } } } },
       }),
     );
     gw.runtime.reload(next);
     const after = await connect();
     expect((await after.client.listTools()).tools.map((t) => t.name)).toContain('more__search');
     expect((await before.client.listTools()).tools.map((t) => t.name)).not.toContain('more__search');
-    await Promise.all([before.client.close(), after.client.close()]);
+    await Promise.all([before.end(), after.end()]);
   });
 });
 
@@ -180,6 +196,7 @@ describe('MCP config validation', () => {
 
 describe('shutdown', () => {
   it('closes promptly with open client sessions (their SSE streams end)', async () => {
+    await new Promise((r) => setTimeout(r, 700)); // the sessions of earlier tests expire (maxSessionsPerKey: 2)
     const { client } = await connect();
     await client.listTools();
     const t0 = Date.now();
