@@ -64,7 +64,7 @@ export const mcpConfigSchema = z
  * where `*` matches any characters (`github__*`, `*__search`, `*`). Unset: every configured server and tool.
  */
 export const mcpPolicySchema = z
-  .object({ servers: z.array(z.string().min(1)), tools: z.array(z.string().min(1)) })
+  .object({ servers: z.array(z.string().min(1).max(200)), tools: z.array(z.string().min(1).max(200)) })
   .partial()
   .strict();
 

@@ -32,7 +32,12 @@ function compile(team: Team): TeamAccess {
   if (!parsed.success) return { server: () => false, tool: () => false, invalid: parsed.error.issues.map((i) => `mcp.${i.path.join('.')}: ${i.message}`).join('; ') };
   const servers = parsed.data.servers;
   // Admin-supplied globs, matched in linear time (a V8 RegExp from `*a*a*…*b` stalled the process for seconds).
-  const tools = parsed.data.tools?.map(compileGlob);
+  let tools: ReturnType<typeof compileGlob>[] | undefined;
+  try {
+    tools = parsed.data.tools?.map(compileGlob);
+  } catch (err) {
+    return { server: () => false, tool: () => false, invalid: `mcp.tools: ${(err as Error).message}` };
+  }
   return {
     server: (name) => !servers || servers.includes('*') || servers.includes(name),
     tool: (server, tool) => {
