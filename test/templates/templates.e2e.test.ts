@@ -177,6 +177,19 @@ describe('clients with the official OpenAI SDK', () => {
     expect(lastUpstream().body).toMatchObject({ model: 'claude-haiku-4-5', temperature: 0.3, max_tokens: 100, system: 'Be brief about hardware.' });
   });
 
+  it('streams a templated chat completion (usage chunk included) and attributes it like any other', async () => {
+    const stream = await gw.client().chat.completions.create({ stream: true, stream_options: { include_usage: true }, prompt: { id: 'support-reply', variables: { question: 'Refund?' } } } as never as OpenAI.ChatCompletionCreateParamsStreaming);
+    let text = '';
+    let usage: unknown;
+    for await (const c of stream) {
+      text += c.choices[0]?.delta?.content ?? '';
+      if (c.usage) usage = c.usage;
+    }
+    expect(text).toMatch(/^Hello from (gpt-4o-mini|claude-haiku-4-5): Reply in (French|German) to: Refund\?$/);
+    expect(usage).toMatchObject({ prompt_tokens: expect.any(Number) });
+    expect(lastLog()).toMatchObject({ stream: true, status: 200, template: { id: 'support-reply' } });
+  });
+
   it('takes a numeric version, keeps responses instructions after the template, and needs a model from somewhere', async () => {
     await admin('POST', '/templates', { id: 'no-model', messages: [{ role: 'developer', content: 'Style: {{style}}' }], publish: true });
     const noModel = await post('chat/completions', { prompt: { id: 'no-model', variables: { style: 'terse' } }, messages: [{ role: 'user', content: 'hi' }] });
