@@ -49,7 +49,7 @@ export async function registerMcpRoutes(app: FastifyInstance, rt: Runtime): Prom
     const only = request.params.server;
     if (only !== undefined) {
       if (!rt.config.mcp.servers[only]) return rpcError(reply, 404, -32601, `No MCP server '${only}' is configured.`, 'not_found');
-      if (!teamAccess(principal.team).server(only)) return rpcError(reply, 403, -32001, `MCP server '${only}' is not allowed for your team.`, 'tool_not_allowed');
+      if (!teamAccess(principal.team, rt.logger).server(only)) return rpcError(reply, 403, -32001, `MCP server '${only}' is not allowed for your team.`, 'tool_not_allowed');
     }
     const sid = request.headers['mcp-session-id'];
     let session: GatewaySession | undefined;

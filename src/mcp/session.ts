@@ -67,7 +67,7 @@ export async function createSession(opts: SessionOptions): Promise<GatewaySessio
   const catalog = (): CatalogContext => ({
     upstreams,
     only,
-    access: teamAccess(session.principal.team),
+    access: teamAccess(session.principal.team, rt.logger),
     guards: rt.guards.forTeam(session.principal.team),
     descriptions: mcp.descriptions,
     logger: rt.logger,

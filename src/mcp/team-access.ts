@@ -3,6 +3,7 @@
  * allow-lists (docs/mcp.md). Unset lists allow everything configured, as `allowedModels` does; an invalid stored
  * policy allows nothing (fail closed: a typo must not open every tool).
  */
+import type { Logger } from 'pino';
 import type { Team } from '../state/state-store.js';
 import { mcpPolicySchema } from './mcp-config.js';
 import { compileGlob } from '../../guards/linear-regex.js';
@@ -13,15 +14,22 @@ export const NAMESPACE_SEPARATOR = '__';
 export interface TeamAccess {
   server(name: string): boolean;
   tool(server: string, tool: string): boolean;
-  /** Why the policy could not be read (logged once per team version by the caller), or undefined. */
+  /** Why the policy could not be read, or undefined. */
   readonly invalid?: string;
 }
 
-const cache = new WeakMap<Team, TeamAccess>();
+/** Compiled per team version: the store hands out a fresh Team object per authentication. */
+const cache = new Map<string, { updatedAt: number; access: TeamAccess }>();
+const CACHE_MAX = 10_000;
 
-export function teamAccess(team: Team): TeamAccess {
-  let access = cache.get(team);
-  if (!access) cache.set(team, (access = compile(team)));
+/** The team's MCP access; an unreadable policy is logged once per team version (`logger`). */
+export function teamAccess(team: Team, logger?: Logger): TeamAccess {
+  const hit = cache.get(team.id);
+  if (hit && hit.updatedAt === team.updatedAt) return hit.access;
+  const access = compile(team);
+  if (cache.size >= CACHE_MAX) cache.clear();
+  cache.set(team.id, { updatedAt: team.updatedAt, access });
+  if (access.invalid) logger?.error({ team: team.id, invalid: access.invalid }, `team ${team.id}: its mcp policy cannot be read; it is allowed no MCP server or tool until it is fixed`);
   return access;
 }
 

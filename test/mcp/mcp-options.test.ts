@@ -99,6 +99,8 @@ describe('MCP options', () => {
     expect((await client.listTools()).tools).toEqual([]);
     const err = await client.callTool({ name: 'docs__search', arguments: { query: 'x' } }).catch((e) => e);
     expect(err.data.code).toBe('tool_not_allowed');
+    // Logged once for this version of the team, naming the setting.
+    expect(gw.logs.filter((l) => l.team === 'other' && l.invalid === 'mcp.servers: Invalid input: expected array, received string')).toHaveLength(1);
     await end();
   });
 
