@@ -117,7 +117,8 @@ export function createTransport(config: ProviderConfig): Transport {
         method: 'POST',
         path: basePath + path + query,
         body,
-        headers: { 'content-type': 'application/json', accept: 'application/json', ...config.headers, ...headers },
+        // The attempt's request id and trace context go first: a provider's configured headers may override them.
+        headers: { 'content-type': 'application/json', accept: 'application/json', ...trace?.headers, ...config.headers, ...headers },
         signal: ctl,
       });
       clearTimeout(firstByteTimer);

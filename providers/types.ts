@@ -49,6 +49,8 @@ export interface ProviderConfig {
 export interface AttemptTrace {
   /** Time this attempt waited for a free connection under `maxConnections`, when it had to wait. */
   queueMs?: number;
+  /** Sent with the attempt's request: the gateway's `x-request-id` and W3C trace context (`traceparent`). */
+  headers?: Record<string, string>;
 }
 
 /** One upstream model on one provider. */

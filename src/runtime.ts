@@ -26,6 +26,7 @@ import { createResponseCache, type ResponseCache } from './cache/response-cache.
 import { createSemanticBackend, type SemanticBackend } from './semantic.js';
 import { createStoreRetryQueue, type StoreRetryQueue } from './pipeline/store-retry.js';
 import { createUsageBuffer, type UsageBuffer } from './pipeline/usage-buffer.js';
+import { createTracing, type Tracing } from './telemetry/tracing.js';
 
 export interface Runtime {
   readonly config: GatewayConfig;
@@ -51,6 +52,8 @@ export interface Runtime {
   readonly usage: UsageBuffer;
   /** Chat requests still running (settlement included), so shutdown can wait for them. */
   readonly inflight: Set<Promise<void>>;
+  /** OpenTelemetry traces; absent when `telemetry.traces.enabled` is off (then no request creates a span). */
+  readonly tracing?: Tracing;
   /** A view fixed on the current generation, for one request. */
   pin(): Runtime;
   /** Swaps in a new config's generation. Throws (and changes nothing) when the new config cannot be built. */
@@ -68,7 +71,7 @@ interface Generation {
 }
 
 /** Settings a reload cannot apply to a running process (listeners and stores are opened once). */
-const RESTART_ONLY = ['state', 'embeddings', 'vectorStore'] as const;
+const RESTART_ONLY = ['state', 'embeddings', 'vectorStore', 'telemetry'] as const;
 /** `server` settings a reload applies; the others belong to the listeners, opened once. */
 const SERVER_RELOADABLE = new Set(['adminToken', 'defaultMaxOutputTokens', 'logLevel', 'host', 'port']);
 const ADAPTER_DRAIN_MS = 60_000;
@@ -111,6 +114,7 @@ export async function createRuntime({ config, logger, store: given }: RuntimeOpt
     storeRetry,
     usage: createUsageBuffer(store, storeRetry, config.state.ledgerFlushMs),
     inflight: new Set<Promise<void>>(),
+    tracing: createTracing(config.telemetry.traces, logger),
   };
   const pruneTimer = scheduleUsagePrune(store, config, logger);
   const closeAdapters = (g: Generation) => Promise.allSettled([...g.adapters.values()].map((a) => a.close()));
@@ -154,7 +158,7 @@ export async function createRuntime({ config, logger, store: given }: RuntimeOpt
       logger.level = next.server.logLevel;
       const old = gen;
       jwt = createJwtAuthenticator(next.auth, store);
-      gen = buildGeneration({ ...next, state: old.config.state, embeddings: old.config.embeddings, vectorStore: old.config.vectorStore }, logger, vectors);
+      gen = buildGeneration({ ...next, state: old.config.state, embeddings: old.config.embeddings, vectorStore: old.config.vectorStore, telemetry: old.config.telemetry }, logger, vectors);
       const timer = setTimeout(() => {
         retired.delete(timer);
         void closeAdapters(old);
@@ -170,6 +174,8 @@ export async function createRuntime({ config, logger, store: given }: RuntimeOpt
       await closeAdapters(gen);
       for (const t of retired) clearTimeout(t);
       await vectors.close();
+      // After the requests drained: their last spans are sent before the process exits.
+      await shared.tracing?.shutdown().catch(() => undefined);
       if (!given) await store.close();
     },
   };

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { routeConfigIssues, routesSchema, routingSchema } from '../routing/route-schema.js';
 import { cachePolicySchema, guardPolicySchema, teamPolicySchema } from './policy.js';
 import { mcpConfigSchema } from '../mcp/mcp-config.js';
+import { telemetryConfigSchema } from '../telemetry/telemetry-config.js';
 
 const decimal = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?$/, 'a decimal number')]);
 
@@ -304,6 +305,8 @@ export const configSchema = z
     keys: z.array(key).default([]),
     /** JWT / OIDC consumers (docs/auth.md). */
     auth: auth.default({ jwt: {} }),
+    /** OpenTelemetry traces over OTLP/HTTP, off by default (docs/operations.md "Traces"). */
+    telemetry: telemetryConfigSchema.prefault({}),
   })
   .strict()
   .superRefine((cfg, ctx) => {

@@ -7,6 +7,8 @@ import { createLogThrottle } from '../util/log-throttle.js';
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
+    /** When authentication ran (performance.now()), for the request's `auth` span (src/telemetry). */
+    authTiming?: { start: number; end: number };
   }
 }
 
@@ -14,8 +16,10 @@ declare module 'fastify' {
 export function authHook(rt: Runtime) {
   const outageLog = createLogThrottle();
   return async (request: FastifyRequest, _reply: FastifyReply) => {
+    const start = rt.tracing ? performance.now() : 0;
     try {
       request.principal = await rt.auth.authenticate(request.headers);
+      if (rt.tracing) request.authTiming = { start, end: performance.now() };
     } catch (err) {
       if (err instanceof GatewayError) throw err;
       const log = outageLog.take();

@@ -14,6 +14,7 @@ export function registerIngressRoute(app: FastifyInstance, rt: Runtime, path: st
   app.post(path, { config: { errorEnvelope: ingress.errorEnvelope } }, async (request, reply) => {
     const ctx = createRequestContext(request.id);
     ctx.principal = request.principal;
+    ctx.authTiming = request.authTiming;
     reply.hijack();
     const sink = createNodeSink(reply.raw, sinkOptions);
     sink.setHeader('x-request-id', ctx.id);

@@ -24,6 +24,7 @@ import { createChunkTransformer, needsOutputTransform, textTransform, transformR
 import type { ResponseSink } from './response-sink.js';
 import { requestCostMicros, setCostHeader } from './request-cost.js';
 import { microsToUsd } from '../usage/pricing.js';
+import { beginRequestTrace, traced } from '../telemetry/pipeline-trace.js';
 
 /** Runs one request to the end: answer written, usage settled, ledger and log updated. Never throws. */
 export async function runPipeline(
@@ -36,6 +37,7 @@ export async function runPipeline(
 ): Promise<void> {
   let admission: Admission | undefined;
   ctx.api = ingress.api;
+  beginRequestTrace(rt, ctx, headers);
   const out = ingress.encoder(sink);
   try {
     // A managed prompt template (`prompt`) is rendered first: from here on it is ordinary messages (docs/templates.md).
@@ -43,19 +45,22 @@ export async function runPipeline(
     const req = ingress.decode(expanded, headers);
     out.begin(req);
     ctx.stream = req.stream;
+    ctx.trace?.request(req);
     // Prompt tokens are counted at most once per request, and only when a route or a limit needs them.
-    ctx.model = rt.catalog.resolve(req.model, ctx.principal!.team, ctx.principal!.key, {
-      request: req,
-      headers,
-      metadata: req.body.metadata ?? undefined,
-      promptTokens: () => estimatePromptTokens(ctx, req),
-    });
-    admission = await admit(rt, ctx, req, sink);
+    ctx.model = traced(ctx, 'routing', () =>
+      rt.catalog.resolve(req.model, ctx.principal!.team, ctx.principal!.key, {
+        request: req,
+        headers,
+        metadata: req.body.metadata ?? undefined,
+        promptTokens: () => estimatePromptTokens(ctx, req),
+      }),
+    );
+    admission = await traced(ctx, 'admission', () => admit(rt, ctx, req, sink));
     const teamGuards = rt.guards.forTeam(ctx.principal!.team);
-    const guarded = await applyInputGuards(rt, ctx, req, teamGuards, sink);
+    const guarded = await traced(ctx, 'input_guards', () => applyInputGuards(rt, ctx, req, teamGuards, sink));
     const plan: OutputPlan = { pii: guarded.pii, redact: guarded.outputRedaction ? teamGuards.pii : undefined };
     const cacheable = typeof ingress.cacheable === 'function' ? ingress.cacheable(req) : ingress.cacheable !== false;
-    const cache = cacheable ? await lookupCache(rt, ctx, guarded.req, teamGuards.policy.cache, headers, sink) : bypassCache(sink);
+    const cache = cacheable ? await traced(ctx, 'cache_lookup', () => lookupCache(rt, ctx, guarded.req, teamGuards.policy.cache, headers, sink)) : bypassCache(sink);
     const answer: Answer = { rt, ctx, req: guarded.req, sink, out, admission, plan, cache };
     if (cache?.result.status === 'hit') await serveCached(ctx, guarded.req, cache.result.response, plan, sink, out);
     else if (req.stream) await streamChat(answer);
@@ -66,6 +71,7 @@ export async function runPipeline(
     await finishChat(rt, ctx, admission);
     // Per-template metrics and usage (docs/templates.md), once the request's cost is settled.
     await recordTemplateRequest(rt, ctx);
+    ctx.trace?.end(ctx);
   }
 }
 
@@ -84,7 +90,7 @@ interface Answer {
 async function completeChat({ rt, ctx, req, sink, out, plan, cache }: Answer): Promise<void> {
   const started = performance.now();
   try {
-    const result = await rt.executor.complete(req, ctx.model!, sink.signal, ctx.attempts);
+    const result = await rt.executor.complete(req, ctx.model!, sink.signal, ctx.attempts, ctx);
     ctx.upstreamMs += performance.now() - started;
     ctx.target = result.target;
     // Some OpenAI-compatible servers report no usage: then we count (and mark the record estimated).
@@ -117,7 +123,7 @@ async function streamChat(answer: Answer): Promise<void> {
   const started = performance.now();
   let opened: OpenedStream;
   try {
-    opened = await rt.executor.openStream(req, ctx.model!, sink.signal, ctx.attempts);
+    opened = await rt.executor.openStream(req, ctx.model!, sink.signal, ctx.attempts, ctx);
   } catch (err) {
     billAbandoned(ctx, req, err);
     throw err;

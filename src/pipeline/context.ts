@@ -4,6 +4,7 @@ import type { Usage } from '../core/types.js';
 import type { ResolvedModel, ResolvedTarget } from '../routing/catalog.js';
 import type { AttemptRecord } from '../routing/executor.js';
 import type { Api } from '../ingress/types.js';
+import type { EarlyStage, RequestTrace } from '../telemetry/request-trace.js';
 
 export type CacheStatus = 'hit' | 'miss' | 'bypass';
 
@@ -46,6 +47,15 @@ export interface RequestContext {
   guardBlocks: number;
   /** Guard and cache notes for the log line (never prompt text or matched values). */
   readonly notes: Record<string, unknown>;
+  /** The request's spans when tracing is on (src/telemetry); absent otherwise, and then nothing is traced. */
+  trace?: RequestTrace;
+  /**
+   * Headers every upstream attempt carries when not traced: `x-request-id` and the client's own trace context
+   * (a traced attempt sends its span's instead).
+   */
+  upstreamHeaders?: Record<string, string>;
+  /** When authentication ran (it precedes the context), for its span. */
+  authTiming?: EarlyStage;
 }
 
 export function createRequestContext(id: string): RequestContext {

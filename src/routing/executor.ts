@@ -12,6 +12,7 @@ import type { ResolvedModel, ResolvedTarget } from './catalog.js';
 import type { BreakerPermit } from './circuit-breaker.js';
 import { readToCommit, type CommittedStream } from './stream-commit.js';
 import { createQueueLog } from './queue-log.js';
+import type { AttemptSpan } from '../telemetry/request-trace.js';
 
 /** One upstream attempt, for headers and the log line. */
 export interface AttemptRecord {
@@ -49,8 +50,18 @@ export interface OpenedStream {
  * Appends one AttemptRecord per attempt to `attempts`. Stateless itself; lives as long as the adapters.
  */
 export interface Executor {
-  complete(req: ChatRequest, model: ResolvedModel, signal: AbortSignalLike, attempts: AttemptRecord[]): Promise<CompletionResult & { target: ResolvedTarget }>;
-  openStream(req: ChatRequest, model: ResolvedModel, signal: AbortSignalLike, attempts: AttemptRecord[]): Promise<OpenedStream>;
+  complete(req: ChatRequest, model: ResolvedModel, signal: AbortSignalLike, attempts: AttemptRecord[], call?: UpstreamCall): Promise<CompletionResult & { target: ResolvedTarget }>;
+  openStream(req: ChatRequest, model: ResolvedModel, signal: AbortSignalLike, attempts: AttemptRecord[], call?: UpstreamCall): Promise<OpenedStream>;
+}
+
+/**
+ * The request an upstream call serves (the pipeline passes its RequestContext): with a trace, each attempt gets
+ * a span and sends that span's headers; without, every attempt sends `upstreamHeaders` (`x-request-id`, the
+ * client's trace context).
+ */
+export interface UpstreamCall {
+  readonly trace?: { attempt(target: ResolvedTarget): AttemptSpan };
+  readonly upstreamHeaders?: Record<string, string>;
 }
 
 export interface ExecutorOptions {
@@ -71,6 +82,7 @@ export function createExecutor(adapters: ReadonlyMap<string, ProviderAdapter>, o
     model: ResolvedModel,
     signal: AbortSignalLike,
     attempts: AttemptRecord[],
+    call: UpstreamCall | undefined,
     attempt: (adapter: ProviderAdapter, target: ResolvedTarget, permit: BreakerPermit, trace: AttemptTrace) => Promise<T>,
   ): Promise<T> {
     const { retry: policy, health } = model;
@@ -102,16 +114,19 @@ export function createExecutor(adapters: ReadonlyMap<string, ProviderAdapter>, o
         }
         count++;
         const started = performance.now();
-        const trace: AttemptTrace = {};
+        const span = call?.trace?.attempt(target);
+        const trace: AttemptTrace = { headers: span ? span.headers : call?.upstreamHeaders };
         try {
           const result = await attempt(adapter, target, permit, trace);
-          attempts.push({ provider: target.provider, model: target.upstreamModel, ok: true, ms: performance.now() - started, waitMs, probe: permit === 'probe' || undefined, queueMs: trace.queueMs });
+          const record: AttemptRecord = { provider: target.provider, model: target.upstreamModel, ok: true, ms: performance.now() - started, waitMs, probe: permit === 'probe' || undefined, queueMs: trace.queueMs };
+          attempts.push(record);
+          span?.end(record);
           if (trace.queueMs !== undefined) queueLog.record(target.provider, trace.queueMs, false);
           return result;
         } catch (err) {
           const pe = err instanceof ProviderError ? err : undefined;
           if (trace.queueMs !== undefined) queueLog.record(target.provider, trace.queueMs, pe?.errorClass === 'queue_timeout');
-          attempts.push({
+          const record: AttemptRecord = {
             provider: target.provider,
             model: target.upstreamModel,
             ok: false,
@@ -121,7 +136,9 @@ export function createExecutor(adapters: ReadonlyMap<string, ProviderAdapter>, o
             waitMs,
             probe: permit === 'probe' || undefined,
             queueMs: trace.queueMs,
-          });
+          };
+          attempts.push(record);
+          span?.end(record);
           lastError = err;
           if (!pe || pe.errorClass === 'aborted' || signal.aborted) {
             health.release(target, permit);
@@ -175,15 +192,15 @@ export function createExecutor(adapters: ReadonlyMap<string, ProviderAdapter>, o
   }
 
   return {
-    complete: (req, model, signal, attempts) =>
-      run(req, model, signal, attempts, async (adapter, target, permit, trace) => {
+    complete: (req, model, signal, attempts, call) =>
+      run(req, model, signal, attempts, call, async (adapter, target, permit, trace) => {
         const started = performance.now();
         const result = await adapter.complete(req, target, signal, trace);
         model.health.success(target, permit, performance.now() - started, false);
         return { ...result, target };
       }),
-    openStream: (req, model, signal, attempts) =>
-      run(req, model, signal, attempts, async (adapter, target, permit, trace) => {
+    openStream: (req, model, signal, attempts, call) =>
+      run(req, model, signal, attempts, call, async (adapter, target, permit, trace) => {
         const started = performance.now();
         const stream = await adapter.stream(req, target, signal, trace);
         let committed: CommittedStream;

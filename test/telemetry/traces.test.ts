@@ -1,0 +1,193 @@
+/**
+ * OpenTelemetry traces leave the box (docs/operations.md "Traces"): a real gateway with `telemetry.traces` on
+ * exports to a local OTLP/HTTP receiver; a client `traceparent` is honoured; the fake upstream sees the trace
+ * context of the attempt span and the gateway's `x-request-id`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
+import { startTestGateway, TEST_KEY, type TestGateway } from '../helpers/test-gateway.js';
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
+
+const CLIENT_TRACE = '0af7651916cd43dd8448eb211c80319c';
+const CLIENT_SPAN = 'b7ad6b7169203331';
+const SERVER = 2;
+const CLIENT = 3;
+
+let upstream: FakeUpstream;
+let receiver: OtlpReceiver;
+let gw: TestGateway;
+
+beforeAll(async () => {
+  upstream = await startFakeUpstream();
+  receiver = await startOtlpReceiver();
+  gw = await startTestGateway(upstream, {
+    routes: { resilient: { targets: ['openai/gpt-4o-mini', 'claude-haiku-4-5'] } },
+    extra: {
+      cache: { mode: 'on', semantic: 'off' },
+      telemetry: { traces: { enabled: true, endpoint: receiver.endpoint, serviceName: 'gw-under-test', headers: { 'x-collector-token': 'c0llector' } } },
+    },
+  });
+});
+
+afterAll(async () => {
+  await gw?.close();
+  await upstream?.close();
+  await receiver?.close();
+});
+
+async function chat(body: Record<string, unknown>, headers: Record<string, string> = {}) {
+  const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { res, text, requestId: res.headers.get('x-request-id')! };
+}
+
+/** The spans of one request, found by its request id, once the request span arrived. */
+async function spansOf(requestId: string): Promise<{ server: ReceivedSpan; children: ReceivedSpan[] }> {
+  const all = await receiver.waitFor((s) => s.some((x) => x.attributes['gateway.request_id'] === requestId));
+  const server = all.find((x) => x.attributes['gateway.request_id'] === requestId)!;
+  // Children end before their parent, so they were exported with it or earlier.
+  const children = all.filter((x) => x.traceId === server.traceId && x.parentSpanId === server.spanId);
+  return { server, children };
+}
+
+function upstreamRequestOf(requestId: string) {
+  return upstream.requests.find((r) => r.headers['x-request-id'] === requestId);
+}
+
+describe('OpenTelemetry traces', () => {
+  it('a chat request: SERVER span with GenAI attributes, a span per stage and per attempt, parented on the client traceparent', async () => {
+    const { res, requestId } = await chat(
+      { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello to tracing.' }], max_tokens: 50 },
+      { traceparent: `00-${CLIENT_TRACE}-${CLIENT_SPAN}-01`, tracestate: 'vendor=abc' },
+    );
+    expect(res.status).toBe(200);
+    const { server, children } = await spansOf(requestId);
+
+    expect(server.name).toBe('chat');
+    expect(server.kind).toBe(SERVER);
+    expect(server.traceId).toBe(CLIENT_TRACE);
+    expect(server.parentSpanId).toBe(CLIENT_SPAN);
+    expect(server.resource['service.name']).toBe('gw-under-test');
+    expect(server.attributes).toMatchObject({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.system': 'openai',
+      'gen_ai.request.model': 'gpt-4o-mini',
+      'gen_ai.response.model': 'gpt-4o-mini',
+      'gen_ai.request.max_tokens': 50,
+      'gateway.team': 'default',
+      'gateway.key_id': 'test',
+      'gateway.cache': 'miss',
+      'gateway.attempts': 1,
+      'http.response.status_code': 200,
+    });
+    expect(server.attributes['gen_ai.usage.input_tokens']).toBeGreaterThan(0);
+    expect(server.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0);
+    expect(server.attributes['gateway.cost_usd']).toBeGreaterThan(0);
+    expect(server.attributes['gateway.error_code']).toBeUndefined();
+    // Never the key's secret anywhere in a span.
+    expect(JSON.stringify(receiver.spans.map((s) => s.attributes))).not.toContain(TEST_KEY);
+
+    const names = children.map((c) => c.name).sort();
+    expect(names).toEqual(['admission', 'auth', 'cache_lookup', 'chat gpt-4o-mini', 'input_guards', 'routing']);
+    for (const c of children) {
+      expect(c.startNs).toBeGreaterThanOrEqual(server.startNs);
+      expect(c.endNs).toBeLessThanOrEqual(server.endNs);
+    }
+    const attempt = children.find((c) => c.kind === CLIENT)!;
+    expect(attempt.attributes).toMatchObject({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.request.model': 'gpt-4o-mini',
+      'gateway.provider': 'openai',
+      'http.response.status_code': 200,
+    });
+
+    // The provider request carries the attempt span as its parent, the client's tracestate and our request id.
+    const sent = upstreamRequestOf(requestId)!;
+    expect(sent).toBeDefined();
+    expect(sent.headers.traceparent).toBe(`00-${CLIENT_TRACE}-${attempt.spanId}-01`);
+    expect(sent.headers.tracestate).toBe('vendor=abc');
+    // The exporter sends the configured collector headers.
+    expect(receiver.posts.some((p) => p.headers['x-collector-token'] === 'c0llector' && p.contentType === 'application/json')).toBe(true);
+  });
+
+  it('a streamed request: the span ends with the stream and carries its usage', async () => {
+    const { res, text, requestId } = await chat({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'Stream a few words.' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    expect(res.status).toBe(200);
+    expect(text).toContain('data: [DONE]');
+    const { server, children } = await spansOf(requestId);
+    expect(server.name).toBe('chat');
+    expect(server.attributes['gateway.stream']).toBe(true);
+    expect(server.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0);
+    expect(server.attributes['gen_ai.response.model']).toBe('gpt-4o-mini');
+    // A new trace (no client traceparent): a root span.
+    expect(server.parentSpanId).toBeUndefined();
+    const attempt = children.find((c) => c.kind === CLIENT)!;
+    const sent = upstreamRequestOf(requestId)!;
+    expect(sent.headers.traceparent).toBe(`00-${server.traceId}-${attempt.spanId}-01`);
+  });
+
+  it('failover: one CLIENT span per attempt, the failed one with its status and error class', async () => {
+    upstream.enqueue({ status: 503 });
+    const { res, requestId } = await chat({ model: 'resilient', messages: [{ role: 'user', content: 'Fail over, please.' }] });
+    expect(res.status).toBe(200);
+    const { server, children } = await spansOf(requestId);
+    const attempts = children.filter((c) => c.kind === CLIENT).sort((a, b) => Number(a.startNs - b.startNs));
+    expect(attempts).toHaveLength(2);
+    expect(attempts[0]!.attributes).toMatchObject({ 'http.response.status_code': 503, 'error.type': 'server', 'gateway.attempt.error_class': 'server' });
+    expect(attempts[0]!.status.code).toBe(2); // ERROR
+    expect(attempts[0]!.attributes['gen_ai.provider.name']).toBe('openai');
+    expect(attempts[1]!.attributes).toMatchObject({ 'http.response.status_code': 200, 'gen_ai.provider.name': 'anthropic', 'gen_ai.request.model': 'claude-haiku-4-5' });
+    expect(server.attributes).toMatchObject({ 'gen_ai.request.model': 'resilient', 'gen_ai.response.model': 'claude-haiku-4-5', 'gen_ai.provider.name': 'anthropic' });
+    expect(server.attributes['gateway.attempts']).toBe(2);
+    // Each provider request names its own attempt span as the parent.
+    const sent = upstream.requests.filter((r) => r.headers['x-request-id'] === requestId).map((r) => r.headers.traceparent);
+    expect(sent).toEqual(attempts.map((a) => `00-${server.traceId}-${a.spanId}-01`));
+  });
+
+  it('a cache hit: cache result on the span, no upstream attempt', async () => {
+    const body = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Cache this answer.' }] };
+    await chat(body);
+    const { res, requestId } = await chat(body);
+    expect(res.headers.get('x-gateway-cache')).toBe('hit');
+    const { server, children } = await spansOf(requestId);
+    expect(server.attributes['gateway.cache']).toBe('hit');
+    expect(children.map((c) => c.name).sort()).toEqual(['admission', 'auth', 'cache_lookup', 'input_guards', 'routing']);
+    expect(upstreamRequestOf(requestId)).toBeUndefined();
+  });
+
+  it('a refused request: error code on the span, the failing stage marked', async () => {
+    const { res, requestId } = await chat({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] });
+    expect(res.status).toBe(404);
+    const { server, children } = await spansOf(requestId);
+    expect(server.attributes['gateway.error_code']).toBe('model_not_found');
+    expect(server.attributes['error.type']).toBe('model_not_found');
+    const routing = children.find((c) => c.name === 'routing')!;
+    expect(routing.status.code).toBe(2);
+    expect(routing.attributes['error.type']).toBe('model_not_found');
+    expect(children.some((c) => c.kind === CLIENT)).toBe(false);
+  });
+
+  it('a client that says not sampled gets no spans exported, but the upstream still joins its trace', async () => {
+    const before = receiver.spans.length;
+    const { res, requestId } = await chat(
+      { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'unsampled' }] },
+      { traceparent: `00-${CLIENT_TRACE.replace('0af7', '1111')}-${CLIENT_SPAN}-00` },
+    );
+    expect(res.status).toBe(200);
+    const sent = upstreamRequestOf(requestId)!;
+    expect(sent.headers.traceparent).toMatch(new RegExp(`^00-${CLIENT_TRACE.replace('0af7', '1111')}-[0-9a-f]{16}-00$`));
+    await gw.runtime.tracing!.flush();
+    expect(receiver.spans.slice(before).some((s) => s.attributes['gateway.request_id'] === requestId)).toBe(false);
+  });
+});
