@@ -62,10 +62,10 @@ describe('config reload', () => {
   });
 
   it('refuses a prompt-guard pattern the guard cannot compile, naming it, and keeps serving', async () => {
-    write({ models: fastModel, extra: { guards: { prompt: { deny: ['(?i)internal codename'] } } } });
+    write({ models: fastModel, extra: { guards: { prompt: { deny: ['internal (?=codename)'] } } } });
     expect(await gw.reloader.reload('test')).toBe(false);
     const refused = logs.filter((l) => l.msg.startsWith('config reload refused')).at(-1)!;
-    expect(refused.problems.join(' ')).toMatch(/guards\.prompt\.deny\.0.*invalid regular expression/);
+    expect(refused.problems.join(' ')).toMatch(/guards\.prompt\.deny\.0: pattern "internal \(\?=codename\)": lookahead.*RE2/);
     await expect(client().chat.completions.create({ model: 'fast', messages: [{ role: 'user', content: 'the internal codename is x' }] })).resolves.toBeDefined();
   });
 
