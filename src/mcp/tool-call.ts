@@ -178,9 +178,10 @@ function upstreamFailure(err: unknown, upstream: Upstream, tool: string, signal:
     return refusal('upstream_timeout', `MCP server '${upstream.name}' did not answer tools/call '${tool}' within ${upstream.config.timeoutMs} ms; the call was cancelled.`);
   }
   if (err instanceof McpError && e.code !== ErrorCode.ConnectionClosed) {
-    // A JSON-RPC error the server answered with: passed on as it is (without the SDK's "MCP error n:" prefix).
+    // A JSON-RPC error the server answered with: passed on with its code, message and data, without the SDK's
+    // "MCP error n:" prefixes (our client adds one, and an SDK-built server sends its own in the message).
     set('upstream_error', false);
-    return Object.assign(new Error((e.message ?? '').replace(/^MCP error -?\d+: /, '')), { code: e.code, data: e.data });
+    return Object.assign(new Error((e.message ?? '').replace(/^(MCP error -?\d+: )+/, '')), { code: e.code, data: e.data });
   }
   set('upstream_error', false);
   // The connection itself failed (an expired upstream session, an exited stdio process): reconnect next time.

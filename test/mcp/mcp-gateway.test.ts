@@ -42,6 +42,7 @@ beforeAll(async () => {
           docs: { url: docs.url, tools: { limited: { rateLimit: { rpm: 2 } }, paid: { pricePerCall: '0.004' } } },
           stuck: { url: docs.url, timeoutMs: 800 },
           calc: { command: process.execPath, args: [CALC] },
+          strict: { command: process.execPath, args: [fileURLToPath(new URL('./fixtures/rpc-error-server.mjs', import.meta.url))] },
         },
       },
     },
@@ -171,12 +172,20 @@ describe('streaming, cancellation, errors, timeouts', () => {
     expect(auditOf('fail').at(-1)?.outcome).toBe('tool_error');
   });
 
-  it('passes the upstream\'s JSON-RPC error on (invalid arguments) without double prefixes', async () => {
+  it('passes an upstream JSON-RPC error on with its code, message and data (not charged)', async () => {
     const { client } = await connect();
-    const r = await client.callTool({ name: 'calc__add', arguments: { a: 'two', b: 1 } }).catch((e) => e);
-    // The SDK server reports argument validation either as an error result or a JSON-RPC error, by version.
-    if (r instanceof McpError) expect(r.message).not.toMatch(/MCP error -?\d+: MCP error/);
-    else expect(r.isError).toBe(true);
+    const err = await rejection(client.callTool({ name: 'strict__quota', arguments: {} }));
+    expect(err.code).toBe(-32050);
+    expect(err.message).toBe('MCP error -32050: upstream quota exhausted');
+    expect(err.data).toEqual({ resetsIn: 60 });
+    expect(auditOf('quota').at(-1)).toMatchObject({ server: 'strict', outcome: 'upstream_error', costUsd: 0 });
+  });
+
+  it('gives invalid arguments the upstream refused back to the client', async () => {
+    const { client } = await connect();
+    const r = await client.callTool({ name: 'calc__add', arguments: { a: 'two', b: 1 } });
+    expect(r.isError).toBe(true);
+    expect(text(r)).toContain('Input validation error');
   });
 
   it('bounds a server that hangs by its timeout, with a clear error', async () => {
