@@ -22,7 +22,7 @@ import type { TracesConfig } from './telemetry-config.js';
 
 export interface Tracing {
   readonly tracer: Tracer;
-  /** Sends the spans still buffered (tests, shutdown). */
+  /** Sends the spans still buffered; a failed export is logged (as in the background), not thrown. */
   flush(): Promise<void>;
   /** Flushes, then stops exporting. */
   shutdown(): Promise<void>;
@@ -42,7 +42,7 @@ export function createTracing(config: TracesConfig, logger: Logger, version = '0
   });
   return {
     tracer: provider.getTracer('ai-gateway', version),
-    flush: () => provider.forceFlush(),
+    flush: () => provider.forceFlush().catch(() => undefined),
     shutdown: () => provider.shutdown(),
   };
 }

@@ -8,6 +8,7 @@ import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js'
 import { startTestGateway, TEST_KEY, type TestGateway } from '../helpers/test-gateway.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
 
+const GUARDED_KEY = 'gw-guarded-team-key-0123456789abcdefghijklmnopq';
 const CLIENT_TRACE = '0af7651916cd43dd8448eb211c80319c';
 const CLIENT_SPAN = 'b7ad6b7169203331';
 const SERVER = 2;
@@ -22,6 +23,11 @@ beforeAll(async () => {
   receiver = await startOtlpReceiver();
   gw = await startTestGateway(upstream, {
     routes: { resilient: { targets: ['openai/gpt-4o-mini', 'claude-haiku-4-5'] } },
+    teams: { guarded: { allowedModels: ['*'], policy: { guards: { pii: { enabled: true, defaultAction: 'redact' } } } } },
+    keys: [
+      { id: 'test', team: 'default', key: TEST_KEY },
+      { id: 'guarded-key', team: 'guarded', key: GUARDED_KEY },
+    ],
     extra: {
       cache: { mode: 'on', semantic: 'off' },
       telemetry: { traces: { enabled: true, endpoint: receiver.endpoint, serviceName: 'gw-under-test', headers: { 'x-collector-token': 'c0llector' } } },
@@ -166,6 +172,18 @@ describe('OpenTelemetry traces', () => {
     expect(upstreamRequestOf(requestId)).toBeUndefined();
   });
 
+  it('guard actions and the team of the key are on the span', async () => {
+    const { res, requestId } = await chat(
+      { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Write to alice.smith@example.com about the invoice.' }] },
+      { authorization: `Bearer ${GUARDED_KEY}` },
+    );
+    expect(res.status).toBe(200);
+    const { server } = await spansOf(requestId);
+    expect(server.attributes).toMatchObject({ 'gateway.team': 'guarded', 'gateway.key_id': 'guarded-key' });
+    expect(server.attributes['gateway.guard_actions']).toEqual(expect.arrayContaining([expect.stringMatching(/^pii:/)]));
+    expect(JSON.stringify(receiver.spans.map((s) => s.attributes))).not.toContain('alice.smith');
+  });
+
   it('a refused request: error code on the span, the failing stage marked', async () => {
     const { res, requestId } = await chat({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] });
     expect(res.status).toBe(404);
@@ -189,5 +207,53 @@ describe('OpenTelemetry traces', () => {
     expect(sent.headers.traceparent).toMatch(new RegExp(`^00-${CLIENT_TRACE.replace('0af7', '1111')}-[0-9a-f]{16}-00$`));
     await gw.runtime.tracing!.flush();
     expect(receiver.spans.slice(before).some((s) => s.attributes['gateway.request_id'] === requestId)).toBe(false);
+  });
+});
+
+describe('export edges', () => {
+  it('sampleRatio 0 drops the traces the gateway starts but keeps those a client sampled; shutdown sends what is held', async () => {
+    const rx = await startOtlpReceiver();
+    const up = await startFakeUpstream();
+    const g = await startTestGateway(up, { extra: { telemetry: { traces: { enabled: true, endpoint: rx.endpoint, sampleRatio: 0 } } } });
+    try {
+      const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+      const headers = { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' };
+      const own = await fetch(`${g.url}/v1/chat/completions`, { method: 'POST', headers, body });
+      await own.text();
+      const sampledParent = '00-5bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+      const sampled = await fetch(`${g.url}/v1/chat/completions`, { method: 'POST', headers: { ...headers, traceparent: sampledParent }, body });
+      await sampled.text();
+      // Closed at once, well before the batch delay: shutdown itself must send the held spans.
+      await g.close();
+      const ids = new Set(rx.spans.map((s) => s.attributes['gateway.request_id']));
+      expect(ids.has(sampled.headers.get('x-request-id'))).toBe(true);
+      expect(ids.has(own.headers.get('x-request-id'))).toBe(false);
+      expect(rx.spans.every((s) => s.traceId === '5bf92f3577b34da6a3ce929d0e0e4736')).toBe(true);
+    } finally {
+      await g.close();
+      await up.close();
+      await rx.close();
+    }
+  });
+
+  it('a collector that refuses the export: one warning in the log, requests unaffected, its credentials not logged', async () => {
+    const rx = await startOtlpReceiver();
+    const up = await startFakeUpstream();
+    const endpoint = rx.endpoint.replace('/v1/traces', '/wrong/path');
+    const g = await startTestGateway(up, { extra: { telemetry: { traces: { enabled: true, endpoint, headers: { authorization: 'Bearer collector-secret' } } } } });
+    try {
+      const res = await g.client().chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+      expect(res.choices[0]!.message.content).toBeTruthy();
+      await g.runtime.tracing!.flush();
+      expect(rx.posts.some((p) => p.path === '/wrong/path')).toBe(true);
+      const warnings = g.logs.filter((l) => l.msg === 'trace export failed');
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]!.collector).toBe(new URL(endpoint).host);
+      expect(JSON.stringify(g.logs)).not.toContain('collector-secret');
+    } finally {
+      await g.close();
+      await up.close();
+      await rx.close();
+    }
   });
 });
