@@ -8,6 +8,7 @@ import { GatewayError } from '../../core/errors.js';
 import { depthBeyond, MAX_BODY_DEPTH } from '../../core/normalise.js';
 import type { AnthropicPassthrough, TextSlot } from '../../core/passthrough.js';
 import type { ChatMessage, ChatRequest, OpenAIChatBody } from '../../core/types.js';
+import { firstRangeProblem, MAX_OUTPUT_TOKENS_LIMIT } from '../ranges.js';
 
 type Json = Record<string, any>;
 
@@ -29,6 +30,14 @@ export function decodeMessagesRequest(body: unknown, headers: Record<string, str
   const passHeaders = anthropicHeaders(headers);
   if (typeof b.model !== 'string' || !b.model) throw bad('model: Field required', 'model');
   if (!Number.isInteger(b.max_tokens) || b.max_tokens < 1) throw bad('max_tokens: Field required (a positive integer)', 'max_tokens');
+  // Anthropic's published ranges (temperature and top_p 0–1).
+  const range = firstRangeProblem(b, {
+    max_tokens: { min: 1, max: MAX_OUTPUT_TOKENS_LIMIT, integer: true },
+    temperature: { min: 0, max: 1 },
+    top_p: { min: 0, max: 1 },
+    top_k: { min: 0, max: 1_000_000, integer: true },
+  });
+  if (range) throw bad(`${range[0]}: Input ${range[1]}`, range[0]);
   if (!Array.isArray(b.messages) || b.messages.length === 0) throw bad('messages: at least one message is required', 'messages');
   if (b.stream !== undefined && typeof b.stream !== 'boolean') throw bad('stream: Input should be a valid boolean', 'stream');
 

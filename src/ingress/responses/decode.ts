@@ -10,6 +10,7 @@ import { GatewayError } from '../../core/errors.js';
 import { depthBeyond, MAX_BODY_DEPTH } from '../../core/normalise.js';
 import type { ResponsesPassthrough, TextSlot, Untranslatable } from '../../core/passthrough.js';
 import type { ChatMessage, ChatRequest, OpenAIChatBody } from '../../core/types.js';
+import { firstRangeProblem, MAX_OUTPUT_TOKENS_LIMIT } from '../ranges.js';
 
 type Json = Record<string, any>;
 
@@ -30,6 +31,14 @@ export function decodeResponsesRequest(body: unknown): ChatRequest {
   if (b.max_output_tokens != null && !(Number.isInteger(b.max_output_tokens) && b.max_output_tokens >= 16)) {
     throw bad("Invalid 'max_output_tokens': integer below minimum value (16).", 'max_output_tokens');
   }
+  // OpenAI's published ranges.
+  const range = firstRangeProblem(b, {
+    max_output_tokens: { min: 16, max: MAX_OUTPUT_TOKENS_LIMIT, integer: true },
+    temperature: { min: 0, max: 2 },
+    top_p: { min: 0, max: 1 },
+    top_logprobs: { min: 0, max: 20, integer: true },
+  });
+  if (range) throw bad(`Invalid '${range[0]}': ${range[1]}.`, range[0]);
   const d = new Decoder();
   if (b.instructions != null) {
     if (typeof b.instructions !== 'string') throw bad("Invalid type for 'instructions': expected a string.", 'instructions');
