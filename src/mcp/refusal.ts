@@ -9,6 +9,7 @@ export type RefusalCode =
   | 'tool_not_found'
   | 'tool_description_flagged'
   | 'pii_detected'
+  | 'invalid_arguments'
   | 'prompt_injection_detected'
   | 'rate_limit_exceeded'
   | 'budget_exceeded'
@@ -26,6 +27,7 @@ const JSONRPC: Record<RefusalCode, number> = {
   tool_not_found: ErrorCode.InvalidParams,
   tool_description_flagged: ErrorCode.InvalidParams,
   pii_detected: ErrorCode.InvalidParams,
+  invalid_arguments: ErrorCode.InvalidParams,
   prompt_injection_detected: ErrorCode.InvalidParams,
   rate_limit_exceeded: -32029,
   budget_exceeded: -32029,

@@ -33,6 +33,7 @@ export interface ToolCallInput {
 
 const OUTCOME_OF_REFUSAL: Record<string, ToolCallOutcome> = {
   pii_detected: 'guard_blocked',
+  invalid_arguments: 'guard_blocked',
   prompt_injection_detected: 'guard_blocked',
   rate_limit_exceeded: 'rate_limited',
   budget_exceeded: 'budget_exceeded',

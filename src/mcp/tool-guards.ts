@@ -31,6 +31,14 @@ export function mapStrings(value: unknown, fn: (s: string) => string, depth = 0)
   return out;
 }
 
+/** Deeper than the guards scan: such a value is refused (arguments) or withheld (results), never passed unscanned. */
+export function tooDeep(value: unknown, depth = 0): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (depth > MAX_DEPTH) return true;
+  for (const v of Array.isArray(value) ? value : Object.values(value)) if (tooDeep(v, depth + 1)) return true;
+  return false;
+}
+
 function strings(value: unknown): string[] {
   const all: string[] = [];
   mapStrings(value, (s) => (all.push(s), s));
@@ -65,6 +73,9 @@ function piiPass(guards: TeamGuards, value: unknown, on: GuardAudit['on'], audit
 /** Arguments as the server may see them; throws a refusal when a guard blocks. */
 export function guardArguments(guards: TeamGuards, args: Record<string, unknown>, audit: GuardAudit[]): Record<string, unknown> {
   const g = guards.policy.guards;
+  if ((guards.injection || (guards.pii && g.pii.toolArguments)) && tooDeep(args)) {
+    throw refusal('invalid_arguments', `The tool call was refused: its arguments are nested deeper than ${MAX_DEPTH} levels, more than the gateway's guards scan.`);
+  }
   if (guards.injection) {
     const s = injectionScore(guards.injection, strings(args));
     if (s.score >= g.injection.threshold) {
@@ -85,6 +96,10 @@ export function guardResult(guards: TeamGuards, result: CallToolResult, audit: G
   const g = guards.policy.guards;
   // Only what a model reads: text parts, embedded text resources and structured content (not images, not _meta).
   const readable = { content: result.content, structuredContent: result.structuredContent };
+  if ((guards.injection || (guards.pii && g.pii.toolResults)) && tooDeep(readable)) {
+    audit.push({ guard: guards.injection ? 'injection' : 'pii', on: 'result', action: 'block', reason: 'too_deep' });
+    return { isError: true, content: [{ type: 'text', text: `The gateway withheld this tool result: it is nested deeper than ${MAX_DEPTH} levels, more than its guards scan.` }] };
+  }
   if (guards.injection) {
     const s = injectionScore(guards.injection, textsOf(readable));
     if (s.score >= g.injection.threshold) {
