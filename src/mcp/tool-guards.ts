@@ -133,7 +133,7 @@ function textsOf(readable: { content: CallToolResult['content']; structuredConte
   return out;
 }
 
-/** The texts a model reads about a tool: title, description, and the descriptions inside its input schema. */
+/** The texts a model reads about a tool: title, description, and the titles and descriptions inside its input and output schemas. */
 export function descriptionTexts(tool: Tool): string[] {
   const out = [tool.title ?? '', tool.description ?? '', tool.annotations?.title ?? ''];
   const walk = (node: unknown, depth: number) => {
@@ -144,6 +144,7 @@ export function descriptionTexts(tool: Tool): string[] {
     }
   };
   walk(tool.inputSchema, 0);
+  walk(tool.outputSchema, 0);
   return out.filter(Boolean);
 }
 

@@ -270,6 +270,7 @@ describe('governance', () => {
     const { client } = await connect();
     const names = (await client.listTools()).tools.map((t) => t.name);
     expect(names).not.toContain('docs__poisoned');
+    expect(names).not.toContain('docs__lookup'); // poison in a parameter's description
     expect(names).toContain('docs__search');
     const err = await rejection(client.callTool({ name: 'docs__poisoned', arguments: { query: 'x' } }));
     expect((err.data as { code: string }).code).toBe('tool_description_flagged');
