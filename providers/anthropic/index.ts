@@ -32,7 +32,7 @@ export function createAnthropicAdapter(config: ProviderConfig, options: Anthropi
     async complete(req, target, signal, trace) {
       if (isAnthropicNative(req)) {
         const native = nativeRequest(req, target, false, headers);
-        const res = await transport.post(path, native.body, native.headers, signal);
+        const res = await transport.post(path, native.body, native.headers, signal, trace);
         const text = await readBody(res, signal, config.name);
         if (res.status >= 300) throw anthropicHttpError(config.name, res, text);
         return fromNativeResponse(config.name, text);
@@ -46,7 +46,7 @@ export function createAnthropicAdapter(config: ProviderConfig, options: Anthropi
     async stream(req, target, signal, trace) {
       if (isAnthropicNative(req)) {
         const native = nativeRequest(req, target, true, streamHeaders);
-        const res = await transport.post(path, native.body, native.headers, signal);
+        const res = await transport.post(path, native.body, native.headers, signal, trace);
         if (res.status >= 300) throw anthropicHttpError(config.name, res, await readBody(res, signal, config.name));
         return nativeChunkStream(config.name, res, signal);
       }

@@ -8,17 +8,17 @@ import type { ChatRequest, ChatResponse } from '../../src/core/types.js';
 import { emptyUsage } from '../../src/core/types.js';
 import type { AbortSignalLike } from '../abort.js';
 import { readBody, type Transport } from '../transport.js';
-import type { CompletionResult, Target } from '../types.js';
+import type { AttemptTrace, CompletionResult, Target } from '../types.js';
 import { parseUpstreamJson } from '../upstream-json.js';
 import { openAIHttpError } from './errors.js';
 import { fromOpenAIUsage } from './usage.js';
 
 export const isEmbeddings = (req: ChatRequest) => req.passthrough?.format === 'embeddings';
 
-export async function embed(provider: string, transport: Transport, headers: Record<string, string>, req: ChatRequest, target: Target, signal: AbortSignalLike): Promise<CompletionResult> {
+export async function embed(provider: string, transport: Transport, headers: Record<string, string>, req: ChatRequest, target: Target, signal: AbortSignalLike, trace?: AttemptTrace): Promise<CompletionResult> {
   const body = nativeBody(req.passthrough!, req.messages);
   body.model = target.upstreamModel;
-  const res = await transport.post('embeddings', JSON.stringify(body), headers, signal);
+  const res = await transport.post('embeddings', JSON.stringify(body), headers, signal, trace);
   const text = await readBody(res, signal, provider);
   if (res.status >= 300) throw openAIHttpError(provider, res, text);
   const answer = parseUpstreamJson<{ model?: string; data?: unknown[]; usage?: { prompt_tokens?: number; total_tokens?: number } }>(provider, text, 'response', (r) => Array.isArray(r?.data));

@@ -20,15 +20,15 @@ export function createOpenAIAdapter(config: ProviderConfig & { responsesApi?: bo
   return {
     config,
     async complete(req, target, signal, trace) {
-      if (isEmbeddings(req)) return embed(config.name, transport, auth, req, target, signal);
-      if (responses && isResponsesRequest(req)) return completeResponses(config.name, transport, auth, req, target, signal);
+      if (isEmbeddings(req)) return embed(config.name, transport, auth, req, target, signal, trace);
+      if (responses && isResponsesRequest(req)) return completeResponses(config.name, transport, auth, req, target, signal, trace);
       const res = await transport.post('chat/completions', toOpenAIBody(req, target), auth, signal, trace);
       const text = await readBody(res, signal, config.name);
       if (res.status >= 300) throw openAIHttpError(config.name, res, text);
       return fromOpenAIResponse(config.name, text);
     },
     async stream(req, target, signal, trace) {
-      if (responses && isResponsesRequest(req)) return streamResponses(config.name, transport, streamHeaders, req, target, signal);
+      if (responses && isResponsesRequest(req)) return streamResponses(config.name, transport, streamHeaders, req, target, signal, trace);
       const res = await transport.post('chat/completions', toOpenAIBody(req, target), streamHeaders, signal, trace);
       if (res.status >= 300) throw openAIHttpError(config.name, res, await readBody(res, signal, config.name));
       return openAIChunkStream(config.name, res, signal);

@@ -11,7 +11,7 @@ import { usageFromOpenAI } from '../../src/tokens/usage-extract.js';
 import type { AbortSignalLike } from '../abort.js';
 import { readSse } from '../sse.js';
 import { readBody, toProviderError, type Transport, type UpstreamResponse } from '../transport.js';
-import { ProviderError, type ChunkStream, type CompletionResult, type ProviderConfig, type Target } from '../types.js';
+import { ProviderError, type AttemptTrace, type ChunkStream, type CompletionResult, type ProviderConfig, type Target } from '../types.js';
 import { parseUpstreamJson } from '../upstream-json.js';
 import { openAIHttpError, openAIStreamError } from './errors.js';
 
@@ -47,11 +47,11 @@ const chatUsage = (u: Json) => ({
   completion_tokens_details: { reasoning_tokens: u.output_tokens_details?.reasoning_tokens ?? 0 },
 });
 
-async function post(provider: string, transport: Transport, headers: Record<string, string>, req: ChatRequest, target: Target, stream: boolean, signal: AbortSignalLike) {
+async function post(provider: string, transport: Transport, headers: Record<string, string>, req: ChatRequest, target: Target, stream: boolean, signal: AbortSignalLike, trace?: AttemptTrace) {
   const body = nativeBody(req.passthrough!, req.messages);
   body.model = target.upstreamModel;
   if (stream) body.stream = true;
-  const res = await transport.post('responses', JSON.stringify(body), headers, signal);
+  const res = await transport.post('responses', JSON.stringify(body), headers, signal, trace);
   if (res.status >= 300) throw openAIHttpError(provider, res, await readBody(res, signal, provider));
   return res;
 }
@@ -75,8 +75,8 @@ export function neutralFromResponse(r: Json): ChatResponse {
   } as ChatResponse;
 }
 
-export async function completeResponses(provider: string, transport: Transport, headers: Record<string, string>, req: ChatRequest, target: Target, signal: AbortSignalLike): Promise<CompletionResult> {
-  const res = await post(provider, transport, headers, req, target, false, signal);
+export async function completeResponses(provider: string, transport: Transport, headers: Record<string, string>, req: ChatRequest, target: Target, signal: AbortSignalLike, trace?: AttemptTrace): Promise<CompletionResult> {
+  const res = await post(provider, transport, headers, req, target, false, signal, trace);
   const r = parseUpstreamJson<Json>(provider, await readBody(res, signal, provider), 'response', (x) => x?.object === 'response');
   const response = attachPassthrough(neutralFromResponse(r), { format: 'responses', message: r });
   return { response, usage: usageFromResponses(r.usage) ?? emptyUsage() };
@@ -86,8 +86,8 @@ export async function completeResponses(provider: string, transport: Transport, 
  * One neutral chunk per event. `output_text.done` and `function_call_arguments.done` carry a finish reason so
  * stage 8 releases text it held back before the event that closes the text goes out.
  */
-export async function streamResponses(provider: string, transport: Transport, headers: Record<string, string>, req: ChatRequest, target: Target, signal: AbortSignalLike): Promise<ChunkStream> {
-  const res: UpstreamResponse = await post(provider, transport, headers, req, target, true, signal);
+export async function streamResponses(provider: string, transport: Transport, headers: Record<string, string>, req: ChatRequest, target: Target, signal: AbortSignalLike, trace?: AttemptTrace): Promise<ChunkStream> {
+  const res: UpstreamResponse = await post(provider, transport, headers, req, target, true, signal, trace);
   let usage: Usage | undefined;
   let finished = false;
   let id = 'chatcmpl-responses';

@@ -18,6 +18,9 @@ beforeAll(async () => {
   // Off, though an endpoint is configured: nothing may reach it.
   gw = await startTestGateway(upstream, {
     routes: { resilient: { targets: ['claude-haiku-4-5', 'openai/gpt-4o-mini'] } },
+    models: {
+      'text-embedding-3-small': { provider: 'openai', upstream: 'text-embedding-3-small', price: { input: '0.02', output: '0' }, contextWindow: 8192 },
+    },
     extra: { telemetry: { traces: { enabled: false, endpoint: receiver.endpoint } } } });
 });
 
@@ -74,6 +77,18 @@ describe('request id upstream, tracing off', () => {
     expect(b.status).toBe(200);
     const sentB = upstream.requests.find((r) => r.headers['x-request-id'] === b.requestId)!;
     expect(sentB.headers.traceparent).toBeUndefined();
+  });
+
+  it.each([
+    ['/v1/messages', { model: 'claude-haiku-4-5', max_tokens: 40, messages: [{ role: 'user', content: 'hi' }] }, '/v1/messages'],
+    ['/v1/messages', { model: 'claude-haiku-4-5', max_tokens: 40, stream: true, messages: [{ role: 'user', content: 'hi' }] }, '/v1/messages'],
+    ['/v1/responses', { model: 'gpt-4o-mini', input: 'hi' }, '/v1/chat/completions'],
+    ['/v1/embeddings', { model: 'text-embedding-3-small', input: 'hi' }, '/v1/embeddings'],
+  ])('%s carries the request id upstream too', async (path, body, upstreamPath) => {
+    const { status, requestId } = await send(path, body);
+    expect(status).toBe(200);
+    const sent = upstream.requests.filter((r) => r.headers['x-request-id'] === requestId);
+    expect(sent.map((r) => r.path)).toEqual([upstreamPath]);
   });
 
   it('nothing is sent to the collector', async () => {

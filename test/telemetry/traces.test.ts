@@ -23,6 +23,9 @@ beforeAll(async () => {
   receiver = await startOtlpReceiver();
   gw = await startTestGateway(upstream, {
     routes: { resilient: { targets: ['openai/gpt-4o-mini', 'claude-haiku-4-5'] } },
+    models: {
+      'text-embedding-3-small': { provider: 'openai', upstream: 'text-embedding-3-small', price: { input: '0.02', output: '0' }, contextWindow: 8192 },
+    },
     teams: { guarded: { allowedModels: ['*'], policy: { guards: { pii: { enabled: true, defaultAction: 'redact' } } } } },
     keys: [
       { id: 'test', team: 'default', key: TEST_KEY },
@@ -41,8 +44,8 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-async function chat(body: Record<string, unknown>, headers: Record<string, string> = {}) {
-  const res = await fetch(`${gw.url}/v1/chat/completions`, {
+async function chat(body: Record<string, unknown>, headers: Record<string, string> = {}, path = '/v1/chat/completions') {
+  const res = await fetch(`${gw.url}${path}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
@@ -182,6 +185,22 @@ describe('OpenTelemetry traces', () => {
     expect(server.attributes).toMatchObject({ 'gateway.team': 'guarded', 'gateway.key_id': 'guarded-key' });
     expect(server.attributes['gateway.guard_actions']).toEqual(expect.arrayContaining([expect.stringMatching(/^pii:/)]));
     expect(JSON.stringify(receiver.spans.map((s) => s.attributes))).not.toContain('alice.smith');
+  });
+
+  it.each([
+    ['/v1/messages', 'messages', 'chat', { model: 'claude-haiku-4-5', max_tokens: 40, messages: [{ role: 'user', content: 'hi' }] }, 'anthropic'],
+    ['/v1/responses', 'responses', 'chat', { model: 'gpt-4o-mini', input: 'hi', max_output_tokens: 40 }, 'openai'],
+    ['/v1/embeddings', 'embeddings', 'embeddings', { model: 'text-embedding-3-small', input: 'hi' }, 'openai'],
+  ])('%s: the request span is named %s, operation %s', async (path, name, operation, body, provider) => {
+    const { res, requestId } = await chat(body, {}, path);
+    expect(res.status).toBe(200);
+    const { server, children } = await spansOf(requestId);
+    expect(server.name).toBe(name);
+    expect(server.attributes).toMatchObject({ 'gen_ai.operation.name': operation, 'gateway.api': name, 'gen_ai.provider.name': provider, 'gen_ai.request.model': body.model });
+    expect(server.attributes['gen_ai.usage.input_tokens']).toBeGreaterThan(0);
+    const attempt = children.find((c) => c.kind === CLIENT)!;
+    expect(attempt.name).toBe(`${operation} ${body.model}`);
+    expect(upstreamRequestOf(requestId)!.headers.traceparent).toBe(`00-${server.traceId}-${attempt.spanId}-01`);
   });
 
   it('a refused request: error code on the span, the failing stage marked', async () => {
