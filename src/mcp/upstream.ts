@@ -38,12 +38,15 @@ export function createUpstream(name: string, config: McpServerConfig, logger: Lo
     await client.close().catch(() => undefined);
   };
 
-  async function connect(): Promise<Client> {
+  async function connect(current: () => Promise<Client> | undefined): Promise<Client> {
     const client = new Client(CLIENT_INFO, { capabilities: {} });
     client.onclose = () => {
-      // The process exited or the server ended the session: the next call connects again.
-      connecting = undefined;
-      listing = undefined;
+      // The process exited or the server ended the session: the next call connects again. Only if this client is
+      // still the current one: after a reset a newer connection may already be in place.
+      if (connecting && connecting === current()) {
+        connecting = undefined;
+        listing = undefined;
+      }
     };
     client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
       listing = undefined;
@@ -70,11 +73,14 @@ export function createUpstream(name: string, config: McpServerConfig, logger: Lo
     config,
     client() {
       if (closed) return Promise.reject(new Error(`MCP server '${name}' connection closed`));
-      connecting ??= connect().catch((err) => {
-        connecting = undefined;
+      if (connecting) return connecting;
+      let mine: Promise<Client> | undefined;
+      mine = connect(() => mine).catch((err) => {
+        if (connecting === mine) connecting = undefined;
         throw err;
       });
-      return connecting;
+      connecting = mine;
+      return mine;
     },
     tools() {
       listing ??= (async () => {
