@@ -3,6 +3,7 @@
  * exports to a local OTLP/HTTP receiver; a client `traceparent` is honoured; the fake upstream sees the trace
  * context of the attempt span and the gateway's `x-request-id`.
  */
+import { trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
 import { startTestGateway, TEST_KEY, type TestGateway } from '../helpers/test-gateway.js';
@@ -22,8 +23,10 @@ beforeAll(async () => {
   upstream = await startFakeUpstream();
   receiver = await startOtlpReceiver();
   gw = await startTestGateway(upstream, {
+    providers: { capped: { kind: 'openai', baseUrl: upstream.openaiBaseUrl, apiKey: 'sk-capped', maxConnections: 1, queueTimeoutMs: 5000 } },
     routes: { resilient: { targets: ['openai/gpt-4o-mini', 'claude-haiku-4-5'] } },
     models: {
+      'capped-mini': { provider: 'capped', upstream: 'gpt-4o-mini', price: { input: '0.15', output: '0.60' }, contextWindow: 128000 },
       'text-embedding-3-small': { provider: 'openai', upstream: 'text-embedding-3-small', price: { input: '0.02', output: '0' }, contextWindow: 8192 },
     },
     teams: { guarded: { allowedModels: ['*'], policy: { guards: { pii: { enabled: true, defaultAction: 'redact' } } } } },
@@ -201,6 +204,26 @@ describe('OpenTelemetry traces', () => {
     const attempt = children.find((c) => c.kind === CLIENT)!;
     expect(attempt.name).toBe(`${operation} ${body.model}`);
     expect(upstreamRequestOf(requestId)!.headers.traceparent).toBe(`00-${server.traceId}-${attempt.spanId}-01`);
+  });
+
+  it('registers no global tracer: an embedding application keeps its own (here: none, so its spans do not record)', () => {
+    expect(gw.runtime.tracing).toBeDefined();
+    const span = trace.getTracer('embedding-app').startSpan('app work');
+    expect(span.isRecording()).toBe(false);
+    span.end();
+  });
+
+  it('an attempt that waited for a capped provider connection carries its queue wait', async () => {
+    upstream.enqueue({ firstByteDelayMs: 300 });
+    const body = (n: number) => ({ model: 'capped-mini', messages: [{ role: 'user', content: `queue ${n}` }] });
+    const first = chat(body(1));
+    await new Promise((r) => setTimeout(r, 50));
+    const second = await chat(body(2));
+    await first;
+    const { children } = await spansOf(second.requestId);
+    const attempt = children.find((c) => c.kind === CLIENT)!;
+    expect(attempt.attributes['gateway.provider']).toBe('capped');
+    expect(attempt.attributes['gateway.attempt.queue_ms']).toBeGreaterThan(100);
   });
 
   it('a refused request: error code on the span, the failing stage marked', async () => {
