@@ -91,6 +91,15 @@ describe('request id upstream, tracing off', () => {
     expect(sent.map((r) => r.path)).toEqual([upstreamPath]);
   });
 
+  it('turning tracing on takes a restart: a reload warns and changes nothing', async () => {
+    const current = gw.runtime.config;
+    gw.runtime.reload({ ...current, telemetry: { traces: { ...current.telemetry.traces, enabled: true } } });
+    expect(gw.logs.some((l) => l.setting === 'telemetry' && l.level === 40)).toBe(true);
+    expect(gw.runtime.tracing).toBeUndefined();
+    const { requestId } = await send('/v1/chat/completions', { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'after reload' }] });
+    expect(upstream.requests.find((r) => r.headers['x-request-id'] === requestId)!.headers.traceparent).toBeUndefined();
+  });
+
   it('nothing is sent to the collector', async () => {
     // Longer than the exporter's batch delay (1 s), had it been running.
     await new Promise((r) => setTimeout(r, 1500));
