@@ -108,6 +108,10 @@ describe('sessions and aggregation', () => {
     const none = await fetch(`${gw.url}/mcp`, { method: 'POST', headers, body: JSON.stringify(init) });
     expect(none.status).toBe(401);
     expect((await none.json()).error.data.code).toBe('invalid_api_key');
+    // The key as Anthropic clients send it works too.
+    const apiKey = await fetch(`${gw.url}/mcp`, { method: 'POST', headers: { ...headers, 'x-api-key': TEST_KEY }, body: JSON.stringify(init) });
+    expect(apiKey.status).toBe(200);
+    await apiKey.body?.cancel();
 
     const { transport } = await connect();
     const list = { jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} };
