@@ -61,8 +61,11 @@ export interface LongPeerResult {
   note: string;
   skip?: string;
   phases: LongFigures[];
-  /** Gateway only: requests in its usage ledger vs streams it answered with 200 (smoke included). */
-  billed?: { ledger: number; answered: number };
+  /**
+   * Gateway only: its usage ledger (requests, of which errors) against the streams sent to it and those that
+   * failed (smoke included). Every stream billed = one ledger request per stream sent, failures as errors.
+   */
+  billed?: { ledger: number; ledgerErrors: number; sent: number; failed: number };
 }
 
 const DEFAULT_PEERS = ['direct', 'bare', 'portkey', 'gateway-off', 'gateway-core', 'gateway-all'];
@@ -200,14 +203,14 @@ async function phase(run: RunningPeer, c: number, opts: LongOptions, floorPids: 
 }
 
 /** Requests in the gateway's usage ledger (after the write-behind flushed), or undefined when unreadable. */
-async function ledgerRequests(dataDir: string | undefined): Promise<number | undefined> {
+async function ledgerRequests(dataDir: string | undefined): Promise<{ requests: number; errors: number } | undefined> {
   const file = dataDir && join(dataDir, 'gateway.sqlite');
   if (!file || !existsSync(file)) return undefined;
   // ledgerFlushMs (1 s by default) + the store's write-behind: wait for both before reading.
   await new Promise((r) => setTimeout(r, 2500));
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    return (db.prepare('SELECT coalesce(sum(requests), 0) AS n FROM usage_hourly').get() as { n: number }).n;
+    return db.prepare('SELECT coalesce(sum(requests), 0) AS requests, coalesce(sum(errors), 0) AS errors FROM usage_hourly').get() as { requests: number; errors: number };
   } finally {
     db.close();
   }
@@ -219,13 +222,13 @@ export async function measureLongStreams(opts: LongOptions): Promise<{ results: 
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   pinSelf(String(LOAD_CPU));
   const upstream = await startLongUpstream(opts.chunks, opts.gapMs);
-  const running = new Map<string, { peer: Peer; run?: RunningPeer; result: LongPeerResult; answered: number; rounds: Map<number, LongFigures[]> }>();
+  const running = new Map<string, { peer: Peer; run?: RunningPeer; result: LongPeerResult; sent: number; failed: number; rounds: Map<number, LongFigures[]> }>();
   try {
     for (const id of opts.peers) {
       const peer = peerById(id);
       if (!peer) throw new Error(`unknown peer ${id}; one of ${DEFAULT_PEERS.join(', ')}`);
       const result: LongPeerResult = { id, name: peer.name, note: '', phases: [] };
-      const entry = { peer, result, answered: 0, rounds: new Map<number, LongFigures[]>() };
+      const entry = { peer, result, sent: 0, failed: 0, rounds: new Map<number, LongFigures[]>() };
       running.set(id, entry);
       log(`long streams: starting ${peer.name}`);
       let r: RunningPeer | { skip: string };
@@ -242,7 +245,8 @@ export async function measureLongStreams(opts: LongOptions): Promise<{ results: 
       result.note = r.note;
       // Smoke: a few streams must pass before anything is measured.
       const smoke = await phase(r, 3, { ...opts }, []);
-      entry.answered += smoke.ok;
+      entry.sent += smoke.streams;
+      entry.failed += smoke.errors;
       if (smoke.errors) {
         result.skip = `smoke streams failed: ${smoke.firstError}`;
         await r.proc?.stop();
@@ -257,7 +261,8 @@ export async function measureLongStreams(opts: LongOptions): Promise<{ results: 
           if (!e.run) continue;
           log(`long streams round ${round}/${opts.rounds}: ${e.peer.name}, ${c} streams × ${opts.chunks} chunks × ${opts.gapMs} ms`);
           const f = await phase(e.run, c, opts, floorPids);
-          e.answered += f.ok;
+          e.sent += f.streams;
+          e.failed += f.errors;
           const { sample: _s, ...figures } = f;
           e.rounds.set(c, [...(e.rounds.get(c) ?? []), { ...figures, peer: id, name: e.peer.name }]);
         }
@@ -281,7 +286,7 @@ export async function measureLongStreams(opts: LongOptions): Promise<{ results: 
       }
       if (e.run?.dataDir) {
         const ledger = await ledgerRequests(e.run.dataDir);
-        if (ledger !== undefined) e.result.billed = { ledger, answered: e.answered };
+        if (ledger !== undefined) e.result.billed = { ledger: ledger.requests, ledgerErrors: ledger.errors, sent: e.sent, failed: e.failed };
       }
     }
   } finally {
@@ -332,7 +337,11 @@ export function longStreamsMarkdown({ results, opts }: { results: LongPeerResult
   }
   const billed = results
     .filter((r) => r.billed)
-    .map((r) => `${r.name}: ledger ${r.billed!.ledger} requests for ${r.billed!.answered} streams answered — ${r.billed!.ledger === r.billed!.answered ? 'every stream billed' : '**MISMATCH**'}`);
+    .map((r) => {
+      const b = r.billed!;
+      const ok = b.ledger === b.sent && b.ledgerErrors === b.failed;
+      return `${r.name}: ledger ${b.ledger} requests (${b.ledgerErrors} errors) for ${b.sent} streams sent (${b.failed} failed) — ${ok ? 'every stream billed' : '**MISMATCH**'}`;
+    });
   const skipped = results.filter((r) => r.skip).map((r) => `${r.name}: skipped (${r.skip})`);
   const notes = results.filter((r) => r.note).map((r) => `- **${r.name}**: ${r.note}`);
   return [
@@ -350,7 +359,7 @@ export function longStreamsMarkdown({ results, opts }: { results: LongPeerResult
       'minus RSS before it, ÷ C; chunk delay = upstream write → client read of every 4th chunk (its send time is ' +
       'stamped in its text, one clock for all processes); "added" = minus direct\'s at the same C; "floor core busy" = CPU of the upstream + load generator (CPU 1) during the phase, ' +
       'near 100 % means the floor, not the proxy, limits that C. Billing: sum of requests in the gateway\'s usage ledger ' +
-      '(usage_hourly) after the run vs streams it answered (smoke included).',
+      '(usage_hourly, requests and errors) after the run vs streams sent to it and failed (smoke included).',
   ].join('\n');
 }
 

@@ -106,6 +106,50 @@ export async function measureRoundTrips(n = N): Promise<{ kind: string; roundTri
   return out;
 }
 
+/**
+ * Gateway CPU per request on SQLite vs Redis state (targets set), in this process: CPU of N requests through the
+ * gateway minus CPU of the same N sent straight to the upstream (the load generator's own share), 8 in flight,
+ * in interleaved rounds (median). Redis's own CPU is its process's, not counted, as for SQLite's none.
+ */
+export async function measureStateCpu(n = N * 5, rounds = 3): Promise<{ sqliteUs: number; redisUs: number }> {
+  const redis = await startRedisServer();
+  const upstream = await startUpstream();
+  const dir = mkdtempSync(join(tmpdir(), 'bench-rt-cpu-'));
+  const up = `http://127.0.0.1:${upstream.port}`;
+  const sqlite = await startGateway(configSchema.parse(benchConfig(up, 'core', join(dir, 'sqlite'), 0)), createLogger('silent'));
+  const onRedis = await startGateway(configSchema.parse(benchConfig(up, 'core-redis', join(dir, 'redis'), 0, redis.url)), createLogger('silent'));
+  const targets = { direct: up, sqlite: sqlite.url, redis: onRedis.url };
+  const pools = Object.fromEntries(Object.entries(targets).map(([k, url]) => [k, new Pool(url, { connections: 8 })])) as Record<keyof typeof targets, Pool>;
+  const batch = async (which: keyof typeof targets, count: number) => {
+    let left = count;
+    const worker = async () => {
+      while (left-- > 0) {
+        const { statusCode, body } = await pools[which].request({ method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json', authorization: `Bearer ${which === 'direct' ? 'sk-bench-upstream' : BENCH_KEY}` }, body: requestBody(false) });
+        await body.text();
+        if (statusCode !== 200) throw new Error(`${which}: HTTP ${statusCode}`);
+      }
+    };
+    const c0 = process.cpuUsage();
+    await Promise.all(Array.from({ length: 8 }, worker));
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / count;
+  };
+  const seen: Record<keyof typeof targets, number[]> = { direct: [], sqlite: [], redis: [] };
+  try {
+    for (const k of Object.keys(targets) as (keyof typeof targets)[]) await batch(k, 300); // warm-up
+    for (let r = 0; r < rounds; r++) for (const k of Object.keys(targets) as (keyof typeof targets)[]) seen[k].push(await batch(k, n));
+  } finally {
+    await Promise.all(Object.values(pools).map((p) => p.close()));
+    await sqlite.close();
+    await onRedis.close();
+    await upstream.proc.stop();
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return { sqliteUs: med(seen.sqlite) - med(seen.direct), redisUs: med(seen.redis) - med(seen.direct) };
+}
+
 export function roundTripsMarkdown(rows: Awaited<ReturnType<typeof measureRoundTrips>>): string {
   const names = [...new Set(rows.flatMap((r) => [...r.commands.keys()]))];
   const body = names
@@ -118,9 +162,11 @@ export function roundTripsMarkdown(rows: Awaited<ReturnType<typeof measureRoundT
 
 export async function run(): Promise<{ title: string; markdown: string }> {
   const rows = await measureRoundTrips();
+  const cpu = await measureStateCpu();
+  const cpuLine = `Gateway CPU per request, targets set: SQLite ${cpu.sqliteUs.toFixed(0)} µs, Redis ${cpu.redisUs.toFixed(0)} µs = **${(cpu.redisUs / cpu.sqliteUs).toFixed(2)}× the SQLite figure** (goal ≤ 1.3×; both gateways in this process, 8 in flight, minus the same requests sent straight to the upstream, median of 3 interleaved rounds; Redis's own process not counted).`;
   return {
     title: 'Redis commands and round trips per request',
-    markdown: `${roundTripsMarkdown(rows)}\n\nMethod: the gateway in process with the targets set on a local redis-server, ${N} sequential requests per kind after 50 warm-up ones; commands from MONITOR (scripts named by SHA), round trips = the server's total_reads_processed delta (one request at a time, so a pipelined batch is one read), both ÷ requests, the ledger's write-behind flush included.`,
+    markdown: `${roundTripsMarkdown(rows)}\n\n${cpuLine}\n\nMethod: the gateway in process with the targets set on a local redis-server, ${N} sequential requests per kind after 50 warm-up ones; commands from MONITOR (scripts named by SHA), round trips = the server's total_reads_processed delta (one request at a time, so a pipelined batch is one read), both ÷ requests, the ledger's write-behind flush included.`,
   };
 }
 

@@ -53,7 +53,7 @@ describe('long-stream bench, tiny run', () => {
     }
     expect(bare!.note).toContain('no upstream socket cap');
     // Smoke streams + measured ones, each one row's worth in the ledger.
-    expect(gateway!.billed).toEqual({ ledger: 3 + 6, answered: 3 + 6 });
+    expect(gateway!.billed).toEqual({ ledger: 3 + 6, ledgerErrors: 0, sent: 3 + 6, failed: 0 });
     const md = longStreamsMarkdown(r);
     expect(md).toContain('#### 6 concurrent streams');
     expect(md).toMatch(/CPU ms \/ 1,000 chunks .*KiB \/ open stream .*chunk delay p50 ms .*added p99 .*TTFC p50 \/ p99 ms .*errors \/ streams/);
