@@ -97,9 +97,11 @@ export const usageQueryInput = z
     key: ID.optional(),
     model: z.string().max(200).optional(),
     provider: z.string().max(100).optional(),
+    api: z.enum(['chat', 'responses', 'messages', 'embeddings']).optional(),
+    user: z.string().max(256).optional().describe("the end user the client named ('' for none)"),
     groupBy: z
       .string()
-      .regex(/^((team|key|model|provider)(,(team|key|model|provider))*)?$/, 'comma-separated: team, key, model, provider')
+      .regex(/^((team|key|model|provider|api|user)(,(team|key|model|provider|api|user))*)?$/, 'comma-separated: team, key, model, provider, api, user')
       .optional()
       .describe('e.g. team,model'),
     format: z.enum(['json', 'csv']).default('json'),

@@ -70,13 +70,15 @@ export async function buildSummary(store: StateStore, metrics: Metrics, opts: Su
   for (let b = from; b < to; b += step) buckets.push(b);
   const index = new Map(buckets.map((b, i) => [b, i]));
 
-  const [rows, keyRows, teams, keys, latency, providerRows] = await Promise.all([
+  const [rows, keyRows, teams, keys, latency, providerRows, apiRows, userRows] = await Promise.all([
     store.queryUsage({ from, to, granularity, teamId: opts.teamId, keyId: opts.keyId, groupBy: ['team', 'model'] }),
     store.queryUsage({ from, to, granularity: 'day', teamId: opts.teamId, keyId: opts.keyId, groupBy: ['team', 'key'] }),
     opts.teamId ? store.getTeam(opts.teamId).then((t) => (t ? [t] : [])) : store.listTeams(),
     store.listKeys(opts.teamId),
     metrics.latency(opts.teamId),
     store.queryUsage({ from, to, granularity: 'day', teamId: opts.teamId, keyId: opts.keyId, groupBy: ['provider'] }),
+    store.queryUsage({ from, to, granularity: 'day', teamId: opts.teamId, keyId: opts.keyId, groupBy: ['api'] }),
+    store.queryUsage({ from, to, granularity: 'day', teamId: opts.teamId, keyId: opts.keyId, groupBy: ['user'] }),
   ]);
 
   const inView = opts.keyId ? keys.filter((k) => k.id === opts.keyId) : keys;
@@ -124,7 +126,27 @@ export async function buildSummary(store: StateStore, metrics: Metrics, opts: Su
     keys: opts.teamId ? keys.map((k) => ({ id: k.id, name: k.name, prefix: k.prefix, revoked: k.revokedAt !== undefined && k.revokedAt <= now })) : [],
     latency: latencyBlock(latency),
     refusals: refusalsByCause(providerRows),
+    // The API requests came in through (chat, responses, messages, embeddings), and the end users clients named.
+    apis: totalsBy(apiRows, (r) => r.api ?? 'chat').map(([api, t]) => ({ api, ...t, totalTokens: t.promptTokens + t.completionTokens })),
+    endUsers: totalsBy(userRows.filter((r) => r.endUser), (r) => r.endUser!)
+      .slice(0, MAX_END_USERS)
+      .map(([user, t]) => ({ user, ...t, totalTokens: t.promptTokens + t.completionTokens })),
   };
+}
+
+/** End users listed (dearest first); the usage API has them all (`groupBy=user`). */
+const MAX_END_USERS = 50;
+
+/** Sums rows per name (over the range's buckets), dearest first. */
+function totalsBy(rows: UsageRow[], name: (r: UsageRow) => string): [string, Totals][] {
+  const out = new Map<string, Totals>();
+  for (const r of rows) {
+    const n = name(r);
+    const t = out.get(n) ?? zero();
+    add(t, r);
+    out.set(n, t);
+  }
+  return [...out.entries()].sort((a, b) => b[1].costMicros - a[1].costMicros || b[1].requests - a[1].requests);
 }
 
 const REFUSED = /^\(refused: ([a-z_]+)\)$/;

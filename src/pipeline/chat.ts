@@ -43,6 +43,7 @@ export async function runPipeline(
     // A managed prompt template (`prompt`) is rendered first: from here on it is ordinary messages (docs/templates.md).
     const expanded = ingress.expandPrompt ? await ingress.expandPrompt(body, { store: rt.store, teamId: ctx.principal!.team.id, notes: ctx.notes }) : body;
     const req = ingress.decode(expanded, headers);
+    if (typeof req.body.user === 'string' && req.body.user) ctx.endUser = req.body.user.slice(0, 256);
     out.begin(req);
     ctx.stream = req.stream;
     ctx.trace?.request(req);

@@ -26,6 +26,8 @@ export interface RequestContext {
   readonly startedAtMs: number;
   /** The API the request came in through (its ingress); `chat` until the pipeline knows. */
   api: Api;
+  /** The end user the client named (`user`; Anthropic's `metadata.user_id`), for the ledger; at most 256 chars. */
+  endUser?: string;
   principal?: Principal;
   model?: ResolvedModel;
   target?: ResolvedTarget;

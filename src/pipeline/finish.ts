@@ -18,6 +18,8 @@ export async function finishChat(rt: Runtime, ctx: RequestContext, admission: Ad
       keyId: ctx.principal.key.id,
       model: ctx.model?.name ?? '(unknown)',
       provider: ledgerProvider(ctx),
+      api: ctx.api,
+      endUser: ctx.endUser ?? '',
       requests: 1,
       promptTokens: usage.promptTokens,
       completionTokens: usage.completionTokens,

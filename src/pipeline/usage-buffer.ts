@@ -1,5 +1,6 @@
 /**
- * Write-behind for the usage ledger: records are summed in memory per hour × team × key × model × provider and
+ * Write-behind for the usage ledger: records are summed in memory per hour × team × key × model × provider × api ×
+ * end user and
  * flushed every `flushMs` (one store write per distinct key, instead of one per request). Budgets are not
  * affected: they settle per request, at once. A flush the store cannot take goes to the retry queue; shutdown
  * flushes what is left. `flushMs: 0` writes through (each record at once). Every write carries a fresh `writeId`,
@@ -34,7 +35,7 @@ export function createUsageBuffer(store: StateStore, retry: StoreRetryQueue, flu
     async add(record, reqId) {
       if (flushMs === 0) return write({ ...record, writeId: randomUUID() }, reqId);
       const at = hourOf(record.at);
-      const key = `${at}\u0000${record.teamId}\u0000${record.keyId}\u0000${record.model}\u0000${record.provider}`;
+      const key = `${at}\u0000${record.teamId}\u0000${record.keyId}\u0000${record.model}\u0000${record.provider}\u0000${record.api ?? 'chat'}\u0000${record.endUser ?? ''}`;
       const sum = pending.get(key);
       if (!sum) pending.set(key, { ...record, at });
       else for (const m of USAGE_METRICS) sum[m] += record[m];

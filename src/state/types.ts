@@ -209,6 +209,10 @@ export interface UsageRecord {
   keyId: string;
   model: string;
   provider: string;
+  /** The API the request came in through (`chat`, `responses`, `messages`, `embeddings`); default `chat`. */
+  api?: string;
+  /** The end user the client named (`user`, Anthropic's `metadata.user_id`); default '' (none). */
+  endUser?: string;
   requests: number;
   promptTokens: number;
   completionTokens: number;
@@ -239,7 +243,7 @@ export const USAGE_METRICS = [
 ] as const;
 export type UsageMetric = (typeof USAGE_METRICS)[number];
 
-export type UsageDimension = 'team' | 'key' | 'model' | 'provider';
+export type UsageDimension = 'team' | 'key' | 'model' | 'provider' | 'api' | 'user';
 
 export interface UsageQuery {
   /** Inclusive; rounded down to the hour. */
@@ -251,12 +255,14 @@ export interface UsageQuery {
   keyId?: string;
   model?: string;
   provider?: string;
+  api?: string;
+  endUser?: string;
   /** Dimensions kept in the rows; the others are summed over. Default: none (one row per bucket). */
   groupBy?: UsageDimension[];
 }
 
 /** One bucket (hour or UTC day start) × the grouped dimensions; ungrouped dimensions are absent. */
-export type UsageRow = { bucket: number; teamId?: string; keyId?: string; model?: string; provider?: string } & Record<
+export type UsageRow = { bucket: number; teamId?: string; keyId?: string; model?: string; provider?: string; api?: string; endUser?: string } & Record<
   UsageMetric,
   number
 >;

@@ -402,6 +402,22 @@ export function runStateStoreContract(name: string, harness: ContractHarness): v
         const after = await store.queryUsage({ from: h, to: Date.UTC(2024, 2, 15), granularity: 'day', teamId: t });
         expect(after.map((r) => r.requests)).toEqual([2, 1]);
       });
+      it('keeps the API and the end user apart, and a record without them counts as chat with no end user', async () => {
+        const t = `a-${uid()}`;
+        const base = { at: T0, teamId: t, keyId: 'k', model: 'm', provider: 'p', requests: 1, promptTokens: 3, completionTokens: 2, cachedTokens: 0, costMicros: 50, cacheHits: 0, savedMicros: 0, errors: 0, guardBlocks: 0 };
+        await store.recordUsage(base);
+        await store.recordUsage({ ...base, api: 'chat', endUser: '' });
+        await store.recordUsage({ ...base, api: 'messages', endUser: 'alice' });
+        await store.recordUsage({ ...base, api: 'responses', endUser: 'alice', costMicros: 70 });
+        await store.recordUsage({ ...base, api: 'responses', endUser: 'bob' });
+        const q = { from: T0, to: T0 + 3_600_000, granularity: 'hour' as const, teamId: t };
+        const byApi = await store.queryUsage({ ...q, groupBy: ['api'] });
+        expect(byApi.map((r) => [r.api, r.requests])).toEqual([['chat', 2], ['messages', 1], ['responses', 2]]);
+        const byUser = await store.queryUsage({ ...q, groupBy: ['user'] });
+        expect(byUser.map((r) => [r.endUser, r.requests, r.costMicros])).toEqual([['', 2, 100], ['alice', 2, 120], ['bob', 1, 50]]);
+        const alice = await store.queryUsage({ ...q, endUser: 'alice', api: 'responses' });
+        expect(alice.map((r) => [r.requests, r.costMicros])).toEqual([[1, 70]]);
+      });
       it('records a repeated write id once (a retry of a write whose reply was lost)', async () => {
         const t = `w-${uid()}`;
         const rec = { at: T0, teamId: t, keyId: 'k', model: 'm', provider: 'p', requests: 1, promptTokens: 3, completionTokens: 2, cachedTokens: 0, costMicros: 50, cacheHits: 0, savedMicros: 0, errors: 0, guardBlocks: 0 };

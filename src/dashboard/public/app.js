@@ -123,7 +123,7 @@ function keyPicker(keys) {
 function clearBoard() {
   for (const e of document.querySelectorAll('#board .big, #board .lat b')) e.textContent = '–';
   for (const id of ['fig-tokens-split', 'fig-saved', 'fig-errors']) $(id).textContent = '–';
-  for (const t of ['budgets', 'top-keys', 'models', 'refusals']) $(t).tBodies[0].textContent = '';
+  for (const t of ['budgets', 'top-keys', 'models', 'apis', 'end-users', 'refusals']) $(t).tBodies[0].textContent = '';
   for (const id of ['chart-spend-team', 'chart-spend-model', 'chart-tokens-model']) drawChart($(id), [], {});
   $('range-note').textContent = '';
   delete document.body.dataset.ready;
@@ -210,6 +210,19 @@ function render(s) {
     tr.append(num(int(m.requests)), num(int(m.totalTokens), 'opt'), num(usd(m.costMicros), 'money'));
     tr.dataset.model = m.model;
     models.append(tr);
+  }
+  // Spend by API and by end user: same columns as the models table.
+  for (const [id, list, field, empty] of [['apis', s.apis, 'api', 'No requests in this range.'], ['end-users', s.endUsers, 'user', 'No end users named (the `user` parameter) in this range.']]) {
+    const body = $(id).tBodies[0];
+    body.textContent = '';
+    for (const x of list) {
+      const tr = row([x[field]]);
+      tr.firstChild.className = 'name';
+      tr.append(num(int(x.requests)), num(int(x.totalTokens), 'opt'), num(usd(x.costMicros), 'money'));
+      tr.dataset[field] = x[field];
+      body.append(tr);
+    }
+    if (!list.length) body.append(row([el('span', empty, 'muted')]));
   }
   const refusals = $('refusals').tBodies[0];
   refusals.textContent = '';
