@@ -8,11 +8,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/authenticate.js';
 import { GatewayError } from '../core/errors.js';
 import type { Runtime } from '../runtime.js';
+import { mcpMetrics } from './mcp-metrics.js';
 import { teamAccess } from './team-access.js';
 import { createSession, type GatewaySession } from './session.js';
 import { createUpstream, type Upstream } from './upstream.js';
 
 export async function registerMcpRoutes(app: FastifyInstance, rt: Runtime): Promise<void> {
+  // Registered now so the series' HELP/TYPE are on /metrics before the first call (dashboards find them).
+  mcpMetrics(rt.metrics);
   const sessions = new Map<string, GatewaySession>();
   /** stdio servers: one process per gateway process, replaced when a reload changes its config. */
   const stdio = new Map<string, { json: string; upstream: Upstream }>();
