@@ -9,6 +9,7 @@ export {
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_SERVER_ADDRESS,
   ATTR_SERVICE_NAME,
+  ATTR_SERVICE_VERSION,
 } from '@opentelemetry/semantic-conventions';
 
 export const GEN_AI_OPERATION_NAME = 'gen_ai.operation.name';

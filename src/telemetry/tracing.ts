@@ -15,9 +15,11 @@ import {
   type ReadableSpan,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { fromRoot } from '../paths.js';
 import { createLogThrottle } from '../util/log-throttle.js';
-import { ATTR_SERVICE_NAME } from './attributes.js';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from './attributes.js';
 import type { TracesConfig } from './telemetry-config.js';
 
 export interface Tracing {
@@ -31,11 +33,12 @@ export interface Tracing {
 /** Batching bounds: spans wait at most 1 s, and at most 8192 are held if the collector is slow (then dropped). */
 const BATCH = { scheduledDelayMillis: 1000, maxQueueSize: 8192, maxExportBatchSize: 512, exportTimeoutMillis: 10_000 };
 
-export function createTracing(config: TracesConfig, logger: Logger, version = '0.1.0'): Tracing | undefined {
+export function createTracing(config: TracesConfig, logger: Logger): Tracing | undefined {
   if (!config.enabled) return undefined;
+  const version = (JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) as { version: string }).version;
   const exporter = loggingExporter(new OTLPTraceExporter({ url: config.endpoint, headers: { ...config.headers }, timeoutMillis: 10_000 }), logger, config.endpoint);
   const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: config.serviceName, 'service.version': version }),
+    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: config.serviceName, [ATTR_SERVICE_VERSION]: version }),
     // A client's sampling decision (its traceparent flags) wins; new traces are kept at `sampleRatio`.
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.sampleRatio) }),
     spanProcessors: [new BatchSpanProcessor(exporter, BATCH)],

@@ -84,6 +84,7 @@ describe('OpenTelemetry traces', () => {
     expect(server.traceId).toBe(CLIENT_TRACE);
     expect(server.parentSpanId).toBe(CLIENT_SPAN);
     expect(server.resource['service.name']).toBe('gw-under-test');
+    expect(server.resource['service.version']).toMatch(/^\d+\.\d+\.\d+/);
     expect(server.attributes).toMatchObject({
       'gen_ai.operation.name': 'chat',
       'gen_ai.provider.name': 'openai',
