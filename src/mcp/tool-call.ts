@@ -99,7 +99,7 @@ export async function callTool(input: ToolCallInput): Promise<CallToolResult> {
     mcpMetrics(rt.metrics)?.recordToolCall(serverName, tool, outcome, latencyMs / 1000);
     void rt.usage
       .add(
-        { at: Date.now(), teamId: team.id, keyId: key.id, model: `${serverName}__${tool}`, provider: 'mcp', requests: 1, promptTokens: 0, completionTokens: 0, cachedTokens: 0, costMicros, cacheHits: 0, savedMicros: 0, errors: outcome === 'ok' ? 0 : 1, guardBlocks: blocked },
+        { at: Date.now(), teamId: team.id, keyId: key.id, model: `${serverName}__${tool}`, provider: 'mcp', api: 'mcp', requests: 1, promptTokens: 0, completionTokens: 0, cachedTokens: 0, costMicros, cacheHits: 0, savedMicros: 0, errors: outcome === 'ok' ? 0 : 1, guardBlocks: blocked },
         callId,
       )
       .catch(() => undefined);

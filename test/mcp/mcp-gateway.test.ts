@@ -307,6 +307,9 @@ describe('governance', () => {
     await expect
       .poll(async () => (await gw.runtime.store.queryUsage({ from: 0, to: Date.now() + 3_600_000, granularity: 'day', teamId: 'budgeted', provider: 'mcp', groupBy: ['model'] })).map((r) => [r.model, r.requests, r.costMicros, r.errors]))
       .toEqual([['docs__paid', 3, 8000, 1]]);
+    // …and under the API `mcp`, which the dashboard's "By API" table shows.
+    const byApi = await gw.runtime.store.queryUsage({ from: 0, to: Date.now() + 3_600_000, granularity: 'day', teamId: 'budgeted', groupBy: ['api'] });
+    expect(byApi.map((r) => [r.api, r.requests])).toEqual([['mcp', 3]]);
     const paid = auditOf('paid').filter((l) => l.team === 'budgeted');
     expect(paid.map((l) => [l.outcome, l.costUsd])).toEqual([
       ['ok', 0.004],
