@@ -4,6 +4,7 @@
 import { dotFeatures, normalizeText } from './features.js';
 import type { InjectionModel } from './model-format.js';
 import { SIGNALS, decodeBase64Runs, decodeTagCharacters, detectSignals } from './signals.js';
+import { decodeHidden } from './decoders.js';
 
 /** Result of scoring one text. */
 export interface InjectionScore {
@@ -24,6 +25,7 @@ export interface InjectionDetector {
 // Texts longer than this are scored window by window (max over windows), so an injection buried in a long
 // pasted document is not diluted by the L2 normalisation of the whole text.
 const WINDOW = 2048;
+const SHORT = 80;
 const STRIDE = 1536;
 
 const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
@@ -36,6 +38,11 @@ export function createDetectorFromModel(model: InjectionModel): InjectionDetecto
   const logitOf = (raw: string, norm: string, signals: readonly string[]): number => {
     let z = model.bias;
     for (const s of signals) z += (model.signalWeights[s] ?? 0) + (PRIOR.get(s) ?? 0);
+    // A few words give the n-grams little evidence, and the training sources are full of short attacks: without a
+    // structural signal, the text's logit is shrunk for texts under SHORT characters ("Shorter, please." scored
+    // 0.69 and was blocked). Short attacks that say what they are ("ignore previous instructions", "developer
+    // mode") fire a signal and are not shrunk.
+    if (norm.length < SHORT && signals.length === 0) return z + textLogit(norm) * Math.sqrt(norm.length / SHORT);
     if (norm.length <= WINDOW + (WINDOW - STRIDE)) return z + textLogit(norm);
     let best = -Infinity;
     for (let start = 0; start < norm.length; start += STRIDE) {
@@ -51,12 +58,14 @@ export function createDetectorFromModel(model: InjectionModel): InjectionDetecto
       const norm = normalizeText(raw);
       const signals = detectSignals(raw, norm);
       let z = logitOf(raw, norm, signals);
-      // Text smuggled in tag characters or base64 is scored on its own too (the carrier's prior added): the
-      // classifier cannot read it in its encoded form.
-      if (signals.length > 0) {
+      // Text smuggled in tag characters, base64, Morse, character codes, escapes or a Caesar shift is scored on
+      // its own too (the carrier's prior added): the classifier cannot read it in its encoded form.
+      const decoded = decodeHidden(raw);
+      if (signals.length > 0 || decoded.length > 0) {
         const hidden: [string, string][] = [];
         if (signals.includes('invisible_characters')) hidden.push([decodeTagCharacters(raw), 'invisible_characters']);
         if (signals.includes('base64_payload')) for (const t of decodeBase64Runs(raw)) hidden.push([t, 'base64_payload']);
+        for (const t of decoded) hidden.push([t, 'encoded_text']);
         for (const [h, carrier] of hidden) {
           if (!h.trim()) continue;
           const hn = normalizeText(h);

@@ -12,13 +12,36 @@
 /** Lower-cased NFKC text with invisible characters removed and whitespace collapsed. Pure. */
 export function normalizeText(raw: string): string {
   // NFKC and the invisible-character pass cost more than the rest; pure-ASCII text (most prompts) needs neither.
-  const text = NON_ASCII_RE.test(raw)
+  let text = NON_ASCII_RE.test(raw)
     ? raw.normalize('NFKC').replace(/[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]|[\u{E0000}-\u{E007F}]/gu, '')
     : raw;
   // Replace only whitespace that is not already a single space: far fewer matches than /\s+/g on prose.
-  return text.toLowerCase().replace(/[^\S ]\s*| \s+/g, ' ').trim();
+  text = text.toLowerCase().replace(/[^\S ]\s*| \s+/g, ' ').trim();
+  // Leetspeak ("1gn0r3 4ll pr3v10us") and Cyrillic/Greek look-alike letters inside Latin words ("ignоre" with
+  // a Cyrillic о) become the plain letters, so they hit the same n-grams as the plain words. Only words that mix
+  // letters with digits/symbols or scripts are touched: "2024", "mp3" and Russian text stay as they are.
+  if (LEET_WORD_RE.test(text)) text = text.replace(LEET_WORD_G, deLeet);
+  if (CONFUSABLE_RE.test(text)) text = text.replace(MIXED_SCRIPT_G, (w) => w.replace(CONFUSABLE_G, (c) => CONFUSABLES[c] ?? c));
+  return text;
 }
 const NON_ASCII_RE = /[^\x00-\x7f]/;
+const LEET: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '@': 'a', '$': 's', '!': 'i', '|': 'l' };
+// A word of 3+ characters with at least one letter and one leet character between letters or at its edges.
+const LEET_WORD_RE = /[a-z][013457@$|][a-z]|[013457@$][a-z]{2}/;
+const LEET_WORD_G = /(?<![\p{L}\p{N}@$|!])(?=[\p{L}\p{N}@$|!]*\p{L})(?=[\p{L}\p{N}@$|!]*[013457@$|])[\p{L}\p{N}@$|!]{3,}/gu;
+function deLeet(w: string): string {
+  // Version strings and ids ("v1", "x86", "sha256", "3d") keep their digits: mostly digits, or digits at one end only.
+  const letters = w.replace(/[^\p{L}]/gu, '').length;
+  if (letters < 2 || /^\p{L}+\d+$|^\d+\p{L}{1,2}$/u.test(w)) return w;
+  return w.replace(/[0134578@$!|]/g, (c) => LEET[c] ?? c);
+}
+const CONFUSABLES: Record<string, string> = {
+  а: 'a', е: 'e', о: 'o', р: 'p', с: 'c', х: 'x', у: 'y', і: 'i', ј: 'j', ѕ: 's', ԁ: 'd', ɡ: 'g', һ: 'h', ӏ: 'l',
+  α: 'a', ε: 'e', ο: 'o', ρ: 'p', τ: 't', υ: 'u', ν: 'v', κ: 'k', ι: 'i',
+};
+const CONFUSABLE_RE = /[a-z][аеорсхуіјѕԁɡһӏαεορτυνκι]|[аеорсхуіјѕԁɡһӏαεορτυνκι][a-z]/;
+const MIXED_SCRIPT_G = /(?=[\p{L}]*[a-z])(?=[\p{L}]*[аеорсхуіјѕԁɡһӏαεορτυνκι])\p{L}+/gu;
+const CONFUSABLE_G = /[аеорсхуіјѕԁɡһӏαεορτυνκι]/g;
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;

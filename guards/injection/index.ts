@@ -1,6 +1,6 @@
 /**
  * Prompt-injection detector: a hashed logistic-regression text classifier (word 1–2-grams + char 3–5-grams)
- * combined with structural signals, trained by `scripts/train-injection.ts` and shipped as `model.json`.
+ * combined with structural signals, trained by `npx tsx guards/injection/train.ts` and shipped as `model.json`.
  *
  * Usage: `const det = createInjectionDetector(); det.score(text).score >= DEFAULT_INJECTION_THRESHOLD`.
  */
@@ -15,7 +15,7 @@ export type { InjectionDetector, InjectionScore };
  * Threshold chosen by 5-fold cross-validation (F1-maximising on out-of-fold scores; see
  * docs/guards.md). A test keeps it equal to the shipped model's `threshold`.
  */
-export const DEFAULT_INJECTION_THRESHOLD = 0.37;
+export const DEFAULT_INJECTION_THRESHOLD = 0.67;
 
 // From the sources the model sits next to this file; from a tsc build (dist/guards/injection/) the JSON is
 // not copied, so fall back to the source tree.

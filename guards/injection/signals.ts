@@ -8,6 +8,8 @@
  * invisible characters) also carry a fixed `prior` logit so they count even though the data cannot teach them.
  */
 
+import { decodeCharCodes, decodeMorse } from './decoders.js';
+
 /** One structural signal: a pure test over the raw and the normalised text. */
 export interface SignalDef {
   readonly name: string;
@@ -117,6 +119,7 @@ export const SIGNALS: readonly SignalDef[] = [
   { name: 'invisible_characters', prior: 3, test: (r) => INVISIBLE_RE.test(r) },
   { name: 'spaced_letters', prior: 1, test: (r) => SPACED_LETTERS_RE.test(r) },
   { name: 'escaped_newlines', prior: 1, test: (r) => ESCAPED_NEWLINES_RE.test(r) },
+  { name: 'encoded_text', prior: 1, test: (r) => decodeMorse(r).length > 0 || decodeCharCodes(r).length > 0 },
 ];
 
 /** Text hidden in Unicode tag characters (U+E0020..U+E007E mirror ASCII), or '' when there is none. Pure. */

@@ -56,10 +56,15 @@ export function featurize(data: readonly LabelledText[], hashBits: number): Feat
 
 const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
-/** Trains on the rows of `m` selected by `subset` (all when omitted). Deterministic. */
-export function trainModel(m: FeatureMatrix, opts: TrainOptions = {}, subset?: readonly number[]): InjectionModel {
+/**
+ * Trains on the rows of `m` selected by `subset` (all when omitted). Deterministic. `rowWeights` (indexed like
+ * `m.rows`) scale each row's loss on top of the class balance, e.g. so that a large source does not drown small ones.
+ */
+export function trainModel(m: FeatureMatrix, opts: TrainOptions = {}, subset?: readonly number[], rowWeights?: readonly number[]): InjectionModel {
   const o = { ...DEFAULT_TRAIN_OPTIONS, ...opts, hashBits: m.hashBits };
-  const rows = (subset ?? m.rows.map((_, i) => i)).map((i) => m.rows[i]);
+  const chosen = subset ?? m.rows.map((_, i) => i);
+  const rows = chosen.map((i) => m.rows[i]);
+  const rw = chosen.map((i) => rowWeights?.[i] ?? 1);
   const n = rows.length;
   const nSig = SIGNALS.length;
 
@@ -82,10 +87,13 @@ export function trainModel(m: FeatureMatrix, opts: TrainOptions = {}, subset?: r
     for (let j = 0; j < nSig; j++) if (r.signals[j]) (cols.push(buckets.length + j), vals.push(1));
     return { cols: Int32Array.from(cols), vals: Float64Array.from(vals), y: r.label, offset: r.offset };
   });
-  const nPos = X.filter((x) => x.y === 1).length;
-  const cPos = nPos > 0 ? n / (2 * nPos) : 1;
-  const cNeg = n - nPos > 0 ? n / (2 * (n - nPos)) : 1;
-  const cw = X.map((x) => (x.y === 1 ? cPos : cNeg));
+  // Class balance over the weighted rows: each class carries half of the total loss.
+  let wPos = 0;
+  let wNeg = 0;
+  X.forEach((x, i) => (x.y === 1 ? (wPos += rw[i]) : (wNeg += rw[i])));
+  const cPos = wPos > 0 ? n / (2 * wPos) : 1;
+  const cNeg = wNeg > 0 ? n / (2 * wNeg) : 1;
+  const cw = X.map((x, i) => rw[i] * (x.y === 1 ? cPos : cNeg));
 
   // Lipschitz bound of the mean loss: 0.25 · max eigenvalue of Xᵀ C X / n (power iteration, fixed start).
   let v = new Float64Array(nCols + 1).fill(1 / Math.sqrt(nCols + 1));
@@ -146,4 +154,9 @@ export function trainModel(m: FeatureMatrix, opts: TrainOptions = {}, subset?: r
     threshold: o.threshold,
     meta: { lambda: o.lambda, iterations: o.iterations, minDf: o.minDf, trainRows: n },
   };
+}
+
+// `npx tsx guards/injection/train.ts [--check]`: the training pipeline (validation by source, then the shipped model).
+if (import.meta.url === `file://${process.argv[1]}`) {
+  void import('./train-by-source.js').then(({ main }) => main(process.argv.slice(2)));
 }

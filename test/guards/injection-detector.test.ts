@@ -27,9 +27,11 @@ describe('shipped injection model', () => {
     expect(DEFAULT_INJECTION_THRESHOLD).toBeLessThan(0.9);
   });
 
-  it('separates the labelled rows at no worse than the cross-validated rates', () => {
-    // CV (docs/guards.md): precision ≈ 0.97, recall ≈ 0.92. The model has seen these rows, so the
-    // floors sit at the CV figures minus a margin; an untrained or broken model falls far below them.
+  it('separates the deepset rows it was trained on at the documented rates', () => {
+    // The model is trained on 16 sources and its threshold (0.67) is set for a 3 % false-positive rate on sources
+    // it has not seen (docs/guards.md), which keeps everyday prose at 0.6 % flagged (23 % with the deepset-only
+    // model at 0.37) but costs recall on deepset's own style: 0.58 of these training rows at precision 0.98.
+    // Floors a little under that; an untrained or broken model falls far below them.
     let tp = 0;
     let fp = 0;
     let fn = 0;
@@ -39,7 +41,7 @@ describe('shipped injection model', () => {
       else if (p) fp++;
       else if (r.label === 1) fn++;
     }
-    expect(tp / (tp + fn)).toBeGreaterThanOrEqual(0.9);
+    expect(tp / (tp + fn)).toBeGreaterThanOrEqual(0.55);
     expect(tp / (tp + fp)).toBeGreaterThanOrEqual(0.95);
   });
 
