@@ -12,7 +12,7 @@ import type { ResolvedModel, ResolvedTarget } from './catalog.js';
 import type { BreakerPermit } from './circuit-breaker.js';
 import { readToCommit, type CommittedStream } from './stream-commit.js';
 import { createQueueLog } from './queue-log.js';
-import type { AttemptSpan } from '../telemetry/request-trace.js';
+import type { RequestTrace } from '../telemetry/request-trace.js';
 
 /** One upstream attempt, for headers and the log line. */
 export interface AttemptRecord {
@@ -60,7 +60,7 @@ export interface Executor {
  * client's trace context).
  */
 export interface UpstreamCall {
-  readonly trace?: { attempt(target: ResolvedTarget): AttemptSpan };
+  readonly trace?: Pick<RequestTrace, 'attempt' | 'stage'>;
   readonly upstreamHeaders?: Record<string, string>;
 }
 
@@ -86,7 +86,8 @@ export function createExecutor(adapters: ReadonlyMap<string, ProviderAdapter>, o
     attempt: (adapter: ProviderAdapter, target: ResolvedTarget, permit: BreakerPermit, trace: AttemptTrace) => Promise<T>,
   ): Promise<T> {
     const { retry: policy, health } = model;
-    let pending = await model.plan(req);
+    // Ordering the targets may wait for an embedding (semantic routes): its own span when traced.
+    let pending = await (call?.trace ? call.trace.stage('route_plan', () => model.plan(req)) : model.plan(req));
     /** When each failed target may be tried again (failure time + retry-after, if it sent one). */
     const retryAt = new Map<ResolvedTarget, { at: number; retryAfterMs: number }>();
     const skippedOpen: ResolvedTarget[] = [];

@@ -25,7 +25,8 @@ import {
 } from './attributes.js';
 import { extractClientContext, injectTraceHeaders } from './trace-context.js';
 
-export type StageName = 'auth' | 'admission' | 'input_guards' | 'cache_lookup' | 'routing';
+/** `routing` resolves the model and route; `route_plan` orders its targets (strategy, health, semantic rules). */
+export type StageName = 'auth' | 'admission' | 'input_guards' | 'cache_lookup' | 'routing' | 'route_plan';
 
 /** One upstream attempt's span: the headers its provider request carries, ended with the attempt's record. */
 export interface AttemptSpan {

@@ -106,7 +106,7 @@ describe('OpenTelemetry traces', () => {
     expect(JSON.stringify(receiver.spans.map((s) => s.attributes))).not.toContain(TEST_KEY);
 
     const names = children.map((c) => c.name).sort();
-    expect(names).toEqual(['admission', 'auth', 'cache_lookup', 'chat gpt-4o-mini', 'input_guards', 'routing']);
+    expect(names).toEqual(['admission', 'auth', 'cache_lookup', 'chat gpt-4o-mini', 'input_guards', 'route_plan', 'routing']);
     for (const c of children) {
       expect(c.startNs).toBeGreaterThanOrEqual(server.startNs);
       expect(c.endNs).toBeLessThanOrEqual(server.endNs);
