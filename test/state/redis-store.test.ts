@@ -54,6 +54,32 @@ describe.skipIf(!available.ok)('redis', () => {
     });
   });
 
+  describe('key and team read on every request', () => {
+    it('reuses unchanged documents (stable budgets for the plan cache) and sees another replica\'s revocation and edits at once', async () => {
+      const a = await createRedisStateStore({ url: server.url, keyPrefix: 'principal:' });
+      const b = await createRedisStateStore({ url: server.url, keyPrefix: 'principal:' });
+      try {
+        const t0 = Date.UTC(2024, 0, 1);
+        await b.upsertTeam({ id: 'p', name: 'P', allowedModels: ['*'], budgets: [{ period: 'daily', usdMicros: 5 }], policy: {}, createdAt: t0, updatedAt: t0 });
+        await b.createKey({ id: 'pk', teamId: 'p', name: 'pk', prefix: 'sk-gw', hash: 'h-pk', createdAt: t0, budgets: [{ period: 'monthly', usdMicros: 9 }] });
+        const first = (await a.getKeyAndTeamByHash!('h-pk'))!;
+        const second = (await a.getKeyAndTeamByHash!('h-pk'))!;
+        expect(second.key.budgets).toBe(first.key.budgets);
+        expect(second.team!.budgets).toBe(first.team!.budgets);
+        await b.revokeKey('pk', t0 + 1);
+        expect((await a.getKeyAndTeamByHash!('h-pk'))!.key.revokedAt).toBe(t0 + 1);
+        await b.upsertTeam({ ...first.team!, budgets: [{ period: 'daily', usdMicros: 1 }], updatedAt: t0 + 2 });
+        expect((await a.getKeyAndTeamByHash!('h-pk'))!.team!.budgets).toEqual([{ period: 'daily', usdMicros: 1 }]);
+        await b.touchKey('pk', t0 + 3);
+        expect((await a.getKeyAndTeamByHash!('h-pk'))!.key.lastUsedAt).toBe(t0 + 3);
+        expect(first.key.lastUsedAt).toBeUndefined();
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+  });
+
   describe('Redis going away', () => {
     let store: StateStore;
     afterAll(async () => {
