@@ -73,6 +73,8 @@ function extendCue(text: string, at: number): Span | null {
   tok.lastIndex = i;
   let m: RegExpExecArray | null;
   while (words < 16 && (m = tok.exec(text))) {
+    // A label ("Mobile:", "Phone:", "Desk:") starts the next field, not more of the address.
+    if (m[1].endsWith(':')) break;
     const w = m[1].replace(/[.?!:;)"]+$/, '');
     if (!w) break;
     const isNum = /^\d/.test(w);
