@@ -70,7 +70,7 @@ export interface LongPeerResult {
 
 const DEFAULT_PEERS = ['direct', 'bare', 'portkey', 'gateway-off', 'gateway-core', 'gateway-all'];
 
-/** The largest C the fd limit allows: a proxy holds two sockets per stream, plus room for its own files. */
+/** The largest C the fd limit allows: a proxy holds two sockets per stream, plus room for its own files (2,000). */
 export function maxConcurrency(): number {
   let limit = 1024;
   try {
@@ -78,7 +78,7 @@ export function maxConcurrency(): number {
   } catch {
     /* default */
   }
-  return Math.max(100, Math.floor((limit - 1000) / 2 / 500) * 500);
+  return Math.max(100, Math.floor((limit - 2000) / 2 / 500) * 500);
 }
 
 /** Options from the environment (see the header); `quick` = a smoke-sized run for busy machines. */
