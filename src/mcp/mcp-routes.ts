@@ -10,8 +10,25 @@ import { GatewayError } from '../core/errors.js';
 import type { Runtime } from '../runtime.js';
 import { mcpMetrics } from './mcp-metrics.js';
 import { teamAccess } from './team-access.js';
-import { createSession, type GatewaySession } from './session.js';
-import { createUpstream, type Upstream } from './upstream.js';
+import type { GatewaySession } from './session.js';
+import type { Upstream } from './upstream.js';
+
+/**
+ * The modules built on the MCP SDK, loaded with the first /mcp request rather than at start: the SDK holds ~25 MB
+ * of a process's idle memory (issue 22), and most gateways serve no MCP.
+ */
+interface SdkModules {
+  createSession: typeof import('./session.js').createSession;
+  createUpstream: typeof import('./upstream.js').createUpstream;
+}
+let sdk: SdkModules | undefined;
+const loadSdk = async (): Promise<SdkModules> => {
+  if (!sdk) {
+    const [session, upstream] = await Promise.all([import('./session.js'), import('./upstream.js')]);
+    sdk = { createSession: session.createSession, createUpstream: upstream.createUpstream };
+  }
+  return sdk;
+};
 
 export async function registerMcpRoutes(app: FastifyInstance, rt: Runtime): Promise<void> {
   // Registered now so the series' HELP/TYPE are on /metrics before the first call (dashboards find them).
@@ -26,7 +43,8 @@ export async function registerMcpRoutes(app: FastifyInstance, rt: Runtime): Prom
     const have = stdio.get(name);
     if (have?.json === json) return have.upstream;
     if (have) void have.upstream.close();
-    const upstream = createUpstream(name, cfg, rt.logger, () => {
+    // Called by sessions only, so after the first request loaded the SDK.
+    const upstream = sdk!.createUpstream(name, cfg, rt.logger, () => {
       for (const s of sessions.values()) if (!s.only || s.only === name) s.toolsChanged();
     });
     stdio.set(name, { json, upstream });
@@ -71,6 +89,7 @@ export async function registerMcpRoutes(app: FastifyInstance, rt: Runtime): Prom
       if (sessions.size >= rt.config.mcp.maxSessions) {
         return rpcError(reply, 503, -32000, 'Too many open MCP sessions on this gateway; retry shortly.', 'upstream_unavailable', { 'retry-after': '5' });
       }
+      const { createSession } = await loadSdk();
       session = await createSession({
         rt,
         principal,
