@@ -29,6 +29,8 @@ describe('Anthropic SSE fixtures split at every byte boundary give identical chu
         }
       }
       expect(await decode(factory, oneBytePieces(buf))).toEqual(whole);
-    });
+      // Every split decodes the whole stream again: quadratic in its size (the 50 KB web-search transcript takes
+      // ~8 s alone, several times that beside the rest of the suite).
+    }, 180_000);
   }
 });
