@@ -128,6 +128,15 @@ describe.skipIf(!available && !required)('console in chromium', () => {
     await batch.getByRole('button', { name: 'Budget' }).click();
     await page.waitForSelector('#budgets tr[data-scope^="key:"]');
     expect(await page.locator('#budgets tr[data-scope^="key:"]').first().innerText()).toContain('$2.50');
+    // Rate limits and a model list, from the console too; a model the catalog does not know is refused, named.
+    page.removeAllListeners('dialog');
+    page.on('dialog', (d) => void (d.type() === 'prompt' ? d.accept('30, 50000') : d.accept()));
+    await page.locator('#keys-table tbody tr').filter({ hasText: 'batch' }).getByRole('button', { name: 'Limits' }).click();
+    await expect.poll(async () => (await gw.runtime.store.listKeys('default')).find((k) => k.name === 'batch')?.rateLimits).toEqual({ rpm: 30, tpm: 50000 });
+    page.removeAllListeners('dialog');
+    page.on('dialog', (d) => void (d.type() === 'prompt' ? d.accept('gtp-4o') : d.accept()));
+    await page.locator('#keys-table tbody tr').filter({ hasText: 'batch' }).getByRole('button', { name: 'Models' }).click();
+    await expect.poll(() => page.locator('#console-error').innerText()).toContain('gtp-4o');
     await page.close();
   });
 

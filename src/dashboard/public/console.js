@@ -1,6 +1,6 @@
 // The console: what a gateway admin (every team) or a team admin (its own team) manages in the browser, through
 // the admin API with the signed-in token — teams (gateway admin), keys (create with the secret shown once,
-// rotate keeping the key id, revoke) and the audit trail. Objects the config file declares are read-only, with
+// rotate keeping the key id, revoke), budgets, rate limits and model lists of both, and the audit trail. Objects the config file declares are read-only, with
 // the reason. The server enforces every rule (roles, limits, 409 for config objects); the page only asks.
 import { api, el, row, wrapTd } from './dom.js';
 import { loadTemplates } from './templates.js';
@@ -47,7 +47,14 @@ async function loadTeams() {
     const budgets = t.budgets.map((b) => `${b.period} ${b.usd ? '$' + Number(b.usd).toFixed(2) : ''}${b.tokens ? ` ${b.tokens} tok` : ''}`.trim()).join(', ') || '–';
     const tr = row([t.name === t.id ? t.id : `${t.name} (${t.id})`, t.allowedModels.join(', ')]);
     const managed = t.managedBy === 'config' ? wrapTd(readOnly('Declared in the config file: edit it there (the file is applied again at every start and reload).')) : el('td', 'API ');
-    if (t.managedBy !== 'config') managed.append(button('Budget', () => setBudget(`/admin/teams/${encodeURIComponent(t.id)}/budgets`, 'PUT', `team ${t.id}`)));
+    if (t.managedBy !== 'config') {
+      const path = `/admin/teams/${encodeURIComponent(t.id)}`;
+      managed.append(
+        button('Budget', () => setBudget(`${path}/budgets`, 'PUT', `team ${t.id}`)),
+        button('Limits', () => setLimits(path, `team ${t.id}`, t.rateLimits)),
+        button('Models', () => setModels(path, `team ${t.id}`, t.allowedModels)),
+      );
+    }
     tr.append(el('td', budgets, 'num'), managed);
     tr.dataset.team = t.id;
     body.append(tr);
@@ -70,7 +77,15 @@ async function loadKeys() {
     const live = k.state === 'active' || k.state === 'revoking';
     if (live) {
       if (k.managedBy === 'config') actions.append(readOnly('Declared in the config file: its secret is there. Revoking still works.'));
-      else actions.append(button('Budget', () => setBudget(`/admin/keys/${encodeURIComponent(k.id)}`, 'PATCH', `key ${k.name}`)), button('Rotate', () => rotate(k)));
+      else {
+        const path = `/admin/keys/${encodeURIComponent(k.id)}`;
+        actions.append(
+          button('Budget', () => setBudget(path, 'PATCH', `key ${k.name}`)),
+          button('Limits', () => setLimits(path, `key ${k.name}`, k.rateLimits)),
+          button('Models', () => setModels(path, `key ${k.name}`, k.allowedModels)),
+          button('Rotate', () => rotate(k)),
+        );
+      }
       actions.append(button('Revoke', () => revoke(k), 'danger'));
     }
     tr.append(actions);
@@ -113,6 +128,30 @@ async function setBudget(path, method, what) {
   const v = prompt(`Daily USD budget for ${what} (empty removes it):`, '');
   if (v === null) return;
   await api(path, { method, body: JSON.stringify({ budgets: dailyBudget(v) }) });
+  $('console-error').textContent = '';
+  changed();
+}
+
+/** Sets requests and tokens per minute ("60, 100000"; empty removes the limits). */
+async function setLimits(path, what, current) {
+  const now = current ? [current.rpm ?? '', current.tpm ?? ''].join(', ') : '';
+  const v = prompt(`Rate limits of ${what}: requests per minute, tokens per minute (e.g. "60, 100000"; empty removes them):`, now);
+  if (v === null) return;
+  const [rpm, tpm] = v.split(',').map((x) => x.trim());
+  const limits = {};
+  if (rpm) limits.rpm = Number(rpm);
+  if (tpm) limits.tpm = Number(tpm);
+  await api(path, { method: 'PATCH', body: JSON.stringify({ rateLimits: rpm || tpm ? limits : null }) });
+  $('console-error').textContent = '';
+  changed();
+}
+
+/** Sets the model allow-list (comma-separated; the server checks every name against the catalog). */
+async function setModels(path, what, current) {
+  const v = prompt(`Models ${what} may use, comma-separated (* for all; empty: the team's list, for a key):`, (current ?? []).join(', '));
+  if (v === null) return;
+  const models = v.split(',').map((m) => m.trim()).filter(Boolean);
+  await api(path, { method: 'PATCH', body: JSON.stringify({ allowedModels: models.length ? models : path.startsWith('/admin/keys/') ? null : ['*'] }) });
   $('console-error').textContent = '';
   changed();
 }
