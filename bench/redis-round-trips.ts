@@ -60,7 +60,10 @@ export async function measureRoundTrips(n = N): Promise<{ kind: string; roundTri
   const config = configSchema.parse(benchConfig(`http://127.0.0.1:${upstream.port}`, 'core-redis', join(dir, 'data'), 0, redis.url));
   const gw = await startGateway(config, createLogger('silent'));
   const stats = new Redis(redis.url);
-  const monitor = await new Redis(redis.url).monitor();
+  // `monitor()` opens a connection of its own: the client it was called on must be closed too, or it reconnects
+  // forever once redis-server stops (and keeps the bench process alive).
+  const monitorBase = new Redis(redis.url);
+  const monitor = await monitorBase.monitor();
   const shas = scriptNames();
   let counting = false;
   const seen = new Map<string, number>();
@@ -98,6 +101,7 @@ export async function measureRoundTrips(n = N): Promise<{ kind: string; roundTri
     await pool.close();
     await gw.close();
     monitor.disconnect();
+    monitorBase.disconnect();
     stats.disconnect();
     await upstream.proc.stop();
     await redis.stop();
