@@ -99,9 +99,10 @@ export const usageQueryInput = z
     provider: z.string().max(100).optional(),
     api: z.enum(['chat', 'responses', 'messages', 'embeddings', 'mcp']).optional(),
     user: z.string().max(256).optional().describe("the end user the client named ('' for none)"),
+    tag: z.string().max(128).optional().describe("the value of the request's metadata[state.usageTag] ('' for none)"),
     groupBy: z
       .string()
-      .regex(/^((team|key|model|provider|api|user)(,(team|key|model|provider|api|user))*)?$/, 'comma-separated: team, key, model, provider, api, user')
+      .regex(/^((team|key|model|provider|api|user|tag)(,(team|key|model|provider|api|user|tag))*)?$/, 'comma-separated: team, key, model, provider, api, user, tag')
       .optional()
       .describe('e.g. team,model'),
     format: z.enum(['json', 'csv']).default('json'),

@@ -5,13 +5,14 @@ import { GatewayError } from '../core/errors.js';
 import { parseTime } from './schemas.js';
 
 const DAY = 86_400_000;
-const DIMENSIONS: { dim: UsageDimension; field: 'teamId' | 'keyId' | 'model' | 'provider' | 'api' | 'endUser' }[] = [
+const DIMENSIONS: { dim: UsageDimension; field: 'teamId' | 'keyId' | 'model' | 'provider' | 'api' | 'endUser' | 'tag' }[] = [
   { dim: 'team', field: 'teamId' },
   { dim: 'key', field: 'keyId' },
   { dim: 'model', field: 'model' },
   { dim: 'provider', field: 'provider' },
   { dim: 'api', field: 'api' },
   { dim: 'user', field: 'endUser' },
+  { dim: 'tag', field: 'tag' },
 ];
 
 export interface UsageFilterInput {
@@ -24,6 +25,7 @@ export interface UsageFilterInput {
   provider?: string;
   api?: string;
   user?: string;
+  tag?: string;
   groupBy?: string;
 }
 
@@ -33,7 +35,7 @@ export function toUsageQuery(q: UsageFilterInput, now = Date.now()): UsageQuery 
   const from = q.from !== undefined ? parseTime(q.from) : to - 7 * DAY;
   if (!(from < to)) throw new GatewayError('invalid_request', "'from' must be before 'to'.", { param: 'from' });
   const groupBy = q.groupBy ? ([...new Set(q.groupBy.split(','))] as UsageDimension[]) : [];
-  return { from, to, granularity: q.granularity, teamId: q.team, keyId: q.key, model: q.model, provider: q.provider, api: q.api, endUser: q.user, groupBy };
+  return { from, to, granularity: q.granularity, teamId: q.team, keyId: q.key, model: q.model, provider: q.provider, api: q.api, endUser: q.user, tag: q.tag, groupBy };
 }
 
 export function presentUsageRow(r: UsageRow) {

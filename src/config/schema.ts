@@ -226,6 +226,11 @@ export const configSchema = z
         failMode: z.enum(['closed', 'open']).default('closed'),
         usageRetentionDays: z.number().int().positive().default(400),
         /**
+         * The request `metadata` key whose value the usage ledger records as the request's `tag` (e.g. `project` or
+         * `feature`), so spend can be broken down by it; unset: no tag. At most 128 characters of the value are kept.
+         */
+        usageTag: z.string().min(1).max(64).optional(),
+        /**
          * Usage-ledger write-behind: requests are summed in memory and written every this many ms (0 = at once).
          * Budgets always settle per request; a crash loses at most this window of ledger detail.
          */

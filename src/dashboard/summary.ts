@@ -70,7 +70,7 @@ export async function buildSummary(store: StateStore, metrics: Metrics, opts: Su
   for (let b = from; b < to; b += step) buckets.push(b);
   const index = new Map(buckets.map((b, i) => [b, i]));
 
-  const [rows, keyRows, teams, keys, latency, providerRows, apiRows, userRows] = await Promise.all([
+  const [rows, keyRows, teams, keys, latency, providerRows, apiRows, userRows, tagRows] = await Promise.all([
     store.queryUsage({ from, to, granularity, teamId: opts.teamId, keyId: opts.keyId, groupBy: ['team', 'model'] }),
     store.queryUsage({ from, to, granularity: 'day', teamId: opts.teamId, keyId: opts.keyId, groupBy: ['team', 'key'] }),
     opts.teamId ? store.getTeam(opts.teamId).then((t) => (t ? [t] : [])) : store.listTeams(),
@@ -79,6 +79,7 @@ export async function buildSummary(store: StateStore, metrics: Metrics, opts: Su
     store.queryUsage({ from, to, granularity: 'day', teamId: opts.teamId, keyId: opts.keyId, groupBy: ['provider'] }),
     store.queryUsage({ from, to, granularity: 'day', teamId: opts.teamId, keyId: opts.keyId, groupBy: ['api'] }),
     store.queryUsage({ from, to, granularity: 'day', teamId: opts.teamId, keyId: opts.keyId, groupBy: ['user'] }),
+    store.queryUsage({ from, to, granularity: 'day', teamId: opts.teamId, keyId: opts.keyId, groupBy: ['tag'] }),
   ]);
 
   const inView = opts.keyId ? keys.filter((k) => k.id === opts.keyId) : keys;
@@ -131,10 +132,14 @@ export async function buildSummary(store: StateStore, metrics: Metrics, opts: Su
     endUsers: totalsBy(userRows.filter((r) => r.endUser), (r) => r.endUser!)
       .slice(0, MAX_END_USERS)
       .map(([user, t]) => ({ user, ...t, totalTokens: t.promptTokens + t.completionTokens })),
+    // The value of each request's metadata[state.usageTag] (e.g. a project), when the gateway records one.
+    tags: totalsBy(tagRows.filter((r) => r.tag), (r) => r.tag!)
+      .slice(0, MAX_END_USERS)
+      .map(([tag, t]) => ({ tag, ...t, totalTokens: t.promptTokens + t.completionTokens })),
   };
 }
 
-/** End users listed (dearest first); the usage API has them all (`groupBy=user`). */
+/** End users and tags listed (dearest first); the usage API has them all (`groupBy=user`, `groupBy=tag`). */
 const MAX_END_USERS = 50;
 
 /** Sums rows per name (over the range's buckets), dearest first. */

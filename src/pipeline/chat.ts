@@ -44,6 +44,9 @@ export async function runPipeline(
     const expanded = ingress.expandPrompt ? await ingress.expandPrompt(body, { store: rt.store, teamId: ctx.principal!.team.id, notes: ctx.notes }) : body;
     const req = ingress.decode(expanded, headers);
     if (typeof req.body.user === 'string' && req.body.user) ctx.endUser = req.body.user.slice(0, 256);
+    const tagKey = rt.config.state.usageTag;
+    const tag = tagKey ? (req.body.metadata as Record<string, unknown> | null | undefined)?.[tagKey] : undefined;
+    if (typeof tag === 'string' && tag) ctx.tag = tag.slice(0, 128);
     out.begin(req);
     ctx.stream = req.stream;
     ctx.trace?.request(req);

@@ -28,6 +28,8 @@ export interface RequestContext {
   api: Api;
   /** The end user the client named (`user`; Anthropic's `metadata.user_id`), for the ledger; at most 256 chars. */
   endUser?: string;
+  /** The request's `metadata[state.usageTag]`, for the ledger; at most 128 chars. */
+  tag?: string;
   principal?: Principal;
   model?: ResolvedModel;
   target?: ResolvedTarget;

@@ -20,6 +20,7 @@ export async function finishChat(rt: Runtime, ctx: RequestContext, admission: Ad
       provider: ledgerProvider(ctx),
       api: ctx.api,
       endUser: ctx.endUser ?? '',
+      tag: ctx.tag ?? '',
       requests: 1,
       promptTokens: usage.promptTokens,
       completionTokens: usage.completionTokens,

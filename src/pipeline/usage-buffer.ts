@@ -35,7 +35,7 @@ export function createUsageBuffer(store: StateStore, retry: StoreRetryQueue, flu
     async add(record, reqId) {
       if (flushMs === 0) return write({ ...record, writeId: randomUUID() }, reqId);
       const at = hourOf(record.at);
-      const key = `${at}\u0000${record.teamId}\u0000${record.keyId}\u0000${record.model}\u0000${record.provider}\u0000${record.api ?? 'chat'}\u0000${record.endUser ?? ''}`;
+      const key = `${at}\u0000${record.teamId}\u0000${record.keyId}\u0000${record.model}\u0000${record.provider}\u0000${record.api ?? 'chat'}\u0000${record.endUser ?? ''}\u0000${record.tag ?? ''}`;
       const sum = pending.get(key);
       if (!sum) pending.set(key, { ...record, at });
       else for (const m of USAGE_METRICS) sum[m] += record[m];

@@ -213,6 +213,8 @@ export interface UsageRecord {
   api?: string;
   /** The end user the client named (`user`, Anthropic's `metadata.user_id`); default '' (none). */
   endUser?: string;
+  /** The value of the request's `metadata[state.usageTag]`; default '' (none). */
+  tag?: string;
   requests: number;
   promptTokens: number;
   completionTokens: number;
@@ -243,7 +245,7 @@ export const USAGE_METRICS = [
 ] as const;
 export type UsageMetric = (typeof USAGE_METRICS)[number];
 
-export type UsageDimension = 'team' | 'key' | 'model' | 'provider' | 'api' | 'user';
+export type UsageDimension = 'team' | 'key' | 'model' | 'provider' | 'api' | 'user' | 'tag';
 
 export interface UsageQuery {
   /** Inclusive; rounded down to the hour. */
@@ -257,12 +259,13 @@ export interface UsageQuery {
   provider?: string;
   api?: string;
   endUser?: string;
+  tag?: string;
   /** Dimensions kept in the rows; the others are summed over. Default: none (one row per bucket). */
   groupBy?: UsageDimension[];
 }
 
 /** One bucket (hour or UTC day start) × the grouped dimensions; ungrouped dimensions are absent. */
-export type UsageRow = { bucket: number; teamId?: string; keyId?: string; model?: string; provider?: string; api?: string; endUser?: string } & Record<
+export type UsageRow = { bucket: number; teamId?: string; keyId?: string; model?: string; provider?: string; api?: string; endUser?: string; tag?: string } & Record<
   UsageMetric,
   number
 >;

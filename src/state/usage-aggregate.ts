@@ -2,19 +2,20 @@
 import { DAY_MS } from './periods.js';
 import { USAGE_METRICS, type UsageDimension, type UsageQuery, type UsageRecord, type UsageRow } from './types.js';
 
-const FIELD = { team: 'teamId', key: 'keyId', model: 'model', provider: 'provider', api: 'api', user: 'endUser' } as const satisfies Record<UsageDimension, keyof UsageRecord>;
-const ORDER: UsageDimension[] = ['team', 'key', 'model', 'provider', 'api', 'user'];
+const FIELD = { team: 'teamId', key: 'keyId', model: 'model', provider: 'provider', api: 'api', user: 'endUser', tag: 'tag' } as const satisfies Record<UsageDimension, keyof UsageRecord>;
+const ORDER: UsageDimension[] = ['team', 'key', 'model', 'provider', 'api', 'user', 'tag'];
 
-export type HourlyRow = Pick<UsageRecord, 'teamId' | 'keyId' | 'model' | 'provider' | (typeof USAGE_METRICS)[number]> & { hour: number; api: string; endUser: string };
+export type HourlyRow = Pick<UsageRecord, 'teamId' | 'keyId' | 'model' | 'provider' | (typeof USAGE_METRICS)[number]> & { hour: number; api: string; endUser: string; tag: string };
 
-export function matchesFilters(q: UsageQuery, d: Pick<UsageRecord, 'teamId' | 'keyId' | 'model' | 'provider'> & { api: string; endUser: string }): boolean {
+export function matchesFilters(q: UsageQuery, d: Pick<UsageRecord, 'teamId' | 'keyId' | 'model' | 'provider'> & { api: string; endUser: string; tag: string }): boolean {
   return (
     (q.teamId === undefined || q.teamId === d.teamId) &&
     (q.keyId === undefined || q.keyId === d.keyId) &&
     (q.model === undefined || q.model === d.model) &&
     (q.provider === undefined || q.provider === d.provider) &&
     (q.api === undefined || q.api === d.api) &&
-    (q.endUser === undefined || q.endUser === d.endUser)
+    (q.endUser === undefined || q.endUser === d.endUser) &&
+    (q.tag === undefined || q.tag === d.tag)
   );
 }
 

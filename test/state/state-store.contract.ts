@@ -402,7 +402,7 @@ export function runStateStoreContract(name: string, harness: ContractHarness): v
         const after = await store.queryUsage({ from: h, to: Date.UTC(2024, 2, 15), granularity: 'day', teamId: t });
         expect(after.map((r) => r.requests)).toEqual([2, 1]);
       });
-      it('keeps the API and the end user apart, and a record without them counts as chat with no end user', async () => {
+      it('keeps the API, the end user and the tag apart, and a record without them counts as chat with neither', async () => {
         const t = `a-${uid()}`;
         const base = { at: T0, teamId: t, keyId: 'k', model: 'm', provider: 'p', requests: 1, promptTokens: 3, completionTokens: 2, cachedTokens: 0, costMicros: 50, cacheHits: 0, savedMicros: 0, errors: 0, guardBlocks: 0 };
         await store.recordUsage(base);
@@ -417,6 +417,10 @@ export function runStateStoreContract(name: string, harness: ContractHarness): v
         expect(byUser.map((r) => [r.endUser, r.requests, r.costMicros])).toEqual([['', 2, 100], ['alice', 2, 120], ['bob', 1, 50]]);
         const alice = await store.queryUsage({ ...q, endUser: 'alice', api: 'responses' });
         expect(alice.map((r) => [r.requests, r.costMicros])).toEqual([[1, 70]]);
+        await store.recordUsage({ ...base, tag: 'project-x', costMicros: 9 });
+        const byTag = await store.queryUsage({ ...q, groupBy: ['tag'] });
+        expect(byTag.map((r) => [r.tag, r.requests])).toEqual([['', 5], ['project-x', 1]]);
+        expect((await store.queryUsage({ ...q, tag: 'project-x' })).map((r) => r.costMicros)).toEqual([9]);
       });
       it('records a repeated write id once (a retry of a write whose reply was lost)', async () => {
         const t = `w-${uid()}`;

@@ -123,7 +123,7 @@ function keyPicker(keys) {
 function clearBoard() {
   for (const e of document.querySelectorAll('#board .big, #board .lat b')) e.textContent = '–';
   for (const id of ['fig-tokens-split', 'fig-saved', 'fig-errors']) $(id).textContent = '–';
-  for (const t of ['budgets', 'top-keys', 'models', 'apis', 'end-users', 'refusals']) $(t).tBodies[0].textContent = '';
+  for (const t of ['budgets', 'top-keys', 'models', 'apis', 'tags', 'end-users', 'refusals']) $(t).tBodies[0].textContent = '';
   for (const id of ['chart-spend-team', 'chart-spend-model', 'chart-tokens-model']) drawChart($(id), [], {});
   $('range-note').textContent = '';
   delete document.body.dataset.ready;
@@ -212,7 +212,7 @@ function render(s) {
     models.append(tr);
   }
   // Spend by API and by end user: same columns as the models table.
-  for (const [id, list, field, empty] of [['apis', s.apis, 'api', 'No requests in this range.'], ['end-users', s.endUsers, 'user', 'No end users named (the `user` parameter) in this range.']]) {
+  for (const [id, list, field, empty] of [['apis', s.apis, 'api', 'No requests in this range.'], ['end-users', s.endUsers, 'user', 'No end users named (the `user` parameter) in this range.'], ['tags', s.tags, 'tag', 'No tags in this range (state.usageTag names the metadata key recorded).']]) {
     const body = $(id).tBodies[0];
     body.textContent = '';
     for (const x of list) {

@@ -1,5 +1,5 @@
 /**
- * Usage ledger on Redis: one hash per hour × team × key × model × provider × api × end user (HINCRBY per metric), an index set per
+ * Usage ledger on Redis: one hash per hour × team × key × model × provider × api × end user × tag (HINCRBY per metric), an index set per
  * hour, and a sorted set of hours that have data (for range queries and pruning). Queries read the hours in
  * range and aggregate in process — admin/dashboard traffic, never on the request path.
  */
@@ -16,9 +16,9 @@ export function createRedisUsage(client: RedisLike, k: RedisKeys) {
   const readHour = async (hour: number, q: UsageQuery): Promise<HourlyRow[]> => {
     const members = await client.smembers(k.usageIndex(hour));
     const wanted = members
-      // Rows written before the api and end-user dimensions have 4 entries: chat, no end user.
-      .map((m) => ({ m, d: JSON.parse(m) as [string, string, string, string, string?, string?] }))
-      .map(({ m, d }) => ({ m, dims: { teamId: d[0], keyId: d[1], model: d[2], provider: d[3], api: d[4] ?? 'chat', endUser: d[5] ?? '' } }))
+      // Rows written before the api, end-user and tag dimensions have 4 entries: chat, no end user, no tag.
+      .map((m) => ({ m, d: JSON.parse(m) as [string, string, string, string, string?, string?, string?] }))
+      .map(({ m, d }) => ({ m, dims: { teamId: d[0], keyId: d[1], model: d[2], provider: d[3], api: d[4] ?? 'chat', endUser: d[5] ?? '', tag: d[6] ?? '' } }))
       .filter(({ dims }) => matchesFilters(q, dims));
     return Promise.all(
       wanted.map(async ({ m, dims }) => {
@@ -33,7 +33,7 @@ export function createRedisUsage(client: RedisLike, k: RedisKeys) {
   return {
     async recordUsage(r: UsageRecord) {
       const hour = hourOf(r.at);
-      const dims = JSON.stringify([r.teamId, r.keyId, r.model, r.provider, r.api ?? 'chat', r.endUser ?? '']);
+      const dims = JSON.stringify([r.teamId, r.keyId, r.model, r.provider, r.api ?? 'chat', r.endUser ?? '', r.tag ?? '']);
       const args: (string | number)[] = [dims, r.writeId ?? '', USAGE_WRITE_RETENTION_MS];
       for (const m of USAGE_METRICS) if (r[m]) args.push(m, r[m]);
       // Two slots ({u:hour} and the hours set): two commands, sent in one auto-pipelined batch.

@@ -14,21 +14,22 @@ const COLUMN: Record<(typeof USAGE_METRICS)[number], string> = {
   errors: 'errors',
   guardBlocks: 'guard_blocks',
 };
-const DIMENSION: Record<UsageDimension, { column: string; field: 'teamId' | 'keyId' | 'model' | 'provider' | 'api' | 'endUser' }> = {
+const DIMENSION: Record<UsageDimension, { column: string; field: 'teamId' | 'keyId' | 'model' | 'provider' | 'api' | 'endUser' | 'tag' }> = {
   team: { column: 'team_id', field: 'teamId' },
   key: { column: 'key_id', field: 'keyId' },
   model: { column: 'model', field: 'model' },
   provider: { column: 'provider', field: 'provider' },
   api: { column: 'api', field: 'api' },
   user: { column: 'end_user', field: 'endUser' },
+  tag: { column: 'tag', field: 'tag' },
 };
 
 export function createSqliteUsage(db: Database) {
   const cols = USAGE_METRICS.map((m) => COLUMN[m]);
   const record = db.prepare(
-    `INSERT INTO usage_hourly (hour, team_id, key_id, model, provider, api, end_user, ${cols.join(', ')})
-     VALUES (?, ?, ?, ?, ?, ?, ?, ${cols.map(() => '?').join(', ')})
-     ON CONFLICT(hour, team_id, key_id, model, provider, api, end_user) DO UPDATE SET
+    `INSERT INTO usage_hourly (hour, team_id, key_id, model, provider, api, end_user, tag, ${cols.join(', ')})
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ${cols.map(() => '?').join(', ')})
+     ON CONFLICT(hour, team_id, key_id, model, provider, api, end_user, tag) DO UPDATE SET
      ${cols.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`,
   );
   const prune = db.prepare('DELETE FROM usage_hourly WHERE hour < ?');
@@ -37,7 +38,7 @@ export function createSqliteUsage(db: Database) {
   // A write with an id counts only if the id is new, in the same transaction as the increment.
   const recordOnce = db.transaction((r: UsageRecord, now: number) => {
     if (r.writeId !== undefined && claimWrite.run(r.writeId, now).changes === 0) return;
-    record.run(hourOf(r.at), r.teamId, r.keyId, r.model, r.provider, r.api ?? 'chat', r.endUser ?? '', ...USAGE_METRICS.map((m) => r[m]));
+    record.run(hourOf(r.at), r.teamId, r.keyId, r.model, r.provider, r.api ?? 'chat', r.endUser ?? '', r.tag ?? '', ...USAGE_METRICS.map((m) => r[m]));
   });
   const cacheGet = db.prepare<[string, number], { value: string }>('SELECT value FROM exact_cache WHERE key = ? AND expires_at > ?');
   const cacheSet = db.prepare(
@@ -61,7 +62,7 @@ export function createSqliteUsage(db: Database) {
       const bucket = q.granularity === 'day' ? `(hour - (hour % ${DAY_MS}))` : 'hour';
       const where = ['hour >= ?', 'hour < ?'];
       const params: (string | number)[] = [hourOf(q.from), q.to];
-      for (const [d, v] of [['team', q.teamId], ['key', q.keyId], ['model', q.model], ['provider', q.provider], ['api', q.api], ['user', q.endUser]] as const) {
+      for (const [d, v] of [['team', q.teamId], ['key', q.keyId], ['model', q.model], ['provider', q.provider], ['api', q.api], ['user', q.endUser], ['tag', q.tag]] as const) {
         if (v === undefined) continue;
         where.push(`${DIMENSION[d].column} = ?`);
         params.push(v);
