@@ -45,9 +45,27 @@ const MIGRATIONS: string[] = [
   CREATE TABLE usage_writes (write_id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
   CREATE INDEX usage_writes_at ON usage_writes (at);
   `,
-  // The ledger gains the API a request came in through, its end user and its tag (in the key: rows stay aggregates).
+  // The ledger gains the API a request came in through and its end user (both in the key: rows stay aggregates).
   `
   CREATE TABLE usage_hourly_v2 (
+    hour INTEGER NOT NULL, team_id TEXT NOT NULL, key_id TEXT NOT NULL, model TEXT NOT NULL, provider TEXT NOT NULL,
+    api TEXT NOT NULL DEFAULT 'chat', end_user TEXT NOT NULL DEFAULT '',
+    requests INTEGER NOT NULL DEFAULT 0, prompt_tokens INTEGER NOT NULL DEFAULT 0,
+    completion_tokens INTEGER NOT NULL DEFAULT 0, cached_tokens INTEGER NOT NULL DEFAULT 0,
+    cost_micros INTEGER NOT NULL DEFAULT 0, cache_hits INTEGER NOT NULL DEFAULT 0,
+    saved_micros INTEGER NOT NULL DEFAULT 0, errors INTEGER NOT NULL DEFAULT 0, guard_blocks INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (hour, team_id, key_id, model, provider, api, end_user)
+  ) WITHOUT ROWID;
+  INSERT INTO usage_hourly_v2 (hour, team_id, key_id, model, provider, requests, prompt_tokens, completion_tokens,
+    cached_tokens, cost_micros, cache_hits, saved_micros, errors, guard_blocks)
+    SELECT hour, team_id, key_id, model, provider, requests, prompt_tokens, completion_tokens, cached_tokens,
+      cost_micros, cache_hits, saved_micros, errors, guard_blocks FROM usage_hourly;
+  DROP TABLE usage_hourly;
+  ALTER TABLE usage_hourly_v2 RENAME TO usage_hourly;
+  `,
+  // …and the request's metadata tag (state.usageTag).
+  `
+  CREATE TABLE usage_hourly_v3 (
     hour INTEGER NOT NULL, team_id TEXT NOT NULL, key_id TEXT NOT NULL, model TEXT NOT NULL, provider TEXT NOT NULL,
     api TEXT NOT NULL DEFAULT 'chat', end_user TEXT NOT NULL DEFAULT '', tag TEXT NOT NULL DEFAULT '',
     requests INTEGER NOT NULL DEFAULT 0, prompt_tokens INTEGER NOT NULL DEFAULT 0,
@@ -56,12 +74,12 @@ const MIGRATIONS: string[] = [
     saved_micros INTEGER NOT NULL DEFAULT 0, errors INTEGER NOT NULL DEFAULT 0, guard_blocks INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (hour, team_id, key_id, model, provider, api, end_user, tag)
   ) WITHOUT ROWID;
-  INSERT INTO usage_hourly_v2 (hour, team_id, key_id, model, provider, requests, prompt_tokens, completion_tokens,
-    cached_tokens, cost_micros, cache_hits, saved_micros, errors, guard_blocks)
-    SELECT hour, team_id, key_id, model, provider, requests, prompt_tokens, completion_tokens, cached_tokens,
-      cost_micros, cache_hits, saved_micros, errors, guard_blocks FROM usage_hourly;
+  INSERT INTO usage_hourly_v3 (hour, team_id, key_id, model, provider, api, end_user, requests, prompt_tokens,
+    completion_tokens, cached_tokens, cost_micros, cache_hits, saved_micros, errors, guard_blocks)
+    SELECT hour, team_id, key_id, model, provider, api, end_user, requests, prompt_tokens, completion_tokens,
+      cached_tokens, cost_micros, cache_hits, saved_micros, errors, guard_blocks FROM usage_hourly;
   DROP TABLE usage_hourly;
-  ALTER TABLE usage_hourly_v2 RENAME TO usage_hourly;
+  ALTER TABLE usage_hourly_v3 RENAME TO usage_hourly;
   `,
 ];
 
