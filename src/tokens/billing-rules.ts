@@ -12,6 +12,7 @@
  *    1568 px or that would take more than ~1,600 tokens is scaled down first.
  *  - Anthropic "Tool use → Pricing": the tool-use system prompt per model (auto/none vs any/tool choice).
  */
+import { LRUCache } from 'lru-cache';
 import { LOW_DETAIL_IMAGE_TOKENS, type ImageDimensions } from './image-tokens.js';
 
 export type ProviderKind = 'openai' | 'anthropic';
@@ -120,13 +121,35 @@ const ANTHROPIC_UNKNOWN: Family['rules'] = { image: anthropicImage, textMargin: 
  * that switch on unseen output (Anthropic `thinking`).
  */
 export function billingRules(kind: ProviderKind, upstreamModel: string, body?: Readonly<Record<string, unknown>>): BillingRules {
+  const byModel = RULES_BY_MODEL[kind];
+  let pair = byModel.get(upstreamModel);
+  if (!pair) {
+    pair = rulesPair(kind, upstreamModel);
+    byModel.set(upstreamModel, pair);
+  }
+  if (kind !== 'anthropic') return pair.plain;
+  const thinking = body?.thinking as { type?: unknown } | undefined;
+  // Claude 4 streams a summary of its thinking but bills the full thinking tokens.
+  const hiddenOutput = typeof thinking === 'object' && thinking !== null && thinking.type !== 'disabled';
+  return hiddenOutput ? pair.thinking : pair.plain;
+}
+
+/**
+ * The rules of each model, built once: the family lookup and the object spread cost ~1–2 µs a call, and admission
+ * asks twice per request per target (8 % of a request's CPU in the issue-22 profile). Bounded: an unlisted
+ * `provider/model` name comes from the client.
+ */
+const RULES_BY_MODEL: Record<ProviderKind, LRUCache<string, { plain: BillingRules; thinking: BillingRules }>> = {
+  openai: new LRUCache({ max: 1000 }),
+  anthropic: new LRUCache({ max: 1000 }),
+};
+
+function rulesPair(kind: ProviderKind, upstreamModel: string): { plain: BillingRules; thinking: BillingRules } {
   if (kind === 'anthropic') {
     const rules = ANTHROPIC_FAMILIES.find((f) => f.match.test(upstreamModel))?.rules ?? ANTHROPIC_UNKNOWN;
-    const thinking = body?.thinking as { type?: unknown } | undefined;
-    // Claude 4 streams a summary of its thinking but bills the full thinking tokens.
-    const hiddenOutput = typeof thinking === 'object' && thinking !== null && thinking.type !== 'disabled';
-    return { ...rules, hiddenOutput };
+    return { plain: Object.freeze({ ...rules, hiddenOutput: false }), thinking: Object.freeze({ ...rules, hiddenOutput: true }) };
   }
   const rules = OPENAI_FAMILIES.find((f) => f.match.test(upstreamModel))?.rules ?? OPENAI_UNKNOWN;
-  return { ...rules, hiddenOutput: OPENAI_REASONING.test(upstreamModel) };
+  const plain = Object.freeze({ ...rules, hiddenOutput: OPENAI_REASONING.test(upstreamModel) });
+  return { plain, thinking: plain };
 }
