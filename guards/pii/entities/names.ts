@@ -2,6 +2,7 @@
 // lexicons (first names, surnames, places) and read with the words around them ("my name is", "Mr.", "grew up in",
 // "works for", "Inc."). Precision comes from requiring two signals for anything but a lexicon-confirmed full name.
 import { lexicons } from './lexicons.js';
+import { LEX, LexTable } from './lex-table.js';
 import type { Span } from './address.js';
 
 export type EntityCategory = 'person' | 'location' | 'organization' | 'street_address';
@@ -48,12 +49,11 @@ function capitalStarts(text: string): number[] {
  * Fast rejection of the commonest case, a lone capitalised ordinary word ("The", "However", "This"): no regex,
  * no context read. True when the word at `at` is a common or lead word and no capitalised word follows it.
  */
-function loneCommonWord(text: string, at: number, lex: { common: ReadonlySet<string> }): boolean {
+function loneCommonWord(text: string, at: number, tab: LexTable): boolean {
   let j = at + 1;
   while (j < text.length && kindAt(text, j) !== 3) j++;
-  const w = text.slice(at, j).toLowerCase();
-  if (!lex.common.has(w) && !LEAD.has(w)) return false;
-  if (HONORIFIC.has(w)) return false;
+  const f = tab.get(text, at, j);
+  if (!(f & (LEX.COMMON | LEX.LEAD)) || f & LEX.HONORIFIC) return false;
   // Followed by " X" with X upper case: part of a longer run, read it properly.
   return !(text.charCodeAt(j) === 32 && j + 1 < text.length && kindAt(text, j + 1) === 1);
 }
@@ -94,7 +94,6 @@ const STREET_SUFFIX = new Set([
 const ADDRESS_TOKEN = new Set(['apt', 'suite', 'unit', 'st', 'ave', 'rd', 'box', 'p.o', 'blvd']);
 // Dropped before a place lookup: "Southern Italy", "North Jutland".
 const DIRECTION = new Set(['southern', 'northern', 'eastern', 'western', 'central', 'north', 'south', 'east', 'west', 'upper', 'lower', 'greater']);
-const CONN_RE = new RegExp(`^(?:${CONN})$`);
 const ORG_SUFFIX = new Set([
   'inc', 'incorporated', 'ltd', 'limited', 'llc', 'llp', 'lp', 'gmbh', 'ag', 'kg', 'corp', 'corporation', 'company',
   'co', 'plc', 'sa', 'sas', 'sarl', 'srl', 'spa', 'bv', 'nv', 'oy', 'ab', 'as', 'asa', 'pty', 'bank', 'group',
@@ -139,156 +138,225 @@ function lastWordOf(before: string): string {
   let e = before.length;
   while (e > 0 && ' \t\n:,>?"'.includes(before[e - 1])) e--;
   let b = e;
-  while (b > 0 && /[a-z'’.]/.test(before[b - 1])) b--;
-  return before.slice(b, e).replace(/\.$/, '');
+  for (let c = before.charCodeAt(b - 1); b > 0 && ((c >= 97 && c <= 122) || c === 39 || c === 0x2019 || c === 46); c = before.charCodeAt(b - 1)) b--;
+  return before.charCodeAt(e - 1) === 46 && e > b ? before.slice(b, e - 1) : before.slice(b, e);
 }
 
 /**
  * A cue regex anchored at the end of the context, tried only when the context's last word can end one of its
  * phrases: a Set lookup instead of trying every alternative at every position of 40 characters (about 1 µs a test).
  */
-function cue(re: RegExp, lastWords: string): (before: string, last: string) => boolean {
+function cue(re: RegExp, lastWords: string): (c: RunContext) => boolean {
   const set = new Set(lastWords.split(' '));
-  return (before, last) => set.has(last) && re.test(before);
-}
-
-function uncommonOf(words: readonly Tok[], lex: { common: ReadonlySet<string> }): number {
-  let n = 0;
-  for (const t of words) if (!lex.common.has(t.k)) n++;
-  return n;
-}
-
-/** Lexicon key of a token: lower-cased, without a trailing full stop or possessive. */
-function key(t: string): string {
-  return t.replace(/(?:['’]s|\.)$/u, '').toLowerCase();
+  return (c) => set.has(c.lastWord) && re.test(c.before);
 }
 
 function isInitial(t: string): boolean {
-  return /^\p{Lu}\.?$/u.test(t);
+  return t.length <= 3 && /^\p{Lu}\.?$/u.test(t);
 }
 
-interface Tok { text: string; k: string; start: number; end: number }
+/** A token of a run. `f` holds its lexicon flags (LEX), looked up on its key: lower-cased, without a trailing full stop or possessive. */
+interface Tok { text: string; start: number; end: number; keyEnd: number; f: number }
 
-/** Tokens of a run, cut before an address word ("Apt.") and after a sentence-ending full stop. */
-function tokens(run: string, offset: number): Tok[] {
+/** End of the lexicon key of `text[start, end)`: a trailing "'s", "’s" or "." is not part of it. */
+function keyEnd(text: string, start: number, end: number): number {
+  const c = text.charCodeAt(end - 1);
+  if (c === 115 && end - start >= 2 && (text.charCodeAt(end - 2) === 39 || text.charCodeAt(end - 2) === 0x2019)) return end - 2;
+  return c === 46 ? end - 1 : end;
+}
+
+/** Tokens of the run `text[from, to)` (single spaces or tabs between), cut before an address word ("Apt.") and after a sentence-ending full stop. */
+function tokens(text: string, from: number, to: number, tab: LexTable): Tok[] {
   const out: Tok[] = [];
-  for (const m of run.matchAll(/\S+/g)) {
-    const t = { text: m[0], k: key(m[0]), start: offset + m.index!, end: offset + m.index! + m[0].length };
-    if (ADDRESS_TOKEN.has(t.k) && out.length) break;
+  for (let s = from; s < to; ) {
+    let e = s + 1;
+    while (e < to && text.charCodeAt(e) !== 32 && text.charCodeAt(e) !== 9) e++;
+    const ke = keyEnd(text, s, e);
+    const t: Tok = { text: text.slice(s, e), start: s, end: e, keyEnd: ke, f: tab.get(text, s, ke) };
+    if (t.f & LEX.ADDRESS && out.length) break;
     out.push(t);
-    if (t.text.endsWith('.') && t.text.length > 2 && !HONORIFIC.has(t.k)) break;
-    if (/['’]s$/.test(t.text)) break; // "Emmie Ström's Cautionary Tales": the possessive ends the name
+    if (t.text.endsWith('.') && t.text.length > 2 && !(t.f & LEX.HONORIFIC)) break;
+    if (ke === e - 2) break; // "Emmie Ström's Cautionary Tales": the possessive ends the name
+    s = e + 1;
   }
   return out;
 }
 
+/** Lexicon flags of the words' keys joined by spaces ("new york"). */
+function phraseFlags(text: string, words: readonly Tok[], from: number, tab: LexTable): number {
+  if (words.length - from === 1) return words[from].f;
+  const starts: number[] = [];
+  const ends: number[] = [];
+  for (let i = from; i < words.length; i++) {
+    starts.push(words[i].start);
+    ends.push(words[i].keyEnd);
+  }
+  return tab.phrase(text, starts, ends, 0, starts.length);
+}
+
+/** The text around one run, sliced and lower-cased only when a rule reads it (most runs are decided without). */
+class RunContext {
+  private b: string | undefined;
+  private lw: string | undefined;
+  private a: string | undefined;
+  private al: string | undefined;
+  constructor(private readonly text: string, private start = 0, private end = 0) {}
+  reset(start: number, end: number): void {
+    this.start = start;
+    this.end = end;
+    this.b = this.lw = this.a = this.al = undefined;
+  }
+  /** Up to 40 characters before the run, lower-cased. */
+  get before(): string {
+    return (this.b ??= this.text.slice(Math.max(0, this.start - 40), this.start).toLowerCase());
+  }
+  get lastWord(): string {
+    return (this.lw ??= lastWordOf(this.before));
+  }
+  /** Up to 64 characters after the run. */
+  get after(): string {
+    return (this.a ??= this.text.slice(this.end, this.end + 64));
+  }
+  get afterLower(): string {
+    return (this.al ??= this.after.toLowerCase());
+  }
+}
+
+let table: LexTable | undefined;
+
+/** The shipped lexicons and this file's word lists in one table (built on first use, ~100 k keys). */
+function lexTable(): LexTable {
+  if (table) return table;
+  const lex = lexicons();
+  const groups: [Iterable<string>, number][] = [
+    [lex.firstNames, LEX.FIRST], [lex.lastNames, LEX.LAST], [lex.places, LEX.PLACE], [lex.regions, LEX.REGION],
+    [lex.common, LEX.COMMON], [LEAD, LEX.LEAD], [HONORIFIC, LEX.HONORIFIC], [NEVER, LEX.NEVER],
+    [ORG_SUFFIX, LEX.ORG_SUFFIX], [STREET_SUFFIX, LEX.STREET_SUFFIX], [DIRECTION, LEX.DIRECTION],
+    [CONN.split('|'), LEX.CONN], [ADDRESS_TOKEN, LEX.ADDRESS],
+  ];
+  let size = 0;
+  for (const [words] of groups) for (const _ of words) size++;
+  return (table = new LexTable(groups.flatMap(([words, f]) => [...words].map((w): [string, number] => [w, f])), size));
+}
+
+const isCommon = (t: Tok) => (t.f & LEX.COMMON) !== 0;
+
 /** Finds persons, locations and organisations; `blocks` are address blocks (their capitalised lines are places). */
 export function findNames(text: string, blocks: readonly Span[], want: ReadonlySet<EntityCategory>): EntitySpan[] {
-  const lex = lexicons();
+  const tab = lexTable();
   const out: EntitySpan[] = [];
   const firms: Span[] = [];
   if (text.includes(',')) {
     FIRM.lastIndex = 0;
     for (let m = FIRM.exec(text); m; m = FIRM.exec(text)) {
-      const names = m[0].split(/,?[ \t](?:and[ \t]|&[ \t])?/).map(key);
-      if (names.every((n) => lex.lastNames.has(n))) firms.push({ start: m.index, end: m.index + m[0].length });
+      const names = m[0].split(/,?[ \t](?:and[ \t]|&[ \t])?/);
+      if (names.every((n) => tab.get(n, 0, keyEnd(n, 0, n.length)) & LEX.LAST)) firms.push({ start: m.index, end: m.index + m[0].length });
     }
     if (want.has('organization')) for (const f of firms) out.push({ category: 'organization', ...f });
   }
+  const c = new RunContext(text);
   let prevPersonEnd = -1;
   let covered = 0;
   for (const at of capitalStarts(text)) {
-    if (at < covered || loneCommonWord(text, at, lex)) continue;
+    if (at < covered || loneCommonWord(text, at, tab)) continue;
     RUN.lastIndex = at;
     const m = RUN.exec(text);
     if (!m) continue;
     covered = at + m[0].length;
-    let toks = tokens(m[0], m.index);
+    const all = tokens(text, m.index, covered, tab);
+    let a = 0;
+    let b = all.length;
     let honorific = false;
-    while (toks.length && (LEAD.has(toks[0].k) || HONORIFIC.has(toks[0].k))) {
-      if (HONORIFIC.has(toks[0].k)) honorific = true;
-      toks = toks.slice(1);
+    while (a < b && all[a].f & (LEX.LEAD | LEX.HONORIFIC)) {
+      if (all[a].f & LEX.HONORIFIC) honorific = true;
+      a++;
     }
-    while (toks.length && CONN_RE.test(toks[toks.length - 1].k)) toks = toks.slice(0, -1);
-    if (!toks.length) continue;
+    while (a < b && all[b - 1].f & LEX.CONN) b--;
+    if (a === b) continue;
+    const toks = a === 0 && b === all.length ? all : all.slice(a, b);
     const start = toks[0].start;
-    if (firms.some((f) => start >= f.start && start < f.end)) continue;
+    if (firms.length && firms.some((f) => start >= f.start && start < f.end)) continue;
     const last = toks[toks.length - 1];
     // A trailing full stop belongs to the sentence unless the word is an initial or an abbreviation; a possessive
     // ("Szczepańska's killers") is not part of the name and is read as context after it.
-    const end = /['’]s$/.test(last.text) ? last.end - 2 : last.text.endsWith('.') && !isInitial(last.text) && !ORG_SUFFIX.has(last.k) ? last.end - 1 : last.end;
+    const end = last.keyEnd === last.end - 2 ? last.end - 2 : last.keyEnd === last.end - 1 && !isInitial(last.text) && !(last.f & LEX.ORG_SUFFIX) ? last.end - 1 : last.end;
+    const words = toks.filter((t) => !isInitial(t.text) && !(t.f & LEX.CONN));
+    if (!words.length || words.every((t) => t.f & LEX.NEVER)) continue;
+    const single = words.length === 1;
+    const w0 = words[0];
+    const wl = words[words.length - 1];
+    const allCommon = words.every(isCommon);
+    const phrase = phraseFlags(text, words, 0, tab);
+    const region = (phrase & LEX.REGION) !== 0;
+    const inBlock = blocks.length > 0 && blocks.some((bl) => start >= bl.start && start < bl.end);
+    // Most capitalised runs are ordinary words at a sentence start: skip them before any context is read.
+    if (single && allCommon && !honorific && !region && !inBlock) continue;
     // "Ravil G Yefimov", "Erlendur G. Hafliðason": an initial between two capitalised words is a person's name.
     const middleInitial = toks.length >= 3 && toks.slice(1, -1).some((t) => isInitial(t.text)) && !isInitial(toks[0].text) && !isInitial(last.text);
-    const words = toks.filter((t) => !isInitial(t.text) && !CONN_RE.test(t.k));
-    if (!words.length || words.every((t) => NEVER.has(t.k))) continue;
     // A lone all-capitals word is an acronym (IBAN, NASA) unless a cue says otherwise.
-    const acronym = words.length === 1 && words[0].text.length <= 6 && words[0].text === words[0].text.toUpperCase();
-    const phrase = words.map((t) => t.k).join(' ');
-    const first = lex.firstNames.has(words[0].k);
-    const lastName = words.length >= 2 && lex.lastNames.has(words[words.length - 1].k);
-    const common0 = lex.common.has(words[0].k);
-    const allCommon = words.every((t) => lex.common.has(t.k));
-    const region = lex.regions.has(phrase);
-    const inBlock = blocks.length > 0 && blocks.some((b) => start >= b.start && start < b.end);
-    // Most capitalised runs are ordinary words at a sentence start: skip them before any context is read.
-    if (words.length === 1 && allCommon && !honorific && !region && !inBlock) continue;
-    const before = text.slice(Math.max(0, start - 40), start).toLowerCase();
-    const lw = lastWordOf(before);
-    const after = text.slice(end, end + 64);
-    const afterLower = after.toLowerCase();
-    const placeWords = DIRECTION.has(words[0].k) && words.length >= 2 ? words.slice(1) : words;
-    const place = lex.places.has(placeWords.map((t) => t.k).join(' '));
-
-    const single = words.length === 1;
-    const anyNameWord = words.some((t) => lex.firstNames.has(t.k) || lex.lastNames.has(t.k));
-    const uncommon = words.filter((t) => !lex.common.has(t.k)).length;
-    let personCueMemo: boolean | undefined;
-    const personCue = () => (personCueMemo ??= PERSON_BEFORE(before, lw) || PERSON_AFTER.test(after));
-    const strongPlace = STRONG_PLACE_BEFORE(before, lw);
+    const acronym = single && w0.text.length <= 6 && w0.text === w0.text.toUpperCase();
+    const first = (w0.f & LEX.FIRST) !== 0;
+    const lastName = words.length >= 2 && (wl.f & LEX.LAST) !== 0;
+    const common0 = isCommon(w0);
+    const place = ((w0.f & LEX.DIRECTION && words.length >= 2 ? phraseFlags(text, words, 1, tab) : phrase) & LEX.PLACE) !== 0;
+    c.reset(start, end);
+    let uncommon = 0;
+    for (const t of words) if (!isCommon(t)) uncommon++;
 
     let category: EntityCategory | null = null;
     let span = { start, end };
-    // "Gemini Ultra", "Meta AI", "Bicep CLI", "OpenAI GPT": product names, not people.
-    const product = NEVER.has(words[0].k) || (words.length >= 2 && words.some((t) => /^\p{Lu}{2,5}$/u.test(t.text) || /^(?!Mc|Mac|O['’]|D['’]|De|Di|La|Le|Van|Von)\p{Lu}?\p{Ll}+\p{Lu}/u.test(t.text)));
-    // A line that is only two or three capitalised words at the top of a text or block: a letter's or card's name.
-    const nameLine = words.length >= 2 && words.length <= 3 && uncommonOf(words, lex) === words.length && /(?:^|\n)[ \t>?]*$/.test(text.slice(Math.max(0, start - 8), start)) && /^[ \t]*(?:\n|$)/.test(text.slice(end, end + 4));
-    const shouting = words.length >= 3 && words.every((t) => t.text === t.text.toUpperCase());
-    if (shouting) continue;
-    if (words.length >= 2 && words.length <= 4 && STREET_SUFFIX.has(words[words.length - 1].k) && !lex.common.has(words[0].k)) category = 'street_address';
-    else if (ORG_SUFFIX.has(words[words.length - 1].k) && words.length >= 2) category = 'organization';
-    else if (ORG_AFTER.test(afterLower) || (ORG_BEFORE_STRICT(before, lw) && !place && !first)) category = 'organization';
+    if (words.length >= 3 && words.every((t) => t.text === t.text.toUpperCase())) continue; // shouting
+    if (words.length >= 2 && words.length <= 4 && wl.f & LEX.STREET_SUFFIX && !common0) category = 'street_address';
+    else if (wl.f & LEX.ORG_SUFFIX && words.length >= 2) category = 'organization';
+    else if (orgAfter(text, end, c) || (ORG_BEFORE_STRICT(c) && !place && !first)) category = 'organization';
     else if (honorific || (middleInitial && !place)) category = 'person';
     else if (allCommon && !region && !(first && lastName)) continue; // ordinary words: only the rules above apply
-    else if (region || (place && (strongPlace || inBlock))) category = 'location';
+    else if (region || (place && (STRONG_PLACE_BEFORE(c) || inBlock))) category = 'location';
     else if (inBlock && !first) category = 'location';
     else if (prevPersonEnd >= 0 && /^[ \t]*\n[ \t>?]*$/.test(text.slice(prevPersonEnd, start)) && /^[ \t]*\n/.test(text.slice(end, end + 4)) && !place && !first) category = 'organization';
-    else if (words.length >= 2 && first && (lastName || !lex.common.has(words[words.length - 1].k)) && !(common0 && !lastName) && !place) category = 'person';
+    else if (words.length >= 2 && first && (lastName || !isCommon(wl)) && !(common0 && !lastName) && !place) category = 'person';
     else if (words.length >= 2 && words.length <= 3 && (first || lastName) && uncommon === words.length && !place) category = 'person';
-    else if (nameLine && !place && !inBlock) category = 'person';
-    else if (single && first && !common0 && !acronym && !strongPlace && !(place && WEAK_PLACE_BEFORE(before, lw))) category = 'person';
-    else if (single && !common0 && !acronym && (PERSON_AFTER_STRONG.test(after) || STRONG_PERSON(before, lw) || SPEECH_BEFORE(before, lw) || (DIALOGUE.test(after) && /(?:^|\n)[ \t>]*$/.test(before)))) category = 'person';
-    else if (place && !STRONG_PERSON(before, lw)) category = 'location';
-    else if (strongPlace && !first && !allCommon) category = 'location';
-    else if (single && !common0 && !acronym && !first && !lex.lastNames.has(words[0].k) && /^(?:\p{Lu}[\p{Ll}\p{M}'’-]{3,}|\p{Lu}{5,}(?<!S))$/u.test(words[0].text) && WEAK_PLACE_BEFORE(before, lw) && /^(?:[ \t]*[,.:;)]|[ \t]+(?:this|to|on|in|and|\d))/.test(after)) category = 'location';
+    else if (!place && !inBlock && nameLine(text, words, start, end)) category = 'person';
+    else if (single && first && !common0 && !acronym && !STRONG_PLACE_BEFORE(c) && !(place && WEAK_PLACE_BEFORE(c))) category = 'person';
+    else if (single && !common0 && !acronym && (PERSON_AFTER_STRONG.test(c.after) || STRONG_PERSON(c) || SPEECH_BEFORE(c) || (DIALOGUE.test(c.after) && /(?:^|\n)[ \t>]*$/.test(c.before)))) category = 'person';
+    else if (place && !STRONG_PERSON(c)) category = 'location';
+    else if (STRONG_PLACE_BEFORE(c) && !first && !allCommon) category = 'location';
+    else if (single && !common0 && !acronym && !first && !(w0.f & LEX.LAST) && /^(?:\p{Lu}[\p{Ll}\p{M}'’-]{3,}|\p{Lu}{5,}(?<!S))$/u.test(w0.text) && WEAK_PLACE_BEFORE(c) && /^(?:[ \t]*[,.:;)]|[ \t]+(?:this|to|on|in|and|\d))/.test(c.after)) category = 'location';
     else if (prevPersonEnd >= 0 && /^[ \t]*(?:is )?(?:from|of)[ \t]*$/.test(text.slice(prevPersonEnd, start)) && !allCommon) category = 'organization';
-    else if (!allCommon && (anyNameWord || uncommon >= 2) && words.length <= 4 && personCue() && words.length <= 4) category = 'person';
-    else if (!allCommon && !common0 && STRONG_PERSON(before, lw) && words.length <= 4) category = 'person';
+    else if (!allCommon && (words.some((t) => t.f & (LEX.FIRST | LEX.LAST)) || uncommon >= 2) && words.length <= 4 && (PERSON_BEFORE(c) || PERSON_AFTER.test(c.after))) category = 'person';
+    else if (!allCommon && !common0 && STRONG_PERSON(c) && words.length <= 4) category = 'person';
     else if (words.length >= 2) {
       // "Carry Me Back To Canada", "Southern Tunisia": a known place at the end of a longer run.
       for (let i = 1; i < words.length && !category; i++) {
-        const tail = words.slice(i).map((t) => t.k).join(' ');
-        if (lex.regions.has(tail) || (lex.places.has(tail) && !lex.firstNames.has(tail))) {
+        const tail = phraseFlags(text, words, i, tab);
+        if (tail & LEX.REGION || (tail & LEX.PLACE && !(tail & LEX.FIRST))) {
           category = 'location';
           span = { start: words[i].start, end };
         }
       }
     }
     if (!category) continue;
-    if (category === 'person' && product && !honorific) continue;
+    if (category === 'person' && !honorific && product(words)) continue;
     if (category === 'person') prevPersonEnd = end;
     if (want.has(category)) out.push({ category, ...span });
   }
   return out;
+}
+
+/** "Gemini Ultra", "Meta AI", "Bicep CLI", "OpenAI GPT": product names, not people. */
+function product(words: readonly Tok[]): boolean {
+  return (words[0].f & LEX.NEVER) !== 0 || (words.length >= 2 && words.some((t) => /^\p{Lu}{2,5}$/u.test(t.text) || /^(?!Mc|Mac|O['’]|D['’]|De|Di|La|Le|Van|Von)\p{Lu}?\p{Ll}+\p{Lu}/u.test(t.text)));
+}
+
+/** A line that is only two or three capitalised words at the top of a text or block: a letter's or card's name. */
+function nameLine(text: string, words: readonly Tok[], start: number, end: number): boolean {
+  return words.length >= 2 && words.length <= 3 && words.every((t) => !isCommon(t)) && /(?:^|\n)[ \t>?]*$/.test(text.slice(Math.max(0, start - 8), start)) && /^[ \t]*(?:\n|$)/.test(text.slice(end, end + 4));
+}
+
+/** ORG_AFTER on the lower-cased text after the run; every alternative starts with a space or a comma. */
+function orgAfter(text: string, end: number, c: RunContext): boolean {
+  const ch = text.charCodeAt(end);
+  return (ch === 32 || ch === 44) && ORG_AFTER.test(c.afterLower);
 }
 
 const STRONG = /(?:(?:your|my|his|her) (?:last |first |full |maiden )?name(?: is)?\??|my name is|name is|names? (?:on|in) the account(?: is)?|call me|calls me|called|named(?: \w+)?|user:|name:|directed by:?|starring|maiden name is|beneficiary|guardian|signed|sincerely,?|regards,?)[ \t:,]*(?:\n[ \t>]*)?$/;

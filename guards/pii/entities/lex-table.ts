@@ -1,0 +1,118 @@
+// One open-addressing hash table over every lexicon word and phrase, mapping a lower-cased key to a bit set of the
+// lexicons that hold it. Lookups read the key straight from the scanned text (lower-casing each code unit on the
+// fly), so reading a capitalised word against the lexicons allocates no string: with Set<string> lookups, slicing,
+// lower-casing and hashing fresh strings was most of the cost of the name scan.
+//
+// A key is identified by two independent 32-bit hashes; two different keys collide on both with probability about
+// 2^-64 per pair, far below anything a lexicon of ~100 k entries would ever hit.
+
+/** Which lexicons hold a key (bit flags; a key may be in several). */
+export const LEX = {
+  FIRST: 1, LAST: 2, PLACE: 4, REGION: 8, COMMON: 16,
+  LEAD: 32, HONORIFIC: 64, NEVER: 128, ORG_SUFFIX: 256, STREET_SUFFIX: 512, DIRECTION: 1024, CONN: 2048, ADDRESS: 4096,
+} as const;
+
+// Per UTF-16 code unit: its lower-case code unit, or -1 when lower-casing it is context-dependent or changes the
+// length (Σ, İ): keys containing those are hashed from `toLowerCase()` of the slice, exactly as a string lookup would.
+const LOWER = new Int32Array(65536);
+for (let c = 0; c < 65536; c++) {
+  if (c >= 0xd800 && c <= 0xdfff) { LOWER[c] = c; continue; } // surrogates: lower-casing is per code point
+  const l = String.fromCharCode(c).toLowerCase();
+  LOWER[c] = l.length === 1 && c !== 0x3a3 ? l.charCodeAt(0) : -1;
+}
+
+const M1 = 0x9e3779b1;
+const M2 = 0x85ebca77;
+
+/** Hash state: h1, h2 (FNV-like mixes with different multipliers), kept in a two-slot array to avoid allocation. */
+type Hash = Int32Array;
+
+function mix(h: Hash, c: number): void {
+  h[0] = Math.imul(h[0] ^ c, M1);
+  h[1] = Math.imul((h[1] + c) ^ (h[1] >>> 15), M2);
+}
+
+function start(h: Hash): void {
+  h[0] = 0x811c9dc5 | 0;
+  h[1] = 0x27d4eb2f;
+}
+
+/** Mixes the lower-cased code units of `s[from, to)`; false when one of them needs whole-string lower-casing. */
+function mixRange(h: Hash, s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const l = LOWER[s.charCodeAt(i)];
+    if (l < 0) return false;
+    mix(h, l);
+  }
+  return true;
+}
+
+function mixString(h: Hash, s: string): void {
+  for (let i = 0; i < s.length; i++) mix(h, s.charCodeAt(i));
+}
+
+export class LexTable {
+  private readonly k1: Int32Array;
+  private readonly k2: Int32Array;
+  private readonly flags: Uint16Array;
+  private readonly mask: number;
+  private readonly h: Hash = new Int32Array(2);
+
+  constructor(entries: Iterable<[string, number]>, size: number) {
+    let cap = 1024;
+    while (cap < size * 2) cap *= 2;
+    this.k1 = new Int32Array(cap);
+    this.k2 = new Int32Array(cap);
+    this.flags = new Uint16Array(cap);
+    this.mask = cap - 1;
+    for (const [key, f] of entries) {
+      start(this.h);
+      mixString(this.h, key); // as stored: lookups lower-case the text, never the lexicon
+      const slot = this.slot(this.h[0], this.h[1]);
+      this.k1[slot] = this.h[0];
+      this.k2[slot] = this.h[1];
+      this.flags[slot] |= f;
+    }
+  }
+
+  /** The slot holding (a, b), or the empty slot where it would go (flags 0 marks empty). */
+  private slot(a: number, b: number): number {
+    let i = (a ^ (b >>> 7)) & this.mask;
+    while (this.flags[i] !== 0 && (this.k1[i] !== a || this.k2[i] !== b)) i = (i + 1) & this.mask;
+    return i;
+  }
+
+  private found(): number {
+    return this.flags[this.slot(this.h[0], this.h[1])];
+  }
+
+  /** Flags of the lower-cased `text[from, to)` (0: in no lexicon). */
+  get(text: string, from: number, to: number): number {
+    start(this.h);
+    if (!mixRange(this.h, text, from, to)) {
+      start(this.h);
+      mixString(this.h, text.slice(from, to).toLowerCase());
+    }
+    return this.found();
+  }
+
+  /**
+   * Flags of the phrase made of the text ranges `[from[i], to[i])` for i in [a, b), lower-cased and joined by single
+   * spaces ("new york"), without building the phrase.
+   */
+  phrase(text: string, from: readonly number[], to: readonly number[], a: number, b: number): number {
+    start(this.h);
+    let fast = true;
+    for (let i = a; i < b && fast; i++) {
+      if (i > a) mix(this.h, 32);
+      fast = mixRange(this.h, text, from[i], to[i]);
+    }
+    if (!fast) {
+      const parts: string[] = [];
+      for (let i = a; i < b; i++) parts.push(text.slice(from[i], to[i]).toLowerCase());
+      start(this.h);
+      mixString(this.h, parts.join(' '));
+    }
+    return this.found();
+  }
+}
