@@ -132,6 +132,45 @@ const ORG_AFTER = /^(?: office| orchestra| is an? (?:[\w-]+ ){0,3}(?:company|age
 
 // "Davis, Reynolds and Williamson", "Hawkins, Richardson and Santana": partnership names of firms.
 const FIRM = /(?<![\p{L}\p{M}])\p{Lu}[\p{L}\p{M}'’-]+,[ \t]\p{Lu}[\p{L}\p{M}'’-]+(?:,)?[ \t](?:and|&)[ \t]\p{Lu}[\p{L}\p{M}'’-]+/gu;
+const FIRM_AT = new RegExp(FIRM.source, 'uy');
+
+// Per UTF-16 code unit, for FIRM's first word: 1 = letter or mark, 2 = other character of [\p{L}\p{M}'’-], 4 = upper case.
+const firmClass = new Int8Array(65536).fill(-1);
+function firmClassOf(c: number): number {
+  if (firmClass[c] < 0) {
+    const ch = String.fromCharCode(c);
+    firmClass[c] = (/[\p{L}\p{M}]/u.test(ch) ? 1 : /['’-]/.test(ch) ? 2 : 0) | (/\p{Lu}/u.test(ch) ? 4 : 0);
+  }
+  return firmClass[c];
+}
+
+/**
+ * The matches of FIRM, in order, found from the commas: its first word ends at one, so the regex runs (sticky) only
+ * at the word starts just before a ", " instead of at every position of the text. Text with surrogate pairs next to
+ * such a word (astral letters) is scanned the plain way.
+ */
+function firmMatches(text: string): RegExpExecArray[] {
+  const out: RegExpExecArray[] = [];
+  let covered = 0;
+  for (let comma = text.indexOf(','); comma >= 0; comma = text.indexOf(',', comma + 1)) {
+    const next = text.charCodeAt(comma + 1);
+    if (next !== 32 && next !== 9) continue;
+    let r = comma;
+    while (r > covered && firmClassOf(text.charCodeAt(r - 1)) & 3) r--;
+    if (r > 0 && (text.charCodeAt(r - 1) & 0xf800) === 0xd800) return [...text.matchAll(FIRM)];
+    for (let p = r; p < comma; p++) {
+      if (!(firmClassOf(text.charCodeAt(p)) & 4) || (p > 0 && firmClassOf(text.charCodeAt(p - 1)) & 1)) continue;
+      FIRM_AT.lastIndex = p;
+      const m = FIRM_AT.exec(text);
+      if (m) {
+        out.push(m);
+        covered = p + m[0].length;
+        break;
+      }
+    }
+  }
+  return out;
+}
 
 /** The last word of a (lower-cased) context, without trailing spaces and punctuation: "my name is: " → "is". */
 function lastWordOf(before: string): string {
@@ -247,8 +286,7 @@ export function findNames(text: string, blocks: readonly Span[], want: ReadonlyS
   const out: EntitySpan[] = [];
   const firms: Span[] = [];
   if (text.includes(',')) {
-    FIRM.lastIndex = 0;
-    for (let m = FIRM.exec(text); m; m = FIRM.exec(text)) {
+    for (const m of firmMatches(text)) {
       const names = m[0].split(/,?[ \t](?:and[ \t]|&[ \t])?/);
       if (names.every((n) => tab.get(n, 0, keyEnd(n, 0, n.length)) & LEX.LAST)) firms.push({ start: m.index, end: m.index + m[0].length });
     }
