@@ -114,7 +114,7 @@ export async function createRuntime({ config, logger, store: given }: RuntimeOpt
     storeRetry,
     usage: createUsageBuffer(store, storeRetry, config.state.ledgerFlushMs),
     inflight: new Set<Promise<void>>(),
-    tracing: createTracing(config.telemetry.traces, logger),
+    tracing: await createTracing(config.telemetry.traces, logger),
   };
   const pruneTimer = scheduleUsagePrune(store, config, logger);
   const closeAdapters = (g: Generation) => Promise.allSettled([...g.adapters.values()].map((a) => a.close()));

@@ -105,7 +105,8 @@ export function listeningPort(line: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/** Resolves once something accepts TCP connections on 127.0.0.1:port (polls every 100 ms up to `timeoutMs`). */
+/** Resolves once something accepts TCP connections on 127.0.0.1:port (polls every 10 ms up to `timeoutMs`; fine
+ * enough for bench/start-up.ts to time spawn → ready). */
 export async function waitForPort(port: number, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -116,7 +117,7 @@ export async function waitForPort(port: number, timeoutMs = 20_000): Promise<voi
     });
     if (ok) return;
     if (Date.now() > deadline) throw new Error(`nothing listening on port ${port} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 10));
   }
 }
 

@@ -3,7 +3,8 @@
  * `config/openai/`, copied from the official OpenAPI spec), so "accepts what OpenAI accepts" is literal:
  * unknown-but-valid new parameters pass through, wrong types and ranges are refused with the failing `param`.
  */
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { fromRoot } from '../paths.js';
 import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv';
@@ -11,13 +12,11 @@ import type Ajv2020Type from 'ajv/dist/2020.js';
 
 // ajv ships CommonJS with a `default` export that ESM interop wraps differently per loader; require is unambiguous.
 const require = createRequire(import.meta.url);
-const Ajv2020 = require('ajv/dist/2020').default as typeof Ajv2020Type.default;
 
 const schemaFile = fromRoot('config', 'openai', 'CreateChatCompletionRequest.schema.json');
 
 let validator: ValidateFunction | undefined;
 let edgeValidator: ValidateFunction | undefined;
-let schema: Record<string, unknown> | undefined;
 
 /**
  * Largest `max_tokens` / `max_completion_tokens` accepted: 8× the largest output limit of any model we know
@@ -42,17 +41,74 @@ const EDGE_LIMITS = {
   },
 };
 
-/** Compiles once (≈200 ms), lazily; call `warmRequestSchema()` at start to keep it off the first request. */
-export function warmRequestSchema(): void {
-  if (validator) return;
-  // Formats are not checked: OpenAI itself accepts any string where the spec says `uri`.
+/** ajv's options for both validators (part of the generated module's hash: other options, other code). */
+const AJV_OPTIONS = {
+  strict: false,
+  strictTypes: false,
   // strictNumbers: `number`/`integer` refuse ±Infinity (JSON.parse turns 1e400 into Infinity; ajv's `integer`
   // otherwise accepts -Infinity, which reached admission as a token count and answered 500).
-  const ajv = new Ajv2020({ strict: false, strictTypes: false, strictNumbers: true, allErrors: false, validateFormats: false, discriminator: true });
-  schema = JSON.parse(readFileSync(schemaFile, 'utf8')) as Record<string, unknown>;
-  withDiscriminators(schema);
-  validator = ajv.compile(schema);
+  strictNumbers: true,
+  allErrors: false,
+  // Formats are not checked: OpenAI itself accepts any string where the spec says `uri`.
+  validateFormats: false,
+  discriminator: true,
+} as const;
+
+/**
+ * Where `npm run build` writes the validators as ajv standalone code (`postbuild`: write-request-validators.ts).
+ * Compiling OpenAI's chat schema costs ~250 ms of CPU at start-up, the largest part after loading modules; the
+ * generated module loads in a few ms and needs none of ajv's compiler.
+ */
+export const GENERATED_VALIDATORS = fromRoot('dist', 'generated', 'request-validators.cjs');
+
+/** OpenAI's schema with discriminators put back, and the hash of everything the validators' code depends on. */
+function preparedSchema(): { schema: Record<string, unknown>; hash: string } {
+  if (prepared) return prepared;
+  const parsed = JSON.parse(readFileSync(schemaFile, 'utf8')) as Record<string, unknown>;
+  withDiscriminators(parsed);
+  const ajvVersion = (require('ajv/package.json') as { version: string }).version;
+  const hash = createHash('sha256').update(JSON.stringify([parsed, EDGE_LIMITS, AJV_OPTIONS, ajvVersion])).digest('hex');
+  return (prepared = { schema: parsed, hash });
+}
+let prepared: { schema: Record<string, unknown>; hash: string } | undefined;
+
+function newAjv(source: boolean): InstanceType<typeof Ajv2020Type.default> {
+  const Ajv2020 = require('ajv/dist/2020').default as typeof Ajv2020Type.default;
+  return new Ajv2020({ ...AJV_OPTIONS, ...(source ? { code: { source: true } } : {}) });
+}
+
+/** The validators' standalone module (CommonJS) with the hash it was built from; written by `npm run build`. */
+export function generateValidatorModule(): string {
+  const ajv = newAjv(true);
+  ajv.addSchema(preparedSchema().schema, 'chat-request').addSchema(EDGE_LIMITS, 'edge-limits');
+  const standaloneCode = require('ajv/dist/standalone').default as (a: unknown, refs: Record<string, string>) => string;
+  return `${standaloneCode(ajv, { validate: 'chat-request', edge: 'edge-limits' })}\nexports.hash = ${JSON.stringify(preparedSchema().hash)};\n`;
+}
+
+/**
+ * Builds the validators once, lazily; call `warmRequestSchema()` at start to keep it off the first request. Uses
+ * the generated module when it was built from this schema, these limits and options and this ajv (its hash), and
+ * compiles otherwise (running from source, a schema changed since the build). Returns which one it did.
+ */
+export function warmRequestSchema(file = GENERATED_VALIDATORS): 'generated' | 'compiled' | 'ready' {
+  if (validator) return 'ready';
+  if (existsSync(file)) {
+    const mod = require(file) as { hash?: string; validate?: ValidateFunction; edge?: ValidateFunction };
+    if (mod.hash === preparedSchema().hash && mod.validate && mod.edge) {
+      validator = mod.validate;
+      edgeValidator = mod.edge;
+      return 'generated';
+    }
+  }
+  const ajv = newAjv(false);
+  validator = ajv.compile(preparedSchema().schema);
   edgeValidator = ajv.compile(EDGE_LIMITS);
+  return 'compiled';
+}
+
+/** Forgets the validators (tests load them both ways). */
+export function resetRequestSchema(): void {
+  validator = edgeValidator = undefined;
 }
 
 /**
@@ -113,7 +169,7 @@ function pickProblem(errors: ErrorObject[]): SchemaProblem {
     const node = best.schemaPath
       .split('/')
       .slice(1, -1)
-      .reduce<unknown>((n, k) => (n as Record<string, unknown> | undefined)?.[k.replace(/~1/g, '/').replace(/~0/g, '~')], schema) as
+      .reduce<unknown>((n, k) => (n as Record<string, unknown> | undefined)?.[k.replace(/~1/g, '/').replace(/~0/g, '~')], preparedSchema().schema) as
       | { oneOf?: { properties: Record<string, { enum?: unknown[]; const?: unknown }> }[] }
       | undefined;
     const allowed = (node?.oneOf ?? []).flatMap((b) => b.properties[tag]!.enum ?? [b.properties[tag]!.const]);

@@ -4,8 +4,8 @@
  */
 import type { RequestContext } from '../pipeline/context.js';
 import type { Runtime } from '../runtime.js';
-import { startRequestTrace, type StageName } from './request-trace.js';
-import { forwardClientTraceHeaders } from './trace-context.js';
+import type { StageName } from './request-trace.js';
+import { forwardClientTraceHeaders } from './forward-trace-headers.js';
 
 /** At the start of the pipeline (`ctx.api` known): the request span when tracing is on, the upstream headers always. */
 export function beginRequestTrace(rt: Runtime, ctx: RequestContext, headers: Record<string, string | string[] | undefined>): void {
@@ -14,7 +14,7 @@ export function beginRequestTrace(rt: Runtime, ctx: RequestContext, headers: Rec
     return;
   }
   const providers = rt.config.providers;
-  ctx.trace = startRequestTrace(rt.tracing.tracer, ctx, headers, (name) => providers[name]?.kind, ctx.authTiming);
+  ctx.trace = rt.tracing.startRequestTrace(ctx, headers, (name) => providers[name]?.kind, ctx.authTiming);
 }
 
 /** Runs one pipeline stage, inside its span when the request is traced. */
