@@ -23,6 +23,35 @@ const guardPattern = z.string().superRefine((p, ctx) => {
   }
 });
 
+/**
+ * One external guardrail service (guards/external, docs/guards.md). `apiKeyEnv` names the environment variable
+ * holding its key: a policy is readable through the admin API, so it holds no secret itself.
+ */
+const externalService = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'lower-case letters, digits, - and _ (at most 40)'),
+    kind: z.enum(['http', 'openai-moderation', 'presidio']),
+    url: z.url({ protocol: /^https?$/ }),
+    apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+    timeoutMs: z.number().int().positive().max(60_000).default(2000),
+    onError: z.enum(['block', 'allow']).default('block'),
+    /** `pii` (presidio only): its spans are redacted, masked or pseudonymised by the PII guard's actions. */
+    action: z.enum(['block', 'flag', 'pii']).default('block'),
+    roles: z.array(role).default(['user']),
+    /** openai-moderation: the moderation model; categories that count (empty: the endpoint's `flagged`). */
+    model: z.string().min(1).default('omni-moderation-latest'),
+    categories: z.array(z.string().min(1)).default([]),
+    /** openai-moderation: a category score at or above this counts too. presidio: a span's minimum score. */
+    threshold: z.number().min(0).max(1).optional(),
+    /** presidio: the analyzer's language and the entity types asked for (empty: all it has). */
+    language: z.string().min(2).max(10).default('en'),
+    entities: z.array(z.string().min(1)).default([]),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.action === 'pii' && s.kind !== 'presidio') ctx.addIssue({ code: 'custom', path: ['action'], message: 'action pii is for kind presidio only' });
+  });
+
 export const guardPolicySchema = z
   .object({
     pii: z
@@ -93,6 +122,62 @@ export const guardPolicySchema = z
       })
       .partial()
       .strict(),
+    /** A transformers.js text-classification model from a local directory (guards/classifier, docs/guards.md). */
+    classifier: z
+      .object({
+        enabled: z.boolean(),
+        modelPath: z.string(),
+        /** Labels of the model that count as a hit (e.g. INJECTION); their probability is compared with `threshold`. */
+        labels: z.array(z.string().min(1)).min(1),
+        threshold: z.number().min(0).max(1),
+        roles: z.array(role),
+        /** `block`: 400 classifier_denied. `flag`: serve, with `x-gateway-guard-flags`. */
+        action: z.enum(['block', 'flag']),
+        /** Model missing, broken or past `timeoutMs`: `block` answers 503 guard_unavailable; `allow` serves unchecked. */
+        onError: z.enum(['block', 'allow']),
+        timeoutMs: z.number().int().positive().max(60_000),
+      })
+      .partial()
+      .strict(),
+    /** An LLM judge: a model of the gateway's catalog asked for a verdict (guards/llm-judge, docs/guards.md). */
+    judge: z
+      .object({
+        enabled: z.boolean(),
+        /** A model name of the catalog (or `provider/model`); called through routing and billed to the team. */
+        model: z.string(),
+        /** `llama-guard`: answers `safe` / `unsafe\nS1,S2`. `json`: answers {"verdict":"safe"|"unsafe",…}. */
+        format: z.enum(['llama-guard', 'json']),
+        /** The policy the judge applies: its system prompt (`json`; optional for `llama-guard`, whose template has one). */
+        policy: z.string().max(20_000),
+        /** Llama Guard categories (S1…S14) that count; empty: any `unsafe`. */
+        categories: z.array(z.string().min(1)),
+        roles: z.array(role),
+        action: z.enum(['block', 'flag']),
+        onError: z.enum(['block', 'allow']),
+        timeoutMs: z.number().int().positive().max(60_000),
+        /** The judge's answer is a verdict: a short cap keeps its hold and its cost small. */
+        maxTokens: z.number().int().positive().max(4096),
+        /** How long a verdict is reused for the same policy and text. 0: no cache. */
+        cacheTtlSeconds: z.number().int().nonnegative(),
+      })
+      .partial()
+      .strict(),
+    /** External guardrail services: a generic HTTP hook, the OpenAI moderation endpoint, a Presidio analyzer. */
+    external: z
+      .object({
+        services: z
+          .array(externalService)
+          .max(8)
+          .superRefine((list, ctx) => {
+            const seen = new Set<string>();
+            for (const s of list) {
+              if (seen.has(s.name)) ctx.addIssue({ code: 'custom', message: `external guard name ${JSON.stringify(s.name)} is used twice` });
+              seen.add(s.name);
+            }
+          }),
+      })
+      .partial()
+      .strict(),
   })
   .partial()
   .strict();
@@ -144,6 +229,9 @@ export const GUARD_DEFAULTS = {
   prompt: { allow: [], deny: [], roles: ['user'], maxPromptChars: 0 },
   injection: { enabled: false, action: 'block', threshold: DEFAULT_INJECTION_THRESHOLD, roles: ['user'] },
   topics: { enabled: false, threshold: 0.8, deny: [], roles: ['user'], onError: 'block', timeoutMs: 2000 },
+  classifier: { enabled: false, modelPath: '', labels: ['INJECTION'], threshold: 0.5, roles: ['user'], action: 'block', onError: 'block', timeoutMs: 2000 },
+  judge: { enabled: false, model: '', format: 'llama-guard', policy: '', categories: [], roles: ['user'], action: 'block', onError: 'block', timeoutMs: 5000, maxTokens: 64, cacheTtlSeconds: 3600 },
+  external: { services: [] },
 } as const;
 
 export const CACHE_DEFAULTS = {

@@ -117,14 +117,18 @@ export function estimatePromptTokens(ctx: RequestContext, req: ChatRequest): num
   return ctx.promptEstimate;
 }
 
-export async function admit(rt: Runtime, ctx: RequestContext, req: ChatRequest, sink: ResponseSink): Promise<Admission> {
+/**
+ * `rateLimits: false` reserves budgets only: a call the gateway makes on a request's behalf (an LLM judge's) is
+ * paid by the team but is not one of its client's requests.
+ */
+export async function admit(rt: Runtime, ctx: RequestContext, req: ChatRequest, sink: ResponseSink, opts: { rateLimits?: boolean } = {}): Promise<Admission> {
   const { key, team } = ctx.principal!;
   const targets = ctx.model!.targets;
   // Counted only when a limit needs it: tiktoken is the costliest step of a request without budgets.
   const prompt = () => estimatePromptTokens(ctx, req);
 
   try {
-    await checkRateLimits(rt, ctx, req, prompt, sink);
+    if (opts.rateLimits !== false) await checkRateLimits(rt, ctx, req, prompt, sink);
   } catch (err) {
     if (err instanceof StateUnavailableError) return failOpenOr(rt, ctx, err);
     throw err;

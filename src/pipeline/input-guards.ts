@@ -16,6 +16,7 @@ import type { RequestContext } from './context.js';
 import { mapMessageText, mapToolArguments, messageText } from './message-text.js';
 import type { ResponseSink } from './response-sink.js';
 import type { TeamGuards } from './team-guards.js';
+import { analyzeWithPresidio, applyModelGuards, hasModelGuards, startModelGuards } from './model-guards.js';
 
 export interface GuardedRequest {
   req: ChatRequest;
@@ -58,6 +59,14 @@ export async function applyInputGuards(
     if (hit) sink.setHeader('x-gateway-injection-score', round(best.score));
   }
 
+  // Presidio analyzers read the text as the client sent it: their spans feed the PII stage below (docs/guards.md).
+  let presidio: Map<string, PiiFinding[]> | undefined;
+  if (g.external.services.some((s) => s.kind === 'presidio')) {
+    const r = await analyzeWithPresidio(rt, ctx, req, guards);
+    applyModelGuards(rt, ctx, r.outcomes, sink);
+    if (r.findings.size) presidio = r.findings;
+  }
+
   let pii: PiiSession | undefined;
   if (guards.pii) {
     const t0 = performance.now();
@@ -74,7 +83,8 @@ export async function applyInputGuards(
       );
     }
     const apply = (text: string) => {
-      const r = pii!.apply(text, ner.get(text));
+      const extra = presidio?.get(text);
+      const r = pii!.apply(text, extra ? [...(ner.get(text) ?? []), ...extra] : ner.get(text));
       findings.push(...r.findings);
       for (const c of r.blocked) blocked.add(c);
       return r.text;
@@ -88,6 +98,15 @@ export async function applyInputGuards(
     if (identifiers) req = withBody(req, identifiers);
     if (pii.placeholderCount === 0) pii = undefined;
   }
+
+  // Classifier, LLM judge and external services: started together on the text the provider will get, collected
+  // after the topics guard (model-guards.ts). The catch only keeps a refusal from being unhandled should the
+  // topics guard refuse first.
+  const modelGuards = hasModelGuards(guards) ? startModelGuards(rt, ctx, req, guards, sink) : undefined;
+  modelGuards?.catch(() => undefined);
+  const collect = async () => {
+    if (modelGuards) applyModelGuards(rt, ctx, await modelGuards, sink);
+  };
 
   if (g.topics.enabled && g.topics.deny.length) {
     const t0 = performance.now();
@@ -106,12 +125,14 @@ export async function applyInputGuards(
           headers: { 'retry-after': '1' },
         });
       }
+      await collect();
       return { req, pii, outputRedaction };
     }
     audit(rt, ctx, 'topics', topic ? 'block' : 'allow', t0, topic ? { topic: topic.name, similarity: round(topic.similarity) } : {});
     if (topic) throw block(ctx, 'topic_denied', 'The request was rejected because its topic is not allowed.');
   }
 
+  await collect();
   return { req, pii, outputRedaction };
 }
 
@@ -175,7 +196,7 @@ function scanMessage(m: ChatMessage, scope: TeamGuards['policy']['guards']['pii'
   return out;
 }
 
-function audit(rt: Runtime, ctx: RequestContext, guard: string, action: string, t0: number, detail: Record<string, unknown>) {
+export function audit(rt: Runtime, ctx: RequestContext, guard: string, action: string, t0: number, detail: Record<string, unknown>) {
   const entry = { guard, action, ms: round(performance.now() - t0), ...detail };
   ((ctx.notes.guards as unknown[]) ??= []).push(entry);
   rt.metrics?.recordGuard(guard, action);

@@ -5,6 +5,8 @@
 import { actionFor, createNerRecognizer, createPiiDetector, PII_CATEGORIES, type NerRecognizer, type PiiDetector, type PiiPolicy } from '../../guards/pii/index.js';
 import { createInjectionDetector, type InjectionDetector } from '../../guards/injection/index.js';
 import { createPromptGuard, type PromptGuard } from '../../guards/prompt-guard/index.js';
+import { createTextClassifier, type TextClassifier } from '../../guards/classifier/index.js';
+import { createVerdictCache, type VerdictCache } from '../../guards/llm-judge/index.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { resolvePolicy, type EffectivePolicy } from '../config/policy.js';
 import type { Team } from '../state/state-store.js';
@@ -15,6 +17,10 @@ export interface TeamGuards {
   readonly prompt?: PromptGuard;
   readonly pii?: { detector: PiiDetector; policy: PiiPolicy; ner?: NerRecognizer };
   readonly injection?: InjectionDetector;
+  /** The `classifier` guard's model (one per model path, shared by the teams that use it). */
+  readonly classifier?: TextClassifier;
+  /** LLM-judge verdicts, shared by every team of the process (keys include the team). */
+  readonly verdicts: VerdictCache;
   /** True when any input guard is on (lets the pipeline skip the stage entirely). */
   readonly anyInput: boolean;
 }
@@ -31,6 +37,8 @@ export function createGuardRegistry(config: GatewayConfig, logger: Logger): Guar
   let injection: InjectionDetector | undefined;
   const ners = new Map<string, NerRecognizer>(); // one model per path, shared by the teams that use it
   const cache = new Map<string, { updatedAt: number; guards: TeamGuards }>();
+  const classifiers = new Map<string, TextClassifier>(); // one model per path
+  const verdicts = createVerdictCache();
 
   function compile(team: Team): TeamGuards {
     const { invalid, ...policy } = resolvePolicy(config, team.policy);
@@ -56,7 +64,23 @@ export function createGuardRegistry(config: GatewayConfig, logger: Logger): Guar
       pii = { detector, policy: piiPolicy, ner };
     }
     const inj = g.injection.enabled ? (injection ??= createInjectionDetector()) : undefined;
-    return { policy, prompt, pii, injection: inj, anyInput: Boolean(prompt || pii || inj || (g.topics.enabled && g.topics.deny.length)) };
+    let classifier: TextClassifier | undefined;
+    if (g.classifier.enabled) {
+      // Without a path the guard cannot decide: its onError applies (a model that fails to load does the same).
+      const path = g.classifier.modelPath || '(classifier.modelPath is not set)';
+      classifier = classifiers.get(path) ?? createTextClassifier({ modelPath: path });
+      classifiers.set(path, classifier);
+    }
+    const modelGuards = Boolean(classifier || g.judge.enabled || g.external.services.length);
+    return {
+      policy,
+      prompt,
+      pii,
+      injection: inj,
+      classifier,
+      verdicts,
+      anyInput: Boolean(prompt || pii || inj || (g.topics.enabled && g.topics.deny.length) || modelGuards),
+    };
   }
 
   return {

@@ -1,0 +1,87 @@
+/**
+ * The LLM judge's call to its model (guards/llm-judge), made on behalf of one request: through the same catalog,
+ * routing, executor and provider adapters as the request itself, and paid like one — a budget hold before the
+ * call (budgets only: the call is the gateway's, not one of the client's requests, so rate limits do not count
+ * it), settled with the provider's usage after, and a usage-ledger row (API `guard`) under the judge's model.
+ * A budget that cannot hold the call refuses the request (429 budget_exceeded), as the request's own would.
+ */
+import { GuardUnavailableError, withDeadline } from '../../guards/async-guard.js';
+import { GatewayError, isGatewayError } from '../core/errors.js';
+import { normaliseChatRequest } from '../core/normalise.js';
+import type { Usage } from '../core/types.js';
+import { ProviderError } from '../../providers/types.js';
+import type { Runtime } from '../runtime.js';
+import { createCompletionCounter } from '../tokens/completion-counter.js';
+import { resolveUsage } from '../tokens/usage-extract.js';
+import { admit, estimatePromptTokens } from './admission.js';
+import { createRequestContext, type RequestContext } from './context.js';
+import { ledgerRecord } from './finish.js';
+import type { ResponseSink } from './response-sink.js';
+
+export interface JudgeCallResult {
+  /** The judge's answer text. */
+  text: string;
+  usage: Usage;
+  costMicros: number;
+}
+
+export async function callJudgeModel(
+  rt: Runtime,
+  ctx: RequestContext,
+  sink: ResponseSink,
+  opts: { model: string; messages: { role: string; content: string }[]; maxTokens: number; timeoutMs: number },
+): Promise<JudgeCallResult> {
+  const call = createRequestContext(ctx.id);
+  call.principal = ctx.principal;
+  call.api = ctx.api;
+  call.endUser = ctx.endUser;
+  call.tag = ctx.tag;
+  call.upstreamHeaders = ctx.upstreamHeaders;
+  const req = normaliseChatRequest({ model: opts.model, messages: opts.messages, max_tokens: opts.maxTokens, temperature: 0 });
+  try {
+    call.model = rt.catalog.resolve(opts.model, ctx.principal!.team, ctx.principal!.key, { request: req });
+  } catch (err) {
+    // A judge the team may not call or that does not exist is a misconfiguration, not the client's fault.
+    throw new GuardUnavailableError('judge_model_unavailable', `judge model ${opts.model}: ${(err as Error).message}`);
+  }
+  // The budget headers the client sees are its own request's: the judge's hold is not reported there.
+  const quiet: ResponseSink = Object.create(sink, { setHeader: { value: () => undefined } });
+  const admission = await admit(rt, call, req, quiet, { rateLimits: false });
+  let usage: Usage | undefined;
+  let text: string;
+  try {
+    const result = await withDeadline(opts.timeoutMs, (signal) => rt.executor.complete(req, call.model!, signal, call.attempts, call), `judge model ${opts.model}`);
+    call.target = result.target;
+    call.status = 200;
+    text = result.response.choices[0]?.message.content ?? '';
+    if (result.response.usage) usage = result.usage;
+    else {
+      const counter = createCompletionCounter(result.target.upstreamModel);
+      counter.add(text, '0:c');
+      usage = resolveUsage({ estimatedPromptTokens: estimatePromptTokens(call, req), countedCompletionTokens: counter.tokens() });
+    }
+  } catch (err) {
+    call.status = err instanceof GatewayError ? err.status : 503;
+    // A call cut off by the deadline (or a failover attempt that left): the provider had the prompt and bills it.
+    const left = [...call.attempts].reverse().find((a) => a.errorClass === 'aborted');
+    if (left) {
+      call.target ??= call.model!.targets.find((t) => t.provider === left.provider && t.upstreamModel === left.model);
+      usage = resolveUsage({ reportedPrompt: err instanceof ProviderError ? err.usageSoFar : undefined, estimatedPromptTokens: estimatePromptTokens(call, req), countedCompletionTokens: 0 });
+    }
+    if (err instanceof GuardUnavailableError) throw err;
+    throw new GuardUnavailableError(isGatewayError(err) ? err.code : 'judge_failed', `judge model ${opts.model} failed: ${(err as Error).message}`);
+  } finally {
+    await settle(rt, call, admission, usage);
+  }
+  return { text, usage, costMicros: call.costMicros ?? 0 };
+}
+
+async function settle(rt: Runtime, call: RequestContext, admission: Awaited<ReturnType<typeof admit>>, usage: Usage | undefined) {
+  const u = usage ?? resolveUsage({ estimatedPromptTokens: 0, countedCompletionTokens: 0 });
+  try {
+    await rt.storeRetry.run('judge budget settlement', call.id, () => admission.settle(u));
+    await rt.usage.add({ ...ledgerRecord(call, u), api: 'guard' }, call.id);
+  } catch (err) {
+    rt.logger.warn({ err: (err as Error).message, requestId: call.id }, 'judge call could not be settled');
+  }
+}
