@@ -40,7 +40,7 @@ export async function startGateway(
   await runtime.stateWatch.check(); // learns the data set's id, to notice when it is lost
   // What the first request would otherwise build inside its own latency: the request schema, the tokenizers.
   warmRequestSchema();
-  warmEncoders();
+  warmEncoders(Object.entries(config.models).flatMap(([name, m]) => [name, m.upstream]));
   const app = await createApp(runtime);
   try {
     await app.listen({ host: config.server.host, port: config.server.port });
