@@ -1,0 +1,196 @@
+/**
+ * External guardrail services end to end, against a fake speaking each documented format (test/fakes/
+ * fake-guardrails.ts): the generic HTTP hook, the OpenAI moderation endpoint and a Presidio analyzer — verdicts,
+ * flags, timeouts and broken answers under onError block / allow, concurrency, and Presidio's spans applied by
+ * the PII guard's actions (pseudonymised, then restored in the answer).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeGuardrails, type FakeGuardrails } from '../fakes/fake-guardrails.js';
+import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
+import { startTestGateway, TEST_KEY, OTHER_TEAM_KEY, type TestGateway } from '../helpers/test-gateway.js';
+import { auditOf, chat, expectError, logLine } from './model-guards-helpers.js';
+
+const PRESIDIO_BLOCK_KEY = 'gw-presidio-block-key-0123456789abcdefghijklmnop';
+const HOOK_SECRET = 'hook-secret-0123456789';
+let upstream: FakeUpstream;
+let svc: FakeGuardrails;
+let gw: TestGateway;
+const lastSent = () => JSON.stringify(upstream.requests.at(-1)!.body.messages);
+
+beforeAll(async () => {
+  process.env.TEST_GUARD_HOOK_KEY = HOOK_SECRET;
+  upstream = await startFakeUpstream();
+  svc = await startFakeGuardrails();
+  const hook = { name: 'corp-hook', kind: 'http', url: `${svc.url}/hook`, apiKeyEnv: 'TEST_GUARD_HOOK_KEY', timeoutMs: 300 };
+  const moderation = { name: 'moderation', kind: 'openai-moderation', url: `${svc.url}/v1/moderations`, timeoutMs: 300 };
+  gw = await startTestGateway(upstream, {
+    teams: {
+      default: { allowedModels: ['*'], policy: { guards: { external: { services: [hook, moderation] } } } },
+      other: {
+        allowedModels: ['*'],
+        policy: {
+          guards: {
+            pii: { enabled: true, defaultAction: 'pseudonymise' },
+            external: {
+              services: [
+                { name: 'presidio', kind: 'presidio', url: `${svc.url}/analyze`, action: 'pii', timeoutMs: 300 },
+                { ...hook, name: 'hook-allow', onError: 'allow' },
+                { ...moderation, categories: ['violence'], threshold: 0.3, action: 'flag', onError: 'allow' },
+              ],
+            },
+          },
+        },
+      },
+      presidioBlock: {
+        allowedModels: ['*'],
+        policy: { guards: { external: { services: [{ name: 'presidio', kind: 'presidio', url: `${svc.url}/analyze`, entities: ['EMAIL_ADDRESS'], timeoutMs: 300 }] } } },
+      },
+    },
+    keys: [
+      { id: 'test', team: 'default', key: TEST_KEY },
+      { id: 'other', team: 'other', key: OTHER_TEAM_KEY },
+      { id: 'pb', team: 'presidioBlock', key: PRESIDIO_BLOCK_KEY },
+    ],
+  });
+}, 60_000);
+afterAll(async () => {
+  await gw?.close();
+  await upstream?.close();
+  await svc?.close();
+});
+
+const requestsTo = (path: string) => svc.requests.filter((r) => r.path === path);
+
+describe('generic HTTP hook', () => {
+  it('block: 400 external_guard_denied naming the service; the hook got the documented JSON with its key', async () => {
+    const before = upstream.requests.length;
+    const r = await chat(gw, TEST_KEY, 'This is forbidden content');
+    expectError(r, 400, 'external_guard_denied');
+    expect(r.body.error.message).toContain("'corp-hook'");
+    expect(r.body.error.message).not.toContain('forbidden word');
+    expect(upstream.requests.length).toBe(before);
+    const sent = requestsTo('/hook').at(-1)!;
+    expect(sent.headers.authorization).toBe(`Bearer ${HOOK_SECRET}`);
+    expect(sent.body).toEqual({
+      version: 1,
+      requestId: r.res.headers.get('x-request-id'),
+      team: 'default',
+      key: 'test',
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'This is forbidden content' }],
+    });
+    expect(await auditOf(gw, r.res, 'http_hook')).toMatchObject({ action: 'block', service: 'corp-hook', categories: ['policy'], reason: 'forbidden word' });
+    expect(JSON.stringify(gw.logs)).not.toContain(HOOK_SECRET);
+  });
+
+  it("the hook's own flag: served with x-gateway-guard-flags", async () => {
+    const r = await chat(gw, TEST_KEY, 'Something suspicious here');
+    expect(r.status).toBe(200);
+    expect(r.res.headers.get('x-gateway-guard-flags')).toBe('http_hook:corp-hook');
+  });
+
+  it('a hook that hangs: 503 guard_unavailable within its timeout (onError block); served with onError allow', async () => {
+    svc.enqueue({ hang: true });
+    const t0 = performance.now();
+    const r = await chat(gw, TEST_KEY, 'hello (hang)');
+    expectError(r, 503, 'guard_unavailable');
+    expect(performance.now() - t0).toBeLessThan(1500);
+    expect(await auditOf(gw, r.res, 'http_hook')).toMatchObject({ action: 'error', reason: 'timeout', onError: 'block' });
+    // Team other: Presidio answers first, then its hook and moderation (both onError allow) race for the hang.
+    svc.enqueue({}, { hang: true });
+    const allowed = await chat(gw, OTHER_TEAM_KEY, 'hello (hang, allow)');
+    expect(allowed.status).toBe(200);
+    const guards = (await logLine(gw, allowed.res)).guards as Record<string, unknown>[];
+    expect(guards.filter((g) => g.action === 'error')).toEqual([expect.objectContaining({ reason: 'timeout', onError: 'allow' })]);
+  });
+
+  it('a hook answering 500, or JSON without a verdict: 503 guard_unavailable with the reason audited', async () => {
+    svc.enqueue({ status: 500, body: '{"error":"boom"}' });
+    const r = await chat(gw, TEST_KEY, 'hello (500)');
+    expectError(r, 503, 'guard_unavailable');
+    expect(await auditOf(gw, r.res, 'http_hook')).toMatchObject({ action: 'error', reason: 'http_500' });
+    svc.enqueue({ body: '{"decision":"ok"}' });
+    const m = await chat(gw, TEST_KEY, 'hello (no verdict)');
+    expectError(m, 503, 'guard_unavailable');
+    expect(await auditOf(gw, m.res, 'http_hook')).toMatchObject({ action: 'error', reason: 'malformed_verdict' });
+  });
+
+  it('the hook and moderation run concurrently: two 250 ms services take about 250 ms, not 500', async () => {
+    svc.enqueue({ delayMs: 250 }, { delayMs: 250 });
+    const t0 = performance.now();
+    const r = await chat(gw, TEST_KEY, 'hello (concurrent)');
+    const wall = performance.now() - t0;
+    expect(r.status).toBe(200);
+    const hook = await auditOf(gw, r.res, 'http_hook');
+    const moderation = await auditOf(gw, r.res, 'openai_moderation');
+    // Each audit's ms counts from the start of the batch: in sequence the second would be near 500.
+    expect(Math.max(hook.ms, moderation.ms)).toBeLessThan(450);
+    expect(wall).toBeLessThan(1000);
+  });
+});
+
+describe('OpenAI moderation endpoint', () => {
+  it('flagged: 400 external_guard_denied; the endpoint got {model, input: [texts]}', async () => {
+    const r = await chat(gw, TEST_KEY, 'I will kill the process');
+    expectError(r, 400, 'external_guard_denied');
+    expect(requestsTo('/v1/moderations').at(-1)!.body).toEqual({ model: 'omni-moderation-latest', input: ['I will kill the process'] });
+    expect(await auditOf(gw, r.res, 'openai_moderation')).toMatchObject({ action: 'block', service: 'moderation', categories: ['violence'] });
+  });
+
+  it('not flagged: served', async () => {
+    expect((await chat(gw, TEST_KEY, 'A calm question about gardening')).status).toBe(200);
+  });
+
+  it("a team's category threshold counts scores the endpoint does not flag (action flag)", async () => {
+    const r = await chat(gw, OTHER_TEAM_KEY, 'They had a fight about it');
+    expect(r.status).toBe(200);
+    expect(r.res.headers.get('x-gateway-guard-flags')).toBe('openai_moderation:moderation');
+  });
+
+  it('an answer without one result per input: 503 guard_unavailable (onError block)', async () => {
+    svc.enqueue({}, { body: '{"results":[]}' }); // the hook answers first-come; both queue entries are consumed
+    const r = await chat(gw, TEST_KEY, 'hello (bad moderation)');
+    expectError(r, 503, 'guard_unavailable');
+  });
+});
+
+describe('Presidio analyzer', () => {
+  it("action pii: Presidio's spans are pseudonymised by the PII guard (code-point offsets converted), restored in the answer", async () => {
+    const text = '🙂 please write a note to Zorblax Quux today';
+    const res = await gw.client({ apiKey: OTHER_TEAM_KEY }).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: text }] });
+    expect(lastSent()).not.toContain('Zorblax');
+    expect(lastSent()).toContain('🙂 please write a note to [PERSON_1] today');
+    expect(res.choices[0]!.message.content).toContain('Zorblax Quux');
+    expect(requestsTo('/analyze').at(-1)!.body).toEqual({ text, language: 'en' });
+  });
+
+  it('services after the PII stage get the text with PII replaced (the hook never sees the e-mail)', async () => {
+    const r = await chat(gw, OTHER_TEAM_KEY, 'Mail jane.doe@example.com please');
+    expect(r.status).toBe(200);
+    expect(JSON.stringify(requestsTo('/hook').at(-1)!.body)).not.toContain('jane.doe@example.com');
+  });
+
+  it('action block (no PII guard): a span of the listed entity types refuses the request; the analyzer was asked for them', async () => {
+    const r = await chat(gw, PRESIDIO_BLOCK_KEY, 'Contact jane.doe@example.com');
+    expectError(r, 400, 'external_guard_denied');
+    expect(requestsTo('/analyze').at(-1)!.body).toEqual({ text: 'Contact jane.doe@example.com', language: 'en', entities: ['EMAIL_ADDRESS'] });
+    expect(await auditOf(gw, r.res, 'presidio')).toMatchObject({ action: 'block', entities: ['EMAIL_ADDRESS'], spans: 1 });
+    expect((await chat(gw, PRESIDIO_BLOCK_KEY, 'Contact Zorblax Quux')).status).toBe(200);
+  });
+
+  it('an analyzer that hangs or answers out of range: 503 guard_unavailable', async () => {
+    svc.enqueue({ hang: true });
+    expectError(await chat(gw, PRESIDIO_BLOCK_KEY, 'hello (presidio hang)'), 503, 'guard_unavailable');
+    svc.enqueue({ body: '[{"entity_type":"PERSON","start":0,"end":999,"score":0.9}]' });
+    const r = await chat(gw, PRESIDIO_BLOCK_KEY, 'short');
+    expectError(r, 503, 'guard_unavailable');
+    expect(await auditOf(gw, r.res, 'presidio')).toMatchObject({ action: 'error', reason: 'malformed_verdict' });
+  });
+
+  it('counts decisions in gateway_guard_actions_total', async () => {
+    const text = await gw.runtime.metrics!.render();
+    expect(text).toMatch(/gateway_guard_actions_total\{guard="http_hook",action="block"\} [1-9]/);
+    expect(text).toMatch(/gateway_guard_actions_total\{guard="openai_moderation",action="block"\} [1-9]/);
+    expect(text).toMatch(/gateway_guard_actions_total\{guard="presidio",action="error"\} [1-9]/);
+  });
+});
