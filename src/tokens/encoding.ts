@@ -6,7 +6,7 @@
  * would force a rebuild on the next request).
  */
 import { get_encoding, type Tiktoken } from 'tiktoken';
-import { forEachSegment, segmentEnds } from './segments.js';
+import { forEachSegment } from './segments.js';
 
 export type EncodingName = 'o200k_base' | 'cl100k_base';
 
@@ -121,8 +121,6 @@ export function countTextTokens(text: string, encoding: EncodingName): number {
 
   // Memo hits end a pending batch of misses only after HIT_STREAK consecutive hits: splitting a batch costs a
   // WASM call, which is worth more than re-encoding a word or two that happens to be known.
-  // One loop over the segment ends, all state in locals (a callback per segment, closing over this state, cost
-  // ~3× the segmenting itself: issue 22's profile).
   let n = 0;
   let learn = LEARN_PER_CALL;
   let pendStart = -1;
@@ -130,83 +128,63 @@ export function countTextTokens(text: string, encoding: EncodingName): number {
   let streakStart = -1;
   let streakTokens = 0;
   let streak = 0;
+  const flush = () => {
+    if (pendStart < 0) return;
+    n += streak > 0 ? encodeLen(enc, text.slice(pendStart, streakStart)) + streakTokens : encodeLen(enc, text.slice(pendStart, pendEnd));
+    pendStart = -1;
+    streak = 0;
+    streakTokens = 0;
+  };
   let seen = 0;
   let hits = 0;
   let rest = -1;
-  const ends = SEGMENT_ENDS;
-  let a = 0;
-  scan: while (a < text.length) {
-    const count = segmentEnds(text, a, ends);
-    for (let j = 0; j < count; j++, a = ends[j - 1]!) {
-      const b = ends[j]!;
-      // Text the memo barely knows (random identifiers, hashes): stop looking words up and encode the rest at once.
-      if (++seen === PROBE_SEGMENTS && hits * 3 < seen) {
-        rest = a;
-        break scan;
-      }
-      const len = b - a;
-      if (len <= SHORT_SEGMENT_CHARS) {
-        const seg = text.slice(a, b);
-        const hit = m.get(seg);
-        if (hit !== undefined) {
-          hits++;
-          if (pendStart < 0) {
-            n += hit;
-            continue;
-          }
-          if (streak === 0) streakStart = a;
-          streak++;
-          streakTokens += hit;
-          pendEnd = b;
-          if (streak >= HIT_STREAK) {
-            n += pendingLen(enc, text, pendStart, pendEnd, streak, streakStart, streakTokens);
-            pendStart = -1;
-            streak = 0;
-            streakTokens = 0;
-          }
-          continue;
-        }
-        if (learn > 0 && pendStart < 0) {
-          learn--;
-          n += memoLen(enc, m, seg);
-          continue;
-        }
-      } else if (len > MAX_RUN_CHARS) {
-        if (pendStart >= 0) n += pendingLen(enc, text, pendStart, pendEnd, streak, streakStart, streakTokens);
-        pendStart = -1;
-        streak = 0;
-        streakTokens = 0;
-        n += slicedLen(enc, text, a, b);
-        continue;
-      }
-      // Contiguous misses are encoded together: still exact, since every cut between them is a safe boundary.
-      if (pendStart < 0) pendStart = a;
-      streak = 0;
-      streakTokens = 0;
-      pendEnd = b;
+  forEachSegment(text, (a, b) => {
+    // Text the memo barely knows (random identifiers, hashes): stop looking words up and encode the rest at once.
+    if (++seen === PROBE_SEGMENTS && hits * 3 < seen) {
+      rest = a;
+      return false;
     }
-  }
+    const len = b - a;
+    if (len <= SHORT_SEGMENT_CHARS) {
+      const seg = text.slice(a, b);
+      const hit = m.get(seg);
+      if (hit !== undefined) {
+        hits++;
+        if (pendStart < 0) {
+          n += hit;
+          return;
+        }
+        if (streak === 0) streakStart = a;
+        streak++;
+        streakTokens += hit;
+        pendEnd = b;
+        if (streak >= HIT_STREAK) flush();
+        return;
+      }
+      if (learn > 0 && pendStart < 0) {
+        learn--;
+        n += memoLen(enc, m, seg);
+        return;
+      }
+    } else if (len > MAX_RUN_CHARS) {
+      flush();
+      n += slicedLen(enc, text, a, b);
+      return;
+    }
+    // Contiguous misses are encoded together: still exact, since every cut between them is a safe boundary.
+    if (pendStart < 0) pendStart = a;
+    streak = 0;
+    streakTokens = 0;
+    pendEnd = b;
+  });
   if (rest >= 0) {
     // `rest` is a segment start, so a safe boundary: a pending batch ending there and the rest are exact apart.
-    if (pendStart >= 0) {
-      pendEnd = rest;
-      n += pendingLen(enc, text, pendStart, pendEnd, streak, streakStart, streakTokens);
-    }
+    if (pendStart >= 0) pendEnd = rest;
+    flush();
     return n + countRest(enc, text, rest);
   }
-  if (pendStart >= 0) n += pendingLen(enc, text, pendStart, pendEnd, streak, streakStart, streakTokens);
+  flush();
   return n;
-}
-
-/** Reused by every count (the event loop runs one at a time): segment ends, in windows of this many. */
-const SEGMENT_ENDS = new Int32Array(1024);
-
-/**
- * Tokens of a pending batch of misses [pendStart, pendEnd). When it ends in a streak of `streak` memo hits that
- * started at `streakStart` (worth `streakTokens`), only the misses before the streak are encoded.
- */
-function pendingLen(enc: Tiktoken, text: string, pendStart: number, pendEnd: number, streak: number, streakStart: number, streakTokens: number): number {
-  return streak > 0 ? encodeLen(enc, text.slice(pendStart, streakStart)) + streakTokens : encodeLen(enc, text.slice(pendStart, pendEnd));
 }
 
 /** The tail of a text from a safe boundary, still slicing over-long runs. */

@@ -96,29 +96,3 @@ export function forEachSegment(s: string, each: (start: number, end: number) => 
   }
   each(start, s.length);
 }
-
-/**
- * Fills `ends` with the ends of the consecutive segments of `s` that start at `from` (0 or a safe boundary), as
- * many as `ends` holds; returns how many. The text's last segment ends at `s.length`. The same segments as
- * `forEachSegment`, without a callback per segment: the prompt counter's hot path (issue 22), where calling a
- * closure that updates half a dozen captured variables per word cost more than the segmenting itself.
- */
-export function segmentEnds(s: string, from: number, ends: Int32Array): number {
-  const len = s.length;
-  if (from >= len) return 0;
-  let n = 0;
-  let k1 = charClass(s, from);
-  let c1 = s.charCodeAt(from);
-  for (let i = from + 1; i < len; i++) {
-    const c2 = s.charCodeAt(i);
-    const k2 = c2 < 128 ? ASCII[c2]! : charClass(s, i);
-    if (isBoundaryBetween(k1, c1, k2, c2)) {
-      ends[n++] = i;
-      if (n === ends.length) return n;
-    }
-    if (k2 !== LOW_SURROGATE) k1 = k2;
-    c1 = c2;
-  }
-  ends[n++] = len;
-  return n;
-}
