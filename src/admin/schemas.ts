@@ -97,7 +97,7 @@ export const usageQueryInput = z
     key: ID.optional(),
     model: z.string().max(200).optional(),
     provider: z.string().max(100).optional(),
-    api: z.enum(['chat', 'responses', 'messages', 'embeddings', 'mcp']).optional(),
+    api: z.enum(['chat', 'responses', 'messages', 'embeddings', 'mcp', 'guard']).optional(),
     user: z.string().max(256).optional().describe("the end user the client named ('' for none)"),
     tag: z.string().max(128).optional().describe("the value of the request's metadata[state.usageTag] ('' for none)"),
     groupBy: z

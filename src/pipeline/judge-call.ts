@@ -46,7 +46,15 @@ export async function callJudgeModel(
   }
   // The budget headers the client sees are its own request's: the judge's hold is not reported there.
   const quiet: ResponseSink = Object.create(sink, { setHeader: { value: () => undefined } });
-  const admission = await admit(rt, call, req, quiet, { rateLimits: false });
+  let admission: Awaited<ReturnType<typeof admit>>;
+  try {
+    admission = await admit(rt, call, req, quiet, { rateLimits: false });
+  } catch (err) {
+    // The team's budget (or the state store) refuses as it would the request itself; anything else (a judge
+    // model without a price under a USD budget) is the judge's configuration.
+    if (isGatewayError(err) && (err.code === 'budget_exceeded' || err.code === 'state_unavailable')) throw err;
+    throw new GuardUnavailableError(isGatewayError(err) ? err.code : 'judge_failed', `judge model ${opts.model}: ${(err as Error).message}`);
+  }
   let usage: Usage | undefined;
   let text: string;
   try {

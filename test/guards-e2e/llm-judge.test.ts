@@ -10,6 +10,7 @@ import { startTestGateway, TEST_KEY, OTHER_TEAM_KEY, type TestGateway } from '..
 import { auditOf, chat, expectError } from './model-guards-helpers.js';
 
 const CATS_KEY = 'gw-judge-cats-key-0123456789abcdefghijklmnopqrstu';
+const POOR_KEY = 'gw-judge-poor-key-0123456789abcdefghijklmnopqrstu';
 const BUDGET = [{ period: 'daily' as const, usd: '10' }];
 // Judge price: $1 / $2 per million tokens → 200 prompt + 5 completion tokens = 210 micro-dollars.
 const JUDGE_USAGE = { prompt_tokens: 200, completion_tokens: 5, total_tokens: 205 };
@@ -44,11 +45,14 @@ beforeAll(async () => {
         policy: { guards: { judge: { enabled: true, model: 'llama-guard', format: 'json', policy: 'Refuse anything about weapons.', onError: 'allow', timeoutMs: 400 } } },
       },
       cats: { allowedModels: ['*'], policy: { guards: { judge: { enabled: true, model: 'llama-guard', categories: ['S9'], action: 'block' } } } },
+      // Room for the request's own hold (prompt + max_tokens 10), not for the judge's (prompt + 64) besides it.
+      poor: { allowedModels: ['*'], budgets: [{ period: 'daily', tokens: 70 }], policy: { guards: { judge: { enabled: true, model: 'llama-guard' } } } },
     },
     keys: [
       { id: 'test', team: 'default', key: TEST_KEY },
       { id: 'other', team: 'other', key: OTHER_TEAM_KEY },
       { id: 'cats', team: 'cats', key: CATS_KEY },
+      { id: 'poor', team: 'poor', key: POOR_KEY },
     ],
   });
 }, 60_000);
@@ -135,6 +139,18 @@ describe('LLM judge guard (Llama Guard format)', () => {
     const calls = judge.requests.length;
     expect((await chat(gw, TEST_KEY, 'Is this fine? (malformed 1)')).status).toBe(200);
     expect(judge.requests.length).toBe(calls + 1);
+  });
+
+  it("a budget without room for the judge's call refuses the request: 429 budget_exceeded, nothing called", async () => {
+    const judged = judge.requests.length;
+    const before = upstream.requests.length;
+    const r = await chat(gw, POOR_KEY, 'Hi (poor)', { max_tokens: 10 });
+    expect(r.status).toBe(429);
+    expect(r.body.error.code).toBe('budget_exceeded');
+    expect(judge.requests.length).toBe(judged);
+    expect(upstream.requests.length).toBe(before);
+    const status = await gw.runtime.store.getBudgetStatus([{ scope: 'team:poor', budgets: [{ period: 'daily', tokens: 70 }] }], { teamId: 'poor' });
+    expect(status[0]!.reservedTokens).toBe(0); // the request's own hold was released
   });
 
   it('categories: only the listed ones count', async () => {
