@@ -9,6 +9,7 @@ import { createRuntime, type Runtime } from './runtime.js';
 import { applyConfig } from './bootstrap.js';
 import { warmRequestSchema } from './core/request-schema.js';
 import { warmEncoders } from './tokens/encoding.js';
+import { warmGuards } from './warm-up.js';
 import type { StateStore } from './state/state-store.js';
 import { createReloader, type Reloader } from './reload.js';
 
@@ -41,6 +42,7 @@ export async function startGateway(
   // What the first request would otherwise build inside its own latency: the request schema, the tokenizers.
   warmRequestSchema();
   warmEncoders(Object.entries(config.models).flatMap(([name, m]) => [name, m.upstream]));
+  await warmGuards(runtime);
   const app = await createApp(runtime);
   try {
     await app.listen({ host: config.server.host, port: config.server.port });

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { useTestGateway } from '../helpers/test-gateway.js';
 import { loadedEncodings } from '../../src/tokens/encoding.js';
+import { warmGuards } from '../../src/warm-up.js';
 
 const budgets = [{ period: 'daily' as const, tokens: 1_000_000 }];
 
@@ -28,6 +29,20 @@ describe('start-up warms the first request', () => {
     it('has cl100k loaded too', async () => {
       expect(env.gw.url).toBeTruthy();
       expect(loadedEncodings().sort()).toEqual(['cl100k_base', 'o200k_base']);
+    });
+  });
+
+  describe('teams with input guards', () => {
+    const env = useTestGateway({
+      teams: {
+        default: { allowedModels: ['*'] },
+        pii: { allowedModels: ['*'], policy: { guards: { pii: { enabled: true } } } },
+        both: { allowedModels: ['*'], policy: { guards: { pii: { enabled: true }, injection: { enabled: true, action: 'flag' } } } },
+      },
+    });
+
+    it('are compiled and run once on a sample before the gateway is ready; teams without guards are left alone', async () => {
+      expect((await warmGuards(env.gw.runtime)).sort()).toEqual(['both', 'pii']);
     });
   });
 });
