@@ -24,11 +24,13 @@ export async function* readSse(body: AsyncIterable<Uint8Array | string> | Readab
     if (queue.length > 0) {
       const ready = queue;
       queue = [];
-      yield* ready;
+      // Not `yield* ready`: delegating to an array from an async generator wraps it in an async-from-sync
+      // iterator, a promise and extra microtask turns per event (issue 22: per-chunk cost of the relay).
+      for (let i = 0; i < ready.length; i++) yield ready[i]!;
     }
   }
   // End of input terminates the last event: eventsource-parser's reset({consume}) parses a pending line but
   // never dispatches it, so a final event without its blank line (or without any newline) would be lost.
   parser.feed(`${decoder.decode()}\n\n`);
-  yield* queue;
+  for (let i = 0; i < queue.length; i++) yield queue[i]!;
 }
