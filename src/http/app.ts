@@ -22,6 +22,7 @@ import { registerDashboard } from '../dashboard/dashboard-routes.js';
 import { httpTimeouts } from './http-timeouts.js';
 import { registerMcpRoutes } from '../mcp/mcp-routes.js';
 import { refuseNonFiniteNumbers } from './finite-numbers.js';
+import { installJsonBodyParser } from './json-body.js';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 /** Routes answered by the request pipeline (one per ingress). */
@@ -58,6 +59,8 @@ export async function createApp(rt: Runtime): Promise<FastifyInstance> {
   // Every body this API takes is JSON: a text/plain one (a browser fetch without a content-type) gets 415
   // unsupported_media_type like any other type, not a misleading "must be a JSON object".
   app.removeContentTypeParser('text/plain');
+  // Fastify's JSON parser behind a fast path for bodies that cannot be poisoned or overflow (json-body.ts).
+  installJsonBodyParser(app);
   // ±Infinity (what JSON.parse makes of 1e400) is refused on every route with a 400 naming the param.
   app.addHook('preValidation', refuseNonFiniteNumbers);
   // Set when close() starts (SIGTERM). A request that still arrives on a busy keep-alive connection is refused,

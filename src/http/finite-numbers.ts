@@ -5,6 +5,7 @@
  */
 import type { preValidationHookHandler } from 'fastify';
 import { GatewayError } from '../core/errors.js';
+import { bodyProvenFinite } from './json-body.js';
 
 /** The param (`tools[0].function.parameters.maximum`) of the first non-finite number in a parsed body, or undefined. */
 export function nonFinitePath(body: unknown): string | undefined {
@@ -55,7 +56,8 @@ export function hasNonFinite(body: unknown): boolean {
 
 /** preValidation hook: 400 `invalid_request` naming the param of a non-finite number in the body. */
 export const refuseNonFiniteNumbers: preValidationHookHandler = (request, _reply, done) => {
-  const param = request.body === undefined || !hasNonFinite(request.body) ? undefined : nonFinitePath(request.body);
+  // The JSON parser proves most bodies finite from their text (json-body.ts); only the rest are walked.
+  const param = request.body === undefined || bodyProvenFinite(request) || !hasNonFinite(request.body) ? undefined : nonFinitePath(request.body);
   if (param === undefined) return done();
   const what = param ? `Invalid value for '${param}'` : 'Invalid request body';
   done(new GatewayError('invalid_request', `${what}: must be a finite number (a literal such as 1e400 overflows to Infinity).`, { param: param || null }));
