@@ -2,6 +2,7 @@ import type { PiiCategory, PiiDetector, PiiFinding } from './types.js';
 import { PII_CATEGORIES } from './types.js';
 import { scanFeatures, type Recognizer } from './recognizer.js';
 import { RECOGNIZERS } from './recognizers/index.js';
+import { createTokenScanner } from './token-scan.js';
 import { ENTITY_CATEGORIES, findEntities } from './entities/index.js';
 
 /** Options for createPiiDetector. */
@@ -12,6 +13,8 @@ export interface PiiDetectorOptions {
 
 interface Candidate extends PiiFinding {
   priority: number;
+  /** Index of the recognizer: candidates are ordered by it before overlaps are resolved (ties keep the first). */
+  order: number;
 }
 
 /** Keeps the best candidate where several overlap: higher priority, then longer, then earlier. */
@@ -20,11 +23,21 @@ export function resolveOverlaps<T extends PiiFinding>(cands: T[], priorityOf: (c
   const ranked = [...cands].sort(
     (a, b) => priorityOf(b) - priorityOf(a) || b.end - b.start - (a.end - a.start) || a.start - b.start,
   );
+  // Kept spans never overlap, so sorted by start they are sorted by end too: a binary search finds the only two
+  // that could overlap a candidate (a linear check against every kept span was quadratic on long logs).
   const kept: T[] = [];
   for (const c of ranked) {
-    if (!kept.some((k) => c.start < k.end && k.start < c.end)) kept.push(c);
+    let lo = 0;
+    let hi = kept.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (kept[mid].start < c.start) lo = mid + 1;
+      else hi = mid;
+    }
+    if ((lo > 0 && kept[lo - 1].end > c.start) || (lo < kept.length && kept[lo].start < c.end)) continue;
+    kept.splice(lo, 0, c);
   }
-  return kept.sort((a, b) => a.start - b.start);
+  return kept;
 }
 
 const stickyCache = new WeakMap<Recognizer, RegExp>();
@@ -38,29 +51,29 @@ function sticky(r: Recognizer): RegExp {
   return re;
 }
 
-function keep(r: Recognizer, m: RegExpExecArray, text: string, out: Candidate[]): void {
+function keep(r: Recognizer, order: number, m: RegExpExecArray, text: string, out: Candidate[]): void {
   const verdict = r.accept ? r.accept(m, text) : true;
   if (!verdict) return;
   const span = verdict === true ? { start: m.index, end: m.index + m[0].length } : verdict;
-  if (span.end > span.start) out.push({ category: r.category, start: span.start, end: span.end, priority: r.priority });
+  if (span.end > span.start) out.push({ category: r.category, start: span.start, end: span.end, priority: r.priority, order });
 }
 
-function runAnchored(r: Recognizer, text: string, out: Candidate[]): void {
-  const { literal, startOf } = r.anchor!;
+function runAnchored(r: Recognizer, order: number, text: string, out: Candidate[]): void {
+  const { literal, startOf, near } = r.anchor!;
   const re = sticky(r);
   let covered = 0; // anchors inside the last match belong to it
   for (let at = text.indexOf(literal); at >= 0; at = text.indexOf(literal, at + literal.length)) {
-    if (at < covered) continue;
+    if (at < covered || (near && !near(text, at))) continue;
     re.lastIndex = startOf(text, at);
     const m = re.exec(text);
     if (!m || m.index + m[0].length <= at) continue;
     covered = m.index + m[0].length;
-    keep(r, m, text, out);
+    keep(r, order, m, text, out);
   }
 }
 
-function run(r: Recognizer, text: string, out: Candidate[]): void {
-  if (r.anchor) return runAnchored(r, text, out);
+function run(r: Recognizer, order: number, text: string, out: Candidate[]): void {
+  if (r.anchor) return runAnchored(r, order, text, out);
   const re = r.pattern;
   re.lastIndex = 0;
   let m: RegExpExecArray | null;
@@ -69,7 +82,7 @@ function run(r: Recognizer, text: string, out: Candidate[]): void {
       re.lastIndex++;
       continue;
     }
-    keep(r, m, text, out);
+    keep(r, order, m, text, out);
   }
 }
 
@@ -82,17 +95,29 @@ export function createPiiDetector(opts: PiiDetectorOptions = {}): PiiDetector {
   const recognizers = RECOGNIZERS.filter((r) => wanted.has(r.category));
   const entities = ENTITY_CATEGORIES.some((c) => wanted.has(c));
   const categories = [...new Set([...recognizers.map((r) => r.category), ...ENTITY_CATEGORIES.filter((c) => wanted.has(c))])];
+  const scanner = createTokenScanner(recognizers);
+  const active = new Uint8Array(recognizers.length); // reused: detect is synchronous
   return {
     categories,
     detect(text: string): PiiFinding[] {
       if (text.length < 3) return [];
       const features = scanFeatures(text);
       const cands: Candidate[] = [];
-      for (const r of recognizers) {
+      let tokens = false;
+      for (let i = 0; i < recognizers.length; i++) {
+        const r = recognizers[i];
+        active[i] = 0;
         if (r.prefilter && !r.prefilter(text, features)) continue;
-        run(r, text, cands);
+        if (r.token) {
+          active[i] = 1;
+          tokens = true;
+        } else run(r, i, text, cands);
       }
-      if (entities) cands.push(...findEntities(text, wanted));
+      if (tokens) {
+        scanner.scan(text, active, (i, m) => keep(recognizers[i], i, m, text, cands));
+        cands.sort((a, b) => a.order - b.order);
+      }
+      if (entities) for (const e of findEntities(text, wanted)) cands.push({ ...e, order: recognizers.length });
       return resolveOverlaps(cands, (c) => c.priority).map(({ category, start, end }) => ({ category, start, end }));
     },
   };

@@ -8,8 +8,34 @@ export interface TextFeatures {
   longestDigitGroup: number;
   hasAt: boolean;
   hasColon: boolean;
-  /** Lower-cased text, built lazily for context-word prefilters. */
-  lower(): string;
+  /** Which of the KEYWORDS occur (bit set, KW), found lazily in one case-insensitive scan shared by every prefilter. */
+  keywords(): number;
+}
+
+/** Keywords whose absence lets a recognizer skip its regex: one bit each in `TextFeatures.keywords()`. */
+export const KW = { LICEN: 1, DL: 2, DOB: 4, AWS_SECRET: 8, PASSWORD: 16 } as const;
+
+// One alternation, a capture group per KW bit in order. Case-insensitive without the u flag: only ASCII letters fold,
+// as they did when these prefilters read a lower-cased copy of the text (which cost an allocation per text).
+const KEYWORDS = /(licen)|(?<![a-z0-9])(dl)|(birth|born|dob|d\.o\.b|geb|naci|nasc|naiss|nat[oa]\b|n[ée]e? le)|(aws|secret)|(pass|pwd|pw|kennwort|contrase|senha)/gi;
+const ALL_KW = 31;
+
+function findKeywords(text: string): number {
+  let found = 0;
+  KEYWORDS.lastIndex = 0;
+  for (let m = KEYWORDS.exec(text); m && found !== ALL_KW; m = KEYWORDS.exec(text)) {
+    for (let g = 1; g <= 5; g++) if (m[g] !== undefined) found |= 1 << (g - 1);
+  }
+  return found;
+}
+
+/** See `Recognizer.token`. */
+export interface TokenShape {
+  first: 'digit' | 'upper' | 'letter' | 'any';
+  /** The token lengths a match can start with: a list, or an inclusive range [min, max] (max ≤ 80). */
+  lengths: readonly number[] | { min: number; max: number };
+  /** `text[start, end)` is the token. */
+  test?(text: string, start: number, end: number): boolean;
 }
 
 /** Span adjustment returned by `accept` when only part of the match is the sensitive value. */
@@ -35,7 +61,20 @@ export interface Recognizer {
    * indexOf, step back to where a value could start, and run `pattern` there only (sticky), instead of trying the
    * regex at every position of the text.
    */
-  anchor?: { literal: string; startOf(text: string, at: number): number };
+  anchor?: {
+    literal: string;
+    startOf(text: string, at: number): number;
+    /** Optional cheap test that this occurrence of the literal can be inside a match at all. */
+    near?(text: string, at: number): boolean;
+  };
+  /**
+   * Scan strategy for patterns whose matches always start at the beginning of an ASCII letters-and-digits token (a
+   * `\b` before a letter or digit, nothing of [A-Za-z0-9_] before it): which first character and which lengths of
+   * that token (its run of [A-Za-z0-9]) a match can start with, plus an optional cheap test. The detector finds the
+   * tokens in one pass shared by every such recognizer and runs `pattern` (sticky) only at the tokens that fit,
+   * instead of letting each regex try every position of the text. Must be a necessary condition of a match.
+   */
+  token?: TokenShape;
   /** Validate a match; `true` keeps the whole match, a span keeps part of it, false/null drops it. */
   accept?(m: RegExpExecArray, text: string): boolean | SpanOverride | null;
 }
@@ -78,15 +117,28 @@ export function scanFeatures(text: string): TextFeatures {
       gap = 2; // any other character ends the group
     }
   }
-  let lower: string | undefined;
+  let keywords = -1;
   return {
     digits,
     longestDigitGroup: longest,
     hasAt: text.includes('@'),
     hasColon: text.includes(':'),
-    lower: () => (lower ??= text.toLowerCase()),
+    keywords: () => (keywords < 0 ? (keywords = findKeywords(text)) : keywords),
   };
 }
+
+/** Digits from `at` on, single space or dash separators allowed between them, counting at most `upTo`. */
+export function digitRun(text: string, at: number, upTo: number): number {
+  let n = 0;
+  for (let i = at; i < text.length && n < upTo; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) n++;
+    else if (!((c === 32 || c === 45) && i > at && isDigit(text.charCodeAt(i + 1)) && isDigit(text.charCodeAt(i - 1)))) break;
+  }
+  return n;
+}
+
+export const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 
 /** Walks back from `at` while characters match `cls`, at most `max` characters; returns the run's start. */
 export function runStart(text: string, at: number, cls: RegExp, max: number): number {

@@ -1,5 +1,5 @@
 // Payment cards, bank account identifiers and cryptocurrency addresses.
-import { contextWords, hasContext, type Recognizer } from '../recognizer.js';
+import { contextWords, digitRun, hasContext, isDigit, type Recognizer } from '../recognizer.js';
 import { allSame, abaValid, luhnValid } from '../validators/checksums.js';
 import { IBAN_LENGTHS, ibanValid } from '../validators/iban.js';
 import { btcBase58Valid, btcBech32Valid, ethAddressValid } from '../validators/crypto-addresses.js';
@@ -33,6 +33,7 @@ export const creditCard: Recognizer = {
   category: 'credit_card',
   priority: 80,
   pattern: /\b(?<![\w+\-.,\/])\d(?:[ \-]?\d){11,18}(?!\d|[\-.,]\d)/g,
+  token: { first: 'digit', lengths: { min: 1, max: 19 }, test: (t, s) => digitRun(t, s, 12) >= 12 },
   prefilter: (_t, f) => f.longestDigitGroup >= 12,
   accept(m, text) {
     const raw = m[0];
@@ -57,6 +58,7 @@ export const iban: Recognizer = {
   category: 'iban',
   priority: 80,
   pattern: /\b(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ \-]?[A-Za-z0-9]{4}){2,7}(?:[ \-]?[A-Za-z0-9]{1,3})?(?![A-Za-z0-9])/g,
+  token: { first: 'letter', lengths: { min: 4, max: 37 }, test: (t, s) => isDigit(t.charCodeAt(s + 2)) && isDigit(t.charCodeAt(s + 3)) },
   prefilter: (_t, f) => f.digits >= 6,
   accept(m) {
     const raw = m[0];
@@ -85,6 +87,7 @@ export const swiftBic: Recognizer = {
   category: 'swift_bic',
   priority: 60,
   pattern: /\b(?<![A-Za-z0-9])[A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?(?![A-Za-z0-9])/g,
+  token: { first: 'upper', lengths: [8, 11] },
   accept(m, text) {
     return BIC_COUNTRIES.has(m[0].slice(4, 6)) && hasContext(text, m.index, m.index + m[0].length, BANK_CONTEXT, 48, 24);
   },
@@ -96,6 +99,7 @@ export const usBankRouting: Recognizer = {
   category: 'us_bank_routing',
   priority: 72,
   pattern: /\b(?<![\w\-.])\d{9}(?![\w\-]|\.\d)/g,
+  token: { first: 'digit', lengths: [9] },
   prefilter: (_t, f) => f.longestDigitGroup >= 9,
   accept: (m, text) => abaValid(m[0]) && !allSame(m[0]) && hasContext(text, m.index, m.index + 9, ROUTING_CONTEXT),
 };
@@ -104,6 +108,8 @@ export const btcAddress: Recognizer = {
   category: 'btc_address',
   priority: 80,
   pattern: /\b(?<![A-Za-z0-9])(?:[13][1-9A-HJ-NP-Za-km-z]{25,34}|(?:bc1|BC1)[02-9ac-hj-np-zAC-HJ-NP-Z]{11,71})(?![A-Za-z0-9])/g,
+  // Base58 starts with 1 or 3 (26-35 characters), bech32 with bc1 (14-74).
+  token: { first: 'any', lengths: { min: 14, max: 74 }, test: (t, s, e) => (t[s] === '1' || t[s] === '3' ? e - s >= 26 && e - s <= 35 : t[s] === 'b' || t[s] === 'B') },
   accept: (m) => (m[0][0] === '1' || m[0][0] === '3' ? btcBase58Valid(m[0]) : btcBech32Valid(m[0])),
 };
 
@@ -111,6 +117,7 @@ export const ethAddress: Recognizer = {
   category: 'eth_address',
   priority: 80,
   pattern: /\b(?<![A-Za-z0-9])0x[0-9a-fA-F]{40}(?![0-9A-Za-z])/g,
+  token: { first: 'digit', lengths: [42] },
   prefilter: (t) => t.includes('0x'),
   accept: (m) => ethAddressValid(m[0]),
 };

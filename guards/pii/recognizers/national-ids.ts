@@ -1,6 +1,6 @@
 // Government identifiers. Formats that are "just N digits" need a context word; formats with letters or
 // punctuation that is distinctive enough (NINO, PAN, DNI, formatted CPF) stand on their own plus their checksum.
-import { contextWords, digitsOf, hasContext, type Recognizer } from '../recognizer.js';
+import { contextWords, digitsOf, hasContext, isDigit, KW, type Recognizer } from '../recognizer.js';
 import {
   allSame, cnpjValid, codiceFiscaleValid, cpfValid, dniValid, itinValid, luhnValid, nhsValid, nieValid, ssnValid,
   verhoeffValid,
@@ -13,6 +13,7 @@ export const usSsn: Recognizer = {
   category: 'us_ssn',
   priority: 75,
   pattern: /\b(?<![\w\-.])\d{3}([\- ]?)\d{2}\1\d{4}(?![\w\-]|\.\d)/g,
+  token: { first: 'digit', lengths: [3, 9] },
   prefilter: (_t, f) => f.longestDigitGroup >= 9,
   accept(m, text) {
     if (!ssnValid(digitsOf(m[0]))) return false;
@@ -25,6 +26,7 @@ export const usItin: Recognizer = {
   category: 'us_itin',
   priority: 75,
   pattern: /\b(?<![\w\-.])9\d{2}([\- ]?)[5-9]\d\1\d{4}(?![\w\-]|\.\d)/g,
+  token: { first: 'digit', lengths: [3, 9], test: (t, s) => t[s] === '9' },
   prefilter: (_t, f) => f.longestDigitGroup >= 9,
   accept(m, text) {
     if (!itinValid(digitsOf(m[0]))) return false;
@@ -38,6 +40,7 @@ export const usPassport: Recognizer = {
   category: 'us_passport',
   priority: 60,
   pattern: /\b(?<![\w\-])[A-Z]?\d{8,9}(?![\w\-])/g,
+  token: { first: 'any', lengths: [8, 9, 10], test: (t, s) => isDigit(t.charCodeAt(s)) || isDigit(t.charCodeAt(s + 1)) },
   prefilter: (_t, f) => f.longestDigitGroup >= 8,
   accept: (m, text) => !allSame(digitsOf(m[0])) && hasContext(text, m.index, m.index + m[0].length, PASSPORT_CONTEXT, 48, 0),
 };
@@ -77,15 +80,6 @@ function dlShapeOk(raw: string): boolean {
   return /[a-z]/.test(pre) && /[A-Z]/.test(pre.slice(1)) && !/^(?:[A-Z][a-z]+)+$/.test(pre);
 }
 
-/** True when `w` occurs in `lower` at the start of a word ("dl#", not "handle"). */
-function wordStartsWith(lower: string, w: string): boolean {
-  for (let i = lower.indexOf(w); i >= 0; i = lower.indexOf(w, i + 1)) {
-    const c = i === 0 ? 32 : lower.charCodeAt(i - 1);
-    if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57))) return true;
-  }
-  return false;
-}
-
 export const usDriverLicense: Recognizer = {
   category: 'us_driver_license',
   priority: 58,
@@ -93,7 +87,7 @@ export const usDriverLicense: Recognizer = {
   // characters; the lookahead keeps the regex from trying every word.
   pattern: /\b(?<![\w\-*])(?=[A-Za-z]{0,12}\d)[A-Za-z0-9](?:-?[A-Za-z0-9]){4,24}\*?(?![\w\-*])/g,
   // Every context word contains "licen" or starts with "dl": texts without them skip the regex.
-  prefilter: (_t, f) => f.digits >= 1 && (f.lower().includes('licen') || wordStartsWith(f.lower(), 'dl')),
+  prefilter: (_t, f) => f.digits >= 1 && (f.keywords() & (KW.LICEN | KW.DL)) !== 0,
   accept(m, text) {
     const raw = m[0];
     const end = m.index + raw.length;
@@ -112,6 +106,7 @@ export const ukNino: Recognizer = {
   category: 'uk_nino',
   priority: 75,
   pattern: /\b(?<![\w\-])[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![\w\-])/g,
+  token: { first: 'upper', lengths: [2, 4, 6, 8, 9] },
   prefilter: (_t, f) => f.digits >= 6,
   accept: (m) => !NINO_BAD_PREFIX.has(m[0].slice(0, 2)),
 };
@@ -122,6 +117,7 @@ export const ukNhs: Recognizer = {
   category: 'uk_nhs',
   priority: 72,
   pattern: /\b(?<![\w\-.])\d{3}([ \-]?)\d{3}\1\d{4}(?![\w\-]|\.\d)/g,
+  token: { first: 'digit', lengths: [3, 10] },
   prefilter: (_t, f) => f.longestDigitGroup >= 10,
   accept: (m, text) => {
     const d = digitsOf(m[0]);
@@ -135,6 +131,7 @@ export const caSin: Recognizer = {
   category: 'ca_sin',
   priority: 72,
   pattern: /\b(?<![\w\-.])[0-79]\d{2}([ \-]?)\d{3}\1\d{3}(?![\w\-]|\.\d)/g,
+  token: { first: 'digit', lengths: [3, 9] },
   prefilter: (_t, f) => f.longestDigitGroup >= 9,
   accept: (m, text) => luhnValid(digitsOf(m[0])) && hasContext(text, m.index, m.index + m[0].length, SIN_CONTEXT),
 };
@@ -145,6 +142,7 @@ export const inAadhaar: Recognizer = {
   category: 'in_aadhaar',
   priority: 72,
   pattern: /\b(?<![\w\-.])[2-9]\d{3}([ \-]?)\d{4}\1\d{4}(?![\w\-]|\.\d)/g,
+  token: { first: 'digit', lengths: [4, 12] },
   prefilter: (_t, f) => f.longestDigitGroup >= 12,
   accept: (m, text) => {
     const d = digitsOf(m[0]);
@@ -157,6 +155,7 @@ export const inPan: Recognizer = {
   priority: 75,
   // 4th letter is the holder type (P person, C company, H HUF, F firm, A AOP, T trust, B BOI, L local, J juridical, G govt).
   pattern: /\b(?<![\w\-])[A-Z]{3}[ABCFGHJLPT][A-Z]\d{4}[A-Z](?![\w\-])/g,
+  token: { first: 'upper', lengths: [10] },
   prefilter: (_t, f) => f.digits >= 4,
 };
 
@@ -167,6 +166,7 @@ export const brCpf: Recognizer = {
   category: 'br_cpf',
   priority: 78,
   pattern: /\b(?<![\w\-.\/])\d{3}(\.?)\d{3}\1\d{3}-?\d{2}(?![\w\-\/]|\.\d)/g,
+  token: { first: 'digit', lengths: [3, 9, 11] },
   prefilter: (_t, f) => f.longestDigitGroup >= 11,
   accept(m, text) {
     if (!cpfValid(digitsOf(m[0]))) return false;
@@ -178,6 +178,7 @@ export const brCnpj: Recognizer = {
   category: 'br_cnpj',
   priority: 78,
   pattern: /\b(?<![\w\-.\/])\d{2}(\.?)\d{3}\1\d{3}\/?\d{4}-?\d{2}(?![\w\-\/]|\.\d)/g,
+  token: { first: 'digit', lengths: [2, 8, 12, 14] },
   prefilter: (_t, f) => f.longestDigitGroup >= 14 || f.digits >= 14,
   accept(m, text) {
     if (!cnpjValid(digitsOf(m[0]))) return false;
@@ -189,6 +190,7 @@ export const esDni: Recognizer = {
   category: 'es_dni',
   priority: 75,
   pattern: /\b(?<![\w\-])\d{8}-?[A-Z](?![\w\-])/g,
+  token: { first: 'digit', lengths: [8, 9] },
   prefilter: (_t, f) => f.longestDigitGroup >= 8,
   accept: (m) => dniValid(m[0].replace('-', '')),
 };
@@ -197,6 +199,7 @@ export const esNie: Recognizer = {
   category: 'es_nie',
   priority: 75,
   pattern: /\b(?<![\w\-])[XYZ]-?\d{7}-?[A-Z](?![\w\-])/g,
+  token: { first: 'upper', lengths: [1, 8, 9], test: (t, s) => t[s] === 'X' || t[s] === 'Y' || t[s] === 'Z' },
   prefilter: (_t, f) => f.longestDigitGroup >= 7,
   accept: (m) => nieValid(m[0].replace(/-/g, '')),
 };
@@ -206,6 +209,7 @@ export const itFiscalCode: Recognizer = {
   priority: 75,
   // Digits may be replaced by LMNPQRSTUV ("omocodia") when two people would otherwise share a code.
   pattern: /\b(?<![\w\-])[A-Za-z]{6}[0-9LMNPQRSTUVlmnpqrstuv]{2}[ABCDEHLMPRSTabcdehlmprst][0-9LMNPQRSTUVlmnpqrstuv]{2}[A-Za-z][0-9LMNPQRSTUVlmnpqrstuv]{3}[A-Za-z](?![\w\-])/g,
+  token: { first: 'letter', lengths: [16] },
   prefilter: (_t, f) => f.digits >= 2,
   accept: (m) => codiceFiscaleValid(m[0].toUpperCase()),
 };

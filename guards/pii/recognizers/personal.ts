@@ -1,5 +1,5 @@
 // Dates of birth: a date alone is not personal data, a date next to "born" / "DOB" is.
-import { contextWords, hasContext, type Recognizer } from '../recognizer.js';
+import { contextWords, hasContext, KW, type Recognizer } from '../recognizer.js';
 
 const MONTH = '(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\\.?';
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
@@ -46,6 +46,6 @@ export const dateOfBirth: Recognizer = {
     `\\b(?<![\\w\\/.\\-])(?:\\d{4}[\\/.\\-]\\d{1,2}[\\/.\\-]\\d{1,2}|\\d{1,2}[\\/.\\-]\\d{1,2}[\\/.\\-](?:\\d{4}|\\d{2})|\\d{1,2}(?:st|nd|rd|th)?\\s(?:of\\s)?${MONTH},?\\s\\d{4}|${MONTH}\\s\\d{1,2}(?:st|nd|rd|th)?,?\\s\\d{4})(?![\\w\\/\\-]|\\.\\d)`,
     'gi',
   ),
-  prefilter: (_t, f) => f.digits >= 4 && /birth|born|dob|d\.o\.b|geb|naci|nasc|naiss|nat[oa]\b|n[ée]e? le/.test(f.lower()),
+  prefilter: (_t, f) => f.digits >= 4 && (f.keywords() & KW.DOB) !== 0,
   accept: (m, text) => validDate(m[0]) && hasContext(text, m.index, m.index + m[0].length, DOB_CONTEXT, 40, 0),
 };

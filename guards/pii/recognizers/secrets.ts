@@ -1,11 +1,12 @@
 // Credentials: vendor API keys with recognisable prefixes, JWTs, PEM private keys, and passwords in key=value
 // or "my password is …" context.
-import { contextWords, hasContext, type Recognizer } from '../recognizer.js';
+import { contextWords, hasContext, KW, type Recognizer } from '../recognizer.js';
 
 export const awsAccessKey: Recognizer = {
   category: 'aws_access_key',
   priority: 95,
   pattern: /\b(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA|ASCA)[A-Z0-9]{16}(?![A-Za-z0-9])/g,
+  token: { first: 'upper', lengths: [20], test: (t, s) => t.charCodeAt(s) === 65 },
 };
 
 const AWS_SECRET_CONTEXT = contextWords(['aws', 'secret', 'secret access key', 'secret_access_key', 'secretaccesskey', 'aws_secret']);
@@ -15,7 +16,7 @@ export const awsSecretKey: Recognizer = {
   priority: 85,
   // `=` may precede (AWS_SECRET_ACCESS_KEY=…, the env-file form); base64 never has it before its end.
   pattern: /(?<![A-Za-z0-9\/+])[A-Za-z0-9\/+]{40}(?![A-Za-z0-9\/+=])/g,
-  prefilter: (_t, f) => /aws|secret/.test(f.lower()),
+  prefilter: (_t, f) => (f.keywords() & KW.AWS_SECRET) !== 0,
   accept(m, text) {
     const s = m[0];
     // Real secrets are random base64: both cases and a digit or symbol. Hex digests (one case) are not secrets.
@@ -109,7 +110,7 @@ export const password: Recognizer = {
   priority: 88,
   pattern:
     /\b(?<![A-Za-z0-9_])(?:(?:[A-Za-z0-9]{1,32}_){1,4}(?:password|passwd|passphrase|passcode|pwd)|pgpassword|password|passwd|passphrase|passcode|pass|pwd|pw|passwort|kennwort|contraseña|senha|mot de passe)\\?["']?\s{0,3}(:=|=>|[:=]|\bis\b|\bwas\b|\bes\b|\bist\b|\best\b)\s{0,3}\\?["']?([^\s"'`,;\\]{3,128})/gi,
-  prefilter: (_t, f) => /pass|pwd|pw|kennwort|contrase|senha/.test(f.lower()),
+  prefilter: (_t, f) => (f.keywords() & KW.PASSWORD) !== 0,
   accept(m) {
     let value = m[2];
     // Sentence punctuation after "my password is Hunter2." is not part of the password.
