@@ -16,7 +16,7 @@ import { longOptionsFromEnv, longStreamsMarkdown, measureLongStreams } from './l
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DOC = join(root, 'docs', 'performance.md');
 /** Per-area benches, in report order; missing files are skipped. */
-export const AREA_BENCHES = ['pii', 'injection', 'tokens', 'state', 'redis-round-trips', 'idle-memory', 'start-up', 'workers', 'vector', 'cache-quality', 'semantic-verify', 'routing', 'ingress'];
+export const AREA_BENCHES = ['pii', 'injection', 'guard-latency', 'model-guards', 'tokens', 'state', 'redis-round-trips', 'idle-memory', 'start-up', 'workers', 'vector', 'cache-quality', 'semantic-verify', 'routing', 'ingress'];
 
 const SECTIONS = ['gateway', 'streams', 'areas'] as const;
 type Section = (typeof SECTIONS)[number];

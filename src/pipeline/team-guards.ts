@@ -68,8 +68,13 @@ export function createGuardRegistry(config: GatewayConfig, logger: Logger): Guar
     if (g.classifier.enabled) {
       // Without a path the guard cannot decide: its onError applies (a model that fails to load does the same).
       const path = g.classifier.modelPath || '(classifier.modelPath is not set)';
-      classifier = classifiers.get(path) ?? createTextClassifier({ modelPath: path });
-      classifiers.set(path, classifier);
+      if (!classifiers.has(path)) {
+        const created = createTextClassifier({ modelPath: path });
+        // Loading starts now, not inside the first request's deadline; a failure is reported by the requests.
+        created.labels().catch(() => undefined);
+        classifiers.set(path, created);
+      }
+      classifier = classifiers.get(path);
     }
     const modelGuards = Boolean(classifier || g.judge.enabled || g.external.services.length);
     return {

@@ -19,7 +19,7 @@ const BENIGN = 'What is a good recipe for banana bread?';
 
 let upstream: FakeUpstream;
 let gw: TestGateway;
-const classifier = (extra: Record<string, unknown>) => ({ guards: { classifier: { enabled: true, modelPath, labels: ['INJECTION'], threshold: 0.6, ...extra } } });
+const classifier = (extra: Record<string, unknown>) => ({ guards: { classifier: { enabled: true, modelPath, labels: ['INJECTION'], threshold: 0.6, timeoutMs: 10_000, ...extra } } });
 
 beforeAll(async () => {
   upstream = await startFakeUpstream();

@@ -39,10 +39,10 @@ beforeAll(async () => {
     providers: { vllm: { kind: 'openai', baseUrl: judge.openaiBaseUrl, apiKey: 'sk-vllm', timeouts } },
     models: { 'llama-guard': { provider: 'vllm', upstream: 'meta-llama/Llama-Guard-3-1B', price: { input: '1', output: '2' }, contextWindow: 128000 } },
     teams: {
-      default: { allowedModels: ['*'], budgets: BUDGET, policy: { guards: { judge: { enabled: true, model: 'llama-guard', timeoutMs: 400 } } } },
+      default: { allowedModels: ['*'], budgets: BUDGET, policy: { guards: { judge: { enabled: true, model: 'llama-guard', timeoutMs: 1000 } } } },
       other: {
         allowedModels: ['*'],
-        policy: { guards: { judge: { enabled: true, model: 'llama-guard', format: 'json', policy: 'Refuse anything about weapons.', onError: 'allow', timeoutMs: 400 } } },
+        policy: { guards: { judge: { enabled: true, model: 'llama-guard', format: 'json', policy: 'Refuse anything about weapons.', onError: 'allow', timeoutMs: 1000 } } },
       },
       cats: { allowedModels: ['*'], policy: { guards: { judge: { enabled: true, model: 'llama-guard', categories: ['S9'], action: 'block' } } } },
       // Room for the request's own hold (prompt + max_tokens 10), not for the judge's (prompt + 64) besides it.
@@ -125,7 +125,7 @@ describe('LLM judge guard (Llama Guard format)', () => {
     const ms = performance.now() - t0;
     expectError(r, 503, 'guard_unavailable');
     expect(r.res.headers.get('retry-after')).toBe('1');
-    expect(ms).toBeLessThan(2000);
+    expect(ms).toBeLessThan(3000);
     expect(upstream.requests.length).toBe(before);
     expect(await auditOf(gw, r.res, 'judge')).toMatchObject({ action: 'error', reason: 'timeout', onError: 'block' });
   });
