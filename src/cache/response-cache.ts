@@ -11,7 +11,7 @@ import type { StateStore } from '../state/state-store.js';
 import type { VectorStore } from '../vector/vector-store.js';
 import { cacheKey, type CacheKey } from './cache-key.js';
 import { embedPrompt, packVectors, promptSimilarity, type PromptVectors } from './semantic-match.js';
-import { verifyHit, type RejectReason, type Verdict } from './verify-hit.js';
+import { rememberPrompt, verifyHit, type RejectReason, type Verdict } from './verify-hit.js';
 import { createNliVerifier, type NliVerifier } from './nli-verifier.js';
 import { answersAgree, bandOf, bandServes, CALIBRATION_FLOOR, createCalibration, type Calibration } from './calibration.js';
 
@@ -138,7 +138,9 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
         const hits = await deps.vectors!.search(semantic.ns, semantic.prompt.search, { k: CANDIDATES, minScore });
         for (const h of hits) {
           const similarity = promptSimilarity(semantic.prompt, h.score, h.payload.segments);
-          if (similarity === undefined || (best && best.similarity >= similarity)) continue;
+          // The segment-by-segment similarity can be below the mean's: such a candidate is neither served nor
+          // compared, so it is not verified either (on long prompts verification is most of a lookup's own work).
+          if (similarity === undefined || similarity < minScore || (best && best.similarity >= similarity)) continue;
           // Entries without their prompt (written by an earlier version) cannot be verified: never served.
           let verdict: Verdict = typeof h.payload.text === 'string' ? verifyHit(key.queryText!, h.payload.text) : { ok: false, reason: 'noText' };
           // With an NLI model, wording and structure are its call (the word rules are strict about them for want
@@ -190,6 +192,8 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
       // The embedder may have been replaced (restart with another model) since the lookup: its vectors would not compare.
       if (!semantic || semantic.embedderId !== deps.embedder()?.id) return outcome;
       const { prompt } = semantic;
+      // Read now, after the answer went out, so a lookup that finds this entry analyses only its own prompt.
+      if (key.queryText) rememberPrompt(key.queryText);
       await deps.vectors.upsert(
         semantic.ns,
         key.exact,

@@ -67,18 +67,6 @@ const CLAUSE_END = new Set([',', 'and', 'while', 'which', 'who', 'that', 'becaus
 
 const PUNCT = new Set(['.', '!', '?', ':', ';', ',', '\n']);
 const CURRENCY = new Set(['$', '€', '£', '¥', '%']);
-/** Stems of words seen (bounded): most prompts repeat the same few thousand words. */
-const stems = new Map<string, string>();
-function stem(word: string): string {
-  let s = stems.get(word);
-  if (s === undefined) {
-    if (stems.size > 50_000) stems.clear();
-    s = stemmer(word);
-    stems.set(word, s);
-  }
-  return s;
-}
-
 type Kind = 'negation' | 'number' | 'quantity' | 'relation' | 'content' | 'neutral' | 'punct';
 export interface Token {
   kind: Kind;
@@ -89,39 +77,61 @@ export interface Token {
   entity: boolean;
 }
 
+/**
+ * Tokens of the words seen (bounded), one shared object per spelling and position (sentence start or not): a
+ * prompt of 400 words would otherwise classify and stem every word again, and allocate as many objects.
+ */
+const seenTokens = new Map<string, Token>();
+
+function classify(raw: string, atStart: boolean): Token {
+  const lower = raw.toLowerCase();
+  const word = lower.endsWith("'s") || lower.endsWith('’s') ? lower.slice(0, -2) : lower;
+  const c = word.charCodeAt(0);
+  if ((c >= 48 && c <= 57) || CURRENCY.has(word)) return { kind: 'number', norm: word.replace(/(?<=\d),(?=\d{3}\b)/g, ''), word, entity: false };
+  if (NUMBER_WORDS[word]) return { kind: 'number', norm: NUMBER_WORDS[word]!, word, entity: false };
+  if (NEGATION.has(word)) return { kind: 'negation', norm: 'not', word, entity: false };
+  if (QUANTITY.has(word)) return { kind: 'quantity', norm: word, word, entity: false };
+  if (RELATION.has(word)) return { kind: 'relation', norm: word, word, entity: false };
+  if (NEUTRAL.has(word) || BE.has(word)) return { kind: 'neutral', norm: word, word, entity: false };
+  // Names: capitalised inside a sentence, all capitals (acronyms), or mixed case (iPhone, McDonald).
+  const entity = raw !== lower && ((!atStart && /^\p{Lu}/u.test(raw)) || (raw.length > 1 && raw === raw.toUpperCase()) || /\p{Ll}\p{Lu}/u.test(raw));
+  return { kind: 'content', norm: stemmer(word), word, entity };
+}
+
+const COMMA: Token = { kind: 'punct', norm: ',', word: ',', entity: false };
+const STOPS = new Map<string, Token>(['.', '!', '?', ':', ';', '\n'].map((p) => [p, { kind: 'punct', norm: '.', word: p, entity: false }]));
+
 function tokenize(text: string): Token[] {
   // Contractions first: "isn't" carries a negation, "can't" too, "won't" is "will not".
-  const expanded = text
-    .replace(/\bcan['’]t\b/gi, 'can not')
-    .replace(/\bwon['’]t\b/gi, 'will not')
-    .replace(/n['’]t\b/gi, ' not')
-    .replace(/\bcannot\b/gi, 'can not');
+  const expanded = /['’]|cannot/i.test(text)
+    ? text
+        .replace(/\bcan['’]t\b/gi, 'can not')
+        .replace(/\bwon['’]t\b/gi, 'will not')
+        .replace(/n['’]t\b/gi, ' not')
+        .replace(/\bcannot\b/gi, 'can not')
+    : text;
   const out: Token[] = [];
   // Sentence starts, so a capitalised first word is not taken for a name.
   let sentenceStart = true;
-  for (const m of expanded.matchAll(WORD)) {
-    const raw = m[0];
+  // match() gives the words as strings, without a match object per word (matchAll's cost on long prompts).
+  for (const raw of expanded.match(WORD) ?? []) {
     if (raw.length === 1 && PUNCT.has(raw)) {
-      if (raw !== ',') sentenceStart = true;
-      out.push({ kind: 'punct', norm: raw === ',' ? ',' : '.', word: raw, entity: false });
+      if (raw === ',') out.push(COMMA);
+      else {
+        sentenceStart = true;
+        out.push(STOPS.get(raw)!);
+      }
       continue;
     }
-    const lower = raw.toLowerCase();
-    const word = lower.endsWith("'s") || lower.endsWith('’s') ? lower.slice(0, -2) : lower;
-    const wasStart = sentenceStart;
-    sentenceStart = false;
-    const c = word.charCodeAt(0);
-    if ((c >= 48 && c <= 57) || CURRENCY.has(word)) out.push({ kind: 'number', norm: word.replace(/(?<=\d),(?=\d{3}\b)/g, ''), word, entity: false });
-    else if (NUMBER_WORDS[word]) out.push({ kind: 'number', norm: NUMBER_WORDS[word]!, word, entity: false });
-    else if (NEGATION.has(word)) out.push({ kind: 'negation', norm: 'not', word, entity: false });
-    else if (QUANTITY.has(word)) out.push({ kind: 'quantity', norm: word, word, entity: false });
-    else if (RELATION.has(word)) out.push({ kind: 'relation', norm: word, word, entity: false });
-    else if (NEUTRAL.has(word) || BE.has(word)) out.push({ kind: 'neutral', norm: word, word, entity: false });
-    else {
-      // Names: capitalised inside a sentence, all capitals (acronyms), or mixed case (iPhone, McDonald).
-      const entity = raw !== lower && ((!wasStart && /^\p{Lu}/u.test(raw)) || (raw.length > 1 && raw === raw.toUpperCase()) || /\p{Ll}\p{Lu}/u.test(raw));
-      out.push({ kind: 'content', norm: stem(word), word, entity });
+    // Only a capitalised word's reading depends on its position.
+    const key = sentenceStart && raw.charCodeAt(0) !== raw.toLowerCase().charCodeAt(0) ? `^${raw}` : raw;
+    let t = seenTokens.get(key);
+    if (!t) {
+      if (seenTokens.size > 50_000) seenTokens.clear();
+      seenTokens.set(key, (t = classify(raw, sentenceStart)));
     }
+    sentenceStart = false;
+    out.push(t);
   }
   return out;
 }
@@ -139,6 +149,31 @@ function activeOrder(tokens: Token[]): Token[] {
     out.push(...adverbsLast(activeSentence(plainAdjectives(existential(tokens.slice(start, i))))));
     if (i < tokens.length) out.push(tokens[i]!);
     start = i + 1;
+  }
+  return out;
+}
+
+/**
+ * The text's tokens in active order, line by line through a cache of lines read recently. A line break ends a
+ * sentence, so this is the same as reading the text whole; but a long prompt whose near copy is a candidate
+ * (the same document with another instruction, one paragraph changed) shares most of its lines with it, and
+ * only its new lines are read.
+ */
+const lines = new Map<string, Token[]>();
+let lineChars = 0;
+const NEWLINE = STOPS.get('\n')!;
+function readLines(text: string): Token[] {
+  if (!text.includes('\n')) return activeOrder(tokenize(text));
+  const out: Token[] = [];
+  for (const line of text.split('\n')) {
+    if (out.length) out.push(NEWLINE);
+    let t = lines.get(line);
+    if (!t) {
+      // Bounded like the prompts' cache (2 million characters), but simply emptied: lines are cheap to read again.
+      if ((lineChars += line.length) > MAX_CHARS) (lines.clear(), (lineChars = line.length));
+      lines.set(line, (t = activeOrder(tokenize(line))));
+    }
+    for (const x of t) out.push(x);
   }
   return out;
 }
@@ -197,7 +232,8 @@ function activeSentence(s: Token[]): Token[] {
 
 /** Adverbs of manner ("slowly", "carefully") go to the end of their sentence: their place varies with the voice. */
 function adverbsLast(s: Token[]): Token[] {
-  const adverbs = s.filter((t) => t.kind === 'content' && !t.entity && isAdverb(t.word));
+  // (Manner adverbs end in -ly: the suffix test spares a dictionary lookup per word.)
+  const adverbs = s.filter((t) => t.kind === 'content' && !t.entity && t.word.endsWith('ly') && isAdverb(t.word));
   if (!adverbs.length) return s;
   return [...s.filter((t) => !adverbs.includes(t)), ...adverbs];
 }
@@ -223,8 +259,10 @@ export interface PromptAnalysis {
   entities: string;
   /** Content and relation words in active order, function words left out. */
   skeleton: Token[];
-  /** Per skeleton position, where a stored prompt may resume if the new one leaves this detail out (else 0). */
-  dropTo: number[];
+  /** Skeleton positions where a sentence starts. */
+  starts: number[];
+  /** Per skeleton position, where a stored prompt may resume if the new one leaves this detail out (else 0): made on first use (dropsOf). */
+  dropTo?: number[];
   /**
    * Whether a new prompt may say less than this one (a more general word, a detail left out): not for questions,
    * whose answer is about exactly what they name, nor under a negation or a quantifier like "all", where the
@@ -234,16 +272,41 @@ export interface PromptAnalysis {
 }
 
 export function analysePrompt(text: string): PromptAnalysis {
-  const tokens = activeOrder(tokenize(text));
+  const tokens = readLines(text);
   const skeleton: Token[] = [];
   // Skeleton positions where a sentence starts: a detail never reaches past its sentence.
-  const starts = new Set<number>();
+  const starts: number[] = [];
+  const kinds: Record<'negation' | 'number' | 'quantity' | 'relation', string[]> = { negation: [], number: [], quantity: [], relation: [] };
+  const entities = new Set<string>();
+  let general = true;
   for (const t of tokens) {
     if (t.kind === 'punct') {
-      if (t.norm === '.') starts.add(skeleton.length);
-    } else if (t.kind !== 'neutral') skeleton.push(t);
+      if (t.norm === '.') starts.push(skeleton.length);
+      if (t.word === '?') general = false;
+      continue;
+    }
+    if (t.kind === 'neutral') continue;
+    skeleton.push(t);
+    if (t.kind !== 'content') kinds[t.kind].push(t.norm);
+    else if (t.entity) entities.add(t.word);
+    if (t.kind === 'negation' || QUESTION.has(t.word) || DOWNWARD.has(t.word)) general = false;
   }
-  const dropTo = skeleton.map((t, i) => {
+  return {
+    signature: `${kinds.negation.length}|${kinds.number.sort().join(' ')}|${kinds.quantity.sort().join(' ')}`,
+    relations: kinds.relation.sort().join(' '),
+    entities: [...entities].sort().join(' '),
+    skeleton,
+    starts,
+    general,
+  };
+}
+
+/** Where a stored prompt may resume when the new one leaves the detail at each skeleton position out (else 0). */
+function dropsOf(a: PromptAnalysis): number[] {
+  if (a.dropTo) return a.dropTo;
+  const { skeleton } = a;
+  const starts = new Set(a.starts);
+  return (a.dropTo = skeleton.map((t, i) => {
     if (t.entity) return 0;
     if (t.kind === 'content') {
       if (PRIVATIVE.has(t.word)) return 0;
@@ -254,15 +317,7 @@ export function analysePrompt(text: string): PromptAnalysis {
     let j = i + 1;
     while (j < skeleton.length && !starts.has(j) && skeleton[j]!.kind === 'content') j++;
     return j > i + 1 ? j : 0;
-  });
-  return {
-    signature: (['negation', 'number', 'quantity'] as const).map((kind) => counts(tokens, kind)).join('|'),
-    relations: counts(tokens, 'relation'),
-    entities: [...new Set(tokens.filter((x) => x.entity).map((x) => x.word))].sort().join(' '),
-    skeleton,
-    dropTo,
-    general: !tokens.some((t) => t.word === '?' || QUESTION.has(t.word) || t.kind === 'negation' || DOWNWARD.has(t.word)),
-  };
+  }));
 }
 
 const sameWord = (q: Token, s: Token) => q.norm === s.norm || (q.kind === 'content' && s.kind === 'content' && !q.entity && !s.entity && areSynonyms(q.word, s.word));
@@ -285,12 +340,12 @@ function sameRoles(q: Token[], stored: PromptAnalysis, general: boolean): boolea
     if (b && (sameWord(a, b) || (general && generalises(a, b)))) {
       i++;
       j++;
-    } else if (b && general && stored.dropTo[i]) i = stored.dropTo[i]!;
+    } else if (b && general && dropsOf(stored)[i]) i = stored.dropTo![i]!;
     else return false;
   }
   while (i < s.length) {
-    if (!general || !stored.dropTo[i]) return false;
-    i = stored.dropTo[i]!;
+    if (!general || !dropsOf(stored)[i]) return false;
+    i = stored.dropTo![i]!;
   }
   return true;
 }
@@ -308,18 +363,34 @@ function generalises(q: Token, s: Token): boolean {
   return isGeneralisation(q.word, s.word);
 }
 
-/** Stored prompts read recently (the same entries are candidates again and again), least recently used dropped. */
+/**
+ * Prompts read recently, least recently used dropped past 2 million characters (~10 MB with their analyses): the
+ * entries a namespace keeps serving are candidates again and again, and a stored prompt was analysed when it was
+ * written (rememberPrompt), so a lookup usually analyses only its own prompt.
+ */
 const recent = new Map<string, PromptAnalysis>();
-/** The prompt's analysis, from the cache of recent ones (a stored entry's was made when it was written). */
+const MAX_CHARS = 2_000_000;
+let chars = 0;
+/** The prompt's analysis, from the cache of recent ones. */
 export function analysed(text: string): PromptAnalysis {
   let t = recent.get(text);
   if (t) recent.delete(text);
   else {
     t = analysePrompt(text);
-    if (recent.size >= 1000) recent.delete(recent.keys().next().value!);
+    chars += text.length;
+    while (chars > MAX_CHARS && recent.size) {
+      const [oldest] = recent.keys();
+      chars -= oldest!.length;
+      recent.delete(oldest!);
+    }
   }
   recent.set(text, t);
   return t;
+}
+
+/** Analyses a prompt being stored (after the answer, off the lookup path), so later lookups find it ready. */
+export function rememberPrompt(text: string): void {
+  dropsOf(analysed(text));
 }
 
 /** Whether the answer stored for `stored` may be served for `query`; why not when it may not. */
