@@ -98,6 +98,7 @@ export function startModelGuards(rt: Runtime, ctx: RequestContext, req: ChatRequ
     tasks.push(
       settle('judge', j.onError, async () => {
         if (!j.model) throw new GuardUnavailableError('not_configured', 'guards.judge.model is not set');
+        if (j.format === 'json' && !j.policy.trim()) throw new GuardUnavailableError('not_configured', 'guards.judge.policy is empty: a JSON judge has no policy to apply');
         const turns = turnsOf(req, j.roles);
         if (!turns.length) return { action: 'allow', detail: {} };
         const key = verdictKey({ team: ctx.principal!.team.id, model: j.model, format: j.format, policy: j.policy, text: JSON.stringify(turns) });

@@ -57,6 +57,15 @@ describe('classifier guard', () => {
     expect(a.score).toBeGreaterThanOrEqual(0.6);
   });
 
+  it('a streamed request is refused before the stream starts (a JSON 400, as the SDKs expect)', async () => {
+    const r = await chat(gw, TEST_KEY, INJECTION, { stream: true });
+    expectError(r, 400, 'classifier_denied');
+    expect(r.res.headers.get('content-type')).toContain('application/json');
+    const ok = await chat(gw, TEST_KEY, BENIGN, { stream: true });
+    expect(ok.status).toBe(200);
+    expect(ok.text).toContain('data: [DONE]');
+  });
+
   it('serves a message below the threshold, audited as allow with its score', async () => {
     const r = await chat(gw, TEST_KEY, BENIGN);
     expect(r.status).toBe(200);

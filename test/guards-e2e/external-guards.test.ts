@@ -8,10 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeGuardrails, type FakeGuardrails } from '../fakes/fake-guardrails.js';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
 import { startTestGateway, TEST_KEY, OTHER_TEAM_KEY, type TestGateway } from '../helpers/test-gateway.js';
+import { adminRequest } from '../helpers/admin-request.js';
 import { auditOf, chat, expectError, logLine } from './model-guards-helpers.js';
 
 const PRESIDIO_BLOCK_KEY = 'gw-presidio-block-key-0123456789abcdefghijklmnop';
 const HOOK_SECRET = 'hook-secret-0123456789';
+const ADMIN = 'admin-token-external-guards-0123456789';
 let upstream: FakeUpstream;
 let svc: FakeGuardrails;
 let gw: TestGateway;
@@ -24,6 +26,7 @@ beforeAll(async () => {
   const hook = { name: 'corp-hook', kind: 'http', url: `${svc.url}/hook`, apiKeyEnv: 'TEST_GUARD_HOOK_KEY', timeoutMs: 1000 };
   const moderation = { name: 'moderation', kind: 'openai-moderation', url: `${svc.url}/v1/moderations`, timeoutMs: 1000 };
   gw = await startTestGateway(upstream, {
+    server: { adminToken: ADMIN },
     teams: {
       default: { allowedModels: ['*'], policy: { guards: { external: { services: [hook, moderation] } } } },
       other: {
@@ -192,5 +195,25 @@ describe('Presidio analyzer', () => {
     expect(text).toMatch(/gateway_guard_actions_total\{guard="http_hook",action="block"\} [1-9]/);
     expect(text).toMatch(/gateway_guard_actions_total\{guard="openai_moderation",action="block"\} [1-9]/);
     expect(text).toMatch(/gateway_guard_actions_total\{guard="presidio",action="error"\} [1-9]/);
+  });
+});
+
+describe('set through the admin API', () => {
+  it('a team created with an external service uses it at once; an invalid service is a 400 naming the field', async () => {
+    const hook = { name: 'api-hook', kind: 'http', url: `${svc.url}/hook`, timeoutMs: 1000 };
+    const created = await adminRequest(gw.url, ADMIN, 'POST', '/teams', { id: 'api-team', allowedModels: ['*'], policy: { guards: { external: { services: [hook] } } } });
+    expect(created.status).toBe(201);
+    const key = await adminRequest(gw.url, ADMIN, 'POST', '/keys', { team: 'api-team', name: 'k' });
+    expect(key.status).toBe(201);
+    const r = await chat(gw, key.json.secret, 'This is forbidden content');
+    expectError(r, 400, 'external_guard_denied');
+    expect(r.body.error.message).toContain("'api-hook'");
+
+    const bad = await adminRequest(gw.url, ADMIN, 'PUT', '/teams/api-team/policy', { guards: { external: { services: [{ ...hook, action: 'pii' }] } } });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.code).toBe('invalid_request');
+    expect(bad.text).toContain('action');
+    const judge = await adminRequest(gw.url, ADMIN, 'PUT', '/teams/api-team/policy', { guards: { judge: { enabled: true, model: 'gpt-4o-mini', format: 'yaml' } } });
+    expect(judge.status).toBe(400);
   });
 });
