@@ -3,7 +3,7 @@ import { PII_CATEGORIES } from './types.js';
 import { scanFeatures, type Recognizer } from './recognizer.js';
 import { RECOGNIZERS } from './recognizers/index.js';
 import { createTokenScanner } from './token-scan.js';
-import { ENTITY_CATEGORIES, findEntities } from './entities/index.js';
+import { ENTITY_CATEGORIES, findEntities, type RankedFinding } from './entities/index.js';
 
 /** Options for createPiiDetector. */
 export interface PiiDetectorOptions {
@@ -11,11 +11,8 @@ export interface PiiDetectorOptions {
   categories?: readonly PiiCategory[];
 }
 
-interface Candidate extends PiiFinding {
-  priority: number;
-  /** Index of the recognizer: candidates are ordered by it before overlaps are resolved (ties keep the first). */
-  order: number;
-}
+/** `order` is the recognizer's index: candidates are ordered by it before overlaps are resolved (ties keep the first). */
+type Candidate = RankedFinding;
 
 /** Keeps the best candidate where several overlap: higher priority, then longer, then earlier. */
 export function resolveOverlaps<T extends PiiFinding>(cands: T[], priorityOf: (c: T) => number): T[] {
@@ -117,7 +114,7 @@ export function createPiiDetector(opts: PiiDetectorOptions = {}): PiiDetector {
         scanner.scan(text, active, (i, m) => keep(recognizers[i], i, m, text, cands));
         cands.sort((a, b) => a.order - b.order);
       }
-      if (entities) for (const e of findEntities(text, wanted)) cands.push({ ...e, order: recognizers.length });
+      if (entities) findEntities(text, wanted, recognizers.length, cands);
       return resolveOverlaps(cands, (c) => c.priority).map(({ category, start, end }) => ({ category, start, end }));
     },
   };

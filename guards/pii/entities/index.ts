@@ -3,7 +3,7 @@
 // address's house number and postcode must not be cut out of it by the loose phone patterns.
 import { PII_CATEGORIES, type PiiCategory, type PiiFinding } from '../types.js';
 import { findAddresses } from './address.js';
-import { findNames, type EntityCategory } from './names.js';
+import { findNames } from './names.js';
 
 export const ENTITY_CATEGORIES = ['person', 'street_address', 'location', 'organization'] as const satisfies readonly PiiCategory[];
 
@@ -14,15 +14,18 @@ export const ENTITY_PRIORITY: Readonly<Record<(typeof ENTITY_CATEGORIES)[number]
   street_address: 55, person: 12, organization: 11, location: 10,
 };
 
-export function findEntities(text: string, want: ReadonlySet<PiiCategory>): (PiiFinding & { priority: number })[] {
-  const out: (PiiFinding & { priority: number })[] = [];
+/** A finding with what overlap resolution needs: its priority and its recognizer's order (see detector.ts). */
+export interface RankedFinding extends PiiFinding {
+  priority: number;
+  order: number;
+}
+
+/** Appends the entity findings of `text` in the wanted categories to `out` (one object shape for every finding). */
+export function findEntities(text: string, want: ReadonlySet<PiiCategory>, order: number, out: RankedFinding[]): void {
   const { spans, blocks } = findAddresses(text);
   if (want.has('street_address')) {
-    for (const s of spans) out.push({ category: 'street_address', start: s.start, end: s.end, priority: ENTITY_PRIORITY.street_address });
+    for (const s of spans) out.push({ category: 'street_address', start: s.start, end: s.end, priority: ENTITY_PRIORITY.street_address, order });
   }
-  const names = new Set<EntityCategory>((['person', 'location', 'organization', 'street_address'] as const).filter((c) => want.has(c)));
-  if (names.size) {
-    for (const e of findNames(text, blocks, names)) out.push({ ...e, priority: ENTITY_PRIORITY[e.category] });
-  }
-  return out;
+  if (!want.has('person') && !want.has('location') && !want.has('organization') && !want.has('street_address')) return;
+  for (const e of findNames(text, blocks, want)) out.push({ category: e.category, start: e.start, end: e.end, priority: ENTITY_PRIORITY[e.category], order });
 }

@@ -281,7 +281,7 @@ function lexTable(): LexTable {
 const isCommon = (t: Tok) => (t.f & LEX.COMMON) !== 0;
 
 /** Finds persons, locations and organisations; `blocks` are address blocks (their capitalised lines are places). */
-export function findNames(text: string, blocks: readonly Span[], want: ReadonlySet<EntityCategory>): EntitySpan[] {
+export function findNames(text: string, blocks: readonly Span[], want: { has(c: EntityCategory): boolean }): EntitySpan[] {
   const tab = lexTable();
   const out: EntitySpan[] = [];
   const firms: Span[] = [];
