@@ -26,7 +26,8 @@ export interface ClassifierVerdict {
 export interface TextClassifier {
   /** Labels of the model (id2label), once loaded. */
   labels(): Promise<string[]>;
-  classify(texts: readonly string[], labels: readonly string[]): Promise<ClassifierVerdict>;
+  /** `signal`: stop between windows once the caller's deadline has passed (a window already running finishes). */
+  classify(texts: readonly string[], labels: readonly string[], signal?: AbortSignal): Promise<ClassifierVerdict>;
 }
 
 type Pipe = (texts: string[], opts: { top_k: null }) => Promise<{ label: string; score: number }[][]>;
@@ -58,7 +59,7 @@ export function createTextClassifier(opts: ClassifierOptions): TextClassifier {
 
   return {
     labels: async () => (await load()).labels,
-    async classify(texts, labels) {
+    async classify(texts, labels, signal) {
       const model = await load();
       const wanted = new Set(labels.map((l) => l.toLowerCase()));
       // A label the model does not have would make the guard pass everything, silently: refuse to decide instead.
@@ -71,6 +72,7 @@ export function createTextClassifier(opts: ClassifierOptions): TextClassifier {
       // One window at a time: a batch pads every window to the longest, and one call per window keeps the event
       // loop free between them.
       for (const chunk of chunks) {
+        if (signal?.aborted) break;
         const [scores] = await model.pipe([chunk], { top_k: null });
         for (const s of scores ?? []) {
           if (wanted.has(s.label.toLowerCase()) && s.score > best.score) Object.assign(best, { score: s.score, label: s.label });

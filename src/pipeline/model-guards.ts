@@ -69,14 +69,14 @@ export function startModelGuards(rt: Runtime, ctx: RequestContext, req: ChatRequ
   const g = guards.policy.guards;
   const t0 = performance.now();
   const tasks: Promise<ModelGuardOutcome>[] = [];
-  const settle = (guard: string, onError: 'block' | 'allow', work: () => Promise<Omit<ModelGuardOutcome, 'guard' | 'ms'>>) =>
+  const settle = (guard: string, onError: 'block' | 'allow', work: () => Promise<Omit<ModelGuardOutcome, 'guard' | 'ms'>>, about: Record<string, unknown> = {}) =>
     work().then(
       (o) => ({ guard, ms: performance.now() - t0, ...o }),
       (err: unknown) => {
         if (err instanceof GatewayError) throw err; // the judge's budget refusal
         const reason = err instanceof GuardUnavailableError ? err.reason : 'failed';
         unavailableWarning(rt, ctx, guard, reason, (err as Error).message, onError);
-        return { guard, ms: performance.now() - t0, action: 'error' as const, detail: { reason, onError }, refusal: onError === 'block' ? unavailable(guard) : undefined };
+        return { guard, ms: performance.now() - t0, action: 'error' as const, detail: { ...about, reason, onError }, refusal: onError === 'block' ? unavailable(guard) : undefined };
       },
     );
 
@@ -86,7 +86,7 @@ export function startModelGuards(rt: Runtime, ctx: RequestContext, req: ChatRequ
     tasks.push(
       settle('classifier', c.onError, async () => {
         const texts = turnsOf(req, c.roles).map((t) => t.text);
-        const v = await withDeadline(c.timeoutMs, () => classifier.classify(texts, c.labels), 'classifier model');
+        const v = await withDeadline(c.timeoutMs, (signal) => classifier.classify(texts, c.labels, signal), 'classifier model');
         const hit = v.score >= c.threshold;
         return decided(hit, c.action, 'classifier_denied', 'The request was rejected by the content classifier.', { score: round(v.score), label: hit ? v.label : undefined });
       }),
@@ -131,7 +131,7 @@ export function startModelGuards(rt: Runtime, ctx: RequestContext, req: ChatRequ
           categories: v.categories.length ? v.categories : undefined,
           reason: v.reason,
         });
-      }),
+      }, { service: s.name }),
     );
   }
   return Promise.all(tasks);
