@@ -52,38 +52,36 @@ function mixString(h: Hash, s: string): void {
 }
 
 export class LexTable {
-  private readonly k1: Int32Array;
-  private readonly k2: Int32Array;
-  private readonly flags: Uint16Array;
+  /** Slot i is cells[3i] (first hash), cells[3i + 1] (second hash), cells[3i + 2] (flags, 0 = empty): one cache line per probe. */
+  private readonly cells: Int32Array;
   private readonly mask: number;
   private readonly h: Hash = new Int32Array(2);
 
   constructor(entries: Iterable<[string, number]>, size: number) {
     let cap = 1024;
     while (cap < size * 2) cap *= 2;
-    this.k1 = new Int32Array(cap);
-    this.k2 = new Int32Array(cap);
-    this.flags = new Uint16Array(cap);
+    this.cells = new Int32Array(cap * 3);
     this.mask = cap - 1;
     for (const [key, f] of entries) {
       start(this.h);
       mixString(this.h, key); // as stored: lookups lower-case the text, never the lexicon
-      const slot = this.slot(this.h[0], this.h[1]);
-      this.k1[slot] = this.h[0];
-      this.k2[slot] = this.h[1];
-      this.flags[slot] |= f;
+      const at = this.slot(this.h[0], this.h[1]) * 3;
+      this.cells[at] = this.h[0];
+      this.cells[at + 1] = this.h[1];
+      this.cells[at + 2] |= f;
     }
   }
 
   /** The slot holding (a, b), or the empty slot where it would go (flags 0 marks empty). */
   private slot(a: number, b: number): number {
+    const c = this.cells;
     let i = (a ^ (b >>> 7)) & this.mask;
-    while (this.flags[i] !== 0 && (this.k1[i] !== a || this.k2[i] !== b)) i = (i + 1) & this.mask;
+    while (c[i * 3 + 2] !== 0 && (c[i * 3] !== a || c[i * 3 + 1] !== b)) i = (i + 1) & this.mask;
     return i;
   }
 
   private found(): number {
-    return this.flags[this.slot(this.h[0], this.h[1])];
+    return this.cells[this.slot(this.h[0], this.h[1]) * 3 + 2];
   }
 
   /** Flags of the lower-cased `text[from, to)` (0: in no lexicon). */

@@ -376,7 +376,7 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
     if (!category) continue;
     if (category === 'person' && !honorific && product(words)) continue;
     if (category === 'person') prevPersonEnd = end;
-    if (want.has(category)) out.push({ category, ...span });
+    if (want.has(category)) out.push({ category, start: span.start, end: span.end });
   }
   return out;
 }
