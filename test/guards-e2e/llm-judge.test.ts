@@ -6,11 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
+import { validateResponse } from '../fakes/openai-schemas.js';
 import { startTestGateway, TEST_KEY, OTHER_TEAM_KEY, type TestGateway } from '../helpers/test-gateway.js';
 import { auditOf, chat, expectError } from './model-guards-helpers.js';
 
 const CATS_KEY = 'gw-judge-cats-key-0123456789abcdefghijklmnopqrstu';
 const POOR_KEY = 'gw-judge-poor-key-0123456789abcdefghijklmnopqrstu';
+const FLAG_KEY = 'gw-judge-flag-key-0123456789abcdefghijklmnopqrstu';
 const BUDGET = [{ period: 'daily' as const, usd: '10' }];
 // Judge price: $1 / $2 per million tokens → 200 prompt + 5 completion tokens = 210 micro-dollars.
 const JUDGE_USAGE = { prompt_tokens: 200, completion_tokens: 5, total_tokens: 205 };
@@ -26,7 +28,7 @@ const answer = (content: string) => ({
     object: 'chat.completion',
     created: 1,
     model: 'meta-llama/Llama-Guard-3-1B',
-    choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop', logprobs: null }],
+    choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, finish_reason: 'stop', logprobs: null }],
     usage: JUDGE_USAGE,
   },
 });
@@ -46,6 +48,7 @@ beforeAll(async () => {
       },
       cats: { allowedModels: ['*'], policy: { guards: { judge: { enabled: true, model: 'llama-guard', categories: ['S9'], action: 'block' } } } },
       // Room for the request's own hold (prompt + max_tokens 10), not for the judge's (prompt + 64) besides it.
+      flag: { allowedModels: ['*'], policy: { guards: { judge: { enabled: true, model: 'llama-guard', action: 'flag' } } } },
       poor: { allowedModels: ['*'], budgets: [{ period: 'daily', tokens: 70 }], policy: { guards: { judge: { enabled: true, model: 'llama-guard' } } } },
     },
     keys: [
@@ -53,6 +56,7 @@ beforeAll(async () => {
       { id: 'other', team: 'other', key: OTHER_TEAM_KEY },
       { id: 'cats', team: 'cats', key: CATS_KEY },
       { id: 'poor', team: 'poor', key: POOR_KEY },
+      { id: 'flag', team: 'flag', key: FLAG_KEY },
     ],
   });
 }, 60_000);
@@ -151,6 +155,31 @@ describe('LLM judge guard (Llama Guard format)', () => {
     expect(upstream.requests.length).toBe(before);
     const status = await gw.runtime.store.getBudgetStatus([{ scope: 'team:poor', budgets: [{ period: 'daily', tokens: 70 }] }], { teamId: 'poor' });
     expect(status[0]!.reservedTokens).toBe(0); // the request's own hold was released
+  });
+
+  it("the replayed judge answer is a valid chat.completion (the judge speaks the provider's format)", () => {
+    validateResponse(answer('unsafe\nS1').json);
+  });
+
+  it('action flag: an unsafe verdict is served with x-gateway-guard-flags: judge', async () => {
+    judge.enqueue(answer('unsafe\nS4'));
+    const r = await chat(gw, FLAG_KEY, 'Flag me (flag 1)');
+    expect(r.status).toBe(200);
+    expect(r.res.headers.get('x-gateway-guard-flags')).toBe('judge');
+  });
+
+  it('applies to every API: an Anthropic Messages request is judged and refused the same way', async () => {
+    judge.enqueue(answer('unsafe\nS1'));
+    const before = upstream.requests.length;
+    const res = await fetch(`${gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': TEST_KEY, 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'Through Messages (unsafe 4)' }] }),
+    });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(await res.json())).toContain('content policy judge');
+    expect(judge.requests.at(-1)!.body.messages).toEqual([{ role: 'user', content: 'Through Messages (unsafe 4)' }]);
+    expect(upstream.requests.length).toBe(before);
   });
 
   it('categories: only the listed ones count', async () => {
