@@ -53,6 +53,46 @@ const PREFILTERS: (RegExp | null)[] = [
   /\bBox[ \t]+\d/i,
 ];
 
+// Every address pattern has a house number: the digit runs are found once, and two patterns use them instead of a
+// whole-text regex scan. The number-first pattern can only start at a digit run (its lookbehind refuses a digit
+// before it), so it runs sticky there; the glued-street pattern's prefilter becomes "a glued street word (and
+// spaces) right before some digit run".
+const NUMBER_FIRST = 3;
+const GLUED_AT = 2;
+const NUMBER_FIRST_AT = new RegExp(PATTERNS[NUMBER_FIRST].source, 'uy');
+const GLUED_END = new RegExp(`(?:${GLUED}|[ \\t]u\\.)$`, 'u');
+
+/** Offsets of the first digit of every run of ASCII digits. */
+function digitRunStarts(text: string): number[] {
+  const out: number[] = [];
+  let prevDigit = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const digit = c >= 48 && c <= 57;
+    if (digit && !prevDigit) out.push(i);
+    prevDigit = digit;
+  }
+  return out;
+}
+
+function numberFirst(text: string, runs: readonly number[], spans: Span[]): void {
+  let covered = 0;
+  for (const d of runs) {
+    if (d < covered) continue;
+    NUMBER_FIRST_AT.lastIndex = d;
+    const m = NUMBER_FIRST_AT.exec(text);
+    if (!m) continue;
+    covered = d + m[0].length;
+    spans.push({ start: d, end: covered });
+  }
+}
+
+function gluedBefore(text: string, d: number): boolean {
+  let p = d;
+  while (p > 0 && (text.charCodeAt(p - 1) === 32 || text.charCodeAt(p - 1) === 9)) p--;
+  return p > 0 && text.charCodeAt(p - 1) > 45 && GLUED_END.test(text.slice(Math.max(0, p - 12), p));
+}
+
 // Text after one of these is an address up to the end of the sentence (checked below to look like one). Matched on
 // the lower-cased text without the i and u flags: with them this one alternation cost more than everything else.
 const CUE =
@@ -100,10 +140,15 @@ const UNIT_LINE = /^[ \t,]*(?:apt|apartment|suite|ste|unit|flat|floor)\.?[ \t]*#
 export function findAddresses(text: string): { spans: Span[]; blocks: Span[] } {
   const spans: Span[] = [];
   const blocks: Span[] = [];
-  if (!/\d/.test(text)) return { spans, blocks };
+  const runs = digitRunStarts(text);
+  if (!runs.length) return { spans, blocks };
   for (let i = 0; i < PATTERNS.length; i++) {
+    if (i === NUMBER_FIRST) {
+      numberFirst(text, runs, spans);
+      continue;
+    }
+    if (i === GLUED_AT ? !runs.some((d) => gluedBefore(text, d)) : PREFILTERS[i] && !PREFILTERS[i]!.test(text)) continue;
     const re = PATTERNS[i];
-    if (PREFILTERS[i] && !PREFILTERS[i]!.test(text)) continue;
     re.lastIndex = 0;
     for (let m = re.exec(text); m; m = re.exec(text)) spans.push({ start: m.index, end: m.index + m[0].length });
   }
