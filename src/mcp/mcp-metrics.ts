@@ -6,6 +6,7 @@
 import { Counter, Histogram } from 'prom-client';
 import type { Metrics } from '../metrics/index.js';
 import { createBoundedLabel } from '../metrics/bounded-labels.js';
+import { perRegistry } from '../metrics/per-registry.js';
 
 export type ToolCallOutcome =
   | 'ok'
@@ -25,12 +26,11 @@ export interface McpMetrics {
 }
 
 const TOOL_LABELS_MAX = 500;
-const byRegistry = new WeakMap<Metrics, McpMetrics>();
-
 export function mcpMetrics(metrics: Metrics | undefined): McpMetrics | undefined {
-  if (!metrics) return undefined;
-  let m = byRegistry.get(metrics);
-  if (m) return m;
+  return metrics && metricsOf(metrics);
+}
+
+const metricsOf = perRegistry((metrics): McpMetrics => {
   const registers = [metrics.registry];
   const calls = new Counter({
     name: 'gateway_mcp_tool_calls_total',
@@ -46,12 +46,10 @@ export function mcpMetrics(metrics: Metrics | undefined): McpMetrics | undefined
     registers,
   });
   const toolLabel = createBoundedLabel(TOOL_LABELS_MAX);
-  m = {
+  return {
     recordToolCall(server, tool, outcome, seconds) {
       calls.labels(server, toolLabel(`${server}__${tool}`) === 'other' ? 'other' : tool, outcome).inc();
       latency.labels(server, outcome).observe(seconds);
     },
   };
-  byRegistry.set(metrics, m);
-  return m;
-}
+});

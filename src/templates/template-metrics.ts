@@ -7,6 +7,7 @@
 import { Counter } from 'prom-client';
 import type { Metrics } from '../metrics/index.js';
 import { createBoundedLabel } from '../metrics/bounded-labels.js';
+import { perRegistry } from '../metrics/per-registry.js';
 import type { RequestContext } from '../pipeline/context.js';
 import type { TemplateUse } from './expand.js';
 
@@ -16,9 +17,7 @@ export interface TemplateMetrics {
   record(ctx: RequestContext, use: TemplateUse): void;
 }
 
-const byRegistry = new WeakMap<Metrics, TemplateMetrics>();
-
-function create(metrics: Metrics): TemplateMetrics {
+const metricsOf = perRegistry((metrics): TemplateMetrics => {
   const registers = [metrics.registry];
   const requests = new Counter({
     name: 'gateway_template_requests_total',
@@ -41,12 +40,9 @@ function create(metrics: Metrics): TemplateMetrics {
       if (ctx.costMicros && ctx.costMicros > 0) cost.labels(template, version).inc(ctx.costMicros / 1e6);
     },
   };
-}
+});
 
 /** Counts a finished request that used `use` (no-op without metrics). */
 export function recordTemplateMetrics(metrics: Metrics | undefined, ctx: RequestContext, use: TemplateUse): void {
-  if (!metrics) return;
-  let m = byRegistry.get(metrics);
-  if (!m) byRegistry.set(metrics, (m = create(metrics)));
-  m.record(ctx, use);
+  if (metrics) metricsOf(metrics).record(ctx, use);
 }
