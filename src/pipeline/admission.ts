@@ -16,6 +16,7 @@ import { inputProfile, inputTokenBound, unboundedReason } from '../tokens/input-
 import { countPromptTokens } from '../tokens/prompt-tokens.js';
 import { costMicros, microsToUsd, parsePrice, worstCaseCostMicros, type ParsedPrice } from '../usage/pricing.js';
 import type { RequestContext } from './context.js';
+import { keepLeaseAlive } from './lease-renewal.js';
 import type { ResponseSink } from './response-sink.js';
 
 /** The admitted request's hold on its budgets. One per request; `settle` may be called any number of times. */
@@ -181,25 +182,8 @@ export async function admit(rt: Runtime, ctx: RequestContext, req: ChatRequest, 
     }
     return failOpenOr(rt, ctx, err);
   }
-  // A request can outlive its lease (failover attempts, backoff, a long stream that needs no extension). The
-  // lease only exists to free the hold of a dead owner, so a live one renews it (an extend of nothing, never
-  // refused) at half the lease, until it settles: one store call per half-lease, none for a short request.
-  let renewing = true;
-  let renewal: NodeJS.Timeout | undefined;
-  const scheduleRenewal = () => {
-    renewal = setTimeout(() => {
-      rt.store
-        .extend({ requestId: ctx.accountingId, teamId: team.id, costMicros: 0, tokens: 0, leaseMs })
-        .catch(() => undefined) // unavailable: the next renewal retries; unknown: settled meanwhile
-        .finally(() => renewing && scheduleRenewal());
-    }, leaseMs / 2);
-    renewal.unref();
-  };
-  scheduleRenewal();
-  const stopRenewal = () => {
-    renewing = false;
-    clearTimeout(renewal);
-  };
+  // A request can outlive its lease: a live one renews it until it settles (lease-renewal.ts).
+  const lease = keepLeaseAlive(leaseMs, () => rt.store.extend({ requestId: ctx.accountingId, teamId: team.id, costMicros: 0, tokens: 0, leaseMs }));
   return {
     get heldOutputTokens() {
       return held;
@@ -222,7 +206,7 @@ export async function admit(rt: Runtime, ctx: RequestContext, req: ChatRequest, 
       hold.tokens += more;
     },
     settle: once((usage) => {
-      stopRenewal();
+      lease.stop();
       return settleUsage(rt, ctx, usage, price, hold);
     }),
   };
@@ -232,23 +216,17 @@ async function checkRateLimits(rt: Runtime, ctx: RequestContext, req: ChatReques
   const { key, team } = ctx.principal!;
   // OpenAI counts a request against TPM by its prompt plus the max output it asks for.
   const tokens = () => prompt() + (req.maxOutputTokens ?? 0) * req.n;
-  const checks: [Scope, typeof key.rateLimits][] = [
-    [`key:${key.id}`, key.rateLimits],
-    [`team:${team.id}`, team.rateLimits],
-  ];
-  const recorded: [Scope, string][] = [];
-  // A refused request is not served, so it must not use up the windows that counted it already. Best effort: a
-  // failed release only ages out with its window.
-  const releaseRecorded = () => {
-    for (const [s, entry] of recorded) void rt.store.rateLimitRelease(s, entry).catch(() => undefined);
-  };
-  const active = checks.filter(([, limits]) => limits && (limits.rpm !== undefined || limits.tpm !== undefined));
+  // Built without intermediate arrays or closures: this runs on every request (issue 22.3).
+  const active: [Scope, RateLimits][] = [];
+  if (hasLimits(key.rateLimits)) active.push([`key:${key.id}`, key.rateLimits]);
+  if (hasLimits(team.rateLimits)) active.push([`team:${team.id}`, team.rateLimits]);
+  if (active.length === 0) return;
   for (const [scope, limits] of active) {
-    if (limits!.tpm !== undefined && tokens() > limits!.tpm) {
+    if (limits.tpm !== undefined && tokens() > limits.tpm) {
       // It can never fit, however long the client waits: no retry-after, and the SDKs are told not to retry.
       throw new GatewayError(
         'rate_limit_exceeded',
-        `Request too large for ${scope.startsWith('key:') ? 'this key' : 'your team'}: ${tokens()} tokens (prompt + max output) against a limit of ${limits!.tpm} tokens per minute. Shorten the prompt or lower max_tokens.`,
+        `Request too large for ${scope.startsWith('key:') ? 'this key' : 'your team'}: ${tokens()} tokens (prompt + max output) against a limit of ${limits.tpm} tokens per minute. Shorten the prompt or lower max_tokens.`,
         { headers: { 'x-should-retry': 'false' } },
       );
     }
@@ -257,15 +235,13 @@ async function checkRateLimits(rt: Runtime, ctx: RequestContext, req: ChatReques
   // When one refuses, the entries the others recorded are released below, as a sequential check would have
   // never made them.
   const settled = await Promise.allSettled(
-    active.map(([scope, limits]) => rt.store.rateLimit({ scope, rpm: limits!.rpm, tpm: limits!.tpm, tokens: limits!.tpm === undefined ? 0 : tokens() })),
+    active.map(([scope, limits]) => rt.store.rateLimit({ scope, rpm: limits.rpm, tpm: limits.tpm, tokens: limits.tpm === undefined ? 0 : tokens() })),
   );
-  settled.forEach((s, i) => {
-    if (s.status === 'fulfilled' && s.value.entry !== undefined) recorded.push([active[i]![0], s.value.entry]);
-  });
-  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failed) {
-    releaseRecorded();
-    throw failed.reason;
+  for (const s of settled) {
+    if (s.status === 'rejected') {
+      releaseRecorded(rt, active, settled);
+      throw s.reason;
+    }
   }
   let shown = false;
   for (let i = 0; i < active.length; i++) {
@@ -275,13 +251,13 @@ async function checkRateLimits(rt: Runtime, ctx: RequestContext, req: ChatReques
     if (!shown || !r.allowed) setRateLimitHeaders(sink, r);
     shown = true;
     if (!r.allowed) {
-      releaseRecorded();
+      releaseRecorded(rt, active, settled);
       const retryAfter = Math.max(1, Math.ceil(r.retryAfterMs / 1000));
       const who = scope.startsWith('key:') ? 'this key' : 'your team';
       const detail =
         r.requests && r.requests.remaining <= 0
           ? `${r.requests.limit} of ${r.requests.limit} requests per minute used`
-          : `this request counts ${tokens()} tokens (prompt + max output) and ${Math.max(0, r.tokens?.remaining ?? 0)} of ${r.tokens?.limit ?? limits!.tpm} tokens per minute are left`;
+          : `this request counts ${tokens()} tokens (prompt + max output) and ${Math.max(0, r.tokens?.remaining ?? 0)} of ${r.tokens?.limit ?? limits.tpm} tokens per minute are left`;
       throw new GatewayError('rate_limit_exceeded', `Rate limit reached for ${who}: ${detail}. Please try again in ${retryAfter}s.`, {
         headers: { 'retry-after': String(retryAfter) },
       });
@@ -289,12 +265,32 @@ async function checkRateLimits(rt: Runtime, ctx: RequestContext, req: ChatReques
   }
 }
 
+type RateLimits = NonNullable<NonNullable<RequestContext['principal']>['key']['rateLimits']>;
+
+/**
+ * A refused request is not served, so it must not use up the windows that counted it already. Best effort: a
+ * failed release only ages out with its window.
+ */
+function releaseRecorded(rt: Runtime, active: [Scope, RateLimits][], settled: PromiseSettledResult<RateLimitResult>[]): void {
+  for (let i = 0; i < settled.length; i++) {
+    const s = settled[i]!;
+    if (s.status === 'fulfilled' && s.value.entry !== undefined) void rt.store.rateLimitRelease(active[i]![0], s.value.entry).catch(() => undefined);
+  }
+}
+
+const hasLimits = (l: RateLimits | undefined): l is RateLimits => l !== undefined && (l.rpm !== undefined || l.tpm !== undefined);
+
 function setRateLimitHeaders(sink: ResponseSink, r: RateLimitResult) {
-  for (const [kind, w] of [['requests', r.requests], ['tokens', r.tokens]] as const) {
-    if (!w) continue;
-    sink.setHeader(`x-ratelimit-limit-${kind}`, w.limit);
-    sink.setHeader(`x-ratelimit-remaining-${kind}`, Math.max(0, w.remaining));
-    sink.setHeader(`x-ratelimit-reset-${kind}`, formatDuration(w.resetMs));
+  // Constant names, no array per call: every limited request sets these.
+  if (r.requests) {
+    sink.setHeader('x-ratelimit-limit-requests', r.requests.limit);
+    sink.setHeader('x-ratelimit-remaining-requests', Math.max(0, r.requests.remaining));
+    sink.setHeader('x-ratelimit-reset-requests', formatDuration(r.requests.resetMs));
+  }
+  if (r.tokens) {
+    sink.setHeader('x-ratelimit-limit-tokens', r.tokens.limit);
+    sink.setHeader('x-ratelimit-remaining-tokens', Math.max(0, r.tokens.remaining));
+    sink.setHeader('x-ratelimit-reset-tokens', formatDuration(r.tokens.resetMs));
   }
 }
 
