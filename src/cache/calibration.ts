@@ -32,7 +32,8 @@ export function bandServes(counts: CalibrationBand | undefined, policy: Effectiv
 export interface Calibration {
   /** The team's counts in `band` (read through a short-lived per-team cache: one store read per team per 5 s). */
   counts(teamId: string, band: string): Promise<CalibrationBand | undefined>;
-  record(teamId: string, band: string, agreed: boolean): Promise<void>;
+  /** `costMicros`: what the compared call cost (what serving would have saved). */
+  record(teamId: string, band: string, agreed: boolean, costMicros?: number): Promise<void>;
 }
 
 export function createCalibration(store: StateStore, ttlMs = 5_000): Calibration {
@@ -49,8 +50,8 @@ export function createCalibration(store: StateStore, ttlMs = 5_000): Calibration
       }
       return (await entry.bands).get(band);
     },
-    async record(teamId, band, agreed) {
-      await store.recordCalibration(teamId, band, agreed);
+    async record(teamId, band, agreed, costMicros) {
+      await store.recordCalibration(teamId, band, agreed, costMicros);
       // This process sees its own comparisons at once; other replicas' within the cache's lifetime.
       cache.delete(teamId);
     },

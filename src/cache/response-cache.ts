@@ -60,9 +60,10 @@ export interface ResponseCache {
   lookup(req: ChatRequest, policy: EffectiveCache, scope: string, model: string, headers: Record<string, string | string[] | undefined>, team?: string): Promise<CacheResult>;
   /**
    * Stores an answer after a miss (or a `no-cache` bypass) when it is cacheable; after a miss with a pending
-   * comparison, first compares it with the answer the cache would have served and records the outcome.
+   * comparison, first compares it with the answer the cache would have served and records the outcome, with
+   * `costMicros` (what this answer cost: what serving the would-be hit would have saved).
    */
-  write(result: CacheResult, response: ChatResponse, policy: EffectiveCache): Promise<ComparisonOutcome | undefined>;
+  write(result: CacheResult, response: ChatResponse, policy: EffectiveCache, costMicros?: number): Promise<ComparisonOutcome | undefined>;
 }
 
 export interface ResponseCacheDeps {
@@ -180,10 +181,10 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
       return { status: 'miss', key, semantic, shadow: note, compare };
     },
 
-    async write(result, response, policy) {
+    async write(result, response, policy, costMicros) {
       if (result.status === 'hit' || (result.status === 'bypass' && !result.write) || !result.key) return undefined;
       if (!cacheable(response, policy)) return undefined;
-      const outcome = result.status === 'miss' && result.compare ? await compare(result.compare, response) : undefined;
+      const outcome = result.status === 'miss' && result.compare ? await compare(result.compare, response, costMicros) : undefined;
       const ttlMs = policy.ttlSeconds * 1000;
       const { key } = result;
       await deps.store.cacheSet(ENTRY + key.exact, JSON.stringify(response), ttlMs);
@@ -206,11 +207,11 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
     },
   };
 
-  async function compare(pending: PendingComparison, fresh: ChatResponse): Promise<ComparisonOutcome | undefined> {
+  async function compare(pending: PendingComparison, fresh: ChatResponse, costMicros = 0): Promise<ComparisonOutcome | undefined> {
     const stored = await deps.store.cacheGet(ENTRY + pending.key);
     if (!stored) return undefined; // expired meanwhile: nothing would have been served
     const agreed = answersAgree(fresh, JSON.parse(stored) as ChatResponse);
-    await calibration.record(pending.team, pending.band, agreed);
+    await calibration.record(pending.team, pending.band, agreed, costMicros);
     return { team: pending.team, band: pending.band, agreed };
   }
 }

@@ -96,14 +96,19 @@ export async function serveCached(ctx: RequestContext, req: ChatRequest, cached:
 /** Stores a fresh answer after a miss; in the background, failures only logged. */
 export function writeCache(rt: Runtime, ctx: RequestContext, state: CacheState | undefined, response: ChatResponse): void {
   if (!state || state.result.status === 'hit' || !rt.cache) return;
+  // What serving a would-be semantic hit would have saved: this fresh answer's cost (kept with the team's
+  // calibration counts for the dashboard, and counted in the metrics).
+  let saved = 0;
+  const target = ctx.model?.targets[0];
+  if (state.result.status === 'miss' && state.result.compare && target && response.usage) {
+    const price = priceOf(target);
+    if (price) saved = costMicros(usageFromOpenAI(response.usage)!, price);
+  }
   rt.cache
-    .write(state.result, response, state.policy)
+    .write(state.result, response, state.policy, saved)
     .then((compared) => {
       if (!compared) return;
-      // What serving the would-be hit would have saved: this fresh answer's cost.
-      const usage = response.usage ? usageFromOpenAI(response.usage) : undefined;
-      const price = priceOf(ctx.model!.targets[0]);
-      rt.metrics?.recordSemanticComparison(compared.team, compared.band, compared.agreed, usage && price ? costMicros(usage, price) : 0);
+      rt.metrics?.recordSemanticComparison(compared.team, compared.band, compared.agreed, saved);
     })
     .catch((err) => rt.logger.warn({ err: (err as Error).message, reqId: ctx.id }, 'cache write failed'));
 }

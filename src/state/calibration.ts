@@ -7,4 +7,6 @@ export interface CalibrationBand {
   band: string;
   samples: number;
   agreed: number;
+  /** What the compared calls cost (micro-USD): what serving these hits would have saved. */
+  costMicros: number;
 }

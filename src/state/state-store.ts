@@ -100,8 +100,11 @@ export interface StateStore {
   listAudit(query: AuditQuery): Promise<AuditEntry[]>;
 
   // ── semantic cache calibration (docs/semantic.md) ──
-  /** Counts one shadow comparison of a team's would-be semantic hit in its similarity band; atomic across replicas. */
-  recordCalibration(teamId: string, band: string, agreed: boolean): Promise<void>;
+  /**
+   * Counts one shadow comparison of a team's would-be semantic hit in its similarity band, with what the compared
+   * call cost (micro-USD, what serving would have saved; 0 when unknown); atomic across replicas.
+   */
+  recordCalibration(teamId: string, band: string, agreed: boolean, costMicros?: number): Promise<void>;
   /** The team's counts per band (bands never recorded are absent), sorted by band. */
   getCalibration(teamId: string): Promise<CalibrationBand[]>;
 

@@ -194,6 +194,9 @@ describe('semantic layer (real local embedder, tiny model)', () => {
     expect(body).toMatchObject({ team: 'shadow', semantic: 'shadow', calibration: { precision: 0.999, minSamples: 0 } });
     expect(body.bands).toEqual([expect.objectContaining({ samples: 1, serving: false, embedder: gw.runtime.vectors.embedder()!.id })]);
     expect(body.bands[0].wrong + body.bands[0].agreed).toBe(1);
+    // What serving would have saved: the compared call's cost, kept with the counts (all replicas see it).
+    expect(body.totals).toEqual({ samples: 1, wrong: body.bands[0].wrong, wouldSaveMicros: body.bands[0].wouldSaveMicros });
+    expect(body.bands[0].wouldSaveMicros).toBeGreaterThan(0);
     expect((await view(TEST_KEY, 'shadow')).status).toBe(404); // another team's calibration is not visible
   });
 });

@@ -56,7 +56,7 @@ describe('semantic: on without calibration data', () => {
     const { second, compared } = await round(on(2), 'What is the boiling point of water?', 'what is the boiling point of water', 'Answer to: what is the boiling point of water');
     expect(second).toMatchObject({ status: 'miss', shadow: { layer: 'semantic', uncalibrated: true }, compare: { team: 'a' } });
     expect(compared).toEqual({ team: 'a', band: 'test:words|0.990', agreed: true });
-    expect(await store.getCalibration('a')).toEqual([{ band: 'test:words|0.990', samples: 1, agreed: 1 }]);
+    expect(await store.getCalibration('a')).toEqual([{ band: 'test:words|0.990', samples: 1, agreed: 1, costMicros: 0 }]);
   });
 
   it('serves in a band once minSamples comparisons agreed; another team is still uncalibrated', async () => {
@@ -73,7 +73,7 @@ describe('semantic: on without calibration data', () => {
     const policy = on(2, 0.999);
     await round(policy, 'What is the price of gold today?', 'what is the price of gold today', 'Gold trades at 2,412 dollars an ounce.');
     await round(policy, 'What is the price of silver today?', 'what is the price of silver today', 'Answer to: what is the price of silver today');
-    expect(await store.getCalibration('a')).toEqual([{ band: 'test:words|0.990', samples: 2, agreed: 1 }]);
+    expect(await store.getCalibration('a')).toEqual([{ band: 'test:words|0.990', samples: 2, agreed: 1, costMicros: 0 }]);
     const { second } = await round(policy, 'What is the price of oil today?', 'what is the price of oil today', 'x');
     expect(second).toMatchObject({ status: 'miss', shadow: { uncalibrated: true } });
   });
@@ -106,9 +106,9 @@ describe('pieces', () => {
   it('a band serves with enough samples at the precision', () => {
     const p = { precision: 0.999, minSamples: 1000 };
     expect(bandServes(undefined, p)).toBe(false);
-    expect(bandServes({ band: 'x', samples: 999, agreed: 999 }, p)).toBe(false);
-    expect(bandServes({ band: 'x', samples: 1000, agreed: 999 }, p)).toBe(true);
-    expect(bandServes({ band: 'x', samples: 1000, agreed: 998 }, p)).toBe(false);
+    expect(bandServes({ band: 'x', samples: 999, agreed: 999, costMicros: 0 }, p)).toBe(false);
+    expect(bandServes({ band: 'x', samples: 1000, agreed: 999, costMicros: 0 }, p)).toBe(true);
+    expect(bandServes({ band: 'x', samples: 1000, agreed: 998, costMicros: 0 }, p)).toBe(false);
   });
 
   it('answers agree when reworded, not when numbers, negation or content differ', () => {
@@ -122,20 +122,35 @@ describe('pieces', () => {
 describe('the dashboard view', () => {
   it('shows per band the comparisons, the wrong ones and whether the band serves under the team policy', async () => {
     const config = testConfig({ extra: { cache: { mode: 'on', semantic: 'on', similarityThreshold: 0.9, calibration: { minSamples: 2, precision: 0.99 } } } });
-    await store.recordCalibration('t', 'e|0.950', true);
-    await store.recordCalibration('t', 'e|0.950', true);
+    await store.recordCalibration('t', 'e|0.950', true, 1500);
+    await store.recordCalibration('t', 'e|0.950', true, 2500);
     await store.recordCalibration('t', 'e|0.800', true);
     await store.recordCalibration('t', 'e|0.800', true);
-    await store.recordCalibration('t', 'e|0.900', false);
+    await store.recordCalibration('t', 'e|0.900', false, 700);
     const team = { id: 't', name: 't', allowedModels: ['*'], budgets: [], policy: {}, createdAt: 0, updatedAt: 0 };
     const view = await calibrationView(store, config, team as never);
     expect(view).toMatchObject({ team: 't', semantic: 'on', similarityThreshold: 0.9 });
     expect(view.bands).toEqual([
-      { embedder: 'e', band: '0.800', samples: 2, agreed: 2, wrong: 0, agreement: 1, serving: false }, // below the threshold
-      { embedder: 'e', band: '0.900', samples: 1, agreed: 0, wrong: 1, agreement: 0, serving: false },
-      { embedder: 'e', band: '0.950', samples: 2, agreed: 2, wrong: 0, agreement: 1, serving: true },
+      { embedder: 'e', band: '0.800', samples: 2, agreed: 2, wrong: 0, agreement: 1, wouldSaveMicros: 0, serving: false }, // below the threshold
+      { embedder: 'e', band: '0.900', samples: 1, agreed: 0, wrong: 1, agreement: 0, wouldSaveMicros: 700, serving: false },
+      { embedder: 'e', band: '0.950', samples: 2, agreed: 2, wrong: 0, agreement: 1, wouldSaveMicros: 4000, serving: true },
     ]);
+    expect(view.totals).toEqual({ samples: 5, wrong: 1, wouldSaveMicros: 4700 });
     const shadowTeam = { ...team, policy: { cache: { semantic: 'shadow' } } };
     expect((await calibrationView(store, config, shadowTeam as never)).bands.every((b) => !b.serving)).toBe(true);
+  });
+});
+
+describe('calibration counts kept by an earlier version', () => {
+  it('a SQLite table without the cost column gets it in place; its counts stay', async () => {
+    const { default: Database } = await import('better-sqlite3');
+    const { createSqliteCalibration } = await import('../../src/state/sqlite/sqlite-calibration.js');
+    const db = new Database(':memory:');
+    db.exec('CREATE TABLE cache_calibration (team_id TEXT NOT NULL, band TEXT NOT NULL, samples INTEGER NOT NULL, agreed INTEGER NOT NULL, PRIMARY KEY (team_id, band)) WITHOUT ROWID');
+    db.exec("INSERT INTO cache_calibration VALUES ('t', 'e|0.950', 3, 2)");
+    const calib = createSqliteCalibration(db);
+    calib.recordCalibration('t', 'e|0.950', true, 250);
+    expect(calib.getCalibration('t')).toEqual([{ band: 'e|0.950', samples: 4, agreed: 3, costMicros: 250 }]);
+    db.close();
   });
 });

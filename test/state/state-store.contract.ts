@@ -435,17 +435,17 @@ export function runStateStoreContract(name: string, harness: ContractHarness): v
     });
 
     describe('semantic cache calibration', () => {
-      it('counts comparisons and agreements per team and band, exactly under concurrency, teams apart', async () => {
+      it('counts comparisons, agreements and what the compared calls cost per team and band, exactly under concurrency, teams apart', async () => {
         const t = `t-${uid()}`;
         expect(await store.getCalibration(t)).toEqual([]);
-        await Promise.all(Array.from({ length: 50 }, (_, i) => store.recordCalibration(t, 'm|0.950', i % 10 !== 0)));
+        await Promise.all(Array.from({ length: 50 }, (_, i) => store.recordCalibration(t, 'm|0.950', i % 10 !== 0, 100)));
         await store.recordCalibration(t, 'm|0.900', false);
-        await store.recordCalibration(`${t}-other`, 'm|0.950', true);
+        await store.recordCalibration(`${t}-other`, 'm|0.950', true, 7);
         expect(await store.getCalibration(t)).toEqual([
-          { band: 'm|0.900', samples: 1, agreed: 0 },
-          { band: 'm|0.950', samples: 50, agreed: 45 },
+          { band: 'm|0.900', samples: 1, agreed: 0, costMicros: 0 },
+          { band: 'm|0.950', samples: 50, agreed: 45, costMicros: 5000 },
         ]);
-        expect(await store.getCalibration(`${t}-other`)).toEqual([{ band: 'm|0.950', samples: 1, agreed: 1 }]);
+        expect(await store.getCalibration(`${t}-other`)).toEqual([{ band: 'm|0.950', samples: 1, agreed: 1, costMicros: 7 }]);
       });
     });
 
