@@ -6,10 +6,11 @@
  * A budget that cannot hold the call refuses the request (429 budget_exceeded), as the request's own would.
  */
 import { GuardUnavailableError, withDeadline } from '../../guards/async-guard.js';
-import { GatewayError, isGatewayError } from '../core/errors.js';
+import { isGatewayError } from '../core/errors.js';
 import { normaliseChatRequest } from '../core/normalise.js';
 import type { Usage } from '../core/types.js';
 import { ProviderError } from '../../providers/types.js';
+import { toGatewayError } from '../routing/provider-errors.js';
 import type { Runtime } from '../runtime.js';
 import { createCompletionCounter } from '../tokens/completion-counter.js';
 import { resolveUsage } from '../tokens/usage-extract.js';
@@ -55,33 +56,40 @@ export async function callJudgeModel(
     if (isGatewayError(err) && (err.code === 'budget_exceeded' || err.code === 'state_unavailable')) throw err;
     throw new GuardUnavailableError(isGatewayError(err) ? err.code : 'judge_failed', `judge model ${opts.model}: ${(err as Error).message}`);
   }
-  let usage: Usage | undefined;
-  let text: string;
-  try {
-    const result = await withDeadline(opts.timeoutMs, (signal) => rt.executor.complete(req, call.model!, signal, call.attempts, call), `judge model ${opts.model}`);
-    call.target = result.target;
-    call.status = 200;
-    text = result.response.choices[0]?.message.content ?? '';
-    if (result.response.usage) usage = result.usage;
-    else {
+  // Settlement follows the call itself, not the deadline: a call cut off by the timeout is charged once its
+  // attempt has ended (the provider had the prompt and bills it, as for an abandoned request), in the background.
+  let work!: Promise<Awaited<ReturnType<Runtime['executor']['complete']>>>;
+  const answered = withDeadline(opts.timeoutMs, (signal) => (work = rt.executor.complete(req, call.model!, signal, call.attempts, call)), `judge model ${opts.model}`);
+  const settled = work.then(
+    (result) => {
+      call.target = result.target;
+      call.status = 200;
+      if (result.response.usage) return result.usage;
       const counter = createCompletionCounter(result.target.upstreamModel);
-      counter.add(text, '0:c');
-      usage = resolveUsage({ estimatedPromptTokens: estimatePromptTokens(call, req), countedCompletionTokens: counter.tokens() });
-    }
-  } catch (err) {
-    call.status = err instanceof GatewayError ? err.status : 503;
-    // A call cut off by the deadline (or a failover attempt that left): the provider had the prompt and bills it.
-    const left = [...call.attempts].reverse().find((a) => a.errorClass === 'aborted');
-    if (left) {
+      counter.add(result.response.choices[0]?.message.content ?? '', '0:c');
+      return resolveUsage({ estimatedPromptTokens: estimatePromptTokens(call, req), countedCompletionTokens: counter.tokens() });
+    },
+    (err: unknown) => {
+      call.status = toGatewayError(err).status;
+      const left = [...call.attempts].reverse().find((a) => a.errorClass === 'aborted');
+      if (!left) return undefined;
       call.target ??= call.model!.targets.find((t) => t.provider === left.provider && t.upstreamModel === left.model);
-      usage = resolveUsage({ reportedPrompt: err instanceof ProviderError ? err.usageSoFar : undefined, estimatedPromptTokens: estimatePromptTokens(call, req), countedCompletionTokens: 0 });
-    }
-    if (err instanceof GuardUnavailableError) throw err;
-    throw new GuardUnavailableError(isGatewayError(err) ? err.code : 'judge_failed', `judge model ${opts.model} failed: ${(err as Error).message}`);
-  } finally {
+      return resolveUsage({ reportedPrompt: err instanceof ProviderError ? err.usageSoFar : undefined, estimatedPromptTokens: estimatePromptTokens(call, req), countedCompletionTokens: 0 });
+    },
+  ).then(async (usage) => {
     await settle(rt, call, admission, usage);
+    return usage;
+  });
+  let result;
+  try {
+    result = await answered;
+  } catch (err) {
+    if (err instanceof GuardUnavailableError && err.reason !== 'failed') throw err;
+    const cause = await work.catch((e: unknown) => e);
+    throw new GuardUnavailableError(toGatewayError(cause).code, `judge model ${opts.model} failed: ${(cause as Error).message}`);
   }
-  return { text, usage, costMicros: call.costMicros ?? 0 };
+  const usage = (await settled)!;
+  return { text: result.response.choices[0]?.message.content ?? '', usage, costMicros: call.costMicros ?? 0 };
 }
 
 async function settle(rt: Runtime, call: RequestContext, admission: Awaited<ReturnType<typeof admit>>, usage: Usage | undefined) {

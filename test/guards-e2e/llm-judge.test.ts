@@ -134,6 +134,24 @@ describe('LLM judge guard (Llama Guard format)', () => {
     expect(await auditOf(gw, r.res, 'judge')).toMatchObject({ action: 'error', reason: 'timeout', onError: 'block' });
   });
 
+  it("a judge call cut off by the timeout is still charged its prompt (the provider had it), and ledgered as an error", async () => {
+    const rows = () => gw.runtime.store.queryUsage({ from: 0, to: Date.now() + 3_600_000, granularity: 'day', teamId: 'default', api: 'guard' });
+    const errors0 = (await rows())[0]?.errors ?? 0;
+    const spent0 = await spentMicros();
+    judge.enqueue({ hang: 'before-headers' });
+    expectError(await chat(gw, TEST_KEY, 'Anything at all (timeout 2)'), 503, 'guard_unavailable');
+    for (let i = 0; i < 100 && (await spentMicros()) === spent0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await spentMicros()).toBeGreaterThan(spent0);
+    expect((await rows())[0]!.errors).toBe(errors0 + 1);
+  });
+
+  it('a judge answering 500: 503 guard_unavailable with the upstream cause as the reason', async () => {
+    judge.enqueue({ status: 500 });
+    const r = await chat(gw, TEST_KEY, 'Anything at all (500)');
+    expectError(r, 503, 'guard_unavailable');
+    expect(await auditOf(gw, r.res, 'judge')).toMatchObject({ action: 'error', reason: 'upstream_error' });
+  });
+
   it('a malformed verdict: 503 guard_unavailable, not cached (the next request asks again)', async () => {
     judge.enqueue(answer('I think this is probably fine.'));
     const r = await chat(gw, TEST_KEY, 'Is this fine? (malformed 1)');
