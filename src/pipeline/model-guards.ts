@@ -19,7 +19,7 @@ import { microsToUsd } from '../usage/pricing.js';
 import type { RequestContext } from './context.js';
 import { audit } from './input-guards.js';
 import { callJudgeModel } from './judge-call.js';
-import { messageText } from './message-text.js';
+import { mapMessageText, messageText } from './message-text.js';
 import type { ResponseSink } from './response-sink.js';
 import type { TeamGuards } from './team-guards.js';
 
@@ -49,6 +49,23 @@ function turnsOf(req: ChatRequest, roles: readonly string[]): { role: string; te
     if (!roles.includes(role)) continue;
     const text = messageText(m);
     if (text.trim()) out.push({ role, text });
+  }
+  return out;
+}
+
+/**
+ * Each text the PII guard applies its actions to separately (string content, or each text part), so Presidio's
+ * spans index the very strings the PII stage transforms.
+ */
+function textUnits(req: ChatRequest, roles: readonly string[]): { role: string; text: string }[] {
+  const out: { role: string; text: string }[] = [];
+  for (const m of req.messages) {
+    const role = guardRole(m.role);
+    if (!roles.includes(role)) continue;
+    mapMessageText(m, (text) => {
+      if (text.trim()) out.push({ role, text });
+      return text;
+    });
   }
   return out;
 }
@@ -180,13 +197,14 @@ export async function analyzeWithPresidio(
   const services = g.external.services.filter((s): s is ExternalService => s.kind === 'presidio');
   const outcomes = await Promise.all(
     services.map(async (s): Promise<ModelGuardOutcome> => {
-      const turns = turnsOf(req, s.roles);
+      const toPii = s.action === 'pii' && g.pii.enabled;
+      const turns = toPii ? textUnits(req, s.roles) : turnsOf(req, s.roles);
       const base = { guard: 'presidio', ms: 0 };
       try {
         const spans = turns.length ? await analyzeExternal(s, check(ctx, req, turns)) : [];
         const types = [...new Set(spans.map((x) => x.entityType))].sort();
         const ms = performance.now() - t0;
-        if (s.action === 'pii' && g.pii.enabled) {
+        if (toPii) {
           let applied = 0;
           for (const span of spans) {
             const text = turns[span.text]!.text;

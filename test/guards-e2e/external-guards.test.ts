@@ -167,6 +167,18 @@ describe('Presidio analyzer', () => {
     expect(requestsTo('/analyze').at(-1)!.body).toEqual({ text, language: 'en' });
   });
 
+  it('action pii reads each text part on its own: a name in the second part of a message is replaced there', async () => {
+    const content = [
+      { type: 'text', text: 'First part, nothing personal.' },
+      { type: 'text', text: 'Second part: ask Blorp Fizzwick.' },
+    ];
+    const r = await chat(gw, OTHER_TEAM_KEY, [{ role: 'user', content } as never]);
+    expect(r.status).toBe(200);
+    expect(lastSent()).not.toContain('Blorp');
+    expect(lastSent()).toContain('Second part: ask [PERSON_1].');
+    expect(requestsTo('/analyze').slice(-2).map((x) => x.body.text).sort()).toEqual(['First part, nothing personal.', 'Second part: ask Blorp Fizzwick.']);
+  });
+
   it('services after the PII stage get the text with PII replaced (the hook never sees the e-mail)', async () => {
     const r = await chat(gw, OTHER_TEAM_KEY, 'Mail jane.doe@example.com please');
     expect(r.status).toBe(200);
