@@ -25,6 +25,7 @@ export function loadDashboardAssets(): DashboardAssets {
     ['console.js', { body: readFileSync(join(pub, 'console.js')), type: JS }],
     ['dom.js', { body: readFileSync(join(pub, 'dom.js')), type: JS }],
     ['templates.js', { body: readFileSync(join(pub, 'templates.js')), type: JS }],
+    ['semantic.js', { body: readFileSync(join(pub, 'semantic.js')), type: JS }],
     ['app.css', { body: readFileSync(join(pub, 'app.css')), type: CSS }],
     ['uplot.js', { body: readFileSync(join(uplotDir, 'uPlot.iife.min.js')), type: JS }],
     ['uplot.css', { body: readFileSync(join(uplotDir, 'uPlot.min.css')), type: CSS }],

@@ -4,6 +4,7 @@
 import { drawChart, watchResize } from './charts.js';
 import { loadConsole, showConsole } from './console.js';
 import { api, el, row, TOKEN, wrapTd } from './dom.js';
+import { hideSemantic, loadSemantic } from './semantic.js';
 
 const $ = (id) => document.getElementById(id);
 let me = null;
@@ -108,6 +109,7 @@ async function refresh() {
   keyPicker(s.keys);
   document.body.dataset.state = 'ready';
   void loadConsole(me, $('team').value);
+  void loadSemantic($('team').value || (me.role === 'admin' ? '' : me.team), { usd, int, pct });
 }
 
 function keyPicker(keys) {
@@ -244,6 +246,7 @@ function signOut() {
   me = null;
   clearInterval(timer);
   showConsole(null);
+  hideSemantic();
   $('board').hidden = true;
   $('controls').hidden = true;
   $('signin').hidden = false;
