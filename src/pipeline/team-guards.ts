@@ -40,6 +40,27 @@ export function createGuardRegistry(config: GatewayConfig, logger: Logger): Guar
   const classifiers = new Map<string, TextClassifier>(); // one model per path
   const verdicts = createVerdictCache();
 
+  /**
+   * One model per path. Loading starts when it is first named, not inside a request's deadline; a failure is
+   * reported by the requests (onError). Without a path the guard cannot decide either: its onError applies.
+   */
+  function classifierFor(modelPath: string): TextClassifier {
+    const path = modelPath || '(classifier.modelPath is not set)';
+    let c = classifiers.get(path);
+    if (!c) {
+      c = createTextClassifier({ modelPath: path });
+      c.labels().catch(() => undefined);
+      classifiers.set(path, c);
+    }
+    return c;
+  }
+  // The models the config names (gateway-wide and config teams) load at start, so their first requests do not
+  // wait for them; teams created through the admin API load theirs when first served.
+  for (const policy of [{ guards: config.guards }, ...Object.values(config.teams).map((t) => t.policy ?? {})]) {
+    const c = resolvePolicy(config, policy as Record<string, unknown>).guards.classifier;
+    if (c.enabled && c.modelPath) classifierFor(c.modelPath);
+  }
+
   function compile(team: Team): TeamGuards {
     const { invalid, ...policy } = resolvePolicy(config, team.policy);
     // Once per team version: the team is served with the rest of its policy (see readTeamPolicy).
@@ -64,18 +85,7 @@ export function createGuardRegistry(config: GatewayConfig, logger: Logger): Guar
       pii = { detector, policy: piiPolicy, ner };
     }
     const inj = g.injection.enabled ? (injection ??= createInjectionDetector()) : undefined;
-    let classifier: TextClassifier | undefined;
-    if (g.classifier.enabled) {
-      // Without a path the guard cannot decide: its onError applies (a model that fails to load does the same).
-      const path = g.classifier.modelPath || '(classifier.modelPath is not set)';
-      if (!classifiers.has(path)) {
-        const created = createTextClassifier({ modelPath: path });
-        // Loading starts now, not inside the first request's deadline; a failure is reported by the requests.
-        created.labels().catch(() => undefined);
-        classifiers.set(path, created);
-      }
-      classifier = classifiers.get(path);
-    }
+    const classifier = g.classifier.enabled ? classifierFor(g.classifier.modelPath) : undefined;
     const modelGuards = Boolean(classifier || g.judge.enabled || g.external.services.length);
     return {
       policy,
