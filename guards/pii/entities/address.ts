@@ -53,91 +53,10 @@ const PREFILTERS: (RegExp | null)[] = [
   /\bBox[ \t]+\d/i,
 ];
 
-// Every address pattern has a house number: the digit runs are found once, and two patterns use them instead of a
-// whole-text regex scan. The number-first pattern can only start at a digit run (its lookbehind refuses a digit
-// before it), so it runs sticky there; the glued-street pattern's prefilter becomes "a glued street word (and
-// spaces) right before some digit run".
-const NUMBER_FIRST = 3;
-const GLUED_AT = 2;
-const NUMBER_FIRST_AT = new RegExp(PATTERNS[NUMBER_FIRST].source, 'uy');
-const GLUED_END = new RegExp(`(?:${GLUED}|[ \\t]u\\.)$`, 'u');
-
-/** Offsets of the first digit of every run of ASCII digits. */
-function digitRunStarts(text: string): number[] {
-  const out: number[] = [];
-  let prevDigit = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    const digit = c >= 48 && c <= 57;
-    if (digit && !prevDigit) out.push(i);
-    prevDigit = digit;
-  }
-  return out;
-}
-
-function numberFirst(text: string, runs: readonly number[], spans: Span[]): void {
-  let covered = 0;
-  for (const d of runs) {
-    if (d < covered) continue;
-    NUMBER_FIRST_AT.lastIndex = d;
-    const m = NUMBER_FIRST_AT.exec(text);
-    if (!m) continue;
-    covered = d + m[0].length;
-    spans.push({ start: d, end: covered });
-  }
-}
-
-function gluedBefore(text: string, d: number): boolean {
-  let p = d;
-  while (p > 0 && (text.charCodeAt(p - 1) === 32 || text.charCodeAt(p - 1) === 9)) p--;
-  return p > 0 && text.charCodeAt(p - 1) > 45 && GLUED_END.test(text.slice(Math.max(0, p - 12), p));
-}
-
 // Text after one of these is an address up to the end of the sentence (checked below to look like one). Matched on
-// lower-cased text without the i and u flags: with them this one alternation cost more than everything else.
-const CUE_PHRASES =
-  "\\baddress(?:es)?(?: is| was|:| to| with)?|here they are:|\\bli(?:ve|ves|ved|ving) (?:at|on|in)|\\bsent to|\\bsend (?:\\w+ ){0,3}to|located at|\\b(?:is|are) at|\\bmeet (?:me|you|us) at|\\bstop at|\\boff at|\\bmoved to|\\barrived at|\\breturn to|\\btaxi to|\\bcorner of|\\bside of|\\bis on|\\bit is|\\bit's in";
-// Read backwards from where an address can start (a digit run, "apt", "suite", "unit", "p.o"): the cue must end
-// there, after spaces and at most one line break. Only places whose last three characters before the spaces can
-// end a cue (CUE_TAILS) read the 120 characters before them, lower-cased, against the cues: a whole-text scan of
-// the alternation (and a lower-cased copy of every text) cost more than the rest of the address patterns.
-const CUE_BEFORE = new RegExp(`(?:${CUE_PHRASES})[ \\t]*(?:\\n[ \\t]*)?$`);
-const CUE_TAILS = new Set(['ess', 'ses', ' is', 'was', 'ss:', 'es:', ' to', 'ith', ' at', ' on', ' in', 're:', ' of']);
-const ADDRESS_START = /(?:apt|suite|unit|p\.?\s?o)/iy;
-
-const lowerAscii = (c: number): number => (c >= 65 && c <= 90 ? c + 32 : c);
-
-/** Whether a cue ends right before `q` (an offset where ADDRESS_START or a digit is). */
-function cueBefore(text: string, q: number): boolean {
-  let p = q;
-  while (p > 0 && (text.charCodeAt(p - 1) === 32 || text.charCodeAt(p - 1) === 9)) p--;
-  if (p > 0 && text.charCodeAt(p - 1) === 10) {
-    p--;
-    while (p > 0 && (text.charCodeAt(p - 1) === 32 || text.charCodeAt(p - 1) === 9)) p--;
-  }
-  if (p < 3) return false;
-  const tail = String.fromCharCode(lowerAscii(text.charCodeAt(p - 3)), lowerAscii(text.charCodeAt(p - 2)), lowerAscii(text.charCodeAt(p - 1)));
-  return CUE_TAILS.has(tail) && CUE_BEFORE.test(text.slice(Math.max(0, q - 120), q).toLowerCase());
-}
-
-/** Offsets where an address may follow a cue: digit runs, and "apt", "suite", "unit", "p.o" after a space or colon. */
-function cueTargets(text: string, runs: readonly number[]): number[] {
-  const out: number[] = [];
-  let r = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i) | 32;
-    if (r < runs.length && runs[r] === i) {
-      out.push(i);
-      r++;
-    } else if ((c === 97 || c === 115 || c === 117 || c === 112) && i > 0) {
-      const b = text.charCodeAt(i - 1);
-      if (b !== 32 && b !== 9 && b !== 10 && b !== 58) continue;
-      ADDRESS_START.lastIndex = i;
-      if (ADDRESS_START.test(text)) out.push(i);
-    }
-  }
-  return out;
-}
+// the lower-cased text without the i and u flags: with them this one alternation cost more than everything else.
+const CUE =
+  /(?:\baddress(?:es)?(?: is| was|:| to| with)?|here they are:|\bli(?:ve|ves|ved|ving) (?:at|on|in)|\bsent to|\bsend (?:\w+ ){0,3}to|located at|\b(?:is|are) at|\bmeet (?:me|you|us) at|\bstop at|\boff at|\bmoved to|\barrived at|\breturn to|\btaxi to|\bcorner of|\bside of|\bis on|\bit is|\bit's in)[ \t]*(?:\n[ \t]*)?(?=\d|apt|suite|unit|p\.?\s?o)/g;
 const ADDRESS_WORD = /^(?:apt|apartment|suite|ste|unit|flat|floor|no|box|p\.?o\.?|u|st|rd|ave|and|de|la|le|del|di|da|do|na|nan|van|von|der|den|y|[a-z]{1,2}\.?)$/i;
 
 /** Extends from `at` over the address-looking words of one sentence (numbers, capitalised words, unit words). */
@@ -181,25 +100,19 @@ const UNIT_LINE = /^[ \t,]*(?:apt|apartment|suite|ste|unit|flat|floor)\.?[ \t]*#
 export function findAddresses(text: string): { spans: Span[]; blocks: Span[] } {
   const spans: Span[] = [];
   const blocks: Span[] = [];
-  const runs = digitRunStarts(text);
-  if (!runs.length) return { spans, blocks };
+  if (!/\d/.test(text)) return { spans, blocks };
   for (let i = 0; i < PATTERNS.length; i++) {
-    if (i === NUMBER_FIRST) {
-      numberFirst(text, runs, spans);
-      continue;
-    }
-    if (i === GLUED_AT ? !runs.some((d) => gluedBefore(text, d)) : PREFILTERS[i] && !PREFILTERS[i]!.test(text)) continue;
     const re = PATTERNS[i];
+    if (PREFILTERS[i] && !PREFILTERS[i]!.test(text)) continue;
     re.lastIndex = 0;
     for (let m = re.exec(text); m; m = re.exec(text)) spans.push({ start: m.index, end: m.index + m[0].length });
   }
-  // Lower-casing keeps offsets except for İ (one letter becomes two); then the cues are skipped rather than misplaced.
-  if (!text.includes('İ')) {
-    for (const q of cueTargets(text, runs)) {
-      if (!cueBefore(text, q)) continue;
-      const sp = extendCue(text, q);
-      if (sp) spans.push(sp);
-    }
+  const lower = text.toLowerCase();
+  CUE.lastIndex = 0;
+  // Lower-casing keeps offsets except for a few letters (İ); then the cues are skipped rather than misplaced.
+  for (let c = lower.length === text.length ? CUE.exec(lower) : null; c; c = CUE.exec(lower)) {
+    const sp = extendCue(text, c.index + c[0].length);
+    if (sp) spans.push(sp);
   }
   // Address blocks: following lines that are a unit, a postcode or a short capitalised line.
   for (const s of spans) {
