@@ -69,10 +69,10 @@ export function createNodeSink(res: ServerResponse, opts: { keepAliveMs?: number
         keepAlive.unref();
       }
     },
-    async writeEvent(json) {
+    writeEvent(json) {
       if (closed) return;
       wrote = true;
-      if (!res.write(`data: ${json}\n\n`)) await waitDrain();
+      if (!res.write(`data: ${json}\n\n`)) return waitDrain();
     },
     endStream() {
       stopKeepAlive();

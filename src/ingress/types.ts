@@ -25,8 +25,8 @@ export interface AnswerEncoder {
   json(response: ChatResponse, text?: TextTransform): void;
   /** Starts a stream (status 200 and headers go with the first frame); `text` as for `json`. */
   start(text?: TextTransform): void;
-  /** One neutral chunk, already transformed by stage 8. Resolves when the client can take more. */
-  chunk(chunk: ChatChunk): Promise<void>;
+  /** One neutral chunk, already transformed by stage 8. A returned promise is awaited before the next chunk (backpressure). */
+  chunk(chunk: ChatChunk): Promise<void> | void;
   /** A stream that completed; `usage` is the request's final usage (the gateway's count where none was reported). */
   end(usage: Usage): Promise<void>;
   /** An error: a status and envelope before the answer started, a final error frame after. */

@@ -180,7 +180,8 @@ async function relayStream({ rt, ctx, req, sink, out, admission, plan, cache }: 
       // A stream's headers left before its cost was known: the usage chunk carries it (docs/admin-api.md).
       // A copy: the cache assembler keeps the provider's usage object.
       if (chunk.usage) chunk.usage = { ...chunk.usage, gateway_cost_usd: microsToUsd(requestCostMicros(ctx, opened.stream.usage())) } as typeof chunk.usage;
-      await out.chunk(chunk);
+      const writing = out.chunk(chunk);
+      if (writing) await writing; // only under backpressure: no promise per chunk otherwise
       if (sink.closed) break;
       delivered = counter.tokens();
       next = await opened.iterator.next();

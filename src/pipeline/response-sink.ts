@@ -11,8 +11,11 @@ export interface ResponseSink {
   sendJson(status: number, body: unknown): void;
   /** Sets 200 + SSE headers; they are sent with the first frame (which callers write right after). */
   startStream(): void;
-  /** Writes one `data: <json>\n\n` frame, flushed at once. Resolves when the client can take more (backpressure). */
-  writeEvent(json: string): Promise<void>;
+  /**
+   * Writes one `data: <json>\n\n` frame, flushed at once. Returns a promise only when the client cannot take more
+   * yet (backpressure), resolved when it can: no promise per frame otherwise (issue 22.3).
+   */
+  writeEvent(json: string): Promise<void> | void;
   /** Writes `data: [DONE]` and ends. */
   endStream(): void;
   /** Writes a final `data: {"error":…}` frame and ends, without `[DONE]`. */

@@ -27,11 +27,11 @@ export const chatIngress: Ingress = {
       start() {
         sink.startStream();
       },
-      async chunk(chunk) {
+      chunk(chunk) {
         last = chunk;
         if (chunk.choices.length === 0 && chunk.usage && !req?.includeUsage) return;
         if (chunk.usage) usageSent = true;
-        await sink.writeEvent(JSON.stringify(chunk));
+        return sink.writeEvent(JSON.stringify(chunk));
       },
       async end(usage) {
         // Also from a compatible server that ignores `stream_options`: then with the gateway's own count.
