@@ -32,7 +32,11 @@ const externalService = z
     name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'lower-case letters, digits, - and _ (at most 40)'),
     kind: z.enum(['http', 'openai-moderation', 'presidio']),
     url: z.url({ protocol: /^https?$/ }),
-    apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+    /**
+     * Only variables named GUARD_*: whoever may set a team policy (an admin API caller) must not be able to send
+     * another of the process's secrets (a provider key) to a URL of their choosing.
+     */
+    apiKeyEnv: z.string().regex(/^GUARD_[A-Z0-9_]+$/, 'the name of an environment variable starting with GUARD_').optional(),
     timeoutMs: z.number().int().positive().max(60_000).default(2000),
     onError: z.enum(['block', 'allow']).default('block'),
     /** `pii` (presidio only): its spans are redacted, masked or pseudonymised by the PII guard's actions. */

@@ -20,10 +20,10 @@ let gw: TestGateway;
 const lastSent = () => JSON.stringify(upstream.requests.at(-1)!.body.messages);
 
 beforeAll(async () => {
-  process.env.TEST_GUARD_HOOK_KEY = HOOK_SECRET;
+  process.env.GUARD_TEST_HOOK_KEY = HOOK_SECRET;
   upstream = await startFakeUpstream();
   svc = await startFakeGuardrails();
-  const hook = { name: 'corp-hook', kind: 'http', url: `${svc.url}/hook`, apiKeyEnv: 'TEST_GUARD_HOOK_KEY', timeoutMs: 1000 };
+  const hook = { name: 'corp-hook', kind: 'http', url: `${svc.url}/hook`, apiKeyEnv: 'GUARD_TEST_HOOK_KEY', timeoutMs: 1000 };
   const moderation = { name: 'moderation', kind: 'openai-moderation', url: `${svc.url}/v1/moderations`, timeoutMs: 1000 };
   gw = await startTestGateway(upstream, {
     server: { adminToken: ADMIN },

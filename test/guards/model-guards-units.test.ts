@@ -126,6 +126,8 @@ describe('policy schema', () => {
     expect(parse({ services: [{ ...svc, action: 'pii' }] }).success).toBe(false);
     expect(parse({ services: [{ ...svc, kind: 'presidio', action: 'pii' }] }).success).toBe(true);
     expect(parse({ services: [{ ...svc, apiKeyEnv: 'sk-live-1234' }] }).success).toBe(false);
+    expect(parse({ services: [{ ...svc, apiKeyEnv: 'OPENAI_API_KEY' }] }).success).toBe(false); // only GUARD_* variables
+    expect(parse({ services: [{ ...svc, apiKeyEnv: 'GUARD_OPENAI_KEY' }] }).success).toBe(true);
     expect(parse({ services: Array.from({ length: 9 }, (_, i) => ({ ...svc, name: `s${i}` })) }).success).toBe(false);
     expect(parse({ services: [{ ...svc, secret: 'x' }] }).success).toBe(false);
   });
