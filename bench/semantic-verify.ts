@@ -71,7 +71,8 @@ export async function run(): Promise<{ title: string; markdown: string }> {
   };
   const rows: string[] = [];
   const cases: [string, (i: number) => [string, string[]], number, boolean][] = [
-    ['SICK train sentence pairs', pairs(sick), 1, true],
+    ['SICK train sentence pairs (words seen for the first time)', pairs(sick), 1, true],
+    ['SICK train sentence pairs again (words seen before)', pairs(sick), 1, true],
     ['MRPC train sentence pairs', pairs(mrpc), 1, true],
     ['16-segment documents (~400 words)', doc, 16, true],
     ['16-segment documents, entries not analysed yet (after a restart)', doc, 16, false],

@@ -138,7 +138,7 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
         const minScore = Math.min(policy.similarityThreshold, CALIBRATION_FLOOR);
         const hits = await deps.vectors!.search(semantic.ns, semantic.prompt.search, { k: CANDIDATES, minScore });
         for (const h of hits) {
-          const similarity = promptSimilarity(semantic.prompt, h.score, h.payload.segments);
+          const similarity = promptSimilarity(semantic.prompt, h.score, h.payload.segments, minScore);
           // The segment-by-segment similarity can be below the mean's: such a candidate is neither served nor
           // compared, so it is not verified either (on long prompts verification is most of a lookup's own work).
           if (similarity === undefined || similarity < minScore || (best && best.similarity >= similarity)) continue;

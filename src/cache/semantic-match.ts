@@ -35,13 +35,17 @@ const dot = (a: Float32Array, b: Float32Array) => {
  * Similarity of the prompt with a stored one: for one segment the store's score; for several, the lowest of the
  * segment-by-segment similarities (stored vectors from `packVectors`), so no segment — the instruction, the
  * last paragraph — is outweighed by the others. Undefined when the stored vectors are missing or do not fit.
+ * Once it falls below `floor` the rest is not compared (the value returned is then some similarity < floor).
  */
-export function promptSimilarity(prompt: PromptVectors, storeScore: number, stored: unknown): number | undefined {
+export function promptSimilarity(prompt: PromptVectors, storeScore: number, stored: unknown, floor = -Infinity): number | undefined {
   if (prompt.vectors.length === 1) return storeScore;
   const others = unpackVectors(stored, prompt.vectors.length, prompt.vectors[0]!.length);
   if (!others) return undefined;
   let min = Infinity;
-  for (let i = 0; i < others.length; i++) min = Math.min(min, dot(prompt.vectors[i]!, others[i]!));
+  for (let i = 0; i < others.length; i++) {
+    min = Math.min(min, dot(prompt.vectors[i]!, others[i]!));
+    if (min < floor) break; // below what the caller can use: the rest cannot raise it
+  }
   return min;
 }
 
@@ -57,6 +61,7 @@ function unpackVectors(packed: unknown, count: number, dim: number): Float32Arra
   if (typeof packed !== 'string') return undefined;
   const bytes = Buffer.from(packed, 'base64');
   if (bytes.length !== count * dim * 4) return undefined;
-  const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+  // Read in place when aligned (a decoded buffer this size has its own memory at offset 0), else copied.
+  const all = bytes.byteOffset % 4 === 0 ? new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4) : new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
   return Array.from({ length: count }, (_, i) => all.subarray(i * dim, (i + 1) * dim));
 }

@@ -201,6 +201,14 @@ export function isGeneralisation(general: string, specific: string): boolean {
   return false;
 }
 
+/**
+ * Reads what a generalisation test needs of a stored word (its hypernyms, from the data files) ahead of time: the
+ * cache calls it when an entry is written, so a lookup's checks are in-memory.
+ */
+export function prepareWord(word: string): void {
+  ancestors(info(word));
+}
+
 /** Whether the word is mostly an adjective or adverb in WordNet (unknown words: when it ends in -ly). */
 export function isModifier(word: string): boolean {
   return info(word).modifier;

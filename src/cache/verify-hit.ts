@@ -16,7 +16,7 @@
  * than a miss. Pure and in-process (microseconds for a sentence; see bench/semantic-verify.ts).
  */
 import { stemmer } from 'stemmer';
-import { areSynonyms, hasAdjectiveSense, isAdverb, isGeneralisation, isModifier } from './synonyms.js';
+import { areSynonyms, hasAdjectiveSense, isAdverb, isGeneralisation, isModifier, prepareWord } from './synonyms.js';
 
 /**
  * `nli`: the operator's NLI model (cache.verifierModelPath) did not find the prompts paraphrases, or failed;
@@ -390,7 +390,10 @@ export function analysed(text: string): PromptAnalysis {
 
 /** Analyses a prompt being stored (after the answer, off the lookup path), so later lookups find it ready. */
 export function rememberPrompt(text: string): void {
-  dropsOf(analysed(text));
+  const a = analysed(text);
+  dropsOf(a);
+  // Its words' hypernyms too (read from WordNet's data files): a lookup then only looks up its own words' senses.
+  if (a.general) for (const t of a.skeleton) if (t.kind === 'content' && !t.entity) prepareWord(t.word);
 }
 
 /** Whether the answer stored for `stored` may be served for `query`; why not when it may not. */
