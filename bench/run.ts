@@ -58,7 +58,7 @@ function handWrittenTail(): string {
 async function runAreas(quick: boolean, log: (l: string) => void): Promise<string> {
   if (quick) {
     // Smaller sizes, still the same code paths (each bench reads these; an explicit env value wins).
-    for (const [k, v] of Object.entries({ BENCH_VECTOR_N: '20000', BENCH_STATE_N: '500', BENCH_ROUTING_N: '500', BENCH_EMBED_ROUNDS: '3', BENCH_IDLE_MS: '300' })) process.env[k] ??= v;
+    for (const [k, v] of Object.entries({ BENCH_VECTOR_N: '20000', BENCH_STATE_N: '500', BENCH_ROUTING_N: '500', BENCH_EMBED_ROUNDS: '3', BENCH_IDLE_MS: '300', BENCH_GUARD_LATENCY_N: '40' })) process.env[k] ??= v;
   }
   const parts: string[] = [];
   for (const name of AREA_BENCHES) {
