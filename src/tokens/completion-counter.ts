@@ -48,6 +48,8 @@ interface Channel {
 /** Tokens kept uncommitted on a forced cut: BPE merges near the cut could still change with more text. */
 const FORCED_CUT_KEEP_TOKENS = 16;
 const utf8 = new TextDecoder('utf-8', { fatal: false });
+/** The tail changes with every chunk: counted by its words, never memoised whole. */
+const ONE_OFF = { oneOff: true };
 
 export function createCompletionCounter(model: string): CompletionCounter {
   const encoding: EncodingName = encodingForModel(model);
@@ -96,7 +98,7 @@ export function createCompletionCounter(model: string): CompletionCounter {
     tokens() {
       let n = overhead;
       for (const ch of channels.values()) {
-        if (ch.tailTokens === undefined) ch.tailTokens = countTextTokens(ch.tail, encoding);
+        if (ch.tailTokens === undefined) ch.tailTokens = countTextTokens(ch.tail, encoding, ONE_OFF);
         n += ch.committed + ch.tailTokens;
       }
       return n;

@@ -107,8 +107,9 @@ function slicedLen(enc: Tiktoken, text: string, from: number, to: number): numbe
  * Token count of plain text. Special-token strings such as `<|endoftext|>` in user text are counted as ordinary
  * text (as the API treats them), never as control tokens and never as an error. Exact (the text is cut only at
  * safe boundaries, where the tokenizer splits anyway) unless a segment exceeds MAX_RUN_CHARS (see above).
+ * `oneOff`: see below.
  */
-export function countTextTokens(text: string, encoding: EncodingName): number {
+export function countTextTokens(text: string, encoding: EncodingName, opts?: { oneOff?: boolean }): number {
   if (text.length === 0) return 0;
   const enc = getEncoder(encoding);
   let memo = memos.get(encoding);
@@ -117,7 +118,9 @@ export function countTextTokens(text: string, encoding: EncodingName): number {
     memos.set(encoding, memo);
   }
   const m = memo;
-  if (text.length <= SHORT_SEGMENT_CHARS) return memoLen(enc, m, text);
+  // `oneOff`: text that will not come again (a stream's uncommitted tail, new at every chunk) is never memoised
+  // whole, which would be a WASM call and a dead memo entry per chunk; its words still are.
+  if (text.length <= SHORT_SEGMENT_CHARS && !opts?.oneOff) return memoLen(enc, m, text);
 
   // Memo hits end a pending batch of misses only after HIT_STREAK consecutive hits: splitting a batch costs a
   // WASM call, which is worth more than re-encoding a word or two that happens to be known.
