@@ -131,10 +131,15 @@ function tokenize(text: string): Token[] {
       seenTokens.set(key, (t = classify(raw, sentenceStart)));
     }
     sentenceStart = false;
+    // "one man" is "a man": as a determiner before a word it counts nothing "a" does not ("one" against "two"
+    // still differs: "two" stays a number). Alone ("a black one") or before "of" it stays the number.
+    const prev = out[out.length - 1];
+    if (prev?.word === 'one' && prev.kind === 'number' && t.kind === 'content') out[out.length - 1] = ONE_ARTICLE;
     out.push(t);
   }
   return out;
 }
+const ONE_ARTICLE: Token = { kind: 'neutral', norm: 'a', word: 'one', entity: false };
 
 /**
  * "<subject> is being <verb>ed by <agent>, …" → "<agent> <verb> <subject>, …", sentence by sentence, so a passive

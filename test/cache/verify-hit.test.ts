@@ -22,6 +22,8 @@ describe('verifyHit', () => {
     ['The man is jumping into the water', 'The man is jumping out of the water', 'relation'],
     ['Convert 15 miles to kilometres', 'Convert 50 miles to kilometres', 'number'],
     ['Name three primary colours', 'Name two primary colours', 'number'],
+    ['Two men are playing the guitar', 'One man is playing the guitar', 'number'],
+    ['Give me one', 'Give me two', 'number'],
     ['List all prime numbers below 20', 'List some prime numbers below 20', 'quantity'],
     ['What is the capital of Austria?', 'What is the capital of Australia?', 'entity'],
     ['Who founded Microsoft?', 'Who founded Apple?', 'entity'],
@@ -46,6 +48,7 @@ describe('verifyHit', () => {
     ["What's the capital of France?", 'What is the capital of France'],
     ['There is a dog running in the yard', 'A dog is running in the yard'],
     ['A dog, which is black, is chasing a cat', 'A black dog is chasing a cat'],
+    ['One man is playing the guitar', 'A man is playing the guitar'], // "one" as a determiner is "a"
   ];
   it.each(accepted)('accepts %j for %j', (query, stored) => {
     expect(verifyHit(query, stored)).toEqual({ ok: true });
