@@ -24,6 +24,7 @@ export const TOKENS_PER_NAME = 1;
 export const REPLY_PRIMING_TOKENS = 3;
 
 const sharedCache = createTextCountCache();
+const ONE_OFF = { oneOff: true };
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -61,7 +62,8 @@ export function countMessageTokens(
   const memoised = (s: string) => cache.count(s, encoding);
   // The newest message is almost always new: memoising it would fill the cache with one-off text that lives long
   // enough to burden the garbage collector. Next turn, when the client resends it as history, it is memoised.
-  const direct = (s: string) => countTextTokens(s, encoding);
+  // Nor memoised whole when short: its words are (`oneOff`).
+  const direct = (s: string) => countTextTokens(s, encoding, ONE_OFF);
   let n = 0;
   for (let i = 0; i < messages.length; i++) {
     const message = messages[i];
