@@ -1,43 +1,30 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
-import { startTestGateway, TEST_KEY, type TestGateway } from '../helpers/test-gateway.js';
-import { adminRequest } from '../helpers/admin-request.js';
+import { startTestGateway, TEST_KEY } from '../helpers/test-gateway.js';
+import { adminRequest, useAdminGateway } from '../helpers/admin-request.js';
 
 const ADMIN = 'admin-token-for-tests-0123456789';
-let upstream: FakeUpstream;
-let gw: TestGateway;
-
-beforeAll(async () => {
-  upstream = await startFakeUpstream();
-  gw = await startTestGateway(upstream, { server: { adminToken: ADMIN } });
-});
-afterAll(async () => {
-  await gw?.close();
-  await upstream?.close();
-});
-
-const admin = (method: string, path: string, body?: unknown, token = ADMIN) => adminRequest(gw.url, token, method, path, body);
+const { env, admin, as } = useAdminGateway(ADMIN);
 
 const ask = (model = 'gpt-4o-mini') => ({ model, messages: [{ role: 'user' as const, content: 'hello' }] });
 
 describe('admin authentication', () => {
   it('refuses no token, a wrong token and a gateway key with 401 admin_unauthorized in the OpenAI envelope', async () => {
-    const none = await fetch(`${gw.url}/admin/teams`);
+    const none = await as(undefined)('GET', '/teams');
     expect(none.status).toBe(401);
-    expect(await none.json()).toEqual({ error: { message: expect.any(String), type: 'authentication_error', param: null, code: 'admin_unauthorized' } });
-    expect((await admin('GET', '/teams', undefined, 'wrong')).status).toBe(401);
-    expect((await admin('GET', '/teams', undefined, TEST_KEY)).status).toBe(401);
-    expect((await admin('GET', '/teams', undefined, ADMIN + 'x')).status).toBe(401);
+    expect(none.json).toEqual({ error: { message: expect.any(String), type: 'authentication_error', param: null, code: 'admin_unauthorized' } });
+    expect((await as('wrong')('GET', '/teams')).status).toBe(401);
+    expect((await as(TEST_KEY)('GET', '/teams')).status).toBe(401);
+    expect((await as(ADMIN + 'x')('GET', '/teams')).status).toBe(401);
     expect((await admin('GET', '/teams')).status).toBe(200);
   });
 
   it('is off (404 admin_disabled, saying how to enable it) when no admin token is configured', async () => {
-    const other = await startTestGateway(upstream, { server: {} });
+    const other = await startTestGateway(env.upstream, { server: {} });
     try {
-      const res = await fetch(`${other.url}/admin/teams`, { headers: { authorization: 'Bearer ' } });
+      const res = await adminRequest(other.url, '', 'GET', '/teams');
       expect(res.status).toBe(404);
-      const { error } = await res.json();
+      const { error } = res.json;
       expect(error.code).toBe('admin_disabled');
       expect(error.message).toContain('GATEWAY_ADMIN_TOKEN');
     } finally {
@@ -81,17 +68,17 @@ describe('teams', () => {
       expect(guard.json.error.param).toBe('guards.prompt.deny.0');
       expect(guard.json.error.message).toContain(JSON.stringify(pattern));
     }
-    expect((await gw.client().chat.completions.create(ask())).choices).toHaveLength(1);
+    expect((await env.gw.client().chat.completions.create(ask())).choices).toHaveLength(1);
     const unknown = await admin('POST', '/teams', { id: 'b', colour: 'red' });
     expect(unknown.status).toBe(400);
-    const notJson = await fetch(`${gw.url}/admin/teams`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: '{' });
-    expect((await notJson.json()).error.code).toBe('invalid_json');
+    const notJson = await admin('POST', '/teams', undefined, { rawBody: '{' });
+    expect(notJson.json.error.code).toBe('invalid_json');
   });
 
   it('applies allowed models to the next request', async () => {
     await admin('POST', '/teams', { id: 'narrow', allowedModels: ['*'] });
     const { secret } = (await admin('POST', '/keys', { team: 'narrow' })).json;
-    const client = gw.client({ apiKey: secret });
+    const client = env.gw.client({ apiKey: secret });
     await client.chat.completions.create(ask('claude-haiku-4-5'));
     expect((await admin('PUT', '/teams/narrow/allowed-models', { allowedModels: ['gpt-4o-mini'] })).status).toBe(200);
     const err = await client.chat.completions.create(ask('claude-haiku-4-5')).catch((e) => e);
@@ -109,7 +96,7 @@ describe('keys', () => {
     expect(secret).toMatch(/^gw-[A-Za-z0-9_-]{43}$/);
     expect(secret.startsWith(prefix)).toBe(true);
     expect(created.json).toMatchObject({ team: 'default', name: 'ci bot', state: 'active', expiresAt: '2099-01-01T00:00:00.000Z', lastUsedAt: null });
-    const answer = await gw.client({ apiKey: secret }).chat.completions.create(ask());
+    const answer = await env.gw.client({ apiKey: secret }).chat.completions.create(ask());
     expect(answer.choices[0].message.content).toBeTruthy();
 
     const listed = await admin('GET', '/keys?team=default');
@@ -124,7 +111,7 @@ describe('keys', () => {
 
   it('revocation takes effect on the next request (401)', async () => {
     const { id, secret } = (await admin('POST', '/keys', { team: 'default' })).json;
-    const client = gw.client({ apiKey: secret });
+    const client = env.gw.client({ apiKey: secret });
     await client.chat.completions.create(ask());
     const revoked = await admin('POST', `/keys/${id}/revoke`);
     expect(revoked.json.state).toBe('revoked');
@@ -134,13 +121,13 @@ describe('keys', () => {
 
   it('rotates in place: same key id, budgets and usage; the new secret works, the old one stops (at once, or after the grace period)', async () => {
     const first = (await admin('POST', '/keys', { team: 'default', name: 'svc', budgets: [{ period: 'daily', tokens: 100000 }] })).json;
-    await gw.client({ apiKey: first.secret }).chat.completions.create(ask());
+    await env.gw.client({ apiKey: first.secret }).chat.completions.create(ask());
     const rotated = await admin('POST', `/keys/${first.id}/rotate`, {});
     expect(rotated.status).toBe(201);
     expect(rotated.json).toMatchObject({ id: first.id, name: 'svc', team: 'default', state: 'active', budgets: [{ period: 'daily', tokens: 100000 }] });
     expect(rotated.json.prefix).not.toBe(first.prefix);
-    await gw.client({ apiKey: rotated.json.secret }).chat.completions.create(ask());
-    await expect(gw.client({ apiKey: first.secret }).chat.completions.create(ask())).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    await env.gw.client({ apiKey: rotated.json.secret }).chat.completions.create(ask());
+    await expect(env.gw.client({ apiKey: first.secret }).chat.completions.create(ask())).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
     // One key: its budget counts both secrets' requests, and the ledger has one row for it.
     const status = (await admin('GET', `/keys/${first.id}/budget-status`)).json.data[0];
     expect(status.spentTokens).toBeGreaterThan(0);
@@ -150,18 +137,18 @@ describe('keys', () => {
 
     const graced = await admin('POST', `/keys/${first.id}/rotate`, { graceSeconds: 3600 });
     expect(graced.json.id).toBe(first.id);
-    await gw.client({ apiKey: rotated.json.secret }).chat.completions.create(ask()); // still valid during the grace period
-    await gw.client({ apiKey: graced.json.secret }).chat.completions.create(ask());
+    await env.gw.client({ apiKey: rotated.json.secret }).chat.completions.create(ask()); // still valid during the grace period
+    await env.gw.client({ apiKey: graced.json.secret }).chat.completions.create(ask());
     expect((await admin('GET', `/keys/${first.id}`)).json).toMatchObject({ state: 'active', previousSecret: { prefix: rotated.json.prefix, validUntil: graced.json.previousSecretValidUntil } });
     // A rotation with graceSeconds 0 (the secret leaked) ends every older secret now.
     const cut = await admin('POST', `/keys/${first.id}/rotate`, { graceSeconds: 0 });
     for (const old of [rotated.json.secret, graced.json.secret]) {
-      await expect(gw.client({ apiKey: old }).chat.completions.create(ask())).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+      await expect(env.gw.client({ apiKey: old }).chat.completions.create(ask())).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
     }
-    await gw.client({ apiKey: cut.json.secret }).chat.completions.create(ask());
+    await env.gw.client({ apiKey: cut.json.secret }).chat.completions.create(ask());
     // An explicit revoke ends the key, whatever secret.
     await admin('POST', `/keys/${first.id}/revoke`);
-    await expect(gw.client({ apiKey: cut.json.secret }).chat.completions.create(ask())).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    await expect(env.gw.client({ apiKey: cut.json.secret }).chat.completions.create(ask())).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
   });
 
   it('updates a key and 404s unknown ones', async () => {
@@ -174,7 +161,7 @@ describe('keys', () => {
 
   it('a key budget set through the API applies to the next request', async () => {
     const { id, secret } = (await admin('POST', '/keys', { team: 'default' })).json;
-    const client = gw.client({ apiKey: secret });
+    const client = env.gw.client({ apiKey: secret });
     await client.chat.completions.create(ask());
     await admin('PATCH', `/keys/${id}`, { budgets: [{ period: 'daily', tokens: 1 }] });
     const err = await client.chat.completions.create(ask()).catch((e) => e);
@@ -190,7 +177,7 @@ describe('keys', () => {
 describe('budgets and usage', () => {
   it('reports team budget status with what remains and when it resets', async () => {
     await admin('POST', '/teams', { id: 'fin', budgets: [{ period: 'monthly', usd: '10' }, { period: 'daily', tokens: 5000 }] });
-    const store = gw.runtime.store;
+    const store = env.gw.runtime.store;
     const scopes = [{ scope: 'team:fin' as const, budgets: (await store.getTeam('fin'))!.budgets }];
     await store.reserve({ requestId: 'r1', teamId: 'fin', scopes, costMicros: 2_000_000, tokens: 1000, leaseMs: 60_000 });
     await store.settle({ requestId: 'r1', teamId: 'fin', costMicros: 1_250_000, tokens: 700 });
@@ -202,7 +189,7 @@ describe('budgets and usage', () => {
   });
 
   it('answers usage queries by dimension and granularity, and exports CSV', async () => {
-    const store = gw.runtime.store;
+    const store = env.gw.runtime.store;
     const base = Date.UTC(2025, 0, 10, 9);
     const rec = (h: number, teamId: string, keyId: string, model: string, costMicros: number, promptTokens: number) =>
       store.recordUsage({ at: base + h * 3_600_000, teamId, keyId, model, provider: model.startsWith('gpt') ? 'openai' : 'anthropic', requests: 1, promptTokens, completionTokens: 10, cachedTokens: 0, costMicros, cacheHits: 0, savedMicros: 0, errors: 0, guardBlocks: 0 });

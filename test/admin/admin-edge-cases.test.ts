@@ -2,26 +2,13 @@
  * Admin API edge cases a platform team hits: rotating a key twice, out-of-range times and amounts (400, never a
  * 500 or a stored record that breaks every later listing), and no caching of answers that carry secrets.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
-import { startTestGateway, TEST_KEY, type TestGateway } from '../helpers/test-gateway.js';
-import { adminRequest } from '../helpers/admin-request.js';
+import { TEST_KEY } from '../helpers/test-gateway.js';
+import { useAdminGateway } from '../helpers/admin-request.js';
 
 const ADMIN = 'admin-token-for-edge-tests-0123456789';
-let upstream: FakeUpstream;
-let gw: TestGateway;
-
-beforeAll(async () => {
-  upstream = await startFakeUpstream();
-  gw = await startTestGateway(upstream, { server: { adminToken: ADMIN } });
-});
-afterAll(async () => {
-  await gw?.close();
-  await upstream?.close();
-});
-
-const admin = (method: string, path: string, body?: unknown) => adminRequest(gw.url, ADMIN, method, path, body);
+const { env, admin } = useAdminGateway(ADMIN);
 
 const ask = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'hello' }] };
 
@@ -31,8 +18,8 @@ describe('rotation', () => {
     const r1 = (await admin('POST', `/keys/${first.id}/rotate`, { graceSeconds: 3600 })).json;
     const again = await admin('POST', `/keys/${first.id}/rotate`, { graceSeconds: 0 });
     expect(again.status).toBe(201);
-    for (const old of [first.secret, r1.secret]) await expect(gw.client({ apiKey: old }).chat.completions.create(ask)).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
-    await expect(gw.client({ apiKey: again.json.secret }).chat.completions.create(ask)).resolves.toBeDefined();
+    for (const old of [first.secret, r1.secret]) await expect(env.gw.client({ apiKey: old }).chat.completions.create(ask)).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    await expect(env.gw.client({ apiKey: again.json.secret }).chat.completions.create(ask)).resolves.toBeDefined();
     expect((await admin('GET', `/keys/${first.id}`)).json).toMatchObject({ state: 'active', previousSecret: null });
     expect(Date.parse(again.json.previousSecretValidUntil)).toBeLessThanOrEqual(Date.now());
   });
@@ -42,8 +29,8 @@ describe('rotation', () => {
     const r1 = (await admin('POST', `/keys/${first.id}/rotate`, { graceSeconds: 60 })).json;
     const r2 = (await admin('POST', `/keys/${first.id}/rotate`, { graceSeconds: 7200 })).json;
     expect(Date.parse(r2.previousSecretValidUntil) - Date.parse(r1.previousSecretValidUntil)).toBeGreaterThan(7000_000);
-    await expect(gw.client({ apiKey: r1.secret }).chat.completions.create(ask)).resolves.toBeDefined();
-    await expect(gw.client({ apiKey: first.secret }).chat.completions.create(ask)).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    await expect(env.gw.client({ apiKey: r1.secret }).chat.completions.create(ask)).resolves.toBeDefined();
+    await expect(env.gw.client({ apiKey: first.secret }).chat.completions.create(ask)).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
   });
 });
 
@@ -57,7 +44,7 @@ describe('rotating an expired key', () => {
     await admin('PATCH', `/keys/${key.id}`, { expiresAt: null });
     const rotated = await admin('POST', `/keys/${key.id}/rotate`, { graceSeconds: 0 });
     expect(rotated.status).toBe(201);
-    await expect(gw.client({ apiKey: rotated.json.secret }).chat.completions.create(ask)).resolves.toBeDefined();
+    await expect(env.gw.client({ apiKey: rotated.json.secret }).chat.completions.create(ask)).resolves.toBeDefined();
   });
 });
 
@@ -99,7 +86,7 @@ describe('caching of sensitive answers', () => {
   });
 
   it('the dashboard identity endpoint is no-store like the summary', async () => {
-    const res = await fetch(`${gw.url}/dashboard/api/me`, { headers: { authorization: `Bearer ${TEST_KEY}` } });
+    const res = await fetch(`${env.gw.url}/dashboard/api/me`, { headers: { authorization: `Bearer ${TEST_KEY}` } });
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
   });

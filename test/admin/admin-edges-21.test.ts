@@ -3,25 +3,11 @@
  * (409 config_managed), model allow-lists are checked against the catalog and the team's own list, and
  * rotate/revoke take `content-type: application/json` with no body. (Rotation in place: admin-api.test.ts.)
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
-import { startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
-import { adminRequest } from '../helpers/admin-request.js';
+import { describe, expect, it } from 'vitest';
+import { useAdminGateway } from '../helpers/admin-request.js';
 
 const ADMIN = 'admin-token-for-21-8-0123456789';
-let upstream: FakeUpstream;
-let gw: TestGateway;
-
-beforeAll(async () => {
-  upstream = await startFakeUpstream();
-  gw = await startTestGateway(upstream, { server: { adminToken: ADMIN } });
-});
-afterAll(async () => {
-  await gw?.close();
-  await upstream?.close();
-});
-
-const admin = (method: string, path: string, body?: unknown) => adminRequest(gw.url, ADMIN, method, path, body);
+const { admin } = useAdminGateway(ADMIN);
 
 describe('objects declared in the config file', () => {
   it('a team from the YAML is marked managedBy config and every edit is refused with 409 config_managed, nothing stored', async () => {
@@ -101,16 +87,16 @@ describe('model allow-lists', () => {
 describe('optional bodies', () => {
   it('rotate and revoke with content-type: application/json and no body are accepted (the body is optional)', async () => {
     const { id } = (await admin('POST', '/keys', { team: 'default' })).json;
-    const post = (path: string) => fetch(`${gw.url}/admin${path}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' } });
+    const post = (path: string) => admin('POST', path, undefined, { headers: { 'content-type': 'application/json' } });
     const rotated = await post(`/keys/${id}/rotate`);
     expect(rotated.status).toBe(201);
-    expect((await rotated.json()).id).toBe(id);
+    expect(rotated.json.id).toBe(id);
     const revoked = await post(`/keys/${id}/revoke`);
     expect(revoked.status).toBe(200);
-    expect((await revoked.json()).state).toBe('revoked');
+    expect(revoked.json.state).toBe('revoked');
     // A body that is there must still be JSON.
-    const bad = await fetch(`${gw.url}/admin/keys/${id}/rotate`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: '{"grace' });
+    const bad = await admin('POST', `/keys/${id}/rotate`, undefined, { rawBody: '{"grace' });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error.code).toBe('invalid_json');
+    expect(bad.json.error.code).toBe('invalid_json');
   });
 });

@@ -3,39 +3,16 @@
  * secrets, when, from where — stored (both stores: test/state/state-store.contract.ts), listed with filters,
  * exported as JSON lines, and written as a log line.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hashKey } from '../../src/auth/keys.js';
-import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
-import { startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
+import { adminRequest, useAdminGateway } from '../helpers/admin-request.js';
 
 const ADMIN = 'admin-token-for-audit-tests-0123456789';
-let upstream: FakeUpstream;
-let gw: TestGateway;
+const { env } = useAdminGateway(ADMIN);
 
-beforeAll(async () => {
-  upstream = await startFakeUpstream();
-  gw = await startTestGateway(upstream, { server: { adminToken: ADMIN } });
-});
-afterAll(async () => {
-  await gw?.close();
-  await upstream?.close();
-});
-
-async function admin(method: string, path: string, body?: unknown, extra: Record<string, string> = {}) {
-  const res = await fetch(`${gw.url}/admin${path}`, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN}`, 'x-audit-actor': 'ana@example.com', 'user-agent': 'audit-test/1', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...extra },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined; // JSON lines
-  }
-  return { status: res.status, text, json, headers: res.headers };
-}
+// Every change names its person and client, which the trail must record.
+const audited = { headers: { 'x-audit-actor': 'ana@example.com', 'user-agent': 'audit-test/1' } };
+const admin = (method: string, path: string, body?: unknown) => adminRequest(env.gw.url, ADMIN, method, path, body, audited);
 
 describe('admin audit trail', () => {
   it('records who, what, before/after (no secrets), when and from where for every change; lists, filters, exports, logs', async () => {
@@ -87,7 +64,7 @@ describe('admin audit trail', () => {
     expect(typeof lines[0].at).toBe('number');
 
     // The log line, one per change.
-    const logged = gw.logs.filter((l) => l.msg === 'admin change' && l.audit.team === 'audited');
+    const logged = env.gw.logs.filter((l) => l.msg === 'admin change' && l.audit.team === 'audited');
     expect(logged.map((l) => l.audit.action).sort()).toEqual(['key.create', 'key.revoke', 'key.rotate', 'team.create', 'team.update']);
     for (const secret of [key.secret, rotated.secret]) expect(JSON.stringify(logged)).not.toContain(secret);
   });

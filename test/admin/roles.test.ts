@@ -3,31 +3,20 @@
  * role team_admin) manages its own team's keys within the team's limits and reads its usage and audit trail,
  * never teams and never another team (404); a viewer key gets no admin API at all.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
-import { startTestGateway, TEST_KEY, type TestGateway } from '../helpers/test-gateway.js';
-import { adminRequest } from '../helpers/admin-request.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TEST_KEY } from '../helpers/test-gateway.js';
+import { useAdminGateway } from '../helpers/admin-request.js';
 
 const ADMIN = 'admin-token-for-roles-0123456789';
-let upstream: FakeUpstream;
-let gw: TestGateway;
+const { admin, as } = useAdminGateway(ADMIN);
 let lead: string; // the team admin key of team "payments"
 
 beforeAll(async () => {
-  upstream = await startFakeUpstream();
-  gw = await startTestGateway(upstream, { server: { adminToken: ADMIN } });
-  const admin = (m: string, p: string, b?: unknown) => adminRequest(gw.url, ADMIN, m, p, b);
   await admin('POST', '/teams', { id: 'payments', budgets: [{ period: 'daily', usd: '10' }], rateLimits: { rpm: 100 } });
   await admin('POST', '/teams', { id: 'search' });
   await admin('POST', '/keys', { team: 'search', id: 'search-key' });
   lead = (await admin('POST', '/keys', { team: 'payments', id: 'payments-lead', role: 'team_admin' })).json.secret;
 });
-afterAll(async () => {
-  await gw?.close();
-  await upstream?.close();
-});
-
-const as = (token: string) => (method: string, path: string, body?: unknown) => adminRequest(gw.url, token, method, path, body);
 
 describe('team admin', () => {
   it("manages its own team's keys: create (secret once), change within the team's limits, rotate, revoke", async () => {
@@ -70,7 +59,7 @@ describe('team admin', () => {
       expect(res.status, `${m} ${p}`).toBe(403);
       expect(res.json.error.type).toBe('permission_error');
     }
-    expect((await as(ADMIN)('GET', '/teams/payments')).json.budgets[0].usd).toBe('10.000000'); // unchanged
+    expect((await admin('GET', '/teams/payments')).json.budgets[0].usd).toBe('10.000000'); // unchanged
   });
 
   it("sees nothing of another team: its keys, budget status, usage and audit are 404 (ids cannot be probed)", async () => {
@@ -82,14 +71,13 @@ describe('team admin', () => {
       expect((await ta(m, p, m === 'PATCH' ? { name: 'x' } : {})).status, `${m} ${p}`).toBe(404);
     }
     expect((await ta('POST', '/keys', { team: 'search' })).status).toBe(404);
-    expect((await as(ADMIN)('GET', '/keys/search-key')).json.state).toBe('active');
+    expect((await admin('GET', '/keys/search-key')).json.state).toBe('active');
   });
 });
 
 describe('viewer keys and revoked team admins', () => {
   it('a member key gets 401 on the admin API; a revoked team admin key too', async () => {
     expect((await as(TEST_KEY)('GET', '/teams')).status).toBe(401);
-    const admin = as(ADMIN);
     const temp = (await admin('POST', '/keys', { team: 'payments', role: 'team_admin' })).json;
     expect((await as(temp.secret)('GET', '/teams')).status).toBe(200);
     await admin('POST', `/keys/${temp.id}/revoke`);

@@ -4,10 +4,9 @@
  * drift from what the gateway does.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fromRoot } from '../../src/paths.js';
-import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
-import { startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
+import { requestJson, useAdminGateway } from '../helpers/admin-request.js';
 
 const ADMIN = 'walkthrough-admin-token-0123456789';
 
@@ -38,16 +37,7 @@ function walkthroughCommands(): Curl[] {
 }
 
 describe('README walkthrough', () => {
-  let upstream: FakeUpstream;
-  let gw: TestGateway;
-  beforeAll(async () => {
-    upstream = await startFakeUpstream();
-    gw = await startTestGateway(upstream, { server: { adminToken: ADMIN } });
-  });
-  afterAll(async () => {
-    await gw?.close();
-    await upstream?.close();
-  });
+  const { env } = useAdminGateway(ADMIN);
 
   it('team → key → budget → request → budget status, each step answering as the README says', async () => {
     const steps = walkthroughCommands();
@@ -62,8 +52,7 @@ describe('README walkthrough', () => {
     const answers: { status: number; headers: Headers; json: any }[] = [];
     for (const step of steps) {
       const headers = Object.fromEntries(Object.entries(step.headers).map(([k, v]) => [k, v.replace('$ADMIN', ADMIN).replace('$KEY', key)]));
-      const res = await fetch(gw.url + step.path, { method: step.method, headers, body: step.body });
-      const answer = { status: res.status, headers: res.headers, json: await res.json() };
+      const answer = await requestJson(env.gw.url + step.path, { method: step.method, headers, body: step.body });
       expect(answer.status, `${step.method} ${step.path}: ${JSON.stringify(answer.json)}`).toBeLessThan(300);
       answers.push(answer);
       if (step.path === '/admin/keys') key = answer.json.secret;
@@ -78,7 +67,7 @@ describe('README walkthrough', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(Number(status.json.data[0].spentUsd)).toBeGreaterThanOrEqual(0);
     // Step 6: the dashboard takes the key.
-    const me = await fetch(`${gw.url}/dashboard/api/me`, { headers: { authorization: `Bearer ${key}` } });
+    const me = await fetch(`${env.gw.url}/dashboard/api/me`, { headers: { authorization: `Bearer ${key}` } });
     expect(await me.json()).toMatchObject({ role: 'viewer', team: 'search' });
   });
 });
