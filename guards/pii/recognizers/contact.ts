@@ -97,12 +97,31 @@ export const ipv4: Recognizer = {
   },
 };
 
+const isHex = (c: number): boolean => (c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 102);
+
+/** Whether another colon is within four hex digits before or after the colon at `at`. */
+function colonNear(text: string, at: number): boolean {
+  for (let i = at + 1; i <= at + 5 && i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 58) return true;
+    if (!isHex(c)) break;
+  }
+  for (let i = at - 1; i >= at - 5 && i >= 0; i--) {
+    const c = text.charCodeAt(i);
+    if (c === 58) return true;
+    if (!isHex(c)) break;
+  }
+  return false;
+}
+
 export const ipv6: Recognizer = {
   category: 'ipv6',
   priority: 70,
   pattern: /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?:%[A-Za-z0-9_.]{1,15})?(?![\w:])/g,
   prefilter: (_t, f) => f.hasColon,
-  anchor: { literal: ':', startOf: (t, at) => runStart(t, at, /[0-9A-Fa-f:]/, 40) },
+  // Every colon of an address has another within four hex digits (at least two groups): JSON and log colons mostly
+  // do not, and skip the regex.
+  anchor: { literal: ':', startOf: (t, at) => runStart(t, at, /[0-9A-Fa-f:]/, 40), near: colonNear },
   accept(m) {
     const addr = m[0].replace(/%.*$/, '');
     // Bare "::" (C++ scopes, empty tables) and anything with fewer than two groups is not worth a finding.
