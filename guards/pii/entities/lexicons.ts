@@ -1,4 +1,4 @@
-// The shipped lexicons (built by ../lexicon/build.ts), loaded once on first use: ~100 k entries, ~25 ms.
+// The shipped lexicons (built by ../lexicon/build.ts): ~100 k entries, read in ~25 ms.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,14 +25,16 @@ function load(name: string, into = new Set<string>()): Set<string> {
   return into;
 }
 
-let cached: Lexicons | undefined;
-
+/**
+ * Reads the lexicon files. Not cached: names.ts builds its lookup table from them once and keeps only that (the
+ * sets of ~100 k strings would otherwise stay on the heap for the life of the process).
+ */
 export function lexicons(): Lexicons {
-  return (cached ??= {
+  return {
     firstNames: load('first-names.txt'),
     lastNames: load('last-names.txt'),
     places: load('cities.txt', load('regions.txt')),
     regions: load('regions.txt'),
     common: load('common-words.txt'),
-  });
+  };
 }
