@@ -208,6 +208,10 @@ export async function run(): Promise<{ title: string; markdown: string }> {
   // The wrong answers verification let through at the lowest threshold, for a look (stderr).
   for (const [name, outcomes] of results) {
     for (const o of outcomes) if (!o.pair.paraphrase && (o.verified ?? -1) >= THRESHOLDS[0]!) console.error(`wrong (${name}, ${o.verified!.toFixed(3)}): ${o.pair.a} | ${o.pair.b}`);
+    // With EVAL_REFUSED=<threshold>: the tuning set's paraphrases verification refused at or above it.
+    if (process.env.EVAL_REFUSED && name === sets[0]!.name) {
+      for (const o of outcomes) if (o.pair.paraphrase && (o.refused ?? -1) >= Number(process.env.EVAL_REFUSED)) console.error(`refused (${o.refused!.toFixed(3)}): ${o.pair.a} | ${o.pair.b}`);
+    }
   }
 
   // Tuning: the lowest threshold on the tuning set with no contradiction served and wrong ≤ 0.1 % of hits — or,

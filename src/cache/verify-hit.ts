@@ -135,11 +135,23 @@ function tokenize(text: string): Token[] {
     // still differs: "two" stays a number). Alone ("a black one") or before "of" it stays the number.
     const prev = out[out.length - 1];
     if (prev?.word === 'one' && prev.kind === 'number' && t.kind === 'content') out[out.length - 1] = ONE_ARTICLE;
-    out.push(t);
+    // "each other", "one another": a reciprocal pronoun, not a quantifier (nor a number).
+    if ((t.word === 'other' && prev?.word === 'each') || (t.word === 'another' && prev?.word === 'one')) {
+      out[out.length - 1] = RECIPROCAL;
+      continue;
+    }
+    // "a few" and "several" say what "some" says (a plural, no number): read as it is. "few" alone stays a quantity.
+    if (t.word === 'few' && prev?.word === 'a') {
+      out[out.length - 1] = SOME;
+      continue;
+    }
+    out.push(t.word === 'several' ? SOME : t);
   }
   return out;
 }
 const ONE_ARTICLE: Token = { kind: 'neutral', norm: 'a', word: 'one', entity: false };
+const RECIPROCAL: Token = { kind: 'relation', norm: 'each-other', word: 'each-other', entity: false };
+const SOME: Token = { kind: 'neutral', norm: 'some', word: 'some', entity: false };
 
 /**
  * "<subject> is being <verb>ed by <agent>, …" → "<agent> <verb> <subject>, …", sentence by sentence, so a passive
@@ -151,7 +163,7 @@ function activeOrder(tokens: Token[]): Token[] {
   let start = 0;
   for (let i = 0; i <= tokens.length; i++) {
     if (i < tokens.length && !(tokens[i]!.kind === 'punct' && tokens[i]!.norm === '.')) continue;
-    out.push(...adverbsLast(activeSentence(plainAdjectives(existential(tokens.slice(start, i))))));
+    out.push(...adverbsLast(activeSentence(ofCompounds(plainAdjectives(existential(tokens.slice(start, i)))))));
     if (i < tokens.length) out.push(tokens[i]!);
     start = i + 1;
   }
@@ -179,6 +191,25 @@ function readLines(text: string): Token[] {
       lines.set(line, (t = activeOrder(tokenize(line))));
     }
     for (const x of t) out.push(x);
+  }
+  return out;
+}
+
+/**
+ * "a player of soccer" → "soccer player", "the capital of France" → "France capital" (as "France's capital" reads):
+ * one noun "of" one noun is the compound in the other order. Swapped roles stay different ("the owner of the
+ * dog" → "dog owner" ≠ "owner dog").
+ */
+function ofCompounds(s: Token[]): Token[] {
+  let out = s;
+  for (let i = 1; i < out.length - 1; i++) {
+    if (out[i]!.word !== 'of' || out[i - 1]!.kind !== 'content') continue;
+    let j = i + 1;
+    while (j < out.length && out[j]!.kind === 'neutral') j++;
+    const next = out[j + 1];
+    if (j >= out.length || out[j]!.kind !== 'content' || (next && next.kind === 'content')) continue;
+    if (out === s) out = [...s];
+    out.splice(i - 1, j - i + 2, out[j]!, out[i - 1]!);
   }
   return out;
 }
@@ -315,7 +346,8 @@ function dropsOf(a: PromptAnalysis): number[] {
     if (t.entity) return 0;
     if (t.kind === 'content') {
       if (PRIVATIVE.has(t.word)) return 0;
-      const attributive = i + 1 < skeleton.length && !starts.has(i + 1) && skeleton[i + 1]!.kind === 'content' && hasAdjectiveSense(t.word);
+      // Before a noun it modifies: an adjective sense, and not an -ing form (mostly the verb: "taking a picture").
+      const attributive = i + 1 < skeleton.length && !starts.has(i + 1) && skeleton[i + 1]!.kind === 'content' && !t.word.endsWith('ing') && hasAdjectiveSense(t.word);
       return isModifier(t.word) || attributive ? i + 1 : 0;
     }
     if (t.kind !== 'relation' || !PHRASE.has(t.word)) return 0;
