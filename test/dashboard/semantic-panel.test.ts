@@ -4,9 +4,10 @@
  * calibration counts in the state store (written by shadow comparisons; seeded here). A team key sees its own team
  * only; an admin picks a team.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { fromRoot } from '../../src/paths.js';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
 import { OTHER_TEAM_KEY, TEST_KEY } from '../helpers/test-gateway.js';
 import { startMetricsGateway, type MetricsGateway } from '../metrics/metrics-gateway.js';
@@ -65,7 +66,9 @@ describe.skipIf(!available && !required)('dashboard semantic cache panel in chro
     expect(await cells(page, '0.800')).toEqual(['≥ 0.800', '1', '0', '100.0%', '$0.00', 'compares only']);
     const summary = await page.locator('#semantic-summary').innerText();
     expect(summary).toContain('on: serves calibrated bands');
-    expect(summary).toContain('would have saved $3.00 and been wrong 1 times (16.7%)');
+    expect(summary).toContain('Serving the 6 would-be hits compared so far would have saved $3.00; 1 of them (16.7%) would have been wrong.');
+    mkdirSync(fromRoot('test', '.tmp'), { recursive: true });
+    await page.locator('#semantic-panel').screenshot({ path: fromRoot('test', '.tmp', 'dashboard-semantic.png') });
     await page.close();
   });
 

@@ -38,12 +38,12 @@ export async function loadSemantic(team, fmt) {
   }
   if (mine !== seq) return; // another team was chosen meanwhile
   const t = v.totals;
-  const share = t.samples ? ` (${((100 * t.wrong) / t.samples).toFixed(1)}%)` : '';
+  const share = t.samples ? ((100 * t.wrong) / t.samples).toFixed(1) + '%' : '';
   summary.textContent =
     `Semantic layer ${MODES[v.semantic] ?? v.semantic}; serves from similarity ${v.similarityThreshold} in bands with ` +
     `≥ ${fmt.int(v.calibration.minSamples)} comparisons at ≥ ${(v.calibration.precision * 100).toFixed(1)}% agreement. ` +
     (t.samples
-      ? `Serving the ${fmt.int(t.samples)} would-be hits compared so far would have saved ${fmt.usd(t.wouldSaveMicros)} and been wrong ${fmt.int(t.wrong)} times${share}.`
+      ? `Serving the ${fmt.int(t.samples)} would-be hits compared so far would have saved ${fmt.usd(t.wouldSaveMicros)}; ${fmt.int(t.wrong)} of them (${share}) would have been wrong.`
       : 'No would-be hits compared yet.');
   body.textContent = '';
   for (const b of v.bands) {
