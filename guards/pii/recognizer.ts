@@ -34,6 +34,11 @@ export interface TokenShape {
   first: 'digit' | 'upper' | 'letter' | 'any';
   /** The token lengths a match can start with: a list, or an inclusive range [min, max] (max ≤ 80). */
   lengths: readonly number[] | { min: number; max: number };
+  /**
+   * For digit-led tokens: at least this many digits from the token's start, single space, dash, dot or slash
+   * separators allowed between them (`digitRun`, computed once per token for every recognizer).
+   */
+  minDigits?: number;
   /** `text[start, end)` is the token. */
   test?(text: string, start: number, end: number): boolean;
 }
@@ -127,13 +132,13 @@ export function scanFeatures(text: string): TextFeatures {
   };
 }
 
-/** Digits from `at` on, single space or dash separators allowed between them, counting at most `upTo`. */
+/** Digits from `at` on, single space, dash, dot or slash separators allowed between them, counting at most `upTo`. */
 export function digitRun(text: string, at: number, upTo: number): number {
   let n = 0;
   for (let i = at; i < text.length && n < upTo; i++) {
     const c = text.charCodeAt(i);
     if (c >= 48 && c <= 57) n++;
-    else if (!((c === 32 || c === 45) && i > at && isDigit(text.charCodeAt(i + 1)) && isDigit(text.charCodeAt(i - 1)))) break;
+    else if (!((c === 32 || c === 45 || c === 46 || c === 47) && i > at && isDigit(text.charCodeAt(i + 1)) && isDigit(text.charCodeAt(i - 1)))) break;
   }
   return n;
 }

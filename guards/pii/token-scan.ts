@@ -2,9 +2,11 @@
 // letters-and-digits token that starts after a non-word character, and run the sticky pattern of each recognizer
 // whose shape fits that token's first character and length. A dozen whole-text regex scans become one loop over
 // character codes plus a handful of anchored regex runs.
-import type { Recognizer, TokenShape } from './recognizer.js';
+import { digitRun, type Recognizer, type TokenShape } from './recognizer.js';
 
 const MAX_LEN = 80;
+const MAX_DIGITS = 20;
+const NONE: readonly number[] = [];
 const CLASSES = 3; // 0 digit, 1 upper-case, 2 lower-case ASCII letter
 
 // Per code unit below 128: 1 digit, 2 upper, 3 lower, 4 underscore (a word character that starts no token), 0 other.
@@ -53,10 +55,13 @@ export function createTokenScanner(recognizers: readonly Recognizer[]): TokenSca
         let j = i + 1;
         for (let kj = kind(text.charCodeAt(j)); j < text.length && kj >= 1 && kj <= 3; kj = kind(text.charCodeAt(j))) j++;
         const len = j - i;
-        if (len <= MAX_LEN) {
-          for (const idx of buckets[(k - 1) * (MAX_LEN + 1) + len]) {
+        const list = len <= MAX_LEN ? buckets[(k - 1) * (MAX_LEN + 1) + len] : NONE;
+        if (list.length) {
+          let digits = -1; // digitRun from i, computed once for every recognizer that asks
+          for (const idx of list) {
             if (!active[idx] || i < covered[idx]) continue;
             const shape = recognizers[idx].token!;
+            if (shape.minDigits && (digits < 0 ? (digits = digitRun(text, i, MAX_DIGITS)) : digits) < shape.minDigits) continue;
             if (shape.test && !shape.test(text, i, j)) continue;
             const re = sticky[idx]!;
             re.lastIndex = i;

@@ -87,7 +87,7 @@ export const ipv4: Recognizer = {
   priority: 65,
   pattern:
     /\b(?<![\w.\-])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w\-]|\.\d)/g,
-  token: { first: 'digit', lengths: [1, 2, 3], test: (t, s, e) => t.charCodeAt(e) === 46 },
+  token: { first: 'digit', lengths: [1, 2, 3], minDigits: 4, test: (t, s, e) => t.charCodeAt(e) === 46 },
   prefilter: (t, f) => f.digits >= 4 && t.includes('.'),
   accept(m, text) {
     // The unspecified and broadcast addresses identify nobody.

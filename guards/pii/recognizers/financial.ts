@@ -1,5 +1,5 @@
 // Payment cards, bank account identifiers and cryptocurrency addresses.
-import { contextWords, digitRun, hasContext, isDigit, type Recognizer } from '../recognizer.js';
+import { contextWords, hasContext, isDigit, type Recognizer } from '../recognizer.js';
 import { allSame, abaValid, luhnValid } from '../validators/checksums.js';
 import { IBAN_LENGTHS, ibanValid } from '../validators/iban.js';
 import { btcBase58Valid, btcBech32Valid, ethAddressValid } from '../validators/crypto-addresses.js';
@@ -33,7 +33,7 @@ export const creditCard: Recognizer = {
   category: 'credit_card',
   priority: 80,
   pattern: /\b(?<![\w+\-.,\/])\d(?:[ \-]?\d){11,18}(?!\d|[\-.,]\d)/g,
-  token: { first: 'digit', lengths: { min: 1, max: 19 }, test: (t, s) => digitRun(t, s, 12) >= 12 },
+  token: { first: 'digit', lengths: { min: 1, max: 19 }, minDigits: 12 },
   prefilter: (_t, f) => f.longestDigitGroup >= 12,
   accept(m, text) {
     const raw = m[0];
@@ -99,7 +99,7 @@ export const usBankRouting: Recognizer = {
   category: 'us_bank_routing',
   priority: 72,
   pattern: /\b(?<![\w\-.])\d{9}(?![\w\-]|\.\d)/g,
-  token: { first: 'digit', lengths: [9] },
+  token: { first: 'digit', lengths: [9], minDigits: 9 },
   prefilter: (_t, f) => f.longestDigitGroup >= 9,
   accept: (m, text) => abaValid(m[0]) && !allSame(m[0]) && hasContext(text, m.index, m.index + 9, ROUTING_CONTEXT),
 };

@@ -13,7 +13,7 @@ export const usSsn: Recognizer = {
   category: 'us_ssn',
   priority: 75,
   pattern: /\b(?<![\w\-.])\d{3}([\- ]?)\d{2}\1\d{4}(?![\w\-]|\.\d)/g,
-  token: { first: 'digit', lengths: [3, 9] },
+  token: { first: 'digit', lengths: [3, 9], minDigits: 9 },
   prefilter: (_t, f) => f.longestDigitGroup >= 9,
   accept(m, text) {
     if (!ssnValid(digitsOf(m[0]))) return false;
@@ -26,7 +26,7 @@ export const usItin: Recognizer = {
   category: 'us_itin',
   priority: 75,
   pattern: /\b(?<![\w\-.])9\d{2}([\- ]?)[5-9]\d\1\d{4}(?![\w\-]|\.\d)/g,
-  token: { first: 'digit', lengths: [3, 9], test: (t, s) => t[s] === '9' },
+  token: { first: 'digit', lengths: [3, 9], minDigits: 9, test: (t, s) => t[s] === '9' },
   prefilter: (_t, f) => f.longestDigitGroup >= 9,
   accept(m, text) {
     if (!itinValid(digitsOf(m[0]))) return false;
@@ -117,7 +117,7 @@ export const ukNhs: Recognizer = {
   category: 'uk_nhs',
   priority: 72,
   pattern: /\b(?<![\w\-.])\d{3}([ \-]?)\d{3}\1\d{4}(?![\w\-]|\.\d)/g,
-  token: { first: 'digit', lengths: [3, 10] },
+  token: { first: 'digit', lengths: [3, 10], minDigits: 10 },
   prefilter: (_t, f) => f.longestDigitGroup >= 10,
   accept: (m, text) => {
     const d = digitsOf(m[0]);
@@ -131,7 +131,7 @@ export const caSin: Recognizer = {
   category: 'ca_sin',
   priority: 72,
   pattern: /\b(?<![\w\-.])[0-79]\d{2}([ \-]?)\d{3}\1\d{3}(?![\w\-]|\.\d)/g,
-  token: { first: 'digit', lengths: [3, 9] },
+  token: { first: 'digit', lengths: [3, 9], minDigits: 9 },
   prefilter: (_t, f) => f.longestDigitGroup >= 9,
   accept: (m, text) => luhnValid(digitsOf(m[0])) && hasContext(text, m.index, m.index + m[0].length, SIN_CONTEXT),
 };
@@ -142,7 +142,7 @@ export const inAadhaar: Recognizer = {
   category: 'in_aadhaar',
   priority: 72,
   pattern: /\b(?<![\w\-.])[2-9]\d{3}([ \-]?)\d{4}\1\d{4}(?![\w\-]|\.\d)/g,
-  token: { first: 'digit', lengths: [4, 12] },
+  token: { first: 'digit', lengths: [4, 12], minDigits: 12 },
   prefilter: (_t, f) => f.longestDigitGroup >= 12,
   accept: (m, text) => {
     const d = digitsOf(m[0]);
@@ -166,7 +166,7 @@ export const brCpf: Recognizer = {
   category: 'br_cpf',
   priority: 78,
   pattern: /\b(?<![\w\-.\/])\d{3}(\.?)\d{3}\1\d{3}-?\d{2}(?![\w\-\/]|\.\d)/g,
-  token: { first: 'digit', lengths: [3, 9, 11] },
+  token: { first: 'digit', lengths: [3, 9, 11], minDigits: 11 },
   prefilter: (_t, f) => f.longestDigitGroup >= 11,
   accept(m, text) {
     if (!cpfValid(digitsOf(m[0]))) return false;
@@ -178,7 +178,7 @@ export const brCnpj: Recognizer = {
   category: 'br_cnpj',
   priority: 78,
   pattern: /\b(?<![\w\-.\/])\d{2}(\.?)\d{3}\1\d{3}\/?\d{4}-?\d{2}(?![\w\-\/]|\.\d)/g,
-  token: { first: 'digit', lengths: [2, 8, 12, 14] },
+  token: { first: 'digit', lengths: [2, 8, 12, 14], minDigits: 14 },
   prefilter: (_t, f) => f.longestDigitGroup >= 14 || f.digits >= 14,
   accept(m, text) {
     if (!cnpjValid(digitsOf(m[0]))) return false;
@@ -190,7 +190,7 @@ export const esDni: Recognizer = {
   category: 'es_dni',
   priority: 75,
   pattern: /\b(?<![\w\-])\d{8}-?[A-Z](?![\w\-])/g,
-  token: { first: 'digit', lengths: [8, 9] },
+  token: { first: 'digit', lengths: [8, 9], minDigits: 8 },
   prefilter: (_t, f) => f.longestDigitGroup >= 8,
   accept: (m) => dniValid(m[0].replace('-', '')),
 };
