@@ -1,12 +1,12 @@
 /**
- * Seeded generators for the in-process fuzz test (hostile-input.test.ts). They build on the HTTP fuzzer's
- * generators (test/ops/fuzz-cases.ts: wrong types in chat fields, broken JSON, deep nesting, invalid UTF-8) and
- * add what that run missed: numeric literals JSON.stringify cannot write (1e400 parses as Infinity), every numeric
+ * Seeded generators for the in-process fuzz test (hostile-input.test.ts). They build on the hostile values both
+ * fuzz suites share (test/helpers/hostile-values.ts: wrong types in chat fields, broken JSON, deep nesting,
+ * invalid UTF-8) and add what the process fuzzer (test/ops/fuzz.test.ts) does not send: numeric literals JSON.stringify cannot write (1e400 parses as Infinity), every numeric
  * parameter at and past OpenAI's limits, budgets/limits/policies with extreme values on the admin API, and every
  * route Fastify has registered (read from the app, so a new route is fuzzed without editing this file).
  */
 import type { FastifyInstance } from 'fastify';
-import { chatBody, rawBody, wildValue, type Rng } from '../ops/fuzz-cases.js';
+import { chatBody, rawBody, wildValue, type Rng } from '../helpers/hostile-values.js';
 
 /** Literals as they appear in a JSON text: the numeric edge cases, plus wrong types and broken literals. */
 export const NUMERIC_LITERALS = [
@@ -193,45 +193,4 @@ export function nextInjectCase(rng: Rng, routes: Route[], s: Secrets, bodyLimit:
   }
   const changes = !['GET', 'HEAD', 'OPTIONS', 'PROPFIND', 'SEARCH', 'TRACE'].includes(method);
   return { kind: `route ${method} ${route.path}`, method, url: concretePath(rng, route.path, changes), headers, payload };
-}
-
-/** Why a body is not Anthropic's error envelope `{ type: 'error', error: { type, message } }` (/v1/messages). */
-export function anthropicEnvelopeProblem(text: string): string | undefined {
-  let j: any;
-  try {
-    j = JSON.parse(text);
-  } catch {
-    return `not JSON: ${text.slice(0, 120)}`;
-  }
-  if (j?.type !== 'error' || typeof j.error?.type !== 'string' || typeof j.error?.message !== 'string') return `not Anthropic's envelope: ${text.slice(0, 120)}`;
-  return undefined;
-}
-
-/** Why a body is not a JSON-RPC 2.0 error `{ jsonrpc: '2.0', error: { code, message }, id }` (the MCP gateway). */
-export function jsonRpcEnvelopeProblem(text: string): string | undefined {
-  let j: any;
-  try {
-    j = JSON.parse(text);
-  } catch {
-    return `not JSON: ${text.slice(0, 120)}`;
-  }
-  if (j?.jsonrpc !== '2.0' || !Number.isInteger(j.error?.code) || typeof j.error?.message !== 'string' || !('id' in j)) return `not a JSON-RPC error: ${text.slice(0, 120)}`;
-  return undefined;
-}
-
-/** Why a body is not OpenAI's error envelope `{ error: { message, type, param, code } }`, or undefined when it is. */
-export function envelopeProblem(text: string): string | undefined {
-  let j: any;
-  try {
-    j = JSON.parse(text);
-  } catch {
-    return `not JSON: ${text.slice(0, 120)}`;
-  }
-  const e = j?.error;
-  if (!e || typeof e !== 'object') return `no error object: ${text.slice(0, 120)}`;
-  if (typeof e.message !== 'string' || typeof e.type !== 'string') return `message/type not strings: ${text.slice(0, 120)}`;
-  if (!('param' in e) || !('code' in e)) return `param/code missing: ${text.slice(0, 120)}`;
-  if (e.param !== null && typeof e.param !== 'string') return 'param neither string nor null';
-  if (e.code !== null && typeof e.code !== 'string') return 'code neither string nor null';
-  return undefined;
 }

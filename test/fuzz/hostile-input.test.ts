@@ -19,8 +19,9 @@ import { createApp } from '../../src/http/app.js';
 import { warmRequestSchema } from '../../src/core/request-schema.js';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
 import { baseConfig, TEST_KEY } from '../helpers/test-gateway.js';
-import { createRng } from '../ops/fuzz-cases.js';
-import { anthropicEnvelopeProblem, envelopeProblem, jsonRpcEnvelopeProblem, nextInjectCase, registeredRoutes, type InjectCase, type Route } from './hostile-cases.js';
+import { anthropicEnvelopeProblem, envelopeProblem, jsonRpcEnvelopeProblem } from '../helpers/error-envelopes.js';
+import { createRng } from '../helpers/hostile-values.js';
+import { nextInjectCase, registeredRoutes, type InjectCase, type Route } from './hostile-cases.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261207);
 const CASES = Number(process.env.FUZZ_CASES ?? 10_500);

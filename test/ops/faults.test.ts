@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeBehaviour, type FakeUpstream } from '../fakes/fake-upstream.js';
 import { startGatewayProcess, type GatewayProcess } from '../helpers/gateway-process.js';
 import { redisServerAvailable, startRedisServer, type RedisServer } from '../state/redis-server.js';
-import { createRng } from './fuzz-cases.js';
+import { createRng } from '../helpers/hostile-values.js';
 import { ledgerTotals, logLines, METERED_BUDGETS, METERED_KEY, openOpsStore, readSse, writeOpsConfig, type OpsState } from './ops-harness.js';
 
 const available = redisServerAvailable();

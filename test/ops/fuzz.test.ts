@@ -14,7 +14,9 @@ import { writeFileSync } from 'node:fs';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
 import { startGatewayProcess, type GatewayProcess } from '../helpers/gateway-process.js';
 import { baseConfig, TEST_KEY } from '../helpers/test-gateway.js';
-import { createRng, nextCase, rawHttpCases, type FuzzCase } from './fuzz-cases.js';
+import { envelopeProblem } from '../helpers/error-envelopes.js';
+import { createRng } from '../helpers/hostile-values.js';
+import { nextCase, rawHttpCases, type FuzzCase } from './fuzz-cases.js';
 import { pieces, rawRequest } from './raw-http.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261122);
@@ -32,23 +34,6 @@ function rssBytes(pid: number): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Why a body is not OpenAI's error envelope, or undefined when it is. */
-export function envelopeProblem(text: string): string | undefined {
-  let j: any;
-  try {
-    j = JSON.parse(text);
-  } catch {
-    return `not JSON: ${text.slice(0, 120)}`;
-  }
-  const e = j?.error;
-  if (!e || typeof e !== 'object') return `no error object: ${text.slice(0, 120)}`;
-  if (typeof e.message !== 'string' || typeof e.type !== 'string') return `message/type not strings: ${text.slice(0, 120)}`;
-  if (!('param' in e) || !('code' in e)) return `param/code missing: ${text.slice(0, 120)}`;
-  if (e.param !== null && typeof e.param !== 'string') return 'param neither string nor null';
-  if (e.code !== null && typeof e.code !== 'string') return 'code neither string nor null';
-  return undefined;
 }
 
 /** Checks one SSE body: error frames are envelopes; a stream that did not fail ends with [DONE]. */
