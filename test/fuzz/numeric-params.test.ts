@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
 import { startTestGateway, TEST_KEY, type TestGateway } from '../helpers/test-gateway.js';
+import { adminRequest } from '../helpers/admin-request.js';
 
 const ADMIN = 'admin-token-numeric-params-0123456789';
 let upstream: FakeUpstream;
@@ -95,13 +96,10 @@ describe('numeric parameters out of range get 400 naming the param, never 500', 
   });
 
   it('±Infinity is refused on every route, in that route\'s envelope: the admin API and the Anthropic Messages ingress', async () => {
-    const admin = await fetch(`${gw.url}/admin/teams/default/rate-limits`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-      body: '{"rpm":1e400,"tpm":10}',
-    });
+    // Raw text: JSON.stringify cannot write 1e400.
+    const admin = await adminRequest(gw.url, ADMIN, 'PUT', '/teams/default/rate-limits', undefined, { rawBody: '{"rpm":1e400,"tpm":10}' });
     expect(admin.status).toBe(400);
-    expect((await admin.json()).error).toMatchObject({ type: 'invalid_request_error', param: 'rpm' });
+    expect(admin.json.error).toMatchObject({ type: 'invalid_request_error', param: 'rpm' });
     const messages = await fetch(`${gw.url}/v1/messages`, {
       method: 'POST',
       headers: { 'x-api-key': TEST_KEY, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
