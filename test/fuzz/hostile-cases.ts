@@ -1,9 +1,10 @@
 /**
  * Seeded generators for the in-process fuzz test (hostile-input.test.ts). They build on the hostile values both
  * fuzz suites share (test/helpers/hostile-values.ts: wrong types in chat fields, broken JSON, deep nesting,
- * invalid UTF-8) and add what the process fuzzer (test/ops/fuzz.test.ts) does not send: numeric literals JSON.stringify cannot write (1e400 parses as Infinity), every numeric
- * parameter at and past OpenAI's limits, budgets/limits/policies with extreme values on the admin API, and every
- * route Fastify has registered (read from the app, so a new route is fuzzed without editing this file).
+ * invalid UTF-8) and add what the process fuzzer (test/ops/fuzz.test.ts) does not send: numeric literals
+ * JSON.stringify cannot write (1e400 parses as Infinity), every numeric parameter at and past OpenAI's limits,
+ * budgets/limits/policies with extreme values on the admin API, and every route Fastify has registered (read
+ * from the app, so a new route is fuzzed without editing this file).
  */
 import type { FastifyInstance } from 'fastify';
 import { chatBody, rawBody, wildValue, type Rng } from '../helpers/hostile-values.js';
