@@ -5,6 +5,7 @@ import { dotFeatures, normalizeText } from './features.js';
 import type { InjectionModel } from './model-format.js';
 import { SIGNALS, decodeBase64Runs, decodeTagCharacters, detectSignals } from './signals.js';
 import { decodeHidden } from './decoders.js';
+import { CONCEPT_NAMES, conceptFeatures } from './concepts.js';
 
 /** Result of scoring one text. */
 export interface InjectionScore {
@@ -33,11 +34,20 @@ const PRIOR = new Map(SIGNALS.map((s) => [s.name, s.prior]));
 
 export function createDetectorFromModel(model: InjectionModel): InjectionDetector {
   const textLogit = (norm: string): number => dotFeatures(norm, model.weights);
+  const conceptWeights = Float64Array.from(CONCEPT_NAMES, (n) => model.conceptWeights[n] ?? 0);
+  const conceptLogit = (norm: string): number => {
+    const f = conceptFeatures(norm);
+    let z = 0;
+    for (let k = 0; k < f.length; k++) z += f[k] * conceptWeights[k];
+    return z;
+  };
 
   /** Logit of one text (windowed when long) plus its own signals. */
   const logitOf = (raw: string, norm: string, signals: readonly string[]): number => {
     let z = model.bias;
     for (const s of signals) z += (model.signalWeights[s] ?? 0) + (PRIOR.get(s) ?? 0);
+    // Concepts are counted over the whole text (a buried "ignore the above" counts in any window).
+    z += conceptLogit(norm);
     // A few words give the n-grams little evidence, and the training sources are full of short attacks: without a
     // structural signal, the text's logit is shrunk for texts under SHORT characters ("Shorter, please." scored
     // 0.69 and was blocked). Short attacks that say what they are ("ignore previous instructions", "developer

@@ -15,7 +15,7 @@ export type { InjectionDetector, InjectionScore };
  * Threshold chosen by 5-fold cross-validation (F1-maximising on out-of-fold scores; see
  * docs/guards.md). A test keeps it equal to the shipped model's `threshold`.
  */
-export const DEFAULT_INJECTION_THRESHOLD = 0.67;
+export const DEFAULT_INJECTION_THRESHOLD = 0.77;
 
 // From the sources the model sits next to this file; from a tsc build (dist/guards/injection/) the JSON is
 // not copied, so fall back to the source tree.

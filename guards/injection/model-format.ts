@@ -6,7 +6,7 @@
  * plain JSON (diffable metadata, no binary side files) while losing < 0.01% of a logit.
  */
 
-export const MODEL_FORMAT = 'injection-lr/1';
+export const MODEL_FORMAT = 'injection-lr/2';
 
 /** Everything needed to score, after decoding. */
 export interface InjectionModel {
@@ -16,6 +16,8 @@ export interface InjectionModel {
   weights: Float32Array;
   /** Learned weight per structural signal name. */
   signalWeights: Record<string, number>;
+  /** Learned weight per concept feature (`concepts.ts`, CONCEPT_NAMES). */
+  conceptWeights: Record<string, number>;
   /** Decision threshold on the probability, chosen by cross-validation. */
   threshold: number;
   /** Free-form training provenance (data hash, hyper-parameters, CV figures). */
@@ -29,6 +31,7 @@ export interface InjectionModelFile {
   bias: number;
   threshold: number;
   signalWeights: Record<string, number>;
+  conceptWeights: Record<string, number>;
   buckets: { count: number; indexDeltas: string; values: string; scale: number };
   meta: Record<string, unknown>;
 }
@@ -61,12 +64,15 @@ export function encodeModel(m: InjectionModel): InjectionModelFile {
   });
   const signalWeights: Record<string, number> = {};
   for (const [k, v] of Object.entries(m.signalWeights)) signalWeights[k] = round6(v);
+  const conceptWeights: Record<string, number> = {};
+  for (const [k, v] of Object.entries(m.conceptWeights)) conceptWeights[k] = round6(v);
   return {
     format: MODEL_FORMAT,
     hashBits: m.hashBits,
     bias: round6(m.bias),
     threshold: m.threshold,
     signalWeights,
+    conceptWeights,
     buckets: {
       count: idx.length,
       indexDeltas: Buffer.from(deltas).toString('base64'),
@@ -82,8 +88,8 @@ export function decodeModel(doc: unknown): InjectionModel {
   const f = doc as Partial<InjectionModelFile>;
   if (!f || f.format !== MODEL_FORMAT) throw new Error(`injection model: expected format "${MODEL_FORMAT}"`);
   if (!Number.isInteger(f.hashBits) || f.hashBits! < 8 || f.hashBits! > 24) throw new Error('injection model: bad hashBits');
-  if (typeof f.bias !== 'number' || typeof f.threshold !== 'number' || !f.buckets || !f.signalWeights) {
-    throw new Error('injection model: missing bias, threshold, buckets or signalWeights');
+  if (typeof f.bias !== 'number' || typeof f.threshold !== 'number' || !f.buckets || !f.signalWeights || !f.conceptWeights) {
+    throw new Error('injection model: missing bias, threshold, buckets, signalWeights or conceptWeights');
   }
   const dim = 1 << f.hashBits!;
   const weights = new Float32Array(dim);
@@ -113,6 +119,7 @@ export function decodeModel(doc: unknown): InjectionModel {
     bias: f.bias,
     weights,
     signalWeights: { ...f.signalWeights },
+    conceptWeights: { ...f.conceptWeights },
     threshold: f.threshold,
     meta: f.meta ?? {},
   };

@@ -110,10 +110,32 @@ export async function main(argv: string[]): Promise<void> {
   const short = rows.map((_, i) => i).filter((i) => rows[i].label === 1 && rows[i].text.length < 200);
   const shortTpr = short.filter((i) => oos[i] >= threshold).length / Math.max(1, short.length);
 
+  // Deepset's own family on rows the model has not seen: every other deepset row held out, everything else trained
+  // on. This predicts the detector on new attacks of a family it was trained on (deepset's public test split is
+  // never used).
+  const deepsetFamily: { label: 0 | 1; score: number }[] = [];
+  if (!skipLoso) {
+    const deep = rows.map((_, i) => i).filter((i) => rows[i].source === 'deepset');
+    const held = new Set(deep.filter((_, k) => k % 2 === 1));
+    const detHalf = createDetectorFromModel(trainModel(m, OPTIONS, rows.map((_, i) => i).filter((i) => !held.has(i)), weights));
+    for (const i of held) deepsetFamily.push({ label: rows[i].label, score: detHalf.score(rows[i].text).score });
+  }
+  const familyAt = (t: number, label: 0 | 1): number => {
+    const xs = deepsetFamily.filter((x) => x.label === label);
+    return xs.filter((x) => x.score >= t).length / Math.max(1, xs.length);
+  };
+
   const model = trainModel(m, { ...OPTIONS, threshold }, undefined, weights);
   const det = createDetectorFromModel(model);
   const everyday = everydayProse();
-  const everydayFlagged = everyday.filter((t) => det.score(t).score >= threshold).length;
+  const everydayScores = everyday.map((t) => det.score(t).score);
+  const everydayFlagged = everydayScores.filter((s) => s >= threshold).length;
+  const trainedScores = rows.map((r) => det.score(r.text).score);
+  const trainedAt = (t: number, pick: (r: SourcedText) => boolean): number => {
+    const idx = rows.map((_, i) => i).filter((i) => pick(rows[i]));
+    return idx.filter((i) => trainedScores[i] >= t).length / Math.max(1, idx.length);
+  };
+  const thresholds = [...new Set([0.4, 0.5, 0.6, threshold, 0.7, 0.8, 0.9])].sort((a, b) => a - b);
   model.meta = {
     ...model.meta,
     data: {
@@ -131,6 +153,7 @@ export async function main(argv: string[]): Promise<void> {
       fpr: +pooled.falsePositiveRate.toFixed(4),
       auc: +auc(oos, labels).toFixed(4),
       shortAttackTpr: +shortTpr.toFixed(4),
+      deepsetFamilyHalf: { tpr: +familyAt(threshold, 1).toFixed(4), fpr: +familyAt(threshold, 0).toFixed(4), rows: deepsetFamily.length },
     },
     everyday: { texts: everyday.length, flagged: everydayFlagged },
     command: 'npx tsx guards/injection/train.ts',
@@ -160,5 +183,11 @@ ${sweep.map((x) => `| ${x.t} | ${pct(x.recall)} | ${pct(x.falsePositiveRate)} |`
 
 | held-out source | class | rows | flagged | rate |
 |---|---|---:|---:|---:|
-${perSource.map((p) => `| ${p.source} | ${p.label ? 'attack (TPR)' : 'benign (FPR)'} | ${p.rows} | ${p.flagged} | ${pct(p.rate)} |`).join('\n')}`);
+${perSource.map((p) => `| ${p.source} | ${p.label ? 'attack (TPR)' : 'benign (FPR)'} | ${p.rows} | ${p.flagged} | ${pct(p.rate)} |`).join('\n')}
+
+Deepset family, half of deepset's rows held out (${deepsetFamily.length} rows), and the shipped model on its own training rows:
+
+| threshold | deepset held-out half: attacks caught | its benign flagged | everyday prose flagged | shipped model: deepset attacks | all 16 sources' attacks |
+|---|---:|---:|---:|---:|---:|
+${thresholds.map((t) => `| ${t === threshold ? `**${t} (default)**` : t} | ${pct(familyAt(t, 1))} | ${pct(familyAt(t, 0))} | ${pct(everydayScores.filter((s) => s >= t).length / everyday.length)} | ${pct(trainedAt(t, (r) => r.source === 'deepset' && r.label === 1))} | ${pct(trainedAt(t, (r) => r.label === 1))} |`).join('\n')}`);
 }

@@ -9,6 +9,7 @@
  */
 import { extractFeatures, normalizeText } from './features.js';
 import { detectSignals, SIGNALS } from './signals.js';
+import { CONCEPT_NAMES, conceptFeatures } from './concepts.js';
 import type { InjectionModel } from './model-format.js';
 
 export interface LabelledText {
@@ -24,6 +25,11 @@ export interface TrainOptions {
   /** Drop hashed buckets seen in fewer than this many training texts (they only memorise single rows). */
   minDf?: number;
   threshold?: number;
+  /**
+   * Scale of the n-gram values during training (the shipped weights are scaled back, so scoring is unchanged):
+   * below 1 it regularises the n-grams more than the signals and concepts, so topic-free features carry more.
+   */
+  ngramScale?: number;
 }
 
 export const DEFAULT_TRAIN_OPTIONS: Required<TrainOptions> = {
@@ -32,12 +38,13 @@ export const DEFAULT_TRAIN_OPTIONS: Required<TrainOptions> = {
   iterations: 600,
   minDf: 2,
   threshold: 0.5,
+  ngramScale: 1,
 };
 
 /** Feature rows of a data set, computed once and reused across folds. */
 export interface FeatureMatrix {
   hashBits: number;
-  rows: { idx: Int32Array; val: Float64Array; signals: Uint8Array; offset: number; label: 0 | 1 }[];
+  rows: { idx: Int32Array; val: Float64Array; signals: Uint8Array; concepts: Float64Array; offset: number; label: 0 | 1 }[];
 }
 
 const PRIORS = SIGNALS.map((s) => s.prior);
@@ -49,7 +56,7 @@ export function featurize(data: readonly LabelledText[], hashBits: number): Feat
     const fired = new Set(detectSignals(d.text, norm));
     const signals = new Uint8Array(SIGNALS.map((s) => (fired.has(s.name) ? 1 : 0)));
     const offset = SIGNALS.reduce((acc, s, j) => acc + signals[j] * PRIORS[j], 0);
-    return { idx: v.idx, val: v.val, signals, offset, label: d.label };
+    return { idx: v.idx, val: v.val, signals, concepts: conceptFeatures(norm), offset, label: d.label };
   });
   return { hashBits, rows };
 }
@@ -67,13 +74,14 @@ export function trainModel(m: FeatureMatrix, opts: TrainOptions = {}, subset?: r
   const rw = chosen.map((i) => rowWeights?.[i] ?? 1);
   const n = rows.length;
   const nSig = SIGNALS.length;
+  const nCon = CONCEPT_NAMES.length;
 
   // Document frequency per bucket; compact the kept buckets into dense columns [0, nCols).
   const df = new Map<number, number>();
   for (const r of rows) for (let k = 0; k < r.idx.length; k++) df.set(r.idx[k], (df.get(r.idx[k]) ?? 0) + 1);
   const buckets = [...df.entries()].filter(([, c]) => c >= o.minDf).map(([b]) => b).sort((a, b) => a - b);
   const col = new Map<number, number>(buckets.map((b, c) => [b, c]));
-  const nCols = buckets.length + nSig;
+  const nCols = buckets.length + nSig + nCon;
   const X = rows.map((r) => {
     const cols: number[] = [];
     const vals: number[] = [];
@@ -81,10 +89,11 @@ export function trainModel(m: FeatureMatrix, opts: TrainOptions = {}, subset?: r
       const c = col.get(r.idx[k]);
       if (c !== undefined) {
         cols.push(c);
-        vals.push(r.val[k]);
+        vals.push(r.val[k] * o.ngramScale);
       }
     }
     for (let j = 0; j < nSig; j++) if (r.signals[j]) (cols.push(buckets.length + j), vals.push(1));
+    for (let j = 0; j < nCon; j++) if (r.concepts[j]) (cols.push(buckets.length + nSig + j), vals.push(r.concepts[j]));
     return { cols: Int32Array.from(cols), vals: Float64Array.from(vals), y: r.label, offset: r.offset };
   });
   // Class balance over the weighted rows: each class carries half of the total loss.
@@ -143,16 +152,19 @@ export function trainModel(m: FeatureMatrix, opts: TrainOptions = {}, subset?: r
   }
 
   const weights = new Float32Array(1 << m.hashBits);
-  buckets.forEach((b, c) => (weights[b] = w[c]));
+  buckets.forEach((b, c) => (weights[b] = w[c] * o.ngramScale));
   const signalWeights: Record<string, number> = {};
   SIGNALS.forEach((s, j) => (signalWeights[s.name] = w[buckets.length + j]));
+  const conceptWeights: Record<string, number> = {};
+  CONCEPT_NAMES.forEach((name, j) => (conceptWeights[name] = w[buckets.length + nSig + j]));
   return {
     hashBits: m.hashBits,
     bias: w[nCols],
     weights,
     signalWeights,
+    conceptWeights,
     threshold: o.threshold,
-    meta: { lambda: o.lambda, iterations: o.iterations, minDf: o.minDf, trainRows: n },
+    meta: { lambda: o.lambda, iterations: o.iterations, minDf: o.minDf, ngramScale: o.ngramScale, trainRows: n },
   };
 }
 
