@@ -136,7 +136,7 @@ export function billingRules(kind: ProviderKind, upstreamModel: string, body?: R
 
 /**
  * The rules of each model, built once: the family lookup and the object spread cost ~1–2 µs a call, and admission
- * asks twice per request per target (8 % of a request's CPU in the issue-22 profile). Bounded: an unlisted
+ * asks twice per request per target (8 % self time in the first issue-22 profile). Bounded: an unlisted
  * `provider/model` name comes from the client.
  */
 const RULES_BY_MODEL: Record<ProviderKind, LRUCache<string, { plain: BillingRules; thinking: BillingRules }>> = {
