@@ -1,6 +1,6 @@
 import type { PiiCategory, PiiDetector, PiiFinding } from './types.js';
 import { PII_CATEGORIES } from './types.js';
-import { scanFeatures, type Recognizer } from './recognizer.js';
+import { textFeatures, type Recognizer } from './recognizer.js';
 import { RECOGNIZERS } from './recognizers/index.js';
 import { createTokenScanner } from './token-scan.js';
 import { ENTITY_CATEGORIES, findEntities, type RankedFinding } from './entities/index.js';
@@ -98,7 +98,7 @@ export function createPiiDetector(opts: PiiDetectorOptions = {}): PiiDetector {
     categories,
     detect(text: string): PiiFinding[] {
       if (text.length < 3) return [];
-      const features = scanFeatures(text);
+      const features = textFeatures(text, scanner.pass(text));
       const cands: Candidate[] = [];
       let tokens = false;
       for (let i = 0; i < recognizers.length; i++) {
@@ -111,7 +111,7 @@ export function createPiiDetector(opts: PiiDetectorOptions = {}): PiiDetector {
         } else run(r, i, text, cands);
       }
       if (tokens) {
-        scanner.scan(text, active, (i, m) => keep(recognizers[i], i, m, text, cands));
+        scanner.dispatch(text, active, (i, m) => keep(recognizers[i], i, m, text, cands));
         cands.sort((a, b) => a.order - b.order);
       }
       if (entities) findEntities(text, wanted, recognizers.length, cands);

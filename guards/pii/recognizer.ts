@@ -122,10 +122,15 @@ export function scanFeatures(text: string): TextFeatures {
       gap = 2; // any other character ends the group
     }
   }
+  return textFeatures(text, { digits, longestDigitGroup: longest });
+}
+
+/** TextFeatures from digit counts already made (the detector's token pass counts them on its way). */
+export function textFeatures(text: string, counts: { digits: number; longestDigitGroup: number }): TextFeatures {
   let keywords = -1;
   return {
-    digits,
-    longestDigitGroup: longest,
+    digits: counts.digits,
+    longestDigitGroup: counts.longestDigitGroup,
     hasAt: text.includes('@'),
     hasColon: text.includes(':'),
     keywords: () => (keywords < 0 ? (keywords = findKeywords(text)) : keywords),

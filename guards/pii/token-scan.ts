@@ -1,22 +1,12 @@
 // One pass over the text for every recognizer with a `token` shape (see Recognizer.token): find each ASCII
 // letters-and-digits token that starts after a non-word character, and run the sticky pattern of each recognizer
 // whose shape fits that token's first character and length. A dozen whole-text regex scans become one loop over
-// character codes plus a handful of anchored regex runs.
+// character codes (which also counts the digits the prefilters read) plus a handful of anchored regex runs.
 import { digitRun, type Recognizer, type TokenShape } from './recognizer.js';
 
 const MAX_LEN = 80;
 const MAX_DIGITS = 20;
-const NONE: readonly number[] = [];
 const CLASSES = 3; // 0 digit, 1 upper-case, 2 lower-case ASCII letter
-
-// Per code unit below 128: 1 digit, 2 upper, 3 lower, 4 underscore (a word character that starts no token), 0 other.
-const ASCII = new Uint8Array(128);
-for (let c = 48; c <= 57; c++) ASCII[c] = 1;
-for (let c = 65; c <= 90; c++) ASCII[c] = 2;
-for (let c = 97; c <= 122; c++) ASCII[c] = 3;
-ASCII[95] = 4;
-
-const kind = (c: number): number => (c < 128 ? ASCII[c] : 0);
 
 function firstClasses(first: TokenShape['first']): number[] {
   return first === 'digit' ? [0] : first === 'upper' ? [1] : first === 'letter' ? [1, 2] : [0, 1, 2];
@@ -27,10 +17,31 @@ function lengthsOf(l: TokenShape['lengths']): number[] {
   return [...l];
 }
 
-export interface TokenScanner {
-  /** Runs the recognizers whose index is set in `active`, calling `found` for each match (in text order per recognizer). */
-  scan(text: string, active: Uint8Array, found: (index: number, m: RegExpExecArray) => void): void;
+/** What the one pass over the characters found: digit counts for the prefilters, and the tokens worth dispatching. */
+export interface TokenPass {
+  /** Number of ASCII digits (as `TextFeatures.digits`). */
+  digits: number;
+  /** As `TextFeatures.longestDigitGroup`. */
+  longestDigitGroup: number;
 }
+
+export interface TokenScanner {
+  /**
+   * One pass over `text`: digit counts, and every token (start, length, first-character class) that some
+   * recognizer's shape fits. Then `dispatch` runs the active recognizers on those tokens.
+   */
+  pass(text: string): TokenPass;
+  /** Runs the recognizers whose index is set in `active` on the tokens of the last `pass`, calling `found` for each match (in text order per recognizer). */
+  dispatch(text: string, active: Uint8Array, found: (index: number, m: RegExpExecArray) => void): void;
+}
+
+// Per UTF-16 code unit: 1 digit, 2 upper, 3 lower ASCII letter, 4 underscore (a word character that starts no
+// token), 0 anything else.
+const KIND = new Uint8Array(65536);
+for (let c = 48; c <= 57; c++) KIND[c] = 1;
+for (let c = 65; c <= 90; c++) KIND[c] = 2;
+for (let c = 97; c <= 122; c++) KIND[c] = 3;
+KIND[95] = 4;
 
 /** Builds the dispatch table for `recognizers` (indexes refer to this array; those without `token` are ignored). */
 export function createTokenScanner(recognizers: readonly Recognizer[]): TokenScanner {
@@ -41,38 +52,78 @@ export function createTokenScanner(recognizers: readonly Recognizer[]): TokenSca
     if (!r.token) return;
     for (const cls of firstClasses(r.token.first)) for (const len of lengthsOf(r.token.lengths)) buckets[cls * (MAX_LEN + 1) + len].push(i);
   });
+  // 1 where some recognizer may start at a token of that class and length (bucket index as above).
+  const wanted = Uint8Array.from(buckets, (b) => (b.length ? 1 : 0));
   const covered = new Int32Array(recognizers.length);
+  // The last pass's tokens: start and bucket index, pairs; reused across calls (detect is synchronous).
+  let tokens = new Int32Array(256);
+  let count = 0;
+
+  function record(start: number, bucket: number): void {
+    if (count * 2 + 2 > tokens.length) {
+      const grown = new Int32Array(tokens.length * 2);
+      grown.set(tokens);
+      tokens = grown;
+    }
+    tokens[count * 2] = start;
+    tokens[count * 2 + 1] = bucket;
+    count++;
+  }
+
   return {
-    scan(text, active, found) {
-      covered.fill(0);
+    pass(text) {
+      count = 0;
+      let digits = 0;
+      let run = 0;
+      let longest = 0;
+      let gap = 0; // characters since the last digit (as scanFeatures)
+      let tokStart = -1; // start of the current letters-and-digits run when it is a token (no word character before)
+      let inRun = false;
       let prevWord = false;
-      for (let i = 0; i < text.length; i++) {
-        const k = kind(text.charCodeAt(i));
-        if (k === 0 || k === 4 || prevWord) {
-          prevWord = k !== 0;
-          continue;
-        }
-        let j = i + 1;
-        for (let kj = kind(text.charCodeAt(j)); j < text.length && kj >= 1 && kj <= 3; kj = kind(text.charCodeAt(j))) j++;
-        const len = j - i;
-        const list = len <= MAX_LEN ? buckets[(k - 1) * (MAX_LEN + 1) + len] : NONE;
-        if (list.length) {
-          let digits = -1; // digitRun from i, computed once for every recognizer that asks
-          for (const idx of list) {
-            if (!active[idx] || i < covered[idx]) continue;
-            const shape = recognizers[idx].token!;
-            if (shape.minDigits && (digits < 0 ? (digits = digitRun(text, i, MAX_DIGITS)) : digits) < shape.minDigits) continue;
-            if (shape.test && !shape.test(text, i, j)) continue;
-            const re = sticky[idx]!;
-            re.lastIndex = i;
-            const m = re.exec(text);
-            if (!m) continue;
-            covered[idx] = m.index + m[0].length;
-            found(idx, m);
+      const n = text.length;
+      for (let i = 0; i <= n; i++) {
+        const c = i < n ? text.charCodeAt(i) : 0;
+        const k = i < n ? KIND[c] : 0;
+        const alnum = k >= 1 && k <= 3;
+        if (alnum !== inRun) {
+          if (alnum) tokStart = prevWord ? -1 : i;
+          else if (tokStart >= 0 && i - tokStart <= MAX_LEN) {
+            const bucket = (KIND[text.charCodeAt(tokStart)] - 1) * (MAX_LEN + 1) + (i - tokStart);
+            if (wanted[bucket]) record(tokStart, bucket);
           }
+          inRun = alnum;
         }
-        i = j - 1;
-        prevWord = true;
+        prevWord = k !== 0;
+        if (k === 1) {
+          digits++;
+          run = gap <= 1 ? run + 1 : 1;
+          gap = 0;
+          if (run > longest) longest = run;
+        } else if (++gap === 1 && c !== 32 && c !== 45 && c !== 46 && c !== 47) {
+          gap = 2; // any other character ends the group
+        }
+      }
+      return { digits, longestDigitGroup: longest };
+    },
+    dispatch(text, active, found) {
+      covered.fill(0);
+      for (let t = 0; t < count; t++) {
+        const i = tokens[t * 2];
+        const bucket = tokens[t * 2 + 1];
+        const j = i + (bucket % (MAX_LEN + 1));
+        let digits = -1; // digitRun from i, computed once for every recognizer that asks
+        for (const idx of buckets[bucket]) {
+          if (!active[idx] || i < covered[idx]) continue;
+          const shape = recognizers[idx].token!;
+          if (shape.minDigits && (digits < 0 ? (digits = digitRun(text, i, MAX_DIGITS)) : digits) < shape.minDigits) continue;
+          if (shape.test && !shape.test(text, i, j)) continue;
+          const re = sticky[idx]!;
+          re.lastIndex = i;
+          const m = re.exec(text);
+          if (!m) continue;
+          covered[idx] = m.index + m[0].length;
+          found(idx, m);
+        }
       }
     },
   };
