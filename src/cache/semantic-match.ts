@@ -57,11 +57,22 @@ export function packVectors(vectors: Float32Array[]): string {
   return Buffer.from(all.buffer, all.byteOffset, all.byteLength).toString('base64');
 }
 
+/**
+ * One buffer the stored vectors are decoded into, reused: a 16-segment entry is 24 KB, three candidates per
+ * lookup, and allocating them each time made the young-generation collections that set a long lookup's p99.
+ * The vectors read from it are used before the next decode (promptSimilarity is synchronous).
+ */
+let scratch = new Float32Array(0);
+
 function unpackVectors(packed: unknown, count: number, dim: number): Float32Array[] | undefined {
   if (typeof packed !== 'string') return undefined;
-  const bytes = Buffer.from(packed, 'base64');
-  if (bytes.length !== count * dim * 4) return undefined;
-  // Read in place when aligned (a decoded buffer this size has its own memory at offset 0), else copied.
-  const all = bytes.byteOffset % 4 === 0 ? new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4) : new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
-  return Array.from({ length: count }, (_, i) => all.subarray(i * dim, (i + 1) * dim));
+  const need = count * dim * 4;
+  // Exactly the base64 length of `need` bytes (padded), so the decode below is the whole string.
+  if (packed.length !== 4 * Math.ceil(need / 3)) return undefined;
+  if (scratch.byteLength < need) scratch = new Float32Array(need / 4);
+  const bytes = Buffer.from(scratch.buffer, 0, need);
+  if (bytes.write(packed, 'base64') !== need) return undefined;
+  const out: Float32Array[] = [];
+  for (let i = 0; i < count; i++) out.push(scratch.subarray(i * dim, (i + 1) * dim));
+  return out;
 }

@@ -30,7 +30,7 @@ const NEGATION = new Set(['not', 'no', 'never', 'none', 'nobody', 'nothing', 'no
 const QUANTITY = new Set([
   'all', 'every', 'each', 'any', 'many', 'much', 'few', 'fewer', 'several', 'most', 'more', 'less', 'least',
   'only', 'both', 'either', 'enough', 'multiple', 'various', 'numerous', 'lot', 'lots', 'plenty', 'single', 'alone',
-  'another', 'other', 'others', 'same', 'different', 'also', 'too', 'very', 'extremely', 'slightly', 'almost',
+  'another', 'other', 'others', 'same', 'different', 'also', 'too', 'slightly', 'almost',
   'nearly', 'exactly', 'approximately', 'about', 'over', 'under', 'minimum', 'maximum', 'max', 'min', 'per',
   'first', 'last', 'next', 'previous', 'latest', 'earliest', 'largest', 'smallest', 'biggest', 'best', 'worst',
 ]);

@@ -66,6 +66,7 @@ describe('verifyHit', () => {
     ['A person is cutting mushrooms', 'A person is cutting mushrooms with a knife'],
     ['A woman is cracking eggs into a bowl', 'Eggs are being cracked into a bowl by a woman'],
     ['Two cats are fighting each other', 'Two cats are playfully fighting each other'], // "each other" is no quantifier
+    ['The horse is near the barrel', 'The horse is very near the barrel'], // an intensifier left out
     ['A man is carelessly holding a frog', 'A frog is being held carelessly by a man'],
     ['An old woman is shaking hands with a man', 'An woman that is old is shaking hands with a man'],
     ['A man is driving a vehicle', 'A man is driving a car'],
@@ -77,6 +78,7 @@ describe('verifyHit', () => {
   const notGeneralised: [string, string][] = [
     ['A man is playing a guitar', 'A person is playing an instrument'], // the new prompt is the more specific
     ['A young man is slicing a potato', 'A man is slicing a potato'],
+    ['The horse is very near the barrel', 'The horse is near the barrel'],
     ['How do I feed a dog?', 'How do I feed a puppy?'], // a question is about exactly what it names
     ['What is a good recipe for soup', 'What is a good recipe for tomato soup'],
     ['There is no person playing an instrument', 'There is no man playing a guitar'], // negation reverses it
