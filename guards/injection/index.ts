@@ -1,6 +1,6 @@
 /**
  * Prompt-injection detector: a hashed logistic-regression text classifier (word 1–2-grams + char 3–5-grams)
- * combined with structural signals, trained by `npx tsx guards/injection/train.ts` and shipped as `model.json`.
+ * combined with structural signals and topic-free concept features, trained by `npx tsx guards/injection/train.ts` and shipped as `model.json`.
  *
  * Usage: `const det = createInjectionDetector(); det.score(text).score >= DEFAULT_INJECTION_THRESHOLD`.
  */
@@ -12,8 +12,8 @@ import { decodeModel } from './model-format.js';
 export type { InjectionDetector, InjectionScore };
 
 /**
- * Threshold chosen by 5-fold cross-validation (F1-maximising on out-of-fold scores; see
- * docs/guards.md). A test keeps it equal to the shipped model's `threshold`.
+ * Threshold chosen by validation by source: the lowest at which the pooled out-of-source false-positive rate is
+ * ≤ 3 % (docs/guards.md). A test keeps it equal to the shipped model's `threshold`.
  */
 export const DEFAULT_INJECTION_THRESHOLD = 0.77;
 
