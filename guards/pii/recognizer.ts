@@ -105,7 +105,7 @@ export function digitsOf(s: string): string {
   return s.replace(/\D+/g, '');
 }
 
-/** Computes TextFeatures in one tight pass over the text (plus two memchr-like `includes`). */
+/** Computes TextFeatures in one pass over the text (the detector gets the same counts from its token pass, token-scan.ts). */
 export function scanFeatures(text: string): TextFeatures {
   let digits = 0;
   let run = 0;
