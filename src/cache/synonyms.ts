@@ -15,8 +15,7 @@
  * and ~15 MB of heap, when the embedder has loaded (preloadSynonyms, src/semantic.ts). Hypernyms are read from
  * the data files by byte offset (pread) only for words the verifier meets, and kept per word.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
-import { readFileSync } from 'node:fs';
+import { openSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
@@ -222,11 +221,4 @@ export function isAdverb(word: string): boolean {
 /** Whether the word has an adjective sense at all ("white", "dyed"). */
 export function hasAdjectiveSense(word: string): boolean {
   return info(word).adjective;
-}
-
-/** For tests: closes the data files. */
-export function closeLexicon(): void {
-  for (const fd of fds.values()) closeSync(fd);
-  fds.clear();
-  parents.clear();
 }

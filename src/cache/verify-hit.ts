@@ -11,9 +11,11 @@
  * - every content word (stemmed: "slicing" = "sliced"), the instruction included — a different verb, object
  *   or instruction is another question. So is any text the embedder did not see, since all text is read here.
  *
- * Only function words (articles, auxiliaries, "by" of the passive…), case, punctuation and inflection may differ:
- * "A man is slicing a tomato" = "A tomato is being sliced by a man". Strict on purpose: a wrong answer costs more
- * than a miss. Pure and in-process (microseconds for a sentence; see bench/semantic-verify.ts).
+ * Function words (articles, auxiliaries, "by" of the passive…), case, punctuation, inflection, voice and the
+ * place of adverbs may differ: "A man is slicing a tomato" = "A tomato is being sliced by a man". And the stored
+ * prompt may say more than the new one (a more specific word, a detail the new one leaves out), since it then
+ * entails it — not in questions, under negation or quantifiers like "all" (see PromptAnalysis.general). Strict on
+ * purpose: a wrong answer costs more than a miss. Pure and in-process (see bench/semantic-verify.ts).
  */
 import { stemmer } from 'stemmer';
 import { areSynonyms, hasAdjectiveSense, isAdverb, isGeneralisation, isModifier, prepareWord } from './synonyms.js';
@@ -182,8 +184,8 @@ const NEWLINE = STOPS.get('\n')!;
 function readLines(text: string): Token[] {
   if (!text.includes('\n')) return activeOrder(tokenize(text));
   const out: Token[] = [];
-  for (const line of text.split('\n')) {
-    if (out.length) out.push(NEWLINE);
+  for (const [i, line] of text.split('\n').entries()) {
+    if (i > 0) out.push(NEWLINE);
     let t = lines.get(line);
     if (!t) {
       // Bounded like the prompts' cache (2 million characters), but simply emptied: lines are cheap to read again.
@@ -280,6 +282,7 @@ const counts = (tokens: Token[], kind: Kind) => tokens.filter((t) => t.kind === 
 const PRIVATIVE = new Set(['hardly', 'barely', 'scarcely', 'seldom', 'rarely', 'fake', 'false', 'former', 'artificial', 'imitation', 'mock', 'pretend', 'alleged', 'fictional', 'counterfeit', 'virtual', 'toy', 'ex', 'pseudo', 'faux', 'would-be', 'supposed', 'fictitious', 'imaginary']);
 /** Words that make a prompt a question: its answer is about exactly what it names (see `generalises`). */
 const QUESTION = new Set(['what', 'how', 'why', 'when', 'where', 'whether', 'whom', 'whose']);
+const OPENS_QUESTION = new Set(['which', 'who', 'is', 'are', 'am', 'was', 'were', 'do', 'does', 'did', 'can', 'could', 'will', 'would', 'should', 'shall', 'may', 'might', 'must', 'has', 'have', 'had']);
 
 /** Quantifiers under which a more general word says more, not less ("all dogs" ⊭ "all animals"). */
 const DOWNWARD = new Set(['all', 'every', 'each', 'any', 'few', 'fewer', 'less', 'least', 'only', 'most']);
@@ -315,12 +318,16 @@ export function analysePrompt(text: string): PromptAnalysis {
   const kinds: Record<'negation' | 'number' | 'quantity' | 'relation', string[]> = { negation: [], number: [], quantity: [], relation: [] };
   const entities = new Set<string>();
   let general = true;
+  let first = true;
   for (const t of tokens) {
     if (t.kind === 'punct') {
-      if (t.norm === '.') starts.push(skeleton.length);
+      if (t.norm === '.') (starts.push(skeleton.length), (first = true));
       if (t.word === '?') general = false;
       continue;
     }
+    // A sentence that opens like a question is one, question mark or not ("Is the dog black", "Which dog is calm").
+    if (first && OPENS_QUESTION.has(t.word)) general = false;
+    first = false;
     if (t.kind === 'neutral') continue;
     skeleton.push(t);
     if (t.kind !== 'content') kinds[t.kind].push(t.norm);

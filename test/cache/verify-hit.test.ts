@@ -80,6 +80,8 @@ describe('verifyHit', () => {
     ['A young man is slicing a potato', 'A man is slicing a potato'],
     ['The horse is very near the barrel', 'The horse is near the barrel'],
     ['How do I feed a dog?', 'How do I feed a puppy?'], // a question is about exactly what it names
+    ['Which food is good for a dog', 'Which food is good for a puppy'], // a question without its question mark
+    ['Is a person playing an instrument', 'Is a man playing a guitar'],
     ['What is a good recipe for soup', 'What is a good recipe for tomato soup'],
     ['There is no person playing an instrument', 'There is no man playing a guitar'], // negation reverses it
     ['All animals are sleeping', 'All dogs are sleeping'],
