@@ -4,30 +4,25 @@
  * (same id) and the audit trail shows it; a team admin sees its own team only; on a phone (390×844) no money
  * column is clipped; a failed load leaves no stale figures. Screenshots go to test/.tmp/ (not checked in).
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { describeInBrowser, launchChromium } from '../helpers/browser.js';
 import { fromRoot } from '../../src/paths.js';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
 import { startTestGateway, TEST_KEY, type TestGateway } from '../helpers/test-gateway.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-const required = process.env.BROWSER_REQUIRED === '1';
 const ADMIN = 'console-admin-token-0123456789';
 
-if (!available && !required) console.warn(`console browser test skipped: no chromium at ${CHROMIUM} (apt-get install chromium)`);
-
-describe.skipIf(!available && !required)('console in chromium', () => {
+describeInBrowser('console in chromium', () => {
   let upstream: FakeUpstream;
   let gw: TestGateway;
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!available) throw new Error(`BROWSER_REQUIRED=1 but no chromium at ${CHROMIUM}`);
     upstream = await startFakeUpstream();
     gw = await startTestGateway(upstream, { server: { adminToken: ADMIN }, teams: { default: { name: 'Platform', allowedModels: ['*'], budgets: [{ period: 'monthly', usd: '50' }] }, other: { allowedModels: ['gpt-4o-mini'] } } });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+    browser = await launchChromium();
     mkdirSync(fromRoot('test', '.tmp'), { recursive: true });
   });
   afterAll(async () => {

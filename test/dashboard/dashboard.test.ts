@@ -3,29 +3,24 @@
  * usage seeded in the ledger: figures and charts show the seeded numbers, a team key sees its team only
  * (UI and API), and screenshots land in test/.tmp/ for a look at the layout (laptop and phone).
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { describeInBrowser, launchChromium } from '../helpers/browser.js';
 import { fromRoot } from '../../src/paths.js';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
 import { OTHER_TEAM_KEY, TEST_KEY } from '../helpers/test-gateway.js';
 import { startMetricsGateway, type MetricsGateway } from '../metrics/metrics-gateway.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-const required = process.env.BROWSER_REQUIRED === '1';
 const ADMIN = 'dashboard-admin-token-0123456789';
 const HOUR = 3_600_000;
 
-if (!available && !required) console.warn(`dashboard browser test skipped: no chromium at ${CHROMIUM} (apt-get install chromium)`);
-
-describe.skipIf(!available && !required)('dashboard in chromium', () => {
+describeInBrowser('dashboard in chromium', () => {
   let upstream: FakeUpstream;
   let gw: MetricsGateway;
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!available) throw new Error(`BROWSER_REQUIRED=1 but no chromium at ${CHROMIUM}`);
     upstream = await startFakeUpstream();
     gw = await startMetricsGateway(upstream, {
       server: { adminToken: ADMIN },
@@ -53,11 +48,7 @@ describe.skipIf(!available && !required)('dashboard in chromium', () => {
     });
     expect(res.status).toBe(200);
     await new Promise((r) => setTimeout(r, 50));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -4,28 +4,23 @@
  * calibration counts in the state store (written by shadow comparisons; seeded here). A team key sees its own team
  * only; an admin picks a team.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { describeInBrowser, launchChromium } from '../helpers/browser.js';
 import { fromRoot } from '../../src/paths.js';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
 import { OTHER_TEAM_KEY, TEST_KEY } from '../helpers/test-gateway.js';
 import { startMetricsGateway, type MetricsGateway } from '../metrics/metrics-gateway.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-const required = process.env.BROWSER_REQUIRED === '1';
 const ADMIN = 'dashboard-admin-token-0123456789';
 
-if (!available && !required) console.warn(`semantic panel browser test skipped: no chromium at ${CHROMIUM} (apt-get install chromium)`);
-
-describe.skipIf(!available && !required)('dashboard semantic cache panel in chromium', () => {
+describeInBrowser('dashboard semantic cache panel in chromium', () => {
   let upstream: FakeUpstream;
   let gw: MetricsGateway;
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!available) throw new Error(`BROWSER_REQUIRED=1 but no chromium at ${CHROMIUM}`);
     upstream = await startFakeUpstream();
     gw = await startMetricsGateway(upstream, {
       server: { adminToken: ADMIN },
@@ -37,11 +32,7 @@ describe.skipIf(!available && !required)('dashboard semantic cache panel in chro
     for (const [band, agreed, cost] of [['e|0.950', true, 1_000_000], ['e|0.950', true, 1_000_000], ['e|0.950', true, 500_000], ['e|0.900', true, 200_000], ['e|0.900', false, 300_000], ['e|0.800', true, 0]] as const) {
       await store.recordCalibration('default', band, agreed, cost);
     }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

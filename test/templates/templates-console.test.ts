@@ -3,30 +3,24 @@
  * creates and publishes a template, adds a draft, publishes it and rolls back, and an API client's answers follow
  * each step; a team admin sees global templates without the buttons it may not use.
  */
-import { existsSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { describeInBrowser, launchChromium } from '../helpers/browser.js';
 import { adminRequest } from '../helpers/admin-request.js';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
 import { startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-const required = process.env.BROWSER_REQUIRED === '1';
 const ADMIN = 'templates-console-admin-token-0123456789';
 
-if (!available && !required) console.warn(`templates console test skipped: no chromium at ${CHROMIUM} (apt-get install chromium)`);
-
-describe.skipIf(!available && !required)('prompt templates in the console (chromium)', () => {
+describeInBrowser('prompt templates in the console (chromium)', () => {
   let upstream: FakeUpstream;
   let gw: TestGateway;
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!available) throw new Error(`BROWSER_REQUIRED=1 but no chromium at ${CHROMIUM}`);
     upstream = await startFakeUpstream();
     gw = await startTestGateway(upstream, { server: { adminToken: ADMIN } });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
