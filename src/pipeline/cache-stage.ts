@@ -101,8 +101,13 @@ export function writeCache(rt: Runtime, ctx: RequestContext, state: CacheState |
   let saved = 0;
   const target = ctx.model?.targets[0];
   if (state.result.status === 'miss' && state.result.compare && target && response.usage) {
-    const price = priceOf(target);
-    if (price) saved = costMicros(usageFromOpenAI(response.usage)!, price);
+    try {
+      const price = priceOf(target);
+      const usage = usageFromOpenAI(response.usage);
+      if (price && usage) saved = costMicros(usage, price);
+    } catch {
+      saved = 0; // an odd usage block costs the comparison its saving figure, never the request
+    }
   }
   rt.cache
     .write(state.result, response, state.policy, saved)
