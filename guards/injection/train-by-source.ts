@@ -24,7 +24,14 @@ import { loadSources, type SourcedText } from './sources.js';
 import { featurize, trainModel, type TrainOptions } from './train.js';
 import { fromShared } from '../../src/paths.js';
 
-export const FPR_TARGET = 0.03;
+/**
+ * 5 %, not 3 %: the pooled out-of-source rate is set by three benign sources that look like attacks to any model
+ * that has not seen them — prose *about* prompts (the Prompt Engineering Guide), tldr one-liners with "ignore" and
+ * "reset", long encyclopaedic paragraphs. At 3 % the threshold was 0.77 and caught 36.5 % of deepset's held-out
+ * half; at 5 % it is 0.67 and catches 46.9 %, while everyday prose flagged stays ≤ 0.5 % (0.3 %) and deepset's
+ * benign rows 0 % — the 2 points of pooled FPR are those three sources (docs/guards.md has the tables).
+ */
+export const FPR_TARGET = 0.05;
 const OPTIONS: TrainOptions = { lambda: 3e-4, iterations: 200, minDf: 2 };
 // Training reads the first 1,500 characters of a row (scoring reads everything, in windows): long Wikipedia
 // contexts otherwise dominate the cost without adding much signal.
