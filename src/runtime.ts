@@ -80,7 +80,10 @@ function buildGeneration(config: GatewayConfig, logger: Logger, vectors: Semanti
   const adapters = new Map<string, ProviderAdapter>();
   for (const [name, p] of Object.entries(config.providers)) adapters.set(name, createAdapter({ name, ...p }));
   // Semantic routes serve their default targets until the embedder is ready, so start-up never waits for it.
-  const catalog = createModelCatalog(config, { embedder: vectors.ready.then(() => vectors.embedder()), logger });
+  // Without one, the embedder is not asked for (asking starts loading it: semantic.ts).
+  const semanticRoutes = Object.values(config.routes).flat().some((r) => r.strategy === 'semantic');
+  const embedder = semanticRoutes ? vectors.ready.then(() => vectors.embedder()) : Promise.resolve(null);
+  const catalog = createModelCatalog(config, { embedder, logger });
   return { config, catalog, adapters, executor: createExecutor(adapters, { logger }), guards: createGuardRegistry(config, logger) };
 }
 

@@ -2,12 +2,18 @@
  * The embedding-backed parts of the runtime: embedder (loaded in the background so start-up never waits for a
  * model), vector store, and the response cache on top. Until the embedder is ready — or forever when none is
  * reachable, after one warning — the semantic layer is simply skipped; the exact cache works regardless.
+ *
+ * The embedder loads at start when the config uses it (a semantic cache, deny topics or semantic routes, gateway-wide
+ * or in a config team), and otherwise on first use (a team given a semantic cache or deny topics through the admin
+ * API): a model costs a worker process of 100–400 MB, which a gateway that never embeds should not pay — the
+ * shipped config names one (USE lite, from npm) so that semantic features work offline out of the box.
  */
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from './config/schema.js';
+import { resolvePolicy } from './config/policy.js';
 import { preloadSynonyms } from './cache/synonyms.js';
 import { createEmbedderOrNull, type Embedder, type EmbeddingsConfig } from './embeddings/embedder.js';
 import { createEmbeddedVectorStore } from './vector/embedded-vector-store.js';
@@ -15,13 +21,16 @@ import { createQdrantVectorStore } from './vector/qdrant-vector-store.js';
 import type { VectorStore } from './vector/vector-store.js';
 
 export interface SemanticBackend {
-  /** The embedder once loaded and its vector store initialised; null before that or when unavailable. */
+  /** The embedder once loaded and its vector store initialised; null before that or when unavailable. Starts loading it. */
   embedder(): Embedder | null;
   readonly vectors: VectorStore;
-  /** Resolves when loading finished (ready or given up). */
+  /** Resolves when loading finished (ready or given up); reading it starts loading. */
   readonly ready: Promise<void>;
-  /** `loading` until `ready` settles; then `ready`, or `unavailable` when it gave up; `off` when not configured. */
-  status(): 'off' | 'loading' | 'ready' | 'unavailable';
+  /**
+   * `idle` until something needs the embedder, `loading` until `ready` settles; then `ready`, or `unavailable` when
+   * it gave up; `off` when not configured.
+   */
+  status(): 'off' | 'idle' | 'loading' | 'ready' | 'unavailable';
   close(): Promise<void>;
 }
 
@@ -31,30 +40,49 @@ export function createSemanticBackend(config: GatewayConfig, logger: Logger): Se
     vs.kind === 'qdrant'
       ? createQdrantVectorStore({ url: vs.url!, apiKey: vs.apiKey, collection: vs.collection, timeoutMs: vs.timeoutMs })
       : createEmbeddedVectorStore({ dir: vectorDir(config.state.dataDir), maxEntries: vs.maxEntries, logger });
+  const off = config.embeddings.kind === 'off';
   let embedder: Embedder | null = null;
-  let loading = config.embeddings.kind !== 'off';
-  const ready = createEmbedderOrNull(embeddingsConfig(config), logger)
-    .then(async (e) => {
-      if (!e) return;
-      await vectors.init(e.dimension);
-      // The cache's hit verifier reads WordNet's index: now, while the embedder counts as loading, not at the
-      // first candidate, where it would hold up every request for as long (0.5–2 s).
-      preloadSynonyms();
-      embedder = e;
-    })
-    .catch((err) => logger.warn({ err: (err as Error).message }, 'semantic features disabled: vector store failed to start'))
-    .finally(() => (loading = false));
+  let done = false;
+  let loading: Promise<void> | undefined;
+  const load = (): Promise<void> =>
+    (loading ??= createEmbedderOrNull(embeddingsConfig(config), logger)
+      .then(async (e) => {
+        if (!e) return;
+        await vectors.init(e.dimension);
+        // The cache's hit verifier reads WordNet's index: now, while the embedder counts as loading, not at the
+        // first candidate, where it would hold up every request for as long (0.5–2 s).
+        preloadSynonyms();
+        embedder = e;
+      })
+      .catch((err) => logger.warn({ err: (err as Error).message }, 'semantic features disabled: vector store failed to start'))
+      .finally(() => (done = true)));
+  if (!off && semanticFeaturesConfigured(config)) void load();
   return {
-    embedder: () => embedder,
+    embedder: () => {
+      if (!off && !loading) void load();
+      return embedder;
+    },
     vectors,
-    ready,
-    status: () => (config.embeddings.kind === 'off' ? 'off' : loading ? 'loading' : embedder ? 'ready' : 'unavailable'),
+    get ready() {
+      return off ? Promise.resolve() : load();
+    },
+    status: () => (off ? 'off' : !loading ? 'idle' : !done ? 'loading' : embedder ? 'ready' : 'unavailable'),
     async close() {
-      await ready;
+      await loading;
       await embedder?.close();
       await vectors.close();
     },
   };
+}
+
+/** Whether the config itself uses embeddings: a semantic cache, deny topics or semantic routes (gateway-wide or a config team). */
+export function semanticFeaturesConfigured(config: GatewayConfig): boolean {
+  const policies = [resolvePolicy(config, {}), ...Object.values(config.teams).map((t) => resolvePolicy(config, (t as { policy?: Record<string, unknown> }).policy ?? {}))];
+  const routes = Object.values(config.routes).flat();
+  return (
+    routes.some((r) => r.strategy === 'semantic') ||
+    policies.some((p) => (p.cache.mode !== 'off' && p.cache.semantic !== 'off') || (p.guards.topics.enabled && p.guards.topics.deny.length > 0))
+  );
 }
 
 function embeddingsConfig(config: GatewayConfig): EmbeddingsConfig {
