@@ -44,8 +44,10 @@ export function createSemanticBackend(config: GatewayConfig, logger: Logger): Se
   let embedder: Embedder | null = null;
   let done = false;
   let loading: Promise<void> | undefined;
+  let closed = false;
   const load = (): Promise<void> =>
-    (loading ??= createEmbedderOrNull(embeddingsConfig(config), logger)
+    // After close, nothing starts a model worker (a request still draining would otherwise leave one behind).
+    closed ? Promise.resolve() : (loading ??= createEmbedderOrNull(embeddingsConfig(config), logger)
       .then(async (e) => {
         if (!e) return;
         await vectors.init(e.dimension);
@@ -68,6 +70,7 @@ export function createSemanticBackend(config: GatewayConfig, logger: Logger): Se
     },
     status: () => (off ? 'off' : !loading ? 'idle' : !done ? 'loading' : embedder ? 'ready' : 'unavailable'),
     async close() {
+      closed = true;
       await loading;
       await embedder?.close();
       await vectors.close();
@@ -77,7 +80,7 @@ export function createSemanticBackend(config: GatewayConfig, logger: Logger): Se
 
 /** Whether the config itself uses embeddings: a semantic cache, deny topics or semantic routes (gateway-wide or a config team). */
 export function semanticFeaturesConfigured(config: GatewayConfig): boolean {
-  const policies = [resolvePolicy(config, {}), ...Object.values(config.teams).map((t) => resolvePolicy(config, (t as { policy?: Record<string, unknown> }).policy ?? {}))];
+  const policies = [resolvePolicy(config, {}), ...Object.values(config.teams).map((t) => resolvePolicy(config, t.policy))];
   const routes = Object.values(config.routes).flat();
   return (
     routes.some((r) => r.strategy === 'semantic') ||
