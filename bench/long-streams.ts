@@ -10,6 +10,8 @@
 //   BENCH_LONG_FULL=1 npx tsx bench/long-streams.ts   the issue's 500 chunks × 20 ms, 3 rounds
 //   BENCH_LONG_C=200,1000 BENCH_LONG_CHUNKS=50 BENCH_LONG_GAP_MS=20 BENCH_LONG_ROUNDS=2 BENCH_LONG_PEERS=direct,bare,gateway-core
 //   npm run bench -- --only streams                   the same, as a section of docs/performance.md
+//   BENCH_CPU_PROF=/tmp/prof … npx tsx bench/long-streams.ts   and a CPU profile per gateway of the first C (round 1):
+//                                                     npx tsx bench/lib/profile-summary.ts /tmp/prof/gateway-core.cpuprofile
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -260,7 +262,11 @@ export async function measureLongStreams(opts: LongOptions): Promise<{ results: 
         for (const [id, e] of running) {
           if (!e.run) continue;
           log(`long streams round ${round}/${opts.rounds}: ${e.peer.name}, ${c} streams × ${opts.chunks} chunks × ${opts.gapMs} ms`);
+          // BENCH_CPU_PROF=<dir>: a CPU profile of each gateway over its first measured phase (the first C).
+          const profiled = round === 1 && c === opts.concurrency[0] ? e.run.profile : undefined;
+          profiled?.start();
           const f = await phase(e.run, c, opts, floorPids);
+          await profiled?.stop();
           e.sent += f.streams;
           e.failed += f.errors;
           const { sample: _s, ...figures } = f;

@@ -19,15 +19,32 @@ import { openSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
-/** Irregular forms the index lists only by their base form. */
-const IRREGULAR: Record<string, string> = {
+/** Irregular plurals the index lists only by their singular (for the lookups; stems keep them apart). */
+const IRREGULAR_NOUNS: Record<string, string> = {
   children: 'child', men: 'man', women: 'woman', people: 'person', feet: 'foot', teeth: 'tooth', mice: 'mouse',
   geese: 'goose', oxen: 'ox', wives: 'wife', knives: 'knife', leaves: 'leaf', lives: 'life', halves: 'half',
+};
+/**
+ * Irregular past forms and participles, by their base form: for the index, and for the verifier's stems, which
+ * must read "is being drawn" and "is drawing" as one verb. Forms that are also common nouns or directions (saw,
+ * left, bit, spoke, shot, drunk) are left out: equating them with a verb would hide a different word.
+ */
+export const IRREGULAR_VERBS: Record<string, string> = {
   ran: 'run', ridden: 'ride', rode: 'ride', wore: 'wear', worn: 'wear', ate: 'eat', eaten: 'eat', sat: 'sit',
   stood: 'stand', took: 'take', taken: 'take', gave: 'give', given: 'give', went: 'go', gone: 'go', made: 'make',
   thrown: 'throw', threw: 'throw', held: 'hold', caught: 'catch', bought: 'buy', brought: 'bring', wrote: 'write',
   written: 'write', drove: 'drive', driven: 'drive', swam: 'swim', fell: 'fall', fallen: 'fall', cut: 'cut',
+  drawn: 'draw', drew: 'draw', blown: 'blow', blew: 'blow', grown: 'grow', grew: 'grow', shown: 'show',
+  flown: 'fly', flew: 'fly', seen: 'see', done: 'do', hidden: 'hide', bitten: 'bite', beaten: 'beat',
+  broken: 'break', broke: 'break', chosen: 'choose', stolen: 'steal', frozen: 'freeze', woken: 'wake', woke: 'wake',
+  torn: 'tear', tore: 'tear', shaken: 'shake', shook: 'shake', fought: 'fight', taught: 'teach', sold: 'sell',
+  told: 'tell', found: 'find', kept: 'keep', slept: 'sleep', swept: 'sweep', dug: 'dig', hung: 'hang', spun: 'spin',
+  sang: 'sing', sung: 'sing', sank: 'sink', sunk: 'sink', began: 'begin', begun: 'begin', drank: 'drink',
+  struck: 'strike', stuck: 'stick', swung: 'swing', slid: 'slide', laid: 'lay', led: 'lead',
+  knelt: 'kneel', leapt: 'leap', wove: 'weave', woven: 'weave', bent: 'bend', built: 'build',
+  spent: 'spend', sent: 'send', lent: 'lend', forgotten: 'forget', forgot: 'forget',
 };
+const IRREGULAR: Record<string, string> = { ...IRREGULAR_NOUNS, ...IRREGULAR_VERBS };
 
 type Pos = 'n' | 'v' | 'a' | 'r';
 const POS_FILES: [Pos, string][] = [['n', 'noun'], ['v', 'verb'], ['a', 'adj'], ['r', 'adv']];

@@ -18,7 +18,7 @@
  * purpose: a wrong answer costs more than a miss. Pure and in-process (see bench/semantic-verify.ts).
  */
 import { stemmer } from 'stemmer';
-import { areSynonyms, hasAdjectiveSense, isAdverb, isGeneralisation, isModifier, prepareWord } from './synonyms.js';
+import { IRREGULAR_VERBS, areSynonyms, hasAdjectiveSense, isAdverb, isGeneralisation, isModifier, prepareWord } from './synonyms.js';
 
 /**
  * `nli`: the operator's NLI model (cache.verifierModelPath) did not find the prompts paraphrases, or failed;
@@ -97,7 +97,19 @@ function classify(raw: string, atStart: boolean): Token {
   if (NEUTRAL.has(word) || BE.has(word)) return { kind: 'neutral', norm: word, word, entity: false };
   // Names: capitalised inside a sentence, all capitals (acronyms), or mixed case (iPhone, McDonald).
   const entity = raw !== lower && ((!atStart && /^\p{Lu}/u.test(raw)) || (raw.length > 1 && raw === raw.toUpperCase()) || /\p{Ll}\p{Lu}/u.test(raw));
-  return { kind: 'content', norm: stemmer(word), word, entity };
+  return { kind: 'content', norm: stemOf(word), word, entity };
+}
+
+/**
+ * Porter's stem, after bringing a verb's past forms to one spelling: alone it keeps "fried" (fri) apart from
+ * "frying" (fry) and "drawn" from "drawing", so a passive ("is being fried by") would read as another verb.
+ * "-ied"/"-ies" become "-y" first ("tied" and "tying" both give "ty"; "babies" still gives "babi").
+ */
+function stemOf(word: string): string {
+  const irregular = IRREGULAR_VERBS[word];
+  if (irregular) return stemmer(irregular);
+  if ((word.length > 3 && word.endsWith('ied')) || (word.length > 4 && word.endsWith('ies'))) return stemmer(`${word.slice(0, -3)}y`);
+  return stemmer(word);
 }
 
 const COMMA: Token = { kind: 'punct', norm: ',', word: ',', entity: false };
