@@ -39,6 +39,10 @@ export interface TokenShape {
    * separators allowed between them (`digitRun`, computed once per token for every recognizer).
    */
   minDigits?: number;
+  /** Tokens of this length or longer always hold a digit where a match starts (most words of prose hold none). */
+  digitFrom?: number;
+  /** The characters that can follow the token where a match starts (`:-.` for a MAC address's first group); default any. */
+  after?: string;
   /** `text[start, end)` is the token. */
   test?(text: string, start: number, end: number): boolean;
 }

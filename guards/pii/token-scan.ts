@@ -1,12 +1,14 @@
 // One pass over the text for every recognizer with a `token` shape (see Recognizer.token): find each ASCII
 // letters-and-digits token that starts after a non-word character, and run the sticky pattern of each recognizer
-// whose shape fits that token's first character and length. A dozen whole-text regex scans become one loop over
-// character codes (which also counts the digits the prefilters read) plus a handful of anchored regex runs.
+// whose shape fits that token's first character, length, digits and following character. A dozen whole-text regex
+// scans become one loop over character codes (which also counts the digits the prefilters read) plus a handful of
+// anchored regex runs.
 import { digitRun, type Recognizer, type TokenShape } from './recognizer.js';
 
 const MAX_LEN = 80;
 const MAX_DIGITS = 20;
 const CLASSES = 3; // 0 digit, 1 upper-case, 2 lower-case ASCII letter
+const SPAN = MAX_LEN + 1;
 
 function firstClasses(first: TokenShape['first']): number[] {
   return first === 'digit' ? [0] : first === 'upper' ? [1] : first === 'letter' ? [1, 2] : [0, 1, 2];
@@ -43,57 +45,80 @@ for (let c = 65; c <= 90; c++) KIND[c] = 2;
 for (let c = 97; c <= 122; c++) KIND[c] = 3;
 KIND[95] = 4;
 
+// The character right after a token, as one bit of a `TokenShape.after` mask: ':' 2, '-' 4, '.' 8, anything else
+// (or the end of the text) 1.
+const AFTER = new Uint8Array(65536).fill(1);
+AFTER[58] = 2;
+AFTER[45] = 4;
+AFTER[46] = 8;
+const ANY_AFTER = 15;
+
+function afterMask(after: string | undefined): number {
+  if (after === undefined) return ANY_AFTER;
+  let m = 0;
+  for (let i = 0; i < after.length; i++) m |= AFTER[after.charCodeAt(i)];
+  return m;
+}
+
 /** Builds the dispatch table for `recognizers` (indexes refer to this array; those without `token` are ignored). */
 export function createTokenScanner(recognizers: readonly Recognizer[]): TokenScanner {
-  // buckets[class * (MAX_LEN + 1) + length] = indexes of the recognizers a token of that class and length may start.
-  const buckets: number[][] = Array.from({ length: CLASSES * (MAX_LEN + 1) }, () => []);
+  // buckets[((class * 2 + hasDigit) * SPAN) + length] = indexes of the recognizers a token of that first-character
+  // class, digit presence and length may start. Most words of prose have no digit, and only a few shapes (MAC
+  // address groups, SWIFT codes, …) accept such a token: they then are not recorded at all.
+  const buckets: number[][] = Array.from({ length: CLASSES * 2 * SPAN }, () => []);
   const sticky: (RegExp | null)[] = recognizers.map((r) => (r.token ? new RegExp(r.pattern.source, r.pattern.flags.replace('g', '') + 'y') : null));
+  const afterOf = Uint8Array.from(recognizers, (r) => afterMask(r.token?.after));
+  // Per bucket: the union of its recognizers' `after` masks (0: no recognizer starts at such a token).
+  const wanted = new Uint8Array(buckets.length);
   recognizers.forEach((r, i) => {
     if (!r.token) return;
-    for (const cls of firstClasses(r.token.first)) for (const len of lengthsOf(r.token.lengths)) buckets[cls * (MAX_LEN + 1) + len].push(i);
+    const digitFrom = r.token.digitFrom ?? Infinity;
+    for (const cls of firstClasses(r.token.first)) {
+      for (const len of lengthsOf(r.token.lengths)) {
+        for (let hasDigit = 0; hasDigit < 2; hasDigit++) {
+          if (!hasDigit && (cls === 0 || len >= digitFrom)) continue; // a digit-led token has a digit
+          const b = (cls * 2 + hasDigit) * SPAN + len;
+          buckets[b].push(i);
+          wanted[b] |= afterOf[i];
+        }
+      }
+    }
   });
-  // 1 where some recognizer may start at a token of that class and length (bucket index as above).
-  const wanted = Uint8Array.from(buckets, (b) => (b.length ? 1 : 0));
   const covered = new Int32Array(recognizers.length);
-  // The last pass's tokens: start and bucket index, pairs; reused across calls (detect is synchronous).
-  let tokens = new Int32Array(256);
+  // The last pass's tokens: start, bucket index and the AFTER bit of the next character, triples; reused across calls
+  // (detect is synchronous).
+  let tokens = new Int32Array(384);
   let count = 0;
 
-  function record(start: number, bucket: number): void {
-    if (count * 2 + 2 > tokens.length) {
+  function record(start: number, bucket: number, after: number): void {
+    if (count * 3 + 3 > tokens.length) {
       const grown = new Int32Array(tokens.length * 2);
       grown.set(tokens);
       tokens = grown;
     }
-    tokens[count * 2] = start;
-    tokens[count * 2 + 1] = bucket;
+    tokens[count * 3] = start;
+    tokens[count * 3 + 1] = bucket;
+    tokens[count * 3 + 2] = after;
     count++;
   }
 
   return {
     pass(text) {
       count = 0;
+      const kind = KIND;
+      const want = wanted;
       let digits = 0;
       let run = 0;
       let longest = 0;
       let gap = 0; // characters since the last digit (as scanFeatures)
       let tokStart = -1; // start of the current letters-and-digits run when it is a token (no word character before)
+      let tokDigit = 0; // 1 when the current run has a digit
       let inRun = false;
       let prevWord = false;
       const n = text.length;
-      for (let i = 0; i <= n; i++) {
-        const c = i < n ? text.charCodeAt(i) : 0;
-        const k = i < n ? KIND[c] : 0;
-        const alnum = k >= 1 && k <= 3;
-        if (alnum !== inRun) {
-          if (alnum) tokStart = prevWord ? -1 : i;
-          else if (tokStart >= 0 && i - tokStart <= MAX_LEN) {
-            const bucket = (KIND[text.charCodeAt(tokStart)] - 1) * (MAX_LEN + 1) + (i - tokStart);
-            if (wanted[bucket]) record(tokStart, bucket);
-          }
-          inRun = alnum;
-        }
-        prevWord = k !== 0;
+      for (let i = 0; i < n; i++) {
+        const c = text.charCodeAt(i);
+        const k = kind[c];
         if (k === 1) {
           digits++;
           run = gap <= 1 ? run + 1 : 1;
@@ -102,18 +127,39 @@ export function createTokenScanner(recognizers: readonly Recognizer[]): TokenSca
         } else if (++gap === 1 && c !== 32 && c !== 45 && c !== 46 && c !== 47) {
           gap = 2; // any other character ends the group
         }
+        if (k >= 1 && k <= 3) {
+          if (!inRun) {
+            tokStart = prevWord ? -1 : i;
+            tokDigit = 0;
+            inRun = true;
+          }
+          if (k === 1) tokDigit = 1;
+        } else if (inRun) {
+          inRun = false;
+          if (tokStart >= 0 && i - tokStart <= MAX_LEN) {
+            const bucket = ((kind[text.charCodeAt(tokStart)] - 1) * 2 + tokDigit) * SPAN + (i - tokStart);
+            const after = AFTER[c];
+            if (want[bucket] & after) record(tokStart, bucket, after);
+          }
+        }
+        prevWord = k !== 0;
+      }
+      if (inRun && tokStart >= 0 && n - tokStart <= MAX_LEN) {
+        const bucket = ((kind[text.charCodeAt(tokStart)] - 1) * 2 + tokDigit) * SPAN + (n - tokStart);
+        if (want[bucket] & 1) record(tokStart, bucket, 1);
       }
       return { digits, longestDigitGroup: longest };
     },
     dispatch(text, active, found) {
       covered.fill(0);
       for (let t = 0; t < count; t++) {
-        const i = tokens[t * 2];
-        const bucket = tokens[t * 2 + 1];
-        const j = i + (bucket % (MAX_LEN + 1));
+        const i = tokens[t * 3];
+        const bucket = tokens[t * 3 + 1];
+        const after = tokens[t * 3 + 2];
+        const j = i + (bucket % SPAN);
         let digits = -1; // digitRun from i, computed once for every recognizer that asks
         for (const idx of buckets[bucket]) {
-          if (!active[idx] || i < covered[idx]) continue;
+          if (!active[idx] || i < covered[idx] || !(afterOf[idx] & after)) continue;
           const shape = recognizers[idx].token!;
           if (shape.minDigits && (digits < 0 ? (digits = digitRun(text, i, MAX_DIGITS)) : digits) < shape.minDigits) continue;
           if (shape.test && !shape.test(text, i, j)) continue;

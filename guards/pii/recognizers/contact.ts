@@ -87,7 +87,7 @@ export const ipv4: Recognizer = {
   priority: 65,
   pattern:
     /\b(?<![\w.\-])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w\-]|\.\d)/g,
-  token: { first: 'digit', lengths: [1, 2, 3], minDigits: 4, test: (t, s, e) => t.charCodeAt(e) === 46 },
+  token: { first: 'digit', lengths: [1, 2, 3], minDigits: 4, after: '.' },
   prefilter: (t, f) => f.digits >= 4 && t.includes('.'),
   accept(m, text) {
     // The unspecified and broadcast addresses identify nobody.
@@ -136,7 +136,7 @@ export const macAddress: Recognizer = {
   pattern:
     /\b(?<![0-9A-Fa-f:\-.])(?:[0-9A-Fa-f]{2}([:\-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![0-9A-Fa-f:\-.]?[0-9A-Za-z])/g,
   // aa:bb:… or aa-bb-… (a 2-character first token), or aabb.ccdd.eeff (4).
-  token: { first: 'any', lengths: [2, 4] },
+  token: { first: 'any', lengths: [2, 4], after: ':-.' },
   prefilter: (t, f) => f.hasColon || t.includes('-') || t.includes('.'),
   accept(m) {
     const hex = m[0].replace(/[:\-.]/g, '');

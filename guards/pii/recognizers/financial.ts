@@ -58,7 +58,7 @@ export const iban: Recognizer = {
   category: 'iban',
   priority: 80,
   pattern: /\b(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ \-]?[A-Za-z0-9]{4}){2,7}(?:[ \-]?[A-Za-z0-9]{1,3})?(?![A-Za-z0-9])/g,
-  token: { first: 'letter', lengths: { min: 4, max: 37 }, test: (t, s) => isDigit(t.charCodeAt(s + 2)) && isDigit(t.charCodeAt(s + 3)) },
+  token: { first: 'letter', lengths: { min: 4, max: 37 }, digitFrom: 4, test: (t, s) => isDigit(t.charCodeAt(s + 2)) && isDigit(t.charCodeAt(s + 3)) },
   prefilter: (_t, f) => f.digits >= 6,
   accept(m) {
     const raw = m[0];
@@ -109,7 +109,7 @@ export const btcAddress: Recognizer = {
   priority: 80,
   pattern: /\b(?<![A-Za-z0-9])(?:[13][1-9A-HJ-NP-Za-km-z]{25,34}|(?:bc1|BC1)[02-9ac-hj-np-zAC-HJ-NP-Z]{11,71})(?![A-Za-z0-9])/g,
   // Base58 starts with 1 or 3 (26-35 characters), bech32 with bc1 (14-74).
-  token: { first: 'any', lengths: { min: 14, max: 74 }, test: (t, s, e) => (t[s] === '1' || t[s] === '3' ? e - s >= 26 && e - s <= 35 : t[s] === 'b' || t[s] === 'B') },
+  token: { first: 'any', lengths: { min: 14, max: 74 }, digitFrom: 14, test: (t, s, e) => (t[s] === '1' || t[s] === '3' ? e - s >= 26 && e - s <= 35 : t[s] === 'b' || t[s] === 'B') },
   accept: (m) => (m[0][0] === '1' || m[0][0] === '3' ? btcBase58Valid(m[0]) : btcBech32Valid(m[0])),
 };
 

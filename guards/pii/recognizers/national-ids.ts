@@ -40,7 +40,7 @@ export const usPassport: Recognizer = {
   category: 'us_passport',
   priority: 60,
   pattern: /\b(?<![\w\-])[A-Z]?\d{8,9}(?![\w\-])/g,
-  token: { first: 'any', lengths: [8, 9, 10], test: (t, s) => isDigit(t.charCodeAt(s)) || isDigit(t.charCodeAt(s + 1)) },
+  token: { first: 'any', lengths: [8, 9, 10], digitFrom: 8, test: (t, s) => isDigit(t.charCodeAt(s)) || isDigit(t.charCodeAt(s + 1)) },
   prefilter: (_t, f) => f.longestDigitGroup >= 8,
   accept: (m, text) => !allSame(digitsOf(m[0])) && hasContext(text, m.index, m.index + m[0].length, PASSPORT_CONTEXT, 48, 0),
 };
@@ -106,7 +106,7 @@ export const ukNino: Recognizer = {
   category: 'uk_nino',
   priority: 75,
   pattern: /\b(?<![\w\-])[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![\w\-])/g,
-  token: { first: 'upper', lengths: [2, 4, 6, 8, 9] },
+  token: { first: 'upper', lengths: [2, 4, 6, 8, 9], digitFrom: 4 },
   prefilter: (_t, f) => f.digits >= 6,
   accept: (m) => !NINO_BAD_PREFIX.has(m[0].slice(0, 2)),
 };
@@ -155,7 +155,7 @@ export const inPan: Recognizer = {
   priority: 75,
   // 4th letter is the holder type (P person, C company, H HUF, F firm, A AOP, T trust, B BOI, L local, J juridical, G govt).
   pattern: /\b(?<![\w\-])[A-Z]{3}[ABCFGHJLPT][A-Z]\d{4}[A-Z](?![\w\-])/g,
-  token: { first: 'upper', lengths: [10] },
+  token: { first: 'upper', lengths: [10], digitFrom: 10 },
   prefilter: (_t, f) => f.digits >= 4,
 };
 
@@ -199,7 +199,7 @@ export const esNie: Recognizer = {
   category: 'es_nie',
   priority: 75,
   pattern: /\b(?<![\w\-])[XYZ]-?\d{7}-?[A-Z](?![\w\-])/g,
-  token: { first: 'upper', lengths: [1, 8, 9], test: (t, s) => t[s] === 'X' || t[s] === 'Y' || t[s] === 'Z' },
+  token: { first: 'upper', lengths: [1, 8, 9], digitFrom: 8, test: (t, s) => t[s] === 'X' || t[s] === 'Y' || t[s] === 'Z' },
   prefilter: (_t, f) => f.longestDigitGroup >= 7,
   accept: (m) => nieValid(m[0].replace(/-/g, '')),
 };
