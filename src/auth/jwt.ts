@@ -7,7 +7,8 @@
  * rows work as they do for gateway keys. Any failure is a 401 that says why, never which key material was tried;
  * an unreachable JWKS fails closed.
  */
-import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
+import type * as Jose from 'jose';
+import type { JWTPayload } from 'jose';
 import { toBudget } from '../bootstrap.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { GatewayError } from '../core/errors.js';
@@ -31,10 +32,28 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 const invalid = (message: string) => new GatewayError('invalid_api_key', message);
 
+/**
+ * `jose` is imported when the first issuer is configured, not with the gateway: most deployments use gateway keys
+ * only, and it is ~180 modules of start-up (issue 22.6). Started at once by `createJwtAuthenticator`, so it is
+ * loaded before the first token arrives; `accepts` reads the unverified `iss` without it.
+ */
+let jose: Promise<typeof Jose> | undefined;
+const loadJose = () => (jose ??= import('jose'));
+
+/** The unverified `iss` claim of a compact JWS (routing only: `authenticate` verifies it). */
+function unverifiedIssuer(token: string): string | undefined {
+  try {
+    const iss: unknown = JSON.parse(Buffer.from(token.slice(token.indexOf('.') + 1, token.lastIndexOf('.')), 'base64url').toString('utf8')).iss;
+    return typeof iss === 'string' ? iss : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 interface Issuer {
   name: string;
   config: IssuerConfig;
-  keySet(): Promise<ReturnType<typeof createRemoteJWKSet>>;
+  keySet(): Promise<ReturnType<typeof Jose.createRemoteJWKSet>>;
   /** Synthetic key records per user, rebuilt only when the user is new (budgets arrays keep their identity). */
   users: Map<string, ApiKey>;
 }
@@ -42,6 +61,7 @@ interface Issuer {
 export function createJwtAuthenticator(config: GatewayConfig['auth'], store: StateStore): JwtAuthenticator | undefined {
   const entries = Object.entries(config.jwt);
   if (entries.length === 0) return undefined;
+  void loadJose().catch(() => undefined); // a failure surfaces in authenticate, as a refused token
   const byIssuer = new Map<string, Issuer>();
   for (const [name, c] of entries) byIssuer.set(c.issuer, createIssuer(name, c));
 
@@ -57,14 +77,11 @@ export function createJwtAuthenticator(config: GatewayConfig['auth'], store: Sta
   return {
     accepts(token) {
       if (!COMPACT_JWS.test(token)) return false;
-      try {
-        const iss = decodeJwt(token).iss;
-        return iss !== undefined && byIssuer.has(iss);
-      } catch {
-        return false;
-      }
+      const iss = unverifiedIssuer(token);
+      return iss !== undefined && byIssuer.has(iss);
     },
     async authenticate(token, now = Date.now()) {
+      const { decodeJwt, decodeProtectedHeader } = await loadJose();
       let iss: string | undefined;
       let alg: string | undefined;
       try {
@@ -93,8 +110,9 @@ export function createJwtAuthenticator(config: GatewayConfig['auth'], store: Sta
 }
 
 function createIssuer(name: string, config: IssuerConfig): Issuer {
-  let keySet: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
+  let keySet: Promise<ReturnType<typeof Jose.createRemoteJWKSet>> | undefined;
   const load = async () => {
+    const { createRemoteJWKSet } = await loadJose();
     const uri = config.jwksUri ?? (await discoverJwksUri(config.issuer));
     return createRemoteJWKSet(new URL(uri), { timeoutDuration: FETCH_TIMEOUT_MS, cooldownDuration: config.jwksCooldownSec * 1000, cacheMaxAge: JWKS_MAX_AGE_MS });
   };
@@ -124,6 +142,7 @@ async function discoverJwksUri(issuer: string): Promise<string> {
 
 async function verify(issuer: Issuer, token: string, now: number): Promise<JWTPayload> {
   const c = issuer.config;
+  const { jwtVerify, errors } = await loadJose();
   try {
     const { payload } = await jwtVerify(token, await issuer.keySet(), {
       issuer: c.issuer,
@@ -135,12 +154,12 @@ async function verify(issuer: Issuer, token: string, now: number): Promise<JWTPa
     });
     return payload;
   } catch (err) {
-    throw invalid(reason(err));
+    throw invalid(reason(err, errors));
   }
 }
 
 /** Why a token was refused, in words a client can act on (never the key material). */
-function reason(err: unknown): string {
+function reason(err: unknown, errors: typeof Jose.errors): string {
   if (err instanceof errors.JWTExpired) return 'The token has expired.';
   if (err instanceof errors.JWTClaimValidationFailed) {
     if (err.claim === 'aud') return 'The token was not issued for this gateway (audience mismatch).';
