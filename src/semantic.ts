@@ -27,10 +27,12 @@ export interface SemanticBackend {
   /** Resolves when loading finished (ready or given up); reading it starts loading. */
   readonly ready: Promise<void>;
   /**
-   * `idle` until something needs the embedder, `loading` until `ready` settles; then `ready`, or `unavailable` when
-   * it gave up; `off` when not configured.
+   * `idle` until something needs the embedder; until `ready` settles, `loading` when the load began at start (the
+   * config uses it: readiness waits for it) or `warming` when a request began it (readiness does not: every replica
+   * meets that team's traffic within seconds, and all of them turning unready together would take the service
+   * down); then `ready`, or `unavailable` when it gave up; `off` when not configured.
    */
-  status(): 'off' | 'idle' | 'loading' | 'ready' | 'unavailable';
+  status(): 'off' | 'idle' | 'loading' | 'warming' | 'ready' | 'unavailable';
   close(): Promise<void>;
 }
 
@@ -58,7 +60,8 @@ export function createSemanticBackend(config: GatewayConfig, logger: Logger): Se
       })
       .catch((err) => logger.warn({ err: (err as Error).message }, 'semantic features disabled: vector store failed to start'))
       .finally(() => (done = true)));
-  if (!off && semanticFeaturesConfigured(config)) void load();
+  const atStart = !off && semanticFeaturesConfigured(config);
+  if (atStart) void load();
   return {
     embedder: () => {
       if (!off && !loading) void load();
@@ -68,7 +71,7 @@ export function createSemanticBackend(config: GatewayConfig, logger: Logger): Se
     get ready() {
       return off ? Promise.resolve() : load();
     },
-    status: () => (off ? 'off' : !loading ? 'idle' : !done ? 'loading' : embedder ? 'ready' : 'unavailable'),
+    status: () => (off ? 'off' : !loading ? 'idle' : !done ? (atStart ? 'loading' : 'warming') : embedder ? 'ready' : 'unavailable'),
     async close() {
       closed = true;
       await loading;

@@ -21,9 +21,10 @@ export function registerHealthRoutes(app: FastifyInstance, rt: Runtime): void {
     checks.providers = Object.fromEntries(
       [...rt.adapters.values()].map((a) => [a.config.name, { kind: a.config.kind, configured: a.config.apiKey !== '' }]),
     );
-    // While the embedder loads, the topic guard would refuse (or wave through) requests and the semantic cache
-    // and routes cannot work: hold traffic back until it is loaded. An embedder that failed for good does not
-    // make the replica unready (every replica would fail alike); it shows as `unavailable` here and in the log.
+    // While the embedder loads at start, the topic guard would refuse (or wave through) requests and the semantic
+    // cache and routes cannot work: hold traffic back until it is loaded. A load a request began (`warming`) does
+    // not: every replica would turn unready together. An embedder that failed for good does not make the replica
+    // unready either (every replica would fail alike); it shows as `unavailable` here and in the log.
     const embeddings = rt.vectors.status();
     checks.embeddings = { status: embeddings };
     if (embeddings === 'loading') ready = false;

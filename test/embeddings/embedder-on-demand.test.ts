@@ -68,15 +68,21 @@ describe('a gateway whose config uses no semantic feature', () => {
         headers: { authorization: `Bearer ${(key.json as { secret: string }).secret}`, 'content-type': 'application/json' },
         body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }] }),
       });
-    // The first request meets an embedder that has not started: it is served (exact layer only) and starts it.
+    // The first request meets an embedder that has not started: it is served (exact layer only) and starts it,
+    // and the replica stays ready meanwhile (a load a request began does not hold readiness back).
     expect((await ask('What is the capital of France?')).status).toBe(200);
-    expect(['loading', 'ready']).toContain(gw.runtime.vectors.status());
+    expect(['warming', 'ready']).toContain(gw.runtime.vectors.status());
+    const meanwhile = await fetch(`${gw.url}/readyz`);
+    expect(meanwhile.status).toBe(200);
+    expect(['warming', 'ready']).toContain((await meanwhile.json()).checks.embeddings.status);
     await gw.runtime.vectors.ready;
     expect(gw.runtime.vectors.status()).toBe('ready');
     expect((await (await fetch(`${gw.url}/readyz`)).json()).checks.embeddings).toEqual({ status: 'ready' });
 
+    const entries = await gw.runtime.vectors.vectors.size();
     expect((await ask('How do I reset my password on the portal?')).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 200)); // the cache write follows the answer
+    // The cache write follows the answer: wait for its vector.
+    for (let i = 0; i < 100 && (await gw.runtime.vectors.vectors.size()) === entries; i++) await new Promise((r) => setTimeout(r, 20));
     const paraphrase = await ask('how do i reset my password on the portal');
     expect(paraphrase.headers.get('x-gateway-cache')).toBe('hit');
     expect(Number(paraphrase.headers.get('x-gateway-cache-similarity'))).toBeGreaterThanOrEqual(0.9);
