@@ -41,8 +41,18 @@ export interface TokenShape {
   minDigits?: number;
   /** Tokens of this length or longer always hold a digit where a match starts (most words of prose hold none). */
   digitFrom?: number;
-  /** The characters that can follow the token where a match starts (`:-.` for a MAC address's first group); default any. */
+  /**
+   * The characters that can follow the token where a match starts (`:-.` for a MAC address's first group; any of
+   * `:-. ()+` or "anything else" can be named, the last as any other character); default any.
+   */
   after?: string;
+  /** `after` holds for tokens shorter than this only (default: every length). */
+  afterBelow?: number;
+  /**
+   * Characters other than letters and digits at which a match may also start (phone numbers: `+(`); the pass
+   * records them in text order among the tokens, `test` sees them as a token of length 1.
+   */
+  alsoAt?: string;
   /** `text[start, end)` is the token. */
   test?(text: string, start: number, end: number): boolean;
 }
@@ -78,7 +88,7 @@ export interface Recognizer {
   };
   /**
    * Scan strategy for patterns whose matches always start at the beginning of an ASCII letters-and-digits token (a
-   * `\b` before a letter or digit, nothing of [A-Za-z0-9_] before it): which first character and which lengths of
+   * `\b` before a letter or digit, nothing of [A-Za-z0-9_] before it) or at one of `alsoAt`: which first character and which lengths of
    * that token (its run of [A-Za-z0-9]) a match can start with, plus an optional cheap test. The detector finds the
    * tokens in one pass shared by every such recognizer and runs `pattern` (sticky) only at the tokens that fit,
    * instead of letting each regex try every position of the text. Must be a necessary condition of a match.

@@ -45,16 +45,18 @@ for (let c = 65; c <= 90; c++) KIND[c] = 2;
 for (let c = 97; c <= 122; c++) KIND[c] = 3;
 KIND[95] = 4;
 
-// The character right after a token, as one bit of a `TokenShape.after` mask: ':' 2, '-' 4, '.' 8, anything else
-// (or the end of the text) 1.
+// The character right after a token, as one bit of a `TokenShape.after` mask: ':' 2, '-' 4, '.' 8, ' ' 16, '(',
+// ')' or '+' 32, anything else (or the end of the text) 1.
 const AFTER = new Uint8Array(65536).fill(1);
 AFTER[58] = 2;
 AFTER[45] = 4;
 AFTER[46] = 8;
-const ANY_AFTER = 15;
+AFTER[32] = 16;
+AFTER[40] = AFTER[41] = AFTER[43] = 32;
+const ANY_AFTER = 63;
 
-function afterMask(after: string | undefined): number {
-  if (after === undefined) return ANY_AFTER;
+function afterMask(after: string | undefined, len: number, below = Infinity): number {
+  if (after === undefined || len >= below) return ANY_AFTER;
   let m = 0;
   for (let i = 0; i < after.length; i++) m |= AFTER[after.charCodeAt(i)];
   return m;
@@ -67,7 +69,8 @@ export function createTokenScanner(recognizers: readonly Recognizer[]): TokenSca
   // address groups, SWIFT codes, …) accept such a token: they then are not recorded at all.
   const buckets: number[][] = Array.from({ length: CLASSES * 2 * SPAN }, () => []);
   const sticky: (RegExp | null)[] = recognizers.map((r) => (r.token ? new RegExp(r.pattern.source, r.pattern.flags.replace('g', '') + 'y') : null));
-  const afterOf = Uint8Array.from(recognizers, (r) => afterMask(r.token?.after));
+  // Per bucket, per recognizer in it (same order): its `after` mask for that token length.
+  const masks: number[][] = buckets.map(() => []);
   // Per bucket: the union of its recognizers' `after` masks (0: no recognizer starts at such a token).
   const wanted = new Uint8Array(buckets.length);
   recognizers.forEach((r, i) => {
@@ -78,10 +81,26 @@ export function createTokenScanner(recognizers: readonly Recognizer[]): TokenSca
         for (let hasDigit = 0; hasDigit < 2; hasDigit++) {
           if (!hasDigit && (cls === 0 || len >= digitFrom)) continue; // a digit-led token has a digit
           const b = (cls * 2 + hasDigit) * SPAN + len;
+          const mask = afterMask(r.token.after, len, r.token.afterBelow);
           buckets[b].push(i);
-          wanted[b] |= afterOf[i];
+          masks[b].push(mask);
+          wanted[b] |= mask;
         }
       }
+    }
+  });
+  // `TokenShape.alsoAt`: one more bucket per such character, holding the recognizers that may start there.
+  const punct = new Int32Array(65536).fill(-1);
+  recognizers.forEach((r, i) => {
+    for (const ch of r.token?.alsoAt ?? '') {
+      const c = ch.charCodeAt(0);
+      if (punct[c] < 0) {
+        punct[c] = buckets.length;
+        buckets.push([]);
+        masks.push([]);
+      }
+      buckets[punct[c]].push(i);
+      masks[punct[c]].push(ANY_AFTER);
     }
   });
   const covered = new Int32Array(recognizers.length);
@@ -134,13 +153,16 @@ export function createTokenScanner(recognizers: readonly Recognizer[]): TokenSca
             inRun = true;
           }
           if (k === 1) tokDigit = 1;
-        } else if (inRun) {
-          inRun = false;
-          if (tokStart >= 0 && i - tokStart <= MAX_LEN) {
-            const bucket = ((kind[text.charCodeAt(tokStart)] - 1) * 2 + tokDigit) * SPAN + (i - tokStart);
-            const after = AFTER[c];
-            if (want[bucket] & after) record(tokStart, bucket, after);
+        } else {
+          if (inRun) {
+            inRun = false;
+            if (tokStart >= 0 && i - tokStart <= MAX_LEN) {
+              const bucket = ((kind[text.charCodeAt(tokStart)] - 1) * 2 + tokDigit) * SPAN + (i - tokStart);
+              const after = AFTER[c];
+              if (want[bucket] & after) record(tokStart, bucket, after);
+            }
           }
+          if (k === 0 && punct[c] >= 0) record(i, punct[c], ANY_AFTER);
         }
         prevWord = k !== 0;
       }
@@ -156,10 +178,13 @@ export function createTokenScanner(recognizers: readonly Recognizer[]): TokenSca
         const i = tokens[t * 3];
         const bucket = tokens[t * 3 + 1];
         const after = tokens[t * 3 + 2];
-        const j = i + (bucket % SPAN);
+        const j = bucket < wanted.length ? i + (bucket % SPAN) : i + 1;
         let digits = -1; // digitRun from i, computed once for every recognizer that asks
-        for (const idx of buckets[bucket]) {
-          if (!active[idx] || i < covered[idx] || !(afterOf[idx] & after)) continue;
+        const list = buckets[bucket];
+        const mask = masks[bucket];
+        for (let x = 0; x < list.length; x++) {
+          const idx = list[x];
+          if (!active[idx] || i < covered[idx] || !(mask[x] & after)) continue;
           const shape = recognizers[idx].token!;
           if (shape.minDigits && (digits < 0 ? (digits = digitRun(text, i, MAX_DIGITS)) : digits) < shape.minDigits) continue;
           if (shape.test && !shape.test(text, i, j)) continue;

@@ -1,6 +1,6 @@
 // E-mail, phone, network identifiers and credentials embedded in URLs.
 import { isIPv6 } from 'node:net';
-import { contextWords, digitsOf, hasContext, runStart, type Recognizer } from '../recognizer.js';
+import { contextWords, digitsOf, hasContext, isDigit, runStart, type Recognizer } from '../recognizer.js';
 
 const PHONE_CONTEXT = contextWords([
   'phone', 'telephone', 'tel', 'mobile', 'mob', 'cell', 'cellphone', 'fax', 'desk', 'office', 'home', 'work',
@@ -39,11 +39,38 @@ function sixDigitPhone(text: string, start: number, end: number): boolean {
   return !/^[ \t]*[a-z]/.test(after) && hasContext(text, start, end, PHONE_CONTEXT, 32, 0);
 }
 
+// Per UTF-16 code unit: 1 for what the phone pattern's lookahead accepts after its first digit ([\d ()+.-]); 2 for a
+// character its lookbehind refuses before the start ([\w+.\-\/]).
+const PHONE_CHAR = new Uint8Array(128);
+for (const ch of '0123456789 ()+.-') PHONE_CHAR[ch.charCodeAt(0)] |= 1;
+for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+.-/') PHONE_CHAR[ch.charCodeAt(0)] |= 2;
+
+/** The phone pattern's lookarounds at `s`: `(?<![\w+.\-\/])(?=[+(]?\d[\d ()+.\-]{5})`. */
+function phoneStart(text: string, s: number): boolean {
+  if (s > 0) {
+    const p = text.charCodeAt(s - 1);
+    if (p < 128 && PHONE_CHAR[p] & 2) return false;
+  }
+  const d = isDigit(text.charCodeAt(s)) ? s : s + 1;
+  if (!isDigit(text.charCodeAt(d))) return false;
+  for (let k = d + 1; k <= d + 5; k++) {
+    const c = text.charCodeAt(k);
+    if (!(c < 128 && PHONE_CHAR[c] & 1)) return false;
+  }
+  return true;
+}
+
 export const phone: Recognizer = {
   category: 'phone',
   priority: 50,
   pattern:
     /(?=[+(\d])(?<![\w+.\-\/])(?=[+(]?\d[\d ()+.\-]{5})(?:\+\d{1,3}(?:[ .\-]?\(\d{1,4}\))?[ .\-]?|\(\d{1,5}\)[ .\-]?)?\d{1,12}(?:[ .\-]\d{1,12}){0,6}(?:\s?(?:x|ext\.?)\s?\d{1,6})?(?!\w|-\d|[.\/]\d)/g,
+  // A match starts at a digit-led token or at a + or ( (the lookbehind rules out a word character before it), with a
+  // digit and five more of [\d ()+.-] from there: most numbers of code and logs ("200", "14T22", "v1") fail that test
+  // before the regex runs.
+  // A digit-led token shorter than six characters is followed by one of [ ()+.-] (a letter ends the match: digits, then
+  // nothing of \w).
+  token: { first: 'digit', lengths: { min: 1, max: 80 }, after: ' ()+.-', afterBelow: 6, alsoAt: '+(', test: phoneStart },
   prefilter: (_t, f) => f.digits >= 6,
   accept(m, text) {
     const raw = m[0];
