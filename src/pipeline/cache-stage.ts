@@ -3,7 +3,7 @@
  * whichever the client asked for), and after a miss stores the answer. Hits are not charged: the ledger gets
  * the cost they saved instead.
  */
-import { COST_HEADER } from './request-cost.js';
+import { COST_HEADER, requestCostMicros } from './request-cost.js';
 import { createHash } from 'node:crypto';
 import type { EffectiveCache } from '../config/policy.js';
 import type { CacheResult } from '../cache/response-cache.js';
@@ -96,15 +96,13 @@ export async function serveCached(ctx: RequestContext, req: ChatRequest, cached:
 /** Stores a fresh answer after a miss; in the background, failures only logged. */
 export function writeCache(rt: Runtime, ctx: RequestContext, state: CacheState | undefined, response: ChatResponse): void {
   if (!state || state.result.status === 'hit' || !rt.cache) return;
-  // What serving a would-be semantic hit would have saved: this fresh answer's cost (kept with the team's
-  // calibration counts for the dashboard, and counted in the metrics).
+  // What serving a would-be semantic hit would have saved: this fresh answer's cost, priced as it is billed (the
+  // target that served, the gateway's count where the provider reported no usage), kept with the team's
+  // calibration counts for the dashboard and counted in the metrics.
   let saved = 0;
-  const target = ctx.model?.targets[0];
-  if (state.result.status === 'miss' && state.result.compare && target && response.usage) {
+  if (state.result.status === 'miss' && state.result.compare) {
     try {
-      const price = priceOf(target);
-      const usage = usageFromOpenAI(response.usage);
-      if (price && usage) saved = costMicros(usage, price);
+      saved = requestCostMicros(ctx, ctx.usage ?? usageFromOpenAI(response.usage));
     } catch {
       saved = 0; // an odd usage block costs the comparison its saving figure, never the request
     }
