@@ -112,6 +112,8 @@ interface WordInfo {
   modifier: boolean;
   adverb: boolean;
   adjective: boolean;
+  /** The word itself (not an inflection of it) has a verb sense: "write", "name", "list" — an imperative's opener. */
+  verb: boolean;
 }
 const words = new Map<string, WordInfo>();
 
@@ -140,7 +142,9 @@ function info(word: string): WordInfo {
   const mod = Math.max(tagged.a ?? -1, tagged.r ?? -1);
   const modifier = known ? mod > Math.max(tagged.n ?? -1, tagged.v ?? -1) : /ly$/.test(word);
   const adverb = known ? (tagged.r ?? -1) > Math.max(tagged.n ?? -1, tagged.v ?? -1, tagged.a ?? -1) : /ly$/.test(word);
-  w = { senses, synonyms, all, modifier, adverb, adjective: tagged.a !== undefined };
+  const own = index.get(word);
+  const verb = own !== undefined && entries(own).some((e) => e.pos === 'v');
+  w = { senses, synonyms, all, modifier, adverb, adjective: tagged.a !== undefined, verb };
   if (words.size > 50_000) words.clear();
   words.set(word, w);
   return w;
@@ -235,6 +239,11 @@ export function isModifier(word: string): boolean {
 /** Whether the word is mostly an adverb in WordNet (unknown words: when it ends in -ly). */
 export function isAdverb(word: string): boolean {
   return info(word).adverb;
+}
+
+/** Whether the word, as written, has a verb sense ("write", "name"; not "wrote" or "dogs"). */
+export function hasVerbSense(word: string): boolean {
+  return info(word).verb;
 }
 
 /** Whether the word has an adjective sense at all ("white", "dyed"). */

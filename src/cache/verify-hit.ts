@@ -18,7 +18,7 @@
  * purpose: a wrong answer costs more than a miss. Pure and in-process (see bench/semantic-verify.ts).
  */
 import { stemmer } from 'stemmer';
-import { IRREGULAR_VERBS, areSynonyms, hasAdjectiveSense, isAdverb, isGeneralisation, isModifier, prepareWord } from './synonyms.js';
+import { IRREGULAR_VERBS, areSynonyms, hasAdjectiveSense, hasVerbSense, isAdverb, isGeneralisation, isModifier, prepareWord } from './synonyms.js';
 
 /**
  * `nli`: the operator's NLI model (cache.verifierModelPath) did not find the prompts paraphrases, or failed;
@@ -296,6 +296,11 @@ const PRIVATIVE = new Set(['hardly', 'barely', 'scarcely', 'seldom', 'rarely', '
 const QUESTION = new Set(['what', 'how', 'why', 'when', 'where', 'whether', 'whom', 'whose']);
 const OPENS_QUESTION = new Set(['which', 'who', 'is', 'are', 'am', 'was', 'were', 'do', 'does', 'did', 'can', 'could', 'will', 'would', 'should', 'shall', 'may', 'might', 'must', 'has', 'have', 'had']);
 
+/** Words before an instruction's verb ("Please write …"). */
+const POLITE = new Set(['please', 'kindly', 'now', 'just', 'then', 'also']);
+/** What follows a sentence's first word when it is the subject, not an instruction's verb ("Water is …", "Cats can …"). */
+const FINITE = new Set([...BE, 'can', 'could', 'will', 'would', 'should', 'shall', 'may', 'might', 'must', 'has', 'have', 'had', 'does', 'do', 'did', "'s"]);
+
 /** Quantifiers under which a more general word says more, not less ("all dogs" ⊭ "all animals"). */
 const DOWNWARD = new Set(['all', 'every', 'each', 'any', 'few', 'fewer', 'less', 'least', 'only', 'most']);
 /** Prepositions whose phrase (place, instrument, company) a prompt may leave out: "cutting mushrooms with a knife" → "cutting mushrooms". */
@@ -316,8 +321,9 @@ export interface PromptAnalysis {
   dropTo?: number[];
   /**
    * Whether a new prompt may say less than this one (a more general word, a detail left out): not for questions,
-   * whose answer is about exactly what they name, nor under a negation or a quantifier like "all", where the
-   * more general statement says more.
+   * whose answer is about exactly what they name, nor for instructions, whose answer does exactly what they ask
+   * (the answer to "Write an angry email" is no answer to "Write an email"), nor under a negation or a quantifier
+   * like "all", where the more general statement says more.
    */
   general: boolean;
 }
@@ -331,15 +337,19 @@ export function analysePrompt(text: string): PromptAnalysis {
   const entities = new Set<string>();
   let general = true;
   let first = true;
-  for (const t of tokens) {
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
     if (t.kind === 'punct') {
       if (t.norm === '.') (starts.push(skeleton.length), (first = true));
       if (t.word === '?') general = false;
       continue;
     }
-    // A sentence that opens like a question is one, question mark or not ("Is the dog black", "Which dog is calm").
-    if (first && OPENS_QUESTION.has(t.word)) general = false;
-    first = false;
+    if (first && !POLITE.has(t.word)) {
+      // A sentence that opens like a question is one, question mark or not ("Is the dog black", "Which dog is calm");
+      // one that opens with a verb that no "is"/"can" follows is an instruction ("Write …", "Name three …").
+      if (OPENS_QUESTION.has(t.word) || (t.kind === 'content' && !t.entity && hasVerbSense(t.word) && !FINITE.has(tokens[i + 1]?.word ?? ''))) general = false;
+      first = false;
+    }
     if (t.kind === 'neutral') continue;
     skeleton.push(t);
     if (t.kind !== 'content') kinds[t.kind].push(t.norm);

@@ -58,6 +58,9 @@ describe('verifyHit', () => {
     ['A woman is frying something', 'Something is being fried by a woman'],
     ['A man is tying a shoe', 'A shoe is being tied by a man'],
     ['A man is drawing a picture', 'A picture is being drawn by a man'],
+    // An instruction is served for itself, reworded: only generalising it is refused.
+    ['Write a poem about a dog', 'write a poem about a dog.'],
+    ['Water is flowing into a pool', 'Water is flowing slowly into a pool'], // a subject, not "Water the plants"
   ];
   it.each(accepted)('accepts %j for %j', (query, stored) => {
     expect(verifyHit(query, stored)).toEqual({ ok: true });
@@ -98,6 +101,12 @@ describe('verifyHit', () => {
     ['A dog is chasing a cat', 'A dog is being chased by a black cat'], // roles swapped
     ['Who is the owner of the dog?', 'Who is the dog of the owner?'],
     ['Few people are dancing', 'Some people are dancing'], // "few" alone is not "a few"
+    // An instruction's answer does exactly what it asks: a narrower instruction's answer is another answer.
+    ['Write an email to my boss', 'Write an angry email to my boss'],
+    ['Write a poem about a dog', 'Write a sad poem about a dog'],
+    ['Describe the weather', 'Describe the weather in winter'],
+    ['Write a poem about an animal', 'Write a poem about a dog'],
+    ['Please name a colour', 'Please name a warm colour'],
     ['A man is drawing a picture', 'A man is taking a picture of a drawing'], // "taking" is a verb here, not a detail
   ];
   it.each(notGeneralised)('refuses %j for the stored %j', (query, stored) => {
