@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from './config/schema.js';
 import { resolvePolicy } from './config/policy.js';
-import { preloadSynonyms } from './cache/synonyms.js';
+import { preloadWordNet } from './cache/wordnet.js';
 import { createEmbedderOrNull, type Embedder, type EmbeddingsConfig } from './embeddings/embedder.js';
 import { createEmbeddedVectorStore } from './vector/embedded-vector-store.js';
 import { createQdrantVectorStore } from './vector/qdrant-vector-store.js';
@@ -55,7 +55,7 @@ export function createSemanticBackend(config: GatewayConfig, logger: Logger): Se
         await vectors.init(e.dimension);
         // The cache's hit verifier reads WordNet's index: now, while the embedder counts as loading, not at the
         // first candidate, where it would hold up every request for as long (0.5–2 s).
-        preloadSynonyms();
+        preloadWordNet();
         embedder = e;
       })
       .catch((err) => logger.warn({ err: (err as Error).message }, 'semantic features disabled: vector store failed to start'))

@@ -18,7 +18,7 @@
  * purpose: a wrong answer costs more than a miss. Pure and in-process (see bench/semantic-verify.ts).
  */
 import { stemmer } from 'stemmer';
-import { IRREGULAR_VERBS, areSynonyms, hasAdjectiveSense, hasVerbSense, isAdverb, isGeneralisation, isModifier, prepareWord } from './synonyms.js';
+import { IRREGULAR_VERBS, areSynonyms, hasAdjectiveSense, hasVerbSense, isAdverb, isGeneralisation, isModifier, prepareWord } from './wordnet.js';
 
 /**
  * `nli`: the operator's NLI model (cache.verifierModelPath) did not find the prompts paraphrases, or failed;
