@@ -42,7 +42,8 @@ export async function startGateway(
   // What the first request would otherwise build inside its own latency: the request schema, the tokenizers.
   warmRequestSchema();
   warmEncoders(Object.entries(config.models).flatMap(([name, m]) => [name, m.upstream]));
-  await warmGuards(runtime);
+  const warmed = await warmGuards(runtime);
+  if (warmed.length) logger.info({ teams: warmed }, 'input guards compiled and run once before ready');
   const app = await createApp(runtime);
   try {
     await app.listen({ host: config.server.host, port: config.server.port });
