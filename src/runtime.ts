@@ -19,7 +19,7 @@ import { createExecutor, type Executor } from './routing/executor.js';
 import { createAdapter } from '../providers/index.js';
 import type { ProviderAdapter } from '../providers/types.js';
 import type { StateStore } from './state/state-store.js';
-import { createGuardRegistry, type GuardRegistry } from './pipeline/team-guards.js';
+import { createGuardModels, createGuardRegistry, type GuardModels, type GuardRegistry } from './pipeline/team-guards.js';
 import { createMetrics, type Metrics } from './metrics/index.js';
 import { createTopicMatcher, type TopicMatcher } from '../guards/semantic-topics/index.js';
 import { createResponseCache, type ResponseCache } from './cache/response-cache.js';
@@ -76,7 +76,7 @@ const RESTART_ONLY = ['state', 'embeddings', 'vectorStore', 'telemetry'] as cons
 const SERVER_RELOADABLE = new Set(['adminToken', 'defaultMaxOutputTokens', 'logLevel', 'host', 'port']);
 const ADAPTER_DRAIN_MS = 60_000;
 
-function buildGeneration(config: GatewayConfig, logger: Logger, vectors: SemanticBackend): Generation {
+function buildGeneration(config: GatewayConfig, logger: Logger, vectors: SemanticBackend, guardModels: GuardModels): Generation {
   const adapters = new Map<string, ProviderAdapter>();
   for (const [name, p] of Object.entries(config.providers)) adapters.set(name, createAdapter({ name, ...p }));
   // Semantic routes serve their default targets until the embedder is ready, so start-up never waits for it.
@@ -84,7 +84,7 @@ function buildGeneration(config: GatewayConfig, logger: Logger, vectors: Semanti
   const semanticRoutes = Object.values(config.routes).flat().some((r) => r.strategy === 'semantic');
   const embedder = semanticRoutes ? vectors.ready.then(() => vectors.embedder()) : Promise.resolve(null);
   const catalog = createModelCatalog(config, { embedder, logger });
-  return { config, catalog, adapters, executor: createExecutor(adapters, { logger }), guards: createGuardRegistry(config, logger) };
+  return { config, catalog, adapters, executor: createExecutor(adapters, { logger }), guards: createGuardRegistry(config, logger, guardModels) };
 }
 
 
@@ -98,7 +98,9 @@ export interface RuntimeOptions {
 export async function createRuntime({ config, logger, store: given }: RuntimeOptions): Promise<Runtime> {
   const store = given ?? (await openStore(config));
   const vectors = createSemanticBackend(config, logger);
-  let gen = buildGeneration(config, logger, vectors);
+  // Loaded guard models and judge verdicts outlive a reload's generation (team-guards.ts).
+  const guardModels = createGuardModels();
+  let gen = buildGeneration(config, logger, vectors, guardModels);
   const retired = new Set<NodeJS.Timeout>();
   const storeRetry = createStoreRetryQueue(logger);
   // Restores with the config of the moment (a reload may have changed it since the start).
@@ -161,7 +163,7 @@ export async function createRuntime({ config, logger, store: given }: RuntimeOpt
       logger.level = next.server.logLevel;
       const old = gen;
       jwt = createJwtAuthenticator(next.auth, store);
-      gen = buildGeneration({ ...next, state: old.config.state, embeddings: old.config.embeddings, vectorStore: old.config.vectorStore, telemetry: old.config.telemetry }, logger, vectors);
+      gen = buildGeneration({ ...next, state: old.config.state, embeddings: old.config.embeddings, vectorStore: old.config.vectorStore, telemetry: old.config.telemetry }, logger, vectors, guardModels);
       const timer = setTimeout(() => {
         retired.delete(timer);
         void closeAdapters(old);

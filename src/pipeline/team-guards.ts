@@ -25,20 +25,33 @@ export interface TeamGuards {
   readonly anyInput: boolean;
 }
 
-/** Per-process cache of compiled team guards. Lifetime: the runtime's. */
+/** Per-generation cache of compiled team guards (a config reload builds a new one). */
 export interface GuardRegistry {
   forTeam(team: Team): TeamGuards;
 }
 
-export function createGuardRegistry(config: GatewayConfig, logger: Logger): GuardRegistry {
+/**
+ * What the registries of successive config generations share, so a reload neither loads a model again nor
+ * forgets the judge's verdicts: one classifier and one NER model per path (a changed path loads the new one),
+ * and the verdict cache. Lifetime: the runtime's.
+ */
+export interface GuardModels {
+  readonly classifiers: Map<string, TextClassifier>;
+  readonly ners: Map<string, NerRecognizer>;
+  readonly verdicts: VerdictCache;
+}
+
+export function createGuardModels(): GuardModels {
+  return { classifiers: new Map(), ners: new Map(), verdicts: createVerdictCache() };
+}
+
+export function createGuardRegistry(config: GatewayConfig, logger: Logger, models: GuardModels = createGuardModels()): GuardRegistry {
   // One detector per set of scanned categories: a category a team allows is not scanned at all (names and places
   // cost more than the patterns; `actions: { person: allow, … }` turns that cost off).
   const piiDetectors = new Map<string, PiiDetector>();
   let injection: InjectionDetector | undefined;
-  const ners = new Map<string, NerRecognizer>(); // one model per path, shared by the teams that use it
+  const { ners, classifiers, verdicts } = models;
   const cache = new Map<string, { updatedAt: number; guards: TeamGuards }>();
-  const classifiers = new Map<string, TextClassifier>(); // one model per path
-  const verdicts = createVerdictCache();
 
   /**
    * One model per path. Loading starts when it is first named, not inside a request's deadline; a failure is
@@ -48,6 +61,7 @@ export function createGuardRegistry(config: GatewayConfig, logger: Logger): Guar
     const path = modelPath || '(classifier.modelPath is not set)';
     let c = classifiers.get(path);
     if (!c) {
+      logger.info({ modelPath: path }, 'loading classifier model');
       c = createTextClassifier({ modelPath: path });
       c.labels().catch(() => undefined);
       classifiers.set(path, c);
