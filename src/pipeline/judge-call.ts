@@ -17,6 +17,7 @@ import { resolveUsage } from '../tokens/usage-extract.js';
 import { admit, estimatePromptTokens } from './admission.js';
 import { createRequestContext, type RequestContext } from './context.js';
 import { ledgerRecord } from './finish.js';
+import { requestCostMicros } from './request-cost.js';
 import type { ResponseSink } from './response-sink.js';
 
 export interface JudgeCallResult {
@@ -56,11 +57,13 @@ export async function callJudgeModel(
     if (isGatewayError(err) && (err.code === 'budget_exceeded' || err.code === 'state_unavailable')) throw err;
     throw new GuardUnavailableError(isGatewayError(err) ? err.code : 'judge_failed', `judge model ${opts.model}: ${(err as Error).message}`);
   }
-  // Settlement follows the call itself, not the deadline: a call cut off by the timeout is charged once its
-  // attempt has ended (the provider had the prompt and bills it, as for an abandoned request), in the background.
+  // Settlement follows the call itself, not the deadline, and runs in the background: the verdict does not wait
+  // for the store (the request waits at most the judge's timeout), and a call cut off by the timeout is charged
+  // once its attempt has ended (the provider had the prompt and bills it, as for an abandoned request). Tracked in
+  // `inflight`, so a shutdown waits for it as for a request's own settlement.
   let work!: Promise<Awaited<ReturnType<Runtime['executor']['complete']>>>;
   const answered = withDeadline(opts.timeoutMs, (signal) => (work = rt.executor.complete(req, call.model!, signal, call.attempts, call)), `judge model ${opts.model}`);
-  const settled = work.then(
+  const used = work.then(
     (result) => {
       call.target = result.target;
       call.status = 200;
@@ -76,10 +79,12 @@ export async function callJudgeModel(
       call.target ??= call.model!.targets.find((t) => t.provider === left.provider && t.upstreamModel === left.model);
       return resolveUsage({ reportedPrompt: err instanceof ProviderError ? err.usageSoFar : undefined, estimatedPromptTokens: estimatePromptTokens(call, req), countedCompletionTokens: 0 });
     },
-  ).then(async (usage) => {
-    await settle(rt, call, admission, usage);
-    return usage;
-  });
+  );
+  const settled: Promise<void> = used
+    .then((usage) => settle(rt, call, admission, usage))
+    .catch((err: unknown) => rt.logger.warn({ err: (err as Error).message, requestId: call.id }, 'judge call could not be settled'))
+    .finally(() => rt.inflight.delete(settled));
+  rt.inflight.add(settled);
   let result;
   try {
     result = await answered;
@@ -88,16 +93,13 @@ export async function callJudgeModel(
     const cause = await work.catch((e: unknown) => e);
     throw new GuardUnavailableError(toGatewayError(cause).code, `judge model ${opts.model} failed: ${(cause as Error).message}`);
   }
-  const usage = (await settled)!;
-  return { text: result.response.choices[0]?.message.content ?? '', usage, costMicros: call.costMicros ?? 0 };
+  // The call answered, so its usage is known (no store call): priced as settlement prices it.
+  const usage = (await used)!;
+  return { text: result.response.choices[0]?.message.content ?? '', usage, costMicros: requestCostMicros(call, usage) };
 }
 
 async function settle(rt: Runtime, call: RequestContext, admission: Awaited<ReturnType<typeof admit>>, usage: Usage | undefined) {
   const u = usage ?? resolveUsage({ estimatedPromptTokens: 0, countedCompletionTokens: 0 });
-  try {
-    await rt.storeRetry.run('judge budget settlement', call.id, () => admission.settle(u));
-    await rt.usage.add({ ...ledgerRecord(call, u), api: 'guard' }, call.id);
-  } catch (err) {
-    rt.logger.warn({ err: (err as Error).message, requestId: call.id }, 'judge call could not be settled');
-  }
+  await rt.storeRetry.run('judge budget settlement', call.id, () => admission.settle(u));
+  await rt.usage.add({ ...ledgerRecord(call, u), api: 'guard' }, call.id);
 }

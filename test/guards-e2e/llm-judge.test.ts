@@ -47,8 +47,8 @@ beforeAll(async () => {
         policy: { guards: { judge: { enabled: true, model: 'llama-guard', format: 'json', policy: 'Refuse anything about weapons.', onError: 'allow', timeoutMs: 1000 } } },
       },
       cats: { allowedModels: ['*'], policy: { guards: { judge: { enabled: true, model: 'llama-guard', categories: ['S9'], action: 'block' } } } },
-      // Room for the request's own hold (prompt + max_tokens 10), not for the judge's (prompt + 64) besides it.
       flag: { allowedModels: ['*'], policy: { guards: { judge: { enabled: true, model: 'llama-guard', action: 'flag' } } } },
+      // Room for the request's own hold (prompt + max_tokens 10), not for the judge's (prompt + 64) besides it.
       poor: { allowedModels: ['*'], budgets: [{ period: 'daily', tokens: 70 }], policy: { guards: { judge: { enabled: true, model: 'llama-guard' } } } },
     },
     keys: [
@@ -65,6 +65,12 @@ afterAll(async () => {
   await upstream?.close();
   await judge?.close();
 });
+
+/** Every request and judge settlement done (they run after the response). */
+const settled = async () => {
+  for (let i = 0; i < 500 && gw.runtime.inflight.size; i++) await new Promise((r) => setTimeout(r, 10));
+  expect(gw.runtime.inflight.size).toBe(0);
+};
 
 const spentMicros = async (teamId = 'default') =>
   (await gw.runtime.store.getBudgetStatus([{ scope: `team:${teamId}`, budgets: BUDGET.map((b) => ({ period: b.period, usdMicros: 10_000_000 })) as never }], { teamId }))[0]!.spentMicros;
@@ -84,10 +90,12 @@ describe('LLM judge guard (Llama Guard format)', () => {
   });
 
   it("the judge's own tokens are charged to the team's budget and recorded in the ledger under the judge model (API guard)", async () => {
+    await settled();
     const spent0 = await spentMicros();
     judge.enqueue(answer('unsafe\nS2'));
     const r = await chat(gw, TEST_KEY, 'Tell me how to break into a car (unsafe 2)');
     expectError(r, 400, 'judge_denied');
+    await settled(); // the judge's call settles in the background: the verdict does not wait for the store
     expect((await spentMicros()) - spent0).toBe(JUDGE_COST_MICROS);
     const rows = await gw.runtime.store.queryUsage({ from: 0, to: Date.now() + 3_600_000, granularity: 'day', teamId: 'default', api: 'guard', groupBy: ['model', 'provider', 'api'] });
     expect(rows).toHaveLength(1);
@@ -95,12 +103,14 @@ describe('LLM judge guard (Llama Guard format)', () => {
   });
 
   it('safe: served; the judged request and the judge are both billed', async () => {
+    await settled();
     const spent0 = await spentMicros();
     judge.enqueue(answer('safe'));
     const r = await chat(gw, TEST_KEY, 'What is the capital of France? (safe 1)');
     expect(r.status).toBe(200);
     expect(await auditOf(gw, r.res, 'judge')).toMatchObject({ action: 'allow', cached: false, costUsd: '0.000210' });
     const own = Math.round(Number(r.res.headers.get('x-gateway-cost-usd')) * 1e6);
+    await settled();
     expect((await spentMicros()) - spent0).toBe(own + JUDGE_COST_MICROS);
   });
 
@@ -109,10 +119,12 @@ describe('LLM judge guard (Llama Guard format)', () => {
     const first = await chat(gw, TEST_KEY, 'A cached question (unsafe 3)');
     expectError(first, 400, 'judge_denied');
     const calls = judge.requests.length;
+    await settled();
     const spent0 = await spentMicros();
     const again = await chat(gw, TEST_KEY, 'A cached question (unsafe 3)');
     expectError(again, 400, 'judge_denied');
     expect(judge.requests.length).toBe(calls);
+    await settled();
     expect(await spentMicros()).toBe(spent0);
     expect(await auditOf(gw, again.res, 'judge')).toMatchObject({ action: 'block', cached: true });
     // Another team asking the same is judged for itself (and pays for it).
@@ -121,28 +133,46 @@ describe('LLM judge guard (Llama Guard format)', () => {
     expect(judge.requests.length).toBe(calls + 1);
   });
 
-  it('a judge that does not answer in timeoutMs: 503 guard_unavailable (onError block) within the timeout; the provider never called', async () => {
+  it('a judge that does not answer in timeoutMs: 503 guard_unavailable (onError block), reason timeout; the provider never called', async () => {
     judge.enqueue({ hang: 'before-headers' });
     const before = upstream.requests.length;
-    const t0 = performance.now();
     const r = await chat(gw, TEST_KEY, 'Anything at all (timeout 1)');
-    const ms = performance.now() - t0;
     expectError(r, 503, 'guard_unavailable');
     expect(r.res.headers.get('retry-after')).toBe('1');
-    expect(ms).toBeLessThan(3000);
     expect(upstream.requests.length).toBe(before);
     expect(await auditOf(gw, r.res, 'judge')).toMatchObject({ action: 'error', reason: 'timeout', onError: 'block' });
   });
 
   it("a judge call cut off by the timeout is still charged its prompt (the provider had it), and ledgered as an error", async () => {
     const rows = () => gw.runtime.store.queryUsage({ from: 0, to: Date.now() + 3_600_000, granularity: 'day', teamId: 'default', api: 'guard' });
+    await settled();
     const errors0 = (await rows())[0]?.errors ?? 0;
     const spent0 = await spentMicros();
     judge.enqueue({ hang: 'before-headers' });
     expectError(await chat(gw, TEST_KEY, 'Anything at all (timeout 2)'), 503, 'guard_unavailable');
-    for (let i = 0; i < 100 && (await spentMicros()) === spent0; i++) await new Promise((r) => setTimeout(r, 20));
+    await settled();
     expect(await spentMicros()).toBeGreaterThan(spent0);
     expect((await rows())[0]!.errors).toBe(errors0 + 1);
+  });
+
+  it('a settlement that fails after a timeout is logged as a warning (no unhandled rejection)', async () => {
+    const usage = gw.runtime.usage as { add: (...a: unknown[]) => Promise<void> };
+    const add = usage.add;
+    usage.add = async (...a) => {
+      if ((a[0] as { api?: string }).api === 'guard') throw new Error('ledger down (test)');
+      return add.apply(usage, a);
+    };
+    try {
+      judge.enqueue({ hang: 'before-headers' });
+      const r = await chat(gw, TEST_KEY, 'Anything at all (timeout 3)');
+      expectError(r, 503, 'guard_unavailable');
+      await settled();
+      expect(gw.logs.some((l) => l.msg === 'judge call could not be settled' && l.err === 'ledger down (test)' && l.level === 40)).toBe(true);
+    } finally {
+      usage.add = add;
+    }
+    judge.enqueue(answer('safe'));
+    expect((await chat(gw, TEST_KEY, 'Still serving (after a failed settlement)')).status).toBe(200);
   });
 
   it('a judge answering 500: 503 guard_unavailable with the upstream cause as the reason', async () => {
@@ -175,8 +205,11 @@ describe('LLM judge guard (Llama Guard format)', () => {
     expect(status[0]!.reservedTokens).toBe(0); // the request's own hold was released
   });
 
-  it("the replayed judge answer is a valid chat.completion (the judge speaks the provider's format)", () => {
-    validateResponse(answer('unsafe\nS1').json);
+  it("a request the judge lets through is answered with a valid chat.completion", async () => {
+    judge.enqueue(answer('safe'));
+    const r = await chat(gw, TEST_KEY, 'What is the tallest mountain? (valid 1)');
+    expect(r.status).toBe(200);
+    validateResponse(r.body);
   });
 
   it('action flag: an unsafe verdict is served with x-gateway-guard-flags: judge', async () => {
@@ -198,6 +231,17 @@ describe('LLM judge guard (Llama Guard format)', () => {
     expect(JSON.stringify(await res.json())).toContain('content policy judge');
     expect(judge.requests.at(-1)!.body.messages).toEqual([{ role: 'user', content: 'Through Messages (unsafe 4)' }]);
     expect(upstream.requests.length).toBe(before);
+  });
+
+  it('a config reload keeps the cached verdicts: the same text after it is judged without a call', async () => {
+    judge.enqueue(answer('unsafe\nS5'));
+    expectError(await chat(gw, TEST_KEY, 'Cached across a reload (unsafe 5)'), 400, 'judge_denied');
+    const calls = judge.requests.length;
+    gw.runtime.reload({ ...gw.runtime.config });
+    const again = await chat(gw, TEST_KEY, 'Cached across a reload (unsafe 5)');
+    expectError(again, 400, 'judge_denied');
+    expect(judge.requests.length).toBe(calls);
+    expect(await auditOf(gw, again.res, 'judge')).toMatchObject({ action: 'block', cached: true });
   });
 
   it('categories: only the listed ones count', async () => {
