@@ -12,7 +12,8 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 export async function postJson(url: string, body: unknown, opts: { signal: AbortSignal; apiKey?: string; what: string }): Promise<unknown> {
   let status: number;
-  let text = '';
+  // Decoded once at the end: a multi-byte character may be split across two chunks.
+  const chunks: Buffer[] = [];
   try {
     const res = await request(url, {
       method: 'POST',
@@ -28,7 +29,7 @@ export async function postJson(url: string, body: unknown, opts: { signal: Abort
         res.body.destroy();
         throw new GuardUnavailableError('malformed_verdict', `${opts.what} answered more than ${MAX_BODY_BYTES} bytes`);
       }
-      text += chunk;
+      chunks.push(chunk as Buffer);
     }
   } catch (err) {
     if (err instanceof GuardUnavailableError) throw err;
@@ -37,7 +38,7 @@ export async function postJson(url: string, body: unknown, opts: { signal: Abort
   }
   if (status < 200 || status > 299) throw new GuardUnavailableError(`http_${status}`, `${opts.what} answered HTTP ${status}`);
   try {
-    return JSON.parse(text);
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {
     throw new GuardUnavailableError('malformed_verdict', `${opts.what} answered something that is not JSON`);
   }

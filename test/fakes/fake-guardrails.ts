@@ -9,7 +9,9 @@
  *   (EMAIL_ADDRESS, 1.0), "Zorblax Quux" / "Blorp Fizzwick" (PERSON, 0.85: names no lexicon knows), "Springfield" (LOCATION, 0.6).
  * - `POST /hook` — the gateway's generic HTTP hook (docs/guards.md): answers `block` for a text containing
  *   "forbidden", `flag` for "suspicious", else `allow`.
- * `enqueue` replaces the next answer (status, raw body, delay, hang); `requests` records what arrived.
+ * `enqueue(path, …)` replaces the next answers of one path (status, raw body, delay, hang): each path has its own
+ * queue, so a test does not depend on which service's request arrives first. `requests` records what arrived;
+ * `maxInFlight` the most requests open at once (all paths) since `resetMaxInFlight()`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,12 +22,17 @@ export interface GuardrailBehaviour {
   body?: string;
   delayMs?: number;
   hang?: boolean;
+  /** Raw body written in these parts, one write each with a pause between (a character split across writes). */
+  parts?: Buffer[];
 }
 
 export interface FakeGuardrails {
   url: string;
   requests: { path: string; headers: IncomingMessage['headers']; body: any }[];
-  enqueue(...b: GuardrailBehaviour[]): void;
+  enqueue(path: string, ...b: GuardrailBehaviour[]): void;
+  /** The most requests open at once since the last reset. */
+  readonly maxInFlight: number;
+  resetMaxInFlight(): void;
   close(): Promise<void>;
 }
 
@@ -74,10 +81,15 @@ function hook(body: any) {
 }
 
 export async function startFakeGuardrails(): Promise<FakeGuardrails> {
-  const queue: GuardrailBehaviour[] = [];
+  const queues = new Map<string, GuardrailBehaviour[]>();
   const requests: FakeGuardrails['requests'] = [];
   const open = new Set<ServerResponse>();
+  let inFlight = 0;
+  let maxInFlight = 0;
   const server = createServer((req, res) => {
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    res.on('close', () => inFlight--);
     let raw = '';
     req.on('data', (c) => (raw += c));
     req.on('end', async () => {
@@ -89,7 +101,7 @@ export async function startFakeGuardrails(): Promise<FakeGuardrails> {
       }
       const path = (req.url ?? '').split('?')[0]!;
       requests.push({ path, headers: req.headers, body });
-      const b = queue.shift() ?? {};
+      const b = queues.get(path)?.shift() ?? {};
       if (b.hang) {
         open.add(res);
         return;
@@ -97,6 +109,14 @@ export async function startFakeGuardrails(): Promise<FakeGuardrails> {
       if (b.delayMs) await new Promise((r) => setTimeout(r, b.delayMs));
       const answer = path === '/v1/moderations' ? moderation(body) : path === '/analyze' ? analyze(body) : path === '/hook' ? hook(body) : undefined;
       res.writeHead(b.status ?? (answer ? 200 : 404), { 'content-type': 'application/json' });
+      if (b.parts) {
+        for (const part of b.parts) {
+          res.write(part);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        res.end();
+        return;
+      }
       res.end(b.body ?? JSON.stringify(answer ?? { error: 'not found' }));
     });
   });
@@ -105,7 +125,17 @@ export async function startFakeGuardrails(): Promise<FakeGuardrails> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    enqueue: (...b) => queue.push(...b),
+    enqueue: (path, ...b) => {
+      const q = queues.get(path) ?? [];
+      q.push(...b);
+      queues.set(path, q);
+    },
+    get maxInFlight() {
+      return maxInFlight;
+    },
+    resetMaxInFlight: () => {
+      maxInFlight = inFlight;
+    },
     close: () =>
       new Promise((r) => {
         for (const res of open) res.destroy();
