@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { describeInBrowser, launchChromium } from '../helpers/browser.js';
+import { describeInBrowser, launchChromium, signInToDashboard } from '../helpers/browser.js';
 import { fromRoot } from '../../src/paths.js';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
 import { OTHER_TEAM_KEY, TEST_KEY } from '../helpers/test-gateway.js';
@@ -56,17 +56,7 @@ describeInBrowser('dashboard in chromium', () => {
     await upstream?.close();
   });
 
-  async function signIn(page: Page, token: string) {
-    const offline: string[] = [];
-    page.on('request', (r) => {
-      if (!r.url().startsWith(gw.url)) offline.push(r.url());
-    });
-    await page.goto(`${gw.url}/dashboard`);
-    await page.fill('#token', token);
-    await page.click('button[type=submit]');
-    await page.waitForSelector('body[data-ready=true]');
-    return offline;
-  }
+  const signIn = (page: Page, token: string) => signInToDashboard(page, gw.url, token);
   const text = (page: Page, sel: string) => page.locator(sel).innerText();
 
   it('shows a team key its own figures, charts and budgets, from the seeded ledger', async () => {

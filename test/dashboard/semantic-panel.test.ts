@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { describeInBrowser, launchChromium } from '../helpers/browser.js';
+import { describeInBrowser, launchChromium, signInToDashboard } from '../helpers/browser.js';
 import { fromRoot } from '../../src/paths.js';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
 import { OTHER_TEAM_KEY, TEST_KEY } from '../helpers/test-gateway.js';
@@ -40,12 +40,7 @@ describeInBrowser('dashboard semantic cache panel in chromium', () => {
     await upstream?.close();
   });
 
-  async function signIn(page: Page, token: string) {
-    await page.goto(`${gw.url}/dashboard`);
-    await page.fill('#token', token);
-    await page.click('button[type=submit]');
-    await page.waitForSelector('body[data-ready=true]');
-  }
+  const signIn = (page: Page, token: string) => signInToDashboard(page, gw.url, token);
   const cells = (page: Page, band: string) => page.locator(`#semantic-bands tr[data-band="${band}"] td`).allInnerTexts();
 
   it('shows a team key its bands: compared, would-have-been-wrong, agreement, savings and whether each serves', async () => {

@@ -5,9 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import { describe } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
 const required = process.env.BROWSER_REQUIRED === '1';
 
@@ -25,4 +25,20 @@ export function launchChromium(): Promise<Browser> {
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
+}
+
+/**
+ * Signs in to the dashboard at `origin` with a gateway key or the admin token and waits until it has drawn.
+ * Returns every request the page made outside the gateway (the dashboard must need no CDN).
+ */
+export async function signInToDashboard(page: Page, origin: string, token: string): Promise<string[]> {
+  const offline: string[] = [];
+  page.on('request', (r) => {
+    if (!r.url().startsWith(origin)) offline.push(r.url());
+  });
+  await page.goto(`${origin}/dashboard`);
+  await page.fill('#token', token);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('body[data-ready=true]');
+  return offline;
 }
