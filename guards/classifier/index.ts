@@ -7,10 +7,8 @@
 import { GuardUnavailableError } from '../async-guard.js';
 
 export interface ClassifierOptions {
-  /** Directory with config.json, tokenizer files and onnx/model.onnx (or model_quantized.onnx for `q8`). */
+  /** Directory with config.json, tokenizer files and onnx/model.onnx (fp32 weights). */
   modelPath: string;
-  /** Weight precision as transformers.js names it (default fp32). */
-  dtype?: 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4';
 }
 
 /** The highest probability of any `labels` over every text and window, and which label it was. */
@@ -44,7 +42,7 @@ export function createTextClassifier(opts: ClassifierOptions): TextClassifier {
     loading ??= (async () => {
       const { pipeline } = await import('@huggingface/transformers');
       // local_files_only: the path and nothing else, whatever the embedder allows for itself.
-      const pipe = await pipeline('text-classification', opts.modelPath, { local_files_only: true, dtype: opts.dtype ?? 'fp32' });
+      const pipe = await pipeline('text-classification', opts.modelPath, { local_files_only: true, dtype: 'fp32' });
       const p = pipe as unknown as { model: { config: { id2label?: Record<string, string>; max_position_embeddings?: number } }; tokenizer: Tokenizer };
       const id2label = p.model.config.id2label ?? {};
       // The model reads at most this many tokens; the tokenizer truncates the rest, so windows must fit it.
@@ -92,11 +90,13 @@ const OVERLAP_TOKENS = 32;
  * tokens would never be read. Most texts fit in one and are passed as they are.
  */
 function tokenWindows(tokenizer: Tokenizer, text: string, maxTokens: number): string[] {
-  const size = maxTokens - 2;
+  const size = Math.max(1, maxTokens - 2);
   const ids = tokenizer.encode(text, { add_special_tokens: false });
   if (ids.length <= size) return [text];
+  // A model reading fewer tokens than twice the overlap overlaps by half a window (else windows would not advance).
+  const step = Math.max(1, size - Math.min(OVERLAP_TOKENS, Math.floor(size / 2)));
   const out: string[] = [];
-  for (let start = 0; start < ids.length; start += size - OVERLAP_TOKENS) {
+  for (let start = 0; start < ids.length; start += step) {
     out.push(tokenizer.decode(ids.slice(start, start + size), { skip_special_tokens: true }));
     if (start + size >= ids.length) break;
   }
