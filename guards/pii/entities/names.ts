@@ -115,6 +115,35 @@ const SPEECH_BEFORE = cue(
   'says said asked told wrote explained by kid son daughter of early me town at',
 );
 const DIALOGUE = /^[ \t]*:[ \t]*["“\p{Lu}]/u;
+
+// Necessary conditions of the "after" regexes, read on the two characters after the run before its context is sliced
+// (most runs are followed by a space and a word no alternative starts with). A bit per character of `firsts`.
+const LETTER_BITS = (letters: string): number => [...letters].reduce((m, ch) => m | (1 << (ch.charCodeAt(0) - 97)), 0);
+const PERSON_AFTER_NEXT = LETTER_BITS('satweihlbfo'); // said, asked, told, wrote, explained, is, had, lives, began, from, of, and
+const STRONG_AFTER_NEXT = LETTER_BITS('saetiwhjlb'); // said, asked, explained, told, is, was, has, just, lives, began, and, were, will
+const ORG_AFTER_NEXT = LETTER_BITS('oisrat'); // office, orchestra, is, invested, songwriter, resignation, a, an, the
+
+/** Whether `c` (a code unit) is a lower-case ASCII letter in `bits`. */
+const inBits = (c: number, bits: number): boolean => c >= 97 && c <= 122 && (bits & (1 << (c - 97))) !== 0;
+
+/** PERSON_AFTER can match at `end`: "'s", "’s", ",", ":" or a space and one of its words' first letters. */
+function personAfterMay(text: string, end: number): boolean {
+  const c = text.charCodeAt(end);
+  return c === 39 || c === 0x2019 || c === 44 || c === 58 || (c === 32 && inBits(text.charCodeAt(end + 1), PERSON_AFTER_NEXT));
+}
+
+/** PERSON_AFTER_STRONG can match at `end`. */
+function strongAfterMay(text: string, end: number): boolean {
+  const c = text.charCodeAt(end);
+  return c === 39 || c === 0x2019 || c === 44 || (c === 32 && inBits(text.charCodeAt(end + 1), STRONG_AFTER_NEXT));
+}
+
+/** DIALOGUE can match at `end`: a colon after spaces or tabs. */
+function dialogueMay(text: string, end: number): boolean {
+  let i = end;
+  while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
+  return text.charCodeAt(i) === 58;
+}
 const PLACE_BEFORE = /(?:originally from|grew up in|moved (?:here )?from|li(?:ve|ves|ved|ving) in|based in|travell?ing to|flew to|fly to|born in|home city|i'm in|i am in|returned to|arrived (?:at|in)|visit|coming to|trip to|from|in|to|near|across|where:)[ \t]*$/;
 const WEAK_PLACE_BEFORE = cue(
   /(?:\bin|\bto|\bat|\bfrom|\bnear|\bof)[ \t]*$/,
@@ -356,12 +385,12 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
     else if (words.length >= 2 && words.length <= 3 && (first || lastName) && uncommon === words.length && !place) category = 'person';
     else if (!place && !inBlock && nameLine(text, words, start, end)) category = 'person';
     else if (single && first && !common0 && !acronym && !STRONG_PLACE_BEFORE(c) && !(place && WEAK_PLACE_BEFORE(c))) category = 'person';
-    else if (single && !common0 && !acronym && (PERSON_AFTER_STRONG.test(c.after) || STRONG_PERSON(c) || SPEECH_BEFORE(c) || (DIALOGUE.test(c.after) && /(?:^|\n)[ \t>]*$/.test(c.before)))) category = 'person';
+    else if (single && !common0 && !acronym && ((strongAfterMay(text, end) && PERSON_AFTER_STRONG.test(c.after)) || STRONG_PERSON(c) || SPEECH_BEFORE(c) || (dialogueMay(text, end) && DIALOGUE.test(c.after) && /(?:^|\n)[ \t>]*$/.test(c.before)))) category = 'person';
     else if (place && !STRONG_PERSON(c)) category = 'location';
     else if (STRONG_PLACE_BEFORE(c) && !first && !allCommon) category = 'location';
-    else if (single && !common0 && !acronym && !first && !(w0.f & LEX.LAST) && /^(?:\p{Lu}[\p{Ll}\p{M}'’-]{3,}|\p{Lu}{5,}(?<!S))$/u.test(w0.text) && WEAK_PLACE_BEFORE(c) && /^(?:[ \t]*[,.:;)]|[ \t]+(?:this|to|on|in|and|\d))/.test(c.after)) category = 'location';
+    else if (single && !common0 && !acronym && !first && !(w0.f & LEX.LAST) && placeAfterMay(text, end) && WEAK_PLACE_BEFORE(c) && /^(?:\p{Lu}[\p{Ll}\p{M}'’-]{3,}|\p{Lu}{5,}(?<!S))$/u.test(w0.text) && /^(?:[ \t]*[,.:;)]|[ \t]+(?:this|to|on|in|and|\d))/.test(c.after)) category = 'location';
     else if (prevPersonEnd >= 0 && /^[ \t]*(?:is )?(?:from|of)[ \t]*$/.test(text.slice(prevPersonEnd, start)) && !allCommon) category = 'organization';
-    else if (!allCommon && (words.some((t) => t.f & (LEX.FIRST | LEX.LAST)) || uncommon >= 2) && words.length <= 4 && (PERSON_BEFORE(c) || PERSON_AFTER.test(c.after))) category = 'person';
+    else if (!allCommon && (words.some((t) => t.f & (LEX.FIRST | LEX.LAST)) || uncommon >= 2) && words.length <= 4 && (PERSON_BEFORE(c) || (personAfterMay(text, end) && PERSON_AFTER.test(c.after)))) category = 'person';
     else if (!allCommon && !common0 && STRONG_PERSON(c) && words.length <= 4) category = 'person';
     else if (words.length >= 2) {
       // "Carry Me Back To Canada", "Southern Tunisia": a known place at the end of a longer run.
@@ -391,10 +420,21 @@ function nameLine(text: string, words: readonly Tok[], start: number, end: numbe
   return words.length >= 2 && words.length <= 3 && words.every((t) => !isCommon(t)) && /(?:^|\n)[ \t>?]*$/.test(text.slice(Math.max(0, start - 8), start)) && /^[ \t]*(?:\n|$)/.test(text.slice(end, end + 4));
 }
 
+/** The lone-place rule's after-regex can match at `end`: [ \t]* then [,.:;)], or [ \t]+ and a word. */
+function placeAfterMay(text: string, end: number): boolean {
+  const c = text.charCodeAt(end);
+  return c === 32 || c === 9 || c === 44 || c === 46 || c === 58 || c === 59 || c === 41;
+}
+
 /** ORG_AFTER on the lower-cased text after the run; every alternative starts with a space or a comma. */
 function orgAfter(text: string, end: number, c: RunContext): boolean {
   const ch = text.charCodeAt(end);
-  return (ch === 32 || ch === 44) && ORG_AFTER.test(c.afterLower);
+  if (ch !== 32 && ch !== 44) return false;
+  // Every alternative goes on with a space (after a comma) or one of ORG_AFTER_NEXT (lower-cased; a character beyond
+  // ASCII may lower-case to anything, so it is left to the regex).
+  const next = text.charCodeAt(end + 1);
+  if (next < 128 && (ch === 44 ? next !== 32 : !inBits(next >= 65 && next <= 90 ? next + 32 : next, ORG_AFTER_NEXT))) return false;
+  return ORG_AFTER.test(c.afterLower);
 }
 
 const STRONG = /(?:(?:your|my|his|her) (?:last |first |full |maiden )?name(?: is)?\??|my name is|name is|names? (?:on|in) the account(?: is)?|call me|calls me|called|named(?: \w+)?|user:|name:|directed by:?|starring|maiden name is|beneficiary|guardian|signed|sincerely,?|regards,?)[ \t:,]*(?:\n[ \t>]*)?$/;
