@@ -17,6 +17,7 @@ import { mapMessageText, mapToolArguments, messageText } from './message-text.js
 import type { ResponseSink } from './response-sink.js';
 import type { TeamGuards } from './team-guards.js';
 import { analyzeWithPresidio, applyModelGuards, hasModelGuards, startModelGuards } from './model-guards.js';
+import { createLogThrottle } from '../util/log-throttle.js';
 
 export interface GuardedRequest {
   req: ChatRequest;
@@ -136,24 +137,21 @@ export async function applyInputGuards(
   return { req, pii, outputRedaction };
 }
 
-let topicsWarnedAt = 0;
+const topicsWarnings = createLogThrottle();
 /** One warning line at most every 10 s (each request's own log line carries the audit entry regardless). */
 function topicsUnavailable(rt: Runtime, ctx: RequestContext, reason: string, onError: string): void {
-  if (Date.now() - topicsWarnedAt < 10_000) return;
-  topicsWarnedAt = Date.now();
+  const take = topicsWarnings.take();
+  if (!take) return;
   rt.logger.warn(
-    { guard: 'topics', reason, onError, requestId: ctx.id },
+    { guard: 'topics', reason, onError, requestId: ctx.id, ...(take.suppressed ? { suppressed: take.suppressed } : {}) },
     onError === 'block' ? 'semantic topics guard unavailable: requests refused with 503 topic_guard_unavailable' : 'semantic topics guard unavailable: requests served unchecked (onError: allow)',
   );
 }
 
-let nerWarnedAt = 0;
+const nerWarnings = createLogThrottle(60_000);
 /** A missing or broken NER model must not take traffic down: patterns still run; warn at most once a minute. */
 function nerUnavailable(rt: Runtime, err: unknown): PiiFinding[] {
-  if (Date.now() - nerWarnedAt > 60_000) {
-    nerWarnedAt = Date.now();
-    rt.logger.warn({ err: (err as Error).message }, 'PII NER recognizer unavailable; names and addresses are not detected');
-  }
+  if (nerWarnings.take()) rt.logger.warn({ err: (err as Error).message }, 'PII NER recognizer unavailable; names and addresses are not detected');
   return [];
 }
 

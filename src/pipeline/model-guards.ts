@@ -1,7 +1,7 @@
 /**
  * The guards that wait on a model or a service (issue 20.3–4): the `classifier` (a local text-classification
  * model), the LLM `judge` (a catalog model asked for a verdict) and external guardrail services (HTTP hook,
- * OpenAI moderation; Presidio runs earlier, in the PII stage, see `analyzeWithPresidio`). They are independent
+ * OpenAI moderation; Presidio runs earlier, just before the PII stage, see `analyzeWithPresidio`). They are independent
  * of each other, so they run concurrently, each bounded by its own `timeoutMs`; the pipeline starts them after
  * the PII stage (they see the text as the provider will: a hosted judge or service gets no PII the PII guard
  * removed) and collects them after the topics guard. Decisions are applied in a fixed order — a refusal before an
@@ -16,6 +16,7 @@ import { GatewayError, type ErrorCode } from '../core/errors.js';
 import type { ChatRequest } from '../core/types.js';
 import type { Runtime } from '../runtime.js';
 import { microsToUsd } from '../usage/pricing.js';
+import { createLogThrottle, type LogThrottle } from '../util/log-throttle.js';
 import type { RequestContext } from './context.js';
 import { audit } from './input-guards.js';
 import { callJudgeModel } from './judge-call.js';
@@ -91,9 +92,7 @@ export function startModelGuards(rt: Runtime, ctx: RequestContext, req: ChatRequ
       (o) => ({ guard, ms: performance.now() - t0, ...o }),
       (err: unknown) => {
         if (err instanceof GatewayError) throw err; // the judge's budget refusal
-        const reason = err instanceof GuardUnavailableError ? err.reason : 'failed';
-        unavailableWarning(rt, ctx, guard, reason, (err as Error).message, onError);
-        return { guard, ms: performance.now() - t0, action: 'error' as const, detail: { ...about, reason, onError }, refusal: onError === 'block' ? unavailable(guard) : undefined };
+        return failedOutcome(rt, ctx, guard, onError, err, performance.now() - t0, about);
       },
     );
 
@@ -220,22 +219,29 @@ export async function analyzeWithPresidio(
         const action = s.action === 'flag' ? 'flag' : 'block';
         return { ...base, ms, ...decided(spans.length > 0, action, 'external_guard_denied', `The request was rejected by the guardrail service '${s.name}'.`, { service: s.name, spans: spans.length, entities: types.length ? types : undefined }) };
       } catch (err) {
-        const reason = err instanceof GuardUnavailableError ? err.reason : 'failed';
-        unavailableWarning(rt, ctx, 'presidio', reason, (err as Error).message, s.onError);
-        return { ...base, ms: performance.now() - t0, action: 'error', detail: { service: s.name, reason, onError: s.onError }, refusal: s.onError === 'block' ? unavailable('presidio') : undefined };
+        return failedOutcome(rt, ctx, 'presidio', s.onError, err, performance.now() - t0, { service: s.name });
       }
     }),
   );
   return { findings, outcomes };
 }
 
-const warnedAt = new Map<string, number>();
+/** A guard that could not decide: warned about (throttled), audited with its reason, refused when `onError: block`. */
+function failedOutcome(rt: Runtime, ctx: RequestContext, guard: string, onError: 'block' | 'allow', err: unknown, ms: number, about: Record<string, unknown>): ModelGuardOutcome {
+  const reason = err instanceof GuardUnavailableError ? err.reason : 'failed';
+  unavailableWarning(rt, ctx, guard, reason, (err as Error).message, onError);
+  return { guard, ms, action: 'error', detail: { ...about, reason, onError }, refusal: onError === 'block' ? unavailable(guard) : undefined };
+}
+
+const warnings = new Map<string, LogThrottle>();
 /** One warning line per guard at most every 10 s (each request's own log line carries the audit entry regardless). */
 function unavailableWarning(rt: Runtime, ctx: RequestContext, guard: string, reason: string, message: string, onError: string): void {
-  if (Date.now() - (warnedAt.get(guard) ?? 0) < 10_000) return;
-  warnedAt.set(guard, Date.now());
+  let throttle = warnings.get(guard);
+  if (!throttle) warnings.set(guard, (throttle = createLogThrottle()));
+  const take = throttle.take();
+  if (!take) return;
   rt.logger.warn(
-    { guard, reason, err: message, onError, requestId: ctx.id },
+    { guard, reason, err: message, onError, requestId: ctx.id, ...(take.suppressed ? { suppressed: take.suppressed } : {}) },
     onError === 'block' ? `${guard} guard unavailable: requests refused with 503 guard_unavailable` : `${guard} guard unavailable: requests served unchecked (onError: allow)`,
   );
 }

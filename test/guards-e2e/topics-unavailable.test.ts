@@ -9,6 +9,7 @@ import { makeTinyModel } from '../../scripts/make-tiny-model.js';
 import { workerOf } from '../../src/embeddings/local-embedder.js';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream.js';
 import { OTHER_TEAM_KEY, startTestGateway, TEST_KEY, type TestGateway } from '../helpers/test-gateway.js';
+import { logLine } from './model-guards-helpers.js';
 
 const tiny = makeTinyModel('test/.tmp/models');
 const TIMEOUT_MS = 400;
@@ -27,17 +28,6 @@ async function post(gw: TestGateway, content: string, key = TEST_KEY) {
     body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }] }),
   });
   return { res, body: await res.json(), ms: performance.now() - t0 };
-}
-
-/** The request's log line (written when the response has been sent). */
-async function logLine(gw: TestGateway, res: Response): Promise<Record<string, any>> {
-  const id = res.headers.get('x-request-id');
-  for (let i = 0; i < 100; i++) {
-    const line = gw.logs.find((l) => l.msg === 'chat completion' && l.reqId === id);
-    if (line) return line;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`no log line for ${id}`);
 }
 
 const until = async (cond: () => boolean) => {
