@@ -9,8 +9,8 @@
  */
 import { writeTinySequenceClassifier } from './tiny-sequence-classifier.js';
 
-export const CLASSIFIER_LABELS = ['SAFE', 'INJECTION'] as const;
-export const TRIGGER_WORDS = ['ignore', 'previous', 'instructions', 'jailbreak', 'pretend'] as const;
+const CLASSIFIER_LABELS = ['SAFE', 'INJECTION'] as const;
+const TRIGGER_WORDS = ['ignore', 'previous', 'instructions', 'jailbreak', 'pretend'] as const;
 
 /** Writes the model under `dir` unless it is there; returns `dir` (the path to configure). */
 export function makeTinyClassifierModel(dir = 'test/.tmp/models/tiny/classifier'): string {

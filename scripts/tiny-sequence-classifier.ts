@@ -4,8 +4,8 @@
  * loads from a local path, so the code that runs an operator's model is tested without a download. The "model" is
  * a rule written as a score table: `logits` = the mean over the text's tokens of a per-token row of `table`.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { makeTinyModel, TINY_MODEL_ID } from './make-tiny-model.js';
 
@@ -52,40 +52,65 @@ function buildOnnx(spec: TinyClassifierSpec, table: Float32Array, size: number):
   return onnx.ModelProto.encode(model).finish();
 }
 
-/** Writes the model under `dir` unless it is there; returns the absolute `dir` (the path to configure). */
+/**
+ * Writes the model under `dir` unless it is there; returns the absolute `dir` (the path to configure). The whole
+ * directory is written under a temporary name and renamed into place, so parallel test workers never see a
+ * half-written one: a worker that loses the race drops its copy and uses the winner's.
+ */
 export function writeTinySequenceClassifier(dir: string, spec: TinyClassifierSpec): string {
   const root = resolve(dir);
   const done = join(root, 'onnx', 'model.onnx');
   if (existsSync(done)) return root;
   const base = makeTinyModel(join(root, '..', '..', '..', `models-for-${spec.name}`));
   const src = join(base.modelDir, TINY_MODEL_ID);
-  mkdirSync(join(root, 'onnx'), { recursive: true });
-  copyFileSync(join(src, 'tokenizer_config.json'), join(root, 'tokenizer_config.json'));
-  const tokenizer = JSON.parse(readFileSync(join(src, 'tokenizer.json'), 'utf8')) as { model: { vocab: Record<string, number> } };
-  const vocab = tokenizer.model.vocab;
-  let next = Object.keys(vocab).length;
-  for (const w of spec.extraWords ?? []) vocab[w] ??= next++;
-  writeFileSync(join(root, 'tokenizer.json'), JSON.stringify(tokenizer));
-  const size = Object.keys(vocab).length;
-  writeFileSync(
-    join(root, 'config.json'),
-    JSON.stringify({
-      model_type: 'bert',
-      architectures: ['BertForSequenceClassification'],
-      hidden_size: spec.labels.length,
-      vocab_size: size,
-      num_hidden_layers: 0,
-      num_attention_heads: 1,
-      max_position_embeddings: 128,
-      type_vocab_size: 2,
-      pad_token_id: 0,
-      id2label: Object.fromEntries(spec.labels.map((l, i) => [String(i), l])),
-      label2id: Object.fromEntries(spec.labels.map((l, i) => [l, i])),
-    }),
-  );
-  // Atomic: parallel test workers may write it at the same time; the model file marks a complete directory.
-  const tmp = `${done}.${process.pid}.tmp`;
-  writeFileSync(tmp, buildOnnx(spec, spec.table(vocab, size), size));
-  renameSync(tmp, done);
+  const tmp = `${root}.${process.pid}.${Date.now()}.tmp`;
+  mkdirSync(join(tmp, 'onnx'), { recursive: true });
+  try {
+    copyFileSync(join(src, 'tokenizer_config.json'), join(tmp, 'tokenizer_config.json'));
+    const tokenizer = JSON.parse(readFileSync(join(src, 'tokenizer.json'), 'utf8')) as { model: { vocab: Record<string, number> } };
+    const vocab = tokenizer.model.vocab;
+    let next = Object.keys(vocab).length;
+    for (const w of spec.extraWords ?? []) vocab[w] ??= next++;
+    writeFileSync(join(tmp, 'tokenizer.json'), JSON.stringify(tokenizer));
+    const size = Object.keys(vocab).length;
+    writeFileSync(
+      join(tmp, 'config.json'),
+      JSON.stringify({
+        model_type: 'bert',
+        architectures: ['BertForSequenceClassification'],
+        hidden_size: spec.labels.length,
+        vocab_size: size,
+        num_hidden_layers: 0,
+        num_attention_heads: 1,
+        max_position_embeddings: 128,
+        type_vocab_size: 2,
+        pad_token_id: 0,
+        id2label: Object.fromEntries(spec.labels.map((l, i) => [String(i), l])),
+        label2id: Object.fromEntries(spec.labels.map((l, i) => [l, i])),
+      }),
+    );
+    writeFileSync(join(tmp, 'onnx', 'model.onnx'), buildOnnx(spec, spec.table(vocab, size), size));
+    publish(tmp, root, done);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
   return root;
+}
+
+/** Renames the complete `tmp` to `root`, unless another writer got there first (then its copy is used). */
+function publish(tmp: string, root: string, done: string): void {
+  mkdirSync(dirname(root), { recursive: true });
+  try {
+    renameSync(tmp, root);
+  } catch (err) {
+    if (existsSync(done)) return; // another worker won the race
+    if (!existsSync(root)) throw err;
+    // A directory without a model file (left by a writer that died, or by an older non-atomic version): replace it.
+    rmSync(root, { recursive: true, force: true });
+    try {
+      renameSync(tmp, root);
+    } catch (again) {
+      if (!existsSync(done)) throw again;
+    }
+  }
 }

@@ -6,7 +6,7 @@ import { GuardUnavailableError } from '../async-guard.js';
 import { postJson } from './http-json.js';
 import type { ExternalCheck, ExternalVerdict } from './types.js';
 
-export const HOOK_VERSION = 1;
+const HOOK_VERSION = 1;
 
 export async function checkHttpHook(input: ExternalCheck, signal: AbortSignal, url: string, apiKey: string | undefined): Promise<ExternalVerdict> {
   const body = {

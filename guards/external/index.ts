@@ -11,7 +11,6 @@ import type { ExternalCheck, ExternalVerdict, PresidioSpan } from './types.js';
 
 export { presidioCategory } from './presidio-categories.js';
 export type { ExternalCheck, ExternalVerdict, PresidioSpan } from './types.js';
-export { HOOK_VERSION } from './http-hook.js';
 
 export interface ExternalServiceConfig {
   name: string;
