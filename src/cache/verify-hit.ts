@@ -328,7 +328,7 @@ export interface PromptAnalysis {
   general: boolean;
 }
 
-export function analysePrompt(text: string): PromptAnalysis {
+function analysePrompt(text: string): PromptAnalysis {
   const tokens = readLines(text);
   const skeleton: Token[] = [];
   // Skeleton positions where a sentence starts: a detail never reaches past its sentence.
@@ -438,7 +438,7 @@ const recent = new Map<string, PromptAnalysis>();
 const MAX_CHARS = 2_000_000;
 let chars = 0;
 /** The prompt's analysis, from the cache of recent ones. */
-export function analysed(text: string): PromptAnalysis {
+function analysed(text: string): PromptAnalysis {
   let t = recent.get(text);
   if (t) recent.delete(text);
   else {

@@ -81,7 +81,7 @@ export function chatBody(rng: Rng): unknown {
 }
 
 /** `depth` nested arrays (or objects): V8, the JSON parser's hardening and the validators must all survive it. */
-export function deepJson(depth: number, objects: boolean): string {
+function deepJson(depth: number, objects: boolean): string {
   return objects ? '{"a":'.repeat(depth) + '1' + '}'.repeat(depth) : '['.repeat(depth) + ']'.repeat(depth);
 }
 
