@@ -30,9 +30,6 @@ async function startGateway(workers: number, upstreamPort: number, redisUrl: str
   const config = join(dir, 'gateway.yaml');
   writeFileSync(config, JSON.stringify(benchConfig(`http://127.0.0.1:${upstreamPort}`, 'core-redis', join(dir, 'data'), port, redisUrl)));
   const child = spawn(process.execPath, [...cli.flags, ...cli.args, '--config', config, '--workers', String(workers)], { stdio: 'ignore' });
-  await waitForPort(port, 30_000);
-  // Every worker listening (the primary hands connections out round robin; give the others their start-up).
-  await new Promise((r) => setTimeout(r, 1500));
   const stop = () =>
     new Promise<void>((resolve) => {
       if (child.exitCode !== null) return resolve();
@@ -40,6 +37,14 @@ async function startGateway(workers: number, upstreamPort: number, redisUrl: str
       child.once('exit', () => (clearTimeout(kill), rmSync(dir, { recursive: true, force: true }), resolve()));
       child.kill('SIGTERM');
     });
+  try {
+    await waitForPort(port, 30_000);
+  } catch (err) {
+    await stop(); // a gateway that never listened must not outlive the bench
+    throw err;
+  }
+  // Every worker listening (the primary hands connections out round robin; give the others their start-up).
+  await new Promise((r) => setTimeout(r, 1500));
   return { stop, origin: `http://127.0.0.1:${port}`, dir };
 }
 
@@ -53,14 +58,15 @@ export async function measureWorkers(rounds = Number(process.env.BENCH_WORKERS_R
       for (const workers of [1, 2]) {
         const redisPort = await freePort();
         const redisProc: PinnedProcess = await spawnPinned(1, 'redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { port: redisPort });
-        const gw = await startGateway(workers, upstream.port, `redis://127.0.0.1:${redisPort}`);
+        let gw: Awaited<ReturnType<typeof startGateway>> | undefined;
         try {
+          gw = await startGateway(workers, upstream.port, `redis://127.0.0.1:${redisPort}`);
           const target = { origin: gw.origin, path: '/v1/chat/completions', headers: { authorization: `Bearer ${BENCH_KEY}` } };
           await closedLoop(target, { connections: 32, durationMs: 1000, stream: false }); // warm-up
           const res = await closedLoop(target, { connections: 64, durationMs, stream: false });
           out.push({ workers, rps: res.ok / (res.elapsedMs / 1000), errors: res.errors, p50: percentile(res.latency, 50) });
         } finally {
-          await gw.stop();
+          await gw?.stop();
           await redisProc.stop();
         }
       }
