@@ -10,13 +10,11 @@
  * Run alone: npx tsx bench/guard-latency.ts   (BENCH_GUARD_LATENCY_N=40 for a quicker run)
  */
 import { loadavg } from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
-import { configSchema } from '../src/config/schema.js';
 import { createLogger } from '../src/logger.js';
-import { startGateway } from '../src/server.js';
 import { startFakeUpstream } from '../test/fakes/fake-upstream.js';
 import { variedCorpus } from '../guards/pii/bench/speed.js';
+import { latencyCells, withGuardTeams } from './lib/guard-teams.js';
 import { percentile as pct, table } from './lib/stats.js';
 
 const N = Number(process.env.BENCH_GUARD_LATENCY_N ?? 150);
@@ -62,18 +60,8 @@ export async function run(): Promise<{ title: string; markdown: string }> {
   const corpus = variedCorpus();
   const kinds = Object.keys(corpus);
   const requests = Object.fromEntries(kinds.map((k) => [k, windows(corpus[k]!, WARMUP + N)]));
-  const upstream = await startFakeUpstream({ record: false });
   const names = Object.keys(TEAMS);
-  const keyOf = (i: number) => `gw-bench-guard-latency-${i}-0123456789abcdefghijklmnop`;
   const timeouts = { connectMs: 2000, firstByteMs: 5000, idleMs: 5000, totalMs: 20000 };
-  const config = configSchema.parse({
-    server: { host: '127.0.0.1', port: 0, logLevel: 'info' },
-    state: { kind: 'sqlite', dataDir: ':memory:' },
-    providers: { openai: { kind: 'openai', baseUrl: upstream.openaiBaseUrl, apiKey: 'sk-bench', timeouts } },
-    models: { 'gpt-4o-mini': { provider: 'openai', upstream: 'gpt-4o-mini', price: { input: '0.15', output: '0.60' }, contextWindow: 128000 } },
-    teams: Object.fromEntries(names.map((n, i) => [`t${i}`, { allowedModels: ['*'], policy: { guards: TEAMS[n] } }])),
-    keys: names.map((_, i) => ({ id: `k${i}`, team: `t${i}`, key: keyOf(i) })),
-  });
   // The request log line carries each guard's audited time; keep the last one per team.
   let lastGuardMs = new Map<string, number>();
   const sink = new Writable({
@@ -88,53 +76,53 @@ export async function run(): Promise<{ title: string; markdown: string }> {
       cb();
     },
   });
-  const gw = await startGateway(config, createLogger('info', sink), '(bench)');
 
   type Figures = { http: number[]; guard: number[] };
   const times: Record<string, Record<string, Figures>> = Object.fromEntries(
     kinds.map((k) => [k, Object.fromEntries(names.map((n) => [n, { http: [], guard: [] }]))]),
   );
-  for (const kind of kinds) {
-    const texts = requests[kind]!;
-    for (let i = 0; i < texts.length; i++) {
-      const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: texts[i] }], max_tokens: 50 });
-      for (let k = 0; k < names.length; k++) {
-        const idx = (i + k) % names.length;
-        lastGuardMs = new Map();
-        const t0 = performance.now();
-        const res = await fetch(`${gw.url}/v1/chat/completions`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${keyOf(idx)}`, 'content-type': 'application/json' },
-          body,
+  const load = await withGuardTeams(
+    async (own) => {
+      const upstream = own(await startFakeUpstream({ record: false }));
+      return {
+        keyPrefix: 'guard-latency',
+        teams: TEAMS,
+        logger: createLogger('info', sink),
+        config: {
+          providers: { openai: { kind: 'openai', baseUrl: upstream.openaiBaseUrl, apiKey: 'sk-bench', timeouts } },
+          models: { 'gpt-4o-mini': { provider: 'openai', upstream: 'gpt-4o-mini', price: { input: '0.15', output: '0.60' }, contextWindow: 128000 } },
+        },
+      };
+    },
+    async (b) => {
+      for (const kind of kinds) {
+        const texts = requests[kind]!;
+        await b.interleave(texts.length, async (i, idx) => {
+          const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: texts[i] }], max_tokens: 50 });
+          lastGuardMs = new Map();
+          const r = await b.send(idx, body);
+          if (r.status !== 200) throw new Error(`${names[idx]} on ${kind} #${i}: HTTP ${r.status}`);
+          if (i < WARMUP) return;
+          const fig = times[kind]![names[idx]!]!;
+          fig.http.push(r.ms);
+          await new Promise((res) => setImmediate(res)); // the log line is written after the response
+          const g = lastGuardMs.get(names[idx]!);
+          if (g !== undefined) fig.guard.push(g);
         });
-        await res.arrayBuffer();
-        const ms = performance.now() - t0;
-        if (res.status !== 200) throw new Error(`${names[idx]} on ${kind} #${i}: HTTP ${res.status}`);
-        if (i < WARMUP) continue;
-        const fig = times[kind]![names[idx]!]!;
-        fig.http.push(ms);
-        await new Promise((r) => setImmediate(r)); // the log line is written after the response
-        const g = lastGuardMs.get(names[idx]!);
-        if (g !== undefined) fig.guard.push(g);
       }
-    }
-  }
-  const load = loadavg()[0]!.toFixed(1);
-  await gw.close();
-  await upstream.close();
+      return loadavg()[0]!.toFixed(1);
+    },
+  );
 
   const rows: string[][] = [];
   for (const kind of kinds) {
     const base = times[kind]!.none!.http;
-    const b50 = pct(base, 50);
-    const b99 = pct(base, 99);
     const bytes = requests[kind]!.slice(WARMUP).reduce((s, t) => s + t.length, 0) / N;
     for (const n of names) {
       const { http, guard } = times[kind]![n]!;
       const none = n === 'none';
       rows.push([
-        `${kind} (${Math.round(bytes)} B)`, n, f(pct(http, 50)), f(pct(http, 99)),
-        none ? '—' : f(pct(http, 50) - b50), none ? '—' : f(pct(http, 99) - b99),
+        `${kind} (${Math.round(bytes)} B)`, n, ...latencyCells(http, none ? undefined : base),
         none ? '—' : f(pct(guard, 50)), none ? '—' : f(pct(guard, 99)),
       ]);
     }
