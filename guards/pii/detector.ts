@@ -3,6 +3,7 @@ import { PII_CATEGORIES } from './types.js';
 import { textFeatures, type Recognizer } from './recognizer.js';
 import { RECOGNIZERS } from './recognizers/index.js';
 import { createTokenScanner } from './token-scan.js';
+import { createLiteralScanner } from './literal-scan.js';
 import { ENTITY_CATEGORIES, findEntities, type RankedFinding } from './entities/index.js';
 
 /** Options for createPiiDetector. */
@@ -93,17 +94,20 @@ export function createPiiDetector(opts: PiiDetectorOptions = {}): PiiDetector {
   const entities = ENTITY_CATEGORIES.some((c) => wanted.has(c));
   const categories = [...new Set([...recognizers.map((r) => r.category), ...ENTITY_CATEGORIES.filter((c) => wanted.has(c))])];
   const scanner = createTokenScanner(recognizers);
+  const literals = createLiteralScanner(recognizers);
   const active = new Uint8Array(recognizers.length); // reused: detect is synchronous
   return {
     categories,
     detect(text: string): PiiFinding[] {
       if (text.length < 3) return [];
       const features = textFeatures(text, scanner.pass(text));
+      const found = literals.scan(text);
       const cands: Candidate[] = [];
       let tokens = false;
       for (let i = 0; i < recognizers.length; i++) {
         const r = recognizers[i];
         active[i] = 0;
+        if (literals.masks[i] !== 0 && (literals.masks[i] & found) === 0) continue;
         if (r.prefilter && !r.prefilter(text, features)) continue;
         if (r.token) {
           active[i] = 1;

@@ -76,6 +76,11 @@ export interface Recognizer {
   /** Return false to skip the regex for this text (e.g. no `@` means no e-mail). */
   prefilter?(text: string, f: TextFeatures): boolean;
   /**
+   * Case-sensitive strings one of which every match contains (`sk-`, `eyJ`): the recognizer is skipped for a text
+   * holding none of them. The detector finds the literals of every recognizer in one scan (literal-scan.ts).
+   */
+  literals?: readonly string[];
+  /**
    * Scan strategy for patterns whose values always contain a rare literal (`@`, `://`, `:`): find the literal with
    * indexOf, step back to where a value could start, and run `pattern` there only (sticky), instead of trying the
    * regex at every position of the text.

@@ -118,7 +118,7 @@ export const ethAddress: Recognizer = {
   priority: 80,
   pattern: /\b(?<![A-Za-z0-9])0x[0-9a-fA-F]{40}(?![0-9A-Za-z])/g,
   token: { first: 'digit', lengths: [42] },
-  prefilter: (t) => t.includes('0x'),
+  literals: ['0x'],
   accept: (m) => ethAddressValid(m[0]),
 };
 

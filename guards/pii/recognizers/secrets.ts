@@ -29,42 +29,42 @@ export const githubToken: Recognizer = {
   category: 'github_token',
   priority: 95,
   pattern: /\b(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,255})(?![A-Za-z0-9_])/g,
-  prefilter: (t) => t.includes('gh') || t.includes('github_pat_'),
+  literals: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'],
 };
 
 export const slackToken: Recognizer = {
   category: 'slack_token',
   priority: 95,
   pattern: /\b(?<![A-Za-z0-9\-])(?:xox[abposre]-[0-9A-Za-z\-]{10,250}|xapp-[0-9A-Za-z\-]{10,250}|https:\/\/hooks\.slack\.com\/services\/[A-Za-z0-9\/_\-]{20,200})(?![A-Za-z0-9\-])/g,
-  prefilter: (t) => t.includes('xox') || t.includes('xapp-') || t.includes('hooks.slack.com'),
+  literals: ['xox', 'xapp-', 'hooks.slack.com'],
 };
 
 export const stripeKey: Recognizer = {
   category: 'stripe_key',
   priority: 95,
   pattern: /\b(?<![A-Za-z0-9_])(?:(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{10,247}|whsec_[0-9A-Za-z]{20,100})(?![A-Za-z0-9_])/g,
-  prefilter: (t) => t.includes('_live_') || t.includes('_test_') || t.includes('whsec_'),
+  literals: ['_live_', '_test_', 'whsec_'],
 };
 
 export const googleApiKey: Recognizer = {
   category: 'google_api_key',
   priority: 95,
   pattern: /\b(?<![A-Za-z0-9_\-])AIza[0-9A-Za-z_\-]{35}(?![A-Za-z0-9_\-])/g,
-  prefilter: (t) => t.includes('AIza'),
+  literals: ['AIza'],
 };
 
 export const anthropicKey: Recognizer = {
   category: 'anthropic_key',
   priority: 96,
   pattern: /\b(?<![A-Za-z0-9_\-])sk-ant-[a-z]{2,8}\d{2}-[A-Za-z0-9_\-]{20,250}(?![A-Za-z0-9_\-])/g,
-  prefilter: (t) => t.includes('sk-ant-'),
+  literals: ['sk-ant-'],
 };
 
 export const openaiKey: Recognizer = {
   category: 'openai_key',
   priority: 95,
   pattern: /\b(?<![A-Za-z0-9_\-])sk-(?!ant-)[A-Za-z0-9_\-]{20,250}(?![A-Za-z0-9_\-])/g,
-  prefilter: (t) => t.includes('sk-'),
+  literals: ['sk-'],
   // Keys are random: insist on mixed case and digits so hyphenated words ("sk-learn-…") are not keys.
   accept: (m) => /[A-Z]/.test(m[0]) && /[a-z]/.test(m[0].slice(3)) && /\d/.test(m[0]),
 };
@@ -81,7 +81,7 @@ export const jwt: Recognizer = {
   category: 'jwt',
   priority: 95,
   pattern: /\b(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{4,4096}\.eyJ[A-Za-z0-9_\-]{2,16384}\.[A-Za-z0-9_\-]{0,4096}(?![A-Za-z0-9_\-])/g,
-  prefilter: (t) => t.includes('eyJ'),
+  literals: ['eyJ'],
   accept(m) {
     const header = base64UrlJson(m[0].slice(0, m[0].indexOf('.')));
     return typeof header === 'object' && header !== null && ('alg' in header || 'typ' in header);
@@ -95,7 +95,7 @@ export const privateKey: Recognizer = {
   // that follow it.
   pattern:
     /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]{0,16384}?-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|(?:\r?\n[A-Za-z0-9+\/=]{1,100})*)/g,
-  prefilter: (t) => t.includes('-----BEGIN'),
+  literals: ['-----BEGIN'],
 };
 
 const PASSWORD_STOPWORDS = new Set([
