@@ -103,6 +103,14 @@ export function createTokenScanner(recognizers: readonly Recognizer[]): TokenSca
       masks[punct[c]].push(ANY_AFTER);
     }
   });
+  // Each bucket in ascending order of minDigits (the order within a token does not matter: candidates are ordered by
+  // recognizer afterwards), so that dispatch stops at the first recognizer needing more digits than the token has.
+  const minDigitsOf = Int32Array.from(recognizers, (r) => r.token?.minDigits ?? 0);
+  buckets.forEach((list, b) => {
+    const order = list.map((_, x) => x).sort((x, y) => minDigitsOf[list[x]] - minDigitsOf[list[y]] || x - y);
+    buckets[b] = order.map((x) => list[x]);
+    masks[b] = order.map((x) => masks[b][x]);
+  });
   const covered = new Int32Array(recognizers.length);
   // The last pass's tokens: start, bucket index and the AFTER bit of the next character, triples; reused across calls
   // (detect is synchronous).
@@ -185,8 +193,9 @@ export function createTokenScanner(recognizers: readonly Recognizer[]): TokenSca
         for (let x = 0; x < list.length; x++) {
           const idx = list[x];
           if (!active[idx] || i < covered[idx] || !(mask[x] & after)) continue;
+          const need = minDigitsOf[idx];
+          if (need && (digits < 0 ? (digits = digitRun(text, i, MAX_DIGITS)) : digits) < need) break; // so do the rest
           const shape = recognizers[idx].token!;
-          if (shape.minDigits && (digits < 0 ? (digits = digitRun(text, i, MAX_DIGITS)) : digits) < shape.minDigits) continue;
           if (shape.test && !shape.test(text, i, j)) continue;
           const re = sticky[idx]!;
           re.lastIndex = i;
