@@ -210,6 +210,34 @@ function lastWordOf(before: string): string {
   return before.charCodeAt(e - 1) === 46 && e > b ? before.slice(b, e - 1) : before.slice(b, e);
 }
 
+const isSkipped = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 58 || c === 44 || c === 62 || c === 63 || c === 34;
+
+/**
+ * lastWordOf(the 40 characters before `start`, lower-cased) read straight from the text, without slicing and
+ * lower-casing the context (most runs need only this word: the cues test it first). Undefined when a character
+ * beyond ASCII (other than ’) is in the way: its lower case may differ in length or be ASCII, so the caller takes the
+ * slow path.
+ */
+function lastWordAt(text: string, start: number): string | undefined {
+  const lo = Math.max(0, start - 40);
+  let e = start;
+  for (; e > lo; e--) {
+    const c = text.charCodeAt(e - 1);
+    if (!isSkipped(c)) {
+      if (c >= 128 && c !== 0x2019) return undefined;
+      break;
+    }
+  }
+  let b = e;
+  for (; b > lo; b--) {
+    const c = text.charCodeAt(b - 1);
+    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 39 || c === 0x2019 || c === 46) continue;
+    if (c >= 128) return undefined;
+    break;
+  }
+  return (text.charCodeAt(e - 1) === 46 && e > b ? text.slice(b, e - 1) : text.slice(b, e)).toLowerCase();
+}
+
 /**
  * A cue regex anchored at the end of the context, tried only when the context's last word can end one of its
  * phrases: a Set lookup instead of trying every alternative at every position of 40 characters (about 1 µs a test).
@@ -279,7 +307,7 @@ class RunContext {
     return (this.b ??= this.text.slice(Math.max(0, this.start - 40), this.start).toLowerCase());
   }
   get lastWord(): string {
-    return (this.lw ??= lastWordOf(this.before));
+    return (this.lw ??= lastWordAt(this.text, this.start) ?? lastWordOf(this.before));
   }
   /** Up to 64 characters after the run. */
   get after(): string {
