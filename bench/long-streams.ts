@@ -154,8 +154,11 @@ async function oneStream(pool: Pool, target: Target, s: StreamSample, timeoutMs:
   }
 }
 
-/** C streams opened evenly over `rampMs`; resolves when all have ended, with RSS peak sampled meanwhile. */
-async function phase(run: RunningPeer, c: number, opts: LongOptions, floorPids: number[]): Promise<LongFigures & { sample: StreamSample }> {
+/**
+ * C streams opened evenly over `rampMs`; resolves when all have ended, with RSS peak sampled meanwhile. Also the
+ * phase of bench/ab-builds.ts --long (two builds of the gateway, one run).
+ */
+export async function phase(run: RunningPeer, c: number, opts: LongOptions, floorPids: number[]): Promise<LongFigures & { sample: StreamSample }> {
   const streamMs = opts.chunks * opts.gapMs;
   // All C are open together from the end of the ramp until the first stream ends (ramp = 30 % of a stream).
   const rampMs = streamMs * 0.3;
