@@ -57,6 +57,14 @@ const PREFILTERS: (RegExp | null)[] = [
 // the lower-cased text without the i and u flags: with them this one alternation cost more than everything else.
 const CUE =
   /(?:\baddress(?:es)?(?: is| was|:| to| with)?|here they are:|\bli(?:ve|ves|ved|ving) (?:at|on|in)|\bsent to|\bsend (?:\w+ ){0,3}to|located at|\b(?:is|are) at|\bmeet (?:me|you|us) at|\bstop at|\boff at|\bmoved to|\barrived at|\breturn to|\btaxi to|\bcorner of|\bside of|\bis on|\bit is|\bit's in)[ \t]*(?:\n[ \t]*)?(?=\d|apt|suite|unit|p\.?\s?o)/g;
+// CUE with the i flag (not u), read on the text itself: the same matches as CUE on the lower-cased text without
+// lower-casing it (a copy of every text). Without u, i folds ASCII letters only and lets no other character match
+// an ASCII one, as lower-casing does — except KELVIN SIGN, which lower-cases to "k" (a \w for "send … to"): a text
+// holding one is lower-cased as before.
+const CUE_I = new RegExp(CUE.source, 'gi');
+const KELVIN = '\u212a';
+// The only character whose lower case has another length (İ → i + U+0307): cue offsets would shift.
+const DOTTED_I = '\u0130';
 const ADDRESS_WORD = /^(?:apt|apartment|suite|ste|unit|flat|floor|no|box|p\.?o\.?|u|st|rd|ave|and|de|la|le|del|di|da|do|na|nan|van|von|der|den|y|[a-z]{1,2}\.?)$/i;
 
 /** Extends from `at` over the address-looking words of one sentence (numbers, capitalised words, unit words). */
@@ -107,10 +115,12 @@ export function findAddresses(text: string): { spans: Span[]; blocks: Span[] } {
     re.lastIndex = 0;
     for (let m = re.exec(text); m; m = re.exec(text)) spans.push({ start: m.index, end: m.index + m[0].length });
   }
-  const lower = text.toLowerCase();
-  CUE.lastIndex = 0;
-  // Lower-casing keeps offsets except for a few letters (İ); then the cues are skipped rather than misplaced.
-  for (let c = lower.length === text.length ? CUE.exec(lower) : null; c; c = CUE.exec(lower)) {
+  // Lower-casing keeps offsets except for İ; then the cues are skipped rather than misplaced.
+  const kelvin = text.includes(KELVIN);
+  const cue = kelvin ? CUE : CUE_I;
+  const lower = kelvin ? text.toLowerCase() : text;
+  cue.lastIndex = 0;
+  for (let c = text.includes(DOTTED_I) ? null : cue.exec(lower); c; c = cue.exec(lower)) {
     const sp = extendCue(text, c.index + c[0].length);
     if (sp) spans.push(sp);
   }
