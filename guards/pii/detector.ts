@@ -1,6 +1,6 @@
 import type { PiiCategory, PiiDetector, PiiFinding } from './types.js';
 import { PII_CATEGORIES } from './types.js';
-import { textFeatures, type Recognizer } from './recognizer.js';
+import { textFeatures, type DigitPrefilter, type Recognizer } from './recognizer.js';
 import { RECOGNIZERS } from './recognizers/index.js';
 import { createTokenScanner } from './token-scan.js';
 import { createLiteralScanner } from './literal-scan.js';
@@ -95,6 +95,10 @@ export function createPiiDetector(opts: PiiDetectorOptions = {}): PiiDetector {
   const categories = [...new Set([...recognizers.map((r) => r.category), ...ENTITY_CATEGORIES.filter((c) => wanted.has(c))])];
   const scanner = createTokenScanner(recognizers);
   const literals = createLiteralScanner(recognizers);
+  // needDigits prefilters, read as numbers (-1: another prefilter, or none).
+  const digitPre = (r: Recognizer) => (r.prefilter && 'digits' in r.prefilter ? (r.prefilter as DigitPrefilter) : undefined);
+  const needDigits = Int32Array.from(recognizers, (r) => digitPre(r)?.digits ?? -1);
+  const needGroup = Int32Array.from(recognizers, (r) => digitPre(r)?.group ?? -1);
   const active = new Uint8Array(recognizers.length); // reused: detect is synchronous
   return {
     categories,
@@ -108,7 +112,9 @@ export function createPiiDetector(opts: PiiDetectorOptions = {}): PiiDetector {
         const r = recognizers[i];
         active[i] = 0;
         if (literals.masks[i] !== 0 && (literals.masks[i] & found) === 0) continue;
-        if (r.prefilter && !r.prefilter(text, features)) continue;
+        if (needDigits[i] >= 0) {
+          if (features.digits < needDigits[i] || features.longestDigitGroup < needGroup[i]) continue;
+        } else if (r.prefilter && !r.prefilter(text, features)) continue;
         if (r.token) {
           active[i] = 1;
           tokens = true;

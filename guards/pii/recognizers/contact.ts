@@ -1,6 +1,6 @@
 // E-mail, phone, network identifiers and credentials embedded in URLs.
 import { isIPv6 } from 'node:net';
-import { contextWords, digitsOf, hasContext, isDigit, runStart, type Recognizer } from '../recognizer.js';
+import { contextWords, digitsOf, hasContext, isDigit, needDigits, runStart, type Recognizer } from '../recognizer.js';
 
 const PHONE_CONTEXT = contextWords([
   'phone', 'telephone', 'tel', 'mobile', 'mob', 'cell', 'cellphone', 'fax', 'desk', 'office', 'home', 'work',
@@ -71,7 +71,7 @@ export const phone: Recognizer = {
   // A digit-led token shorter than six characters is followed by one of [ ()+.-] (a letter ends the match: digits, then
   // nothing of \w).
   token: { first: 'digit', lengths: { min: 1, max: 80 }, after: ' ()+.-', afterBelow: 6, alsoAt: '+(', test: phoneStart },
-  prefilter: (_t, f) => f.digits >= 6,
+  prefilter: needDigits(6),
   accept(m, text) {
     const raw = m[0];
     const body = raw.replace(EXTENSION, '');

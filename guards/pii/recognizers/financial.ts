@@ -1,5 +1,5 @@
 // Payment cards, bank account identifiers and cryptocurrency addresses.
-import { contextWords, hasContext, isDigit, type Recognizer } from '../recognizer.js';
+import { contextWords, hasContext, isDigit, needDigits, type Recognizer } from '../recognizer.js';
 import { allSame, abaValid, luhnValid } from '../validators/checksums.js';
 import { IBAN_LENGTHS, ibanValid } from '../validators/iban.js';
 import { btcBase58Valid, btcBech32Valid, ethAddressValid } from '../validators/crypto-addresses.js';
@@ -34,7 +34,7 @@ export const creditCard: Recognizer = {
   priority: 80,
   pattern: /\b(?<![\w+\-.,\/])\d(?:[ \-]?\d){11,18}(?!\d|[\-.,]\d)/g,
   token: { first: 'digit', lengths: { min: 1, max: 19 }, minDigits: 12 },
-  prefilter: (_t, f) => f.longestDigitGroup >= 12,
+  prefilter: needDigits(0, 12),
   accept(m, text) {
     const raw = m[0];
     const seps = raw.match(/[ \-]/g);
@@ -59,7 +59,7 @@ export const iban: Recognizer = {
   priority: 80,
   pattern: /\b(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ \-]?[A-Za-z0-9]{4}){2,7}(?:[ \-]?[A-Za-z0-9]{1,3})?(?![A-Za-z0-9])/g,
   token: { first: 'letter', lengths: { min: 4, max: 37 }, digitFrom: 4, test: (t, s) => isDigit(t.charCodeAt(s + 2)) && isDigit(t.charCodeAt(s + 3)) },
-  prefilter: (_t, f) => f.digits >= 6,
+  prefilter: needDigits(6),
   accept(m) {
     const raw = m[0];
     const cc = raw.slice(0, 2).toUpperCase();
@@ -100,7 +100,7 @@ export const usBankRouting: Recognizer = {
   priority: 72,
   pattern: /\b(?<![\w\-.])\d{9}(?![\w\-]|\.\d)/g,
   token: { first: 'digit', lengths: [9], minDigits: 9 },
-  prefilter: (_t, f) => f.longestDigitGroup >= 9,
+  prefilter: needDigits(0, 9),
   accept: (m, text) => abaValid(m[0]) && !allSame(m[0]) && hasContext(text, m.index, m.index + 9, ROUTING_CONTEXT),
 };
 

@@ -1,6 +1,6 @@
 // Government identifiers. Formats that are "just N digits" need a context word; formats with letters or
 // punctuation that is distinctive enough (NINO, PAN, DNI, formatted CPF) stand on their own plus their checksum.
-import { contextWords, digitsOf, hasContext, isDigit, KW, type Recognizer } from '../recognizer.js';
+import { contextWords, digitsOf, hasContext, isDigit, KW, needDigits, type Recognizer } from '../recognizer.js';
 import {
   allSame, cnpjValid, codiceFiscaleValid, cpfValid, dniValid, itinValid, luhnValid, nhsValid, nieValid, ssnValid,
   verhoeffValid,
@@ -14,7 +14,7 @@ export const usSsn: Recognizer = {
   priority: 75,
   pattern: /\b(?<![\w\-.])\d{3}([\- ]?)\d{2}\1\d{4}(?![\w\-]|\.\d)/g,
   token: { first: 'digit', lengths: [3, 9], minDigits: 9 },
-  prefilter: (_t, f) => f.longestDigitGroup >= 9,
+  prefilter: needDigits(0, 9),
   accept(m, text) {
     if (!ssnValid(digitsOf(m[0]))) return false;
     // 123-45-6789 is the SSN's own shape; spaced or bare nine digits need the word.
@@ -27,7 +27,7 @@ export const usItin: Recognizer = {
   priority: 75,
   pattern: /\b(?<![\w\-.])9\d{2}([\- ]?)[5-9]\d\1\d{4}(?![\w\-]|\.\d)/g,
   token: { first: 'digit', lengths: [3, 9], minDigits: 9, test: (t, s) => t[s] === '9' },
-  prefilter: (_t, f) => f.longestDigitGroup >= 9,
+  prefilter: needDigits(0, 9),
   accept(m, text) {
     if (!itinValid(digitsOf(m[0]))) return false;
     return m[1] === '-' || hasContext(text, m.index, m.index + m[0].length, ITIN_CONTEXT);
@@ -41,7 +41,7 @@ export const usPassport: Recognizer = {
   priority: 60,
   pattern: /\b(?<![\w\-])[A-Z]?\d{8,9}(?![\w\-])/g,
   token: { first: 'any', lengths: [8, 9, 10], digitFrom: 8, test: (t, s) => isDigit(t.charCodeAt(s)) || isDigit(t.charCodeAt(s + 1)) },
-  prefilter: (_t, f) => f.longestDigitGroup >= 8,
+  prefilter: needDigits(0, 8),
   accept: (m, text) => !allSame(digitsOf(m[0])) && hasContext(text, m.index, m.index + m[0].length, PASSPORT_CONTEXT, 48, 0),
 };
 
@@ -107,7 +107,7 @@ export const ukNino: Recognizer = {
   priority: 75,
   pattern: /\b(?<![\w\-])[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![\w\-])/g,
   token: { first: 'upper', lengths: [2, 4, 6, 8, 9], digitFrom: 4 },
-  prefilter: (_t, f) => f.digits >= 6,
+  prefilter: needDigits(6),
   accept: (m) => !NINO_BAD_PREFIX.has(m[0].slice(0, 2)),
 };
 
@@ -118,7 +118,7 @@ export const ukNhs: Recognizer = {
   priority: 72,
   pattern: /\b(?<![\w\-.])\d{3}([ \-]?)\d{3}\1\d{4}(?![\w\-]|\.\d)/g,
   token: { first: 'digit', lengths: [3, 10], minDigits: 10 },
-  prefilter: (_t, f) => f.longestDigitGroup >= 10,
+  prefilter: needDigits(0, 10),
   accept: (m, text) => {
     const d = digitsOf(m[0]);
     return nhsValid(d) && !allSame(d) && hasContext(text, m.index, m.index + m[0].length, NHS_CONTEXT);
@@ -132,7 +132,7 @@ export const caSin: Recognizer = {
   priority: 72,
   pattern: /\b(?<![\w\-.])[0-79]\d{2}([ \-]?)\d{3}\1\d{3}(?![\w\-]|\.\d)/g,
   token: { first: 'digit', lengths: [3, 9], minDigits: 9 },
-  prefilter: (_t, f) => f.longestDigitGroup >= 9,
+  prefilter: needDigits(0, 9),
   accept: (m, text) => luhnValid(digitsOf(m[0])) && hasContext(text, m.index, m.index + m[0].length, SIN_CONTEXT),
 };
 
@@ -143,7 +143,7 @@ export const inAadhaar: Recognizer = {
   priority: 72,
   pattern: /\b(?<![\w\-.])[2-9]\d{3}([ \-]?)\d{4}\1\d{4}(?![\w\-]|\.\d)/g,
   token: { first: 'digit', lengths: [4, 12], minDigits: 12 },
-  prefilter: (_t, f) => f.longestDigitGroup >= 12,
+  prefilter: needDigits(0, 12),
   accept: (m, text) => {
     const d = digitsOf(m[0]);
     return verhoeffValid(d) && !allSame(d) && hasContext(text, m.index, m.index + m[0].length, AADHAAR_CONTEXT);
@@ -156,7 +156,7 @@ export const inPan: Recognizer = {
   // 4th letter is the holder type (P person, C company, H HUF, F firm, A AOP, T trust, B BOI, L local, J juridical, G govt).
   pattern: /\b(?<![\w\-])[A-Z]{3}[ABCFGHJLPT][A-Z]\d{4}[A-Z](?![\w\-])/g,
   token: { first: 'upper', lengths: [10], digitFrom: 10 },
-  prefilter: (_t, f) => f.digits >= 4,
+  prefilter: needDigits(4),
 };
 
 const CPF_CONTEXT = contextWords(['cpf', 'cadastro de pessoas']);
@@ -167,7 +167,7 @@ export const brCpf: Recognizer = {
   priority: 78,
   pattern: /\b(?<![\w\-.\/])\d{3}(\.?)\d{3}\1\d{3}-?\d{2}(?![\w\-\/]|\.\d)/g,
   token: { first: 'digit', lengths: [3, 9, 11], minDigits: 11 },
-  prefilter: (_t, f) => f.longestDigitGroup >= 11,
+  prefilter: needDigits(0, 11),
   accept(m, text) {
     if (!cpfValid(digitsOf(m[0]))) return false;
     return /[.\-]/.test(m[0]) || hasContext(text, m.index, m.index + m[0].length, CPF_CONTEXT);
@@ -179,7 +179,7 @@ export const brCnpj: Recognizer = {
   priority: 78,
   pattern: /\b(?<![\w\-.\/])\d{2}(\.?)\d{3}\1\d{3}\/?\d{4}-?\d{2}(?![\w\-\/]|\.\d)/g,
   token: { first: 'digit', lengths: [2, 8, 12, 14], minDigits: 14 },
-  prefilter: (_t, f) => f.longestDigitGroup >= 14 || f.digits >= 14,
+  prefilter: needDigits(14), // a group of 14 digits is 14 digits
   accept(m, text) {
     if (!cnpjValid(digitsOf(m[0]))) return false;
     return m[0].includes('/') || hasContext(text, m.index, m.index + m[0].length, CNPJ_CONTEXT);
@@ -191,7 +191,7 @@ export const esDni: Recognizer = {
   priority: 75,
   pattern: /\b(?<![\w\-])\d{8}-?[A-Z](?![\w\-])/g,
   token: { first: 'digit', lengths: [8, 9], minDigits: 8 },
-  prefilter: (_t, f) => f.longestDigitGroup >= 8,
+  prefilter: needDigits(0, 8),
   accept: (m) => dniValid(m[0].replace('-', '')),
 };
 
@@ -200,7 +200,7 @@ export const esNie: Recognizer = {
   priority: 75,
   pattern: /\b(?<![\w\-])[XYZ]-?\d{7}-?[A-Z](?![\w\-])/g,
   token: { first: 'upper', lengths: [1, 8, 9], digitFrom: 8, test: (t, s) => t[s] === 'X' || t[s] === 'Y' || t[s] === 'Z' },
-  prefilter: (_t, f) => f.longestDigitGroup >= 7,
+  prefilter: needDigits(0, 7),
   accept: (m) => nieValid(m[0].replace(/-/g, '')),
 };
 
@@ -210,6 +210,6 @@ export const itFiscalCode: Recognizer = {
   // Digits may be replaced by LMNPQRSTUV ("omocodia") when two people would otherwise share a code.
   pattern: /\b(?<![\w\-])[A-Za-z]{6}[0-9LMNPQRSTUVlmnpqrstuv]{2}[ABCDEHLMPRSTabcdehlmprst][0-9LMNPQRSTUVlmnpqrstuv]{2}[A-Za-z][0-9LMNPQRSTUVlmnpqrstuv]{3}[A-Za-z](?![\w\-])/g,
   token: { first: 'letter', lengths: [16] },
-  prefilter: (_t, f) => f.digits >= 2,
+  prefilter: needDigits(2),
   accept: (m) => codiceFiscaleValid(m[0].toUpperCase()),
 };
