@@ -43,6 +43,12 @@ interface Channel {
   tailTokens: number | undefined;
   /** Positions of `tail` below this index are known not to be boundaries. */
   scanned: number;
+  /**
+   * `tail` up to this safe boundary (0: none yet) counts `countedTokens` whatever text follows. `tokens()` is
+   * asked after every chunk: this way it counts the tail's last word, not the whole tail again (issue 22).
+   */
+  counted: number;
+  countedTokens: number;
 }
 
 /** Tokens kept uncommitted on a forced cut: BPE merges near the cut could still change with more text. */
@@ -68,6 +74,15 @@ export function createCompletionCounter(model: string): CompletionCounter {
       }
     }
   }
+  /** Tokens of `ch.tail`: its counted prefix, then the text after, moving the prefix up to its last safe boundary. */
+  function tailTokens(ch: Channel): number {
+    const cut = lastSafeBoundary(ch.tail, ch.counted + 1);
+    if (cut > ch.counted) {
+      ch.countedTokens += countTextTokens(ch.tail.slice(ch.counted, cut), encoding, ONE_OFF);
+      ch.counted = cut;
+    }
+    return ch.countedTokens + countTextTokens(ch.counted > 0 ? ch.tail.slice(ch.counted) : ch.tail, encoding, ONE_OFF);
+  }
   const channels = new Map<number | string, Channel>();
   let overhead = 0;
 
@@ -76,7 +91,7 @@ export function createCompletionCounter(model: string): CompletionCounter {
       if (!text) return;
       let ch = channels.get(channelKey);
       if (!ch) {
-        ch = { committed: 0, tail: '', tailTokens: 0, scanned: 0 };
+        ch = { committed: 0, tail: '', tailTokens: 0, scanned: 0, counted: 0, countedTokens: 0 };
         channels.set(channelKey, ch);
       }
       ch.tail += text;
@@ -84,11 +99,16 @@ export function createCompletionCounter(model: string): CompletionCounter {
       if (ch.tail.length < MIN_COMMIT_CHARS) return;
       const cut = lastSafeBoundary(ch.tail, ch.scanned);
       if (cut > 0) {
-        ch.committed += countTextTokens(ch.tail.slice(0, cut), encoding);
+        // Counts add up across safe boundaries: the part `tokens()` already counted is not counted again.
+        const from = cut >= ch.counted ? ch.counted : 0;
+        const before = from > 0 ? ch.countedTokens : 0;
+        ch.committed += before + countTextTokens(ch.tail.slice(from, cut), encoding, ONE_OFF);
         ch.tail = ch.tail.slice(cut);
       } else if (ch.tail.length > MAX_TAIL_CHARS) {
         forceCommit(ch);
       }
+      ch.counted = 0;
+      ch.countedTokens = 0;
       // Everything left in the tail was scanned (from the end down to the cut) and holds no boundary.
       ch.scanned = ch.tail.length;
     },
@@ -98,7 +118,7 @@ export function createCompletionCounter(model: string): CompletionCounter {
     tokens() {
       let n = overhead;
       for (const ch of channels.values()) {
-        if (ch.tailTokens === undefined) ch.tailTokens = countTextTokens(ch.tail, encoding, ONE_OFF);
+        if (ch.tailTokens === undefined) ch.tailTokens = tailTokens(ch);
         n += ch.committed + ch.tailTokens;
       }
       return n;
