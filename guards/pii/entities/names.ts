@@ -45,6 +45,11 @@ function capitalStarts(text: string): number[] {
   return out;
 }
 
+// The word loneCommonWord last looked up (from the run's start): `tokens` reuses its flags when the run's first key is
+// that same range, instead of hashing and probing the table (a cache miss, often) again for the same word.
+let firstKeyEnd = -1;
+let firstFlags = 0;
+
 /**
  * Fast rejection of the commonest case, a lone capitalised ordinary word ("The", "However", "This"): no regex,
  * no context read. True when the word at `at` is a common or lead word and no capitalised word follows it.
@@ -53,6 +58,8 @@ function loneCommonWord(text: string, at: number, tab: LexTable): boolean {
   let j = at + 1;
   while (j < text.length && kindAt(text, j) !== 3) j++;
   const f = tab.get(text, at, j);
+  firstKeyEnd = j;
+  firstFlags = f;
   if (!(f & (LEX.COMMON | LEX.LEAD)) || f & LEX.HONORIFIC) return false;
   // Followed by " X" with X upper case: part of a longer run, read it properly.
   return !(text.charCodeAt(j) === 32 && j + 1 < text.length && kindAt(text, j + 1) === 1);
@@ -268,7 +275,8 @@ function tokens(text: string, from: number, to: number, tab: LexTable): Tok[] {
     let e = s + 1;
     while (e < to && text.charCodeAt(e) !== 32 && text.charCodeAt(e) !== 9) e++;
     const ke = keyEnd(text, s, e);
-    const t: Tok = { text: text.slice(s, e), start: s, end: e, keyEnd: ke, f: tab.get(text, s, ke) };
+    const f = s === from && ke === firstKeyEnd ? firstFlags : tab.get(text, s, ke);
+    const t: Tok = { text: text.slice(s, e), start: s, end: e, keyEnd: ke, f };
     if (t.f & LEX.ADDRESS && out.length) break;
     out.push(t);
     if (t.text.endsWith('.') && t.text.length > 2 && !(t.f & LEX.HONORIFIC)) break;
@@ -353,6 +361,7 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
   let prevPersonEnd = -1;
   let covered = 0;
   for (const at of capitalStarts(text)) {
+    firstKeyEnd = -1;
     if (at < covered || loneCommonWord(text, at, tab)) continue;
     RUN.lastIndex = at;
     const m = RUN.exec(text);
@@ -375,12 +384,27 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
     // A trailing full stop belongs to the sentence unless the word is an initial or an abbreviation; a possessive
     // ("Szczepańska's killers") is not part of the name and is read as context after it.
     const end = last.keyEnd === last.end - 2 ? last.end - 2 : last.keyEnd === last.end - 1 && !isInitial(last.text) && !(last.f & LEX.ORG_SUFFIX) ? last.end - 1 : last.end;
-    const words = toks.filter((t) => !isInitial(t.text) && !(t.f & LEX.CONN));
-    if (!words.length || words.every((t) => t.f & LEX.NEVER)) continue;
+    // The words (no initials, no particles) and what the rules below ask about all of them, in one pass.
+    let words = toks;
+    let uncommon = 0;
+    let never = 0;
+    let named = false; // a first name or surname among them
+    for (let k = 0; k < toks.length; k++) {
+      const t = toks[k];
+      if (isInitial(t.text) || t.f & LEX.CONN) {
+        if (words === toks) words = toks.slice(0, k);
+        continue;
+      }
+      if (words !== toks) words.push(t);
+      if (!(t.f & LEX.COMMON)) uncommon++;
+      if (t.f & LEX.NEVER) never++;
+      if (t.f & (LEX.FIRST | LEX.LAST)) named = true;
+    }
+    if (!words.length || never === words.length) continue;
     const single = words.length === 1;
     const w0 = words[0];
     const wl = words[words.length - 1];
-    const allCommon = words.every(isCommon);
+    const allCommon = uncommon === 0;
     const phrase = phraseFlags(text, words, 0, tab);
     const region = (phrase & LEX.REGION) !== 0;
     const inBlock = blocks.length > 0 && blocks.some((bl) => start >= bl.start && start < bl.end);
@@ -395,8 +419,6 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
     const common0 = isCommon(w0);
     const place = ((w0.f & LEX.DIRECTION && words.length >= 2 ? phraseFlags(text, words, 1, tab) : phrase) & LEX.PLACE) !== 0;
     c.reset(start, end);
-    let uncommon = 0;
-    for (const t of words) if (!isCommon(t)) uncommon++;
 
     let category: EntityCategory | null = null;
     let span = { start, end };
@@ -418,7 +440,7 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
     else if (STRONG_PLACE_BEFORE(c) && !first && !allCommon) category = 'location';
     else if (single && !common0 && !acronym && !first && !(w0.f & LEX.LAST) && placeAfterMay(text, end) && WEAK_PLACE_BEFORE(c) && /^(?:\p{Lu}[\p{Ll}\p{M}'’-]{3,}|\p{Lu}{5,}(?<!S))$/u.test(w0.text) && /^(?:[ \t]*[,.:;)]|[ \t]+(?:this|to|on|in|and|\d))/.test(c.after)) category = 'location';
     else if (prevPersonEnd >= 0 && /^[ \t]*(?:is )?(?:from|of)[ \t]*$/.test(text.slice(prevPersonEnd, start)) && !allCommon) category = 'organization';
-    else if (!allCommon && (words.some((t) => t.f & (LEX.FIRST | LEX.LAST)) || uncommon >= 2) && words.length <= 4 && (PERSON_BEFORE(c) || (personAfterMay(text, end) && PERSON_AFTER.test(c.after)))) category = 'person';
+    else if (!allCommon && (named || uncommon >= 2) && words.length <= 4 && (PERSON_BEFORE(c) || (personAfterMay(text, end) && PERSON_AFTER.test(c.after)))) category = 'person';
     else if (!allCommon && !common0 && STRONG_PERSON(c) && words.length <= 4) category = 'person';
     else if (words.length >= 2) {
       // "Carry Me Back To Canada", "Southern Tunisia": a known place at the end of a longer run.
