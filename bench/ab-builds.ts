@@ -119,7 +119,10 @@ try {
   console.log(`\nfeatures ${features}${what}, median of ${rounds} rounds:`);
   if (bare) console.log(`  bare proxy: ${percentile(bareCpu, 50).toFixed(3)} CPU ms`);
   for (const [i, r] of results.entries()) {
-    const ratio = i === 0 ? '' : `, × first: ${(percentile(r.cpu, 50) / percentile(results[0]!.cpu, 50)).toFixed(3)}; cheaper in ${r.cpu.filter((c, k) => c < results[0]!.cpu[k]!).length}/${rounds} rounds`;
+    // Also the median of each round's own ratio: a round measures every build within a minute or two, so a VM's
+    // slower spell hits both sides of that ratio alike.
+    const paired = r.cpu.map((c, k) => c / results[0]!.cpu[k]!);
+    const ratio = i === 0 ? '' : `, × first: ${(percentile(r.cpu, 50) / percentile(results[0]!.cpu, 50)).toFixed(3)} (per round: median ${percentile(paired, 50).toFixed(3)}); cheaper in ${r.cpu.filter((c, k) => c < results[0]!.cpu[k]!).length}/${rounds} rounds`;
     const xBare = bare ? `, × bare ${(percentile(r.cpu, 50) / percentile(bareCpu, 50)).toFixed(2)}` : '';
     console.log(`  ${builds[i]}: ${percentile(r.cpu, 50).toFixed(3)} CPU ms${sat ? `, ${Math.round(percentile(r.sat, 50))} req/s` : ''}${xBare}${ratio}`);
   }
