@@ -462,7 +462,19 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
 
 /** "Gemini Ultra", "Meta AI", "Bicep CLI", "OpenAI GPT": product names, not people. */
 function product(words: readonly Tok[]): boolean {
-  return (words[0].f & LEX.NEVER) !== 0 || (words.length >= 2 && words.some((t) => /^\p{Lu}{2,5}$/u.test(t.text) || /^(?!Mc|Mac|O['’]|D['’]|De|Di|La|Le|Van|Von)\p{Lu}?\p{Ll}+\p{Lu}/u.test(t.text)));
+  return (words[0].f & LEX.NEVER) !== 0 || (words.length >= 2 && words.some((t) => upperAfterFirst(t.text) && (/^\p{Lu}{2,5}$/u.test(t.text) || /^(?!Mc|Mac|O['’]|D['’]|De|Di|La|Le|Van|Von)\p{Lu}?\p{Ll}+\p{Lu}/u.test(t.text))));
+}
+
+/**
+ * Both product regexes need an upper-case letter after the first character: a word whose other characters are ASCII
+ * and not capitals ("Smith") is neither, without running them (a character beyond ASCII is left to the regexes).
+ */
+function upperAfterFirst(s: string): boolean {
+  for (let k = 1; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    if (c >= 128 || (c >= 65 && c <= 90)) return true;
+  }
+  return false;
 }
 
 /** A line that is only two or three capitalised words at the top of a text or block: a letter's or card's name. */
