@@ -16,7 +16,7 @@ const MORSE: Record<string, string> = {
   '----.': '9', '.-.-.-': '.', '--..--': ',', '..--..': '?', '-.-.--': '!', '.----.': "'",
 };
 
-export function decodeMorse(raw: string): string[] {
+function morseRuns(raw: string): string[] {
   if (!raw.includes('-') && !raw.includes('.')) return [];
   const out: string[] = [];
   for (const m of raw.matchAll(MORSE_RUN)) {
@@ -36,7 +36,7 @@ function printable(cp: number): boolean {
   return (cp >= 32 && cp < 127) || cp === 10 || (cp >= 0xa0 && cp <= 0x2fff) || (cp >= 0x3000 && cp <= 0x9fff) || (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xff00 && cp <= 0xffef);
 }
 
-export function decodeCharCodes(raw: string): string[] {
+function charCodeRuns(raw: string): string[] {
   const out: string[] = [];
   if (/\d[ ,]+\d/.test(raw)) {
     for (const m of raw.matchAll(DECIMAL_RUN)) {
@@ -110,6 +110,26 @@ export function decodeCaesar(raw: string): string[] {
   if (commonShare(sample) > 0.12 || commonShare(shift(sample, back)) < 0.3) return [];
   return [shift(raw.slice(0, MAX_DECODED), back)];
 }
+
+/**
+ * The `encoded_text` signal and `decodeHidden` both decode the same text, one right after the other: the last
+ * text's result is kept (one entry; the returned arrays are shared and must not be modified).
+ */
+function lastOne(f: (raw: string) => string[]): (raw: string) => string[] {
+  let lastRaw: string | undefined;
+  let last: string[] = [];
+  return (raw) => {
+    if (raw !== lastRaw) {
+      last = f(raw);
+      lastRaw = raw;
+    }
+    return last;
+  };
+}
+/** Text written in Morse (8+ letters), decoded; [] when there is none. */
+export const decodeMorse: (raw: string) => string[] = lastOne(morseRuns);
+/** Text written as decimal character codes or hex escapes, decoded; [] when there is none. */
+export const decodeCharCodes: (raw: string) => string[] = lastOne(charCodeRuns);
 
 /** Every decoded text hidden in `raw` by the encodings above. */
 export function decodeHidden(raw: string): string[] {

@@ -135,9 +135,65 @@ export function extractFeatures(norm: string, hashBits: number): SparseVector {
 
 /**
  * Dot product of a normalised text's feature vector with dense bucket weights, without materialising the
- * vector: the hot path of scoring. Pure.
+ * vector: the hot path of scoring. Pure. The same buckets, in the same order, as `visitFeatures` (so the sums are
+ * bit-identical to adding `extractFeatures` up), written out with local accumulators instead of callbacks: about
+ * twice as fast as the callback version.
  */
 export function dotFeatures(norm: string, weights: Float32Array): number {
+  const mask = weights.length - 1;
+  const len = norm.length;
+  let wordSum = 0;
+  let wordN = 0;
+  let prev = 0;
+  let hasPrev = false;
+  let i = 0;
+  while (i < len) {
+    while (i < len && !isWordChar(norm.charCodeAt(i))) i++;
+    if (i >= len) break;
+    let h = FNV_OFFSET ^ WORD_SEED;
+    while (i < len && isWordChar(norm.charCodeAt(i))) {
+      h = Math.imul(h ^ norm.charCodeAt(i), FNV_PRIME);
+      i++;
+    }
+    wordSum += weights[fmix(h) & mask];
+    wordN++;
+    if (hasPrev) {
+      wordSum += weights[fmix(Math.imul(prev ^ BIGRAM_SEED, FNV_PRIME) ^ h) & mask];
+      wordN++;
+    }
+    prev = h;
+    hasPrev = true;
+  }
+  // Char n-grams over " text " (a space pads both ends): from each start s, the 3-, 4- and 5-gram hashes extend
+  // one another; near the end only the n-grams that fit.
+  let charSum = 0;
+  let charN = 0;
+  const code = (p: number): number => (p < 0 || p === len ? 32 : norm.charCodeAt(p));
+  let c0 = 32;
+  let c1 = len > 0 ? norm.charCodeAt(0) : 32;
+  for (let s = -1; s <= len - 2; s++) {
+    const c2 = code(s + 2);
+    const h2 = Math.imul(Math.imul(Math.imul((FNV_OFFSET ^ CHAR_SEED) ^ c0, FNV_PRIME) ^ c1, FNV_PRIME) ^ c2, FNV_PRIME);
+    charSum += weights[fmix(h2 ^ 2) & mask];
+    charN++;
+    if (s + 3 <= len) {
+      const h3 = Math.imul(h2 ^ code(s + 3), FNV_PRIME);
+      charSum += weights[fmix(h3 ^ 3) & mask];
+      charN++;
+      if (s + 4 <= len) {
+        const h4 = Math.imul(h3 ^ code(s + 4), FNV_PRIME);
+        charSum += weights[fmix(h4 ^ 4) & mask];
+        charN++;
+      }
+    }
+    c0 = c1;
+    c1 = c2;
+  }
+  return (wordN ? wordSum / Math.sqrt(wordN) : 0) + (charN ? charSum / Math.sqrt(charN) : 0);
+}
+
+/** The callback version of `dotFeatures` (kept as the reference a test compares the fast one with). */
+export function dotFeaturesReference(norm: string, weights: Float32Array): number {
   let wordSum = 0;
   let wordN = 0;
   let charSum = 0;

@@ -15,7 +15,7 @@ export type { InjectionDetector, InjectionScore };
  * Threshold chosen by validation by source: the lowest at which the pooled out-of-source false-positive rate is
  * ≤ 5 % (docs/guards.md). A test keeps it equal to the shipped model's `threshold`.
  */
-export const DEFAULT_INJECTION_THRESHOLD = 0.67;
+export const DEFAULT_INJECTION_THRESHOLD = 0.68;
 
 // From the sources the model sits next to this file; from a tsc build (dist/guards/injection/) the JSON is
 // not copied, so fall back to the source tree.

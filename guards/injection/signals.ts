@@ -37,6 +37,10 @@ const EVERYTHING_END =
 // "bypass your restrictions", not "drop the previous tasks from my todo list" or "override CSS rules".
 const WEAK_OVERRIDE_RE =
   /(?:^|[^\p{L}])(?:drop|skip|abandon|override|bypass)\s+(?:all\s+)?(?:of\s+)?(?:your|the system'?s?|your previous|your prior|your initial|your original)\s+(?:\p{L}+\s+){0,2}?(?:instructions?|prompts?|rules|guidelines|programming|restrictions|filters?|safety|directives?)(?:$|[^\p{L}])/u;
+// Cheap necessary conditions of the two regexes (each verb contains one of these), tested first: the full regexes
+// with their Unicode classes were a third of the signals' cost on ordinary text.
+const OVERRIDE_HINT = /ignor|negeer|disregard|forget|vergiss|vergessen|oubli|olvid|dimentica|esque|vergeet|zaboravi|забудь|игнорируй/;
+const WEAK_OVERRIDE_HINT = /drop|skip|abandon|override|bypass/;
 const OVERRIDE_RE = new RegExp(
   `(?:^|[^\\p{L}])(?:${OVERRIDE_VERBS})(?:(?:[^\\p{L}]+\\p{L}+){0,4}?[^\\p{L}]+(?:${OVERRIDE_OBJECTS})(?:$|[^\\p{L}])|[^\\p{L}]+(?:${EVERYTHING})(?:${EVERYTHING_END}))`,
   'u',
@@ -48,9 +52,12 @@ const NEW_TASK_RE =
 
 // Persona requests ("act as a senior engineer", "pretend to be an interviewer", "role-play a customer") are
 // everyday prompts; only the re-identity and jailbreak set-ups are a signal. The data set's persona rows
-// are still learned through the classifier's n-grams, which negatives can counterweigh.
+// are still learned through the classifier's n-grams, which negatives can counterweigh. A bare "developer mode" is
+// not a signal either: it is a phone, browser and OS setting ("Explain the developer mode setting on Android
+// phones" scored 0.70 once the signal's weight grew), no training attack uses the phrase, and the `jailbreak`
+// concept still counts it; "you are now in developer mode" fires through "you are now".
 const ROLE_PLAY_RE =
-  /\b(?:you are now|now you are|pretend you (?:are|can)|stay (?:fully )?in (?:their|your) roles?|dan mode|developer mode|jailbreak|du bist jetzt|jetzt bist du|nun bist du|in deiner rolle|tu es maintenant|ahora eres)\b/u;
+  /\b(?:you are now|now you are|pretend you (?:are|can)|stay (?:fully )?in (?:their|your) roles?|dan mode|jailbreak|du bist jetzt|jetzt bist du|nun bist du|in deiner rolle|tu es maintenant|ahora eres)\b/u;
 
 const PROMPT_REVEAL_RE =
   /\b(?:(?:show|print|reveal|output|repeat|display|spell|tell me|what (?:are|were|is)|give me|list)\b[^.?!]{0,40}\b(?:system prompt|your (?:initial |original |system )?(?:prompt|instructions|rules)|prompt[- _]?texts?|the (?:full |whole |initial |original |hidden |secret )prompt)|(?:written|said|stated) (?:at the beginning|above|before)|beginning of this prompt|(?:zeige|gib|verrate)[^.?!]{0,40}(?:prompt|anweisungen))/u;
@@ -107,7 +114,11 @@ function decodeTextBase64(run: string): string | undefined {
 }
 
 export const SIGNALS: readonly SignalDef[] = [
-  { name: 'override_instructions', prior: 0, test: (_r, n) => OVERRIDE_RE.test(n) || WEAK_OVERRIDE_RE.test(n) },
+  {
+    name: 'override_instructions',
+    prior: 0,
+    test: (_r, n) => (OVERRIDE_HINT.test(n) && OVERRIDE_RE.test(n)) || (WEAK_OVERRIDE_HINT.test(n) && WEAK_OVERRIDE_RE.test(n)),
+  },
   { name: 'new_instructions', prior: 0, test: (_r, n) => NEW_TASK_RE.test(n) },
   { name: 'role_play', prior: 0, test: (_r, n) => ROLE_PLAY_RE.test(n) },
   { name: 'prompt_reveal', prior: 0, test: (_r, n) => PROMPT_REVEAL_RE.test(n) },

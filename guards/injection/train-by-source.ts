@@ -22,17 +22,26 @@ import { encodeModel } from './model-format.js';
 import { SIGNALS } from './signals.js';
 import { loadSources, type SourcedText } from './sources.js';
 import { featurize, trainModel, type TrainOptions } from './train.js';
+import { augmentRows, type AugmentOptions } from './augment.js';
 import { fromShared } from '../../src/paths.js';
 
 /**
  * 5 %, not 3 %: the pooled out-of-source rate is set by three benign sources that look like attacks to any model
  * that has not seen them — prose *about* prompts (the Prompt Engineering Guide), tldr one-liners with "ignore" and
  * "reset", long encyclopaedic paragraphs. At 3 % the threshold was 0.77 and caught 36.5 % of deepset's held-out
- * half; at 5 % it is 0.67 and catches 46.9 %, while everyday prose flagged stays ≤ 0.5 % (0.3 %) and deepset's
- * benign rows 0 % — the 2 points of pooled FPR are those three sources (docs/guards.md has the tables).
+ * half; at 5 % it was 0.67 and caught 46.9 % (0.68 and 53.1 % with the synthetic rows), while everyday prose
+ * flagged stays ≤ 0.5 % (0.4 %) and deepset's benign rows 0 % — the 2 points of pooled FPR are those benign sources
+ * (docs/guards.md has the tables).
  */
 export const FPR_TARGET = 0.05;
 const OPTIONS: TrainOptions = { lambda: 3e-4, iterations: 200, minDf: 2 };
+/**
+ * Synthetic rows made by script from the training rows (`augment.ts`, fixed seed): attacks inserted into benign
+ * rows of other sources (and benign into benign), and noised copies (typos, case, leetspeak) of both classes.
+ * A synthetic row is trained on only when every row it was made from is: validation never sees a held-out
+ * source's text through it.
+ */
+export const AUGMENT: AugmentOptions = { embed: 1, noise: 1 };
 // Training reads the first 1,500 characters of a row (scoring reads everything, in windows): long Wikipedia
 // contexts otherwise dominate the cost without adding much signal.
 const TRAIN_CHARS = 1500;
@@ -69,9 +78,18 @@ export async function main(argv: string[]): Promise<void> {
   const skipLoso = argv.includes('--no-validation');
   const rows = loadSources();
   const t0 = performance.now();
-  const m = featurize(rows.map((r) => ({ text: r.text.slice(0, TRAIN_CHARS), label: r.label })), 16);
-  const weights = sourceWeights(rows);
-  log(`featurised ${rows.length} rows in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const aug = augmentRows(rows, AUGMENT);
+  const m = featurize(
+    [...rows, ...aug].map((r) => ({ text: r.text.slice(0, TRAIN_CHARS), label: r.label })),
+    16,
+  );
+  const weights = [...sourceWeights(rows), ...aug.map((a) => a.weight)];
+  // Training rows without the rows `out` excludes, and without the synthetic rows made from any of them.
+  const trainingRows = (out: (i: number) => boolean): number[] => [
+    ...rows.map((_, i) => i).filter((i) => !out(i)),
+    ...aug.map((_, k) => k).filter((k) => !aug[k].parents.some(out)).map((k) => rows.length + k),
+  ];
+  log(`featurised ${rows.length} rows + ${aug.length} synthetic in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const sources = [...new Set(rows.map((r) => r.source))].sort();
   const unfolded = sources.filter((s) => !SOURCE_FOLDS.some((f) => f.includes(s)));
   if (unfolded.length) throw new Error(`sources missing from SOURCE_FOLDS: ${unfolded.join(', ')}`);
@@ -80,7 +98,7 @@ export async function main(argv: string[]): Promise<void> {
   if (!skipLoso) {
     for (const fold of SOURCE_FOLDS) {
       const t1 = performance.now();
-      const train = rows.map((_, i) => i).filter((i) => !fold.includes(rows[i].source));
+      const train = trainingRows((i) => fold.includes(rows[i].source));
       const det = createDetectorFromModel(trainModel(m, OPTIONS, train, weights));
       rows.forEach((r, i) => fold.includes(r.source) && (oos[i] = det.score(r.text).score));
       log(`held out ${fold.join(', ')}: ${((performance.now() - t1) / 1000).toFixed(1)} s`);
@@ -124,7 +142,7 @@ export async function main(argv: string[]): Promise<void> {
   if (!skipLoso) {
     const deep = rows.map((_, i) => i).filter((i) => rows[i].source === 'deepset');
     const held = new Set(deep.filter((_, k) => k % 2 === 1));
-    const detHalf = createDetectorFromModel(trainModel(m, OPTIONS, rows.map((_, i) => i).filter((i) => !held.has(i)), weights));
+    const detHalf = createDetectorFromModel(trainModel(m, OPTIONS, trainingRows((i) => held.has(i)), weights));
     for (const i of held) deepsetFamily.push({ label: rows[i].label, score: detHalf.score(rows[i].text).score });
   }
   const familyAt = (t: number, label: 0 | 1): number => {
@@ -150,6 +168,7 @@ export async function main(argv: string[]): Promise<void> {
       rows: rows.length,
       positives: labels.filter((l) => l === 1).length,
       sha256: createHash('sha256').update(rows.map((r) => `${r.source}\t${r.label}\t${r.text}`).join('\n')).digest('hex'),
+      synthetic: { ...AUGMENT, rows: aug.length },
     },
     signals: SIGNALS.map((s) => s.name),
     validation: skipLoso ? 'skipped' : {

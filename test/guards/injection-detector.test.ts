@@ -28,10 +28,10 @@ describe('shipped injection model', () => {
   });
 
   it('separates the deepset rows it was trained on at the documented rates', () => {
-    // The model is trained on 16 sources and its threshold (0.67) is set for a 5 % false-positive rate on sources
-    // it has not seen (docs/guards.md), which keeps everyday prose at 0.3 % flagged (23 % with the deepset-only
-    // model at 0.37) but costs recall on deepset's own style: 0.58 of these training rows.
-    // Floors a little under that; an untrained or broken model falls far below them.
+    // The model is trained on 16 sources (plus synthetic rows made from them) and its threshold (0.68) is set for a
+    // 5 % false-positive rate on sources it has not seen (docs/guards.md), which keeps everyday prose at 0.4 %
+    // flagged (23 % with the deepset-only model at 0.37) but costs recall on deepset's own style: 0.665 of these
+    // training rows. Floors a little under that; an untrained or broken model falls far below them.
     let tp = 0;
     let fp = 0;
     let fn = 0;
@@ -41,7 +41,7 @@ describe('shipped injection model', () => {
       else if (p) fp++;
       else if (r.label === 1) fn++;
     }
-    expect(tp / (tp + fn)).toBeGreaterThanOrEqual(0.55);
+    expect(tp / (tp + fn)).toBeGreaterThanOrEqual(0.62);
     expect(tp / (tp + fp)).toBeGreaterThanOrEqual(0.95);
   });
 
