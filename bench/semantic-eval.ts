@@ -126,6 +126,8 @@ interface Outcome {
   pair: Pair;
   /** Similarity of the verified candidate (served at thresholds up to it). */
   verified?: number;
+  /** The candidate was worded the same (served from SAME_WORDING_FLOOR up, whatever the threshold). */
+  sameWording?: boolean;
   /** Similarity of the candidate verification refused (threshold-only serving would have used it). */
   refused?: number;
 }
@@ -146,7 +148,7 @@ async function evaluate(embedder: Embedder, pairs: Pair[]): Promise<Outcome[]> {
     const first = await cache.lookup(ask(pair.a), policy, scope, 'm', {});
     await cache.write(first, answer, policy);
     const r = await cache.lookup(ask(pair.b), policy, scope, 'm', {});
-    if (r.status === 'hit') out.push({ pair, verified: r.layer === 'semantic' ? r.similarity : 1 });
+    if (r.status === 'hit') out.push({ pair, verified: r.layer === 'semantic' ? r.similarity : 1, ...(r.sameWording ? { sameWording: true } : {}) });
     else if (r.status === 'miss' && r.shadow?.layer === 'semantic') out.push({ pair, ...(r.shadow.rejected ? { refused: r.shadow.similarity } : { verified: r.shadow.similarity }) });
     else out.push({ pair });
   }
@@ -169,7 +171,7 @@ interface Row {
 }
 
 function score(outcomes: Outcome[], t: number): Row {
-  const served = outcomes.filter((o) => (o.verified ?? -1) >= t);
+  const served = outcomes.filter((o) => o.sameWording || (o.verified ?? -1) >= t);
   const loose = outcomes.filter((o) => Math.max(o.verified ?? -1, o.refused ?? -1) >= t);
   return {
     threshold: t,

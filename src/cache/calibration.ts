@@ -15,9 +15,21 @@ import { answerFeatures } from './verify-hit.js';
 /** Lower edges of the similarity bands; below the first nothing is compared or served. */
 export const BAND_EDGES = [0.8, 0.85, 0.9, 0.925, 0.95, 0.975, 0.99] as const;
 export const CALIBRATION_FLOOR = BAND_EDGES[0];
+/**
+ * A candidate worded the same as the prompt (verify-hit's `sameWording`) has its own band, compared and served
+ * from this similarity up, whatever `similarityThreshold` says: the verifier, which reads both prompts whole,
+ * found the same words in the same roles, so the embedding only has to agree loosely. On SICK train every such pair
+ * from 0.5 up was a paraphrase (254 of 254 with USE lite); 0.7 keeps the candidates a lookup verifies few.
+ */
+export const SAME_WORDING_FLOOR = 0.7;
+export const SAME_WORDING_BAND = 'same';
 
-/** `<embedder id>|<lower edge>` of the band `similarity` falls in; undefined below the floor. */
-export function bandOf(embedderId: string, similarity: number): string | undefined {
+/**
+ * `<embedder id>|<lower edge>` of the band `similarity` falls in (`<embedder id>|same` for a candidate worded the
+ * same); undefined below the floor.
+ */
+export function bandOf(embedderId: string, similarity: number, sameWording = false): string | undefined {
+  if (sameWording) return similarity >= SAME_WORDING_FLOOR ? `${embedderId}|${SAME_WORDING_BAND}` : undefined;
   let edge: number | undefined;
   for (const e of BAND_EDGES) if (similarity >= e) edge = e;
   return edge === undefined ? undefined : `${embedderId}|${edge.toFixed(3)}`;

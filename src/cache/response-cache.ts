@@ -13,7 +13,7 @@ import { cacheKey, type CacheKey } from './cache-key.js';
 import { embedPrompt, packVectors, promptSimilarity, type PromptVectors } from './semantic-match.js';
 import { rememberPrompt, verifyHit, type RejectReason, type Verdict } from './verify-hit.js';
 import { createNliVerifier, type NliVerifier } from './nli-verifier.js';
-import { answersAgree, bandOf, bandServes, CALIBRATION_FLOOR, createCalibration, type Calibration } from './calibration.js';
+import { answersAgree, bandOf, bandServes, CALIBRATION_FLOOR, createCalibration, SAME_WORDING_FLOOR, type Calibration } from './calibration.js';
 
 /** What the semantic layer found for a miss, kept for the write (and, in shadow, for the comparison). */
 export interface SemanticLookup {
@@ -51,7 +51,7 @@ export interface ComparisonOutcome {
 
 export type CacheResult =
   | { status: 'bypass'; reason: string; key?: CacheKey; write: boolean }
-  | { status: 'hit'; response: ChatResponse; layer: 'exact' | 'semantic'; similarity?: number }
+  | { status: 'hit'; response: ChatResponse; layer: 'exact' | 'semantic'; similarity?: number; sameWording?: true }
   | { status: 'miss'; key: CacheKey; semantic?: SemanticLookup; shadow?: ShadowNote; compare?: PendingComparison };
 
 /** Lives as long as the runtime. Never throws: a cache failure is a miss (logged by the caller's log line). */
@@ -128,30 +128,38 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
       if (policy.semantic === 'off') return { status: 'miss', key };
       const serve = !shadow && policy.semantic === 'on';
       let semantic: SemanticLookup | undefined;
-      // The most similar verified entry, else the most similar one with the reason it was refused.
-      let best: { key: string; similarity: number } | undefined;
+      // The verified entry to serve — one worded the same first, else the most similar — else the most similar
+      // one with the reason it was refused.
+      let best: { key: string; similarity: number; sameWording: boolean } | undefined;
       let rejected: { similarity: number; reason: RejectReason } | undefined;
       try {
         semantic = await semanticLookup(key);
         if (!semantic) return { status: 'miss', key };
-        // Bands from the calibration floor up are compared in shadow; served only from the threshold up.
-        const minScore = Math.min(policy.similarityThreshold, CALIBRATION_FLOOR);
+        // Bands from the calibration floor up are compared in shadow; served only from the threshold up. Below
+        // both, down to SAME_WORDING_FLOOR, only a candidate worded the same counts.
+        const banded = Math.min(policy.similarityThreshold, CALIBRATION_FLOOR);
+        const minScore = Math.min(banded, SAME_WORDING_FLOOR);
         const hits = await deps.vectors!.search(semantic.ns, semantic.prompt.search, { k: CANDIDATES, minScore });
         for (const h of hits) {
           const similarity = promptSimilarity(semantic.prompt, h.score, h.payload.segments, minScore);
           // The segment-by-segment similarity can be below the mean's: such a candidate is neither served nor
           // compared, so it is not verified either (on long prompts verification is most of a lookup's own work).
-          if (similarity === undefined || similarity < minScore || (best && best.similarity >= similarity)) continue;
+          // Nor is one that cannot replace the best so far: one worded the same is replaced only by a more similar one.
+          if (similarity === undefined || similarity < minScore || (best?.sameWording && best.similarity >= similarity)) continue;
           // Entries without their prompt (written by an earlier version) cannot be verified: never served.
           let verdict: Verdict = typeof h.payload.text === 'string' ? verifyHit(key.queryText!, h.payload.text) : { ok: false, reason: 'noText' };
           // With an NLI model, wording and structure are its call (the word rules are strict about them for want
           // of a better judge); negation, numbers, quantities and names stay hard rules.
           const wording = verdict.ok || verdict.reason === 'content' || verdict.reason === 'relation';
           if (policy.verifierModelPath && wording && typeof h.payload.text === 'string') {
-            verdict = (await nliAgrees(policy.verifierModelPath, key.queryText!, h.payload.text)) ? { ok: true } : { ok: false, reason: 'nli' };
+            const agrees = await nliAgrees(policy.verifierModelPath, key.queryText!, h.payload.text);
+            verdict = agrees ? (verdict.ok ? verdict : { ok: true, sameWording: false }) : { ok: false, reason: 'nli' };
           }
-          if (verdict.ok) best = { key: String(h.payload.key), similarity };
-          else if (!rejected || rejected.similarity < similarity) rejected = { similarity, reason: verdict.reason };
+          if (verdict.ok && (verdict.sameWording || similarity >= banded)) {
+            if (!best || (verdict.sameWording && !best.sameWording) || (verdict.sameWording === best.sameWording && similarity > best.similarity)) {
+              best = { key: String(h.payload.key), similarity, sameWording: verdict.sameWording };
+            }
+          } else if (!verdict.ok && similarity >= banded && (!rejected || rejected.similarity < similarity)) rejected = { similarity, reason: verdict.reason };
         }
       } catch {
         // The embedder is restarting or the vector store is down: no semantic answer, but still a miss whose
@@ -162,9 +170,11 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
         const note: ShadowNote | undefined = rejected && { layer: 'semantic', similarity: rejected.similarity, rejected: rejected.reason };
         return { status: 'miss', key, semantic, shadow: note };
       }
-      const band = bandOf(semantic.embedderId, best.similarity);
+      const band = bandOf(semantic.embedderId, best.similarity, best.sameWording);
+      // A candidate worded the same serves from its floor; any other from the team's threshold.
+      const servable = best.sameWording || best.similarity >= policy.similarityThreshold;
       let calibrated = false;
-      if (serve && best.similarity >= policy.similarityThreshold) {
+      if (serve && servable) {
         try {
           calibrated = policy.calibration.minSamples === 0 || (!!team && !!band && bandServes(await calibration.counts(team, band), policy.calibration));
         } catch {
@@ -172,10 +182,10 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
         }
         if (calibrated) {
           const stored = await deps.store.cacheGet(ENTRY + best.key);
-          if (stored) return { status: 'hit', response: JSON.parse(stored), layer: 'semantic', similarity: best.similarity };
+          if (stored) return { status: 'hit', response: JSON.parse(stored), layer: 'semantic', similarity: best.similarity, ...(best.sameWording ? { sameWording: true as const } : {}) };
         }
       }
-      const uncalibrated = serve && !calibrated && best.similarity >= policy.similarityThreshold;
+      const uncalibrated = serve && !calibrated && servable;
       const note: ShadowNote = { layer: 'semantic', similarity: best.similarity, ...(uncalibrated ? { uncalibrated: true as const } : {}) };
       const compare = team && band ? { team, band, key: best.key, similarity: best.similarity } : undefined;
       return { status: 'miss', key, semantic, shadow: note, compare };

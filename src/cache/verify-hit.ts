@@ -26,7 +26,12 @@ import { IRREGULAR_VERBS, areSynonyms, hasAdjectiveSense, hasVerbSense, isAdverb
  */
 export type RejectReason = 'negation' | 'number' | 'quantity' | 'entity' | 'relation' | 'content' | 'nli' | 'noText';
 
-export type Verdict = { ok: true } | { ok: false; reason: RejectReason };
+/**
+ * `sameWording`: the two prompts say the same thing in the same words, up to articles, word forms, voice and word
+ * order (same content stems in the same roles, same relation words): the verifier's own evidence of a paraphrase,
+ * which the cache accepts at a lower similarity than one that needed a synonym, a generalisation or a left-out detail.
+ */
+export type Verdict = { ok: true; sameWording: boolean } | { ok: false; reason: RejectReason };
 
 const NEGATION = new Set(['not', 'no', 'never', 'none', 'nobody', 'nothing', 'nowhere', 'neither', 'nor', 'without', 'noone', 'cannot', 'nope']);
 const QUANTITY = new Set([
@@ -472,7 +477,14 @@ export function verifyHit(query: string | PromptAnalysis, stored: string | Promp
   if (!general && a.relations !== b.relations) return { ok: false, reason: 'relation' };
   // What is left must be the same words in the same roles: compare in active order, function words left out.
   if (!sameRoles(a.skeleton, b, general)) return { ok: false, reason: a.relations !== b.relations ? 'relation' : 'content' };
-  return { ok: true };
+  return { ok: true, sameWording: a.relations === b.relations && sameNorms(a.skeleton, b.skeleton) };
+}
+
+/** The same words (stems) in the same order: no synonym, generalisation or left-out detail was needed. */
+function sameNorms(q: Token[], s: Token[]): boolean {
+  if (q.length !== s.length) return false;
+  for (let i = 0; i < q.length; i++) if (q[i]!.norm !== s[i]!.norm) return false;
+  return true;
 }
 
 function signatureReason(a: string, b: string): RejectReason {

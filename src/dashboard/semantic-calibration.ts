@@ -4,7 +4,7 @@
  * them would have saved) and whether the team's policy lets the band serve — i.e. what serving would save and how
  * often it would have been wrong. The same per replica in the metrics (`gateway_cache_semantic_*`).
  */
-import { BAND_EDGES, bandServes } from '../cache/calibration.js';
+import { BAND_EDGES, bandServes, SAME_WORDING_BAND } from '../cache/calibration.js';
 import { resolvePolicy } from '../config/policy.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { StateStore, Team } from '../state/state-store.js';
@@ -44,8 +44,9 @@ export async function calibrationView(store: StateStore, config: GatewayConfig, 
         wrong: r.samples - r.agreed,
         agreement: r.samples ? r.agreed / r.samples : null,
         wouldSaveMicros: r.costMicros,
-        // Serving needs the layer on, some of the band at or above the threshold, and the band's evidence.
-        serving: cache.mode === 'on' && cache.semantic === 'on' && upperEdge(Number(edge)) > cache.similarityThreshold && bandServes(r, cache.calibration),
+        // Serving needs the layer on, some of the band at or above the threshold (the same-wording band serves
+        // from its own floor), and the band's evidence.
+        serving: cache.mode === 'on' && cache.semantic === 'on' && (edge === SAME_WORDING_BAND || upperEdge(Number(edge)) > cache.similarityThreshold) && bandServes(r, cache.calibration),
       };
     }),
     totals,

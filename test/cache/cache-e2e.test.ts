@@ -181,7 +181,7 @@ describe('semantic layer (real local embedder, tiny model)', () => {
     // The would-be hit was compared with the provider's answer: counted for the team, with what it would save.
     await settle();
     const metrics = await gw.runtime.metrics!.render();
-    expect(metrics).toMatch(/gateway_cache_semantic_comparisons_total\{team="shadow",band="0\.\d{3}",outcome="(agree|disagree)"\} 1/);
+    expect(metrics).toMatch(/gateway_cache_semantic_comparisons_total\{team="shadow",band="(0\.\d{3}|same)",outcome="(agree|disagree)"\} 1/);
     expect(metrics).toMatch(/gateway_cache_semantic_would_save_usd_total\{team="shadow",outcome="(agree|disagree)"\} \d/);
     expect((await gw.runtime.store.getCalibration('shadow'))[0]).toMatchObject({ samples: 1 });
 

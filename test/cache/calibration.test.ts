@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { answersAgree, bandOf, bandServes } from '../../src/cache/calibration.js';
+import { answersAgree, bandOf, bandServes, SAME_WORDING_FLOOR } from '../../src/cache/calibration.js';
 import { createResponseCache, type ResponseCache } from '../../src/cache/response-cache.js';
 import { CACHE_DEFAULTS, type EffectiveCache } from '../../src/config/policy.js';
 import type { ChatResponse } from '../../src/core/types.js';
@@ -55,8 +55,9 @@ describe('semantic: on without calibration data', () => {
   it('does not serve a verified hit; compares it with the fresh answer and counts it in its band', async () => {
     const { second, compared } = await round(on(2), 'What is the boiling point of water?', 'what is the boiling point of water', 'Answer to: what is the boiling point of water');
     expect(second).toMatchObject({ status: 'miss', shadow: { layer: 'semantic', uncalibrated: true }, compare: { team: 'a' } });
-    expect(compared).toEqual({ team: 'a', band: 'test:words|0.990', agreed: true });
-    expect(await store.getCalibration('a')).toEqual([{ band: 'test:words|0.990', samples: 1, agreed: 1, costMicros: 0 }]);
+    // Worded the same (only the case and the question mark differ): counted in the same-wording band.
+    expect(compared).toEqual({ team: 'a', band: 'test:words|same', agreed: true });
+    expect(await store.getCalibration('a')).toEqual([{ band: 'test:words|same', samples: 1, agreed: 1, costMicros: 0 }]);
   });
 
   it('serves in a band once minSamples comparisons agreed; another team is still uncalibrated', async () => {
@@ -73,9 +74,27 @@ describe('semantic: on without calibration data', () => {
     const policy = on(2, 0.999);
     await round(policy, 'What is the price of gold today?', 'what is the price of gold today', 'Gold trades at 2,412 dollars an ounce.');
     await round(policy, 'What is the price of silver today?', 'what is the price of silver today', 'Answer to: what is the price of silver today');
-    expect(await store.getCalibration('a')).toEqual([{ band: 'test:words|0.990', samples: 2, agreed: 1, costMicros: 0 }]);
+    expect(await store.getCalibration('a')).toEqual([{ band: 'test:words|same', samples: 2, agreed: 1, costMicros: 0 }]);
     const { second } = await round(policy, 'What is the price of oil today?', 'what is the price of oil today', 'x');
     expect(second).toMatchObject({ status: 'miss', shadow: { uncalibrated: true } });
+  });
+
+  it('a paraphrase not worded the same (a synonym) is compared in its similarity band, and served only from the threshold', async () => {
+    // Bag-of-words similarity 7/8: below the threshold 0.9, above the calibration floor 0.8.
+    const { second, compared } = await round(on(0), 'Four children are doing backbends in the park', 'Four kids are doing backbends in the park', 'Answer to: Four children are doing backbends in the park');
+    expect(second).toMatchObject({ status: 'miss', shadow: { layer: 'semantic' } });
+    expect(compared).toEqual({ team: 'a', band: 'test:words|0.850', agreed: true });
+  });
+
+  it('a paraphrase worded the same is served below the threshold, from SAME_WORDING_FLOOR (0.7), in its own band', async () => {
+    // The passive: bag-of-words similarity ~0.78, under the threshold 0.9; the verifier reads the same words in the same roles.
+    const { second } = await round(on(0), 'A man is slicing a tomato', 'A tomato is being sliced by a man', 'unused');
+    expect(second).toMatchObject({ status: 'hit', layer: 'semantic', sameWording: true });
+    expect((second as { similarity: number }).similarity).toBeLessThan(0.9);
+    expect((second as { similarity: number }).similarity).toBeGreaterThanOrEqual(SAME_WORDING_FLOOR);
+    // Uncalibrated, it is compared in that band like any other.
+    const calibrating = await round(on(2), 'A woman is peeling a potato', 'A potato is being peeled by a woman', 'Answer to: A woman is peeling a potato');
+    expect(calibrating.compared).toEqual({ team: 'a', band: 'test:words|same', agreed: true });
   });
 
   it('minSamples: 0 serves every verified hit above the threshold (no calibration)', async () => {
@@ -101,6 +120,8 @@ describe('pieces', () => {
     expect(bandOf('e', 0.8)).toBe('e|0.800');
     expect(bandOf('e', 0.9499)).toBe('e|0.925');
     expect(bandOf('e', 1)).toBe('e|0.990');
+    expect(bandOf('e', 0.75, true)).toBe('e|same');
+    expect(bandOf('e', 0.69, true)).toBeUndefined();
   });
 
   it('a band serves with enough samples at the precision', () => {

@@ -63,7 +63,22 @@ describe('verifyHit', () => {
     ['Water is flowing into a pool', 'Water is flowing slowly into a pool'], // a subject, not "Water the plants"
   ];
   it.each(accepted)('accepts %j for %j', (query, stored) => {
-    expect(verifyHit(query, stored)).toEqual({ ok: true });
+    expect(verifyHit(query, stored).ok).toBe(true);
+  });
+
+  // Worded the same: the same content words in the same roles, up to articles, word forms, voice, word order and
+  // contractions. The cache serves these from a lower similarity (SAME_WORDING_FLOOR); a synonym, a more general
+  // word or a detail left out is not the same wording.
+  it.each(accepted.filter(([q]) => !q.startsWith('Four kids') && !q.startsWith('Water is')))('reads %j and %j as worded the same', (query, stored) => {
+    expect(verifyHit(query, stored)).toEqual({ ok: true, sameWording: true });
+  });
+  it.each([
+    ['Four kids are doing backbends in the park', 'Four children are doing backbends in the park'], // a synonym
+    ['Someone is playing with a toad', 'Someone is playing with a frog'], // one WordNet synset, not one word
+    ['A person is cutting mushrooms', 'A person is cutting mushrooms with a knife'], // a detail left out
+    ['A person is playing an instrument', 'A man is playing a guitar'], // more general words
+  ])('accepts %j for %j, but not as worded the same', (query, stored) => {
+    expect(verifyHit(query, stored)).toEqual({ ok: true, sameWording: false });
   });
 
   // The stored prompt may say more than the new one (a detail, a more specific word): it then entails the new one,
@@ -82,7 +97,7 @@ describe('verifyHit', () => {
     ['A woman is cutting a potato', 'A woman is slicing a potato'],
   ];
   it.each(generalised)('accepts %j for the more specific stored %j', (query, stored) => {
-    expect(verifyHit(query, stored)).toEqual({ ok: true });
+    expect(verifyHit(query, stored).ok).toBe(true);
   });
   const notGeneralised: [string, string][] = [
     ['A man is playing a guitar', 'A person is playing an instrument'], // the new prompt is the more specific

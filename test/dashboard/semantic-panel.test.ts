@@ -28,8 +28,9 @@ describeInBrowser('dashboard semantic cache panel in chromium', () => {
       teams: { default: { name: 'Platform', allowedModels: ['*'] }, other: { allowedModels: ['gpt-4o-mini'] } },
     });
     const store = gw.runtime.store;
-    // Team default: 0.95 band agreed 3 of 3 (serves), 0.90 band 1 of 2 (one would have been wrong), 0.80 below the threshold.
-    for (const [band, agreed, cost] of [['e|0.950', true, 1_000_000], ['e|0.950', true, 1_000_000], ['e|0.950', true, 500_000], ['e|0.900', true, 200_000], ['e|0.900', false, 300_000], ['e|0.800', true, 0]] as const) {
+    // Team default: 0.95 band agreed 3 of 3 (serves), 0.90 band 1 of 2 (one would have been wrong), 0.80 below the
+    // threshold, the same-wording band 3 of 3 (serves: it is not bound to the threshold).
+    for (const [band, agreed, cost] of [['e|0.950', true, 1_000_000], ['e|0.950', true, 1_000_000], ['e|0.950', true, 500_000], ['e|0.900', true, 200_000], ['e|0.900', false, 300_000], ['e|0.800', true, 0], ['e|same', true, 0], ['e|same', true, 0], ['e|same', true, 0]] as const) {
       await store.recordCalibration('default', band, agreed, cost);
     }
     browser = await launchChromium();
@@ -50,9 +51,10 @@ describeInBrowser('dashboard semantic cache panel in chromium', () => {
     expect(await cells(page, '0.950')).toEqual(['≥ 0.950', '3', '0', '100.0%', '$2.50', 'serves']);
     expect(await cells(page, '0.900')).toEqual(['≥ 0.900', '2', '1', '50.0%', '$0.50', 'compares only']);
     expect(await cells(page, '0.800')).toEqual(['≥ 0.800', '1', '0', '100.0%', '$0.00', 'compares only']);
+    expect(await cells(page, 'same')).toEqual(['same wording', '3', '0', '100.0%', '$0.00', 'serves']);
     const summary = await page.locator('#semantic-summary').innerText();
     expect(summary).toContain('on: serves calibrated bands');
-    expect(summary).toContain('Serving the 6 would-be hits compared so far would have saved $3.00; 1 of them (16.7%) would have been wrong.');
+    expect(summary).toContain('Serving the 9 would-be hits compared so far would have saved $3.00; 1 of them (11.1%) would have been wrong.');
     mkdirSync(fromRoot('test', '.tmp'), { recursive: true });
     await page.locator('#semantic-panel').screenshot({ path: fromRoot('test', '.tmp', 'dashboard-semantic.png') });
     await page.close();

@@ -47,7 +47,8 @@ export async function loadSemantic(team, fmt) {
       : 'No would-be hits compared yet.');
   body.textContent = '';
   for (const b of v.bands) {
-    const tr = row([`≥ ${b.band}`]);
+    // The same-wording band: prompts the verifier read as the same words in the same roles, at any similarity from its floor.
+    const tr = row([b.band === 'same' ? 'same wording' : `≥ ${b.band}`]);
     tr.firstChild.className = 'name';
     tr.firstChild.title = b.embedder;
     tr.append(
