@@ -10,6 +10,10 @@
 export const LEX = {
   FIRST: 1, LAST: 2, PLACE: 4, REGION: 8, COMMON: 16,
   LEAD: 32, HONORIFIC: 64, NEVER: 128, ORG_SUFFIX: 256, STREET_SUFFIX: 512, DIRECTION: 1024, CONN: 2048, ADDRESS: 4096,
+  /** The first word of a place or region name of several words ("new" of "new york"). */
+  PHRASE_START: 8192,
+  /** A less common English word (lexicons.english), read only in lower-cased text. */
+  WORD: 16384,
 } as const;
 
 // Per UTF-16 code unit: its lower-case code unit, or -1 when lower-casing it is context-dependent or changes the

@@ -18,6 +18,8 @@ export interface Lexicons {
   regions: ReadonlySet<string>;
   /** The ~10 k most common English words: a capitalised one is usually just a sentence start. */
   common: ReadonlySet<string>;
+  /** Less common English words (SCOWL 35–40): read only in lower-cased text, where every word is a candidate. */
+  english: ReadonlySet<string>;
 }
 
 function load(name: string, into = new Set<string>()): Set<string> {
@@ -36,5 +38,6 @@ export function lexicons(): Lexicons {
     places: load('cities.txt', load('regions.txt')),
     regions: load('regions.txt'),
     common: load('common-words.txt'),
+    english: load('english-words.txt'),
   };
 }

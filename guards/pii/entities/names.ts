@@ -33,13 +33,29 @@ function kindAt(text: string, i: number): number {
   return c >= 65 && c <= 90 ? 1 : (c >= 97 && c <= 122) || (c >= 48 && c <= 57) ? 2 : c < 128 && c !== 39 ? 3 : classOf(c);
 }
 
+// Set by capitalStarts: whether the text has a capitalised word (an upper-case letter at a word start followed by a
+// lower-case or other non-capital word character), and two lower-case ASCII letters in a row somewhere.
+let titleSeen = false;
+let lowerSeen = false;
+
 /** Start offsets of capitalised words: an upper-case letter not preceded by a word character. */
 function capitalStarts(text: string): number[] {
   const out: number[] = [];
   let prevWord = false;
+  let prevLower = false;
+  titleSeen = lowerSeen = false;
   for (let i = 0; i < text.length; i++) {
     const k = kindAt(text, i);
-    if (k === 1 && !prevWord) out.push(i);
+    if (k === 1 && !prevWord) {
+      out.push(i);
+      if (!titleSeen && i + 1 < text.length && kindAt(text, i + 1) === 2) titleSeen = true;
+    }
+    if (!lowerSeen) {
+      const c = text.charCodeAt(i);
+      const lowerAsciiLetter = c >= 97 && c <= 122;
+      if (lowerAsciiLetter && prevLower) lowerSeen = true;
+      prevLower = lowerAsciiLetter;
+    }
     prevWord = k !== 3;
   }
   return out;
@@ -108,6 +124,11 @@ const ORG_SUFFIX = new Set([
   'orchestra', 'university', 'college', 'institute', 'foundation', 'association', 'society', 'agency', 'partners',
   'capital', 'ventures', 'media', 'airlines', 'airways', 'motors', 'pharmaceuticals', 'insurance', 'consulting',
   'enterprises', 'industries', 'international', 'networks', 'communications', 'analytics', 'health', 'press',
+  'associates', 'bros', 'brothers', 'sons', 'trust', 'hospital', 'clinic', 'academy', 'consultants', 'consultancy',
+  'studios', 'productions', 'entertainment', 'pictures', 'publishing', 'publishers', 'logistics', 'energy', 'pharma',
+  'therapeutics', 'biosciences', 'biotech', 'robotics', 'hotels', 'resorts', 'brands', 'foods', 'realty',
+  'properties', 'construction', 'manufacturing', 'electronics', 'bancorp', 'financial', 'securities', 'investments',
+  'advisors', 'advisers', 'railways',
 ]);
 
 // Cues read just before a run (lower-cased, up to 48 characters).
@@ -116,10 +137,15 @@ const PERSON_BEFORE = cue(
   "is account i'm i’m am me called named him her name user by starring signed regards sincerely thanks dear hi hello hey with to add under guardian kid son daughter wife husband ms mr mrs dr said says asked told wrote and producer commenter songwriter player",
 );
 const PERSON_AFTER = /^(?:'s\b|’s\b|,? (?:said|says|asked|told|wrote|explained|shouted|is a|is very|was a|will be|had given|lives|spent|began|from|of|and \p{Lu})|:)/u;
-const PERSON_AFTER_STRONG = /^(?:['’]s (?:killers|kid|address|daughter|son|wife|husband|song|version|cautionary)|,? (?:said|says|asked|shouted|explained|told)\b| (?:is|was) (?:very|so|from|a very)\b| has been| had given| (?:and \p{Lu}[\p{L}'-]+ )?were\b| just has| lives\b| will be talking| began\b|, can (?:i|you)\b)/u;
+// A person's things and people after a possessive ("Anna's phone number", "Kowalczyk's wife").
+const OWNED = '(?:phone|cell|mobile)(?: number)?|number|e-?mail|birthday|mother|father|mom|mum|dad|brother|sister|friend|boyfriend|girlfriend|partner|boss|family|parents|children|kids|house|home|car|account|password|address|wife|husband|son|daughter|kid';
+const PERSON_AFTER_STRONG = new RegExp(`^(?:['’]s (?:killers|song|version|cautionary|${OWNED})\\b|,? (?:said|says|asked|shouted|explained|told|replied|answered|whispered|added)\\b| (?:is|was) (?:very|so|from|a very|my|our|your|his|her|their)\\b| has been| had given| (?:and \\p{Lu}[\\p{L}'-]+ )?were\\b| just has| lives\\b| lived\\b| will be talking| began\\b|, can (?:i|you)\\b| and (?:I|me)\\b| (?:told|asked|emailed|texted|called|sent|gave|owes|paid) (?:me|us|him|her|them)\\b)`, 'u');
+// Before a lone capitalised word in no lexicon: speech verbs, greetings, a person's relation to the writer
+// ("my cousin Warrane"), a title or role, a verb whose object is a person ("ask", "invite", "cc:").
+const RELATION = 'friend|brother|sister|mother|father|mom|mum|dad|wife|husband|boyfriend|girlfriend|partner|boss|colleague|coworker|co-worker|manager|cousin|uncle|aunt|niece|nephew|grandmother|grandfather|grandma|grandpa|neighbou?r|teacher|doctor|lawyer|landlord|roommate|fianc[eé]e?|child|son|daughter';
 const SPEECH_BEFORE = cue(
-  /(?:says|said|asked|told|wrote|explained|by|kid|son|daughter|gender of|early|remember me,|town,|shouted at)[ \t]*$/,
-  'says said asked told wrote explained by kid son daughter of early me town at',
+  new RegExp(`(?:says|said|asked|told|wrote|explained|replied|by|kid|son|daughter|gender of|early|remember me,|town,|shouted at|dear|hi|hello|hey|thanks|thank you|(?:my|our|his|her|their|your) (?:${RELATION})|ask|tell|met|meet|meeting with|invite|contact|cc:|attn:|attention:|ceo|president|director|professor|prof\\.|senator|minister|captain|officer|agent|detective|coach|saint)[ \\t,:]*$`),
+  'says said asked told wrote explained replied by kid son daughter of early me town at dear hi hello hey thanks you friend brother sister mother father mom mum dad wife husband boyfriend girlfriend partner boss colleague coworker co-worker manager cousin uncle aunt niece nephew grandmother grandfather grandma grandpa neighbor neighbour teacher doctor lawyer landlord roommate fiance fiancé fiancee fiancée child ask tell met meet with invite contact cc attn attention ceo president director professor prof senator minister captain officer agent detective coach saint',
 );
 const DIALOGUE = /^[ \t]*:[ \t]*["“\p{Lu}]/u;
 
@@ -127,7 +153,7 @@ const DIALOGUE = /^[ \t]*:[ \t]*["“\p{Lu}]/u;
 // (most runs are followed by a space and a word no alternative starts with). A bit per character of `firsts`.
 const LETTER_BITS = (letters: string): number => [...letters].reduce((m, ch) => m | (1 << (ch.charCodeAt(0) - 97)), 0);
 const PERSON_AFTER_NEXT = LETTER_BITS('satweihlbfo'); // said, asked, told, wrote, explained, is, had, lives, began, from, of, and
-const STRONG_AFTER_NEXT = LETTER_BITS('saetiwhjlb'); // said, asked, explained, told, is, was, has, just, lives, began, and, were, will
+const STRONG_AFTER_NEXT = LETTER_BITS('saetiwhjlbrcgop'); // said, asked, explained, told, is, was, has, just, lives, began, and, were, will
 const ORG_AFTER_NEXT = LETTER_BITS('oisrat'); // office, orchestra, is, invested, songwriter, resignation, a, an, the
 
 /** Whether `c` (a code unit) is a lower-case ASCII letter in `bits`. */
@@ -160,11 +186,13 @@ const STRONG_PLACE_BEFORE = cue(
   /(?:arrived (?:at|in)|university of|street in|originally from|grew up in|moved (?:here )?from|li(?:ve|ves|ved|ving) in|based in|travell?ing to|flew to|born in|home city|i'm in|i am in|coming to|trip to|where:)[ \t]*$/,
   'at in of from to city where visit',
 );
+// Before an organisation: employment ("works for", "joined", "an engineer at", "employer:"), ownership and money
+// ("acquired by", "shares of", "invested in"), a role in it ("CEO of", "founder of").
 const ORG_BEFORE_STRICT = cue(
-  /(?:work(?:s|ed|ing)? (?:for|at)|employed (?:by|at)|address of|recorded for|looking to support|support)[ \t]*$/,
-  'for at by of support',
+  /(?:work(?:s|ed|ing)? (?:for|at)|employed (?:by|at)|hired (?:by|at)|address of|recorded for|looking to support|support|joined|(?:job|position|role|career|internship|interned|intern|employee|engineer|developer|analyst|consultant|manager|director|staff) at|(?:ceo|cto|cfo|coo|founder|co-founder|cofounder|chairman|chairwoman|chair|president|board) of|employer:?|company:|organi[sz]ation:|(?:acquired|owned|funded|backed|sponsored|founded) by|subsidiary of|shares of|stock of)[ \t:]*$/,
+  'for at by of support joined employer company organization organisation',
 );
-const ORG_AFTER = /^(?: office| orchestra| is an? (?:[\w-]+ ){0,3}(?:company|agency|bank|firm|startup|non-profit|multinational|corporation|organi[sz]ation|brand|manufacturer|provider|501)| is the brainchild| invested| songwriter| resignation|,? (?:a|an|the) (?:[\w-]+ ){0,2}(?:company|firm|agency))/;
+const ORG_AFTER = /^(?: office| orchestra| is an? (?:[\w-]+ ){0,3}(?:company|agency|bank|firm|startup|non-profit|multinational|corporation|organi[sz]ation|brand|manufacturer|provider|retailer|publisher|charity|nonprofit|501)| is the brainchild| invested| songwriter| resignation|,? (?:a|an|the) (?:[\w-]+ ){0,2}(?:company|firm|agency|startup|retailer|manufacturer)| is (?:headquartered|listed on)|['’]s (?:ceo|cto|cfo|founder|co-founder|board|shares|stock|headquarters|hq|employees|staff|subsidiary|spokes(?:person|man|woman)|annual report))/;
 
 // "Davis, Reynolds and Williamson", "Hawkins, Richardson and Santana": partnership names of firms.
 const FIRM = /(?<![\p{L}\p{M}])\p{Lu}[\p{L}\p{M}'’-]+,[ \t]\p{Lu}[\p{L}\p{M}'’-]+(?:,)?[ \t](?:and|&)[ \t]\p{Lu}[\p{L}\p{M}'’-]+/gu;
@@ -275,7 +303,8 @@ function tokens(text: string, from: number, to: number, tab: LexTable): Tok[] {
     let e = s + 1;
     while (e < to && text.charCodeAt(e) !== 32 && text.charCodeAt(e) !== 9) e++;
     const ke = keyEnd(text, s, e);
-    const f = s === from && ke === firstKeyEnd ? firstFlags : tab.get(text, s, ke);
+    let f = s === from && ke === firstKeyEnd ? firstFlags : tab.get(text, s, ke);
+    if (!(f & (NAME_LIKE | LEX.COMMON | LEX.LEAD | LEX.NEVER | LEX.CONN)) && surnameShape(text, s, ke)) f |= LEX.LAST;
     const t: Tok = { text: text.slice(s, e), start: s, end: e, keyEnd: ke, f };
     if (t.f & LEX.ADDRESS && out.length) break;
     out.push(t);
@@ -337,6 +366,8 @@ function lexTable(): LexTable {
     [lex.common, LEX.COMMON], [LEAD, LEX.LEAD], [HONORIFIC, LEX.HONORIFIC], [NEVER, LEX.NEVER],
     [ORG_SUFFIX, LEX.ORG_SUFFIX], [STREET_SUFFIX, LEX.STREET_SUFFIX], [DIRECTION, LEX.DIRECTION],
     [CONN.split('|'), LEX.CONN], [ADDRESS_TOKEN, LEX.ADDRESS],
+    [lex.english, LEX.WORD],
+    [new Set([...lex.places].filter((p) => p.includes(' ')).map((p) => p.slice(0, p.indexOf(' ')))), LEX.PHRASE_START],
   ];
   let size = 0;
   for (const [words] of groups) for (const _ of words) size++;
@@ -348,6 +379,14 @@ const isCommon = (t: Tok) => (t.f & LEX.COMMON) !== 0;
 /** Finds persons, locations and organisations; `blocks` are address blocks (their capitalised lines are places). */
 export function findNames(text: string, blocks: readonly Span[], want: { has(c: EntityCategory): boolean }): EntitySpan[] {
   const tab = lexTable();
+  // In lower-cased text every word is a candidate, not only those an author capitalised: a lone lexicon word
+  // ("max", "dev", "coral") then needs a cue before it is reported.
+  let starts = capitalStarts(text);
+  const lower = !titleSeen && lowerSeen;
+  if (lower) {
+    text = recase(text, tab);
+    starts = capitalStarts(text);
+  }
   const out: EntitySpan[] = [];
   const firms: Span[] = [];
   if (text.includes(',')) {
@@ -360,7 +399,7 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
   const c = new RunContext(text);
   let prevPersonEnd = -1;
   let covered = 0;
-  for (const at of capitalStarts(text)) {
+  for (const at of starts) {
     firstKeyEnd = -1;
     if (at < covered || loneCommonWord(text, at, tab)) continue;
     RUN.lastIndex = at;
@@ -425,7 +464,7 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
     if (words.length >= 3 && words.every((t) => t.text === t.text.toUpperCase())) continue; // shouting
     if (words.length >= 2 && words.length <= 4 && wl.f & LEX.STREET_SUFFIX && !common0) category = 'street_address';
     else if (wl.f & LEX.ORG_SUFFIX && words.length >= 2) category = 'organization';
-    else if (orgAfter(text, end, c) || (ORG_BEFORE_STRICT(c) && !place && !first)) category = 'organization';
+    else if (orgAfter(text, end, c) || (!place && !first && ORG_BEFORE_STRICT(c))) category = 'organization';
     else if (honorific || (middleInitial && !place)) category = 'person';
     else if (allCommon && !region && !(first && lastName)) continue; // ordinary words: only the rules above apply
     else if (region || (place && (STRONG_PLACE_BEFORE(c) || inBlock))) category = 'location';
@@ -434,9 +473,9 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
     else if (words.length >= 2 && first && (lastName || !isCommon(wl)) && !(common0 && !lastName) && !place) category = 'person';
     else if (words.length >= 2 && words.length <= 3 && (first || lastName) && uncommon === words.length && !place) category = 'person';
     else if (!place && !inBlock && nameLine(text, words, start, end)) category = 'person';
-    else if (single && first && !common0 && !acronym && !STRONG_PLACE_BEFORE(c) && !(place && WEAK_PLACE_BEFORE(c))) category = 'person';
+    else if (single && first && !common0 && !acronym && !lower && !STRONG_PLACE_BEFORE(c) && !(place && WEAK_PLACE_BEFORE(c))) category = 'person';
     else if (single && !common0 && !acronym && ((strongAfterMay(text, end) && PERSON_AFTER_STRONG.test(c.after)) || STRONG_PERSON(c) || SPEECH_BEFORE(c) || (dialogueMay(text, end) && DIALOGUE.test(c.after) && /(?:^|\n)[ \t>]*$/.test(c.before)))) category = 'person';
-    else if (place && !STRONG_PERSON(c)) category = 'location';
+    else if (place && !STRONG_PERSON(c) && (!lower || !single || WEAK_PLACE_BEFORE(c))) category = 'location';
     else if (STRONG_PLACE_BEFORE(c) && !first && !allCommon) category = 'location';
     else if (single && !common0 && !acronym && !first && !(w0.f & LEX.LAST) && placeAfterMay(text, end) && WEAK_PLACE_BEFORE(c) && /^(?:\p{Lu}[\p{Ll}\p{M}'’-]{3,}|\p{Lu}{5,}(?<!S))$/u.test(w0.text) && /^(?:[ \t]*[,.:;)]|[ \t]+(?:this|to|on|in|and|\d))/.test(c.after)) category = 'location';
     else if (prevPersonEnd >= 0 && /^[ \t]*(?:is )?(?:from|of)[ \t]*$/.test(text.slice(prevPersonEnd, start)) && !allCommon) category = 'organization';
@@ -491,6 +530,7 @@ function placeAfterMay(text: string, end: number): boolean {
 /** ORG_AFTER on the lower-cased text after the run; every alternative starts with a space or a comma. */
 function orgAfter(text: string, end: number, c: RunContext): boolean {
   const ch = text.charCodeAt(end);
+  if ((ch === 39 || ch === 0x2019) && (text.charCodeAt(end + 1) === 115)) return ORG_AFTER.test(c.afterLower);
   if (ch !== 32 && ch !== 44) return false;
   // Every alternative goes on with a space (after a comma) or one of ORG_AFTER_NEXT (lower-cased; a character beyond
   // ASCII may lower-case to anything, so it is left to the regex).
@@ -501,3 +541,110 @@ function orgAfter(text: string, end: number, c: RunContext): boolean {
 
 const STRONG = /(?:(?:your|my|his|her) (?:last |first |full |maiden )?name(?: is)?\??|my name is|name is|names? (?:on|in) the account(?: is)?|call me|calls me|called|named(?: \w+)?|user:|name:|directed by:?|starring|maiden name is|beneficiary|guardian|signed|sincerely,?|regards,?)[ \t:,]*(?:\n[ \t>]*)?$/;
 const STRONG_PERSON = cue(STRONG, 'name is account me called named him her user by starring beneficiary guardian signed sincerely regards');
+
+// Lower-cased text ("my name is lena andersson", chat typed without capitals): the rules above read capitals, so such
+// a text is first given them where a capital would stand in edited text (same length, same offsets): on words of the
+// name and place lexicons that are not ordinary words, on multi-word place names ("new york"), on an initial between
+// two such words, on the words after a strong cue ("my name is", "call me", "name:") and on the words before a
+// legal-form suffix ("stillwater supercomputing inc."). Ordinary words stay lower-case, so "will" or "may" never start
+// a name here.
+const LC_STRONG = /(?:(?:my|his|her|your) (?:(?:last|first|full|maiden) )?name(?: is)?|name is|call me|calls me|called|named|name:|i'm|i am|this is|dear|hi|hello|signed|regards,?|sincerely,?|follow up with|speak to|talk to|contact|ask for|mr\.?|mrs\.?|ms\.?|dr\.?|work(?:s|ed|ing)? (?:for|at)|employed (?:by|at)|support|joined|recorded for)[ \t:,]*(?:\n[ \t>]*)?$/;
+const LC_STRONG_LAST = new Set("is me called named name i'm am dear hi hello signed regards sincerely with to contact for mr mrs ms dr at by support joined".split(' '));
+const ENGLISH_ENDING = /(?:ing|ed|ly|tion|sion|ment|ness|able|ible|ful|less|ous|ive|ity|ism|ize|ization|isation)$/;
+const LEGAL_SUFFIX = new Set(['inc', 'ltd', 'llc', 'llp', 'gmbh', 'corp', 'corporation', 'plc']);
+const NAME_LIKE = LEX.FIRST | LEX.LAST | LEX.PLACE | LEX.REGION;
+const PLAIN = LEX.COMMON | LEX.WORD | LEX.LEAD | LEX.NEVER | LEX.CONN;
+
+function recase(text: string, tab: LexTable): string {
+  // Words: maximal runs of word characters (letters, marks, digits, apostrophes); keys without a possessive.
+  const ws: number[] = [];
+  const we: number[] = [];
+  const wke: number[] = [];
+  const wf: number[] = [];
+  for (let i = 0; i < text.length; ) {
+    if (kindAt(text, i) === 3) {
+      i++;
+      continue;
+    }
+    let e = i + 1;
+    while (e < text.length && kindAt(text, e) !== 3) e++;
+    const ke = keyEnd(text, i, e);
+    let f = tab.get(text, i, ke);
+    if (!(f & (NAME_LIKE | PLAIN)) && surnameShape(text, i, ke)) f |= LEX.LAST;
+    ws.push(i);
+    we.push(e);
+    wke.push(ke);
+    wf.push(f);
+    i = e;
+  }
+  const n = ws.length;
+  const cap = new Uint8Array(n);
+  /** Word i follows word i - 1 after spaces or tabs only. */
+  const adjacent = (i: number): boolean => {
+    if (i <= 0 || ws[i] === we[i - 1]) return false;
+    for (let k = we[i - 1]; k < ws[i]; k++) if (text.charCodeAt(k) !== 32 && text.charCodeAt(k) !== 9) return false;
+    return true;
+  };
+  for (let i = 0; i < n; i++) {
+    if (wf[i] & NAME_LIKE && !(wf[i] & PLAIN)) cap[i] = 1;
+    // "new york", "czech republic", "united kingdom"
+    for (let k = 3; k >= 2 && !cap[i] && wf[i] & LEX.PHRASE_START; k--) {
+      if (i + k > n || !adjacent(i + 1) || (k === 3 && !adjacent(i + 2))) continue;
+      if (tab.phrase(text, ws, wke, i, i + k) & (LEX.PLACE | LEX.REGION)) cap.fill(1, i, i + k);
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const f = wf[i];
+    // After a strong cue: up to three words that are not ordinary words.
+    if (!cap[i] && !(f & PLAIN) && LC_STRONG_LAST.has(lastWordAt(text, ws[i]) ?? '') && LC_STRONG.test(text.slice(Math.max(0, ws[i] - 40), ws[i]))) {
+      for (let k = i; k < Math.min(n, i + 3) && !(wf[k] & PLAIN) && (k === i || adjacent(k)); k++) cap[k] = 1;
+    }
+    // A given name and the word after it that is no ordinary word: "eva kleist".
+    // Not a word with an English derivational ending ("max pooling", "eva cleaning").
+    if (cap[i] && f & LEX.FIRST && i + 1 < n && !cap[i + 1] && !(wf[i + 1] & (PLAIN | LEX.STREET_SUFFIX | LEX.ORG_SUFFIX | LEX.ADDRESS)) && wke[i + 1] - ws[i + 1] >= 3 && adjacent(i + 1) && !ENGLISH_ENDING.test(text.slice(ws[i + 1], wke[i + 1]))) cap[i + 1] = 1;
+    // An initial between two name words: "benjamin a seiler", "eric g. samoylova".
+    if (!cap[i] && wke[i] - ws[i] === 1 && i > 0 && i + 1 < n && cap[i - 1] && cap[i + 1] && adjacent(i) && (adjacent(i + 1) || text.charCodeAt(we[i]) === 46)) cap[i] = 1;
+    // "stillwater supercomputing inc.": the words before a legal form.
+    if (f & LEX.ORG_SUFFIX && i > 0 && adjacent(i) && LEGAL_SUFFIX.has(text.slice(ws[i], wke[i]))) {
+      cap[i] = 1;
+      for (let k = i - 1; k >= Math.max(0, i - 3) && !(wf[k] & (LEX.LEAD | LEX.CONN)) && adjacent(k + 1); k--) cap[k] = 1;
+    }
+    if (f & LEX.HONORIFIC && wke[i] - ws[i] >= 2 && i + 1 < n && cap[i + 1]) cap[i] = 1;
+  }
+  // Built with join, a flat string: a concatenation (cons string) read by charCodeAt in the scan's hot loops would
+  // make them generic for every text that follows.
+  const out: string[] = [];
+  let from = 0;
+  for (let i = 0; i < n; i++) {
+    if (!cap[i]) continue;
+    const s = ws[i];
+    const up = text[s].toUpperCase();
+    if (up.length !== 1) continue;
+    out.push(text.slice(from, s), up);
+    from = s + 1;
+  }
+  if (from === 0) return text;
+  out.push(text.slice(from));
+  return out.join('');
+}
+
+// Surname endings of European and neighbouring languages (Slavic -ov/-ova/-ski/-ić, Nordic -sson/-sen/-dóttir,
+// Finnish -nen, Greek -poulos/-idis/-akis, Georgian -shvili/-dze, Romanian -escu, Italian -elli/-ucci, Spanish -ez,
+// Armenian -yan; Mc-, O'-): a capitalised word in no lexicon with such an ending is read as a surname.
+const SURNAME_END = /^\p{L}[\p{Ll}\p{M}'’-]{2,}(?:ov|ev|ova|eva|ski|ska|sky|skaya|cki|cka|wicz|vich|ovic|evic|vić|vič|ić|enko|chuk|czuk|czyk|ová|ská|cká|sson|sen|dóttir|dottir|nen|poulos|idis|akis|oğlu|oglu|shvili|dze|escu|eanu|ucci|elli|etti|otti|ez|yan)$/u;
+const SURNAME_START = /^(?:Mc|O['’])\p{Lu}\p{Ll}{2,}$/u;
+
+// The last two letters of SURNAME_END's endings (lower case): most words are rejected on them without the regex.
+const ENDING_PAIRS = new Set(['ov', 'ev', 'va', 'ki', 'ka', 'ky', 'ya', 'cz', 'ch', 'ic', 'ić', 'ič', 'ko', 'uk', 'yk', 'vá', 'ká', 'on', 'en', 'ir', 'os', 'is', 'lu', 'cu', 'nu', 'ze', 'ci', 'li', 'ti', 'ez', 'an'].map((p) => p.charCodeAt(0) * 65536 + p.charCodeAt(1)));
+
+const lowerAscii = (c: number): number => (c >= 65 && c <= 90 ? c + 32 : c);
+
+function surnameShape(text: string, s: number, ke: number): boolean {
+  if (ke - s < 5) return false;
+  const c0 = text.charCodeAt(s);
+  const startsMcO = c0 === 77 || c0 === 79; // "Mc", "O'"
+  if (!startsMcO && !ENDING_PAIRS.has(lowerAscii(text.charCodeAt(ke - 2)) * 65536 + lowerAscii(text.charCodeAt(ke - 1)))) return false;
+  const w = text.slice(s, ke);
+  return SURNAME_END.test(w) || SURNAME_START.test(w);
+}
+
