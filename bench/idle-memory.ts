@@ -93,7 +93,7 @@ export function idleMarkdown(rows: IdleFigures[]): string {
         : [r.name, fmt(r.rssMb, 0), r.id === 'bare' ? '–' : ratio(r.rssMb, bare), fmt(r.heapMb, 1), (r.top ?? []).slice(0, 5).map(([g, b]) => `${g} ${(b / 1048576).toFixed(1)}`).join('; ') || '–'],
     ),
   );
-  return `${main}\n\nMethod: each peer alone after 1 s of JSON at 100/s and 1 s of streams at 50/s, then 3 s idle; RSS = VmRSS of the process tree; the gateway's heap snapshot (node --heapsnapshot-signal, taken after that) grouped by holder with bench/lib/heap-snapshot-summary.ts (self sizes: compiled code, strings, objects by constructor). RSS above the live heap is V8's reserved-but-free heap pages (young generation: npm start's --max-semi-space-size=32), code space, native libraries (better-sqlite3, re2, tiktoken WASM memory) and thread stacks.`;
+  return `${main}\n\nMethod: each peer alone after 1 s of JSON at 100/s and 1 s of streams at 50/s, then 3 s idle; RSS = VmRSS of the process tree; the gateway's heap snapshot (node --heapsnapshot-signal, taken after that) grouped by holder with bench/lib/heap-snapshot-summary.ts (self sizes: compiled code, strings, objects by constructor). RSS above the live heap is V8's reserved-but-free heap pages (young generation), code space, native libraries (better-sqlite3, re2, tiktoken WASM memory) and thread stacks.`;
 }
 
 export async function run(): Promise<{ title: string; markdown: string }> {

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=32
+#!/usr/bin/env node
 /**
  * `npm start`: loads the config (`--config FILE`, `GATEWAY_CONFIG`, else config/gateway.yaml), applies teams and
  * keys, prints a first-run key once, warns about unconfigured providers, and serves until SIGTERM/SIGINT.

@@ -25,7 +25,7 @@ export async function nodeArgsFor(tsFile: string): Promise<{ args: string[]; how
   }
 }
 
-/** The node flags of `npm start` (package.json's start script), e.g. `--max-semi-space-size=32`. */
+/** The node flags of `npm start` (package.json's start script), if any (e.g. `--max-semi-space-size=32`). */
 export function startNodeFlags(): string[] {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
   const words = pkg.scripts.start.trim().split(/\s+/);
