@@ -34,27 +34,20 @@ function kindAt(text: string, i: number): number {
 }
 
 // Set by capitalStarts: whether the text has a capitalised word (an upper-case letter at a word start followed by a
-// lower-case or other non-capital word character), and two lower-case ASCII letters in a row somewhere.
+// lower-case or other non-capital word character).
 let titleSeen = false;
-let lowerSeen = false;
+const LOWER_PAIR = /[a-z]{2}/;
 
 /** Start offsets of capitalised words: an upper-case letter not preceded by a word character. */
 function capitalStarts(text: string): number[] {
   const out: number[] = [];
   let prevWord = false;
-  let prevLower = false;
-  titleSeen = lowerSeen = false;
+  titleSeen = false;
   for (let i = 0; i < text.length; i++) {
     const k = kindAt(text, i);
     if (k === 1 && !prevWord) {
       out.push(i);
       if (!titleSeen && i + 1 < text.length && kindAt(text, i + 1) === 2) titleSeen = true;
-    }
-    if (!lowerSeen) {
-      const c = text.charCodeAt(i);
-      const lowerAsciiLetter = c >= 97 && c <= 122;
-      if (lowerAsciiLetter && prevLower) lowerSeen = true;
-      prevLower = lowerAsciiLetter;
     }
     prevWord = k !== 3;
   }
@@ -87,7 +80,7 @@ const LEAD = new Set([
   'the', 'a', 'an', 'in', 'on', 'at', 'hi', 'hello', 'hey', 'dear', 'my', 'our', 'his', 'her', 'their', 'your', 'and',
   'but', 'or', 'when', 'where', 'so', 'if', 'is', 'was', 'it', 'this', 'that', 'please', 'to', 'from', 'for', 'with',
   'by', 'of', 'as', 'i', 'we', 'you', 'he', 'she', 'they', 'thanks', 'thank', 'yes', 'no', 'ok', 'okay', 'bot',
-  'user', 'name', 'address', 'phone', 'email', 'date', 'where', 'when', 'who', 'what', 'why', 'how', 'have', 'has',
+  'user', 'name', 'address', 'phone', 'email', 'fax', 'tel', 'mobile', 'date', 'where', 'when', 'who', 'what', 'why', 'how', 'have', 'has',
   'did', 'does', 'do', 'can', 'could', 'would', 'should', 'will', 'may', 'might', 'must', 'maybe', 'sometimes',
   'unlike', 'during', 'since', 'after', 'before', 'although', 'though', 'because', 'while', 'also', 'then',
   "i'm", "i’m", "i'd", "i'll", "i've", "it's", "that's", "what's", "here's", "there's", "let's", 'mission', 'statement',
@@ -143,10 +136,15 @@ const PERSON_AFTER_STRONG = new RegExp(`^(?:['’]s (?:killers|song|version|caut
 // Before a lone capitalised word in no lexicon: speech verbs, greetings, a person's relation to the writer
 // ("my cousin Warrane"), a title or role, a verb whose object is a person ("ask", "invite", "cc:").
 const RELATION = 'friend|brother|sister|mother|father|mom|mum|dad|wife|husband|boyfriend|girlfriend|partner|boss|colleague|coworker|co-worker|manager|cousin|uncle|aunt|niece|nephew|grandmother|grandfather|grandma|grandpa|neighbou?r|teacher|doctor|lawyer|landlord|roommate|fianc[eé]e?|child|son|daughter';
-const SPEECH_BEFORE = cue(
-  new RegExp(`(?:says|said|asked|told|wrote|explained|replied|by|kid|son|daughter|gender of|early|remember me,|town,|shouted at|dear|hi|hello|hey|thanks|thank you|(?:my|our|his|her|their|your) (?:${RELATION})|ask|tell|met|meet|meeting with|invite|contact|cc:|attn:|attention:|ceo|president|director|professor|prof\\.|senator|minister|captain|officer|agent|detective|coach|saint)[ \\t,:]*$`),
-  'says said asked told wrote explained replied by kid son daughter of early me town at dear hi hello hey thanks you friend brother sister mother father mom mum dad wife husband boyfriend girlfriend partner boss colleague coworker co-worker manager cousin uncle aunt niece nephew grandmother grandfather grandma grandpa neighbor neighbour teacher doctor lawyer landlord roommate fiance fiancé fiancee fiancée child ask tell met meet with invite contact cc attn attention ceo president director professor prof senator minister captain officer agent detective coach saint',
+// After a lone capitalised word, what only a person does or has (a place may be "very" anything or "from" somewhere).
+const PERSON_ONLY_AFTER = /^(?:['’]s (?:killers|(?:phone|cell|mobile)(?: number)?|e-?mail|birthday|mother|father|mom|mum|dad|brother|sister|boyfriend|girlfriend|wife|husband|son|daughter|kid)\b|,? (?:said|says|asked|told|replied|answered|whispered|shouted|explained)\b| had given| (?:told|asked|emailed|texted|called) (?:me|us|him|her|them)\b)/;
+// The one-word cues are read off the context's last word; the rest need the regex.
+const SPEECH_WORDS = new Set('says said asked told wrote explained replied by kid son daughter early dear hi hello hey thanks ask tell met meet invite contact cc attn attention ceo president director professor senator minister captain officer agent detective coach saint'.split(' '));
+const SPEECH_MULTI = cue(
+  new RegExp(`(?:gender of|remember me,|town,|shouted at|thank you|(?:my|our|his|her|their|your) (?:${RELATION})|meeting with|prof\\.)[ \\t,:]*$`),
+  'of me town at you with prof friend brother sister mother father mom mum dad wife husband boyfriend girlfriend partner boss colleague coworker co-worker manager cousin uncle aunt niece nephew grandmother grandfather grandma grandpa neighbor neighbour teacher doctor lawyer landlord roommate fiance fiancé fiancee fiancée child',
 );
+const SPEECH_BEFORE = (c: RunContext): boolean => SPEECH_WORDS.has(c.lastWord) || SPEECH_MULTI(c);
 const DIALOGUE = /^[ \t]*:[ \t]*["“\p{Lu}]/u;
 
 // Necessary conditions of the "after" regexes, read on the two characters after the run before its context is sliced
@@ -382,7 +380,7 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
   // In lower-cased text every word is a candidate, not only those an author capitalised: a lone lexicon word
   // ("max", "dev", "coral") then needs a cue before it is reported.
   let starts = capitalStarts(text);
-  const lower = !titleSeen && lowerSeen;
+  const lower = !titleSeen && LOWER_PAIR.test(text);
   if (lower) {
     text = recase(text, tab);
     starts = capitalStarts(text);
@@ -399,9 +397,17 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
   const c = new RunContext(text);
   let prevPersonEnd = -1;
   let covered = 0;
+  // Runs no rule placed that stand in a list ("Lucid and Loveland Technologies"), and the persons and organisations
+  // found: a listed run takes the category of its neighbour in the list (see coordinate).
+  const listed: (Span & { fallback?: EntityCategory })[] = [];
+  const seen: EntitySpan[] = [];
   for (const at of starts) {
     firstKeyEnd = -1;
-    if (at < covered || loneCommonWord(text, at, tab)) continue;
+    if (at < covered) continue;
+    if (loneCommonWord(text, at, tab)) {
+      if (inList(text, at, firstKeyEnd)) listed.push({ start: at, end: firstKeyEnd });
+      continue;
+    }
     RUN.lastIndex = at;
     const m = RUN.exec(text);
     if (!m) continue;
@@ -448,7 +454,10 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
     const region = (phrase & LEX.REGION) !== 0;
     const inBlock = blocks.length > 0 && blocks.some((bl) => start >= bl.start && start < bl.end);
     // Most capitalised runs are ordinary words at a sentence start: skip them before any context is read.
-    if (single && allCommon && !honorific && !region && !inBlock) continue;
+    if (single && allCommon && !honorific && !region && !inBlock) {
+      if (inList(text, start, end)) listed.push({ start, end });
+      continue;
+    }
     // "Ravil G Yefimov", "Erlendur G. Hafliðason": an initial between two capitalised words is a person's name.
     const middleInitial = toks.length >= 3 && toks.slice(1, -1).some((t) => isInitial(t.text)) && !isInitial(toks[0].text) && !isInitial(last.text);
     // A lone all-capitals word is an acronym (IBAN, NASA) unless a cue says otherwise.
@@ -466,7 +475,13 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
     else if (wl.f & LEX.ORG_SUFFIX && words.length >= 2) category = 'organization';
     else if (orgAfter(text, end, c) || (!place && !first && ORG_BEFORE_STRICT(c))) category = 'organization';
     else if (honorific || (middleInitial && !place)) category = 'person';
-    else if (allCommon && !region && !(first && lastName)) continue; // ordinary words: only the rules above apply
+    else if (allCommon && !region && !(first && lastName)) {
+      // ordinary words: only the rules above apply
+      if (inList(text, start, end) && !never) listed.push({ start, end });
+      continue;
+    }
+    // "Nora is very reliable", "Hakuba had given ...": a place's name that is also a person's, read as one by what follows.
+    else if (single && place && !inBlock && strongAfterMay(text, end) && (first ? PERSON_AFTER_STRONG : PERSON_ONLY_AFTER).test(c.after) && !STRONG_PLACE_BEFORE(c)) category = 'person';
     else if (region || (place && (STRONG_PLACE_BEFORE(c) || inBlock))) category = 'location';
     else if (inBlock && !first) category = 'location';
     else if (prevPersonEnd >= 0 && /^[ \t]*\n[ \t>?]*$/.test(text.slice(prevPersonEnd, start)) && /^[ \t]*\n/.test(text.slice(end, end + 4)) && !place && !first) category = 'organization';
@@ -477,26 +492,97 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
     else if (single && !common0 && !acronym && ((strongAfterMay(text, end) && PERSON_AFTER_STRONG.test(c.after)) || STRONG_PERSON(c) || SPEECH_BEFORE(c) || (dialogueMay(text, end) && DIALOGUE.test(c.after) && /(?:^|\n)[ \t>]*$/.test(c.before)))) category = 'person';
     else if (place && !STRONG_PERSON(c) && (!lower || !single || WEAK_PLACE_BEFORE(c))) category = 'location';
     else if (STRONG_PLACE_BEFORE(c) && !first && !allCommon) category = 'location';
-    else if (single && !common0 && !acronym && !first && !(w0.f & LEX.LAST) && placeAfterMay(text, end) && WEAK_PLACE_BEFORE(c) && /^(?:\p{Lu}[\p{Ll}\p{M}'’-]{3,}|\p{Lu}{5,}(?<!S))$/u.test(w0.text) && /^(?:[ \t]*[,.:;)]|[ \t]+(?:this|to|on|in|and|\d))/.test(c.after)) category = 'location';
-    else if (prevPersonEnd >= 0 && /^[ \t]*(?:is )?(?:from|of)[ \t]*$/.test(text.slice(prevPersonEnd, start)) && !allCommon) category = 'organization';
+    // "Rościsław Dudek of Lexisnexis": after a person, "of" or "from" names the person's organisation.
+    else if (prevPersonEnd >= 0 && !allCommon && /^[ \t]*(?:is )?(?:from|of)[ \t]*$/.test(text.slice(prevPersonEnd, start))) category = 'organization';
+    // A lone unknown capitalised word after "in", "at", "from": a place, unless it is two English words run together
+    // ("Corelogic", "Opencounter"), which is how brands are coined and seldom how places are named.
+    else if (single && !common0 && !acronym && !first && !(w0.f & LEX.LAST) && placeAfterMay(text, end) && WEAK_PLACE_BEFORE(c) && /^(?:\p{Lu}[\p{Ll}\p{M}'’-]{3,}|\p{Lu}{5,}(?<!S))$/u.test(w0.text) && /^(?:[ \t]*[,.:;)]|[ \t]+(?:this|to|on|in|and|\d))/.test(c.after)) {
+      category = coined(text, w0, tab) ? 'organization' : 'location';
+      // In a list, what the other members are decides ("from Zentrix and Loveland Technologies").
+      if (category === 'location' && inList(text, start, end)) {
+        listed.push({ start, end, fallback: 'location' });
+        continue;
+      }
+    }
     else if (!allCommon && (named || uncommon >= 2) && words.length <= 4 && (PERSON_BEFORE(c) || (personAfterMay(text, end) && PERSON_AFTER.test(c.after)))) category = 'person';
     else if (!allCommon && !common0 && STRONG_PERSON(c) && words.length <= 4) category = 'person';
     else if (words.length >= 2) {
       // "Carry Me Back To Canada", "Southern Tunisia": a known place at the end of a longer run.
       for (let i = 1; i < words.length && !category; i++) {
         const tail = phraseFlags(text, words, i, tab);
-        if (tail & LEX.REGION || (tail & LEX.PLACE && !(tail & LEX.FIRST))) {
+        // Not a tail of ordinary words only ("UPTON SCUDAMORE Country Club": "Country Club" is also a town's name).
+        if ((tail & LEX.REGION || (tail & LEX.PLACE && !(tail & LEX.FIRST))) && words.slice(i).some((t) => !isCommon(t))) {
           category = 'location';
           span = { start: words[i].start, end };
         }
       }
     }
-    if (!category) continue;
+    if (!category) {
+      if (!place && !acronym && !never && inList(text, start, end)) listed.push({ start, end });
+      continue;
+    }
     if (category === 'person' && !honorific && product(words)) continue;
     if (category === 'person') prevPersonEnd = end;
+    if (category === 'person' || category === 'organization') seen.push({ category, start: span.start, end: span.end });
     if (want.has(category)) out.push({ category, start: span.start, end: span.end });
   }
+  if (listed.length) coordinate(text, listed, seen.concat(firms.map((f) => ({ category: 'organization' as const, ...f }))), want, out);
   return out;
+}
+
+// Between two members of a list: ", ", " and ", ", and ", " & ", " or ".
+const LIST_SEP = /^(?:,[ \t]+(?:(?:and|&|or)[ \t]+)?|[ \t]+(?:and|&|or)[ \t]+)$/;
+
+/** Whether `text` has `word` ending at `end` after a space or tab (ASCII, lower case). */
+function wordBefore(text: string, end: number, word: string): boolean {
+  const s = end - word.length;
+  if (s < 1) return false;
+  const sp = text.charCodeAt(s - 1);
+  if (sp !== 32 && sp !== 9) return false;
+  for (let k = 0; k < word.length; k++) if (text.charCodeAt(s + k) !== word.charCodeAt(k)) return false;
+  return true;
+}
+
+/** Whether the run `text[start, end)` has a list separator on either side. */
+function inList(text: string, start: number, end: number): boolean {
+  const b = text.charCodeAt(start - 1);
+  if (b === 32 || b === 9) {
+    const b2 = text.charCodeAt(start - 2);
+    if (b2 === 44 || (b2 === 100 && wordBefore(text, start - 1, 'and')) || (b2 === 38 && wordBefore(text, start - 1, '&')) || (b2 === 114 && wordBefore(text, start - 1, 'or'))) return true;
+  }
+  const a = text.charCodeAt(end);
+  if (a === 44) return text.charCodeAt(end + 1) === 32;
+  if (a !== 32) return false;
+  const n = text.charCodeAt(end + 1);
+  return (n === 97 && text.startsWith(' and ', end)) || (n === 38 && text.startsWith(' & ', end)) || (n === 111 && text.startsWith(' or ', end));
+}
+
+/**
+ * Members of a list share a kind: unplaced runs in a list with an organisation ("Lucid and Loveland Technologies")
+ * are organisations, in a list with persons only ("Marrero and Kowalczyk") persons.
+ */
+function coordinate(text: string, listed: (Span & { fallback?: EntityCategory })[], seen: EntitySpan[], want: { has(c: EntityCategory): boolean }, out: EntitySpan[]): void {
+  const fallback = () => {
+    for (const l of listed) if (l.fallback && want.has(l.fallback)) out.push({ category: l.fallback, start: l.start, end: l.end });
+  };
+  // Most listed runs ("Kraków, " in an address) have no finding within a separator's length: nothing to read.
+  if (!listed.some((l) => seen.some((f) => (f.end <= l.start && l.start - f.end <= 6) || (l.end <= f.start && f.start - l.end <= 6)))) return fallback();
+  const nodes: { start: number; end: number; category: EntityCategory | null; fallback?: EntityCategory }[] = [
+    ...seen, ...listed.map((l) => ({ ...l, category: null })),
+  ].sort((x, y) => x.start - y.start);
+  for (let i = 0; i < nodes.length; ) {
+    let j = i + 1;
+    while (j < nodes.length && nodes[j].start - nodes[j - 1].end <= 6 && nodes[j].start >= nodes[j - 1].end && LIST_SEP.test(text.slice(nodes[j - 1].end, nodes[j].start))) j++;
+    const group = nodes.slice(i, j);
+    // A list ends with "and", "&" or "or": "Anna Nowak, Kraków" is a name and a place, not a list.
+    const conjoined = group.some((n, k) => k > 0 && /[a-z&]/.test(text.slice(group[k - 1].end, n.start)));
+    const category = !conjoined ? null : group.some((n) => n.category === 'organization') ? 'organization' : group.some((n) => n.category === 'person') ? 'person' : null;
+    for (const n of group) {
+      const c = n.category ? null : category ?? n.fallback;
+      if (c && want.has(c)) out.push({ category: c, start: n.start, end: n.end });
+    }
+    i = j;
+  }
 }
 
 /** "Gemini Ultra", "Meta AI", "Bicep CLI", "OpenAI GPT": product names, not people. */
@@ -566,10 +652,18 @@ function recase(text: string, tab: LexTable): string {
       i++;
       continue;
     }
-    let e = i + 1;
-    while (e < text.length && kindAt(text, e) !== 3) e++;
+    let e = i;
+    let digit = false;
+    for (; e < text.length && kindAt(text, e) !== 3; e++) {
+      const c = text.charCodeAt(e);
+      if (c >= 48 && c <= 57) digit = true;
+    }
+    if (digit) {
+      i = e; // a number or code: never a name, and never between the words of one
+      continue;
+    }
     const ke = keyEnd(text, i, e);
-    let f = tab.get(text, i, ke);
+    let f = ke - i >= 2 ? tab.get(text, i, ke) : 0;
     if (!(f & (NAME_LIKE | PLAIN)) && surnameShape(text, i, ke)) f |= LEX.LAST;
     ws.push(i);
     we.push(e);
@@ -648,3 +742,12 @@ function surnameShape(text: string, s: number, ke: number): boolean {
   return SURNAME_END.test(w) || SURNAME_START.test(w);
 }
 
+
+/** Two English words of three letters or more run together ("Corelogic", "Opencounter", "Lawdragon"). */
+function coined(text: string, t: Tok, tab: LexTable): boolean {
+  const s = t.start;
+  const e = t.keyEnd;
+  if (e - s < 7) return false;
+  for (let k = s + 3; k <= e - 3; k++) if (tab.get(text, s, k) & LEX.COMMON && tab.get(text, k, e) & LEX.COMMON) return true;
+  return false;
+}
