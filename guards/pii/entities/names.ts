@@ -70,8 +70,9 @@ function loneCommonWord(text: string, at: number, tab: LexTable): boolean {
   firstKeyEnd = j;
   firstFlags = f;
   if (!(f & (LEX.COMMON | LEX.LEAD)) || f & LEX.HONORIFIC) return false;
-  // Followed by " X" with X upper case: part of a longer run, read it properly.
-  return !(text.charCodeAt(j) === 32 && j + 1 < text.length && kindAt(text, j + 1) === 1);
+  // Followed by " X" or "-X" with X upper case: part of a longer run or word, read it properly.
+  const n = text.charCodeAt(j);
+  return !((n === 32 || n === 45) && j + 1 < text.length && kindAt(text, j + 1) === 1);
 }
 
 const HONORIFIC = new Set(['mr', 'mrs', 'ms', 'miss', 'mx', 'dr', 'prof', 'sir', 'madam', 'dame', 'lord', 'lady', 'herr', 'frau', 'sr', 'sra', 'mme', 'mlle', 'm']);
@@ -743,11 +744,22 @@ function surnameShape(text: string, s: number, ke: number): boolean {
 }
 
 
-/** Two English words of three letters or more run together ("Corelogic", "Opencounter", "Lawdragon"). */
+const BRAND_PREFIXES = ['i', 'e', 'my', 'go', 'get'];
+const BRAND_SUFFIXES = ['ly', 'ify', 'db', 'hub', 'io', 'lytics', 'ster'];
+const WORDISH = LEX.COMMON | LEX.WORD;
+
+/**
+ * A brand-like coined word: two English words run together ("Corelogic", "Opencounter", "Flightaware"), or an English
+ * word with a brand prefix or suffix ("Irecycle", "Estately", "Slashdb"). Names in a lexicon are not coined.
+ */
 function coined(text: string, t: Tok, tab: LexTable): boolean {
   const s = t.start;
   const e = t.keyEnd;
-  if (e - s < 7) return false;
-  for (let k = s + 3; k <= e - 3; k++) if (tab.get(text, s, k) & LEX.COMMON && tab.get(text, k, e) & LEX.COMMON) return true;
+  if (e - s < 6 || t.f & NAME_LIKE || t.f & WORDISH) return false;
+  for (let k = s + 3; k <= e - 3; k++) if (tab.get(text, s, k) & WORDISH && tab.get(text, k, e) & WORDISH) return true;
+  const lower = text.slice(s, e).toLowerCase();
+  for (const p of BRAND_PREFIXES) if (lower.startsWith(p) && e - s - p.length >= 4 && tab.get(text, s + p.length, e) & WORDISH) return true;
+  for (const x of BRAND_SUFFIXES) if (lower.endsWith(x) && e - s - x.length >= 4 && tab.get(text, s, e - x.length) & WORDISH) return true;
   return false;
 }
+
