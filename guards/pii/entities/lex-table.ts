@@ -14,6 +14,8 @@ export const LEX = {
   PHRASE_START: 8192,
   /** A less common English word (lexicons.english), read only in lower-cased text. */
   WORD: 16384,
+  /** A company's last word that is common in headings too ("Research"): names.ts ORG_SUFFIX_WEAK. */
+  ORG_SUFFIX_WEAK: 32768,
 } as const;
 
 // Per UTF-16 code unit: its lower-case code unit, or -1 when lower-casing it is context-dependent or changes the

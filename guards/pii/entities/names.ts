@@ -122,8 +122,13 @@ const ORG_SUFFIX = new Set([
   'studios', 'productions', 'entertainment', 'pictures', 'publishing', 'publishers', 'logistics', 'energy', 'pharma',
   'therapeutics', 'biosciences', 'biotech', 'robotics', 'hotels', 'resorts', 'brands', 'foods', 'realty',
   'properties', 'construction', 'manufacturing', 'electronics', 'bancorp', 'financial', 'securities', 'investments',
-  'advisors', 'advisers', 'railways',
+  'advisors', 'advisers', 'railways', 'insights', 'ratings', 'advisory', 'outfitters', 'innovations', 'collective',
+  'cooperative', 'alliance', 'federation', 'mutual', 'assurance', 'freight', 'automotive', 'aerospace', 'diagnostics',
+  'pharmacy', 'fund',
 ]);
+// Also a company's last word, but common in headings too ("Human Resources", "Market Research"): only after a word
+// that is no ordinary word ("Forrester Research").
+const ORG_SUFFIX_WEAK = new Set(['research', 'resources', 'finance', 'insight', 'data', 'digital', 'marketing', 'design', 'security', 'dynamics', 'medical', 'healthcare', 'care', 'logistics']);
 
 // Cues read just before a run (lower-cased, up to 48 characters).
 const PERSON_BEFORE = cue(
@@ -133,7 +138,7 @@ const PERSON_BEFORE = cue(
 const PERSON_AFTER = /^(?:'s\b|’s\b|,? (?:said|says|asked|told|wrote|explained|shouted|is a|is very|was a|will be|had given|lives|spent|began|from|of|and \p{Lu})|:)/u;
 // A person's things and people after a possessive ("Anna's phone number", "Kowalczyk's wife").
 const OWNED = '(?:phone|cell|mobile)(?: number)?|number|e-?mail|birthday|mother|father|mom|mum|dad|brother|sister|friend|boyfriend|girlfriend|partner|boss|family|parents|children|kids|house|home|car|account|password|address|wife|husband|son|daughter|kid';
-const PERSON_AFTER_STRONG = new RegExp(`^(?:['’]s (?:killers|song|version|cautionary|${OWNED})\\b|,? (?:said|says|asked|shouted|explained|told|replied|answered|whispered|added)\\b| (?:is|was) (?:very|so|from|a very|my|our|your|his|her|their)\\b| has been| had given| (?:and \\p{Lu}[\\p{L}'-]+ )?were\\b| just has| lives\\b| lived\\b| will be talking| began\\b|, can (?:i|you)\\b| and (?:I|me)\\b| (?:told|asked|emailed|texted|called|sent|gave|owes|paid) (?:me|us|him|her|them)\\b)`, 'u');
+const PERSON_AFTER_STRONG = new RegExp(`^(?:['’]s (?:killers|song|version|cautionary|${OWNED})\\b|,? (?:said|says|asked|shouted|explained|told|replied|answered|whispered|added)\\b| (?:is|was) (?:very|so|from|a very|my|our|your|his|her|their)\\b| has been| had given| (?:and \\p{Lu}[\\p{L}'-]+ )?were\\b| just has| lives\\b| lived\\b| will be talking| began\\b|, can (?:I|i|you)\\b| and (?:I|me)\\b| (?:told|asked|emailed|texted|called|sent|gave|owes|paid) (?:me|us|him|her|them)\\b)`, 'u');
 // Before a lone capitalised word in no lexicon: speech verbs, greetings, a person's relation to the writer
 // ("my cousin Warrane"), a title or role, a verb whose object is a person ("ask", "invite", "cc:").
 const RELATION = 'friend|brother|sister|mother|father|mom|mum|dad|wife|husband|boyfriend|girlfriend|partner|boss|colleague|coworker|co-worker|manager|cousin|uncle|aunt|niece|nephew|grandmother|grandfather|grandma|grandpa|neighbou?r|teacher|doctor|lawyer|landlord|roommate|fianc[eé]e?|child|son|daughter';
@@ -363,7 +368,7 @@ function lexTable(): LexTable {
   const groups: [Iterable<string>, number][] = [
     [lex.firstNames, LEX.FIRST], [lex.lastNames, LEX.LAST], [lex.places, LEX.PLACE], [lex.regions, LEX.REGION],
     [lex.common, LEX.COMMON], [LEAD, LEX.LEAD], [HONORIFIC, LEX.HONORIFIC], [NEVER, LEX.NEVER],
-    [ORG_SUFFIX, LEX.ORG_SUFFIX], [STREET_SUFFIX, LEX.STREET_SUFFIX], [DIRECTION, LEX.DIRECTION],
+    [ORG_SUFFIX, LEX.ORG_SUFFIX], [ORG_SUFFIX_WEAK, LEX.ORG_SUFFIX_WEAK], [STREET_SUFFIX, LEX.STREET_SUFFIX], [DIRECTION, LEX.DIRECTION],
     [CONN.split('|'), LEX.CONN], [ADDRESS_TOKEN, LEX.ADDRESS],
     [lex.english, LEX.WORD],
     [new Set([...lex.places].filter((p) => p.includes(' ')).map((p) => p.slice(0, p.indexOf(' ')))), LEX.PHRASE_START],
@@ -414,6 +419,8 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
     if (!m) continue;
     covered = at + m[0].length;
     const all = tokens(text, m.index, covered, tab);
+    // The tokens stop at a possessive, a sentence's full stop or an address word: what follows is read as a run of its own.
+    covered = all[all.length - 1].end;
     let a = 0;
     let b = all.length;
     let honorific = false;
@@ -473,7 +480,7 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
     let span = { start, end };
     if (words.length >= 3 && words.every((t) => t.text === t.text.toUpperCase())) continue; // shouting
     if (words.length >= 2 && words.length <= 4 && wl.f & LEX.STREET_SUFFIX && !common0) category = 'street_address';
-    else if (wl.f & LEX.ORG_SUFFIX && words.length >= 2) category = 'organization';
+    else if (words.length >= 2 && (wl.f & LEX.ORG_SUFFIX || (wl.f & LEX.ORG_SUFFIX_WEAK && !allCommon && !(words[words.length - 2].f & LEX.COMMON)))) category = 'organization';
     else if (orgAfter(text, end, c) || (!place && !first && ORG_BEFORE_STRICT(c))) category = 'organization';
     else if (honorific || (middleInitial && !place)) category = 'person';
     else if (allCommon && !region && !(first && lastName)) {
@@ -518,6 +525,8 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
         }
       }
     }
+    // "the Paxata account", "Lucid is hiring", "Areavibes, Inc.": what follows an unplaced run names a company's things.
+    if (!category && !place && !first && !acronym && !never && (((c.after.charCodeAt(0) === 32 || c.after.charCodeAt(0) === 44) && ORG_NOUN_AFTER.test(c.afterLower)) || ORG_BEFORE_LATE(c))) category = 'organization';
     if (!category) {
       if (!place && !acronym && !never && inList(text, start, end)) listed.push({ start, end });
       continue;
@@ -530,6 +539,13 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
   if (listed.length) coordinate(text, listed, seen.concat(firms.map((f) => ({ category: 'organization' as const, ...f }))), want, out);
   return out;
 }
+
+// Before an unplaced run: what a company is to the writer ("my bank", "the startup", "ordered from", "an account with").
+const ORG_BEFORE_LATE = cue(
+  /(?:\b(?:company|firm|startup|employer|client|vendor|supplier|brand|retailer|insurer|carrier|airline|manufacturer|publisher|agency|bank|lender|provider)(?: called| named)?|order(?:ed)? from|bought (?:it )?from|purchased from|account (?:with|at)|subscription (?:to|with)|job (?:offer )?(?:at|from|with)|interview(?:ed)? (?:at|with)|powered by|customers? of|clients? of)[ \t:]*$/,
+  'company firm startup employer client vendor supplier brand retailer insurer carrier airline manufacturer publisher agency bank lender provider called named from with at to by of',
+);
+const ORG_NOUN_AFTER = /^(?: (?:customer (?:service|support|care)|support team|account|app|website|web ?site|online store|stores?|team|employees|staff|stock|shares|headquarters|hq|ceo|cfo|cto|founders?|logo|brand|subscription|membership|platform|api|sdk|dashboard|portal|offices|branch(?:es)?|careers|job (?:offer|posting|interview)|internship|recruiters?|shareholders|board|employee|customers?|subscribers?|representatives?|rep|spokes(?:person|man|woman)|executives?|products?|services|devices|credit card|gift card|loyalty|rewards|order|orders|delivery|invoice|refund|receipt|contract|merger|ipo|earnings|revenue|profits?|press release)\b| is hiring\b| (?:has|had) (?:offices|branches|stores|employees)\b| (?:acquired|laid off|raised \$|filed for|was founded|is headquartered)|,? (?:inc|llc|ltd|corp|plc|gmbh)\b)/;
 
 // Between two members of a list: ", ", " and ", ", and ", " & ", " or ".
 const LIST_SEP = /^(?:,[ \t]+(?:(?:and|&|or)[ \t]+)?|[ \t]+(?:and|&|or)[ \t]+)$/;
@@ -586,9 +602,12 @@ function coordinate(text: string, listed: (Span & { fallback?: EntityCategory })
   }
 }
 
+// "Kevin Veitonen II", "John Smith Jr.": a generation after a name is no product's version.
+const GENERATION = /^(?:II|III|IV|Jr\.?|Sr\.?)$/;
+
 /** "Gemini Ultra", "Meta AI", "Bicep CLI", "OpenAI GPT": product names, not people. */
 function product(words: readonly Tok[]): boolean {
-  return (words[0].f & LEX.NEVER) !== 0 || (words.length >= 2 && words.some((t) => upperAfterFirst(t.text) && (/^\p{Lu}{2,5}$/u.test(t.text) || /^(?!Mc|Mac|O['’]|D['’]|De|Di|La|Le|Van|Von)\p{Lu}?\p{Ll}+\p{Lu}/u.test(t.text))));
+  return (words[0].f & LEX.NEVER) !== 0 || (words.length >= 2 && words.some((t) => upperAfterFirst(t.text) && !GENERATION.test(t.text) && (/^\p{Lu}{2,5}$/u.test(t.text) || /^(?!Mc|Mac|O['’]|D['’]|De|Di|La|Le|Van|Von)\p{Lu}?\p{Ll}+\p{Lu}/u.test(t.text))));
 }
 
 /**
@@ -635,8 +654,8 @@ const STRONG_PERSON = cue(STRONG, 'name is account me called named him her user 
 // two such words, on the words after a strong cue ("my name is", "call me", "name:") and on the words before a
 // legal-form suffix ("stillwater supercomputing inc."). Ordinary words stay lower-case, so "will" or "may" never start
 // a name here.
-const LC_STRONG = /(?:(?:my|his|her|your) (?:(?:last|first|full|maiden) )?name(?: is)?|name is|call me|calls me|called|named|name:|i'm|i am|this is|dear|hi|hello|signed|regards,?|sincerely,?|follow up with|speak to|talk to|contact|ask for|mr\.?|mrs\.?|ms\.?|dr\.?|work(?:s|ed|ing)? (?:for|at)|employed (?:by|at)|support|joined|recorded for)[ \t:,]*(?:\n[ \t>]*)?$/;
-const LC_STRONG_LAST = new Set("is me called named name i'm am dear hi hello signed regards sincerely with to contact for mr mrs ms dr at by support joined".split(' '));
+const LC_STRONG = new RegExp(`(?:(?:my|our|his|her|their|your) (?:${RELATION})|(?:my|his|her|your) (?:(?:last|first|full|maiden) )?name(?: is)?|name is|call me|calls me|called|named|name:|i'm|i am|this is|dear|hi|hello|signed|regards,?|sincerely,?|follow up with|speak to|talk to|contact|ask for|mr\\.?|mrs\\.?|ms\\.?|dr\\.?|work(?:s|ed|ing)? (?:for|at)|employed (?:by|at)|support|joined|recorded for)[ \\t:,]*(?:\\n[ \\t>]*)?$`);
+const LC_STRONG_LAST = new Set(`is me called named name i'm am dear hi hello signed regards sincerely with to contact for mr mrs ms dr at by support joined ${RELATION.replace('neighbou?r', 'neighbor neighbour').replace('fianc[eé]e?', 'fiance fiancé fiancee fiancée').replaceAll('|', ' ')}`.split(' '));
 const ENGLISH_ENDING = /(?:ing|ed|ly|tion|sion|ment|ness|able|ible|ful|less|ous|ive|ity|ism|ize|ization|isation)$/;
 const LEGAL_SUFFIX = new Set(['inc', 'ltd', 'llc', 'llp', 'gmbh', 'corp', 'corporation', 'plc']);
 const NAME_LIKE = LEX.FIRST | LEX.LAST | LEX.PLACE | LEX.REGION;
@@ -694,6 +713,8 @@ function recase(text: string, tab: LexTable): string {
     if (!cap[i] && !(f & PLAIN) && LC_STRONG_LAST.has(lastWordAt(text, ws[i]) ?? '') && LC_STRONG.test(text.slice(Math.max(0, ws[i] - 40), ws[i]))) {
       for (let k = i; k < Math.min(n, i + 3) && !(wf[k] & PLAIN) && (k === i || adjacent(k)); k++) cap[k] = 1;
     }
+    // Before what only a person does or has: "cormac had given", "warrane's wife".
+    if (!cap[i] && !(f & PLAIN) && wke[i] - ws[i] >= 3 && PERSON_ONLY_AFTER.test(text.slice(wke[i], wke[i] + 40))) cap[i] = 1;
     // A given name and the word after it that is no ordinary word: "eva kleist".
     // Not a word with an English derivational ending ("max pooling", "eva cleaning").
     if (cap[i] && f & LEX.FIRST && i + 1 < n && !cap[i + 1] && !(wf[i + 1] & (PLAIN | LEX.STREET_SUFFIX | LEX.ORG_SUFFIX | LEX.ADDRESS)) && wke[i + 1] - ws[i + 1] >= 3 && adjacent(i + 1) && !ENGLISH_ENDING.test(text.slice(ws[i + 1], wke[i + 1]))) cap[i + 1] = 1;
