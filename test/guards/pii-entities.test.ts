@@ -51,6 +51,18 @@ describe('names, places, organisations and addresses without a model (lexicons +
     expect(found('Send it to Anna Nowak, Kraków.')).toEqual(['person:Anna Nowak', 'location:Kraków']);
   });
 
+  it('reads organisations by what is said of them and by "&"', () => {
+    expect(found('I audit for Ernst & Young and Procter & Gamble.')).toEqual(['organization:Ernst & Young', 'organization:Procter & Gamble']);
+    expect(found('Please close my Zentrix account today.')).toEqual(['organization:Zentrix']);
+    expect(found('She is a data analyst at Brightwell, mostly remote.')).toContain('organization:Brightwell');
+    expect(found('Tom & Jerry is a cartoon')).not.toContain(expect.stringMatching(/^organization:/));
+  });
+
+  it('reads what follows a possessive or a full stop as a run of its own', () => {
+    expect(found("Owens and Oneal's Mrs. Kathrine Filemonsen phoned")).toContain('person:Kathrine Filemonsen');
+    expect(found('My grandfather was called Kevin Veitonen II, and he farmed.')).toContain('person:Kevin Veitonen II');
+  });
+
   it('reads a place name that is also a given name by what follows it', () => {
     expect(found('Nora is very reliable.')).toEqual(['person:Nora']);
     expect(found('The club is in Nora, near the lake.')).toEqual(['location:Nora']);
@@ -60,7 +72,7 @@ describe('names, places, organisations and addresses without a model (lexicons +
   it('meets recall and precision floors on the held-out templates of the presidio sample', () => {
     const scores = Object.fromEntries(scoreEntities(loadPresidio().filter(isHeldOut), detector).map((s) => [s.entity, s]));
     const floors: Record<string, [number, number]> = {
-      PERSON: [0.74, 0.9], STREET_ADDRESS: [0.87, 0.95], GPE: [0.84, 0.85], ORGANIZATION: [0.64, 0.93],
+      PERSON: [0.84, 0.9], STREET_ADDRESS: [0.87, 0.95], GPE: [0.88, 0.9], ORGANIZATION: [0.7, 0.94],
     };
     for (const [entity, [recall, precision]] of Object.entries(floors)) {
       expect.soft(scores[entity].recall, `${entity} recall`).toBeGreaterThanOrEqual(recall);
@@ -72,6 +84,6 @@ describe('names, places, organisations and addresses without a model (lexicons +
     const paras = negativeCorpus();
     expect(paras.length).toBeGreaterThan(800);
     const hits = paras.flatMap((p) => detector.detect(p).filter((f) => ['person', 'location', 'organization', 'street_address'].includes(f.category)));
-    expect(hits.length).toBeLessThanOrEqual(20);
+    expect(hits.length).toBeLessThanOrEqual(21);
   });
 });

@@ -16,6 +16,8 @@ export const LEX = {
   WORD: 16384,
   /** A company's last word that is common in headings too ("Research"): names.ts ORG_SUFFIX_WEAK. */
   ORG_SUFFIX_WEAK: 32768,
+  /** A word that, after a name, says it is a company's ("account", "employees"): names.ts ORG_NOUN_FIRST. */
+  ORG_NEXT: 65536,
 } as const;
 
 // Per UTF-16 code unit: its lower-case code unit, or -1 when lower-casing it is context-dependent or changes the

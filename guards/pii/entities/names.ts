@@ -146,10 +146,12 @@ const RELATION = 'friend|brother|sister|mother|father|mom|mum|dad|wife|husband|b
 const PERSON_ONLY_AFTER = /^(?:['’]s (?:killers|(?:phone|cell|mobile)(?: number)?|e-?mail|birthday|mother|father|mom|mum|dad|brother|sister|boyfriend|girlfriend|wife|husband|son|daughter|kid)\b|,? (?:said|says|asked|told|replied|answered|whispered|shouted|explained)\b| had given| (?:told|asked|emailed|texted|called) (?:me|us|him|her|them)\b)/;
 // The one-word cues are read off the context's last word; the rest need the regex.
 const SPEECH_WORDS = new Set('says said asked told wrote explained replied by kid son daughter early dear hi hello hey thanks ask tell met meet invite contact cc attn attention ceo president director professor senator minister captain officer agent detective coach saint'.split(' '));
-const SPEECH_MULTI = cue(
-  new RegExp(`(?:gender of|remember me,|town,|shouted at|thank you|(?:my|our|his|her|their|your) (?:${RELATION})|meeting with|prof\\.)[ \\t,:]*$`),
-  'of me town at you with prof friend brother sister mother father mom mum dad wife husband boyfriend girlfriend partner boss colleague coworker co-worker manager cousin uncle aunt niece nephew grandmother grandfather grandma grandpa neighbor neighbour teacher doctor lawyer landlord roommate fiance fiancé fiancee fiancée child',
-);
+const RELATION_BEFORE = /(?:my|our|his|her|their|your) [\w-]+[ \t,:]*$/;
+const SPEECH_MULTI = cueByWord({
+  of: /gender of[ \t,:]*$/, me: /remember me,[ \t]*$/, town: /town,[ \t]*$/, at: /shouted at[ \t,:]*$/,
+  you: /thank you[ \t,:]*$/, with: /meeting with[ \t,:]*$/, prof: /prof\.[ \t]*$/,
+  ...Object.fromEntries(RELATION.replace('neighbou?r', 'neighbor|neighbour').replace('fianc[eé]e?', 'fiance|fiancé|fiancee|fiancée').split('|').map((w) => [w, RELATION_BEFORE])),
+});
 const SPEECH_BEFORE = (c: RunContext): boolean => SPEECH_WORDS.has(c.lastWord) || SPEECH_MULTI(c);
 const DIALOGUE = /^[ \t]*:[ \t]*["“\p{Lu}]/u;
 
@@ -175,6 +177,13 @@ function strongAfterMay(text: string, end: number): boolean {
   return c === 39 || c === 0x2019 || c === 44 || (c === 32 && inBits(text.charCodeAt(end + 1), STRONG_AFTER_NEXT));
 }
 
+/** PERSON_ONLY_AFTER can match at `end`: "'s", "’s", "," or a space and one of its words' first letters. */
+const PERSON_ONLY_NEXT = LETTER_BITS('satrwehc'); // said, asked, told, replied, whispered, explained, had, called
+function personOnlyAfterMay(text: string, end: number): boolean {
+  const c = text.charCodeAt(end);
+  return c === 39 || c === 0x2019 || c === 44 || (c === 32 && inBits(text.charCodeAt(end + 1), PERSON_ONLY_NEXT));
+}
+
 /** DIALOGUE can match at `end`: a colon after spaces or tabs. */
 function dialogueMay(text: string, end: number): boolean {
   let i = end;
@@ -192,11 +201,15 @@ const STRONG_PLACE_BEFORE = cue(
 );
 // Before an organisation: employment ("works for", "joined", "an engineer at", "employer:"), ownership and money
 // ("acquired by", "shares of", "invested in"), a role in it ("CEO of", "founder of").
-const ORG_BEFORE_STRICT = cue(
-  /(?:work(?:s|ed|ing)? (?:for|at)|employed (?:by|at)|hired (?:by|at)|address of|recorded for|looking to support|support|joined|(?:job|position|role|career|internship|interned|intern|employee|engineer|developer|analyst|consultant|manager|director|staff) at|(?:ceo|cto|cfo|coo|founder|co-founder|cofounder|chairman|chairwoman|chair|president|board) of|employer:?|company:|organi[sz]ation:|(?:acquired|owned|funded|backed|sponsored|founded) by|subsidiary of|shares of|stock of)[ \t:]*$/,
-  'for at by of support joined employer company organization organisation',
-);
-const ORG_AFTER = /^(?: office| orchestra| is an? (?:[\w-]+ ){0,3}(?:company|agency|bank|firm|startup|non-profit|multinational|corporation|organi[sz]ation|brand|manufacturer|provider|retailer|publisher|charity|nonprofit|501)| is the brainchild| invested| songwriter| resignation|,? (?:a|an|the) (?:[\w-]+ ){0,2}(?:company|firm|agency|startup|retailer|manufacturer)| is (?:headquartered|listed on)|['’]s (?:ceo|cto|cfo|founder|co-founder|board|shares|stock|headquarters|hq|employees|staff|subsidiary|spokes(?:person|man|woman)|annual report))/;
+const ORG_BEFORE_STRICT = cueByWord({
+  for: /(?:work(?:s|ed|ing)?|recorded) for[ \t:]*$/,
+  at: /(?:work(?:s|ed|ing)?|employed|hired|job|position|role|career|internship|interned|intern|employee|engineer|developer|designer|analyst|consultant|manager|director|scientist|researcher|accountant|attorney|specialist|coordinator|assistant|administrator|clerk|architect|technician|supervisor|executive|staff|colleagues?|team) at[ \t:]*$/,
+  by: /(?:employed|hired|acquired|owned|funded|backed|sponsored|founded) by[ \t:]*$/,
+  of: /(?:address|ceo|cto|cfo|coo|founder|co-founder|cofounder|chairman|chairwoman|chair|president|board|subsidiary|shares|stock) of[ \t:]*$/,
+  support: true, joined: true, joining: true, employer: true,
+  company: /company:[ \t]*$/, organization: /organization:[ \t]*$/, organisation: /organisation:[ \t]*$/,
+});
+const ORG_AFTER = /^(?: office| orchestra| is an? (?:[\w-]+ ){0,3}(?:company|agency|bank|firm|startup|non-profit|multinational|corporation|organi[sz]ation|brand|manufacturer|provider|retailer|publisher|charity|nonprofit|501)| is the brainchild| invested| songwriter| resignation|,? (?:a|an|the) (?:[\w-]+ ){0,2}(?:company|firm|agency|startup|retailer|manufacturer)| is (?:headquartered|listed on|looking for|seeking|hiring)|['’]s (?:ceo|cto|cfo|founder|co-founder|board|shares|stock|headquarters|hq|employees|staff|subsidiary|spokes(?:person|man|woman)|annual report))/;
 
 // "Davis, Reynolds and Williamson", "Hawkins, Richardson and Santana": partnership names of firms.
 const FIRM = /(?<![\p{L}\p{M}])\p{Lu}[\p{L}\p{M}'’-]+,[ \t]\p{Lu}[\p{L}\p{M}'’-]+(?:,)?[ \t](?:and|&)[ \t]\p{Lu}[\p{L}\p{M}'’-]+/gu;
@@ -281,6 +294,15 @@ function lastWordAt(text: string, start: number): string | undefined {
  * A cue regex anchored at the end of the context, tried only when the context's last word can end one of its
  * phrases: a Set lookup instead of trying every alternative at every position of 40 characters (about 1 µs a test).
  */
+/** A cue read by its last word: the word alone (true), or a regex for what must end the context with that word. */
+function cueByWord(byWord: Record<string, RegExp | true>): (c: RunContext) => boolean {
+  const map = new Map(Object.entries(byWord));
+  return (c) => {
+    const re = map.get(c.lastWord);
+    return re !== undefined && (re === true || re.test(c.before));
+  };
+}
+
 function cue(re: RegExp, lastWords: string): (c: RunContext) => boolean {
   const set = new Set(lastWords.split(' '));
   return (c) => set.has(c.lastWord) && re.test(c.before);
@@ -307,8 +329,7 @@ function tokens(text: string, from: number, to: number, tab: LexTable): Tok[] {
     let e = s + 1;
     while (e < to && text.charCodeAt(e) !== 32 && text.charCodeAt(e) !== 9) e++;
     const ke = keyEnd(text, s, e);
-    let f = s === from && ke === firstKeyEnd ? firstFlags : tab.get(text, s, ke);
-    if (!(f & (NAME_LIKE | LEX.COMMON | LEX.LEAD | LEX.NEVER | LEX.CONN)) && surnameShape(text, s, ke)) f |= LEX.LAST;
+    const f = s === from && ke === firstKeyEnd ? firstFlags : tab.get(text, s, ke);
     const t: Tok = { text: text.slice(s, e), start: s, end: e, keyEnd: ke, f };
     if (t.f & LEX.ADDRESS && out.length) break;
     out.push(t);
@@ -360,6 +381,7 @@ class RunContext {
 }
 
 let table: LexTable | undefined;
+let wordTable: LexTable | undefined;
 
 /** The shipped lexicons and this file's word lists in one table (built on first use, ~100 k keys). */
 function lexTable(): LexTable {
@@ -369,13 +391,19 @@ function lexTable(): LexTable {
     [lex.firstNames, LEX.FIRST], [lex.lastNames, LEX.LAST], [lex.places, LEX.PLACE], [lex.regions, LEX.REGION],
     [lex.common, LEX.COMMON], [LEAD, LEX.LEAD], [HONORIFIC, LEX.HONORIFIC], [NEVER, LEX.NEVER],
     [ORG_SUFFIX, LEX.ORG_SUFFIX], [ORG_SUFFIX_WEAK, LEX.ORG_SUFFIX_WEAK], [STREET_SUFFIX, LEX.STREET_SUFFIX], [DIRECTION, LEX.DIRECTION],
-    [CONN.split('|'), LEX.CONN], [ADDRESS_TOKEN, LEX.ADDRESS],
-    [lex.english, LEX.WORD],
+    [CONN.split('|'), LEX.CONN], [ADDRESS_TOKEN, LEX.ADDRESS], [ORG_NOUN_FIRST, LEX.ORG_NEXT],
     [new Set([...lex.places].filter((p) => p.includes(' ')).map((p) => p.slice(0, p.indexOf(' ')))), LEX.PHRASE_START],
   ];
-  let size = 0;
-  for (const [words] of groups) for (const _ of words) size++;
-  return (table = new LexTable(groups.flatMap(([words, f]) => [...words].map((w): [string, number] => [w, f])), size));
+  // Read only by the lower-cased path and the coined-word test, in a table of their own: in the main one they would
+  // double its size (a power of two) and its cache misses on every capitalised word.
+  const extra: [Iterable<string>, number][] = [[lex.english, LEX.WORD]];
+  const build = (gs: [Iterable<string>, number][]) => {
+    let size = 0;
+    for (const [words] of gs) for (const _ of words) size++;
+    return new LexTable(gs.flatMap(([words, f]) => [...words].map((w): [string, number] => [w, f])), size);
+  };
+  wordTable = build(extra);
+  return (table = build(groups));
 }
 
 const isCommon = (t: Tok) => (t.f & LEX.COMMON) !== 0;
@@ -388,18 +416,14 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
   let starts = capitalStarts(text);
   const lower = !titleSeen && LOWER_PAIR.test(text);
   if (lower) {
-    text = recase(text, tab);
-    starts = capitalStarts(text);
+    const recased = recase(text, tab);
+    // The capitalised words are the text's own (acronyms, "I") and those recase capitalised: merged in order.
+    if (recased !== text) starts = mergeSorted(starts, capsGiven);
+    text = recased;
   }
   const out: EntitySpan[] = [];
-  const firms: Span[] = [];
-  if (text.includes(',')) {
-    for (const m of firmMatches(text)) {
-      const names = m[0].split(/,?[ \t](?:and[ \t]|&[ \t])?/);
-      if (names.every((n) => tab.get(n, 0, keyEnd(n, 0, n.length)) & LEX.LAST)) firms.push({ start: m.index, end: m.index + m[0].length });
-    }
-    if (want.has('organization')) for (const f of firms) out.push({ category: 'organization', ...f });
-  }
+  const firms = firmSpans(text, tab);
+  if (want.has('organization')) for (const f of firms) out.push({ category: 'organization', ...f });
   const c = new RunContext(text);
   let prevPersonEnd = -1;
   let covered = 0;
@@ -410,10 +434,7 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
   for (const at of starts) {
     firstKeyEnd = -1;
     if (at < covered) continue;
-    if (loneCommonWord(text, at, tab)) {
-      if (inList(text, at, firstKeyEnd)) listed.push({ start: at, end: firstKeyEnd });
-      continue;
-    }
+    if (loneCommonWord(text, at, tab)) continue;
     RUN.lastIndex = at;
     const m = RUN.exec(text);
     if (!m) continue;
@@ -449,6 +470,8 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
         continue;
       }
       if (words !== toks) words.push(t);
+      // A surname's ending counts in a run of several words (a lone word is read for it only by the cue rule below).
+      if (toks.length > 1 && !(t.f & (NAME_LIKE | LEX.COMMON | LEX.LEAD | LEX.NEVER | LEX.CONN)) && surnameShape(text, t.start, t.keyEnd)) t.f |= LEX.LAST;
       if (!(t.f & LEX.COMMON)) uncommon++;
       if (t.f & LEX.NEVER) never++;
       if (t.f & (LEX.FIRST | LEX.LAST)) named = true;
@@ -462,10 +485,7 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
     const region = (phrase & LEX.REGION) !== 0;
     const inBlock = blocks.length > 0 && blocks.some((bl) => start >= bl.start && start < bl.end);
     // Most capitalised runs are ordinary words at a sentence start: skip them before any context is read.
-    if (single && allCommon && !honorific && !region && !inBlock) {
-      if (inList(text, start, end)) listed.push({ start, end });
-      continue;
-    }
+    if (single && allCommon && !honorific && !region && !inBlock) continue;
     // "Ravil G Yefimov", "Erlendur G. Hafliðason": an initial between two capitalised words is a person's name.
     const middleInitial = toks.length >= 3 && toks.slice(1, -1).some((t) => isInitial(t.text)) && !isInitial(toks[0].text) && !isInitial(last.text);
     // A lone all-capitals word is an acronym (IBAN, NASA) unless a cue says otherwise.
@@ -489,7 +509,7 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
       continue;
     }
     // "Nora is very reliable", "Hakuba had given ...": a place's name that is also a person's, read as one by what follows.
-    else if (single && place && !inBlock && strongAfterMay(text, end) && (first ? PERSON_AFTER_STRONG : PERSON_ONLY_AFTER).test(c.after) && !STRONG_PLACE_BEFORE(c)) category = 'person';
+    else if (single && place && !inBlock && (first ? strongAfterMay(text, end) : personOnlyAfterMay(text, end)) && (first ? PERSON_AFTER_STRONG : PERSON_ONLY_AFTER).test(c.after) && !STRONG_PLACE_BEFORE(c)) category = 'person';
     else if (region || (place && (STRONG_PLACE_BEFORE(c) || inBlock))) category = 'location';
     else if (inBlock && !first) category = 'location';
     else if (prevPersonEnd >= 0 && /^[ \t]*\n[ \t>?]*$/.test(text.slice(prevPersonEnd, start)) && /^[ \t]*\n/.test(text.slice(end, end + 4)) && !place && !first) category = 'organization';
@@ -505,14 +525,15 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
     // A lone unknown capitalised word after "in", "at", "from": a place, unless it is two English words run together
     // ("Corelogic", "Opencounter"), which is how brands are coined and seldom how places are named.
     else if (single && !common0 && !acronym && !first && !(w0.f & LEX.LAST) && placeAfterMay(text, end) && WEAK_PLACE_BEFORE(c) && /^(?:\p{Lu}[\p{Ll}\p{M}'’-]{3,}|\p{Lu}{5,}(?<!S))$/u.test(w0.text) && /^(?:[ \t]*[,.:;)]|[ \t]+(?:this|to|on|in|and|\d))/.test(c.after)) {
-      category = coined(text, w0, tab) ? 'organization' : 'location';
+      // "At Paxata, we believe ...": a place does not speak as "we".
+      category = coined(text, w0, tab) || /^, (?:we|our)\b/i.test(c.after) ? 'organization' : 'location';
       // In a list, what the other members are decides ("from Zentrix and Loveland Technologies").
       if (category === 'location' && inList(text, start, end)) {
         listed.push({ start, end, fallback: 'location' });
         continue;
       }
     }
-    else if (!allCommon && (named || uncommon >= 2) && words.length <= 4 && (PERSON_BEFORE(c) || (personAfterMay(text, end) && PERSON_AFTER.test(c.after)))) category = 'person';
+    else if (!allCommon && (named || uncommon >= 2 || (single && surnameShape(text, w0.start, w0.keyEnd))) && words.length <= 4 && (PERSON_BEFORE(c) || (personAfterMay(text, end) && PERSON_AFTER.test(c.after)))) category = 'person';
     else if (!allCommon && !common0 && STRONG_PERSON(c) && words.length <= 4) category = 'person';
     else if (words.length >= 2) {
       // "Carry Me Back To Canada", "Southern Tunisia": a known place at the end of a longer run.
@@ -526,7 +547,7 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
       }
     }
     // "the Paxata account", "Lucid is hiring", "Areavibes, Inc.": what follows an unplaced run names a company's things.
-    if (!category && !place && !first && !acronym && !never && (((c.after.charCodeAt(0) === 32 || c.after.charCodeAt(0) === 44) && ORG_NOUN_AFTER.test(c.afterLower)) || ORG_BEFORE_LATE(c))) category = 'organization';
+    if (!category && !place && !first && !acronym && !never && ((ORG_NOUN_LEAD.has(c.lastWord) && nextWordFlags(text, end, tab) & LEX.ORG_NEXT && ORG_NOUN_AFTER.test(c.afterLower)) || ORG_BEFORE_LATE(c))) category = 'organization';
     if (!category) {
       if (!place && !acronym && !never && inList(text, start, end)) listed.push({ start, end });
       continue;
@@ -540,12 +561,58 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
   return out;
 }
 
-// Before an unplaced run: what a company is to the writer ("my bank", "the startup", "ordered from", "an account with").
+// Before an unplaced run: what a company is to the writer ("my bank X", "the startup X", "a company called X").
 const ORG_BEFORE_LATE = cue(
-  /(?:\b(?:company|firm|startup|employer|client|vendor|supplier|brand|retailer|insurer|carrier|airline|manufacturer|publisher|agency|bank|lender|provider)(?: called| named)?|order(?:ed)? from|bought (?:it )?from|purchased from|account (?:with|at)|subscription (?:to|with)|job (?:offer )?(?:at|from|with)|interview(?:ed)? (?:at|with)|powered by|customers? of|clients? of)[ \t:]*$/,
-  'company firm startup employer client vendor supplier brand retailer insurer carrier airline manufacturer publisher agency bank lender provider called named from with at to by of',
+  /\b(?:company|firm|startup|employer|client|vendor|supplier|brand|retailer|insurer|carrier|airline|manufacturer|publisher|agency|bank|lender|provider)(?: called| named)?[ \t:]*$/,
+  'company firm startup employer client vendor supplier brand retailer insurer carrier airline manufacturer publisher agency bank lender provider called named',
 );
+// The words before "X account", "X employees" in English ("the", "my", "at"): the rule is read only after one of them
+// (text in other languages capitalises many words that no rule places: German nouns).
+const ORG_NOUN_LEAD = new Set('the my our your his her their a an at with from for by of to is was and or'.split(' '));
+// The first words of ORG_NOUN_AFTER's alternatives: the regex runs only when the word after the run is one of them.
+const ORG_NOUN_FIRST = new Set('customer support account app website web online store stores team employees staff stock shares headquarters hq ceo cfo cto founder founders logo brand subscription membership platform api sdk dashboard portal offices branch branches careers job internship recruiter recruiters shareholders board employee customers subscriber subscribers representative representatives rep spokesperson spokesman spokeswoman executive executives product products services devices credit gift loyalty rewards order orders delivery invoice refund receipt contract merger ipo earnings revenue profit profits press is has had acquired laid raised filed was inc llc ltd corp plc gmbh'.split(' '));
+
+/** Lexicon flags of the word after `end` (after a space, or a comma and a space), or 0. */
+function nextWordFlags(text: string, end: number, tab: LexTable): number {
+  let i = end;
+  if (text.charCodeAt(i) === 44) i++;
+  if (text.charCodeAt(i) !== 32) return 0;
+  const s = ++i;
+  while (i < text.length && i - s <= 16 && kindAt(text, i) !== 3) i++;
+  return i > s ? tab.get(text, s, i) : 0;
+}
 const ORG_NOUN_AFTER = /^(?: (?:customer (?:service|support|care)|support team|account|app|website|web ?site|online store|stores?|team|employees|staff|stock|shares|headquarters|hq|ceo|cfo|cto|founders?|logo|brand|subscription|membership|platform|api|sdk|dashboard|portal|offices|branch(?:es)?|careers|job (?:offer|posting|interview)|internship|recruiters?|shareholders|board|employee|customers?|subscribers?|representatives?|rep|spokes(?:person|man|woman)|executives?|products?|services|devices|credit card|gift card|loyalty|rewards|order|orders|delivery|invoice|refund|receipt|contract|merger|ipo|earnings|revenue|profits?|press release)\b| is hiring\b| (?:has|had) (?:offices|branches|stores|employees)\b| (?:acquired|laid off|raised \$|filed for|was founded|is headquartered)|,? (?:inc|llc|ltd|corp|plc|gmbh)\b)/;
+
+const AMP_FIRM = /(?<![\p{L}\p{M}])(\p{Lu}[\p{Ll}\p{M}'’-]+) & (\p{Lu}[\p{Ll}\p{M}'’-]+)(?![\p{L}\p{M}])/uy;
+
+/** Partnership names: "Davis, Reynolds and Williamson" (surnames only) and "Ernst & Young". */
+function firmSpans(text: string, tab: LexTable): Span[] {
+  const firms: Span[] = [];
+  if (text.includes(',')) {
+    for (const m of firmMatches(text)) {
+      const names = m[0].split(/,?[ \t](?:and[ \t]|&[ \t])?/);
+      if (names.every((n) => tab.get(n, 0, keyEnd(n, 0, n.length)) & LEX.LAST)) firms.push({ start: m.index, end: m.index + m[0].length });
+    }
+  }
+  // "Ernst & Young", "Procter & Gamble", "Smith & Sons": two capitalised words joined by "&" name a firm (people are
+  // joined by "and"), unless both are given names only or either is a product, place or ordinary word alone.
+  for (let amp = text.indexOf(' & '); amp >= 0; amp = text.indexOf(' & ', amp + 3)) {
+    // The first word's start, read back from the "&" (letters, marks, apostrophes, hyphens); the regex runs there only.
+    let w = amp;
+    while (w > 0 && amp - w < 40 && firmClassOf(text.charCodeAt(w - 1)) & 3) w--;
+    if (w === amp || !(firmClassOf(text.charCodeAt(w)) & 4)) continue;
+    AMP_FIRM.lastIndex = w;
+    const m = AMP_FIRM.exec(text);
+    if (!m || m.index + m[1].length !== amp) continue;
+    const a = tab.get(m[1], 0, keyEnd(m[1], 0, m[1].length));
+    const b = tab.get(m[2], 0, keyEnd(m[2], 0, m[2].length));
+    if (!(givenOnly(a) && givenOnly(b)) && !ampBad(a) && !ampBad(b) && !firms.some((f) => f.start < m.index + m[0].length && m.index < f.end)) firms.push({ start: m.index, end: m.index + m[0].length });
+  }
+  return firms;
+}
+
+const givenOnly = (f: number): boolean => (f & LEX.FIRST) !== 0 && !(f & LEX.LAST);
+const ampBad = (f: number): boolean => (f & (LEX.NEVER | LEX.PLACE | LEX.REGION | LEX.LEAD)) !== 0 || ((f & LEX.COMMON) !== 0 && !(f & LEX.LAST));
 
 // Between two members of a list: ", ", " and ", ", and ", " & ", " or ".
 const LIST_SEP = /^(?:,[ \t]+(?:(?:and|&|or)[ \t]+)?|[ \t]+(?:and|&|or)[ \t]+)$/;
@@ -579,11 +646,11 @@ function inList(text: string, start: number, end: number): boolean {
  * are organisations, in a list with persons only ("Marrero and Kowalczyk") persons.
  */
 function coordinate(text: string, listed: (Span & { fallback?: EntityCategory })[], seen: EntitySpan[], want: { has(c: EntityCategory): boolean }, out: EntitySpan[]): void {
-  const fallback = () => {
-    for (const l of listed) if (l.fallback && want.has(l.fallback)) out.push({ category: l.fallback, start: l.start, end: l.end });
-  };
   // Most listed runs ("Kraków, " in an address) have no finding within a separator's length: nothing to read.
-  if (!listed.some((l) => seen.some((f) => (f.end <= l.start && l.start - f.end <= 6) || (l.end <= f.start && f.start - l.end <= 6)))) return fallback();
+  if (!seen.length || !listed.some((l) => seen.some((f) => (f.end <= l.start && l.start - f.end <= 6) || (l.end <= f.start && f.start - l.end <= 6)))) {
+    for (const l of listed) if (l.fallback && want.has(l.fallback)) out.push({ category: l.fallback, start: l.start, end: l.end });
+    return;
+  }
   const nodes: { start: number; end: number; category: EntityCategory | null; fallback?: EntityCategory }[] = [
     ...seen, ...listed.map((l) => ({ ...l, category: null })),
   ].sort((x, y) => x.start - y.start);
@@ -661,6 +728,24 @@ const LEGAL_SUFFIX = new Set(['inc', 'ltd', 'llc', 'llp', 'gmbh', 'corp', 'corpo
 const NAME_LIKE = LEX.FIRST | LEX.LAST | LEX.PLACE | LEX.REGION;
 const PLAIN = LEX.COMMON | LEX.WORD | LEX.LEAD | LEX.NEVER | LEX.CONN;
 
+/** Word starts that recase capitalised, in order (read by findNames right after the call). */
+let capsGiven: number[] = [];
+
+function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i] < b[j])) out.push(a[i++]);
+    else if (i >= a.length || b[j] < a[i]) out.push(b[j++]);
+    else {
+      out.push(a[i++]);
+      j++;
+    }
+  }
+  return out;
+}
+
 function recase(text: string, tab: LexTable): string {
   // Words: maximal runs of word characters (letters, marks, digits, apostrophes); keys without a possessive.
   const ws: number[] = [];
@@ -684,6 +769,8 @@ function recase(text: string, tab: LexTable): string {
     }
     const ke = keyEnd(text, i, e);
     let f = ke - i >= 2 ? tab.get(text, i, ke) : 0;
+    // The less common English words are looked up only for words the main table leaves open.
+    if (!(f & PLAIN) && ke - i >= 3) f |= wordTable!.get(text, i, ke);
     if (!(f & (NAME_LIKE | PLAIN)) && surnameShape(text, i, ke)) f |= LEX.LAST;
     ws.push(i);
     we.push(e);
@@ -714,7 +801,7 @@ function recase(text: string, tab: LexTable): string {
       for (let k = i; k < Math.min(n, i + 3) && !(wf[k] & PLAIN) && (k === i || adjacent(k)); k++) cap[k] = 1;
     }
     // Before what only a person does or has: "cormac had given", "warrane's wife".
-    if (!cap[i] && !(f & PLAIN) && wke[i] - ws[i] >= 3 && PERSON_ONLY_AFTER.test(text.slice(wke[i], wke[i] + 40))) cap[i] = 1;
+    if (!cap[i] && !(f & PLAIN) && wke[i] - ws[i] >= 3 && personOnlyAfterMay(text, wke[i]) && PERSON_ONLY_AFTER.test(text.slice(wke[i], wke[i] + 40))) cap[i] = 1;
     // A given name and the word after it that is no ordinary word: "eva kleist".
     // Not a word with an English derivational ending ("max pooling", "eva cleaning").
     if (cap[i] && f & LEX.FIRST && i + 1 < n && !cap[i + 1] && !(wf[i + 1] & (PLAIN | LEX.STREET_SUFFIX | LEX.ORG_SUFFIX | LEX.ADDRESS)) && wke[i + 1] - ws[i + 1] >= 3 && adjacent(i + 1) && !ENGLISH_ENDING.test(text.slice(ws[i + 1], wke[i + 1]))) cap[i + 1] = 1;
@@ -730,13 +817,15 @@ function recase(text: string, tab: LexTable): string {
   // Built with join, a flat string: a concatenation (cons string) read by charCodeAt in the scan's hot loops would
   // make them generic for every text that follows.
   const out: string[] = [];
+  capsGiven = [];
   let from = 0;
   for (let i = 0; i < n; i++) {
     if (!cap[i]) continue;
     const s = ws[i];
     const up = text[s].toUpperCase();
-    if (up.length !== 1) continue;
+    if (up.length !== 1 || up === text[s]) continue;
     out.push(text.slice(from, s), up);
+    capsGiven.push(s);
     from = s + 1;
   }
   if (from === 0) return text;
@@ -777,10 +866,12 @@ function coined(text: string, t: Tok, tab: LexTable): boolean {
   const s = t.start;
   const e = t.keyEnd;
   if (e - s < 6 || t.f & NAME_LIKE || t.f & WORDISH) return false;
-  for (let k = s + 3; k <= e - 3; k++) if (tab.get(text, s, k) & WORDISH && tab.get(text, k, e) & WORDISH) return true;
+  const word = (from: number, to: number) => ((tab.get(text, from, to) | wordTable!.get(text, from, to)) & WORDISH) !== 0;
+  if (wordTable!.get(text, s, e) & LEX.WORD) return false;
+  for (let k = s + 3; k <= e - 3; k++) if (word(s, k) && word(k, e)) return true;
   const lower = text.slice(s, e).toLowerCase();
-  for (const p of BRAND_PREFIXES) if (lower.startsWith(p) && e - s - p.length >= 4 && tab.get(text, s + p.length, e) & WORDISH) return true;
-  for (const x of BRAND_SUFFIXES) if (lower.endsWith(x) && e - s - x.length >= 4 && tab.get(text, s, e - x.length) & WORDISH) return true;
+  for (const p of BRAND_PREFIXES) if (lower.startsWith(p) && e - s - p.length >= 4 && word(s + p.length, e)) return true;
+  for (const x of BRAND_SUFFIXES) if (lower.endsWith(x) && e - s - x.length >= 4 && word(s, e - x.length)) return true;
   return false;
 }
 
