@@ -160,7 +160,8 @@ const DIALOGUE = /^[ \t]*:[ \t]*["“\p{Lu}]/u;
 const LETTER_BITS = (letters: string): number => [...letters].reduce((m, ch) => m | (1 << (ch.charCodeAt(0) - 97)), 0);
 const PERSON_AFTER_NEXT = LETTER_BITS('satweihlbfo'); // said, asked, told, wrote, explained, is, had, lives, began, from, of, and
 const STRONG_AFTER_NEXT = LETTER_BITS('saetiwhjlbrcgop'); // said, asked, explained, told, is, was, has, just, lives, began, and, were, will
-const ORG_AFTER_NEXT = LETTER_BITS('oisrat'); // office, orchestra, is, invested, songwriter, resignation, a, an, the
+const ORG_AFTER_NEXT = LETTER_BITS('oisrat');
+const ORG_POSSESSED_NEXT = LETTER_BITS('cfbshea'); // ceo, founder, board, shares, headquarters, employees, annual report // office, orchestra, is, invested, songwriter, resignation, a, an, the
 
 /** Whether `c` (a code unit) is a lower-case ASCII letter in `bits`. */
 const inBits = (c: number, bits: number): boolean => c >= 97 && c <= 122 && (bits & (1 << (c - 97))) !== 0;
@@ -308,8 +309,22 @@ function cue(re: RegExp, lastWords: string): (c: RunContext) => boolean {
   return (c) => set.has(c.lastWord) && re.test(c.before);
 }
 
+/** No lower-case letter in `s` (what `s === s.toUpperCase()` says, without building the upper-cased copy for ASCII). */
+function noLower(s: string): boolean {
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    if (c >= 97 && c <= 122) return false;
+    if (c >= 128) return s === s.toUpperCase();
+  }
+  return true;
+}
+
 function isInitial(t: string): boolean {
-  return t.length <= 3 && /^\p{Lu}\.?$/u.test(t);
+  const n = t.length;
+  if (n === 1) return kindAt(t, 0) === 1;
+  if (n === 2 && t.charCodeAt(1) === 46) return kindAt(t, 0) === 1;
+  // An upper-case letter beyond the BMP (a surrogate pair), alone or with a full stop: rare, left to the regex.
+  return n <= 3 && (t.charCodeAt(0) & 0xfc00) === 0xd800 && /^\p{Lu}\.?$/u.test(t);
 }
 
 /** A token of a run. `f` holds its lexicon flags (LEX), looked up on its key: lower-cased, without a trailing full stop or possessive. */
@@ -487,9 +502,10 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
     // Most capitalised runs are ordinary words at a sentence start: skip them before any context is read.
     if (single && allCommon && !honorific && !region && !inBlock) continue;
     // "Ravil G Yefimov", "Erlendur G. Hafliðason": an initial between two capitalised words is a person's name.
-    const middleInitial = toks.length >= 3 && toks.slice(1, -1).some((t) => isInitial(t.text)) && !isInitial(toks[0].text) && !isInitial(last.text);
+    let middleInitial = false;
+    if (toks.length >= 3 && !isInitial(toks[0].text) && !isInitial(last.text)) for (let k = 1; k < toks.length - 1 && !middleInitial; k++) middleInitial = isInitial(toks[k].text);
     // A lone all-capitals word is an acronym (IBAN, NASA) unless a cue says otherwise.
-    const acronym = single && w0.text.length <= 6 && w0.text === w0.text.toUpperCase();
+    const acronym = single && w0.text.length <= 6 && noLower(w0.text);
     const first = (w0.f & LEX.FIRST) !== 0;
     const lastName = words.length >= 2 && (wl.f & LEX.LAST) !== 0;
     const common0 = isCommon(w0);
@@ -703,7 +719,7 @@ function placeAfterMay(text: string, end: number): boolean {
 /** ORG_AFTER on the lower-cased text after the run; every alternative starts with a space or a comma. */
 function orgAfter(text: string, end: number, c: RunContext): boolean {
   const ch = text.charCodeAt(end);
-  if ((ch === 39 || ch === 0x2019) && (text.charCodeAt(end + 1) === 115)) return ORG_AFTER.test(c.afterLower);
+  if (ch === 39 || ch === 0x2019) return text.charCodeAt(end + 1) === 115 && text.charCodeAt(end + 2) === 32 && inBits(lowerAscii(text.charCodeAt(end + 3)), ORG_POSSESSED_NEXT) && ORG_AFTER.test(c.afterLower);
   if (ch !== 32 && ch !== 44) return false;
   // Every alternative goes on with a space (after a comma) or one of ORG_AFTER_NEXT (lower-cased; a character beyond
   // ASCII may lower-case to anything, so it is left to the regex).
