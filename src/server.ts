@@ -46,7 +46,7 @@ export async function startGateway(
   if (warmed.length) logger.info({ teams: warmed }, 'input guards compiled and run once before ready');
   const app = await createApp(runtime);
   try {
-    await app.listen({ host: config.server.host, port: config.server.port });
+    await app.listen({ host: config.server.host, port: config.server.port, backlog: config.server.listenBacklog });
   } catch (err) {
     // A first-run key created above was never shown: revoke it, so the next start creates and prints another
     // (otherwise team default would hold a key nobody has, and no new one would ever be printed).

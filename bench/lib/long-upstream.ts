@@ -84,5 +84,7 @@ const server = createServer({ keepAlive: true, noDelay: true }, (req, res) => {
 server.keepAliveTimeout = 120_000;
 server.headersTimeout = 130_000;
 server.maxRequestsPerSocket = 0;
-server.listen(0, '127.0.0.1', () => console.log(`LISTENING ${(server.address() as AddressInfo).port}`));
+// The gateway's default listen backlog (server.listenBacklog): with Node's 511 the floor itself dropped handshakes
+// when thousands of streams opened at once on a busy machine (docs/performance.md, "3,000 concurrent streams").
+server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => console.log(`LISTENING ${(server.address() as AddressInfo).port}`));
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -25,5 +25,7 @@ const server = createServer({ keepAlive: true, noDelay: true }, async (req, res)
   }
 });
 server.keepAliveTimeout = 120_000;
-server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => console.log(`LISTENING ${(server.address() as AddressInfo).port}`));
+// The same listen backlog as the gateway's default (server.listenBacklog), not Node's 511: a floor that drops
+// handshakes the gateway queues would not be the floor (docs/performance.md, "3,000 concurrent streams").
+server.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1', backlog: 4096 }, () => console.log(`LISTENING ${(server.address() as AddressInfo).port}`));
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

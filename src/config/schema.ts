@@ -179,6 +179,14 @@ export const configSchema = z
         bodyLimitBytes: z.number().int().positive().default(16 * 1024 * 1024),
         /** A request (head and body) must arrive whole within this; slow clients are cut with 408 (docs/operations.md). */
         requestTimeoutMs: z.number().int().positive().default(60_000),
+        /**
+         * Connections the kernel queues for the API listener before the gateway accepts them (listen(2) backlog;
+         * Linux caps it at net.core.somaxconn). Node accepts one connection per event-loop turn, and turns are long
+         * while thousands of streams are relayed: with Node's default, 511, a burst of new streams overflowed the
+         * queue, the kernel dropped SYNs and handshake ACKs, and clients saw connect timeouts or `ECONNRESET`
+         * (docs/performance.md, "3,000 streams: the resets were the listen backlog").
+         */
+        listenBacklog: z.number().int().positive().max(65_535).default(4096),
         /** Token for /admin and the all-teams dashboard view; empty disables the admin API. */
         adminToken: z.string().default(''),
         logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
