@@ -1,11 +1,13 @@
 /**
  * Which tiktoken encoding a model uses, and one shared encoder per encoding.
  *
- * tiktoken's encoders are WASM objects that take ~100–300 ms to build and hold a few MB: each is created once,
- * lazily on first use, and kept for the life of the process. They are never freed (freeing one on the hot path
- * would force a rebuild on the next request).
+ * The encoders give tiktoken's tokens exactly (bpe.ts: tiktoken's patterns and merge order in JavaScript over
+ * compact tables written by `npm run build`; test/tokens/bpe.test.ts checks them against tiktoken). tiktoken's own
+ * WASM encoders held ~65 MB of RSS and took ~1 s of CPU to build (issue 22.5/22.6). Each encoder is created once,
+ * on first use or by `warmEncoders` at start, and kept for the life of the process.
  */
-import { get_encoding, type Tiktoken } from 'tiktoken';
+import { createRequire } from 'node:module';
+import { BpeEncoder, loadTables, nodeUnicodeMatches } from './bpe.js';
 import { forEachSegment } from './segments.js';
 
 export type EncodingName = 'o200k_base' | 'cl100k_base';
@@ -33,28 +35,46 @@ export function encodingForModel(model: string): EncodingName {
   return DEFAULT_ENCODING;
 }
 
-const encoders = new Map<EncodingName, Tiktoken>();
+/** What the gateway uses of an encoding: tiktoken's `encode_ordinary` and `decode`, and a token count. */
+export interface Encoder {
+  encode_ordinary(text: string): Uint32Array;
+  decode(tokens: Uint32Array): Uint8Array;
+  count(text: string): number;
+}
 
-/** The process-wide encoder for `name`, created on first call. Callers must never `free()` it. */
-export function getEncoder(name: EncodingName): Tiktoken {
+/**
+ * The JavaScript encoder splits text as tiktoken only with the Unicode tables it was checked on (bpe-classes.ts);
+ * on a Node with other tables, tiktoken's WASM encoder itself (loaded only then: ~65 MB, ~1 s).
+ */
+function createEncoder(name: EncodingName): Encoder {
+  if (nodeUnicodeMatches()) return new BpeEncoder(name, loadTables(name).tables);
+  const { get_encoding } = createRequire(import.meta.url)('tiktoken') as typeof import('tiktoken');
+  const enc = get_encoding(name);
+  return { encode_ordinary: (t) => enc.encode_ordinary(t), decode: (t) => enc.decode(t), count: (t) => enc.encode_ordinary(t).length };
+}
+
+const encoders = new Map<EncodingName, Encoder>();
+
+/** The process-wide encoder for `name`, created on first call. */
+export function getEncoder(name: EncodingName): Encoder {
   let enc = encoders.get(name);
   if (!enc) {
-    enc = get_encoding(name);
+    enc = createEncoder(name);
     encoders.set(name, enc);
   }
   return enc;
 }
 
 /**
- * Loads now the encodings of `models` (public names and upstream ids; ≈100–300 ms each of WASM and rank tables,
- * measured in issue 22): called at start with the configured models, so the first request does not pay it inside
- * admission, and a gateway whose models all use o200k does not spend start-up time and 8 MB on cl100k. A model
- * that appears later (a reload, a passthrough name) loads its encoding on first use.
+ * Loads now the encodings of `models` (public names and upstream ids; a few ms each from the generated tables, and
+ * the pre-tokenizer's regex compiled by a first encode): called at start with the configured models, so the first
+ * request does not pay it inside admission, and a gateway whose models all use o200k does not load cl100k. A
+ * model that appears later (a reload, a passthrough name) loads its encoding on first use.
  */
 export function warmEncoders(models: Iterable<string> = []): void {
   const names = new Set<EncodingName>([DEFAULT_ENCODING]);
   for (const m of models) names.add(encodingForModel(m));
-  for (const name of names) getEncoder(name).encode('warm');
+  for (const name of names) getEncoder(name).count("Warm the pre-tokenizer: I'm 42, café.\n");
 }
 
 /** The encodings loaded so far (for the start-up test). */
@@ -87,11 +107,11 @@ const HIT_STREAK = 4;
 
 const memos = new Map<EncodingName, Map<string, number>>();
 
-function encodeLen(enc: Tiktoken, text: string): number {
-  return text.length === 0 ? 0 : enc.encode_ordinary(text).length;
+function encodeLen(enc: Encoder, text: string): number {
+  return text.length === 0 ? 0 : enc.count(text);
 }
 
-function slicedLen(enc: Tiktoken, text: string, from: number, to: number): number {
+function slicedLen(enc: Encoder, text: string, from: number, to: number): number {
   let n = 0;
   for (let i = from; i < to; ) {
     let j = Math.min(to, i + RUN_CHUNK_CHARS);
@@ -191,7 +211,7 @@ export function countTextTokens(text: string, encoding: EncodingName, opts?: { o
 }
 
 /** The tail of a text from a safe boundary, still slicing over-long runs. */
-function countRest(enc: Tiktoken, text: string, from: number): number {
+function countRest(enc: Encoder, text: string, from: number): number {
   let n = 0;
   let start = from;
   forEachSegment(text.slice(from), (a, b) => {
@@ -203,7 +223,7 @@ function countRest(enc: Tiktoken, text: string, from: number): number {
   return n + encodeLen(enc, text.slice(start));
 }
 
-function memoLen(enc: Tiktoken, memo: Map<string, number>, seg: string): number {
+function memoLen(enc: Encoder, memo: Map<string, number>, seg: string): number {
   const hit = memo.get(seg);
   if (hit !== undefined) return hit;
   const n = encodeLen(enc, seg);
