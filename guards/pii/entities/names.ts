@@ -573,7 +573,7 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
     if (category === 'person' || category === 'organization') seen.push({ category, start: span.start, end: span.end });
     if (want.has(category)) out.push({ category, start: span.start, end: span.end });
   }
-  if (listed.length) coordinate(text, listed, seen.concat(firms.map((f) => ({ category: 'organization' as const, ...f }))), want, out);
+  if (listed.length) coordinate(text, listed, firms.length ? seen.concat(firms.map((f) => ({ category: 'organization' as const, ...f }))).sort((x, y) => x.start - y.start) : seen, want, out);
   return out;
 }
 
@@ -612,7 +612,10 @@ function firmSpans(text: string, tab: LexTable): Span[] {
   }
   // "Ernst & Young", "Procter & Gamble", "Smith & Sons": two capitalised words joined by "&" name a firm (people are
   // joined by "and"), unless both are given names only or either is a product, place or ordinary word alone.
-  for (let amp = text.indexOf(' & '); amp >= 0; amp = text.indexOf(' & ', amp + 3)) {
+  // One-character search for "&" (a fast scan), then the spaces around it.
+  for (let at = text.indexOf('&'); at >= 0; at = text.indexOf('&', at + 1)) {
+    if (text.charCodeAt(at - 1) !== 32 || text.charCodeAt(at + 1) !== 32) continue;
+    const amp = at - 1;
     // The first word's start, read back from the "&" (letters, marks, apostrophes, hyphens); the regex runs there only.
     let w = amp;
     while (w > 0 && amp - w < 40 && firmClassOf(text.charCodeAt(w - 1)) & 3) w--;
@@ -662,8 +665,18 @@ function inList(text: string, start: number, end: number): boolean {
  * are organisations, in a list with persons only ("Marrero and Kowalczyk") persons.
  */
 function coordinate(text: string, listed: (Span & { fallback?: EntityCategory })[], seen: EntitySpan[], want: { has(c: EntityCategory): boolean }, out: EntitySpan[]): void {
-  // Most listed runs ("Kraków, " in an address) have no finding within a separator's length: nothing to read.
-  if (!seen.length || !listed.some((l) => seen.some((f) => (f.end <= l.start && l.start - f.end <= 6) || (l.end <= f.start && f.start - l.end <= 6)))) {
+  // Most listed runs ("Kraków, " in an address) have no finding within a separator's length: nothing to read. Both
+  // lists are in text order, so one walk finds whether any listed run has one.
+  let near = false;
+  for (let i = 0, j = 0; i < listed.length && !near; i++) {
+    const l = listed[i];
+    while (j < seen.length && seen[j].end < l.start - 6) j++;
+    for (let k = j; k < seen.length && seen[k].start <= l.end + 6 && !near; k++) {
+      const f = seen[k];
+      near = (f.end <= l.start && l.start - f.end <= 6) || (l.end <= f.start && f.start - l.end <= 6);
+    }
+  }
+  if (!near) {
     for (const l of listed) if (l.fallback && want.has(l.fallback)) out.push({ category: l.fallback, start: l.start, end: l.end });
     return;
   }
@@ -852,22 +865,56 @@ function recase(text: string, tab: LexTable): string {
 // Surname endings of European and neighbouring languages (Slavic -ov/-ova/-ski/-ić, Nordic -sson/-sen/-dóttir,
 // Finnish -nen, Greek -poulos/-idis/-akis, Georgian -shvili/-dze, Romanian -escu, Italian -elli/-ucci, Spanish -ez,
 // Armenian -yan; Mc-, O'-): a capitalised word in no lexicon with such an ending is read as a surname.
-const SURNAME_END = /^\p{L}[\p{Ll}\p{M}'’-]{2,}(?:ov|ev|ova|eva|ski|ska|sky|skaya|cki|cka|wicz|vich|ovic|evic|vić|vič|ić|enko|chuk|czuk|czyk|ová|ská|cká|sson|sen|dóttir|dottir|nen|poulos|idis|akis|oğlu|oglu|shvili|dze|escu|eanu|ucci|elli|etti|otti|ez|yan)$/u;
-const SURNAME_START = /^(?:Mc|O['’])\p{Lu}\p{Ll}{2,}$/u;
-
-// The last two letters of SURNAME_END's endings (lower case): most words are rejected on them without the regex.
-const ENDING_PAIRS = new Set(['ov', 'ev', 'va', 'ki', 'ka', 'ky', 'ya', 'cz', 'ch', 'ic', 'ić', 'ič', 'ko', 'uk', 'yk', 'vá', 'ká', 'on', 'en', 'ir', 'os', 'is', 'lu', 'cu', 'nu', 'ze', 'ci', 'li', 'ti', 'ez', 'an'].map((p) => p.charCodeAt(0) * 65536 + p.charCodeAt(1)));
+const SURNAME_ENDINGS = 'ov ev ova eva ski ska sky skaya cki cka wicz vich ovic evic vić vič ić enko chuk czuk czyk ová ská cká sson sen dóttir dottir nen poulos idis akis oğlu oglu shvili dze escu eanu ucci elli etti otti ez yan'.split(' ');
+// The endings by their last two letters: most words are rejected on those two without reading further.
+const ENDINGS_BY_PAIR = new Map<number, string[]>();
+for (const e of SURNAME_ENDINGS) {
+  const key = e.charCodeAt(e.length - 2) * 65536 + e.charCodeAt(e.length - 1);
+  ENDINGS_BY_PAIR.set(key, [...(ENDINGS_BY_PAIR.get(key) ?? []), e]);
+}
 
 const lowerAscii = (c: number): number => (c >= 65 && c <= 90 ? c + 32 : c);
 
+/**
+ * A letter, then lower-case letters (marks, apostrophes, hyphens) ending in one of SURNAME_ENDINGS with at least three
+ * characters before it; or Mc / O' and a capitalised word of three letters or more ("McDowell", "O'Brien").
+ */
 function surnameShape(text: string, s: number, ke: number): boolean {
   if (ke - s < 5) return false;
   const c0 = text.charCodeAt(s);
-  const startsMcO = c0 === 77 || c0 === 79; // "Mc", "O'"
-  if (!startsMcO && !ENDING_PAIRS.has(lowerAscii(text.charCodeAt(ke - 2)) * 65536 + lowerAscii(text.charCodeAt(ke - 1)))) return false;
-  const w = text.slice(s, ke);
-  return SURNAME_END.test(w) || SURNAME_START.test(w);
+  if ((c0 === 77 && text.charCodeAt(s + 1) === 99) || (c0 === 79 && (text.charCodeAt(s + 1) === 39 || text.charCodeAt(s + 1) === 0x2019))) {
+    if (kindAt(text, s + 2) !== 1) return false;
+    for (let k = s + 3; k < ke; k++) if (!isLowerLetter(text.charCodeAt(k))) return false;
+    return true;
+  }
+  const endings = ENDINGS_BY_PAIR.get(lowerAscii(text.charCodeAt(ke - 2)) * 65536 + lowerAscii(text.charCodeAt(ke - 1)));
+  if (!endings || (c0 >= 48 && c0 <= 57) || kindAt(text, s) === 3) return false;
+  for (let k = s + 1; k < ke; k++) {
+    const c = text.charCodeAt(k);
+    if (!isLowerLetter(c) && c !== 39 && c !== 0x2019 && c !== 45) return false;
+  }
+  for (const e of endings) {
+    const from = ke - e.length;
+    if (from - s < 3) continue;
+    let k = 0;
+    while (k < e.length && lowerAscii(text.charCodeAt(from + k)) === e.charCodeAt(k)) k++;
+    if (k === e.length) return true;
+  }
+  return false;
 }
+
+/** A lower-case letter or a mark (ASCII a–z, or beyond ASCII a word character that is no capital and no digit). */
+function isLowerLetter(c: number): boolean {
+  if (c < 128) return c >= 97 && c <= 122;
+  let v = lowerLetter[c];
+  if (v === 0) {
+    const ch = String.fromCharCode(c);
+    v = /[\p{L}\p{M}]/u.test(ch) && !/\p{Lu}/u.test(ch) ? 1 : 2;
+    lowerLetter[c] = v;
+  }
+  return v === 1;
+}
+const lowerLetter = new Int8Array(65536); // 0 = not yet known, 1 = lower-case letter or mark, 2 = other
 
 
 const BRAND_PREFIXES = ['i', 'e', 'my', 'go', 'get'];
