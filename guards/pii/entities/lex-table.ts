@@ -61,11 +61,17 @@ function mixString(h: Hash, s: string): void {
 
 export class LexTable {
   /** Slot i is cells[3i] (first hash), cells[3i + 1] (second hash), cells[3i + 2] (flags, 0 = empty): one cache line per probe. */
-  private readonly cells: Int32Array;
+  readonly cells: Int32Array;
   private readonly mask: number;
   private readonly h: Hash = new Int32Array(2);
 
-  constructor(entries: Iterable<[string, number]>, size: number) {
+  /** Built from `entries` (`size` of them), or over `cells` a table built earlier wrote (lex-table-file.ts). */
+  constructor(entries: Iterable<[string, number]>, size: number, cells?: Int32Array) {
+    if (cells) {
+      this.cells = cells;
+      this.mask = cells.length / 3 - 1;
+      return;
+    }
     let cap = 1024;
     while (cap < size * 2) cap *= 2;
     this.cells = new Int32Array(cap * 3);

@@ -27,6 +27,13 @@ function load(name: string, into = new Set<string>()): Set<string> {
   return into;
 }
 
+const FILES = ['first-names.txt', 'last-names.txt', 'cities.txt', 'regions.txt', 'common-words.txt', 'english-words.txt'];
+
+/** The lexicon files' bytes, for the key of the tables built from them (lex-table-file.ts). */
+export function lexiconFileBytes(): Buffer[] {
+  return FILES.map((f) => readFileSync(join(dir, f)));
+}
+
 /**
  * Reads the lexicon files. Not cached: names.ts builds its lookup table from them once and keeps only that (the
  * sets of ~100 k strings would otherwise stay on the heap for the life of the process).

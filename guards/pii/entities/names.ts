@@ -1,8 +1,9 @@
 // Person names, locations and organisations without a model: runs of capitalised words are looked up in the shipped
 // lexicons (first names, surnames, places) and read with the words around them ("my name is", "Mr.", "grew up in",
 // "works for", "Inc."). Precision comes from requiring two signals for anything but a lexicon-confirmed full name.
-import { lexicons } from './lexicons.js';
+import { lexiconFileBytes, lexicons } from './lexicons.js';
 import { LEX, LexTable } from './lex-table.js';
+import { generatedLexTablesFile, lexTablesKey, readGeneratedLexTables } from './lex-table-file.js';
 import type { Span } from './address.js';
 
 export type EntityCategory = 'person' | 'location' | 'organization' | 'street_address';
@@ -398,15 +399,57 @@ class RunContext {
 let table: LexTable | undefined;
 let wordTable: LexTable | undefined;
 
-/** The shipped lexicons and this file's word lists in one table (built on first use, ~100 k keys). */
+/** This file's word lists, by the flag they set: with the lexicon files, what the tables are built from. */
+const inCodeLists = (): [Iterable<string>, number][] => [
+  [LEAD, LEX.LEAD], [HONORIFIC, LEX.HONORIFIC], [NEVER, LEX.NEVER], [ORG_SUFFIX, LEX.ORG_SUFFIX],
+  [ORG_SUFFIX_WEAK, LEX.ORG_SUFFIX_WEAK], [STREET_SUFFIX, LEX.STREET_SUFFIX], [DIRECTION, LEX.DIRECTION],
+  [CONN.split('|'), LEX.CONN], [ADDRESS_TOKEN, LEX.ADDRESS], [ORG_NOUN_FIRST, LEX.ORG_NEXT],
+];
+
+/**
+ * The key of the tables the shipped lexicons and this file's lists make (lex-table-file.ts): their inputs, and the
+ * code that builds them (a changed derivation or table layout must not read an old file).
+ */
+export const namesTablesKey = (files = lexiconFileBytes()): string =>
+  lexTablesKey(files, [...inCodeLists(), [[String(buildNamesTables), String(LexTable)], 0]]);
+
+/**
+ * The shipped lexicons and this file's word lists in one table (~100 k keys), and the less common English words in
+ * a second: read from the file `npm run build` wrote when it was written for these inputs, else built (~0.2 s).
+ */
 function lexTable(): LexTable {
-  if (table) return table;
+  if (!table) [table, wordTable] = loadNamesTables().tables;
+  return table;
+}
+
+/** The two tables: from `file` when it was written for these inputs and passes the spot check, else built. */
+export function loadNamesTables(file = generatedLexTablesFile()): { tables: [main: LexTable, words: LexTable]; source: 'generated' | 'built' } {
+  const files = lexiconFileBytes();
+  const saved = readGeneratedLexTables(namesTablesKey(files), file);
+  if (saved?.length === 2 && spotCheck(saved[0]!, saved[1]!, files)) return { tables: saved as [LexTable, LexTable], source: 'generated' };
+  return { tables: buildNamesTables(), source: 'built' };
+}
+
+/**
+ * Looks a few words of every input up in tables read from a file (a hashing change the key cannot see would make
+ * them miss): the first lines of the first-name and English-word files, the first words of this file's lists.
+ */
+function spotCheck(main: LexTable, words: LexTable, files: readonly Buffer[]): boolean {
+  const has = (tab: LexTable, w: string, flag: number) => (tab.get(w, 0, w.length) & flag) !== 0;
+  const firstLines = (f: Buffer) => f.toString('utf8', 0, Math.min(f.length, 200)).split('\n').slice(0, 3).filter(Boolean);
+  return (
+    firstLines(files[0]!).every((w) => has(main, w, LEX.FIRST)) &&
+    firstLines(files[5]!).every((w) => has(words, w, LEX.WORD)) &&
+    inCodeLists().every(([list, flag]) => [...list].slice(0, 3).every((w) => has(main, w, flag)))
+  );
+}
+
+/** Builds the two tables from the lexicon files and this file's lists. */
+export function buildNamesTables(): [main: LexTable, words: LexTable] {
   const lex = lexicons();
   const groups: [Iterable<string>, number][] = [
     [lex.firstNames, LEX.FIRST], [lex.lastNames, LEX.LAST], [lex.places, LEX.PLACE], [lex.regions, LEX.REGION],
-    [lex.common, LEX.COMMON], [LEAD, LEX.LEAD], [HONORIFIC, LEX.HONORIFIC], [NEVER, LEX.NEVER],
-    [ORG_SUFFIX, LEX.ORG_SUFFIX], [ORG_SUFFIX_WEAK, LEX.ORG_SUFFIX_WEAK], [STREET_SUFFIX, LEX.STREET_SUFFIX], [DIRECTION, LEX.DIRECTION],
-    [CONN.split('|'), LEX.CONN], [ADDRESS_TOKEN, LEX.ADDRESS], [ORG_NOUN_FIRST, LEX.ORG_NEXT],
+    [lex.common, LEX.COMMON], ...inCodeLists(),
     [new Set([...lex.places].filter((p) => p.includes(' ')).map((p) => p.slice(0, p.indexOf(' ')))), LEX.PHRASE_START],
   ];
   // Read only by the lower-cased path and the coined-word test, in a table of their own: in the main one they would
@@ -417,8 +460,7 @@ function lexTable(): LexTable {
     for (const [words] of gs) for (const _ of words) size++;
     return new LexTable(gs.flatMap(([words, f]) => [...words].map((w): [string, number] => [w, f])), size);
   };
-  wordTable = build(extra);
-  return (table = build(groups));
+  return [build(groups), build(extra)];
 }
 
 const isCommon = (t: Tok) => (t.f & LEX.COMMON) !== 0;
