@@ -150,8 +150,10 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
           let verdict: Verdict = typeof h.payload.text === 'string' ? verifyHit(key.queryText!, h.payload.text) : { ok: false, reason: 'noText' };
           // With an NLI model, wording and structure are its call (the word rules are strict about them for want
           // of a better judge); negation, numbers, quantities and names stay hard rules.
+          // (Below the bands only a candidate the rules read as worded the same can count: the model is not asked.)
           const wording = verdict.ok || verdict.reason === 'content' || verdict.reason === 'relation';
-          if (policy.verifierModelPath && wording && typeof h.payload.text === 'string') {
+          const counts = similarity >= banded || (verdict.ok && verdict.sameWording);
+          if (policy.verifierModelPath && wording && counts && typeof h.payload.text === 'string') {
             const agrees = await nliAgrees(policy.verifierModelPath, key.queryText!, h.payload.text);
             verdict = agrees ? (verdict.ok ? verdict : { ok: true, sameWording: false }) : { ok: false, reason: 'nli' };
           }
