@@ -11,11 +11,12 @@
  * file they are built from the rank file at first use (~0.1 s). test/tokens/bpe.test.ts checks the encoder against
  * tiktoken token by token.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fromRoot } from '../paths.js';
 import { BPE_UNICODE, BPE_UNKNOWN } from './bpe-classes.js';
+import { packArrays, unpackArrays, viewAs } from '../util/keyed-arrays.js';
 
 export type BpeEncodingName = 'o200k_base' | 'cl100k_base';
 
@@ -138,43 +139,19 @@ export function tablesFromRanks(ranks: string): BpeTables {
   return { bytes, offsets, table: buildTable(bytes, offsets, count) };
 }
 
-/** The tables as one buffer (format 1): header, offsets, table, bytes. Pure. */
+/** The tables as one buffer (util/keyed-arrays.ts) written for `key`. Pure. */
 export function serialiseTables(t: BpeTables, key: string): Uint8Array {
-  const keyBytes = new TextEncoder().encode(key);
-  const head = 16 + ((keyBytes.length + 3) & ~3);
-  const size = head + t.offsets.byteLength + t.table.byteLength + t.bytes.byteLength;
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, 0x42504531, true); // 'BPE1'
-  view.setUint32(4, keyBytes.length, true);
-  view.setUint32(8, t.offsets.length, true);
-  view.setUint32(12, t.table.length, true);
-  out.set(keyBytes, 16);
-  let at = head;
-  out.set(new Uint8Array(t.offsets.buffer, t.offsets.byteOffset, t.offsets.byteLength), at);
-  at += t.offsets.byteLength;
-  out.set(new Uint8Array(t.table.buffer, t.table.byteOffset, t.table.byteLength), at);
-  at += t.table.byteLength;
-  out.set(t.bytes, at);
-  return out;
+  return packArrays(key, [t.offsets, t.table, t.bytes]);
 }
 
 /** Tables from `serialiseTables`' buffer when it was written for `key`, else undefined. Views, no copy. */
 export function deserialiseTables(buf: Uint8Array, key: string): BpeTables | undefined {
-  if (buf.byteLength < 16 || buf.byteOffset % 4 !== 0) return undefined;
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  if (view.getUint32(0, true) !== 0x42504531) return undefined;
-  const keyLen = view.getUint32(4, true);
-  if (new TextDecoder().decode(buf.subarray(16, 16 + keyLen)) !== key) return undefined;
-  const nOffsets = view.getUint32(8, true);
-  const nTable = view.getUint32(12, true);
-  let at = buf.byteOffset + 16 + ((keyLen + 3) & ~3);
-  const offsets = new Uint32Array(buf.buffer, at, nOffsets);
-  at += nOffsets * 4;
-  const table = new Int32Array(buf.buffer, at, nTable);
-  at += nTable * 4;
-  const bytes = new Uint8Array(buf.buffer, at, offsets[nOffsets - 1]!);
-  return { bytes, offsets, table };
+  const arrays = unpackArrays(buf, key);
+  if (arrays?.length !== 3) return undefined;
+  const offsets = viewAs(Uint32Array, arrays[0]!);
+  const table = viewAs(Int32Array, arrays[1]!);
+  if (!offsets || !table || offsets[offsets.length - 1] !== arrays[2]!.byteLength) return undefined;
+  return { bytes: arrays[2]!, offsets, table };
 }
 
 const require = createRequire(import.meta.url);
@@ -184,7 +161,7 @@ const rankFile = (name: BpeEncodingName) => require.resolve(`tiktoken/encoders/$
 export function tablesKey(name: BpeEncodingName): string {
   const file = rankFile(name);
   const pkg = JSON.parse(readFileSync(join(dirname(file), '..', 'package.json'), 'utf8')) as { version: string };
-  return `${name} tiktoken ${pkg.version} ${readFileSync(file).byteLength}`;
+  return `${name} tiktoken ${pkg.version} ${statSync(file).size}`;
 }
 
 export const generatedTablesFile = (name: BpeEncodingName): string => fromRoot('dist', 'generated', `bpe-${name}.bin`);
@@ -192,10 +169,7 @@ export const generatedTablesFile = (name: BpeEncodingName): string => fromRoot('
 /** The tables of `name`: the generated file when it matches the installed tiktoken, else built from its rank file. */
 export function loadTables(name: BpeEncodingName, file = generatedTablesFile(name)): { tables: BpeTables; source: 'generated' | 'built' } {
   if (existsSync(file)) {
-    const buf = readFileSync(file);
-    // readFileSync of a large file gets its own ArrayBuffer at offset 0; copy otherwise (typed views need alignment).
-    const aligned = buf.byteOffset % 4 === 0 ? buf : new Uint8Array(buf);
-    const tables = deserialiseTables(aligned, tablesKey(name));
+    const tables = deserialiseTables(readFileSync(file), tablesKey(name));
     if (tables) return { tables, source: 'generated' };
   }
   return { tables: buildTables(name), source: 'built' };
