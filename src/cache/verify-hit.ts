@@ -182,7 +182,7 @@ function activeOrder(tokens: Token[]): Token[] {
   let start = 0;
   for (let i = 0; i <= tokens.length; i++) {
     if (i < tokens.length && !(tokens[i]!.kind === 'punct' && tokens[i]!.norm === '.')) continue;
-    out.push(...adverbsLast(activeSentence(ofCompounds(plainAdjectives(existential(tokens.slice(start, i)))))));
+    out.push(...adverbsLast(activeSentence(ofCompounds(plainModifiers(plainAdjectives(existential(tokens.slice(start, i))))))));
     if (i < tokens.length) out.push(tokens[i]!);
     start = i + 1;
   }
@@ -240,23 +240,97 @@ function existential(s: Token[]): Token[] {
   return [...s.slice(0, first), ...s.slice(first + 2)];
 }
 
+/** Verbs that link a subject to a property in a relative clause ("a lady who looks young"). */
+const COPULA = new Set([...BE, 'looks', 'look', 'seems', 'seem']);
+
 /**
- * "a dog, which is black," / "a dog that is black" → "a black dog": a relative clause that only gives a
- * property reads as the adjective it is (one content word after "which/who/that is/are", then the clause ends).
+ * "a dog, which is black," / "a dog that is black" / "uniforms which are black, pink and white" / "a wagon, which is
+ * really small" / "a lady who looks young" → "a black dog", "black, pink and white uniforms", "really small wagon",
+ * "young lady": a relative clause that only gives properties reads as the adjectives it gives (content words after
+ * "which/who/that is/are/looks", joined by commas or "and", an adverb before each allowed; then the clause ends).
  */
 function plainAdjectives(s: Token[]): Token[] {
   const out = [...s];
   for (let i = 1; i < out.length - 2; i++) {
-    if (!['which', 'who', 'that'].includes(out[i]!.word) || !BE.has(out[i + 1]!.word)) continue;
+    if (!['which', 'who', 'that'].includes(out[i]!.word) || !COPULA.has(out[i + 1]!.word)) continue;
     let noun = i - 1;
     if (out[noun]!.word === ',') noun--;
-    const adjective = out[i + 2]!;
-    const after = out[i + 3];
+    const end = propertiesEnd(out, i + 2);
+    if (noun < 0 || out[noun]!.kind !== 'content' || end < 0) continue;
+    const properties = out.slice(i + 2, end);
+    const stop = out[end]?.word === ',' ? end + 1 : end;
+    out.splice(noun, stop - noun, ...properties, out[noun]!);
+    i = noun + properties.length;
+  }
+  return out;
+}
+
+/** Where a list of properties starting at `k` ends (the clause must end there), or -1 if it is no such list. */
+function propertiesEnd(s: Token[], k: number): number {
+  let end = -1;
+  for (;;) {
+    // One property: a content word, after an adverb ("really small") if any.
+    if (s[k]?.kind === 'content' && !s[k]!.entity && s[k + 1]?.kind === 'content' && isAdverb(s[k]!.word)) k++;
+    if (s[k]?.kind !== 'content' || s[k]!.entity) return end;
+    const after = s[k + 1];
     const ends = !after || after.kind === 'punct' || CLAUSE_END.has(after.word) || BE.has(after.word);
-    if (noun < 0 || out[noun]!.kind !== 'content' || adjective.kind !== 'content' || !ends) continue;
-    const end = after?.word === ',' ? i + 4 : i + 3;
-    out.splice(noun, end - noun, adjective, out[noun]!);
-    i = noun + 1;
+    if (!ends) return end;
+    end = k + 1;
+    // Another property after "," or "and" ("black, pink and white"); else the clause ends here.
+    if (after?.word !== ',' && after?.word !== 'and') return end;
+    k += 2;
+  }
+}
+
+/** Colour words: "a coat dyed blue" and "a blue-coloured coat" say "a blue coat". */
+const COLOURS = new Set([
+  'black', 'white', 'red', 'green', 'blue', 'yellow', 'orange', 'purple', 'pink', 'brown', 'grey', 'gray', 'violet',
+  'tan', 'beige', 'golden', 'gold', 'silver', 'maroon', 'navy', 'turquoise', 'teal', 'cyan', 'magenta', 'crimson',
+  'scarlet', 'blond', 'blonde', 'dark', 'light', 'bright', 'pale',
+]);
+const COLOURED = new Set(['colored', 'coloured', 'dyed']);
+/** Nouns of a measure that "of <adjective> <measure>" gives as a property: "a dog of large size" = "a large dog". */
+const MEASURES = new Set(['size', 'age', 'colour', 'color']);
+const OF: Token = { kind: 'neutral', norm: 'of', word: 'of', entity: false };
+/** Participles that only say what a thing is for: "a machine made for sewing" = "a machine for sewing". */
+const PURPOSE = new Set(['made', 'built', 'designed', 'used', 'suited', 'bred', 'meant', 'intended']);
+
+/**
+ * Wordings that say what one adjective or compound says: "a wall made of bricks" → "a wall of bricks" (which
+ * ofCompounds reads as "brick wall"), "a machine (made) for sewing" → "sewing machine", "a dog of large size" → "a
+ * large dog", "a green coloured ball", "a dyed green ball" and "a ball dyed (in) green" → "a green ball".
+ */
+function plainModifiers(s: Token[]): Token[] {
+  let out = s;
+  const edit = () => (out === s ? (out = [...s]) : out);
+  for (let i = 1; i < out.length; i++) {
+    const t = out[i]!;
+    const prev = out[i - 1]!;
+    const next = out[i + 1];
+    if ((t.word === 'made' || t.word === 'built') && prev.kind === 'content' && (next?.word === 'of' || next?.word === 'from')) {
+      edit().splice(i, 2, OF);
+    } else if (PURPOSE.has(t.word) && prev.kind === 'content' && next?.word === 'for') {
+      edit().splice(i--, 1);
+    } else if (t.word === 'for' && prev.kind === 'content' && !prev.entity && !/(?:ing|ed)$/.test(prev.word)) {
+      // "a pen for cattle", "a rod for fishing", "a pencil for the eyes" → "cattle pen", "fishing rod", "eye pencil";
+      // not after a verb's -ing or -ed form ("waiting for the bus", "asked for help").
+      let j = i + 1;
+      while (out[j]?.kind === 'neutral') j++;
+      const what = out[j];
+      if (what?.kind === 'content' && !what.entity && out[j + 1]?.kind !== 'content') edit().splice(i - 1, j - i + 2, what, prev);
+    } else if (COLOURED.has(t.word)) {
+      // After or before its colour: the word adds nothing ("a green coloured ball", "a dyed green ball").
+      if (COLOURS.has(prev.word) || (t.word === 'dyed' && prev.kind === 'neutral' && next && COLOURS.has(next.word) && out[i + 2]?.kind === 'content')) {
+        edit().splice(i--, 1);
+        continue;
+      }
+      // After its noun: "a ball coloured (in) green" → "a green ball".
+      const c = next?.word === 'in' ? i + 2 : i + 1;
+      const colour = out[c];
+      if (prev.kind === 'content' && !prev.entity && colour && COLOURS.has(colour.word) && out[c + 1]?.kind !== 'content') edit().splice(i - 1, c - i + 2, colour, prev);
+    } else if (t.word === 'of' && prev.kind === 'content' && next?.kind === 'content' && MEASURES.has(out[i + 2]?.word ?? '') && out[i + 3]?.kind !== 'content') {
+      edit().splice(i - 1, 4, next, prev);
+    }
   }
   return out;
 }
