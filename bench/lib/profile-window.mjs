@@ -4,12 +4,15 @@
 // WASM and schema compilation) outweighs per-request items that matter (it once made tiktoken look 3× its cost).
 // With BENCH_HEAP_PROF=1 the same window also samples allocations, the collected ones included (--heap-prof keeps
 // only what is still alive at exit, which hides the short-lived garbage that drives the GC), written beside it as
-// .heapprofile.
+// .heapprofile. BENCH_HEAP_PROF=promoted leaves out what the young generation's collections freed: what remains is
+// what outlived a scavenge (promoted, or still alive) — the allocations that make scavenges slow and feed the old
+// generation.
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 
 const out = process.env.BENCH_PROFILE_OUT;
-const heap = process.env.BENCH_HEAP_PROF === '1';
+const heap = process.env.BENCH_HEAP_PROF === '1' || process.env.BENCH_HEAP_PROF === 'promoted';
+const promotedOnly = process.env.BENCH_HEAP_PROF === 'promoted';
 const session = new Session();
 session.connect();
 let running = false;
@@ -21,7 +24,7 @@ process.on('SIGUSR2', () => {
       session.post('HeapProfiler.startSampling', {
         samplingInterval: 4096,
         includeObjectsCollectedByMajorGC: true,
-        includeObjectsCollectedByMinorGC: true,
+        includeObjectsCollectedByMinorGC: !promotedOnly,
       });
     }
     return;
