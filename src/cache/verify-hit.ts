@@ -307,6 +307,9 @@ function plainModifiers(s: Token[]): Token[] {
     const t = out[i]!;
     const prev = out[i - 1]!;
     const next = out[i + 1];
+    // The noun must be in a noun phrase ("a wall", "on steps"), not a bare subject after "is" or at the start:
+    // "Is steel made from iron?" asks something else than "Is iron steel?".
+    if (i < 2 || BE.has(out[i - 2]!.word)) continue;
     if ((t.word === 'made' || t.word === 'built') && prev.kind === 'content' && (next?.word === 'of' || next?.word === 'from')) {
       edit().splice(i, 2, OF);
     } else if (PURPOSE.has(t.word) && prev.kind === 'content' && next?.word === 'for') {

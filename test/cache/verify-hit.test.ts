@@ -39,6 +39,8 @@ describe('verifyHit', () => {
     ['A dog which is black and white is running', 'A black and brown dog is running', 'content'],
     ['A man is wearing a coat dyed in blue', 'A man is wearing a red coat', 'content'],
     ['A dog of large size is running', 'A dog of small size is running', 'content'],
+    // Only inside a noun phrase: a bare subject of "is" is what is asked about.
+    ['Is iron steel?', 'Is steel made from iron?', 'relation'],
     ['There is no dog running in the yard', 'A dog is running in the yard', 'negation'],
     // One stem for a verb's past forms, but not for a form that is another word too ("drunk").
     ['The man is drunk', 'The man is drinking', 'content'],
