@@ -18,6 +18,12 @@ export const LEX = {
   ORG_SUFFIX_WEAK: 32768,
   /** A word that, after a name, says it is a company's ("account", "employees"): names.ts ORG_NOUN_FIRST. */
   ORG_NEXT: 65536,
+  /** A word that heads an organisation's name with "of" ("university" of "University of Oslo"): org-words.ts ORG_HEAD. */
+  ORG_HEAD: 131072,
+  /** A word of company names that is nothing else (lexicons.companies). */
+  COMPANY: 262144,
+  /** A name of software, a tool or a web service (lexicons.software): no company evidence. */
+  SOFTWARE: 524288,
 } as const;
 
 // Per UTF-16 code unit: its lower-case code unit, or -1 when lower-casing it is context-dependent or changes the

@@ -20,6 +20,10 @@ export interface Lexicons {
   common: ReadonlySet<string>;
   /** Less common English words (SCOWL 35–40): read only in lower-cased text, where every word is a candidate. */
   english: ReadonlySet<string>;
+  /** Words of company names that are no English word, name or place ("Collibra", "Lennar"): @cspell/dict-companies. */
+  companies: ReadonlySet<string>;
+  /** Names of software, tools and web services ("Vulkan", "Terraform"): @cspell/dict-software-terms. */
+  software: ReadonlySet<string>;
 }
 
 function load(name: string, into = new Set<string>()): Set<string> {
@@ -27,7 +31,7 @@ function load(name: string, into = new Set<string>()): Set<string> {
   return into;
 }
 
-const FILES = ['first-names.txt', 'last-names.txt', 'cities.txt', 'regions.txt', 'common-words.txt', 'english-words.txt'];
+const FILES = ['first-names.txt', 'last-names.txt', 'cities.txt', 'regions.txt', 'common-words.txt', 'english-words.txt', 'companies.txt', 'software-terms.txt'];
 
 /** The lexicon files' bytes, for the key of the tables built from them (lex-table-file.ts). */
 export function lexiconFileBytes(): Buffer[] {
@@ -46,5 +50,7 @@ export function lexicons(): Lexicons {
     regions: load('regions.txt'),
     common: load('common-words.txt'),
     english: load('english-words.txt'),
+    companies: load('companies.txt'),
+    software: load('software-terms.txt'),
   };
 }

