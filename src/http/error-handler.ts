@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { GatewayError, type ErrorCode } from '../core/errors.js';
+import { toAnthropicError } from '../ingress/messages/errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -13,7 +14,10 @@ declare module 'fastify' {
 /** Fastify's own errors (body parsing, limits, unknown routes) in OpenAI's envelope. */
 export function installErrorHandlers(app: FastifyInstance, log: (err: unknown) => void): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    const gw = err instanceof GatewayError ? err : fromFastifyError(err);
+    // Fastify parses the body of an unrouted request too (DELETE or OPTIONS with a JSON content type and no
+    // body): the URL being unknown is the answer, not a body error ("body is empty" on a route that does not exist).
+    const unrouted = request.is404 && typeof err.code === 'string' && err.code.startsWith('FST_ERR_CTP_');
+    const gw = err instanceof GatewayError ? err : unrouted ? notFound(request.method, request.url) : fromFastifyError(err);
     request.errorCode = gw.code; // for the log line
     if (gw.code === 'internal_error') log(err); // expected 5xx (store down, upstream failures) are logged where they arise
     if (reply.getHeader('connection') === 'close' && drainable(request.raw, request.server.initialConfig.bodyLimit)) {
@@ -23,13 +27,23 @@ export function installErrorHandlers(app: FastifyInstance, log: (err: unknown) =
       reply.removeHeader('connection');
     }
     // A route of another wire format (the Anthropic Messages ingress) answers in its own envelope.
-    const envelope = (request.routeOptions.config as { errorEnvelope?: (e: GatewayError) => unknown } | undefined)?.errorEnvelope;
+    const envelope = (request.routeOptions.config as { errorEnvelope?: (e: GatewayError) => unknown } | undefined)?.errorEnvelope ?? unroutedEnvelope(request.url);
     reply.code(gw.status).headers(gw.headers).send(envelope ? envelope(gw) : gw.toEnvelope());
   });
   app.setNotFoundHandler((request, reply) => {
-    const gw = new GatewayError('not_found', `Unknown request URL: ${request.method} ${request.url.split('?')[0].slice(0, 200)}.`);
-    reply.code(404).send(gw.toEnvelope());
+    const gw = notFound(request.method, request.url);
+    reply.code(404).send(unroutedEnvelope(request.url)?.(gw) ?? gw.toEnvelope());
   });
+}
+
+const notFound = (method: string, url: string) => new GatewayError('not_found', `Unknown request URL: ${method} ${url.split('?')[0].slice(0, 200)}.`);
+
+/**
+ * The envelope of a URL no route took: an Anthropic SDK that asks for `GET /v1/messages`, `/v1/messages/` or
+ * `/v1/messages/batches` (not served) reads Anthropic's envelope there, as on the routes it does reach.
+ */
+function unroutedEnvelope(url: string): ((e: GatewayError) => unknown) | undefined {
+  return /^\/v1\/+messages(\/|\?|$)/i.test(url) ? toAnthropicError : undefined;
 }
 
 /** A refused body worth reading to its end: declared, and at most 8× the limit (a larger one is hostile: close). */

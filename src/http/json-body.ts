@@ -10,6 +10,7 @@
  * the default parser and the walk, unchanged.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { GatewayError } from '../core/errors.js';
 
 /** A number literal JSON.parse can read as ±Infinity needs an exponent or more than 308 integer digits. */
 const MAY_OVERFLOW = /[0-9][eE]|[0-9]{309}/;
@@ -29,6 +30,12 @@ export function installJsonBodyParser(app: FastifyInstance): void {
   const fallback = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    // Bodies are not decompressed: a gzip body was answered "not valid JSON" and a plain one labelled gzip was
+    // read as if the label were absent. An encoding we do not apply is a 415, as RFC 9110 (15.5.16) says.
+    const encoding = request.headers['content-encoding'];
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+      return done(new GatewayError('unsupported_media_type', `Content-Encoding '${encoding.slice(0, 40)}' is not supported: send the JSON body uncompressed.`), undefined);
+    }
     const text = body as string;
     if (text.length > 0 && text.indexOf('__proto__') < 0 && text.indexOf('constructor') < 0 && text.indexOf('\\u') < 0) {
       let parsed: unknown;
@@ -40,6 +47,20 @@ export function installJsonBodyParser(app: FastifyInstance): void {
       if (!MAY_OVERFLOW.test(text)) request.bodyProvenFinite = true;
       return done(null, parsed);
     }
-    fallback(request, text, done);
+    fallback(request, text, (err, parsed) => {
+      // The default parser refuses `__proto__` and `constructor.prototype` keys with the same error as broken JSON;
+      // when the text is valid JSON that was the reason, and "not valid JSON" would send the client looking elsewhere.
+      if (err && parsesAsJson(text)) return done(new GatewayError('invalid_json', "The request body has a '__proto__' or 'constructor.prototype' key, which the gateway refuses."), undefined);
+      done(err, parsed);
+    });
   });
+}
+
+function parsesAsJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -127,7 +127,7 @@ describe('fuzz (in-process): hostile input to every registered route on a gatewa
       if (status >= 500) failures.push(`${where} → ${status} ${res.body.slice(0, 200)}`);
       if (status >= 400 && c.method !== 'HEAD') {
         // OpenAI's envelope everywhere; the Messages ingress answers in Anthropic's and the MCP gateway in JSON-RPC's
-        // (a method they do not take is the gateway's 404, in OpenAI's).
+        // (a method /mcp does not take is the gateway's 404, in OpenAI's; under /v1/messages it is in Anthropic's).
         const own = c.url.startsWith('/v1/messages') ? anthropicEnvelopeProblem : /^\/mcp(\/|\?|$)/.test(c.url) ? jsonRpcEnvelopeProblem : undefined;
         const openai = envelopeProblem(res.body);
         const problem = openai && own ? own(res.body) && openai : openai;

@@ -6,6 +6,7 @@
  * docs/ingress-embeddings.md.
  */
 import { GatewayError } from '../../core/errors.js';
+import { depthBeyond, MAX_BODY_DEPTH } from '../../core/normalise.js';
 import { passthroughOf, type EmbeddingsPassthrough, type TextSlot } from '../../core/passthrough.js';
 import type { ChatMessage, ChatRequest, OpenAIChatBody } from '../../core/types.js';
 import type { Ingress } from '../types.js';
@@ -18,6 +19,9 @@ const bad = (message: string, param: string) => new GatewayError('invalid_reques
 
 function decode(body: unknown): ChatRequest {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw new GatewayError('invalid_request', 'The request body must be a JSON object.');
+  // As every other ingress does: a 10,000-level value anywhere in the body overflowed the stack when the body was
+  // serialised for the provider, a 500 instead of this 400.
+  if (depthBeyond(body, MAX_BODY_DEPTH)) throw new GatewayError('invalid_request', `The request body nests deeper than ${MAX_BODY_DEPTH} levels.`);
   const b = body as Record<string, any>;
   if (typeof b.model !== 'string' || !b.model) throw bad("Invalid value for 'model': must be a non-empty string.", 'model');
   if (b.encoding_format !== undefined && b.encoding_format !== 'float' && b.encoding_format !== 'base64') {

@@ -60,6 +60,11 @@ export function decodeMessagesRequest(body: unknown, headers: Record<string, str
     if (b.stop_sequences.length > 4) untranslatable.push({ param: 'stop_sequences', message: 'More than 4 stop_sequences are only supported on anthropic models.' });
     else if (b.stop_sequences.length) out.stop = b.stop_sequences;
   }
+  // Types the translation reads are checked here, as Anthropic checks them: a wrong one would otherwise be dropped
+  // silently on OpenAI targets (`metadata.user_id: 5` lost, `thinking: "yes"` never refused).
+  if (b.metadata != null && (typeof b.metadata !== 'object' || Array.isArray(b.metadata))) throw bad('metadata: Input should be a valid dictionary', 'metadata');
+  if (b.metadata?.user_id != null && typeof b.metadata.user_id !== 'string') throw bad('metadata.user_id: Input should be a valid string', 'metadata.user_id');
+  if (b.thinking != null && (typeof b.thinking !== 'object' || Array.isArray(b.thinking))) throw bad('thinking: Input should be an object', 'thinking');
   if (typeof b.metadata?.user_id === 'string' && b.metadata.user_id) out.user = b.metadata.user_id;
   if (b.thinking && b.thinking.type !== 'disabled') {
     untranslatable.push({ param: 'thinking', message: "'thinking' is only supported on anthropic models." });
@@ -164,6 +169,8 @@ class Decoder {
     if (typeof blk.tool_use_id !== 'string') throw bad(`${param}.tool_use_id: Field required`, `${param}.tool_use_id`);
     // OpenAI has no error flag on a tool result: the text says it instead (Anthropic documents is_error as
     // telling the model the call failed), as a first text part so the client's own texts keep their slots.
+    // Checked, not coerced: `is_error: "yes"` read as false would tell the model a failed call succeeded.
+    if (blk.is_error != null && typeof blk.is_error !== 'boolean') throw bad(`${param}.is_error: Input should be a valid boolean`, `${param}.is_error`);
     const isError = blk.is_error === true;
     const msg = this.messages.length;
     const parts: { type: 'text'; text: string }[] = isError ? [{ type: 'text', text: 'Error:' }] : [];
@@ -199,6 +206,8 @@ class Decoder {
         parts.push({ type: 'text', text: blk.text });
       } else if (blk?.type === 'tool_use') {
         if (typeof blk.id !== 'string' || typeof blk.name !== 'string') throw bad(`${param}: tool_use needs id and name`, param);
+        // An object, as Anthropic requires: a string input was sent to OpenAI targets as the JSON string '"{…}"'.
+        if (blk.input != null && (typeof blk.input !== 'object' || Array.isArray(blk.input))) throw bad(`${param}.input: Input should be a valid dictionary`, `${param}.input`);
         this.slots.push({ path: ['messages', k, 'content', j, 'input'], msg, part: calls.length, kind: 'args' });
         calls.push({ id: blk.id, type: 'function', function: { name: blk.name, arguments: JSON.stringify(blk.input ?? {}) } });
       } else this.carryOnly(blk?.type, param);

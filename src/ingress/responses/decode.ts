@@ -39,6 +39,10 @@ export function decodeResponsesRequest(body: unknown): ChatRequest {
     top_logprobs: { min: 0, max: 20, integer: true },
   });
   if (range) throw bad(`Invalid '${range[0]}': ${range[1]}.`, range[0]);
+  // Types of the fields the translation reads, as OpenAI checks them: a wrong one was dropped silently on translated
+  // targets (`text: "json"`, `reasoning: "high"`) or misread (`store: "yes"` as not storing).
+  const typeProblem = firstTypeProblem(b);
+  if (typeProblem) throw bad(`Invalid type for '${typeProblem[0]}': expected ${typeProblem[1]}.`, typeProblem[0]);
   const d = new Decoder();
   if (b.instructions != null) {
     if (typeof b.instructions !== 'string') throw bad("Invalid type for 'instructions': expected a string.", 'instructions');
@@ -176,6 +180,22 @@ class Decoder {
     });
     return parts;
   }
+}
+
+const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const TOP_LEVEL_TYPES: [string, string, (v: unknown) => boolean][] = [
+  ['store', 'a boolean', (v) => typeof v === 'boolean'],
+  ['parallel_tool_calls', 'a boolean', (v) => typeof v === 'boolean'],
+  ['text', 'an object', isObject],
+  ['reasoning', 'an object', isObject],
+  ['metadata', 'an object', isObject],
+  ['tool_choice', 'a string or an object', (v) => typeof v === 'string' || isObject(v)],
+];
+
+/** The first top-level field (null or absent is fine) whose JSON type is wrong: [param, expected]. */
+function firstTypeProblem(b: Json): [string, string] | undefined {
+  for (const [param, expected, ok] of TOP_LEVEL_TYPES) if (b[param] != null && !ok(b[param])) return [param, expected];
+  return undefined;
 }
 
 function tools(list: unknown, out: Json, u: Untranslatable[]) {
