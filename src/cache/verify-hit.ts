@@ -282,11 +282,14 @@ function propertiesEnd(s: Token[], k: number): number {
   }
 }
 
-/** Colour words: "a coat dyed blue" and "a blue-coloured coat" say "a blue coat". */
+/**
+ * Colour words: "a coat dyed blue" and "a blue-coloured coat" say "a blue coat". Hues only: without "coloured",
+ * "light" or "bright" says something else ("a light coloured ball" is no "light ball").
+ */
 const COLOURS = new Set([
   'black', 'white', 'red', 'green', 'blue', 'yellow', 'orange', 'purple', 'pink', 'brown', 'grey', 'gray', 'violet',
   'tan', 'beige', 'golden', 'gold', 'silver', 'maroon', 'navy', 'turquoise', 'teal', 'cyan', 'magenta', 'crimson',
-  'scarlet', 'blond', 'blonde', 'dark', 'light', 'bright', 'pale',
+  'scarlet', 'blond', 'blonde',
 ]);
 const COLOURED = new Set(['colored', 'coloured', 'dyed']);
 /** Nouns of a measure that "of <adjective> <measure>" gives as a property: "a dog of large size" = "a large dog". */

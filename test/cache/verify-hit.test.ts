@@ -97,6 +97,7 @@ describe('verifyHit', () => {
     ['Someone is playing with a toad', 'Someone is playing with a frog'], // one WordNet synset, not one word
     ['A person is cutting mushrooms', 'A person is cutting mushrooms with a knife'], // a detail left out
     ['A person is playing an instrument', 'A man is playing a guitar'], // more general words
+    ['A child is holding a light ball', 'A child is holding a light colored ball'], // "light" is a shade, not a hue: a detail left out
   ])('accepts %j for %j, but not as worded the same', (query, stored) => {
     expect(verifyHit(query, stored)).toEqual({ ok: true, sameWording: false });
   });
