@@ -11,6 +11,12 @@ describe('shipped config files', () => {
     expect(cfg.providers.openai.baseUrl).toBe('https://api.openai.com/v1');
   });
 
+  it('config/gateway.yaml gives the semantic cache the threshold tuned for the embedder it ships with (docs/semantic.md)', () => {
+    const cfg = loadConfigFile(fromRoot('config', 'gateway.yaml'), {});
+    expect(cfg.embeddings.kind).toBe('use-lite');
+    expect(cfg.cache.similarityThreshold).toBe(0.925); // USE lite on SICK train: bench/semantic-eval.ts
+  });
+
   it('reads ${VAR} and ${VAR:-default} from the environment, typed like the value they resolve to', () => {
     const cfg = loadConfigFile(fromRoot('config', 'gateway.yaml'), { PORT: '9999', OPENAI_API_KEY: 'sk-x', OPENAI_BASE_URL: 'http://localhost:1/v1' });
     expect(cfg.server.port).toBe(9999);
