@@ -32,8 +32,8 @@ export function installJsonBodyParser(app: FastifyInstance): void {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     // Bodies are not decompressed: a gzip body was answered "not valid JSON" and a plain one labelled gzip was
     // read as if the label were absent. An encoding we do not apply is a 415, as RFC 9110 (15.5.16) says.
-    const encoding = request.headers['content-encoding'];
-    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+    const encoding = request.headers['content-encoding']?.trim().toLowerCase();
+    if (encoding && encoding !== 'identity') {
       return done(new GatewayError('unsupported_media_type', `Content-Encoding '${encoding.slice(0, 40)}' is not supported: send the JSON body uncompressed.`), undefined);
     }
     const text = body as string;

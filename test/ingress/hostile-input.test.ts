@@ -140,6 +140,8 @@ function commonCases(path: string, valid: Record<string, unknown>, auth: Record<
     { name: 'gzip claimed, body plain', path, headers: { ...h, 'content-encoding': 'gzip' }, body: v, expect: [415] },
     { name: 'br-encoded claimed', path, headers: { ...h, 'content-encoding': 'br' }, body: v, expect: [415] },
     { name: 'content-encoding identity', path, headers: { ...h, 'content-encoding': 'Identity' }, body: v, expect: [200] },
+    // An empty field lists no coding: the body is as sent.
+    { name: 'content-encoding empty', path, headers: { ...h, 'content-encoding': '' }, body: v, expect: [200] },
     { name: 'body over the size limit', path, headers: h, body: withField('zzz', JSON.stringify('a'.repeat(BODY_LIMIT))), expect: [413] },
     // Fixed: DELETE and OPTIONS with a JSON content type and no body got 400 "body is empty" for a URL with no route;
     // and every 404 under /v1/messages now comes in Anthropic's envelope (was OpenAI's).
