@@ -11,10 +11,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Pool } from 'undici';
 import { startNodeFlags } from './lib/compile.js';
-import { createPool, openLoop, requestBody } from './lib/load.js';
+import { createPool, openLoop } from './lib/load.js';
 import { cpuMs, freePort, pinSelf, spawnPinned } from './lib/proc.js';
 import { percentile } from './lib/stats.js';
 import { BENCH_KEY, benchConfig, type FeatureSet } from './peers/gateway-config.js';
+import { timedRequest, untilHealthy } from './start-up.js';
 import { LOAD_CPU, PROXY_CPU, startUpstream } from './peers/index.js';
 
 const argv = process.argv.slice(2);
@@ -59,21 +60,11 @@ try {
         const t0 = performance.now();
         const proc = await spawnPinned(PROXY_CPU, process.execPath, [...startNodeFlags(), ...extraFlags, join(build, 'src', 'cli.js'), '--config', config], { port });
         try {
-          for (;;) {
-            const res = await fetch(`${target.origin}/readyz`).catch(() => undefined);
-            await res?.arrayBuffer();
-            if (res?.status === 200) break;
-            await sleep(2);
-          }
+          await untilHealthy(target.origin, '/readyz', t0 + 30_000);
           const readyMs = performance.now() - t0;
           const readyCpuMs = cpuMs(proc.pid);
           const first = new Pool(target.origin, { connections: 1 });
-          const t1 = performance.now();
-          const res = await first.request({ method: 'POST', path: target.path, headers: { 'content-type': 'application/json', ...target.headers }, body: requestBody(false) });
-          await res.body.arrayBuffer();
-          const firstMs = performance.now() - t1;
-          await first.close();
-          if (res.statusCode !== 200) throw new Error(`first request: ${res.statusCode}`);
+          const firstMs = await timedRequest(first, target).finally(() => first.close());
           const pool = createPool(target, 16);
           await openLoop(pool, target, { rate: 100, durationMs: 1000, stream: false });
           await openLoop(pool, target, { rate: 50, durationMs: 1000, stream: true });

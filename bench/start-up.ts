@@ -39,7 +39,8 @@ function healthPath(id: string): string | undefined {
   return undefined;
 }
 
-async function untilHealthy(origin: string, path: string, deadline: number): Promise<void> {
+/** Polls `origin + path` until it answers 200; throws past `deadline` (performance.now()). */
+export async function untilHealthy(origin: string, path: string, deadline: number): Promise<void> {
   for (;;) {
     try {
       const res = await fetch(`${origin}${path}`);
@@ -53,7 +54,8 @@ async function untilHealthy(origin: string, path: string, deadline: number): Pro
   }
 }
 
-async function timedRequest(pool: Pool, target: Target): Promise<number> {
+/** One non-streamed chat request on `pool`: its time in ms (throws unless 200). */
+export async function timedRequest(pool: Pool, target: Target): Promise<number> {
   const t0 = performance.now();
   const res = await pool.request({ method: 'POST', path: target.path, headers: { 'content-type': 'application/json', ...target.headers }, body: requestBody(false) });
   await res.body.arrayBuffer();

@@ -8,6 +8,7 @@ import { PII_CATEGORIES } from '../../guards/pii/index.js';
 import { checkPolicySize, compilePattern } from '../../guards/prompt-guard/index.js';
 import { DEFAULT_INJECTION_THRESHOLD } from '../../guards/injection/index.js';
 import { mcpPolicySchema } from '../mcp/mcp-config.js';
+import { isRecord } from '../util/is-record.js';
 
 const role = z.enum(['system', 'developer', 'user', 'assistant', 'tool']);
 const piiAction = z.enum(['redact', 'mask', 'pseudonymise', 'block', 'allow']);
@@ -261,7 +262,6 @@ export interface EffectivePolicy {
   cache: EffectiveCache;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The settings of `value` that `schema` accepts one by one; the others are named in `invalid`. */
 function validSettings(schema: z.ZodObject, value: unknown, path: string, invalid: string[]): Record<string, unknown> {

@@ -18,6 +18,7 @@ import type { ChatRequest } from '../core/types.js';
 import { billingRules, type ProviderKind } from './billing-rules.js';
 import { countTextTokens } from './encoding.js';
 import { imageSizeFromUrl, imageTokens, type ImageDimensions } from './image-tokens.js';
+import { isRecord } from '../util/is-record.js';
 
 /** Context window assumed for a `provider/model` name the model table does not list. */
 export const UNLISTED_CONTEXT_WINDOW = 2_000_000;
@@ -31,7 +32,6 @@ export interface InputProfile {
   readonly hasTools: boolean;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Pure. The profile of `req`, given tiktoken's estimate of its prompt (`countPromptTokens`, which counts images

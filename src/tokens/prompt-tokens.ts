@@ -18,6 +18,7 @@ import { countTextTokens, encodingForModel, type EncodingName } from './encoding
 import { imageSizeFromUrl, imageTokens } from './image-tokens.js';
 import { createTextCountCache, type TextCountCache } from './text-count-cache.js';
 import { countFunctionTokens, functionsOfTools, type FunctionLike } from './tool-tokens.js';
+import { isRecord } from '../util/is-record.js';
 
 export const TOKENS_PER_MESSAGE = 3;
 export const TOKENS_PER_NAME = 1;
@@ -25,10 +26,6 @@ export const REPLY_PRIMING_TOKENS = 3;
 
 const sharedCache = createTextCountCache();
 const ONE_OFF = { oneOff: true };
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function countPart(part: unknown, count: (s: string) => number): number {
   if (typeof part === 'string') return count(part);

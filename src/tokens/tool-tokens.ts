@@ -11,6 +11,7 @@
  * cookbook does not either), so deeply nested schemas are under-estimated; reported usage corrects this.
  */
 import type { EncodingName } from './encoding.js';
+import { isRecord } from '../util/is-record.js';
 
 interface ToolCountSettings {
   funcInit: number;
@@ -42,9 +43,6 @@ function asText(v: unknown): string {
   return String(v);
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** The function definitions of an OpenAI `tools` array (function and custom tools); other entries are skipped. */
 export function functionsOfTools(tools: readonly unknown[]): FunctionLike[] {

@@ -31,11 +31,22 @@ function load(name: string, into = new Set<string>()): Set<string> {
   return into;
 }
 
-const FILES = ['first-names.txt', 'last-names.txt', 'cities.txt', 'regions.txt', 'common-words.txt', 'english-words.txt', 'companies.txt', 'software-terms.txt'];
+/** Every lexicon file, by what it holds: read by `lexicons` and hashed whole into the tables' key (one list for both). */
+const FILES = {
+  firstNames: 'first-names.txt',
+  lastNames: 'last-names.txt',
+  cities: 'cities.txt',
+  regions: 'regions.txt',
+  common: 'common-words.txt',
+  english: 'english-words.txt',
+  companies: 'companies.txt',
+  software: 'software-terms.txt',
+} as const;
+export type LexiconFiles = Record<keyof typeof FILES, Buffer>;
 
 /** The lexicon files' bytes, for the key of the tables built from them (lex-table-file.ts). */
-export function lexiconFileBytes(): Buffer[] {
-  return FILES.map((f) => readFileSync(join(dir, f)));
+export function lexiconFileBytes(): LexiconFiles {
+  return Object.fromEntries(Object.entries(FILES).map(([k, f]) => [k, readFileSync(join(dir, f))])) as LexiconFiles;
 }
 
 /**
@@ -44,13 +55,13 @@ export function lexiconFileBytes(): Buffer[] {
  */
 export function lexicons(): Lexicons {
   return {
-    firstNames: load('first-names.txt'),
-    lastNames: load('last-names.txt'),
-    places: load('cities.txt', load('regions.txt')),
-    regions: load('regions.txt'),
-    common: load('common-words.txt'),
-    english: load('english-words.txt'),
-    companies: load('companies.txt'),
-    software: load('software-terms.txt'),
+    firstNames: load(FILES.firstNames),
+    lastNames: load(FILES.lastNames),
+    places: load(FILES.cities, load(FILES.regions)),
+    regions: load(FILES.regions),
+    common: load(FILES.common),
+    english: load(FILES.english),
+    companies: load(FILES.companies),
+    software: load(FILES.software),
   };
 }

@@ -1,7 +1,7 @@
 // Person names, locations and organisations without a model: runs of capitalised words are looked up in the shipped
 // lexicons (first names, surnames, places) and read with the words around them ("my name is", "Mr.", "grew up in",
 // "works for", "Inc."). Precision comes from requiring two signals for anything but a lexicon-confirmed full name.
-import { lexiconFileBytes, lexicons } from './lexicons.js';
+import { lexiconFileBytes, lexicons, type LexiconFiles } from './lexicons.js';
 import { LEX, LexTable } from './lex-table.js';
 import { generatedLexTablesFile, lexTablesKey, readGeneratedLexTables } from './lex-table-file.js';
 import type { Span } from './address.js';
@@ -145,8 +145,8 @@ const DIALOGUE = /^[ \t]*:[ \t]*["“\p{Lu}]/u;
 const LETTER_BITS = (letters: string): number => [...letters].reduce((m, ch) => m | (1 << (ch.charCodeAt(0) - 97)), 0);
 const PERSON_AFTER_NEXT = LETTER_BITS('satweihlbfo'); // said, asked, told, wrote, explained, is, had, lives, began, from, of, and
 const STRONG_AFTER_NEXT = LETTER_BITS('saetiwhjlbrcgop'); // said, asked, explained, told, is, was, has, just, lives, began, and, were, will
-const ORG_AFTER_NEXT = LETTER_BITS('oisrat');
-const ORG_POSSESSED_NEXT = LETTER_BITS('cfbshea'); // ceo, founder, board, shares, headquarters, employees, annual report // office, orchestra, is, invested, songwriter, resignation, a, an, the
+const ORG_AFTER_NEXT = LETTER_BITS('oisrat'); // office, orchestra, is, invested, songwriter, resignation, a, an, the
+const ORG_POSSESSED_NEXT = LETTER_BITS('cfbshea'); // ceo, founder, board, shares, headquarters, employees, annual report
 
 /** Whether `c` (a code unit) is a lower-case ASCII letter in `bits`. */
 const inBits = (c: number, bits: number): boolean => c >= 97 && c <= 122 && (bits & (1 << (c - 97))) !== 0;
@@ -409,7 +409,7 @@ const inCodeLists = (): [Iterable<string>, number][] => [
  * code that builds them (a changed derivation or table layout must not read an old file).
  */
 export const namesTablesKey = (files = lexiconFileBytes()): string =>
-  lexTablesKey(files, [...inCodeLists(), [[String(buildNamesTables), String(LexTable)], 0]]);
+  lexTablesKey(Object.values(files), [...inCodeLists(), [[String(buildNamesTables), String(LexTable)], 0]]);
 
 /**
  * The shipped lexicons and this file's word lists in one table (~100 k keys), and the less common English words in
@@ -432,12 +432,12 @@ export function loadNamesTables(file = generatedLexTablesFile()): { tables: [mai
  * Looks a few words of every input up in tables read from a file (a hashing change the key cannot see would make
  * them miss): the first lines of the first-name and English-word files, the first words of this file's lists.
  */
-function spotCheck(main: LexTable, words: LexTable, files: readonly Buffer[]): boolean {
+function spotCheck(main: LexTable, words: LexTable, files: LexiconFiles): boolean {
   const has = (tab: LexTable, w: string, flag: number) => (tab.get(w, 0, w.length) & flag) !== 0;
   const firstLines = (f: Buffer) => f.toString('utf8', 0, Math.min(f.length, 200)).split('\n').slice(0, 3).filter(Boolean);
   return (
-    firstLines(files[0]!).every((w) => has(main, w, LEX.FIRST)) &&
-    firstLines(files[5]!).every((w) => has(words, w, LEX.WORD)) &&
+    firstLines(files.firstNames).every((w) => has(main, w, LEX.FIRST)) &&
+    firstLines(files.english).every((w) => has(words, w, LEX.WORD)) &&
     inCodeLists().every(([list, flag]) => [...list].slice(0, 3).every((w) => has(main, w, flag)))
   );
 }

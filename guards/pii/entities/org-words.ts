@@ -42,8 +42,7 @@ export const ORG_SUFFIX_WEAK = new Set([
   'dynamics', 'healthcare', 'wireless', 'interactive', 'savings', 'credit', 'lending', 'payments', 'fintech',
   'mining', 'minerals', 'utilities', 'shipping', 'outsourcing', 'staffing', 'recruiting', 'recruitment',
   // What an organisation's name stands before ("the Xyloq Orchestra", "the Xyloq Gallery"): ensembles, venues, media.
-  'choir', 'ensemble', 'quartet', 'philharmonic', 'symphony', 'theatre', 'theater', 'gallery', 'magazine',
-  'radio', 'television', 'newspaper',
+  'choir', 'ensemble', 'quartet', 'philharmonic', 'symphony', 'theatre', 'theater', 'gallery', 'radio', 'television', 'newspaper',
 ]);
 
 /** Words that head an organisation's name with "of" after them: "University of Oslo", "Bank of Montreal". */

@@ -96,10 +96,10 @@ const counts = {
   'cities.txt': write('cities.txt', cities, (s) => s.length < 4 || common.has(s)),
   // Runtime "is this capitalised word just an ordinary word at the start of a sentence?" check.
   'common-words.txt': write('common-words.txt', [...wl['english/10'], ...wl['english/20']], (s) => s.length < 2),
-  // Lower-cased text only (names.ts, recase): the next sizes of English words, so that "coral reef" or "max pooling"
-  // typed without capitals is not taken for a name. Not used on capitalised words (many names are such words).
   'companies.txt': write('companies.txt', companyWords, (s) => s.length < 4 || /[ '’]/.test(s) || english40.has(s) || namesAndPlaces.has(s) || softwareWords.has(s)),
   'software-terms.txt': write('software-terms.txt', softwareWords, (s) => s.length < 4 || /[ '’.]/.test(s) || english40.has(s) || namesAndPlaces.has(s)),
+  // Lower-cased text only (names.ts, recase): the next sizes of English words, so that "coral reef" or "max pooling"
+  // typed without capitals is not taken for a name. Not used on capitalised words (many names are such words).
   'english-words.txt': write('english-words.txt', [...wl['english/35'], ...wl['english/40']], (s) => s.length < 3 || wl['english/10'].includes(s) || wl['english/20'].includes(s)),
 };
 console.log(counts);

@@ -9,6 +9,7 @@ import { depthBeyond, MAX_BODY_DEPTH } from '../../core/normalise.js';
 import type { AnthropicPassthrough, TextSlot } from '../../core/passthrough.js';
 import type { ChatMessage, ChatRequest, OpenAIChatBody } from '../../core/types.js';
 import { firstRangeProblem, MAX_OUTPUT_TOKENS_LIMIT } from '../ranges.js';
+import { isRecord } from '../../util/is-record.js';
 
 type Json = Record<string, any>;
 
@@ -62,9 +63,9 @@ export function decodeMessagesRequest(body: unknown, headers: Record<string, str
   }
   // Types the translation reads are checked here, as Anthropic checks them: a wrong one would otherwise be dropped
   // silently on OpenAI targets (`metadata.user_id: 5` lost, `thinking: "yes"` never refused).
-  if (b.metadata != null && (typeof b.metadata !== 'object' || Array.isArray(b.metadata))) throw bad('metadata: Input should be a valid dictionary', 'metadata');
+  if (b.metadata != null && !isRecord(b.metadata)) throw bad('metadata: Input should be a valid dictionary', 'metadata');
   if (b.metadata?.user_id != null && typeof b.metadata.user_id !== 'string') throw bad('metadata.user_id: Input should be a valid string', 'metadata.user_id');
-  if (b.thinking != null && (typeof b.thinking !== 'object' || Array.isArray(b.thinking))) throw bad('thinking: Input should be an object', 'thinking');
+  if (b.thinking != null && !isRecord(b.thinking)) throw bad('thinking: Input should be an object', 'thinking');
   if (typeof b.metadata?.user_id === 'string' && b.metadata.user_id) out.user = b.metadata.user_id;
   if (b.thinking && b.thinking.type !== 'disabled') {
     untranslatable.push({ param: 'thinking', message: "'thinking' is only supported on anthropic models." });
@@ -207,7 +208,7 @@ class Decoder {
       } else if (blk?.type === 'tool_use') {
         if (typeof blk.id !== 'string' || typeof blk.name !== 'string') throw bad(`${param}: tool_use needs id and name`, param);
         // An object, as Anthropic requires: a string input was sent to OpenAI targets as the JSON string '"{…}"'.
-        if (blk.input != null && (typeof blk.input !== 'object' || Array.isArray(blk.input))) throw bad(`${param}.input: Input should be a valid dictionary`, `${param}.input`);
+        if (blk.input != null && !isRecord(blk.input)) throw bad(`${param}.input: Input should be a valid dictionary`, `${param}.input`);
         this.slots.push({ path: ['messages', k, 'content', j, 'input'], msg, part: calls.length, kind: 'args' });
         calls.push({ id: blk.id, type: 'function', function: { name: blk.name, arguments: JSON.stringify(blk.input ?? {}) } });
       } else this.carryOnly(blk?.type, param);

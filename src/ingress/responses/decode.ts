@@ -11,6 +11,7 @@ import { depthBeyond, MAX_BODY_DEPTH } from '../../core/normalise.js';
 import type { ResponsesPassthrough, TextSlot, Untranslatable } from '../../core/passthrough.js';
 import type { ChatMessage, ChatRequest, OpenAIChatBody } from '../../core/types.js';
 import { firstRangeProblem, MAX_OUTPUT_TOKENS_LIMIT } from '../ranges.js';
+import { isRecord } from '../../util/is-record.js';
 
 type Json = Record<string, any>;
 
@@ -182,14 +183,13 @@ class Decoder {
   }
 }
 
-const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
 const TOP_LEVEL_TYPES: [string, string, (v: unknown) => boolean][] = [
   ['store', 'a boolean', (v) => typeof v === 'boolean'],
   ['parallel_tool_calls', 'a boolean', (v) => typeof v === 'boolean'],
-  ['text', 'an object', isObject],
-  ['reasoning', 'an object', isObject],
-  ['metadata', 'an object', isObject],
-  ['tool_choice', 'a string or an object', (v) => typeof v === 'string' || isObject(v)],
+  ['text', 'an object', isRecord],
+  ['reasoning', 'an object', isRecord],
+  ['metadata', 'an object', isRecord],
+  ['tool_choice', 'a string or an object', (v) => typeof v === 'string' || isRecord(v)],
 ];
 
 /** The first top-level field (null or absent is fine) whose JSON type is wrong: [param, expected]. */
