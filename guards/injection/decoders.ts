@@ -16,8 +16,12 @@ const MORSE: Record<string, string> = {
   '----.': '9', '.-.-.-': '.', '--..--': ',', '..--..': '?', '-.-.--': '!', '.----.': "'",
 };
 
+// Two Morse letters in a row, which every run holds: a test about 8× cheaper on prose than the run regex itself
+// (almost every text has a "." or a "-").
+const MORSE_HINT = /[.\-·−–—_](?: {1,3}| ?\/ ?)[.\-·−–—_]/;
+
 function morseRuns(raw: string): string[] {
-  if (!raw.includes('-') && !raw.includes('.')) return [];
+  if (!MORSE_HINT.test(raw)) return [];
   const out: string[] = [];
   for (const m of raw.matchAll(MORSE_RUN)) {
     const words = m[0].replace(/[·]/g, '.').replace(/[−–—_]/g, '-').split(/ ?\/ ?| {2,}/);
@@ -81,7 +85,7 @@ function commonShare(text: string): number {
 }
 
 // English letter frequencies (a–z, per mille): a shifted English text has its histogram rotated.
-const EN_FREQ = [82, 15, 28, 43, 127, 22, 20, 61, 70, 2, 8, 40, 24, 67, 75, 19, 1, 60, 63, 91, 28, 10, 24, 2, 20, 1];
+const EN_FREQ = Int32Array.of(82, 15, 28, 43, 127, 22, 20, 61, 70, 2, 8, 40, 24, 67, 75, 19, 1, 60, 63, 91, 28, 10, 24, 2, 20, 1);
 
 /**
  * rot13 / Caesar: only for Latin-letter text that reads as almost no English but as English once shifted. The
@@ -90,18 +94,20 @@ const EN_FREQ = [82, 15, 28, 43, 127, 22, 20, 61, 70, 2, 8, 40, 24, 67, 75, 19, 
  */
 export function decodeCaesar(raw: string): string[] {
   const sample = raw.slice(0, 240);
-  const counts = new Array<number>(26).fill(0);
+  // The histogram twice over (counts[i + 26] = counts[i]), so that a shift is an offset, not a modulo per product.
+  const counts = new Int32Array(52);
   let letters = 0;
   for (let i = 0; i < sample.length; i++) {
     const c = sample.charCodeAt(i) | 32;
     if (c >= 97 && c <= 122) (counts[c - 97]++, letters++);
   }
   if (letters < 20 || letters < sample.length * 0.5) return [];
+  counts.copyWithin(26, 0, 26);
   let bestK = 0;
   let best = -1;
   for (let k = 0; k < 26; k++) {
     let score = 0;
-    for (let i = 0; i < 26; i++) score += counts[(i + k) % 26] * EN_FREQ[i];
+    for (let i = 0; i < 26; i++) score += counts[i + k] * EN_FREQ[i];
     if (score > best) (best = score, bestK = k);
   }
   // Text shifted by k reads as English when shifted back by 26 - k.
@@ -133,5 +139,10 @@ export const decodeCharCodes: (raw: string) => string[] = lastOne(charCodeRuns);
 
 /** Every decoded text hidden in `raw` by the encodings above. */
 export function decodeHidden(raw: string): string[] {
-  return [...decodeMorse(raw), ...decodeCharCodes(raw), ...decodeCaesar(raw)].filter((t) => t.trim().length >= 8);
+  const morse = decodeMorse(raw);
+  const codes = decodeCharCodes(raw);
+  const caesar = decodeCaesar(raw);
+  // Almost every text hides nothing: no spreading and filtering of three empty arrays on every score.
+  if (morse.length + codes.length + caesar.length === 0) return [];
+  return [...morse, ...codes, ...caesar].filter((t) => t.trim().length >= 8);
 }

@@ -12,7 +12,8 @@
 /** Lower-cased NFKC text with invisible characters removed and whitespace collapsed. Pure. */
 export function normalizeText(raw: string): string {
   // NFKC and the invisible-character pass cost more than the rest; pure-ASCII text (most prompts) needs neither.
-  let text = NON_ASCII_RE.test(raw)
+  const nonAscii = NON_ASCII_RE.test(raw);
+  let text = nonAscii
     ? raw.normalize('NFKC').replace(/[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]|[\u{E0000}-\u{E007F}]/gu, '')
     : raw;
   // Replace only whitespace that is not already a single space: far fewer matches than /\s+/g on prose.
@@ -21,7 +22,7 @@ export function normalizeText(raw: string): string {
   // a Cyrillic о) become the plain letters, so they hit the same n-grams as the plain words. Only words that mix
   // letters with digits/symbols or scripts are touched: "2024", "mp3" and Russian text stay as they are.
   if (LEET_WORD_RE.test(text)) text = text.replace(LEET_WORD_G, deLeet);
-  if (CONFUSABLE_RE.test(text)) text = text.replace(MIXED_SCRIPT_G, (w) => w.replace(CONFUSABLE_G, (c) => CONFUSABLES[c] ?? c));
+  if (nonAscii && CONFUSABLE_RE.test(text)) text = text.replace(MIXED_SCRIPT_G, (w) => w.replace(CONFUSABLE_G, (c) => CONFUSABLES[c] ?? c));
   return text;
 }
 const NON_ASCII_RE = /[^\x00-\x7f]/;
@@ -102,6 +103,9 @@ function visitFeatures(norm: string, mask: number, onWord: (b: number) => void, 
   }
 }
 
+/** The character code at `p` of " text " (a space before and after), by the index of `text`. */
+const padded = (norm: string, p: number): number => (p < 0 || p === norm.length ? 32 : norm.charCodeAt(p));
+
 /** A sparse feature vector (bucket indices may repeat across the two blocks; values then add up). */
 export interface SparseVector {
   idx: Int32Array;
@@ -168,20 +172,19 @@ export function dotFeatures(norm: string, weights: Float32Array): number {
   // one another; near the end only the n-grams that fit.
   let charSum = 0;
   let charN = 0;
-  const code = (p: number): number => (p < 0 || p === len ? 32 : norm.charCodeAt(p));
   let c0 = 32;
   let c1 = len > 0 ? norm.charCodeAt(0) : 32;
   for (let s = -1; s <= len - 2; s++) {
-    const c2 = code(s + 2);
+    const c2 = padded(norm, s + 2);
     const h2 = Math.imul(Math.imul(Math.imul((FNV_OFFSET ^ CHAR_SEED) ^ c0, FNV_PRIME) ^ c1, FNV_PRIME) ^ c2, FNV_PRIME);
     charSum += weights[fmix(h2 ^ 2) & mask];
     charN++;
     if (s + 3 <= len) {
-      const h3 = Math.imul(h2 ^ code(s + 3), FNV_PRIME);
+      const h3 = Math.imul(h2 ^ padded(norm, s + 3), FNV_PRIME);
       charSum += weights[fmix(h3 ^ 3) & mask];
       charN++;
       if (s + 4 <= len) {
-        const h4 = Math.imul(h3 ^ code(s + 4), FNV_PRIME);
+        const h4 = Math.imul(h3 ^ padded(norm, s + 4), FNV_PRIME);
         charSum += weights[fmix(h4 ^ 4) & mask];
         charN++;
       }
