@@ -12,6 +12,7 @@ import type { Runtime } from '../runtime.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import { ADMIN_OFF } from './admin-auth.js';
 import { GatewayError } from '../core/errors.js';
+import { NO_ROUTE_SCHEMAS } from '../http/no-route-schemas.js';
 
 type Mount = (app: FastifyInstance) => Promise<void> | void;
 
@@ -42,7 +43,7 @@ export async function mountOperatorRoutes(app: FastifyInstance, rt: Runtime): Pr
   );
 
   for (const { host, port, mounts } of side.values()) {
-    const sideApp = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+    const sideApp = Fastify({ logger: false, bodyLimit: 1024 * 1024, schemaController: NO_ROUTE_SCHEMAS });
     installErrorHandlers(sideApp, (err) => rt.logger.error({ err }, 'operator request failed'));
     for (const mount of mounts) await mount(sideApp);
     app.addHook('onReady', async () => {

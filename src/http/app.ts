@@ -23,6 +23,7 @@ import { httpTimeouts } from './http-timeouts.js';
 import { registerMcpRoutes } from '../mcp/mcp-routes.js';
 import { refuseNonFiniteNumbers } from './finite-numbers.js';
 import { installJsonBodyParser } from './json-body.js';
+import { NO_ROUTE_SCHEMAS } from './no-route-schemas.js';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 /** Routes answered by the request pipeline (one per ingress). */
@@ -44,6 +45,7 @@ export async function createApp(rt: Runtime): Promise<FastifyInstance> {
     requestTimeout: timeouts.requestTimeout,
     http: timeouts,
     routerOptions: { maxParamLength: 200 },
+    schemaController: NO_ROUTE_SCHEMAS,
     // Fastify's own 503 while closing is not in OpenAI's envelope: the onRequest hook below answers instead.
     return503OnClosing: false,
     // Errors raised before routing (bad URL escapes, over-long path parameters) in OpenAI's envelope too.
