@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import type { GatewayConfig } from './config/schema.js';
 import { resolvePolicy } from './config/policy.js';
 import { preloadWordNet } from './cache/wordnet.js';
+import { sentenceSegmenter } from './cache/semantic-text.js';
 import { createEmbedderOrNull, type Embedder, type EmbeddingsConfig } from './embeddings/embedder.js';
 import { createEmbeddedVectorStore } from './vector/embedded-vector-store.js';
 import { createQdrantVectorStore } from './vector/qdrant-vector-store.js';
@@ -53,9 +54,11 @@ export function createSemanticBackend(config: GatewayConfig, logger: Logger): Se
       .then(async (e) => {
         if (!e) return;
         await vectors.init(e.dimension);
-        // The cache's hit verifier reads WordNet's index: now, while the embedder counts as loading, not at the
-        // first candidate, where it would hold up every request for as long (0.5–2 s).
+        // The cache's hit verifier reads WordNet's index, and its lookups split text into sentences: both made now,
+        // while the embedder counts as loading, not at the first candidate, where they would hold up every request
+        // for as long (WordNet 0.5–2 s, the sentence segmenter ~20 ms).
         preloadWordNet();
+        sentenceSegmenter();
         embedder = e;
       })
       .catch((err) => logger.warn({ err: (err as Error).message }, 'semantic features disabled: vector store failed to start'))

@@ -183,30 +183,52 @@ interface WordInfo {
   concept: number;
   phrases: { rest: string[]; concept: number }[] | undefined;
 }
-const WORDS = new Map<string, WordInfo>();
-for (const w of new Set([...wordConcept.keys(), ...phrasesByFirst.keys()])) {
-  WORDS.set(w, { concept: wordConcept.get(w) ?? -1, phrases: phrasesByFirst.get(w) });
+/** Every word the concepts know, typo neighbours included (~40 k entries), and a Bloom filter of them. */
+interface WordTable {
+  words: Map<string, WordInfo>;
+  bloom: Int32Array;
 }
-// Typos: every string one edit (deletion, adjacent swap, substitution or insertion of a-z) away from a key word is
-// in the table too, unless it is a real word listed in NOT_TYPOS or a key itself. A table of ~40k entries built
-// once at load (a few ms) makes the lookup in the hot loop the same single map access as an exact word.
-const ALPHABET = 'abcdefghijklmnopqrstuvwxyz';
-for (const key of lexWords(TYPO_KEYS)) {
-  const concept = wordConcept.get(key);
-  if (concept === undefined) throw new Error(`typo key ${key} is in no concept`);
-  const near = new Set<string>();
-  for (let i = 0; i <= key.length; i++) {
-    if (i < key.length) near.add(key.slice(0, i) + key.slice(i + 1));
-    if (i < key.length - 1) near.add(key.slice(0, i) + key[i + 1] + key[i] + key.slice(i + 2));
-    for (const c of ALPHABET) {
-      if (i < key.length) near.add(key.slice(0, i) + c + key.slice(i + 1));
-      near.add(key.slice(0, i) + c + key.slice(i));
+let wordTable: WordTable | undefined;
+/**
+ * Built on the first score, not at import (~20 ms and a few MB): a gateway that runs no injection detector never
+ * builds it, and one that does builds it in its warm-up before it reports ready (src/warm-up.ts).
+ */
+function table(): WordTable {
+  return (wordTable ??= buildWordTable());
+}
+
+function buildWordTable(): WordTable {
+  const words = new Map<string, WordInfo>();
+  for (const w of new Set([...wordConcept.keys(), ...phrasesByFirst.keys()])) {
+    words.set(w, { concept: wordConcept.get(w) ?? -1, phrases: phrasesByFirst.get(w) });
+  }
+  // Typos: every string one edit (deletion, adjacent swap, substitution or insertion of a-z) away from a key word is
+  // in the table too, unless it is a real word listed in NOT_TYPOS or a key itself, so that the lookup in the hot
+  // loop is the same single map access as an exact word.
+  for (const key of lexWords(TYPO_KEYS)) {
+    const concept = wordConcept.get(key)!;
+    const near = new Set<string>();
+    for (let i = 0; i <= key.length; i++) {
+      if (i < key.length) near.add(key.slice(0, i) + key.slice(i + 1));
+      if (i < key.length - 1) near.add(key.slice(0, i) + key[i + 1] + key[i] + key.slice(i + 2));
+      for (const c of ALPHABET) {
+        if (i < key.length) near.add(key.slice(0, i) + c + key.slice(i + 1));
+        near.add(key.slice(0, i) + c + key.slice(i));
+      }
+    }
+    for (const w of near) {
+      if (w.length >= 5 && !words.has(w) && !NOT_TYPOS.has(w)) words.set(w, { concept, phrases: undefined });
     }
   }
-  for (const w of near) {
-    if (w.length >= 5 && !WORDS.has(w) && !NOT_TYPOS.has(w)) WORDS.set(w, { concept, phrases: undefined });
+  const bloom = new Int32Array(1 << (BLOOM_BITS - 5));
+  for (const w of words.keys()) {
+    const h = wordHash(w);
+    for (const b of [probe1(h), probe2(h)]) bloom[b >>> 5] |= 1 << (b & 31);
   }
+  return { words, bloom };
 }
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz';
+for (const key of lexWords(TYPO_KEYS)) if (!wordConcept.has(key)) throw new Error(`typo key ${key} is in no concept`);
 // A run of 4+ repeated delimiter characters ("=====", "-----", "####"), or an END/STOP marker closing a block.
 const DELIMITER_RE = /([=\-#*_~<>|])\1{3,}|\b(?:end|stop|end of (?:text|prompt|input|document))\b[.!]?\s*(?:[=\-#*_]{2,}|\n)/gu;
 
@@ -235,18 +257,17 @@ const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 const BLOOM_BITS = 19; // 2^19 bits (64 KB) for ~40 k keys, two probes: ~2 % false positives
 const BLOOM_MASK = (1 << BLOOM_BITS) - 1;
-const bloom = new Int32Array(1 << (BLOOM_BITS - 5));
-const probe1 = (h: number): number => h & BLOOM_MASK;
-const probe2 = (h: number): number => Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> (32 - BLOOM_BITS);
-const hasBit = (b: number): boolean => (bloom[b >>> 5] & (1 << (b & 31))) !== 0;
+function probe1(h: number): number {
+  return h & BLOOM_MASK;
+}
+function probe2(h: number): number {
+  return Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> (32 - BLOOM_BITS);
+}
+const hasBit = (bloom: Int32Array, b: number): boolean => (bloom[b >>> 5] & (1 << (b & 31))) !== 0;
 function wordHash(s: string): number {
   let h = FNV_OFFSET;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
   return h;
-}
-for (const w of WORDS.keys()) {
-  const h = wordHash(w);
-  for (const b of [probe1(h), probe2(h)]) bloom[b >>> 5] |= 1 << (b & 31);
 }
 const MAX_PHRASE_REST = Math.max(0, ...[...phrasesByFirst.values()].flat().map((p) => p.rest.length));
 /** Up to `n` words of `s` from position `i`, split as the scan splits them (for phrases). */
@@ -267,6 +288,7 @@ function wordsFrom(s: string, i: number, n: number): string[] {
 }
 /** Adds the word and phrase hits of `norm` to `hits`: the scan described above. */
 function countWordHits(norm: string, hits: Float64Array): void {
+  const { words, bloom } = table();
   const len = norm.length;
   let i = 0;
   while (i < len) {
@@ -282,8 +304,8 @@ function countWordHits(norm: string, hits: Float64Array): void {
       if (k === 2) h = Math.imul(h ^ norm.charCodeAt(i + 1), FNV_PRIME);
       i += k;
     } while (i < len && (k = wordCharAt(norm, i)) > 0);
-    if (!hasBit(probe1(h)) || !hasBit(probe2(h))) continue;
-    const info = WORDS.get(norm.slice(start, i));
+    if (!hasBit(bloom, probe1(h)) || !hasBit(bloom, probe2(h))) continue;
+    const info = words.get(norm.slice(start, i));
     if (info === undefined) continue;
     if (info.concept >= 0) hits[info.concept]++;
     if (info.phrases) countPhrases(info.phrases, wordsFrom(norm, i, MAX_PHRASE_REST), 0, hits);
@@ -292,9 +314,10 @@ function countWordHits(norm: string, hits: Float64Array): void {
 
 /** The same counts from the plain regex split, one lookup per word: the reference a test compares the scan with. */
 function countWordHitsBySplit(norm: string, hits: Float64Array): void {
+  const known = table().words;
   const words = tokens(norm);
   for (let i = 0; i < words.length; i++) {
-    const info = WORDS.get(words[i]);
+    const info = known.get(words[i]);
     if (info === undefined) continue;
     if (info.concept >= 0) hits[info.concept]++;
     if (info.phrases) countPhrases(info.phrases, words, i + 1, hits);

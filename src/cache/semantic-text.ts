@@ -18,7 +18,14 @@ export const MAX_SEGMENTS = 16;
 /** Window assumed for an embedder that does not say (the shortest of the common sentence encoders). */
 export const DEFAULT_MAX_INPUT_TOKENS = 128;
 
-const sentences = new Intl.Segmenter('en', { granularity: 'sentence' });
+let sentences: Intl.Segmenter | undefined;
+/**
+ * ICU's sentence segmenter, made on first use: making it costs ~20 ms, which a gateway that embeds nothing never
+ * pays, and one that does pays while its embedder loads (semantic.ts), not in a request.
+ */
+export function sentenceSegmenter(): Intl.Segmenter {
+  return (sentences ??= new Intl.Segmenter('en', { granularity: 'sentence' }));
+}
 const encoder = new TextEncoder();
 
 /**
@@ -35,7 +42,7 @@ export function segmentBudget(maxInputTokens: number | undefined): number {
  */
 export function segmentText(text: string, maxBytes: number): string[] | undefined {
   const out: string[] = [];
-  for (const { segment } of sentences.segment(text)) {
+  for (const { segment } of sentenceSegmenter().segment(text)) {
     // Lines and "instruction: material" are apart even without a sentence end between them.
     for (const part of segment.split(/\n|(?<=:)\s+/)) {
       const trimmed = part.trim();

@@ -28,11 +28,17 @@ export const LEX = {
 
 // Per UTF-16 code unit: its lower-case code unit, or -1 when lower-casing it is context-dependent or changes the
 // length (Σ, İ): keys containing those are hashed from `toLowerCase()` of the slice, exactly as a string lookup would.
-const LOWER = new Int32Array(65536);
-for (let c = 0; c < 65536; c++) {
-  if (c >= 0xd800 && c <= 0xdfff) { LOWER[c] = c; continue; } // surrogates: lower-casing is per code point
-  const l = String.fromCharCode(c).toLowerCase();
-  LOWER[c] = l.length === 1 && c !== 0x3a3 ? l.charCodeAt(0) : -1;
+// Filled by the first table (65,536 toLowerCase calls, ~15 ms), not at import: a gateway that scans no names never
+// pays it. Every read goes through a table's methods, so it is filled before it is read.
+let LOWER: Int32Array = new Int32Array(0);
+function lowerCaseTable(): Int32Array {
+  const lower = new Int32Array(65536);
+  for (let c = 0; c < 65536; c++) {
+    if (c >= 0xd800 && c <= 0xdfff) { lower[c] = c; continue; } // surrogates: lower-casing is per code point
+    const l = String.fromCharCode(c).toLowerCase();
+    lower[c] = l.length === 1 && c !== 0x3a3 ? l.charCodeAt(0) : -1;
+  }
+  return lower;
 }
 
 const M1 = 0x9e3779b1;
@@ -73,6 +79,7 @@ export class LexTable {
 
   /** Built from `entries` (`size` of them), or over `cells` a table built earlier wrote (lex-table-file.ts). */
   constructor(entries: Iterable<[string, number]>, size: number, cells?: Int32Array) {
+    if (LOWER.length === 0) LOWER = lowerCaseTable();
     if (cells) {
       this.cells = cells;
       this.mask = cells.length / 3 - 1;
