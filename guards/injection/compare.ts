@@ -1,8 +1,8 @@
 // This checkout's injection detector against an older one, in one process, on the varied corpus of the PII speed
 // bench (400 texts per kind): ms per KB over the process's CPU time, best of interleaved rounds. The ratio is what
 // to quote on a machine whose speed drifts (other load hits both sides alike).
-// Run: git archive <commit> guards | tar -x -C /tmp/old && ln -s "$PWD/node_modules" /tmp/old/node_modules &&
-//      cp -r src /tmp/old/ 2>/dev/null; echo '{"type":"module"}' > /tmp/old/package.json &&
+// Run: mkdir /tmp/old && git archive <commit> guards src | tar -x -C /tmp/old &&
+//      ln -s "$PWD/node_modules" /tmp/old/node_modules && echo '{"type":"module"}' > /tmp/old/package.json &&
 //      npx tsx guards/injection/compare.ts /tmp/old [rounds]
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
