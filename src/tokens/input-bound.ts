@@ -32,7 +32,6 @@ export interface InputProfile {
   readonly hasTools: boolean;
 }
 
-
 /**
  * Pure. The profile of `req`, given tiktoken's estimate of its prompt (`countPromptTokens`, which counts images
  * by gpt-4o's formula: that part is taken out again here).

@@ -43,7 +43,6 @@ function asText(v: unknown): string {
   return String(v);
 }
 
-
 /** The function definitions of an OpenAI `tools` array (function and custom tools); other entries are skipped. */
 export function functionsOfTools(tools: readonly unknown[]): FunctionLike[] {
   const out: FunctionLike[] = [];
