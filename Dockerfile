@@ -56,4 +56,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
 # SIGTERM (docker stop) drains: stop accepting, finish streams within server.shutdownGraceMs, settle, exit 0.
 STOPSIGNAL SIGTERM
 # The node flags are those of `npm start` (package.json; docs/performance.md says why).
-CMD ["node", "dist/src/cli.js"]
+CMD ["node", "dist/src/launch.js"]

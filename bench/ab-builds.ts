@@ -15,7 +15,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startNodeFlags } from './lib/compile.js';
+import { startNodeFlags } from '../src/build/start-flags.js';
 import { closedLoop, createPool, openLoop } from './lib/load.js';
 import { cpuMs, freePort, pinSelf, spawnPinned, type PinnedProcess } from './lib/proc.js';
 import { percentile } from './lib/stats.js';

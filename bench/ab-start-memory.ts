@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Pool } from 'undici';
-import { startNodeFlags } from './lib/compile.js';
+import { startNodeFlags } from '../src/build/start-flags.js';
 import { createPool, openLoop } from './lib/load.js';
 import { cpuMs, freePort, pinSelf, spawnPinned } from './lib/proc.js';
 import { percentile } from './lib/stats.js';

@@ -3,9 +3,10 @@
  * ~40 MB RSS and its own startup to every TypeScript child, which Portkey and nginx do not pay.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startNodeFlags } from '../../src/build/start-flags.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 // Under node_modules so that bare imports (undici) resolve from the output file.
@@ -25,28 +26,22 @@ export async function nodeArgsFor(tsFile: string): Promise<{ args: string[]; how
   }
 }
 
-/** The node flags of `npm start` (package.json's start script), if any (e.g. `--max-semi-space-size=32`). */
-export function startNodeFlags(): string[] {
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
-  const words = pkg.scripts.start.trim().split(/\s+/);
-  return words.slice(words.indexOf('node') + 1).filter((w) => w.startsWith('--'));
-}
-
 /**
- * The gateway as `npm start` runs it: `node <flags> <args>` = `node <its flags> dist/src/cli.js`, after
- * `tsc -p tsconfig.build.json`. The flags come apart so a bench can add its own after them (V8 takes the last).
+ * The gateway as `npm start` runs it: `node <flags> <args>` = `node <its flags> dist/src/launch.js` (the bundle
+ * and its code cache), after `tsc -p tsconfig.build.json` and the build's postbuild steps. The flags come apart so a bench can add its own after them (V8 takes the last).
  * Falls back to `node <flags> --import tsx src/cli.ts` (said in the report) when the build fails.
  */
 export function gatewayCli(): { flags: string[]; args: string[]; how: string } {
   const tsc = join(root, 'node_modules', '.bin', 'tsc');
   const started = Date.now() - 1000;
   const r = spawnSync(tsc, ['-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' });
-  const cli = join(root, 'dist', 'src', 'cli.js');
+  const cli = join(root, 'dist', 'src', 'launch.js');
   const fresh = existsSync(cli) && statSync(cli).mtimeMs >= started;
-  // `npm run build`'s postbuild too (generated request validators, BPE tables), so a start is timed as users run it.
+  // `npm run build`'s postbuild too (generated request validators, BPE tables, the bundle and its code cache), so
+  // a start is timed as users run it.
   if (fresh) spawnSync('npm', ['run', '--silent', 'postbuild'], { cwd: root, stdio: 'ignore' });
   const flags = startNodeFlags();
-  const run = ['node', ...flags, 'dist/src/cli.js'].join(' ');
+  const run = ['node', ...flags, 'dist/src/launch.js'].join(' ');
   if (r.status === 0 && fresh) return { flags, args: [cli], how: `${run}, freshly built` };
   // tsc emits despite type errors (no noEmitOnError): a work-in-progress file elsewhere need not stop the bench.
   if (fresh) return { flags, args: [cli], how: `${run}, freshly built (tsc reported type errors)` };

@@ -4,8 +4,8 @@
  *
  * Usage: `const det = createInjectionDetector(); det.score(text).score >= DEFAULT_INJECTION_THRESHOLD`.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { fromRoot } from '../../src/paths.js';
 import { createDetectorFromModel, type InjectionDetector, type InjectionScore } from './detector.js';
 import { decodeModel } from './model-format.js';
 
@@ -17,20 +17,12 @@ export type { InjectionDetector, InjectionScore };
  */
 export const DEFAULT_INJECTION_THRESHOLD = 0.68;
 
-// From the sources the model sits next to this file; from a tsc build (dist/guards/injection/) the JSON is
-// not copied, so fall back to the source tree.
-const DEFAULT_MODEL_CANDIDATES = [
-  new URL('./model.json', import.meta.url),
-  new URL('../../../guards/injection/model.json', import.meta.url),
-];
-
-/** Path of the model file shipped in the repository. */
+/**
+ * Path of the model file shipped in the repository, from the package root: tsc does not copy it to dist/, and
+ * the bundle `npm start` runs (src/launch.ts) sits elsewhere than this module (the Docker image copies it there).
+ */
 export function defaultInjectionModelPath(): string {
-  for (const u of DEFAULT_MODEL_CANDIDATES) {
-    const p = fileURLToPath(u);
-    if (existsSync(p)) return p;
-  }
-  return fileURLToPath(DEFAULT_MODEL_CANDIDATES[0]);
+  return fromRoot('guards', 'injection', 'model.json');
 }
 
 /**

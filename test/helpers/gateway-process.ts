@@ -1,11 +1,12 @@
 /**
  * Runs the gateway as a real child process (`src/cli.ts` under tsx, with `npm start`'s node flags), as operators
- * run it, and waits until it logs that it listens. For multi-replica and signal tests.
+ * run it, and waits until it logs that it listens. For multi-replica and signal tests. `entry` replaces
+ * `--import tsx src/cli.ts` (test/ops/launch.test.ts starts the built bundle).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fromRoot } from '../../src/paths.js';
-import { startNodeFlags } from '../../bench/lib/compile.js';
+import { startNodeFlags } from '../../src/build/start-flags.js';
 import { trackChild } from './child-processes.js';
 
 export interface GatewayProcess {
@@ -25,10 +26,10 @@ export const freePort = () =>
     });
   });
 
-export async function startGatewayProcess(configFile: string, env: Record<string, string> = {}): Promise<GatewayProcess> {
+export async function startGatewayProcess(configFile: string, env: Record<string, string> = {}, entry = ['--import', 'tsx', fromRoot('src', 'cli.ts')]): Promise<GatewayProcess> {
   const port = await freePort();
   // Tracked: killed at the end of the test file if the test did not stop it (a failed test, a timeout).
-  const child = trackChild(spawn(process.execPath, [...startNodeFlags(), '--import', 'tsx', fromRoot('src', 'cli.ts'), '--config', configFile, '--port', String(port), '--host', '127.0.0.1'], {
+  const child = trackChild(spawn(process.execPath, [...startNodeFlags(), ...entry, '--config', configFile, '--port', String(port), '--host', '127.0.0.1'], {
     cwd: fromRoot(),
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { loadConfigFile } from '../../src/config/load.js';
 import { configSchema } from '../../src/config/schema.js';
 import { fromRoot } from '../../src/paths.js';
-import { startNodeFlags } from '../../bench/lib/compile.js';
+import { startNodeFlags } from '../../src/build/start-flags.js';
 
 const compose = () => parse(readFileSync(fromRoot('docker-compose.yml'), 'utf8'), { merge: true });
 /** Compose durations as used here ("35s", "1m30s") in seconds. */
@@ -179,16 +179,16 @@ describe('deployment files', () => {
     expect(df).toMatch(/^RUN (ONNXRUNTIME_NODE_INSTALL=skip )?npm ci /m);
     expect(df).toMatch(/npm run build && npm prune --omit=dev/);
     expect(df).toMatch(/^USER node$/m);
-    expect(df).toMatch(/^CMD \["node", (".+", )?"dist\/src\/cli\.js"\]$/m);
+    expect(df).toMatch(/^CMD \["node", (".+", )?"dist\/src\/launch\.js"\]$/m);
     // Each runtime read (src/paths.ts fromRoot users, the injection model, the PII lexicons) must be copied into the image.
     for (const path of ['package.json', 'config', 'src/dashboard/public', 'guards/injection/model.json', 'guards/pii/lexicon']) {
       expect(df).toMatch(new RegExp(`COPY --from=build /app/${path.replace(/\./g, '\\.')} \\./${path.replace(/\./g, '\\.')}`));
     }
-    // Every file src/ reads through fromRoot(...) at run time is under a copied path.
+    // Every file src/ and guards/ read through fromRoot(...) at run time is under a copied path.
     const copied = [...df.matchAll(/^COPY --from=build \/app\/(\S+) /gm)].map((m) => m[1]);
     const srcFiles = (dir: string): string[] =>
       readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? srcFiles(join(dir, e.name)) : e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') ? [join(dir, e.name)] : []));
-    for (const file of srcFiles(fromRoot('src'))) {
+    for (const file of [...srcFiles(fromRoot('src')), ...srcFiles(fromRoot('guards'))]) {
       for (const [, args] of readFileSync(file, 'utf8').matchAll(/fromRoot\(([^)]*)\)/g)) {
         if (file.endsWith('paths.ts')) continue;
         const path = [...args.matchAll(/'([^']+)'/g)].map((m) => m[1]).join('/');
@@ -216,17 +216,20 @@ describe('deployment files', () => {
     for (const dir of JSON.parse(readFileSync(fromRoot('tsconfig.build.json'), 'utf8')).include as string[]) expect(df).toMatch(new RegExp(`^COPY ${dir} \\./${dir}$`, 'm'));
   });
 
-  it('npm start, the Dockerfile and the ai-gateway bin start node with the same flags', () => {
+  it('npm start, the Dockerfile and the ai-gateway bin start the bundle launcher with the same node flags', () => {
     // Node's defaults: --max-semi-space-size=32 bought ~3 % saturation at the price of up to 32 MB more young
     // generation under load, which dominated memory per open stream (docs/performance.md).
     const flags = startNodeFlags();
     expect(flags).not.toContain('--max-semi-space-size=32');
     const shebang = flags.length ? `#!/usr/bin/env -S node ${flags.join(' ')}` : '#!/usr/bin/env node';
     const cmd = JSON.parse(readFileSync(fromRoot('Dockerfile'), 'utf8').match(/^CMD (\[.+\])$/m)![1]) as string[];
-    expect(cmd).toEqual(['node', ...flags, 'dist/src/cli.js']);
-    expect(readFileSync(fromRoot('src', 'cli.ts'), 'utf8').split('\n')[0]).toBe(shebang);
+    expect(cmd).toEqual(['node', ...flags, 'dist/src/launch.js']);
+    const pkg = JSON.parse(readFileSync(fromRoot('package.json'), 'utf8'));
+    expect(pkg.bin['ai-gateway']).toBe('dist/src/launch.js');
+    expect(pkg.scripts.start.split(/\s+/).at(-1)).toBe('dist/src/launch.js');
+    expect(readFileSync(fromRoot('src', 'launch.ts'), 'utf8').split('\n')[0]).toBe(shebang);
     // The built bin keeps the line (tsc preserves a leading #!).
-    const built = fromRoot('dist', 'src', 'cli.js');
+    const built = fromRoot('dist', 'src', 'launch.js');
     if (existsSync(built)) expect(readFileSync(built, 'utf8').split('\n')[0]).toBe(shebang);
   });
 

@@ -1,13 +1,11 @@
 // The shipped lexicons (built by ../lexicon/build.ts): ~100 k entries, read in ~25 ms.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fromRoot } from '../../../src/paths.js';
 
-// Beside the sources (guards/pii/lexicon); from a tsc build (dist/guards/pii/entities) the text files are not
-// copied, so fall back to the source tree (the Docker image copies guards/pii/lexicon there).
-const dir = [new URL('../lexicon', import.meta.url), new URL('../../../../guards/pii/lexicon', import.meta.url)]
-  .map((u) => fileURLToPath(u))
-  .find((p) => existsSync(join(p, 'first-names.txt'))) ?? fileURLToPath(new URL('../lexicon', import.meta.url));
+// The shipped word lists (guards/pii/lexicon), from the package root: tsc does not copy them to dist/, and the
+// bundle `npm start` runs sits elsewhere than this module (the Docker image copies them there).
+const dir = fromRoot('guards', 'pii', 'lexicon');
 
 export interface Lexicons {
   firstNames: ReadonlySet<string>;
