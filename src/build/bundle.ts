@@ -1,14 +1,14 @@
 /**
- * The last step of `npm run build`: bundles the compiled gateway (`dist/src/main.js` and every package it
- * imports) into `dist/gateway.cjs`, then primes its V8 code cache by starting it once (src/launch.ts says why
- * and how both are used). `node dist/src/build/bundle.js [distDir]`; distDir defaults to the package's dist/.
+ * The last step of `npm run build`: bundles the compiled gateway (`dist/src/main.js` and the packages it
+ * imports at start) into `dist/gateway.cjs`, then primes its V8 code cache by starting it once (src/launch.ts says
+ * why and how both are used). `node dist/src/build/bundle.js [distDir]`; distDir defaults to the package's dist/.
  *
  * Each module keeps the `import.meta.url` it has unbundled: the gateway finds files next to its modules (the
  * embedding worker, the injection model, the PII lexicons) and packages resolve from there, so the bundle reads
  * exactly the files the module tree reads.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
@@ -79,15 +79,32 @@ export async function bundleGateway(dist: string): Promise<void> {
 }
 
 /**
- * Starts `<dist>/src/launch.js` once with the default config (port 0, data in a temporary directory) and
+ * What the priming start runs: every feature whose code a start compiles (state store, guards, exact cache), and
+ * none that would load a model or reach a network. No request is sent: providers are never called.
+ */
+const primeConfig = (dataDir: string) => ({
+  server: { host: '127.0.0.1', port: 0, logLevel: 'warn' },
+  state: { kind: 'sqlite', dataDir },
+  embeddings: { kind: 'off' },
+  cache: { mode: 'on', semantic: 'off' },
+  providers: { openai: { kind: 'openai', baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'unused' } },
+  models: { 'gpt-4o-mini': { provider: 'openai', upstream: 'gpt-4o-mini', price: { input: '0.15', output: '0.60' }, contextWindow: 128000 } },
+  teams: { default: { allowedModels: ['*'], policy: { guards: { pii: { enabled: true, defaultAction: 'pseudonymise' }, injection: { enabled: true, action: 'flag' } } } } },
+  keys: [{ id: 'prime', team: 'default', key: 'gw-prime-only-key-used-by-no-client-0123456789' }],
+});
+
+/**
+ * Starts `<dist>/src/launch.js` once (the config above, data in a temporary directory) with
  * `GATEWAY_PRIME_CODE_CACHE=1`: it writes the bytecode compiled up to ready and stops. Under `npm start`'s node
  * flags, since V8 rejects a cache made under other flags. Resolves with the exit code and the output's tail.
  */
 export function primeCodeCache(dist: string): Promise<{ code: number | null; output: string }> {
-  const data = mkdtempSync(join(tmpdir(), 'ai-gateway-prime-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, GATEWAY_PRIME_CODE_CACHE: '1', GATEWAY_DATA_DIR: data, GATEWAY_WORKERS: '1' };
-  const child = spawn(process.execPath, [...startNodeFlags(), join(dist, 'src', 'launch.js'), '--config', fromRoot('config', 'gateway.yaml'), '--port', '0', '--host', '127.0.0.1'], {
-    env,
+  const dir = mkdtempSync(join(tmpdir(), 'ai-gateway-prime-'));
+  const config = join(dir, 'gateway.json');
+  // JSON is YAML: the config loader reads it.
+  writeFileSync(config, JSON.stringify(primeConfig(join(dir, 'data'))));
+  const child = spawn(process.execPath, [...startNodeFlags(), join(dist, 'src', 'launch.js'), '--config', config], {
+    env: { ...process.env, GATEWAY_PRIME_CODE_CACHE: '1', GATEWAY_WORKERS: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -98,7 +115,7 @@ export function primeCodeCache(dist: string): Promise<{ code: number | null; out
   return new Promise((done) =>
     child.on('exit', (code) => {
       clearTimeout(timer);
-      rmSync(data, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
       done({ code, output });
     }),
   );

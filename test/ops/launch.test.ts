@@ -151,4 +151,17 @@ describe('the bundled gateway (npm start)', () => {
       expect(existsSync(fromRoot('node_modules', name, 'package.json')), name).toBe(true);
     }
   });
+
+  it('in the bundle, the PII name tables written by `npm run build` match: their key is the same as the modules compute', async () => {
+    const { build: esbuild } = await import('esbuild');
+    const { bundleOptions } = await import('../../src/build/bundle.js');
+    // The key's module bundled as gateway.cjs is (same options, same place), beside the compiled module itself.
+    writeFileSync(join(dist, 'key-entry.js'), "export { namesTablesKey } from './guards/pii/entities/names.js';\n");
+    await esbuild({ ...bundleOptions(dist), entryPoints: [join(dist, 'key-entry.js')], outfile: join(dist, 'key-bundle.cjs') });
+    const print = (args: string[]) => spawnSync(process.execPath, args, { encoding: 'utf8' }).stdout.trim();
+    const bundled = print(['-e', `console.log(require(${JSON.stringify(join(dist, 'key-bundle.cjs'))}).namesTablesKey())`]);
+    const modules = print(['--input-type=module', '-e', `import { namesTablesKey } from ${JSON.stringify(join(dist, 'guards/pii/entities/names.js'))}; console.log(namesTablesKey());`]);
+    expect(bundled).toMatch(/^[0-9a-f]{64}$/);
+    expect(bundled).toBe(modules);
+  });
 });

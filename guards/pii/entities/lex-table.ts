@@ -71,6 +71,9 @@ function mixString(h: Hash, s: string): void {
   for (let i = 0; i < s.length; i++) mix(h, s.charCodeAt(i));
 }
 
+/** This module's file: part of the key of the generated tables (names.ts `namesTablesKey`). */
+export const LEX_TABLE_MODULE = import.meta.url;
+
 export class LexTable {
   /** Slot i is cells[3i] (first hash), cells[3i + 1] (second hash), cells[3i + 2] (flags, 0 = empty): one cache line per probe. */
   readonly cells: Int32Array;

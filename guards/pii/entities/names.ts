@@ -1,8 +1,10 @@
 // Person names, locations and organisations without a model: runs of capitalised words are looked up in the shipped
 // lexicons (first names, surnames, places) and read with the words around them ("my name is", "Mr.", "grew up in",
 // "works for", "Inc."). Precision comes from requiring two signals for anything but a lexicon-confirmed full name.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { lexiconFileBytes, lexicons, type LexiconFiles } from './lexicons.js';
-import { LEX, LexTable } from './lex-table.js';
+import { LEX, LEX_TABLE_MODULE, LexTable } from './lex-table.js';
 import { generatedLexTablesFile, lexTablesKey, readGeneratedLexTables } from './lex-table-file.js';
 import type { Span } from './address.js';
 import { ORG_AFTER_LATE, ORG_BEFORE_WORDS, ORG_HEAD, ORG_PREPOSITION, ORG_SUFFIX, ORG_SUFFIX_WEAK } from './org-words.js';
@@ -406,10 +408,13 @@ const inCodeLists = (): [Iterable<string>, number][] => [
 
 /**
  * The key of the tables the shipped lexicons and this file's lists make (lex-table-file.ts): their inputs, and the
- * code that builds them (a changed derivation or table layout must not read an old file).
+ * code that builds them (a changed derivation or table layout must not read an old file). The code is the files
+ * of this module and lex-table's as they run (dist/'s JavaScript; the sources under tsx), not the functions' text:
+ * the bundle `npm start` runs (src/launch.ts) reprints that text, but its modules keep their files'
+ * `import.meta.url` (src/build/bundle.ts), so `npm run build`'s file matches the bundle.
  */
 export const namesTablesKey = (files = lexiconFileBytes()): string =>
-  lexTablesKey(Object.values(files), [...inCodeLists(), [[String(buildNamesTables), String(LexTable)], 0]]);
+  lexTablesKey([...Object.values(files), ...[import.meta.url, LEX_TABLE_MODULE].map((u) => readFileSync(fileURLToPath(u)))], inCodeLists());
 
 /**
  * The shipped lexicons and this file's word lists in one table (~100 k keys), and the less common English words in
