@@ -4,11 +4,11 @@
  * `dist/gateway.cjs`, compiled with the V8 code cache in `dist/gateway.code-cache`. `npm run build` writes both
  * (src/build/bundle.ts). Why (issue 22.6, docs/performance.md): loaded as ~840 module files, start-up spent
  * about 70 % of its time finding, reading and compiling modules; one file with its bytecode cached starts in
- * about half the time.
+ * about 40 % of the time.
  *
  * This file imports only Node's own modules, so that nothing is loaded twice. It writes nothing at run time: the
- * cache comes from the build, which starts the bundle once with the default config and `GATEWAY_PRIME_CODE_CACHE=1`
- * (then the bundle's bytecode, compiled up to ready, is written and the process stops itself). A cache that V8
+ * cache comes from the build, which starts the bundle once (guards and exact cache on, no request) with
+ * `GATEWAY_PRIME_CODE_CACHE=1`: then the bytecode compiled up to ready is written and the process stops itself. A cache that V8
  * rejects (another node version, other V8 flags than `npm start`'s) costs speed, never correctness; it is said in
  * one line on stderr.
  * The node flags on the first line are those of `npm start` and the Dockerfile; test/ops/deploy-files.test.ts
