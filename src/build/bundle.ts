@@ -68,6 +68,11 @@ export function bundleOptions(dist: string): BuildOptions {
     external: EXTERNAL,
     plugins: [importMetaOfEachFile(dist)],
     banner: { js: BANNER },
+    // The bundle's source stays in every gateway's heap: without whitespace and comments it is 3.6 MB, not 5.2
+    // (idle RSS −4 MB). Names are kept, so stack traces still name functions; gateway.cjs.map maps a position
+    // back to its module (Node does not apply it to code compiled through vm.Script).
+    minifyWhitespace: true,
+    sourcemap: 'external',
     logLevel: 'error',
   };
 }
