@@ -18,7 +18,7 @@ import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Script, constants } from 'node:vm';
+import { Script } from 'node:vm';
 
 /** What the bundle exports (`main.ts`). */
 interface Gateway {
@@ -60,8 +60,9 @@ function loadBundle(): { gateway: Gateway; script: Script; cache: 'used' | 'reje
     process.exit(1);
   }
   const cachedData = readCodeCache();
-  // The bundle's `import()` of packages left out of it (transformers.js, …) goes to Node's own ESM loader.
-  const script = new Script(Module.wrap(source), { filename: bundleFile, cachedData, importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
+  // No `importModuleDynamically`: Node 20 drops it from a script compiled from cached bytecode, so the bundle holds
+  // no `import()` (src/build/bundle.ts); packages left out of it are `require`d.
+  const script = new Script(Module.wrap(source), { filename: bundleFile, cachedData });
   const wrapper = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: object, filename: string, dirname: string) => void;
   const module = { exports: {} as Gateway };
   wrapper.call(module.exports, module.exports, createRequire(bundleFile), module, bundleFile, dist);

@@ -19,13 +19,14 @@ import { startNodeFlags } from './start-flags.js';
  * Left to Node at run time:
  * - native addons and WASM, loaded from their package's own directory;
  * - the model runtimes that only an operator's model or the local embedder's worker process loads;
- * - packages only some configs load, after start (Redis state, Qdrant, MCP, tracing, JWT): inside the bundle
- *   their source would sit in every gateway's heap (~2.3 MB) whether used or not.
+ * - packages only some configs load, after start (Redis state, Qdrant, MCP, tracing): inside the bundle their
+ *   source would sit in every gateway's heap (~2.2 MB) whether used or not.
+ * The bundle reaches them with `require`, never `import()` (`supported` below): so all must offer CommonJS.
  */
 const EXTERNAL = [
   ...['better-sqlite3', 'hnswlib-node', 'tiktoken', 'onnxruntime-node', 'sharp'],
   ...['@huggingface/transformers', '@energetic-ai/*', '@tensorflow/*'],
-  ...['ioredis', '@qdrant/*', '@modelcontextprotocol/*', 'jose'],
+  ...['ioredis', '@qdrant/*', '@modelcontextprotocol/*'],
   ...['@opentelemetry/core', '@opentelemetry/exporter-*', '@opentelemetry/resources', '@opentelemetry/sdk-*', '@opentelemetry/semantic-conventions'],
 ];
 
@@ -66,6 +67,9 @@ export function bundleOptions(dist: string): BuildOptions {
     format: 'cjs',
     target: 'node20',
     external: EXTERNAL,
+    // `import()` in code compiled from a V8 code cache fails on Node 20 (the script's import callback is not kept
+    // with the cached bytecode: ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING), so lazy imports become lazy requires.
+    supported: { 'dynamic-import': false },
     plugins: [importMetaOfEachFile(dist)],
     banner: { js: BANNER },
     // The bundle's source stays in every gateway's heap: without whitespace and comments it is 3.6 MB, not 5.2
