@@ -14,7 +14,7 @@
  * The node flags on the first line are those of `npm start` and the Dockerfile; test/ops/deploy-files.test.ts
  * keeps the three equal.
  */
-import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,27 +31,24 @@ const bundleFile = join(dist, 'gateway.cjs');
 const codeCacheFile = join(dist, 'gateway.code-cache');
 
 /**
- * The cache's first line names the bundle it was made from (size and mtime). V8 checks only the source's
- * length: bytecode of another bundle of the same length would run as if it were this one's.
+ * The cache's first line is the bundle's (`// ai-gateway bundle <uuid>`, new at every build): V8 itself checks only
+ * the source's length, so bytecode of another bundle of the same length would run as if it were this one's. Kept as
+ * bytes: a string sliced from the source would keep the whole 3.6 MB source alive beside V8's own copy.
  */
-const header = () => {
-  const s = statSync(bundleFile);
-  return Buffer.from(`ai-gateway code cache v1 ${s.size} ${s.mtimeMs}\n`);
-};
+const headerOf = (source: string) => Buffer.from(`${source.slice(0, source.indexOf('\n'))}\n`);
 
-function readCodeCache(): Buffer | undefined {
+function readCodeCache(head: Buffer): Buffer | undefined {
   let data: Buffer;
   try {
     data = readFileSync(codeCacheFile);
   } catch {
     return undefined;
   }
-  const head = header();
   return data.subarray(0, head.length).equals(head) ? data.subarray(head.length) : undefined;
 }
 
 /** Evaluates the bundle as Node evaluates a CommonJS file, with the cached bytecode when there is one. */
-function loadBundle(): { gateway: Gateway; script: Script; cache: 'used' | 'rejected' | 'none' } {
+function loadBundle(): { gateway: Gateway; head: Buffer; script: Script; cache: 'used' | 'rejected' | 'none' } {
   let source: string;
   try {
     source = readFileSync(bundleFile, 'utf8');
@@ -59,29 +56,30 @@ function loadBundle(): { gateway: Gateway; script: Script; cache: 'used' | 'reje
     process.stderr.write(`gateway failed to start: ${bundleFile} is missing; run \`npm run build\` (or \`npm start\`, which builds first)\n`);
     process.exit(1);
   }
-  const cachedData = readCodeCache();
+  const head = headerOf(source);
+  const cachedData = readCodeCache(head);
   // No `importModuleDynamically`: Node 20 drops it from a script compiled from cached bytecode, so the bundle holds
   // no `import()` (src/build/bundle.ts); packages left out of it are `require`d.
   const script = new Script(Module.wrap(source), { filename: bundleFile, cachedData });
   const wrapper = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: object, filename: string, dirname: string) => void;
   const module = { exports: {} as Gateway };
   wrapper.call(module.exports, module.exports, createRequire(bundleFile), module, bundleFile, dist);
-  return { gateway: module.exports, script, cache: cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'used' };
+  return { gateway: module.exports, head, script, cache: cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'used' };
 }
 
 /** Writes the bytecode compiled so far, atomically (a concurrent start reads the old file or the new one). */
-function writeCodeCache(script: Script): void {
+function writeCodeCache(head: Buffer, script: Script): void {
   const tmp = `${codeCacheFile}.${process.pid}.tmp`;
-  writeFileSync(tmp, Buffer.concat([header(), script.createCachedData()]));
+  writeFileSync(tmp, Buffer.concat([head, script.createCachedData()]));
   renameSync(tmp, codeCacheFile);
 }
 
-const { gateway, script, cache } = loadBundle();
+const { gateway, head, script, cache } = loadBundle();
 if (cache === 'rejected') {
   process.stderr.write(`code cache ${codeCacheFile} rejected by V8 (built under another node version or V8 flags): start-up is slower until \`npm run build\`\n`);
 }
 gateway.main().then(() => {
   if (process.env.GATEWAY_PRIME_CODE_CACHE !== '1') return;
-  writeCodeCache(script);
+  writeCodeCache(head, script);
   process.kill(process.pid, 'SIGTERM');
 }, gateway.startFailed);

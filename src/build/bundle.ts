@@ -8,6 +8,7 @@
  * exactly the files the module tree reads.
  */
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -51,11 +52,16 @@ function importMetaOfEachFile(outDir: string): Plugin {
   };
 }
 
-/** The banner's helpers: a bundled module's own path and URL (the bundle runs as CommonJS, `__dirname` is dist/). */
-const BANNER = [
-  'const __moduleFile = (rel) => require("node:path").join(__dirname, rel);',
-  'const __moduleUrl = (rel) => require("node:url").pathToFileURL(__moduleFile(rel)).href;',
-].join('\n');
+/**
+ * The banner: the bundle's id on its first line (its code cache names it: src/launch.ts), then the helpers that give
+ * a bundled module its own path and URL (the bundle runs as CommonJS, `__dirname` is dist/).
+ */
+const banner = () =>
+  [
+    `// ai-gateway bundle ${randomUUID()}`,
+    'const __moduleFile = (rel) => require("node:path").join(__dirname, rel);',
+    'const __moduleUrl = (rel) => require("node:url").pathToFileURL(__moduleFile(rel)).href;',
+  ].join('\n');
 
 /** esbuild's options for `<dist>/gateway.cjs` from `<dist>/src/main.js` (tsc's output). */
 export function bundleOptions(dist: string): BuildOptions {
@@ -71,7 +77,7 @@ export function bundleOptions(dist: string): BuildOptions {
     // with the cached bytecode: ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING), so lazy imports become lazy requires.
     supported: { 'dynamic-import': false },
     plugins: [importMetaOfEachFile(dist)],
-    banner: { js: BANNER },
+    banner: { js: banner() },
     // The bundle's source stays in every gateway's heap: without whitespace and comments it is 3.6 MB, not 5.2
     // (idle RSS −4 MB). Names are kept, so stack traces still name functions; gateway.cjs.map maps a position
     // back to its module (Node does not apply it to code compiled through vm.Script).

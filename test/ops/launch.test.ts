@@ -127,8 +127,8 @@ describe('the bundled gateway (npm start)', () => {
       expect(gw.output()).toMatch(/code cache .* rejected by V8/);
       expect(await gw.stop()).toBe(0);
 
-      // Another bundle's cache (its first line names another size): never handed to V8.
-      writeFileSync(cacheFile, Buffer.concat([Buffer.from('ai-gateway code cache v1 1 1\n'), good.subarray(head)]));
+      // Another bundle's cache (its first line names another build): never handed to V8.
+      writeFileSync(cacheFile, Buffer.concat([Buffer.from('// ai-gateway bundle 00000000-0000-0000-0000-000000000000\n'), good.subarray(head)]));
       const other = await startGatewayProcess(config, {}, launch);
       expect((await (await chat(other, 'Say hello.')).json()) as object).toHaveProperty('choices');
       expect(other.output()).not.toMatch(/rejected/);
