@@ -20,11 +20,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 
-/** What the bundle exports (`main.ts`). */
-interface Gateway {
-  main(): Promise<void>;
-  startFailed(err: unknown): never;
-}
+/** What the bundle exports: `main.ts`'s exports (a type only: nothing of the module tree is loaded here). */
+type Gateway = typeof import('./main.js');
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bundleFile = join(dist, 'gateway.cjs');

@@ -28,7 +28,8 @@ export async function nodeArgsFor(tsFile: string): Promise<{ args: string[]; how
 
 /**
  * The gateway as `npm start` runs it: `node <flags> <args>` = `node <its flags> dist/src/launch.js` (the bundle
- * and its code cache), after `tsc -p tsconfig.build.json` and the build's postbuild steps. The flags come apart so a bench can add its own after them (V8 takes the last).
+ * and its code cache), after `tsc -p tsconfig.build.json` and the build's postbuild steps. The flags come apart so
+ * a bench can add its own after them (V8 takes the last).
  * Falls back to `node <flags> --import tsx src/cli.ts` (said in the report) when the build fails.
  */
 export function gatewayCli(): { flags: string[]; args: string[]; how: string } {

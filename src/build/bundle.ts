@@ -3,9 +3,9 @@
  * imports at start) into `dist/gateway.cjs`, then primes its V8 code cache by starting it once (src/launch.ts says
  * why and how both are used). `node dist/src/build/bundle.js [distDir]`; distDir defaults to the package's dist/.
  *
- * Each module keeps the `import.meta.url` it has unbundled: the gateway finds files next to its modules (the
- * embedding worker, the injection model, the PII lexicons) and packages resolve from there, so the bundle reads
- * exactly the files the module tree reads.
+ * Each module keeps the `import.meta.url` it has unbundled: what the gateway finds next to its modules (the
+ * embedding worker, the files the PII tables' key hashes) and the packages it resolves from there are the same
+ * for the bundle as for the module tree.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
