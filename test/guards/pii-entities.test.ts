@@ -32,6 +32,18 @@ describe('names, places, organisations and addresses without a model (lexicons +
     expect(found('Kevin had given Alma his address')).toEqual(expect.arrayContaining(['person:Kevin', 'person:Alma']));
   });
 
+  it('reads a name after a capitalised role or verb, and before a parenthesis, as the name alone', () => {
+    // Before: the first two found nothing (the run "Customer Jane Cooper" had no cue after it), the third reported
+    // "Customer Jane Cooper", the fourth a location.
+    expect(found('Customer Jane Cooper (jane.cooper@example.com) says her order arrived damaged.')).toEqual(['person:Jane Cooper', 'email:jane.cooper@example.com']);
+    expect(found('Our CEO Anna Kowalski will speak at the event.')).toEqual(['person:Anna Kowalski']);
+    expect(found('Employee Peter Miller reported it.')).toEqual(['person:Peter Miller']);
+    expect(found('Driver Carlos Rodriguez was late again.')).toEqual(['person:Carlos Rodriguez']);
+    expect(found('Ask Jane Cooper (she knows).')).toEqual(['person:Jane Cooper']);
+    // Runs that are a place's or an organisation's name keep their first word.
+    expect(found('I work at Royal Bank of Canada.')).not.toContain('person:Bank');
+  });
+
   it('reads lower-cased text where a strong cue or the lexicons say so, and leaves ordinary lower-cased prose alone', () => {
     expect(found('hi, my name is sigrid lindqvist and i live in oslo')).toEqual(['person:sigrid lindqvist', 'location:oslo']);
     expect(found('please email the invoice to stillwater supercomputing inc. by friday')).toContain('organization:stillwater supercomputing inc.');

@@ -509,6 +509,9 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
       if (all[a].f & LEX.HONORIFIC) honorific = true;
       a++;
     }
+    // "Customer Jane Cooper (VIP)", "Ask Peter Miller", "CEO Anna Kowalski": an ordinary capitalised word or a role
+    // (in no name, place or organisation lexicon) before a first name and a surname is the sentence's, not the name's.
+    if (b - a === 3 && all[a].f & (LEX.COMMON | LEX.ORG_NEXT) && !(all[a].f & STRIP_NOT) && all[a + 1].f & LEX.FIRST && all[a + 2].f & (LEX.FIRST | LEX.LAST) && !(all[a + 2].f & ORG_OR_STREET) && !isInitial(all[a].text)) a++;
     while (a < b && all[b - 1].f & LEX.CONN) b--;
     // "from Can Capital": a capitalised lead word inside a sentence, before a company's last word, is the name's.
     if (a > 0 && !honorific && b - a === 1 && all[b - 1].f & LEX.ORG_SUFFIX && midSentence(text, all[0].start)) a = 0;
@@ -835,6 +838,10 @@ const LC_STRONG_LAST = new Set(`is me called named name i'm am dear hi hello sig
 const ENGLISH_ENDING = /(?:ing|ed|ly|tion|sion|ment|ness|able|ible|ful|less|ous|ive|ity|ism|ize|ization|isation)$/;
 const LEGAL_SUFFIX = new Set(['inc', 'ltd', 'llc', 'llp', 'gmbh', 'corp', 'corporation', 'plc']);
 const NAME_LIKE = LEX.FIRST | LEX.LAST | LEX.PLACE | LEX.REGION;
+// Words that make a run an organisation's or a street's name ("Royal Bank", "Queen Anne Street").
+const ORG_OR_STREET = LEX.ORG_HEAD | LEX.ORG_SUFFIX | LEX.ORG_SUFFIX_WEAK | LEX.STREET_SUFFIX | LEX.DIRECTION | LEX.COMPANY | LEX.ADDRESS;
+// A run's first word that may belong to the name: never stripped from before one.
+const STRIP_NOT = NAME_LIKE | ORG_OR_STREET;
 const PLAIN = LEX.COMMON | LEX.WORD | LEX.LEAD | LEX.NEVER | LEX.CONN;
 
 /** Word starts that recase capitalised, in order (read by findNames right after the call). */
