@@ -544,6 +544,18 @@ export function runStateStoreContract(name: string, harness: ContractHarness): v
         const usage = await store.queryUsage({ from: T0 - 3_600_000, to: T0 + 3_600_000, granularity: 'hour', teamId: t });
         expect(usage.map((r) => r.costMicros)).toEqual([300]);
       });
+
+      it('keeps exact-cache entries stored just before a restart, and their TTL', async () => {
+        // SQLite writes cache entries behind, in batches: an entry is read back at once, and close() writes it.
+        const [kept, short] = [`ck-${uid()}`, `cs-${uid()}`];
+        await store.cacheSet(kept, '{"a":1}', 60_000);
+        await store.cacheSet(short, '{"a":2}', 100);
+        expect(await store.cacheGet(kept)).toBe('{"a":1}');
+        store = await harness.reopen!(store);
+        expect(await store.cacheGet(kept)).toBe('{"a":1}');
+        await new Promise((r) => setTimeout(r, 150));
+        expect(await store.cacheGet(short)).toBeUndefined();
+      });
     }
   });
 }

@@ -123,6 +123,7 @@ export async function createSqliteStateStore(opts: SqliteStateStoreOptions): Pro
     }),
     close: async () => {
       try {
+        if (db.open) usage.flushCache();
         if (db.open) budgets.flush();
       } finally {
         await checkpointer?.close();
