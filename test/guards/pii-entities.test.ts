@@ -44,6 +44,18 @@ describe('names, places, organisations and addresses without a model (lexicons +
     expect(found('I work at Royal Bank of Canada.')).not.toContain('person:Bank');
   });
 
+  it('reads continental addresses: a street word on its own, and the postcode and town after it on the line', () => {
+    // Before: "Berliner Straße 12" and "Kölner Str. 7" were no address (only the town was reported), "Paris" after a
+    // postcode was read as a person, and an address after "live at" ran on into "and my".
+    expect(found('Refund request from customer Hannah Schmidt, Berliner Straße 12, 10115 Berlin.')).toEqual(['person:Hannah Schmidt', 'street_address:Berliner Straße 12, 10115 Berlin']);
+    expect(found('Kölner Str. 7, 40211 Düsseldorf')).toEqual(['street_address:Kölner Str. 7, 40211 Düsseldorf']);
+    expect(found('Große Hamburger Straße 2')).toEqual(['street_address:Große Hamburger Straße 2']);
+    expect(found('Rue de la Paix 10, 75002 Paris')).toEqual(['street_address:Rue de la Paix 10, 75002 Paris']);
+    expect(found('I live at 742 Evergreen Terrace, Springfield and my neighbour is Ned.')).toEqual(['street_address:742 Evergreen Terrace, Springfield', 'person:Ned']);
+    // A street word without a number after it is no address.
+    expect(found('The Berliner Straße is long.').filter((f) => f.startsWith('street_address'))).toEqual([]);
+  });
+
   it('reads lower-cased text where a strong cue or the lexicons say so, and leaves ordinary lower-cased prose alone', () => {
     expect(found('hi, my name is sigrid lindqvist and i live in oslo')).toEqual(['person:sigrid lindqvist', 'location:oslo']);
     expect(found('please email the invoice to stillwater supercomputing inc. by friday')).toContain('organization:stillwater supercomputing inc.');

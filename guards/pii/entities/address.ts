@@ -18,6 +18,9 @@ const GLUED =
   'väg|veien|vegen|vei|veg|gata|katu|tie|kuja|polku|straat|laan|plein|gracht|dreef|kade|singel|utca|út|útja|tér|' +
   'ulice|náměstí|ulica|cesta|ulitsa|prospekt|sokağı|caddesi';
 
+// The glued words that also stand on their own after an adjective or a name ("Berliner Straße", "Nørre Allé").
+const SPLIT = 'Straße|Strasse|Str\\.|Gasse|Weg|Allee|Allé|Platz|Damm|Ufer|Ring|Chaussee|Gade|Vej|Gatan|Vägen|Veien|Straat|Laan|Plein|Gracht|Kade|Utca|Ulica|Katu';
+
 /** `street|st` → `[Ss]treet|[Ss]t`: street words in title or lower case, not SHOUTED acronyms or mixed case. */
 const cased = (alts: string) => alts.split('|').map((a) => (/^\p{L}/u.test(a) ? `[${a[0].toUpperCase()}${a[0]}]${a.slice(1)}` : a)).join('|');
 
@@ -33,6 +36,8 @@ const PATTERNS: RegExp[] = [
   new RegExp(`(?<![\\p{L}\\d])(?:${NUM}[ \\t]+)?(?:${cased(PREFIX_TYPES)})[ \\t]+(?:[\\p{L}\\p{M}'’.-]{1,30}[ \\t]+){0,4}?${NUM}(?:[ \\t]+\\d{1,4})?\\b${UNIT}`, 'gu'),
   // Hauptstraße 5 · 6750 Koskikatu 25 Apt. 864 · Király u. 15.
   new RegExp(`(?<![\\p{L}\\d])(?:${NUM}[ \\t]+)?(?:\\p{Lu}[\\p{L}\\p{M}'’-]*[ \\t]+){0,2}?(?:\\p{Lu}[\\p{L}\\p{M}-]{2,}(?:${GLUED})|[\\p{L}\\p{M}-]+[ \\t]u\\.)[ \\t]*${NUM}\\b\\.?${UNIT}`, 'gu'),
+  // Berliner Straße 12 · Große Hamburger Straße 2 · Kölner Str. 7 · Nørre Allé 5 (the street word on its own)
+  new RegExp(`(?<![\\p{L}\\p{M}])(?:\\p{Lu}[\\p{L}\\p{M}'’-]*[ \\t]+){1,3}(?:${SPLIT})[ \\t]*${NUM}\\b\\.?${UNIT}`, 'gu'),
   // 20789 Allika 46 · 0547 Bygget 91 (house number, street name, number: the number-first European form)
   new RegExp(`(?<![\\p{L}\\d.,:/-])${NUM}[ \\t]+(?:\\p{Lu}[\\p{L}\\p{M}'’.-]{1,30}[ \\t]+){1,3}\\d{1,5}[A-Za-z]?(?![\\p{L}\\d.:/-]|\\.\\d)${UNIT}`, 'gu'),
   // Tarsicio Isle Street · Lahtinen Road (named street, full type word, capitalised)
@@ -44,38 +49,57 @@ const PATTERNS: RegExp[] = [
 ];
 
 const GLUED_BEFORE_DIGIT = new RegExp(`(?:${GLUED}|[ \\t]u\\.)[ \\t]*\\d`, 'u');
-// The glued street words by their last code unit.
-const GLUED_BY_LAST = new Map<number, string[]>();
-for (const w of new Set(GLUED.split('|').map((g) => g.replace('\\.', '.')))) {
-  const last = w.charCodeAt(w.length - 1);
-  GLUED_BY_LAST.set(last, [...(GLUED_BY_LAST.get(last) ?? []), w]);
+const SPLIT_BEFORE_DIGIT = new RegExp(`(?:${SPLIT})[ \\t]*\\d`, 'u');
+/** Words by their last code unit. */
+function byLast(alts: string): Map<number, string[]> {
+  const out = new Map<number, string[]>();
+  for (const w of new Set(alts.split('|').map((g) => g.replace('\\.', '.')))) {
+    const last = w.charCodeAt(w.length - 1);
+    out.set(last, [...(out.get(last) ?? []), w]);
+  }
+  return out;
 }
+const GLUED_BY_LAST = byLast(GLUED);
+const SPLIT_BY_LAST = byLast(SPLIT);
 const DIGIT_RUN = /\d+/g;
 
 /**
- * GLUED_BEFORE_DIGIT.test(text), read from the digits: a glued street word (or " u.") then spaces or tabs ends right
- * before the first digit of a run. Text has far fewer digit runs than positions where one of ~50 words could start
- * (3–5× faster on prose and code); a text with more than 64 runs (logs) is left to the regex.
+ * Which street words end right before the first digit of a run (then spaces or tabs): bit 1 a glued one (or " u."),
+ * bit 2 one standing on its own. Read from the digits: text has far fewer digit runs than positions where one of ~75
+ * words could start (3–5× faster than the regexes on prose and code); a text with more than 64 runs (logs) is left
+ * to the regexes. The two address patterns ask in turn about the same text: the last answer is kept.
  */
-function gluedBeforeDigit(text: string): boolean {
+let lastText: string | undefined;
+let lastMask = 0;
+function streetWordsBeforeDigits(text: string): number {
+  if (text === lastText) return lastMask;
+  let mask = 0;
   DIGIT_RUN.lastIndex = 0;
   let runs = 0;
-  for (let m = DIGIT_RUN.exec(text); m; m = DIGIT_RUN.exec(text)) {
-    if (++runs > 64) return GLUED_BEFORE_DIGIT.test(text);
+  for (let m = DIGIT_RUN.exec(text); m && mask !== 3; m = DIGIT_RUN.exec(text)) {
+    if (++runs > 64) {
+      mask = (GLUED_BEFORE_DIGIT.test(text) ? 1 : 0) | (SPLIT_BEFORE_DIGIT.test(text) ? 2 : 0);
+      break;
+    }
     let j = m.index;
     while (j > 0 && (text.charCodeAt(j - 1) === 32 || text.charCodeAt(j - 1) === 9)) j--;
     const c = text.charCodeAt(j - 1);
-    if (c === 46 && j >= 3 && text.charCodeAt(j - 2) === 117 && (text.charCodeAt(j - 3) === 32 || text.charCodeAt(j - 3) === 9)) return true;
-    const words = GLUED_BY_LAST.get(c);
-    if (words) for (const w of words) if (text.endsWith(w, j)) return true;
+    if (c === 46 && j >= 3 && text.charCodeAt(j - 2) === 117 && (text.charCodeAt(j - 3) === 32 || text.charCodeAt(j - 3) === 9)) mask |= 1;
+    const glued = GLUED_BY_LAST.get(c);
+    if (glued && !(mask & 1)) for (const w of glued) if (text.endsWith(w, j)) mask |= 1;
+    const split = SPLIT_BY_LAST.get(c);
+    if (split && !(mask & 2)) for (const w of split) if (text.endsWith(w, j)) mask |= 2;
   }
-  return false;
+  lastText = text;
+  lastMask = mask;
+  return mask;
 }
 
 const PREFILTERS: (RegExp | ((text: string) => boolean) | null)[] = [
   new RegExp(`\\d[ \\t].{0,120}?\\b(?:${cased(EN_TYPES)})\\b`, 'su'),
   new RegExp(`\\b(?:${cased(PREFIX_TYPES)})[ \\t]`, 'u'),
-  gluedBeforeDigit,
+  (text) => (streetWordsBeforeDigits(text) & 1) !== 0,
+  (text) => (streetWordsBeforeDigits(text) & 2) !== 0,
   null,
   /\b(?:Street|Avenue|Road|Lane|Boulevard|Drive|Parkway)\b/,
   /\b(?:apt|apartment|suite|ste)\.?[ \t]*#?\d/i,
@@ -94,6 +118,7 @@ const CUE_I = new RegExp(CUE.source, 'gi');
 const KELVIN = '\u212a';
 // The only character whose lower case has another length (İ → i + U+0307): cue offsets would shift.
 const DOTTED_I = '\u0130';
+const CONNECTOR = /^(?:and|de|la|le|del|di|da|do|na|nan|van|von|der|den|y|[a-z]{1,2}\.?)$/;
 const ADDRESS_WORD = /^(?:apt|apartment|suite|ste|unit|flat|floor|no|box|p\.?o\.?|u|st|rd|ave|and|de|la|le|del|di|da|do|na|nan|van|von|der|den|y|[a-z]{1,2}\.?)$/i;
 
 /** Extends from `at` over the address-looking words of one sentence (numbers, capitalised words, unit words). */
@@ -118,7 +143,9 @@ function extendCue(text: string, at: number): Span | null {
     const ok = isNum || /^\p{Lu}/u.test(w) || ADDRESS_WORD.test(w) || (lowerAll && digits && /^\p{L}/u.test(w));
     if (!ok) break;
     if (isNum) digits = true;
-    end = m.index + m[0].length - m[2].length - (m[1].length - w.length);
+    // A lower-case joining word ("de", "la", "and") belongs to the address only when more of it follows:
+    // "742 Evergreen Terrace, Springfield and my neighbour" ends at "Springfield".
+    if (isNum || lowerAll || !CONNECTOR.test(w)) end = m.index + m[0].length - m[2].length - (m[1].length - w.length);
     words++;
     if (/[?!]$|[^.]\.$/.test(m[1]) && !/^(?:st|u|apt|ave|rd|no|dr)\.$/i.test(m[1])) break; // sentence end
     if (text[tok.lastIndex] === '\n' && text[tok.lastIndex + 1] === '\n') break;
@@ -127,6 +154,7 @@ function extendCue(text: string, at: number): Span | null {
   return { start, end };
 }
 
+const POSTCODE_TOWN = /,?[ \t]+(?:[A-Z]{1,2}-)?\d{4,5}[ \t]+\p{Lu}[\p{L}\p{M}'’-]+(?:[ \t]+(?:am|an|im|sur|on|upon|de|del)?[ \t]*\p{Lu}[\p{L}\p{M}'’-]+)?/uy;
 const ZIP_LINE = /^[ \t,]*(?:(?:[\p{L}\p{M}'’.-]+[ \t,]+){0,4}\d{4,6}|\d{3,5}[ \t]?[A-Z]{2}|[A-Z]{1,2}\d[A-Z\d]?[ \t]\d[A-Z]{2})[ \t,]*$/u;
 const UNIT_LINE = /^[ \t,]*(?:apt|apartment|suite|ste|unit|flat|floor)\.?[ \t]*#?\d{1,5}[A-Za-z]?[ \t,]*$/iu;
 
@@ -153,6 +181,12 @@ export function findAddresses(text: string): { spans: Span[]; blocks: Span[] } {
   for (let c = text.includes(DOTTED_I) ? null : cue.exec(lower); c; c = cue.exec(lower)) {
     const sp = extendCue(text, c.index + c[0].length);
     if (sp) spans.push(sp);
+  }
+  // "Rue de la Paix 10, 75002 Paris": a postcode and a town after the street on the same line are the address's.
+  for (const s of spans) {
+    POSTCODE_TOWN.lastIndex = s.end;
+    const m = POSTCODE_TOWN.exec(text);
+    if (m) s.end += m[0].length;
   }
   // Address blocks: following lines that are a unit, a postcode or a short capitalised line.
   for (const s of spans) {
