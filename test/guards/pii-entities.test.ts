@@ -40,6 +40,10 @@ describe('names, places, organisations and addresses without a model (lexicons +
     expect(found('Employee Peter Miller reported it.')).toEqual(['person:Peter Miller']);
     expect(found('Driver Carlos Rodriguez was late again.')).toEqual(['person:Carlos Rodriguez']);
     expect(found('Ask Jane Cooper (she knows).')).toEqual(['person:Jane Cooper']);
+    // A first name that is also a word, then a name that is none; a company's last word before a full stop.
+    expect(found('Rose Tyler moved from London to Cardiff.')).toEqual(['person:Rose Tyler', 'location:London', 'location:Cardiff']);
+    expect(found('We switched our supplier to Blue Harbor Logistics.')).toEqual(['organization:Blue Harbor Logistics']);
+    expect(found('The contract between Northwind Traders and Contoso Ltd. was signed.')).toEqual(['organization:Northwind Traders', 'organization:Contoso Ltd.']);
     // Runs that are a place's or an organisation's name keep their first word.
     expect(found('I work at Royal Bank of Canada.')).not.toContain('person:Bank');
   });

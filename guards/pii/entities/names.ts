@@ -522,7 +522,7 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
     const last = toks[toks.length - 1];
     // A trailing full stop belongs to the sentence unless the word is an initial or an abbreviation; a possessive
     // ("Szczepańska's killers") is not part of the name and is read as context after it.
-    const end = last.keyEnd === last.end - 2 ? last.end - 2 : last.keyEnd === last.end - 1 && !isInitial(last.text) && !(last.f & LEX.ORG_SUFFIX) ? last.end - 1 : last.end;
+    const end = last.keyEnd === last.end - 2 ? last.end - 2 : last.keyEnd === last.end - 1 && !isInitial(last.text) && !(last.f & LEX.ORG_SUFFIX && LEGAL_ABBREVIATION.test(last.text)) ? last.end - 1 : last.end;
     // The words (no initials, no particles) and what the rules below ask about all of them, in one pass.
     let words = toks;
     let uncommon = 0;
@@ -596,6 +596,8 @@ export function findNames(text: string, blocks: readonly Span[], want: { has(c: 
     else if (prevPersonEnd >= 0 && !place && !first && /^[ \t]*(?:\n|$)/.test(text.slice(end, end + 4)) && (/^[ \t]*\n[ \t>?]*$/.test(text.slice(prevPersonEnd, start)) || (!named && SIGNATURE_GAP.test(text.slice(prevPersonEnd, start)))) && !namedBefore(text, seen, start, end)) category = 'organization';
     else if (words.length >= 2 && first && (lastName || !isCommon(wl)) && !(common0 && !lastName) && !place) category = 'person';
     else if (words.length >= 2 && words.length <= 3 && (first || lastName) && uncommon === words.length && !place) category = 'person';
+    // "Rose Tyler", "Grace Hopper": a first name that is also a word, then one that is a name and no word.
+    else if (words.length === 2 && first && wl.f & (LEX.FIRST | LEX.LAST) && !isCommon(wl) && !place && !(wl.f & ORG_OR_STREET)) category = 'person';
     else if (!place && !inBlock && nameLine(text, words, start, end)) category = 'person';
     else if (single && first && !common0 && !acronym && !lower && !STRONG_PLACE_BEFORE(c) && !(place && WEAK_PLACE_BEFORE(c))) category = 'person';
     else if (single && !common0 && !acronym && ((strongAfterMay(text, end) && PERSON_AFTER_STRONG.test(c.after)) || STRONG_PERSON(c) || SPEECH_BEFORE(c) || (dialogueMay(text, end) && DIALOGUE.test(c.after) && /(?:^|\n)[ \t>]*$/.test(c.before)))) category = 'person';
@@ -837,6 +839,9 @@ const LC_STRONG = new RegExp(`(?:(?:my|our|his|her|their|your) (?:${RELATION})|(
 const LC_STRONG_LAST = new Set(`is me called named name i'm am dear hi hello signed regards sincerely with to contact for mr mrs ms dr at by support joined ${RELATION.replace('neighbou?r', 'neighbor neighbour').replace('fianc[eé]e?', 'fiance fiancé fiancee fiancée').replaceAll('|', ' ')}`.split(' '));
 const ENGLISH_ENDING = /(?:ing|ed|ly|tion|sion|ment|ness|able|ible|ful|less|ous|ive|ity|ism|ize|ization|isation)$/;
 const LEGAL_SUFFIX = new Set(['inc', 'ltd', 'llc', 'llp', 'gmbh', 'corp', 'corporation', 'plc']);
+// A legal form's abbreviation keeps its full stop ("Acme Inc."); a company's last word at a sentence's end does not
+// ("… to Blue Harbor Logistics.").
+const LEGAL_ABBREVIATION = /^(?:inc|ltd|llc|llp|lp|gmbh|ag|kg|corp|co|plc|sa|sas|sarl|srl|spa|bv|nv|oy|ab|as|asa|pty|bros|pvt|ltda|oyj|aps|kft|zrt|sro|bhd|tbk|kk|ulc|pllc|intl|assn|mfg)\.$/i;
 const NAME_LIKE = LEX.FIRST | LEX.LAST | LEX.PLACE | LEX.REGION;
 // Words that make a run an organisation's or a street's name ("Royal Bank", "Queen Anne Street").
 const ORG_OR_STREET = LEX.ORG_HEAD | LEX.ORG_SUFFIX | LEX.ORG_SUFFIX_WEAK | LEX.STREET_SUFFIX | LEX.DIRECTION | LEX.COMPANY | LEX.ADDRESS;

@@ -23,7 +23,7 @@ export const ORG_SUFFIX = new Set([
   'bancshares', 'bankshares', 'telecom', 'telecommunications', 'semiconductor', 'semiconductors', 'microsystems',
   'biologics', 'biopharma', 'petroleum', 'chemicals', 'brewing', 'brewery', 'distillery', 'winery', 'cosmetics',
   'apparel', 'textiles', 'broadcasting', 'airline', 'trucking',
-  'telecoms',
+  'telecoms', 'traders', 'trading',
 ]);
 
 /**
