@@ -23,6 +23,13 @@ interface Concept {
   phrases?: string;
 }
 
+/** "my previous", "our earlier", "meine vorherige" …: an owner word before a prior-context word. */
+function ownContextPhrases(): string {
+  const own = 'my our mein meine meinen meiner meinem unsere unseren unserer mon ma mes notre nos mi mis nuestro nuestra nuestros nuestras mio mia miei mie nostro nostra meu minha meus minhas nosso nossa';
+  const prior = 'previous previously prior preceding earlier above initial original vorherigen vorherige vorigen bisherigen bisherige obigen précédentes précédents précédent anteriores anterior precedenti precedente';
+  return own.split(' ').flatMap((o) => prior.split(' ').map((w) => `${o} ${w}`)).join('|');
+}
+
 const CONCEPTS: readonly Concept[] = [
   {
     name: 'override',
@@ -42,6 +49,12 @@ const CONCEPTS: readonly Concept[] = [
       'vorherigen vorherige vorigen bisherigen bisherige obigen oben zuvor précédentes précédents précédent ' +
       'anteriores anterior precedenti precedente sopra anteriores предыдущие предыдущих выше',
     phrases: 'ci-dessus|so far|said before|told you before|said earlier|everything above|all of the above|上面|上述|之前|以上|上記|前面|이전|위의|السابقة|पिछले|ऊपर|উপরের|পূর্ববর্তী',
+  },
+  {
+    // The writer's own earlier text ("disregard my previous email"): subtracted from prior_context, never a feature.
+    name: 'own_context',
+    words: '',
+    phrases: ownContextPhrases(),
   },
   {
     name: 'instructions',
@@ -76,10 +89,13 @@ const CONCEPTS: readonly Concept[] = [
     words: 'pretend pretending roleplay persona character impersonate simulate simulating embody ' +
       'притворись представь притворяйся',
     phrases:
-      'role-play|role play|in character|you are now|you\'re now|now you are|from now on|you will now|' +
-      'imagine you are|imagine that you|play the role|take on the role|assume the role|you will act|du bist jetzt|jetzt bist du|ab jetzt|von nun an|tu es maintenant|' +
-      'à partir de maintenant|ahora eres|a partir de ahora|d\'ora in poi|ora sei|ты теперь|теперь ты|' +
-      '扮演|角色|你现在是|从现在开始|演じ|ロールプレイ|なりきり|역할|지금부터|تظاهر|دور|भूमिका|ভূমিকা',
+      'role-play|role play|in character|you are now|you\'re now|now you are|you will now|' +
+      // "From now on" alone is a time ("From now on, keep your answers short"): only with who "you" now are.
+      'from now on you are|from now on you\'re|from now on act as|from now on you will be|' +
+      'imagine you are|imagine that you|play the role|take on the role|assume the role|you will act|du bist jetzt|jetzt bist du|' +
+      'ab jetzt bist du|von nun an bist du|tu es maintenant|à partir de maintenant tu es|ahora eres|a partir de ahora eres|' +
+      'd\'ora in poi sei|ora sei|ты теперь|теперь ты|' +
+      '扮演|角色|你现在是|从现在开始你是|演じ|ロールプレイ|なりきり|역할|지금부터 너는|تظاهر|دور|भूमिका|ভূমিকা',
   },
   {
     name: 'ai_self',
@@ -120,16 +136,16 @@ const CONCEPTS: readonly Concept[] = [
 // imperative. They separated the training sources (their benign rows are rarely addressed to anyone) and flagged
 // everyday letters and requests ("Could you please email me the statement…": 0.87).
 export const CONCEPT_NAMES: readonly string[] = [
-  ...CONCEPTS.map((c) => c.name).filter((n) => n !== 'override'),
+  ...CONCEPTS.map((c) => c.name).filter((n) => n !== 'override' && n !== 'own_context'),
   'delimiter',
   'override_x_instructions',
   'persona_x_rules',
   'ai_x_rules',
 ];
 const at = (name: string): number => CONCEPTS.findIndex((c) => c.name === name);
-const [OVERRIDE, PRIOR_CONTEXT, INSTRUCTIONS, RULES, JAILBREAK, PERSONA, AI_SELF] =
-  ['override', 'prior_context', 'instructions', 'rules', 'jailbreak', 'persona', 'ai_self'].map(at);
-const STANDALONE = CONCEPTS.map((_, k) => k).filter((k) => k !== OVERRIDE);
+const [OVERRIDE, PRIOR_CONTEXT, OWN_CONTEXT, INSTRUCTIONS, RULES, JAILBREAK, PERSONA, AI_SELF] =
+  ['override', 'prior_context', 'own_context', 'instructions', 'rules', 'jailbreak', 'persona', 'ai_self'].map(at);
+const STANDALONE = CONCEPTS.map((_, k) => k).filter((k) => k !== OVERRIDE && k !== OWN_CONTEXT);
 
 const lexWords = (s: string): string[] => s.split(/\s+/).filter(Boolean);
 const WIDE = /[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]/u;
@@ -350,6 +366,7 @@ function features(norm: string, countWords: (norm: string, hits: Float64Array) =
     WIDE_RE.lastIndex = 0;
     for (let m = WIDE_RE.exec(norm); m !== null; m = WIDE_RE.exec(norm)) hits[widePhrases.get(m[0])!]++;
   }
+  hits[PRIOR_CONTEXT] = Math.max(0, hits[PRIOR_CONTEXT] - hits[OWN_CONTEXT]);
   let delimiters = 0;
   DELIMITER_RE.lastIndex = 0;
   while (DELIMITER_RE.exec(norm) !== null) delimiters++;

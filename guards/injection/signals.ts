@@ -60,7 +60,7 @@ const ROLE_PLAY_RE =
   /\b(?:you are now|now you are|pretend you (?:are|can)|stay (?:fully )?in (?:their|your) roles?|dan mode|jailbreak|du bist jetzt|jetzt bist du|nun bist du|in deiner rolle|tu es maintenant|ahora eres)\b/u;
 
 const PROMPT_REVEAL_RE =
-  /\b(?:(?:show|print|reveal|output|repeat|display|spell|tell me|what (?:are|were|is)|give me|list)\b[^.?!]{0,40}\b(?:system prompt|your (?:initial |original |system )?(?:prompt|instructions|rules)|prompt[- _]?texts?|the (?:full |whole |initial |original |hidden |secret )prompt)|(?:written|said|stated) (?:at the beginning|above|before)|beginning of this prompt|(?:zeige|gib|verrate)[^.?!]{0,40}(?:prompt|anweisungen))/u;
+  /\b(?:(?:show|print|reveal|output|repeat|display|spell|tell me|what (?:are|were|is)|give me|list)\b[^.?!]{0,40}\b(?:system prompt|your (?:initial |original |system )?(?:prompt|instructions|rules)|prompt[- _]?texts?|the (?:full |whole |initial |original |hidden |secret )prompt|(?:all |the |any |your )?(?:hidden|secret) (?:prompt|instructions))|(?:written|said|stated) (?:at the beginning|above|before)|beginning of this prompt|(?:zeige|gib|verrate)[^.?!]{0,40}(?:prompt|anweisungen))/u;
 
 const OUTPUT_FORCING_RE =
   /\b(?:(?<!\b(?:i|you|we|did) )just (?:say|output|print|write)|only (?:say|output|reply|answer)|repeat after me|print ['"]|output ['"]|(?:sage|schreibe|schreib) (?:nur|mir nur)|haha pwned|i have been pwned)\b/u;

@@ -118,7 +118,7 @@ export function createSqliteUsage(db: Database) {
 }
 
 /** Cache entries are written at most this long after they were stored… */
-export const CACHE_WRITE_BEHIND_MS = 20;
+const CACHE_WRITE_BEHIND_MS = 20;
 /** …or at once when this many are queued. */
 const CACHE_BATCH_MAX = 256;
 
