@@ -34,8 +34,8 @@ describe('bench requests', () => {
     for (let i = 0; i < 2000; i++) {
       const text: string = JSON.parse(requestBody(i % 2 === 0)).messages[1].content;
       const findings = detector.detect(text);
-      // Only the e-mail address is PII; the ticket reference must survive pseudonymisation.
-      expect(findings.map((f) => f.category)).toEqual(['email']);
+      // Only the customer's name and e-mail address are PII; the ticket reference must survive pseudonymisation.
+      expect(findings.map((f) => `${f.category}:${text.slice(f.start, f.end)}`)).toEqual(['person:Jane Cooper', 'email:jane.cooper@example.com']);
       prompts.add(text);
     }
     expect(prompts.size).toBe(2000);
