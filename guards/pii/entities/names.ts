@@ -775,8 +775,21 @@ const GENERATION = /^(?:II|III|IV|Jr\.?|Sr\.?)$/;
 
 /** "Gemini Ultra", "Meta AI", "Bicep CLI", "OpenAI GPT": product names, not people. */
 function product(words: readonly Tok[]): boolean {
-  return (words[0].f & LEX.NEVER) !== 0 || (words.length >= 2 && words.some((t) => upperAfterFirst(t.text) && !GENERATION.test(t.text) && (/^\p{Lu}{2,5}$/u.test(t.text) || /^(?!Mc|Mac|O['’]|D['’]|De|Di|La|Le|Van|Von)\p{Lu}?\p{Ll}+\p{Lu}/u.test(t.text))));
+  return (words[0].f & LEX.NEVER) !== 0 || (words.length >= 2 && words.some((t) => upperAfterFirst(t.text) && !GENERATION.test(t.text) && (/^\p{Lu}{2,5}$/u.test(t.text) || /^(?!Mc|Mac|O['’]|D['’]|De|Di|La|Le|Van|Von)\p{Lu}?\p{Ll}+\p{Lu}/u.test(t.text)))) || techName(words);
 }
+
+/**
+ * "Apache Kafka", "Redis Streams", "Max Pooling": a word of software or company names that is no person's name, or
+ * a last word in no surname list with an English noun's ending, makes a run a product or a term, not a person.
+ */
+function techName(words: readonly Tok[]): boolean {
+  if (words.length < 2) return false;
+  if (words.some((t) => t.f & (LEX.SOFTWARE | LEX.COMPANY) && !(t.f & (LEX.FIRST | LEX.LAST)))) return true;
+  const wl = words[words.length - 1];
+  return !(wl.f & LEX.LAST) && TERM_ENDING.test(wl.text.toLowerCase());
+}
+// Endings of English nouns that names seldom have (not "-ed" or "-ly": Ahmed, Sayed, Reilly).
+const TERM_ENDING = /(?:ing|tion|sion|ment|ness|ity|ism|ization|isation)$/;
 
 /**
  * Both product regexes need an upper-case letter after the first character: a word whose other characters are ASCII
