@@ -23,11 +23,24 @@ interface Concept {
   phrases?: string;
 }
 
-/** "my previous", "our earlier", "meine vorherige" …: an owner word before a prior-context word. */
-function ownContextPhrases(): string {
+const PRIOR_WORDS =
+  'previous prior preceding earlier above initial original vorherigen vorherige vorigen bisherigen bisherige obigen ' +
+  'précédentes précédents précédent anteriores anterior precedenti precedente';
+/**
+ * Prior-context words that point at no instructions: after an owner word, the writer's own earlier text ("my
+ * previous email", "our earlier", "meine vorherige"); before a word for a document or a letter, an earlier document
+ * ("the previous letter you received", "previous versions of this document", "the earlier notice").
+ */
+function notPriorInstructionsPhrases(): string {
   const own = 'my our mein meine meinen meiner meinem unsere unseren unserer mon ma mes notre nos mi mis nuestro nuestra nuestros nuestras mio mia miei mie nostro nostra meu minha meus minhas nosso nossa';
-  const prior = 'previous previously prior preceding earlier above initial original vorherigen vorherige vorigen bisherigen bisherige obigen précédentes précédents précédent anteriores anterior precedenti precedente';
-  return own.split(' ').flatMap((o) => prior.split(' ').map((w) => `${o} ${w}`)).join('|');
+  const documents = 'letter letters email emails e-mail mail notice notices version versions edition editions invoice invoices release releases notification announcement memo newsletter statement bill order receipt';
+  // Split by hand: this runs while CONCEPTS is built, before lexWords is defined below.
+  const words = (list: string): string[] => list.split(' ');
+  const prior = words(PRIOR_WORDS);
+  return [
+    ...words(own).flatMap((o) => prior.map((w) => `${o} ${w}`)),
+    ...prior.flatMap((w) => words(documents).map((d) => `${w} ${d}`)),
+  ].join('|');
 }
 
 const CONCEPTS: readonly Concept[] = [
@@ -51,10 +64,10 @@ const CONCEPTS: readonly Concept[] = [
     phrases: 'ci-dessus|so far|said before|told you before|said earlier|everything above|all of the above|上面|上述|之前|以上|上記|前面|이전|위의|السابقة|पिछले|ऊपर|উপরের|পূর্ববর্তী',
   },
   {
-    // The writer's own earlier text ("disregard my previous email"): subtracted from prior_context, never a feature.
-    name: 'own_context',
+    // Subtracted from prior_context, never a feature: "disregard my previous email", "ignore the previous letter".
+    name: 'not_prior_instructions',
     words: '',
-    phrases: ownContextPhrases(),
+    phrases: notPriorInstructionsPhrases(),
   },
   {
     name: 'instructions',
@@ -98,6 +111,16 @@ const CONCEPTS: readonly Concept[] = [
       '扮演|角色|你现在是|从现在开始你是|演じ|ロールプレイ|なりきり|역할|지금부터 너는|تظاهر|دور|भूमिका|ভূমিকা',
   },
   {
+    // Subtracted from persona, never a feature: a state a service reports, not who "you" are to play.
+    name: 'not_persona',
+    words: '',
+    phrases:
+      'you are now subscribed|you are now unsubscribed|you are now registered|you are now enrolled|you are now signed|' +
+      'you are now logged|you are now connected|you are now verified|you are now eligible|you are now ready|' +
+      'you are now able|you are now a member|you are now part of|you are now booked|you are now confirmed|' +
+      'you are now checked|you are now on the|you are now in the queue|you are now following',
+  },
+  {
     name: 'ai_self',
     words: 'ai assistant chatbot chatgpt gpt openai llm bot claude bard gemini llama ki ia ии',
     phrases: 'language model|sprachmodell|modèle de langage|modelo de lenguaje|人工智能|ai助手|言語モデル|인공지능|الذكاء الاصطناعي',
@@ -136,16 +159,16 @@ const CONCEPTS: readonly Concept[] = [
 // imperative. They separated the training sources (their benign rows are rarely addressed to anyone) and flagged
 // everyday letters and requests ("Could you please email me the statement…": 0.87).
 export const CONCEPT_NAMES: readonly string[] = [
-  ...CONCEPTS.map((c) => c.name).filter((n) => n !== 'override' && n !== 'own_context'),
+  ...CONCEPTS.map((c) => c.name).filter((n) => n !== 'override' && !n.startsWith('not_')),
   'delimiter',
   'override_x_instructions',
   'persona_x_rules',
   'ai_x_rules',
 ];
 const at = (name: string): number => CONCEPTS.findIndex((c) => c.name === name);
-const [OVERRIDE, PRIOR_CONTEXT, OWN_CONTEXT, INSTRUCTIONS, RULES, JAILBREAK, PERSONA, AI_SELF] =
-  ['override', 'prior_context', 'own_context', 'instructions', 'rules', 'jailbreak', 'persona', 'ai_self'].map(at);
-const STANDALONE = CONCEPTS.map((_, k) => k).filter((k) => k !== OVERRIDE && k !== OWN_CONTEXT);
+const [OVERRIDE, PRIOR_CONTEXT, NOT_PRIOR, INSTRUCTIONS, RULES, JAILBREAK, PERSONA, NOT_PERSONA, AI_SELF] =
+  ['override', 'prior_context', 'not_prior_instructions', 'instructions', 'rules', 'jailbreak', 'persona', 'not_persona', 'ai_self'].map(at);
+const STANDALONE = CONCEPTS.map((_, k) => k).filter((k) => k !== OVERRIDE && !CONCEPTS[k].name.startsWith('not_'));
 
 const lexWords = (s: string): string[] => s.split(/\s+/).filter(Boolean);
 const WIDE = /[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]/u;
@@ -366,7 +389,8 @@ function features(norm: string, countWords: (norm: string, hits: Float64Array) =
     WIDE_RE.lastIndex = 0;
     for (let m = WIDE_RE.exec(norm); m !== null; m = WIDE_RE.exec(norm)) hits[widePhrases.get(m[0])!]++;
   }
-  hits[PRIOR_CONTEXT] = Math.max(0, hits[PRIOR_CONTEXT] - hits[OWN_CONTEXT]);
+  hits[PRIOR_CONTEXT] = Math.max(0, hits[PRIOR_CONTEXT] - hits[NOT_PRIOR]);
+  hits[PERSONA] = Math.max(0, hits[PERSONA] - hits[NOT_PERSONA]);
   let delimiters = 0;
   DELIMITER_RE.lastIndex = 0;
   while (DELIMITER_RE.exec(norm) !== null) delimiters++;
