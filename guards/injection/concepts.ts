@@ -23,6 +23,7 @@ interface Concept {
   phrases?: string;
 }
 
+// The prior-context words that can stand before a noun ("previous", "vorherigen"); prior_context has a few more.
 const PRIOR_WORDS =
   'previous prior preceding earlier above initial original vorherigen vorherige vorigen bisherigen bisherige obigen ' +
   'précédentes précédents précédent anteriores anterior precedenti precedente';
@@ -57,10 +58,7 @@ const CONCEPTS: readonly Concept[] = [
   },
   {
     name: 'prior_context',
-    words:
-      'previous previously prior preceding earlier above initial original aforementioned ' +
-      'vorherigen vorherige vorigen bisherigen bisherige obigen oben zuvor précédentes précédents précédent ' +
-      'anteriores anterior precedenti precedente sopra anteriores предыдущие предыдущих выше',
+    words: `${PRIOR_WORDS} previously aforementioned oben zuvor sopra предыдущие предыдущих выше`,
     phrases: 'ci-dessus|so far|said before|told you before|said earlier|everything above|all of the above|上面|上述|之前|以上|上記|前面|이전|위의|السابقة|पिछले|ऊपर|উপরের|পূর্ববর্তী',
   },
   {
