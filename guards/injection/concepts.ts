@@ -15,6 +15,8 @@
  * Matched on the normalised text (lower-cased, NFKC, leetspeak and look-alike letters already replaced).
  */
 
+import { SERVICE_STATES } from './signals.js';
+
 interface Concept {
   name: string;
   /** Whole words; those of 5+ letters also match within one edit. */
@@ -23,6 +25,7 @@ interface Concept {
   phrases?: string;
 }
 
+const lexWords = (s: string): string[] => s.split(/\s+/).filter(Boolean);
 // The prior-context words that can stand before a noun ("previous", "vorherigen"); prior_context has a few more.
 const PRIOR_WORDS =
   'previous prior preceding earlier above initial original vorherigen vorherige vorigen bisherigen bisherige obigen ' +
@@ -35,12 +38,10 @@ const PRIOR_WORDS =
 function notPriorInstructionsPhrases(): string {
   const own = 'my our mein meine meinen meiner meinem unsere unseren unserer mon ma mes notre nos mi mis nuestro nuestra nuestros nuestras mio mia miei mie nostro nostra meu minha meus minhas nosso nossa';
   const documents = 'letter letters email emails e-mail mail notice notices version versions edition editions invoice invoices release releases notification announcement memo newsletter statement bill order receipt';
-  // Split by hand: this runs while CONCEPTS is built, before lexWords is defined below.
-  const words = (list: string): string[] => list.split(' ');
-  const prior = words(PRIOR_WORDS);
+  const prior = lexWords(PRIOR_WORDS);
   return [
-    ...words(own).flatMap((o) => prior.map((w) => `${o} ${w}`)),
-    ...prior.flatMap((w) => words(documents).map((d) => `${w} ${d}`)),
+    ...lexWords(own).flatMap((o) => prior.map((w) => `${o} ${w}`)),
+    ...prior.flatMap((w) => lexWords(documents).map((d) => `${w} ${d}`)),
   ].join('|');
 }
 
@@ -112,11 +113,7 @@ const CONCEPTS: readonly Concept[] = [
     // Subtracted from persona, never a feature: a state a service reports, not who "you" are to play.
     name: 'not_persona',
     words: '',
-    phrases:
-      'you are now subscribed|you are now unsubscribed|you are now registered|you are now enrolled|you are now signed|' +
-      'you are now logged|you are now connected|you are now verified|you are now eligible|you are now ready|' +
-      'you are now able|you are now a member|you are now part of|you are now booked|you are now confirmed|' +
-      'you are now checked|you are now on the|you are now in the queue|you are now following',
+    phrases: SERVICE_STATES.split('|').map((w) => `you are now ${w}`).join('|'),
   },
   {
     name: 'ai_self',
@@ -168,7 +165,6 @@ const [OVERRIDE, PRIOR_CONTEXT, NOT_PRIOR, INSTRUCTIONS, RULES, JAILBREAK, PERSO
   ['override', 'prior_context', 'not_prior_instructions', 'instructions', 'rules', 'jailbreak', 'persona', 'not_persona', 'ai_self'].map(at);
 const STANDALONE = CONCEPTS.map((_, k) => k).filter((k) => k !== OVERRIDE && !CONCEPTS[k].name.startsWith('not_'));
 
-const lexWords = (s: string): string[] => s.split(/\s+/).filter(Boolean);
 const WIDE = /[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]/u;
 
 /** Words of a text the way the feature pass splits them (letters, digits, marks, apostrophes). */

@@ -56,8 +56,15 @@ const NEW_TASK_RE =
 // not a signal either: it is a phone, browser and OS setting ("Explain the developer mode setting on Android
 // phones" scored 0.70 once the signal's weight grew), no training attack uses the phrase, and the `jailbreak`
 // concept still counts it; "you are now in developer mode" fires through "you are now".
+/**
+ * What a service tells a user they now are ("you are now subscribed", "… logged in", "… a member"): no persona switch.
+ * Read by `role_play` here and by the `persona` concept (concepts.ts).
+ */
+export const SERVICE_STATES =
+  'subscribed|unsubscribed|registered|enrolled|signed|logged|connected|verified|eligible|ready|able|a member|' +
+  'part of|booked|confirmed|checked|on the|in the queue|following';
 const ROLE_PLAY_RE =
-  /\b(?:you are now(?! (?:subscribed|unsubscribed|registered|enrolled|signed|logged|connected|verified|eligible|ready|able|a member|part of|booked|confirmed|checked|on the|in the queue|following)\b)|now you are|pretend you (?:are|can)|stay (?:fully )?in (?:their|your) roles?|dan mode|jailbreak|du bist jetzt|jetzt bist du|nun bist du|in deiner rolle|tu es maintenant|ahora eres)\b/u;
+  new RegExp(String.raw`\b(?:you are now(?! (?:${SERVICE_STATES})\b)|now you are|pretend you (?:are|can)|stay (?:fully )?in (?:their|your) roles?|dan mode|jailbreak|du bist jetzt|jetzt bist du|nun bist du|in deiner rolle|tu es maintenant|ahora eres)\b`, 'u');
 
 const PROMPT_REVEAL_RE =
   /\b(?:(?:show|print|reveal|output|repeat|display|spell|tell me|what (?:are|were|is)|give me|list)\b[^.?!]{0,40}\b(?:system prompt|your (?:initial |original |system )?(?:prompt|instructions|rules)|prompt[- _]?texts?|the (?:full |whole |initial |original |hidden |secret )prompt|(?:all |the |any |your )?(?:hidden|secret) (?:prompt|instructions))|(?:written|said|stated) (?:at the beginning|above|before)|beginning of this prompt|(?:zeige|gib|verrate)[^.?!]{0,40}(?:prompt|anweisungen))/u;

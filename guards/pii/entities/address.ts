@@ -67,12 +67,9 @@ const DIGIT_RUN = /\d+/g;
  * Which street words end right before the first digit of a run (then spaces or tabs): bit 1 a glued one (or " u."),
  * bit 2 one standing on its own. Read from the digits: text has far fewer digit runs than positions where one of ~75
  * words could start (3–5× faster than the regexes on prose and code); a text with more than 64 runs (logs) is left
- * to the regexes. The two address patterns ask in turn about the same text: the last answer is kept.
+ * to the regexes. Read once per text, for the two patterns that ask.
  */
-let lastText: string | undefined;
-let lastMask = 0;
 function streetWordsBeforeDigits(text: string): number {
-  if (text === lastText) return lastMask;
   let mask = 0;
   DIGIT_RUN.lastIndex = 0;
   let runs = 0;
@@ -90,16 +87,15 @@ function streetWordsBeforeDigits(text: string): number {
     const split = SPLIT_BY_LAST.get(c);
     if (split && !(mask & 2)) for (const w of split) if (text.endsWith(w, j)) mask |= 2;
   }
-  lastText = text;
-  lastMask = mask;
   return mask;
 }
 
-const PREFILTERS: (RegExp | ((text: string) => boolean) | null)[] = [
+/** Per pattern: a regex the text must match, or a test of the street-word bits, or nothing. */
+const PREFILTERS: (RegExp | ((streetWords: number) => boolean) | null)[] = [
   new RegExp(`\\d[ \\t].{0,120}?\\b(?:${cased(EN_TYPES)})\\b`, 'su'),
   new RegExp(`\\b(?:${cased(PREFIX_TYPES)})[ \\t]`, 'u'),
-  (text) => (streetWordsBeforeDigits(text) & 1) !== 0,
-  (text) => (streetWordsBeforeDigits(text) & 2) !== 0,
+  (streetWords) => (streetWords & 1) !== 0,
+  (streetWords) => (streetWords & 2) !== 0,
   null,
   /\b(?:Street|Avenue|Road|Lane|Boulevard|Drive|Parkway)\b/,
   /\b(?:apt|apartment|suite|ste)\.?[ \t]*#?\d/i,
@@ -118,8 +114,10 @@ const CUE_I = new RegExp(CUE.source, 'gi');
 const KELVIN = '\u212a';
 // The only character whose lower case has another length (İ → i + U+0307): cue offsets would shift.
 const DOTTED_I = '\u0130';
-const CONNECTOR = /^(?:and|de|la|le|del|di|da|do|na|nan|van|von|der|den|y|[a-z]{1,2}\.?)$/;
-const ADDRESS_WORD = /^(?:apt|apartment|suite|ste|unit|flat|floor|no|box|p\.?o\.?|u|st|rd|ave|and|de|la|le|del|di|da|do|na|nan|van|von|der|den|y|[a-z]{1,2}\.?)$/i;
+// Joining words inside an address ("Rue de la Paix", "… Springfield and …"), lower case.
+const JOINING = 'and|de|la|le|del|di|da|do|na|nan|van|von|der|den|y|[a-z]{1,2}\\.?';
+const CONNECTOR = new RegExp(`^(?:${JOINING})$`);
+const ADDRESS_WORD = new RegExp(`^(?:apt|apartment|suite|ste|unit|flat|floor|no|box|p\\.?o\\.?|u|st|rd|ave|${JOINING})$`, 'i');
 
 /** Extends from `at` over the address-looking words of one sentence (numbers, capitalised words, unit words). */
 function extendCue(text: string, at: number): Span | null {
@@ -166,10 +164,11 @@ export function findAddresses(text: string): { spans: Span[]; blocks: Span[] } {
   const spans: Span[] = [];
   const blocks: Span[] = [];
   if (!/\d/.test(text)) return { spans, blocks };
+  const streetWords = streetWordsBeforeDigits(text);
   for (let i = 0; i < PATTERNS.length; i++) {
     const re = PATTERNS[i];
     const pre = PREFILTERS[i];
-    if (pre && !(typeof pre === 'function' ? pre(text) : pre.test(text))) continue;
+    if (pre && !(typeof pre === 'function' ? pre(streetWords) : pre.test(text))) continue;
     re.lastIndex = 0;
     for (let m = re.exec(text); m; m = re.exec(text)) spans.push({ start: m.index, end: m.index + m[0].length });
   }
